@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/** `transport:host:port`, e.g. `udp:0.0.0.0:5060`, `ws:127.0.0.1:8088`, `tls:[::]:5061`. */
+export const listenSpec = z.string().regex(/^(udp|tcp|tls|ws|wss):(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected transport:host:port');
+
+export const registrarUser = z.object({
+  username: z.string().min(1),
+  password: z.string().min(1),
+  displayName: z.string().optional(),
+});
+
+export const trunk = z.object({
+  name: z.string().min(1),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(5060),
+  transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Send REGISTER to the carrier and keep the binding fresh. */
+  register: z.boolean().default(false),
+  expires: z.number().int().min(60).default(3600),
+  /** Extra source addresses (IPs) the carrier sends from; the trunk host's address is always included. */
+  inboundAddresses: z.array(z.string()).default([]),
+  /** Our number/user at the carrier, used in From for outbound calls and in the REGISTER AOR. */
+  fromUser: z.string().optional(),
+  fromDomain: z.string().optional(),
+});
+
+export const configSchema = z.object({
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  dataDir: z.string().default('./data'),
+  http: z.object({
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535).default(3000),
+  }).prefault({}),
+  sip: z.object({
+    listen: z.array(listenSpec).min(1).default(['udp:0.0.0.0:5060', 'tcp:0.0.0.0:5060', 'ws:0.0.0.0:8088']),
+    /** Address put in Via/Contact/SDP when the box sits behind NAT. */
+    externalAddress: z.string().optional(),
+    /** PEM files for the tls and wss listeners. */
+    tls: z.object({ cert: z.string(), key: z.string() }).optional(),
+    timers: z.object({
+      t1: z.number().int().positive().default(500),
+      t2: z.number().int().positive().default(4000),
+      t4: z.number().int().positive().default(5000),
+    }).prefault({}),
+    maxMessageSize: z.number().int().min(1024).default(65535),
+    /** Use an external C++ drachtio-server instead of the embedded one. */
+    drachtio: z.object({
+      host: z.string(),
+      port: z.number().int().default(9022),
+      secret: z.string(),
+    }).optional(),
+    /** Admin (drachtio protocol) listener of the embedded server; port 0 picks a free loopback port. */
+    admin: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().default(0) }).prefault({}),
+  }).prefault({}),
+  registrar: z.object({
+    realm: z.string().default('switchboard'),
+    minExpires: z.number().int().positive().default(60),
+    maxExpires: z.number().int().positive().default(3600),
+    defaultExpires: z.number().int().positive().default(600),
+    users: z.array(registrarUser).default([]),
+  }).prefault({}),
+  trunks: z.array(trunk).default([]),
+  rtp: z.object({
+    /** Local address RTP sockets bind to. */
+    address: z.string().default('0.0.0.0'),
+    /** Address written into SDP; defaults to sip.externalAddress, then the first non-loopback IPv4. */
+    advertisedAddress: z.string().optional(),
+    portMin: z.number().int().min(1024).max(65535).default(20000),
+    portMax: z.number().int().min(1024).max(65535).default(30000),
+  }).prefault({}),
+  media: z.object({
+    /** Worker threads for codec work; 0 = one per core. */
+    workers: z.number().int().min(0).default(0),
+    /** Concurrent transcoded calls one worker admits before new calls get 503. */
+    maxCallsPerWorker: z.number().int().positive().default(120),
+    jitterBufferMs: z.number().int().min(0).max(500).default(60),
+  }).prefault({}),
+  webrtc: z.object({
+    /** Addresses offered as ICE host candidates; empty = all non-loopback interfaces. */
+    iceAddresses: z.array(z.string()).default([]),
+    /** Public address announced in candidates for a server behind NAT. */
+    advertisedAddress: z.string().optional(),
+    /** Offer loopback candidates (single-machine tests). */
+    includeLoopback: z.boolean().default(false),
+    stunServers: z.array(z.string()).default([]),
+    turnServers: z.array(z.object({ urls: z.string(), username: z.string().optional(), credential: z.string().optional() })).default([]),
+  }).prefault({}),
+  recording: z.object({
+    enabled: z.boolean().default(false),
+    sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(48000)]).default(8000),
+  }).prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type TrunkConfig = z.infer<typeof trunk>;
+export type RegistrarUser = z.infer<typeof registrarUser>;

@@ -1,0 +1,69 @@
+/**
+ * Interfaces shared inside the media server (worker side). Endpoints (RTP, WebRTC) implement
+ * MediaPort; Bridge, Mixer, Player, Recorder and DTMF detection work on MediaPort only, so they
+ * never know which kind of endpoint a leg has.
+ */
+import type { EventEmitter } from 'node:events';
+
+export type CodecName = 'PCMU' | 'PCMA' | 'opus' | 'telephone-event';
+
+export interface CodecSpec {
+  name: CodecName;
+  payloadType: number;
+  /** RTP clock rate: 8000 for G.711, 48000 for Opus and its telephone-event. */
+  clockRate: number;
+  channels: number;
+  /** fmtp parameters (useinbandfec, stereo, ptime, ...). */
+  params?: Record<string, string | number>;
+}
+
+/** One RTP packet as the bridge sees it (after SRTP, if any, is removed). */
+export interface RtpPacketInfo {
+  payloadType: number;
+  sequenceNumber: number;
+  timestamp: number;
+  ssrc: number;
+  marker: boolean;
+  payload: Buffer;
+}
+
+/** 20 ms of mono linear PCM. */
+export interface AudioFrame {
+  samples: Int16Array;
+  sampleRate: number;
+}
+
+export type DtmfSource = 'rfc4733' | 'info' | 'inband';
+
+export interface DtmfEvent {
+  digit: string; // 0-9 * # A-D
+  durationMs: number;
+  source: DtmfSource;
+}
+
+export interface MediaPortEvents {
+  /** Every inbound audio RTP packet, before decoding (for pass-through). */
+  rtp: [RtpPacketInfo];
+  /** Decoded inbound audio, one 20 ms frame at `pcmRate` (only emitted while someone listens). */
+  audio: [AudioFrame];
+  dtmf: [DtmfEvent];
+  /** The remote side stopped sending for too long, ICE failed, etc. */
+  failed: [string];
+  closed: [];
+}
+
+export interface MediaPort extends EventEmitter<MediaPortEvents> {
+  readonly id: string;
+  readonly closed: boolean;
+  /** The negotiated audio codec (undefined until offer/answer completes). */
+  readonly codec: CodecSpec | undefined;
+  /** Rate of PCM this port decodes to and accepts for encoding (8000 for G.711, 48000 or 8000 for Opus). */
+  readonly pcmRate: number;
+  /** Forward a packet of the same codec, rewriting SSRC/sequence/timestamp continuity. */
+  sendRtp(packet: RtpPacketInfo): void;
+  /** Encode and send one 20 ms frame (resampled by the caller or the port to `pcmRate`). */
+  sendAudio(frame: AudioFrame): void;
+  /** Send a DTMF digit as RFC 4733 events (or in-band if telephone-event was not negotiated). */
+  sendDtmf(digit: string, durationMs?: number): void;
+  close(): void;
+}
