@@ -67,3 +67,26 @@ export interface MediaPort extends EventEmitter<MediaPortEvents> {
   sendDtmf(digit: string, durationMs?: number): void;
   close(): void;
 }
+
+export type EndpointKind = 'rtp' | 'webrtc';
+
+/**
+ * A MediaPort that negotiates its session with SDP. Both the RTP endpoint and the WebRTC
+ * endpoint implement this; the worker creates them by kind and the rest of the media server
+ * treats them alike.
+ */
+export interface NegotiatingEndpoint extends MediaPort {
+  readonly kind: EndpointKind;
+  /** Answer a remote offer (initial or re-offer: hold, resume, codec change); returns the local answer SDP. */
+  answer(offerSdp: string): Promise<string>;
+  /** Local offer for an outbound leg; `codecs` orders the preference. */
+  createOffer(opts?: { codecs?: CodecName[] }): Promise<string>;
+  setRemoteAnswer(answerSdp: string): Promise<void>;
+  /** A DTMF digit learnt outside the media (SIP INFO): emitted as the same `dtmf` event. */
+  injectDtmf(event: DtmfEvent): void;
+}
+
+/** Thrown when offer and answer share no usable audio codec (SIP maps it to 488). */
+export class SdpNegotiationError extends Error {
+  override name = 'SdpNegotiationError';
+}
