@@ -1,0 +1,20 @@
+import type { Call } from './call.js';
+
+/** The calls in progress on this node. */
+export class CallRegistry {
+  private readonly calls = new Map<string, Call>();
+
+  add(call: Call): void {
+    this.calls.set(call.id, call);
+    call.once('ended', () => this.calls.delete(call.id));
+  }
+
+  get(id: string): Call | undefined { return this.calls.get(id); }
+  get size(): number { return this.calls.size; }
+  list(): Call[] { return [...this.calls.values()]; }
+
+  /** Ends every call (shutdown). */
+  async endAll(reason: string): Promise<void> {
+    await Promise.allSettled(this.list().map((c) => c.end(reason)));
+  }
+}

@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import type { SipApplication, SipLeg } from '../../../sip/sip-app.js';
+import type { EndpointKind } from '../../../media/types.js';
+import { Leg } from '../leg.js';
+import type { CallContext } from './context.js';
+
+export type ConnectTarget = { user: string } | { trunk: string; number: string };
+
+export interface ConnectOptions {
+  sip: SipApplication;
+  calleeKind: EndpointKind;
+  recording: { enabled: boolean; sampleRate: number };
+}
+
+/** Statuses worth passing back to the caller as they are; anything else becomes 480. */
+const RELAYED = new Set([403, 404, 408, 480, 484, 486, 487, 488, 600, 603, 604]);
+
+/**
+ * Rings the callee with our own offer, answers the caller only once the callee answers, then
+ * bridges the two endpoints (and records both channels when recording is on).
+ */
+export async function runConnect(ctx: CallContext, target: ConnectTarget, opts: ConnectOptions): Promise<void> {
+  const { call, inbound } = ctx;
+  const session = call.session;
+  const calleeEp = await session.createEndpoint(opts.calleeKind);
+  const offer = await calleeEp.createOffer();
+  const from = inbound.from.user ? { user: inbound.from.user, displayName: inbound.from.displayName } : undefined;
+  const outbound = opts.sip.dial('user' in target ? { user: target.user } : target, {
+    sdp: offer,
+    from,
+    onProgress: (status) => { if (status === 180 || status === 183) inbound.ringing(); },
+  });
+  const onCancel = () => outbound.cancel();
+  inbound.once('cancel', onCancel);
+
+  let calleeDialog: SipLeg;
+  try {
+    calleeDialog = await outbound.leg;
+  } catch (err) {
+    inbound.off('cancel', onCancel);
+    const status = (err as { status?: number }).status ?? 500;
+    call.logger.info({ status }, 'callee did not answer');
+    if (call.state !== 'ended') {
+      inbound.reject(RELAYED.has(status) ? status : 480);
+      await calleeEp.close().catch(() => undefined);
+      await call.end(`callee ${status}`);
+    }
+    return;
+  }
+  inbound.off('cancel', onCancel);
+  const calleeLeg = new Leg('callee', calleeDialog, calleeEp, call.logger);
+  call.addLeg(calleeLeg);
+  try {
+    await calleeEp.setRemoteAnswer(calleeDialog.remoteSdp);
+  } catch (err) {
+    call.logger.warn({ err }, 'callee answer unusable');
+    inbound.reject(488);
+    await call.end('callee answer unusable');
+    return;
+  }
+
+  const callerLeg = await ctx.answerCaller();
+  if (!callerLeg) return;
+  await session.bridge(callerLeg.endpoint, calleeEp);
+  if (opts.recording.enabled) {
+    const path = join(ctx.recordingsDir, `${call.id}.wav`);
+    const recording = await session.record(path, [callerLeg.endpoint, calleeEp], { sampleRate: opts.recording.sampleRate });
+    call.once('ended', () => void recording.stop().catch(() => undefined));
+    call.logger.info({ path }, 'recording');
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The composition root: reads config, builds every service, wires them, starts listening.
+ * The only file that knows them all.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { networkInterfaces } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import Srf from 'drachtio-srf';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { SipServer } from '../sip/server/sip-server.js';
+import { SipApplication } from '../sip/sip-app.js';
+import { MediaServer } from '../media/index.js';
+import { CallRegistry } from './calls/call-registry.js';
+import { CallRouter } from './calls/router.js';
+import { CallService } from './calls/call-service.js';
+import { createHttpApp } from '../api/app.js';
+
+export interface Platform {
+  config: Config;
+  sipServer?: SipServer;
+  /** Where the embedded server listens for SIP (empty with an external drachtio-server). */
+  sipAddresses: { transport: string; host: string; port: number }[];
+  http: { host: string; port: number };
+  sip: SipApplication;
+  media: MediaServer;
+  calls: CallRegistry;
+  stop(): Promise<void>;
+}
+
+function firstExternalIPv4(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+export async function startPlatform(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Platform> {
+  const dataDir = resolve(config.dataDir);
+  const recordingsDir = join(dataDir, 'recordings');
+  mkdirSync(recordingsDir, { recursive: true });
+
+  let sipServer: SipServer | undefined;
+  let drachtio: { host: string; port: number; secret: string };
+  let sipAddresses: Platform['sipAddresses'] = [];
+  if (config.sip.drachtio) {
+    drachtio = config.sip.drachtio;
+  } else {
+    const secret = randomBytes(18).toString('base64url');
+    sipServer = new SipServer({
+      listen: config.sip.listen,
+      admin: { host: config.sip.admin.host, port: config.sip.admin.port },
+      secret,
+      externalAddress: config.sip.externalAddress,
+      timers: config.sip.timers,
+      tls: config.sip.tls,
+      maxMessageSize: config.sip.maxMessageSize,
+      logger: logger.child({ component: 'sip-server' }),
+    });
+    const started = await sipServer.start();
+    sipAddresses = started.sip;
+    drachtio = { host: started.admin.host, port: started.admin.port, secret };
+  }
+
+  const srf = new Srf();
+  srf.connect({ host: drachtio.host, port: drachtio.port, secret: drachtio.secret });
+  await once(srf, 'connect');
+  logger.info({ drachtio: `${drachtio.host}:${drachtio.port}`, embedded: !config.sip.drachtio }, 'connected to SIP server');
+
+  const advertised = config.rtp.advertisedAddress ?? config.sip.externalAddress ?? firstExternalIPv4() ?? '127.0.0.1';
+  const media = new MediaServer({
+    workers: config.media.workers,
+    rtp: { address: config.rtp.address, advertisedAddress: advertised, portMin: config.rtp.portMin, portMax: config.rtp.portMax },
+    maxCallsPerWorker: config.media.maxCallsPerWorker,
+    jitterBufferMs: config.media.jitterBufferMs,
+    webrtc: config.webrtc,
+    logger: logger.child({ component: 'media' }),
+  });
+  await media.start();
+
+  const sip = new SipApplication(srf, {
+    realm: config.registrar.realm,
+    users: config.registrar.users,
+    minExpires: config.registrar.minExpires,
+    maxExpires: config.registrar.maxExpires,
+    defaultExpires: config.registrar.defaultExpires,
+    trunks: config.trunks,
+    logger: logger.child({ component: 'sip' }),
+  });
+  const users = new Set(config.registrar.users.map((u) => u.username));
+  const router = new CallRouter({ isUser: (u) => users.has(u), defaultTrunk: config.trunks[0]?.name });
+  const calls = new CallRegistry();
+  new CallService({
+    sip, media, router, registry: calls, recordingsDir, recording: config.recording,
+    logger: logger.child({ component: 'calls' }),
+  }).start();
+  sip.start();
+
+  const app = createHttpApp({ calls, media, logger: logger.child({ component: 'http' }) });
+  const server: Server = app.listen(config.http.port, config.http.host);
+  await once(server, 'listening');
+  const addr = server.address();
+  const http = { host: config.http.host, port: typeof addr === 'object' && addr ? addr.port : config.http.port };
+  logger.info({ http, sip: sipAddresses }, 'Switchboard is up');
+
+  return {
+    config, sipServer, sipAddresses, http, sip, media, calls,
+    async stop() {
+      await calls.endAll('shutdown');
+      await sip.close().catch(() => undefined);
+      server.closeAllConnections();
+      server.close();
+      srf.disconnect();
+      await media.close();
+      await sipServer?.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel });
+  const platform = await startPlatform(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    platform.stop().then(() => process.exit(0), (err: unknown) => { logger.error({ err }, 'shutdown failed'); process.exit(1); });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  });
+}
