@@ -1,0 +1,128 @@
+/**
+ * Opus through @discordjs/opus (libopus). The RTP clock of Opus is always 48 kHz, but libopus
+ * may run at 8 kHz when the other leg is narrowband: it saves the resampler and half the encode
+ * cost, and any Opus decoder plays the result.
+ */
+import { createRequire } from 'node:module';
+import type { AudioDecoder, AudioEncoder } from './index.js';
+
+interface NativeOpus {
+  encode(buf: Buffer): Buffer;
+  decode(buf: Buffer): Buffer;
+  applyEncoderCTL(ctl: number, value: number): void;
+  applyDecoderCTL(ctl: number, value: number): void;
+  setBitrate(bitrate: number): void;
+}
+type NativeOpusCtor = new (rate: number, channels: number) => NativeOpus;
+
+const require = createRequire(import.meta.url);
+const { OpusEncoder: NativeOpusEncoder } = require('@discordjs/opus') as { OpusEncoder: NativeOpusCtor };
+
+// libopus request numbers (opus_defines.h).
+const OPUS_SET_APPLICATION = 4000;
+const OPUS_APPLICATION_VOIP = 2048;
+const OPUS_SET_COMPLEXITY = 4010;
+const OPUS_SET_INBAND_FEC = 4012;
+const OPUS_SET_PACKET_LOSS_PERC = 4014;
+
+const OPUS_RATES = new Set([8000, 12000, 16000, 24000, 48000]);
+
+function checkRate(rate: number): void {
+  if (!OPUS_RATES.has(rate)) throw new RangeError(`libopus cannot run at ${rate} Hz`);
+}
+
+function toInt16(buf: Buffer, samples: number): Int16Array {
+  const out = new Int16Array(samples);
+  const n = Math.min(samples, buf.length >> 1);
+  if (buf.byteOffset % 2 === 0) {
+    out.set(new Int16Array(buf.buffer, buf.byteOffset, n));
+  } else {
+    for (let i = 0; i < n; i++) out[i] = buf.readInt16LE(i * 2);
+  }
+  return out;
+}
+
+export interface OpusOptions {
+  pcmRate: number;
+  complexity?: number;
+  bitrate?: number;
+  /** Expected loss, percent: makes the encoder spend bits on in-band FEC. */
+  packetLossPercent?: number;
+}
+
+export class OpusAudioEncoder implements AudioEncoder {
+  readonly pcmRate: number;
+  private native: NativeOpus | undefined;
+
+  constructor(opts: OpusOptions) {
+    checkRate(opts.pcmRate);
+    this.pcmRate = opts.pcmRate;
+    const native = new NativeOpusEncoder(opts.pcmRate, 1);
+    native.applyEncoderCTL(OPUS_SET_APPLICATION, OPUS_APPLICATION_VOIP);
+    native.applyEncoderCTL(OPUS_SET_COMPLEXITY, opts.complexity ?? 5);
+    native.applyEncoderCTL(OPUS_SET_INBAND_FEC, 1);
+    native.applyEncoderCTL(OPUS_SET_PACKET_LOSS_PERC, opts.packetLossPercent ?? 5);
+    if (opts.bitrate) native.setBitrate(opts.bitrate);
+    this.native = native;
+  }
+
+  encode(pcm: Int16Array): Buffer {
+    if (!this.native) throw new Error('Opus encoder is closed');
+    const frame = this.pcmRate / 50;
+    let input = pcm;
+    if (pcm.length !== frame) {
+      // libopus only takes whole frame sizes: pad or cut to 20 ms.
+      input = new Int16Array(frame);
+      input.set(pcm.subarray(0, frame));
+    }
+    return this.native.encode(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+  }
+
+  close(): void {
+    this.native = undefined;
+  }
+}
+
+export class OpusAudioDecoder implements AudioDecoder {
+  readonly pcmRate: number;
+  private native: NativeOpus | undefined;
+  private readonly frameSamples: number;
+
+  constructor(opts: { pcmRate: number }) {
+    checkRate(opts.pcmRate);
+    this.pcmRate = opts.pcmRate;
+    this.frameSamples = opts.pcmRate / 50;
+    this.native = new NativeOpusEncoder(opts.pcmRate, 1);
+  }
+
+  decode(payload: Buffer): Int16Array {
+    if (!this.native) throw new Error('Opus decoder is closed');
+    try {
+      const pcm = this.native.decode(payload);
+      return toInt16(pcm, pcm.length >> 1);
+    } catch {
+      // A corrupt packet counts as lost: conceal rather than throw into the media loop.
+      return this.conceal();
+    }
+  }
+
+  /**
+   * Opus packet loss concealment. The binding asks libopus for its maximum frame size when given
+   * an empty packet, so it synthesises more than 20 ms; the first 20 ms is the concealment of the
+   * missing frame and the rest only deepens the decoder's fade-out, which is what PLC does anyway
+   * over consecutive losses.
+   */
+  conceal(): Int16Array {
+    if (!this.native) throw new Error('Opus decoder is closed');
+    try {
+      const pcm = this.native.decode(Buffer.alloc(0));
+      return toInt16(pcm, this.frameSamples);
+    } catch {
+      return new Int16Array(this.frameSamples);
+    }
+  }
+
+  close(): void {
+    this.native = undefined;
+  }
+}
