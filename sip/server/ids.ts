@@ -1,0 +1,64 @@
+/**
+ * Identifiers the server generates, in the shapes the real drachtio-server uses (PROTOCOL.md §4.3)
+ * so that applications and log readers see familiar values.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomAlnum(n: number): string {
+  const bytes = randomBytes(n);
+  let s = '';
+  // 248 = 4*62 keeps the modulo unbiased
+  for (let i = 0; i < n; i++) {
+    let b = bytes[i]!;
+    while (b >= 248) b = randomBytes(1)[0]!;
+    s += ALNUM[b % 62];
+  }
+  return s;
+}
+
+/** Lowercase UUID v4: message ids and transaction ids on the admin connection. */
+export function newUuid(): string { return randomUUID(); }
+
+/** 13-character From/To tag. */
+export function newTag(): string { return randomAlnum(13); }
+
+/** Via branch for requests the server originates as a UA. */
+export function newBranch(): string { return 'z9hG4bK' + randomAlnum(13); }
+
+/** Via branch for a request forwarded statefully by the proxy. */
+export function newProxyBranch(): string { return 'z9hG4bK' + randomUUID(); }
+
+/** Via branch for in-dialog requests forwarded statelessly by the proxy. */
+export function newStatelessBranch(): string { return 'z9hG4bK.' + randomAlnum(26); }
+
+const NODE = randomBytes(6).toString('hex');
+let clockSeq = randomBytes(2).readUInt16BE(0) & 0x3fff;
+let lastTicks = 0n;
+
+/** Call-ID in the time-based (v1-like) layout the real server uses: time fields then a per-process node. */
+export function newCallId(): string {
+  // 100 ns ticks since 1582-10-15, as UUID v1 does
+  let ticks = BigInt(Date.now()) * 10000n + 122192928000000000n;
+  if (ticks <= lastTicks) { ticks = lastTicks + 1n; }
+  lastTicks = ticks;
+  const low = (ticks & 0xffffffffn).toString(16).padStart(8, '0');
+  const mid = ((ticks >> 32n) & 0xffffn).toString(16).padStart(4, '0');
+  const hi = (((ticks >> 48n) & 0x0fffn) | 0x1000n).toString(16).padStart(4, '0');
+  clockSeq = (clockSeq + 1) & 0x3fff;
+  const seq = (clockSeq | 0x8000).toString(16).padStart(4, '0');
+  return `${low}-${mid}-${hi}-${seq}-${NODE}`;
+}
+
+/** Initial CSeq for a UAC dialog: time-derived so it grows across restarts, as observed. */
+export function initialCSeq(): number {
+  return Math.floor(Date.now() / 1000) % 1_000_000_000 % 2 ** 31;
+}
+
+/** `HH:MM:SS.uuuuuu`, the wall-clock time-of-day carried in protocol frames. */
+export function timeOfDay(d: Date = new Date()): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  const micros = d.getUTCMilliseconds() * 1000 + Math.floor((performance.now() % 1) * 1000);
+  return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(micros, 6)}`;
+}

@@ -1,0 +1,144 @@
+/**
+ * INVITE and non-INVITE server transactions (RFC 3261 §17.2), plus the UAS core's 2xx
+ * retransmission until the ACK arrives (§13.3.1.4), kept here in an `accepted` state (RFC 6026).
+ */
+import { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
+import { SipResponse, type SipRequest } from '../message.js';
+import { TimerSet, isReliable, type MessageSender, type SendTargetLike, type SentInfo, type SipTimers } from './timers.js';
+
+export type ServerTransactionState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
+
+export interface ServerTransactionOptions {
+  id: string;
+  request: SipRequest;
+  /** Where responses go (Via/rport resolved by the caller). */
+  target: SendTargetLike;
+  timers: SipTimers;
+  sender: MessageSender;
+  logger?: Logger;
+}
+
+export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeout': []; 'transport-error': [Error] }> {
+  readonly id: string;
+  readonly request: SipRequest;
+  readonly target: SendTargetLike;
+  readonly isInvite: boolean;
+  state: ServerTransactionState;
+  /** To-tag used on every response of this transaction. */
+  localTag?: string;
+  lastResponse?: SipResponse;
+  finalStatus?: number;
+  private readonly timerSet = new TimerSet();
+  private readonly reliable: boolean;
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: ServerTransactionOptions) {
+    super();
+    this.id = opts.id;
+    this.request = opts.request;
+    this.target = opts.target;
+    this.isInvite = opts.request.method === 'INVITE';
+    this.state = this.isInvite ? 'proceeding' : 'trying';
+    this.reliable = isReliable(opts.target.transport);
+    this.logger = opts.logger ?? pino({ level: 'silent' });
+  }
+
+  /** Send a response; drives the state machine. Resolves with the bytes as sent. */
+  async respond(res: SipResponse): Promise<SentInfo> {
+    if (this.state === 'terminated' || this.state === 'completed' || this.state === 'confirmed') {
+      throw new Error(`transaction ${this.id} already answered`);
+    }
+    if (this.state === 'accepted' && !(res.status >= 200 && res.status < 300)) {
+      throw new Error(`transaction ${this.id} already answered`);
+    }
+    this.lastResponse = res;
+    const final = res.status >= 200;
+    if (final) this.finalStatus = res.status;
+    if (!final) {
+      this.state = 'proceeding';
+    } else if (this.isInvite && res.status < 300) {
+      this.enterAccepted();
+    } else if (this.isInvite) {
+      this.enterCompletedInvite();
+    } else {
+      this.state = 'completed';
+      this.timerSet.after(this.reliable ? 0 : 64 * this.opts.timers.t1, () => this.terminate()); // Timer J
+    }
+    try {
+      return await this.opts.sender.send(res, this.target);
+    } catch (err) {
+      this.emit('transport-error', err as Error);
+      this.terminate();
+      throw err;
+    }
+  }
+
+  /** A retransmission of the request arrived: repeat the last response, if any. */
+  onRetransmission(): void {
+    if (this.lastResponse && this.state !== 'terminated') this.resend();
+  }
+
+  /** The ACK for a non-2xx final (same branch) or for the 2xx (matched by dialog). */
+  onAck(): void {
+    if (this.state === 'completed' && this.isInvite) {
+      this.state = 'confirmed';
+      this.timerSet.clear();
+      this.timerSet.after(this.reliable ? 0 : this.opts.timers.t4, () => this.terminate()); // Timer I
+    } else if (this.state === 'accepted') {
+      this.terminate();
+    }
+  }
+
+  get awaitingAck(): boolean { return this.state === 'accepted'; }
+
+  terminate(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.timerSet.clear();
+    this.emit('terminated');
+  }
+
+  private resend(): void {
+    if (!this.lastResponse) return;
+    this.opts.sender.send(this.lastResponse, this.target).catch((err: Error) => {
+      this.logger.debug({ err: err.message }, 'response retransmission failed');
+    });
+  }
+
+  private enterAccepted(): void {
+    this.state = 'accepted';
+    const { t1, t2 } = this.opts.timers;
+    if (!this.reliable) {
+      let interval = t1;
+      const tick = (): void => {
+        if (this.state !== 'accepted') return;
+        this.resend();
+        interval = Math.min(interval * 2, t2);
+        this.timerSet.after(interval, tick);
+      };
+      this.timerSet.after(interval, tick);
+    }
+    this.timerSet.after(64 * t1, () => {
+      if (this.state !== 'accepted') return;
+      this.terminate();
+      this.emit('ack-timeout');
+    });
+  }
+
+  private enterCompletedInvite(): void {
+    this.state = 'completed';
+    const { t1, t2 } = this.opts.timers;
+    if (!this.reliable) {
+      let interval = t1;
+      const tick = (): void => { // Timer G
+        if (this.state !== 'completed') return;
+        this.resend();
+        interval = Math.min(interval * 2, t2);
+        this.timerSet.after(interval, tick);
+      };
+      this.timerSet.after(interval, tick);
+    }
+    this.timerSet.after(64 * t1, () => this.terminate()); // Timer H
+  }
+}
