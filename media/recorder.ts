@@ -1,0 +1,128 @@
+/**
+ * Records ports into one WAV file, one channel per port (ports[0] left = caller, ports[1]
+ * right = callee). Each port's decoded audio is resampled to the file's rate and queued; a
+ * 20 ms clock takes one frame per channel, or silence when a port has nothing, so the
+ * channels stay aligned with each other and with wall time. The file is flushed about once
+ * a second, so a crash loses at most that.
+ */
+import { EventEmitter } from 'node:events';
+import type { AudioFrame, MediaPort } from './types.js';
+import { Resampler } from './codecs/resampler.js';
+import { FrameClock } from './frame-clock.js';
+import { WavWriter } from './wav.js';
+
+export interface RecorderEvents {
+  closed: [{ path: string; durationMs: number }];
+}
+
+const FLUSH_EVERY_TICKS = 50;
+/** Audio queued beyond this is dropped oldest-first: a port faster than the clock must not grow latency. */
+const MAX_QUEUED_FRAMES = 5;
+
+class RecorderChannel {
+  queue: Int16Array = new Int16Array(0);
+  private resampler: Resampler | undefined;
+  readonly onAudio = (frame: AudioFrame): void => this.push(frame);
+  readonly onClosed: () => void;
+
+  constructor(
+    readonly port: MediaPort,
+    private readonly rate: number,
+    onClosed: (ch: RecorderChannel) => void,
+  ) {
+    this.onClosed = () => onClosed(this);
+  }
+
+  push(frame: AudioFrame): void {
+    if (!this.resampler || this.resampler.fromRate !== frame.sampleRate) {
+      this.resampler = new Resampler(frame.sampleRate, this.rate);
+    }
+    const pcm = this.resampler.process(frame.samples);
+    const max = (this.rate / 50) * MAX_QUEUED_FRAMES;
+    const keep = Math.min(this.queue.length, Math.max(0, max - pcm.length));
+    const q = new Int16Array(keep + pcm.length);
+    q.set(this.queue.subarray(this.queue.length - keep), 0);
+    q.set(pcm, keep);
+    this.queue = q;
+  }
+
+  /** One frame, padded with silence if the port fell behind. */
+  take(n: number): Int16Array {
+    const out = new Int16Array(n);
+    out.set(this.queue.subarray(0, n));
+    this.queue = this.queue.slice(Math.min(n, this.queue.length));
+    return out;
+  }
+}
+
+export class Recorder extends EventEmitter<RecorderEvents> {
+  readonly path: string;
+  private readonly writer: WavWriter;
+  private readonly channels: RecorderChannel[];
+  private readonly clock = new FrameClock();
+  private readonly frame: number;
+  private ticks = 0;
+  private stopped = false;
+
+  constructor(path: string, ports: MediaPort[], opts: { sampleRate: number }) {
+    super();
+    if (ports.length === 0) throw new RangeError('Recorder needs at least one port');
+    if (!(opts.sampleRate > 0) || opts.sampleRate % 50 !== 0) throw new RangeError(`invalid sample rate ${opts.sampleRate}`);
+    this.path = path;
+    this.frame = opts.sampleRate / 50;
+    this.writer = new WavWriter(path, { sampleRate: opts.sampleRate, channels: ports.length });
+    this.channels = ports.map((p) => new RecorderChannel(p, opts.sampleRate, (ch) => this.portClosed(ch)));
+    for (const ch of this.channels) {
+      ch.port.on('audio', ch.onAudio);
+      ch.port.once('closed', ch.onClosed);
+    }
+    this.clock.start(() => this.tick());
+  }
+
+  get durationMs(): number {
+    return this.writer.durationMs;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clock.stop();
+    for (const ch of this.channels) {
+      ch.port.off('audio', ch.onAudio);
+      ch.port.off('closed', ch.onClosed);
+    }
+    // Whatever is still queued was heard before the stop: keep it.
+    const rest = Math.max(...this.channels.map((c) => c.queue.length));
+    if (rest > 0) this.writeFrame(rest);
+    let durationMs = this.writer.durationMs;
+    try {
+      this.writer.close();
+    } catch {
+      durationMs = 0;
+    }
+    this.emit('closed', { path: this.path, durationMs: Math.round(durationMs) });
+  }
+
+  private tick(): void {
+    try {
+      this.writeFrame(this.frame);
+      if (++this.ticks % FLUSH_EVERY_TICKS === 0) this.writer.flush();
+    } catch {
+      // Disk full or the file vanished: end the recording rather than throw from a timer.
+      this.stop();
+    }
+  }
+
+  private writeFrame(n: number): void {
+    const k = this.channels.length;
+    const frames = this.channels.map((c) => c.take(n));
+    const out = new Int16Array(n * k);
+    for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) out[i * k + c] = frames[c][i];
+    this.writer.write(out);
+  }
+
+  private portClosed(ch: RecorderChannel): void {
+    ch.port.off('audio', ch.onAudio);
+    if (this.channels.every((c) => c.port.closed || c === ch)) this.stop();
+  }
+}
