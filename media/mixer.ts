@@ -129,7 +129,7 @@ export class Mixer {
     parties.forEach((p, i) => {
       if (!p.heard) return;
       const target = p.opts.whisperTo;
-      let sum = total;
+      let sum: Float64Array = total;
       if (target !== undefined) {
         sum = whispers.get(target) ?? new Float64Array(n);
         whispers.set(target, sum);
