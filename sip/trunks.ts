@@ -1,0 +1,128 @@
+/**
+ * The configured SIP trunks: their registrations, recognising requests that come from a
+ * carrier (by source address, or by the `line` token we put in our registered Contact), and
+ * building the Request-URI, From and credentials of calls sent out through a trunk.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type Srf from 'drachtio-srf';
+import { pino, type Logger } from 'pino';
+import type { TrunkConfig } from '../config/schema.js';
+import type { DigestCredentials } from './digest.js';
+import { parseSipUri, uriHost } from './name-addr.js';
+import { newLineToken, TrunkRegistration, type RegisterResponse, type RegisterSender } from './trunk-registration.js';
+
+export interface TrunksOptions {
+  retry?: { baseMs: number; maxMs: number };
+  requestTimeoutMs?: number;
+  logger?: Logger;
+}
+
+interface TrunkState {
+  config: TrunkConfig;
+  addresses: Set<string>;
+  lineToken: string;
+  registration?: TrunkRegistration;
+}
+
+/** srf.request as it really behaves (its bundled typings are off for this overload). */
+type SrfRequester = {
+  request(uri: string, opts: { method: string; headers: Record<string, string> },
+    cb: (err: Error | null, req: Srf.SrfRequest) => void): unknown;
+};
+
+export function srfRegisterSender(srf: Srf): RegisterSender {
+  return ({ uri, headers }) => new Promise<RegisterResponse>((resolve, reject) => {
+    (srf as unknown as SrfRequester).request(uri, { method: 'REGISTER', headers }, (err, req) => {
+      if (err) { reject(err); return; }
+      req.on('response', (res?: Srf.SrfResponse) => {
+        if (res && res.status >= 200) resolve({ status: res.status, reason: res.reason, get: (n) => res.get(n) ?? undefined });
+      });
+    });
+  });
+}
+
+function normaliseIp(a: string): string {
+  return a.replace(/^::ffff:/i, '').toLowerCase();
+}
+
+export class Trunks {
+  private readonly trunks = new Map<string, TrunkState>();
+  private readonly logger: Logger;
+
+  constructor(private readonly send: RegisterSender, configs: TrunkConfig[], private readonly opts: TrunksOptions = {}) {
+    this.logger = opts.logger ?? pino({ level: 'silent' });
+    for (const c of configs) {
+      this.trunks.set(c.name, { config: c, addresses: new Set(), lineToken: newLineToken() });
+    }
+  }
+
+  /** Resolves carrier addresses and starts registrations. Resolution failures are logged, not fatal. */
+  async start(): Promise<void> {
+    await Promise.all([...this.trunks.values()].map(async (t) => {
+      for (const host of [t.config.host, ...t.config.inboundAddresses]) {
+        if (isIP(host)) { t.addresses.add(normaliseIp(host)); continue; }
+        try {
+          for (const a of await lookup(host, { all: true })) t.addresses.add(normaliseIp(a.address));
+        } catch (err) {
+          this.logger.warn({ err, trunk: t.config.name, host }, 'cannot resolve trunk host');
+        }
+      }
+    }));
+    for (const t of this.trunks.values()) {
+      if (!t.config.register) continue;
+      const c = t.config;
+      const user = c.fromUser ?? c.username ?? c.name;
+      const transportParam = c.transport === 'udp' ? '' : `;transport=${c.transport}`;
+      t.registration = new TrunkRegistration({
+        trunk: c.name,
+        registrarUri: `sip:${uriHost(c.host)}:${c.port}${transportParam}`,
+        aor: `sip:${user}@${uriHost(c.fromDomain ?? c.host)}`,
+        contact: `sip:${user}@localhost${transportParam};line=${t.lineToken}`,
+        expires: c.expires,
+        username: c.username,
+        password: c.password,
+        send: this.send,
+        retry: this.opts.retry,
+        requestTimeoutMs: this.opts.requestTimeoutMs,
+        logger: this.logger,
+      });
+      t.registration.start();
+    }
+  }
+
+  names(): string[] { return [...this.trunks.keys()]; }
+
+  config(name: string): TrunkConfig | undefined { return this.trunks.get(name)?.config; }
+
+  registration(name: string): TrunkRegistration | undefined { return this.trunks.get(name)?.registration; }
+
+  /** The trunk an inbound request belongs to, by source address or by our registered `line` token. */
+  match(sourceAddress: string, requestUri: string): string | undefined {
+    const src = normaliseIp(sourceAddress);
+    for (const t of this.trunks.values()) if (t.addresses.has(src)) return t.config.name;
+    const line = parseSipUri(requestUri)?.params.line;
+    if (line) for (const t of this.trunks.values()) if (t.registration && t.lineToken === line) return t.config.name;
+    return undefined;
+  }
+
+  /** Request-URI, headers and credentials for a call to `number` through `name`. */
+  dialPlan(name: string, number: string, from?: { user: string; displayName?: string }):
+    { uri: string; headers: Record<string, string>; auth?: DigestCredentials } | undefined {
+    const c = this.trunks.get(name)?.config;
+    if (!c) return undefined;
+    const transportParam = c.transport === 'udp' ? '' : `;transport=${c.transport}`;
+    const uri = `sip:${encodeURIComponent(number).replace(/%2B/g, '+')}@${uriHost(c.host)}:${c.port}${transportParam}`;
+    // Carriers authorise by the account in From; the caller's own number is a display hint only.
+    const fromUser = c.fromUser ?? c.username ?? from?.user ?? 'anonymous';
+    const display = from?.displayName ?? (c.fromUser && from?.user ? from.user : undefined);
+    const fromUri = `sip:${fromUser}@${uriHost(c.fromDomain ?? c.host)}`;
+    const headers: Record<string, string> = { From: display ? `"${display.replace(/"/g, '')}" <${fromUri}>` : `<${fromUri}>` };
+    const auth = c.username && c.password ? { username: c.username, password: c.password } : undefined;
+    return { uri, headers, auth };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.trunks.values()].map((t) => t.registration?.stop()));
+  }
+}
