@@ -1,0 +1,188 @@
+/**
+ * Parses one SIP message (RFC 3261 §7) from a datagram or a stream frame. Header names and
+ * values are kept as sent (folding unfolded); the mandatory request headers are validated so
+ * that a broken request can still be answered with 400 from the `partial` headers.
+ */
+
+import { SipRequest, SipResponse, normalizeHeaderName, splitHeaderList, type SipHeader } from './message.js';
+import { SipParseError, isToken, parseCSeq, parseNameAddr, parseUri, parseVia } from './grammar.js';
+
+export { SipParseError } from './grammar.js';
+
+const DEFAULT_MAX_SIZE = 65535;
+const CRLF2 = Buffer.from('\r\n\r\n');
+const LF2 = Buffer.from('\n\n');
+
+function findHeaderEnd(buf: Buffer, from: number): { end: number; bodyStart: number } | undefined {
+  const a = buf.indexOf(CRLF2, from);
+  const b = buf.indexOf(LF2, from);
+  if (a < 0 && b < 0) return undefined;
+  if (b < 0 || (a >= 0 && a < b)) return { end: a, bodyStart: a + 4 };
+  return { end: b, bodyStart: b + 2 };
+}
+
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
+}
+
+/** Headers a 400 needs, each individually well-formed; anything else stays out. */
+function rescueHeaders(headers: SipHeader[]): SipHeader[] {
+  const out: SipHeader[] = [];
+  let topViaSeen = false;
+  for (const h of headers) {
+    const n = normalizeHeaderName(h.name);
+    try {
+      if (n === 'via') {
+        if (!topViaSeen) parseVia(splitHeaderList(h.value)[0] ?? '');
+        topViaSeen = true;
+      } else if (n === 'from' || n === 'to') parseNameAddr(h.value);
+      else if (n === 'cseq') parseCSeq(h.value);
+      else if (n === 'call-id') { if (!/^\S+$/.test(h.value)) continue; } else continue;
+    } catch {
+      if (n === 'via') return out.filter((x) => normalizeHeaderName(x.name) !== 'via');
+      continue;
+    }
+    if (n !== 'via' && out.some((x) => normalizeHeaderName(x.name) === n)) continue;
+    out.push({ name: h.name, value: h.value });
+  }
+  return out;
+}
+
+export function parseMessage(data: Buffer | string, opts?: { maxSize?: number }): SipRequest | SipResponse {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const maxSize = opts?.maxSize ?? DEFAULT_MAX_SIZE;
+  if (buf.length > maxSize) {
+    const e = new SipParseError(`message too large (${buf.length} > ${maxSize} bytes)`);
+    e.statusCode = 513;
+    throw e;
+  }
+  // CRLFs before the start line are ignored (RFC 3261 §7.5)
+  let start = 0;
+  while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a)) start++;
+  if (start >= buf.length) throw new SipParseError('empty message');
+  const he = findHeaderEnd(buf, start);
+  const headEnd = he ? he.end : buf.length;
+  const head = buf.toString('utf8', start, headEnd);
+  const lines = head.split(/\r?\n/);
+  const startLine = lines[0]!;
+
+  let method: string | undefined;
+  let msg: SipRequest | SipResponse | undefined;
+  let firstError: string | undefined;
+  const fail = (reason: string): void => { if (firstError === undefined) firstError = reason; };
+
+  if (startLine.startsWith('SIP/')) {
+    const m = /^SIP\/2\.0 ([1-6]\d\d)(?: (.*))?$/.exec(startLine);
+    if (!m) throw new SipParseError(`malformed status line "${printable(startLine)}"`);
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(m[2] ?? '')) throw new SipParseError('control characters in reason phrase');
+    msg = new SipResponse(Number(m[1]), m[2] ?? '');
+  } else {
+    const parts = startLine.split(' ');
+    if (parts.length !== 3 || !isToken(parts[0]!)) throw new SipParseError(`malformed request line "${printable(startLine)}"`);
+    method = parts[0]!;
+    const [, uri, version] = parts as [string, string, string];
+    msg = new SipRequest(method, uri);
+    if (!/^SIP\/\d+\.\d+$/i.test(version)) fail(`malformed request line "${printable(startLine)}"`);
+    else if (version.toUpperCase() !== 'SIP/2.0') fail('SIP version not supported');
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
+    if (!scheme) fail('malformed Request-URI');
+    else if (/^sips?$|^tel$/i.test(scheme[1]!)) {
+      try { parseUri(uri); } catch (e) { fail(`bad Request-URI: ${(e as Error).message}`); }
+    } else if (/[\x00-\x20\x7f<>"]/.test(uri)) fail('malformed Request-URI');
+  }
+
+  const headers: SipHeader[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length === 0) continue;
+    if (line[0] === ' ' || line[0] === '\t') {
+      const prev = headers[headers.length - 1];
+      if (!prev) { fail('continuation line before the first header'); continue; }
+      const cont = line.trim();
+      if (cont.length > 0) prev.value = prev.value.length > 0 ? `${prev.value} ${cont}` : cont;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) { fail(`malformed header line "${printable(line)}"`); continue; }
+    const name = line.slice(0, colon).replace(/[ \t]+$/, '');
+    if (!isToken(name)) { fail(`invalid header name "${printable(name)}"`); continue; }
+    headers.push({ name, value: line.slice(colon + 1).trim() });
+  }
+  for (const h of headers) {
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(h.value)) fail(`control characters in ${h.name}`);
+  }
+  msg.headers = headers;
+
+  if (!he) fail('missing empty line after the headers');
+
+  // Content-Length and body (RFC 3261 §18.3: shorter is an error, longer is truncated)
+  const bodyStart = he ? he.bodyStart : buf.length;
+  let available = buf.length - bodyStart;
+  const clValues = headers.filter((h) => normalizeHeaderName(h.name) === 'content-length').map((h) => h.value);
+  let bodyLen = available;
+  if (clValues.length > 0) {
+    if (clValues.some((v) => !/^\d{1,10}$/.test(v))) fail('malformed Content-Length');
+    else if (new Set(clValues.map(Number)).size > 1) fail('conflicting Content-Length headers');
+    else {
+      const cl = Number(clValues[0]);
+      if (cl > available) fail(`body shorter than Content-Length (${available} < ${cl})`);
+      else bodyLen = cl;
+    }
+  }
+  if (available < 0) available = 0;
+  msg.body = Buffer.from(buf.subarray(bodyStart, bodyStart + Math.max(0, Math.min(bodyLen, available))));
+
+  if (msg instanceof SipRequest) validateRequest(msg, fail);
+  else validateResponse(msg, fail);
+
+  if (firstError !== undefined) {
+    const err = new SipParseError(firstError);
+    if (firstError === 'SIP version not supported') err.statusCode = 505;
+    if (msg instanceof SipRequest) err.partial = { method: method!, headers: rescueHeaders(headers) };
+    throw err;
+  }
+  return msg;
+}
+
+function single(msg: SipRequest | SipResponse, name: string, fail: (r: string) => void): string | undefined {
+  const n = normalizeHeaderName(name);
+  const values = msg.headers.filter((h) => normalizeHeaderName(h.name) === n);
+  if (values.length === 0) { fail(`missing ${name} header`); return undefined; }
+  if (values.length > 1) { fail(`more than one ${name} header`); return undefined; }
+  return values[0]!.value;
+}
+
+function validateCommon(msg: SipRequest | SipResponse, fail: (r: string) => void): { seq: number; method: string } | undefined {
+  const vias = msg.getAll('via');
+  if (vias.length === 0) fail('missing Via header');
+  for (const v of vias) {
+    try { parseVia(v); } catch (e) { fail(`bad Via: ${(e as Error).message}`); break; }
+  }
+  for (const name of ['From', 'To']) {
+    const v = single(msg, name, fail);
+    if (v !== undefined) {
+      try { parseNameAddr(v); } catch (e) { fail(`bad ${name}: ${(e as Error).message}`); }
+    }
+  }
+  const callId = single(msg, 'Call-ID', fail);
+  if (callId !== undefined && !/^[\x21-\x7e]+$/.test(callId)) fail('malformed Call-ID');
+  const cseq = single(msg, 'CSeq', fail);
+  if (cseq === undefined) return undefined;
+  try { return parseCSeq(cseq); } catch (e) { fail(`bad CSeq: ${(e as Error).message}`); return undefined; }
+}
+
+function validateRequest(req: SipRequest, fail: (r: string) => void): void {
+  const cseq = validateCommon(req, fail);
+  if (cseq && cseq.method !== req.method) fail('CSeq method does not match the request line');
+  const mf = req.get('max-forwards');
+  if (mf !== undefined && !/^\d{1,3}$/.test(mf)) fail('malformed Max-Forwards');
+  const contacts = req.getAll('contact');
+  for (const c of contacts) {
+    if (c === '*') continue;
+    try { parseNameAddr(c); } catch (e) { fail(`bad Contact: ${(e as Error).message}`); break; }
+  }
+}
+
+function validateResponse(res: SipResponse, fail: (r: string) => void): void {
+  validateCommon(res, fail);
+}
