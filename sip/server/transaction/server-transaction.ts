@@ -74,6 +74,23 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
     }
   }
 
+  /** A proxy relaying a downstream response: a 2xx ends the transaction (the UAC's ACK goes end to end). */
+  async relay(res: SipResponse): Promise<SentInfo> {
+    if (this.isInvite && res.status >= 200 && res.status < 300) {
+      if (this.state === 'terminated') throw new Error(`transaction ${this.id} already ended`);
+      this.lastResponse = res;
+      this.finalStatus = res.status;
+      this.timerSet.clear();
+      this.timerSet.after(64 * this.opts.timers.t1, () => this.terminate()); // absorb INVITE retransmissions a while
+      this.state = 'accepted';
+      this.relayed = true;
+      return this.opts.sender.send(res, this.target);
+    }
+    return this.respond(res);
+  }
+
+  private relayed = false;
+
   /** A retransmission of the request arrived: repeat the last response, if any. */
   onRetransmission(): void {
     if (this.lastResponse && this.state !== 'terminated') this.resend();
@@ -90,7 +107,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
     }
   }
 
-  get awaitingAck(): boolean { return this.state === 'accepted'; }
+  get awaitingAck(): boolean { return this.state === 'accepted' && !this.relayed; }
 
   terminate(): void {
     if (this.state === 'terminated') return;

@@ -1,0 +1,123 @@
+/**
+ * Responses the app sends to requests from the network (PROTOCOL.md §2.4 first row, §5.2, §5.6):
+ * completing them, the echo, UAS dialogs on 2xx to INVITE, CDRs, and the BYE the server sends
+ * itself when the ACK for its 2xx never comes.
+ */
+import { SipRequest, SipResponse } from '../message.js';
+import { serializeMessage } from '../serializer.js';
+import { newBranch, newTag } from '../ids.js';
+import { Dialog } from '../dialog.js';
+import type { SentInfo } from '../transaction/timers.js';
+import { addBodyHeaders, canonicalize, parseCSeqValue, tagOf, uriOf, withTag } from './complete.js';
+import { responseEchoFrame, sipFrame } from './messages.js';
+import type { ServerContext, ServerTxnRecord } from './context.js';
+import type { UacSender } from './uac.js';
+
+const STRUCTURAL = new Set(['via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq', 'content-length', 'l']);
+
+export class UasResponder {
+  constructor(private readonly ctx: ServerContext, private readonly uac: UacSender) {}
+
+  /** Build the full response from the app's bare one, send it, and return the echo frame. */
+  async respond(msgId: string, rec: ServerTxnRecord, app: SipResponse): Promise<string> {
+    const ctx = this.ctx;
+    const txn = rec.txn;
+    const req = txn.request;
+    const isInvite = txn.isInvite;
+    const status = app.status;
+    const res = new SipResponse(status, app.reason);
+    for (const v of req.getAll('via')) res.append('Via', v);
+    if (isInvite && status > 100 && status < 300) for (const rr of req.getAll('record-route')) res.append('Record-Route', rr);
+    res.append('From', req.get('from') ?? '');
+    const to = req.get('to') ?? '';
+    if (status > 100 && !tagOf(to)) txn.localTag ??= newTag();
+    res.append('To', status > 100 && txn.localTag ? withTag(to, txn.localTag) : to);
+    res.append('Call-ID', req.callId);
+    res.append('CSeq', req.get('cseq') ?? '');
+    for (const h of app.headers) {
+      if (STRUCTURAL.has(h.name.toLowerCase())) continue;
+      res.append(h.name, h.value);
+    }
+    const transport = rec.info.local.transport;
+    if (isInvite && status >= 200 && status < 300 && !res.has('contact')) res.append('Contact', ctx.contact(transport));
+    res.body = app.body;
+    addBodyHeaders(res);
+    canonicalize(res);
+
+    const sent: SentInfo = await txn.respond(res);
+    const target = txn.target;
+    let dialogId = '';
+    if (isInvite) dialogId = rec.dialogId || rec.dialog?.id || '';
+    else if (rec.dialog && req.method !== 'BYE') dialogId = rec.dialog.id;
+    const echo = responseEchoFrame(msgId, { len: sent.bytes.length, protocol: isInvite ? target.transport : '',
+      address: target.host, port: target.port }, txn.id, dialogId, sent.bytes);
+
+    if (isInvite && rec.initialInvite && status >= 200) {
+      if (status < 300) {
+        this.createUasDialog(rec, res);
+        setImmediate(() => ctx.apps.cdr('cdr:start', 'application', sent.bytes, 'uas'));
+      } else {
+        setImmediate(() => ctx.apps.cdr('cdr:stop', 'application', sent.bytes, 'call-rejected'));
+      }
+    }
+    if (isInvite && status >= 200 && status < 300) {
+      txn.once('ack-timeout', () => { void this.ackTimeout(rec); });
+    }
+    return echo;
+  }
+
+  private createUasDialog(rec: ServerTxnRecord, res: SipResponse): void {
+    const req = rec.txn.request;
+    const contact = req.get('contact');
+    const seq = parseCSeqValue(req.get('cseq')).seq;
+    const reliable = rec.info.remote.transport !== 'udp';
+    const d = new Dialog({
+      id: rec.dialogId, role: 'uas', callId: req.callId,
+      localTag: rec.txn.localTag ?? '', remoteTag: tagOf(req.get('from')) ?? '',
+      localHeader: res.get('to') ?? '', remoteHeader: req.get('from') ?? '',
+      remoteTarget: contact ? uriOf(contact) : (uriOf(req.get('from') ?? '') || req.uri),
+      routeSet: req.getAll('record-route'),
+      // the real server's first in-dialog request from the UAS side carries CSeq 2
+      localSeq: 1, remoteSeq: seq, inviteSeq: seq, ownerId: rec.appId ?? '',
+      fixedTarget: reliable ? { ...rec.info.remote, connectionId: rec.info.connectionId } : undefined,
+    });
+    this.ctx.dialogs.add(d);
+    rec.dialog = d;
+  }
+
+  /** No ACK within 64*T1: BYE with a Reason, then tell the app with an `unsolicited` frame. */
+  private async ackTimeout(rec: ServerTxnRecord): Promise<void> {
+    const ctx = this.ctx;
+    const dialog = rec.dialog ?? ctx.dialogs.get(rec.dialogId);
+    if (!dialog || ctx.dialogs.get(dialog.id) !== dialog) return;
+    ctx.dialogs.delete(dialog);
+    try {
+      // route the BYE as the app would, but consume its response here
+      const firstHop = dialog.routeSet[0] ? uriOf(dialog.routeSet[0]) : dialog.remoteTarget;
+      const target = dialog.fixedTarget ?? await ctx.resolve(firstHop);
+      const t = target.transport;
+      const req = new SipRequest('BYE', dialog.remoteTarget);
+      req.append('Via', `SIP/2.0/${t.toUpperCase()} ${ctx.viaSentBy(t)};rport;branch=${newBranch()}`);
+      req.append('Max-Forwards', '70');
+      for (const r of dialog.routeSet) req.append('Route', r);
+      req.append('From', dialog.localHeader);
+      req.append('To', dialog.remoteHeader);
+      req.append('Call-ID', dialog.callId);
+      req.append('CSeq', `${dialog.nextSeq()} BYE`);
+      req.append('Reason', 'SIP;cause=200;text="ACK timeout"');
+      req.append('Content-Length', '0');
+      let sentBytes: Buffer | undefined;
+      const notify = (): void => {
+        const app = ctx.apps.get(dialog.ownerId);
+        if (!app || !sentBytes) return;
+        const l = ctx.local(t);
+        app.send(sipFrame('application', { len: sentBytes.length, protocol: t, address: l.host, port: l.port },
+          'unsolicited', dialog.id, sentBytes));
+      };
+      const r = await this.uac.run(req, target, { dialogId: dialog.id, initialInvite: false, internal: () => notify() });
+      sentBytes = r.sent.bytes;
+    } catch (err) {
+      ctx.logger.warn({ err: (err as Error).message, dialog: dialog.id }, 'ACK-timeout BYE failed');
+    }
+  }
+}

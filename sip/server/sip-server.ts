@@ -1,0 +1,120 @@
+/**
+ * The embedded SIP server: the transport layer, transactions, dialogs, the proxy, and the drachtio
+ * admin listener that drachtio-srf applications connect to, composed into one object with
+ * `start()` and a cascading `close()`.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { SipRequest, type SipResponse, type TransportAddress } from './message.js';
+import { TransportLayer, parseListenSpec, type ListenSpec, type ReceivedInfo } from './transport/transport-layer.js';
+import { newUuid } from './ids.js';
+import { clientKey } from './transaction/keys.js';
+import { resolveTimers, type SipTimers } from './transaction/timers.js';
+import { AppConnection } from './drachtio/connection.js';
+import { AppHandler } from './drachtio/app-handler.js';
+import { ServerContext } from './drachtio/context.js';
+import { NetworkInbound } from './drachtio/network-inbound.js';
+import { UacSender } from './drachtio/uac.js';
+import { UasResponder } from './drachtio/uas.js';
+import { ProxyRouter } from './proxy.js';
+
+export interface SipServerOptions {
+  listen: (ListenSpec | string)[];
+  admin: { host: string; port: number };
+  secret: string;
+  /** Address put in Via/Contact/Record-Route instead of the listening host (server behind NAT). */
+  externalAddress?: string;
+  timers?: Partial<SipTimers>;
+  tls?: { cert: string; key: string };
+  maxMessageSize?: number;
+  logger?: Logger;
+}
+
+export interface SipServerAddresses { admin: { host: string; port: number }; sip: TransportAddress[] }
+
+export class SipServer {
+  private readonly logger: Logger;
+  private readonly transport: TransportLayer;
+  private readonly ctx: ServerContext;
+  private readonly inbound: NetworkInbound;
+  private readonly proxy: ProxyRouter;
+  private readonly handler: AppHandler;
+  private admin?: Server;
+  private readonly sockets = new Set<Socket>();
+  private closed = false;
+
+  constructor(private readonly opts: SipServerOptions) {
+    this.logger = opts.logger ?? pino({ level: 'silent' });
+    const listen = opts.listen.map((l) => (typeof l === 'string' ? parseListenSpec(l) : l));
+    this.transport = new TransportLayer({ listen, tls: opts.tls, maxMessageSize: opts.maxMessageSize, logger: this.logger });
+    this.ctx = new ServerContext(this.transport, resolveTimers(opts.timers), opts.externalAddress, this.logger);
+    const uac = new UacSender(this.ctx);
+    this.proxy = new ProxyRouter(this.ctx, uac);
+    this.inbound = new NetworkInbound(this.ctx, this.proxy);
+    this.handler = new AppHandler(this.ctx, opts.secret, uac, new UasResponder(this.ctx, uac), this.proxy);
+    this.transport.on('message', (msg, info) => this.onMessage(msg, info));
+    this.transport.on('error', (err) => this.logger.warn({ err: err.message }, 'transport error'));
+  }
+
+  async start(): Promise<SipServerAddresses> {
+    await this.transport.start();
+    const admin = createServer((socket) => this.onAdminConnection(socket));
+    this.admin = admin;
+    await new Promise<void>((resolve, reject) => {
+      admin.once('error', reject);
+      admin.listen(this.opts.admin.port, this.opts.admin.host, () => { admin.off('error', reject); resolve(); });
+    });
+    const a = admin.address();
+    const port = typeof a === 'object' && a ? a.port : this.opts.admin.port;
+    this.logger.info({ admin: `${this.opts.admin.host}:${port}`, sip: this.transport.listening() }, 'sip server listening');
+    return { admin: { host: this.opts.admin.host, port }, sip: this.transport.listening() };
+  }
+
+  /** Counts for tests and health checks: nothing should remain after calls end. */
+  stats(): { dialogs: number; serverTransactions: number; clientTransactions: number; apps: number } {
+    return { dialogs: this.ctx.dialogs.size, serverTransactions: this.ctx.serverById.size,
+      clientTransactions: this.ctx.clientById.size, apps: this.ctx.apps.all().filter((a) => !a.isClosed).length };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const app of this.ctx.apps.all()) app.close();
+    for (const s of this.sockets) s.destroy();
+    this.ctx.close();
+    this.proxy.close();
+    await new Promise<void>((resolve) => (this.admin ? this.admin.close(() => resolve()) : resolve()));
+    await this.transport.close();
+  }
+
+  private onAdminConnection(socket: Socket): void {
+    if (this.closed) { socket.destroy(); return; }
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    const app = new AppConnection(socket, newUuid(), this.logger);
+    this.ctx.apps.add(app);
+    app.on('frame', (f) => this.handler.onFrame(app, f));
+    app.on('close', () => { this.ctx.apps.remove(app); socket.destroy(); });
+  }
+
+  private onMessage(msg: SipRequest | SipResponse, info: ReceivedInfo): void {
+    try {
+      if (msg instanceof SipRequest) this.inbound.onRequest(msg, info);
+      else this.onResponse(msg, info);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, stack: (err as Error).stack }, 'failed to handle SIP message');
+    }
+  }
+
+  private onResponse(res: SipResponse, info: ReceivedInfo): void {
+    const key = clientKey(res);
+    const rec = key ? this.ctx.clientByKey.get(key) : undefined;
+    if (rec) {
+      rec.lastInfo = info;
+      rec.txn.onResponse(res);
+      return;
+    }
+    if (this.proxy.forwardResponse(res)) return;
+    this.logger.debug({ callId: res.callId, status: res.status }, 'stray response dropped');
+  }
+}
