@@ -45,6 +45,7 @@ function toInt16(buf: Buffer, samples: number): Int16Array {
 export interface OpusOptions {
   pcmRate: number;
   complexity?: number;
+  /** Bits per second; default 20 kbps narrowband, 32 kbps wideband and up. */
   bitrate?: number;
   /** Expected loss, percent: makes the encoder spend bits on in-band FEC. */
   packetLossPercent?: number;
@@ -62,7 +63,8 @@ export class OpusAudioEncoder implements AudioEncoder {
     native.applyEncoderCTL(OPUS_SET_COMPLEXITY, opts.complexity ?? 5);
     native.applyEncoderCTL(OPUS_SET_INBAND_FEC, 1);
     native.applyEncoderCTL(OPUS_SET_PACKET_LOSS_PERC, opts.packetLossPercent ?? 5);
-    if (opts.bitrate) native.setBitrate(opts.bitrate);
+    // Narrowband SILK at its automatic ~12 kbps smears tones (and DTMF); 20 kbps keeps them clean.
+    native.setBitrate(opts.bitrate ?? (opts.pcmRate <= 12000 ? 20000 : 32000));
     this.native = native;
   }
 

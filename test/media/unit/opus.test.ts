@@ -1,0 +1,66 @@
+import t, { type Test } from 'tap';
+import { createDecoder, createEncoder } from '../../../media/codecs/index.js';
+import type { CodecSpec } from '../../../media/types.js';
+import { concat, peakFrequency, rms, sine, toneAmplitude, toneToResidualDb } from './spectrum.js';
+
+const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
+
+function roundTrip(t: Test, rate: number, seconds: number): { out: Int16Array; sizes: number[] } {
+  const enc = createEncoder(OPUS, { pcmRate: rate });
+  const dec = createDecoder(OPUS, { pcmRate: rate });
+  t.equal(enc.pcmRate, rate);
+  t.equal(dec.pcmRate, rate);
+  const frame = rate / 50;
+  const x = sine(1000, rate, rate * seconds, 12000);
+  const outs: Int16Array[] = [];
+  const sizes: number[] = [];
+  for (let i = 0; i + frame <= x.length; i += frame) {
+    const payload = enc.encode(x.subarray(i, i + frame));
+    sizes.push(payload.length);
+    outs.push(dec.decode(payload));
+  }
+  enc.close();
+  dec.close();
+  t.ok(outs.every((o) => o.length === frame), 'every decoded frame is 20 ms');
+  return { out: concat(outs), sizes };
+}
+
+for (const rate of [48000, 8000]) {
+  t.test(`Opus at ${rate} Hz keeps a 1 kHz tone`, async (t) => {
+    const { out, sizes } = roundTrip(t, rate, 1);
+    const y = out.subarray(rate / 5); // past the codec's start-up
+    t.equal(peakFrequency(y, rate, 200, rate === 8000 ? 3800 : 8000, 25), 1000, 'spectrum peak at 1 kHz');
+    const snr = toneToResidualDb(y, rate, 1000);
+    // SILK (narrowband) models speech rather than the waveform, so its bound is lower.
+    const bound = rate === 8000 ? 15 : 30;
+    t.ok(snr > bound, `tone to residual ${snr.toFixed(1)} dB > ${bound} dB`);
+    const level = toneAmplitude(y, rate, 1000) / 12000;
+    t.ok(level > 0.7 && level < 1.3, `level kept (${level.toFixed(2)})`);
+    const mean = sizes.reduce((a, b) => a + b, 0) / sizes.length;
+    t.ok(mean > 10 && mean < 400, `payloads are compressed (${mean.toFixed(0)} bytes per 20 ms)`);
+  });
+}
+
+t.test('Opus PLC fills a lost frame with 20 ms that continues the tone, then fades', async (t) => {
+  const rate = 48000;
+  const enc = createEncoder(OPUS);
+  const dec = createDecoder(OPUS);
+  t.equal(enc.pcmRate, 48000, 'default PCM rate is 48 kHz');
+  const x = sine(500, rate, rate, 12000);
+  for (let i = 0; i < 25; i++) dec.decode(enc.encode(x.subarray(i * 960, (i + 1) * 960)));
+  const concealed = dec.conceal();
+  t.equal(concealed.length, 960, 'one frame');
+  t.ok(rms(concealed) > 1000, `concealment is not silence (rms ${rms(concealed).toFixed(0)})`);
+  t.equal(peakFrequency(concealed, rate, 100, 2000, 25), 500, 'and sounds like the tone before it');
+  const after = dec.decode(enc.encode(x.subarray(26 * 960, 27 * 960)));
+  t.equal(after.length, 960, 'decoding resumes after the loss');
+  t.same([...dec.decode(Buffer.from([0xff, 0xff, 0xff]))].length, 960, 'a corrupt packet is concealed, not thrown');
+  enc.close();
+  dec.close();
+  t.throws(() => dec.decode(Buffer.alloc(10)), 'closed decoder refuses work');
+});
+
+t.test('unknown codec and bad rate are refused', async (t) => {
+  t.throws(() => createEncoder({ name: 'telephone-event', payloadType: 101, clockRate: 8000, channels: 1 }));
+  t.throws(() => createEncoder(OPUS, { pcmRate: 44100 }));
+});
