@@ -1,0 +1,283 @@
+/**
+ * All SIP transports behind one object: UDP sockets, TCP/TLS servers and WebSocket (RFC 7118)
+ * servers, plus the connections they accept or open. It parses what arrives, stamps RFC 3581
+ * rport/received on requests, answers unparseable requests with 400 itself, and delivers the
+ * rest as 'message' events. Nothing a peer sends can throw out of here.
+ */
+
+import { EventEmitter } from 'node:events';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import tls from 'node:tls';
+import http from 'node:http';
+import https from 'node:https';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { pino, type Logger } from 'pino';
+import type { SipMessage, SipRequest, SipResponse, TransportAddress } from '../message.js';
+import { SipParseError, parseMessage } from '../parser.js';
+import { serializeMessage } from '../serializer.js';
+import { bareHost, remoteKey, type ListenSpec } from './listen-spec.js';
+import { buildBadRequestResponse, stampReceivedVia } from './via-stamp.js';
+import { SocketConnection, WsConnection, type StreamConnection } from './stream-connection.js';
+
+export { parseListenSpec, type ListenSpec } from './listen-spec.js';
+
+export interface ReceivedInfo { remote: TransportAddress; local: TransportAddress; connectionId?: string; bytes: number }
+export interface SendTarget extends TransportAddress { connectionId?: string }
+
+export interface TransportLayerOptions {
+  listen: ListenSpec[];
+  /** PEM text or file contents for the tls/wss listeners and outgoing TLS. */
+  tls?: { cert: string; key: string; ca?: string; rejectUnauthorized?: boolean };
+  maxMessageSize?: number;
+  logger?: Logger;
+}
+
+interface UdpListener { spec: ListenSpec; socket: dgram.Socket; local: TransportAddress }
+type Server = net.Server | tls.Server | http.Server | https.Server;
+interface StreamListener { spec: ListenSpec; server: Server; wss?: WebSocketServer; local: TransportAddress }
+
+export class TransportLayer extends EventEmitter<{
+  message: [SipRequest | SipResponse, ReceivedInfo];
+  'connection-closed': [{ connectionId: string; remote: TransportAddress }];
+  error: [Error];
+}> {
+  private readonly log: Logger;
+  private readonly maxSize: number;
+  private readonly udp: UdpListener[] = [];
+  private readonly streams: StreamListener[] = [];
+  private readonly order: (UdpListener | StreamListener)[] = [];
+  private readonly connections = new Map<string, StreamConnection>();
+  private readonly byRemote = new Map<string, StreamConnection>();
+  private readonly connecting = new Map<string, Promise<StreamConnection>>();
+  private ephemeralUdp: UdpListener[] = [];
+  private closed = false;
+
+  constructor(private readonly opts: TransportLayerOptions) {
+    super();
+    this.log = opts.logger ?? pino({ level: 'silent' });
+    this.maxSize = opts.maxMessageSize ?? 65535;
+  }
+
+  async start(): Promise<void> {
+    for (const spec of this.opts.listen) {
+      if (spec.transport === 'udp') {
+        const l = await this.bindUdp(spec);
+        this.udp.push(l); this.order.push(l);
+      } else {
+        const l = await this.listenStream(spec);
+        this.streams.push(l); this.order.push(l);
+      }
+    }
+  }
+
+  listening(): TransportAddress[] {
+    return this.order.map((l) => ({ ...l.local }));
+  }
+
+  async send(msg: SipMessage, target: SendTarget): Promise<{ local: TransportAddress; bytes: Buffer }> {
+    if (this.closed) throw new Error('transport layer is closed');
+    const bytes = serializeMessage(msg);
+    if (target.transport === 'udp') {
+      const l = await this.udpFor(target.host);
+      await new Promise<void>((resolve, reject) => {
+        l.socket.send(bytes, target.port, bareHost(target.host), (err) => (err ? reject(err) : resolve()));
+      });
+      return { local: { ...l.local }, bytes };
+    }
+    const conn = await this.connectionFor(target);
+    await conn.write(bytes);
+    return { local: { ...conn.local }, bytes };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of [...this.connections.values()]) c.close();
+    const waits: Promise<void>[] = [];
+    for (const l of [...this.udp, ...this.ephemeralUdp]) waits.push(new Promise((r) => l.socket.close(() => r())));
+    for (const l of this.streams) {
+      l.wss?.close();
+      waits.push(new Promise((r) => l.server.close(() => r())));
+    }
+    await Promise.all(waits);
+  }
+
+  // ---- receiving ----
+
+  private deliver(data: Buffer, remote: TransportAddress, local: TransportAddress, reply: (b: Buffer) => Promise<void>, connectionId?: string): void {
+    let msg: SipRequest | SipResponse;
+    try {
+      msg = parseMessage(data, { maxSize: this.maxSize });
+    } catch (e) {
+      this.rejectMalformed(e, data, remote, reply);
+      return;
+    }
+    if (msg.isRequest) stampReceivedVia(msg, remote);
+    const info: ReceivedInfo = { remote, local, bytes: data.length };
+    if (connectionId !== undefined) info.connectionId = connectionId;
+    try {
+      this.emit('message', msg, info);
+    } catch (e) {
+      this.log.error({ err: e, callId: msg.callId }, 'message handler threw');
+    }
+  }
+
+  private rejectMalformed(e: unknown, data: Buffer, remote: TransportAddress, reply: (b: Buffer) => Promise<void>): void {
+    if (!(e instanceof SipParseError)) {
+      this.log.error({ err: e, remote }, 'unexpected parser failure; message dropped');
+      return;
+    }
+    const res = buildBadRequestResponse(e, remote);
+    this.log.warn({ remote, reason: e.message, bytes: data.length, answered: res !== undefined }, 'malformed SIP message');
+    if (!res) return;
+    reply(serializeMessage(res)).catch((err: unknown) => this.log.debug({ err, remote }, 'could not send 400'));
+  }
+
+  // ---- UDP ----
+
+  private bindUdp(spec: ListenSpec): Promise<UdpListener> {
+    const type = net.isIPv6(spec.host) ? 'udp6' : 'udp4';
+    const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6' });
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(spec.port, spec.host, () => {
+        socket.off('error', reject);
+        const addr = socket.address();
+        const l: UdpListener = { spec, socket, local: { transport: 'udp', host: bareHost(addr.address), port: addr.port } };
+        socket.on('error', (err) => this.log.warn({ err, local: l.local }, 'UDP socket error'));
+        socket.on('message', (data, rinfo) => this.onDatagram(l, data, rinfo));
+        resolve(l);
+      });
+    });
+  }
+
+  private onDatagram(l: UdpListener, data: Buffer, rinfo: dgram.RemoteInfo): void {
+    // keep-alives (RFC 5626 §4.4.1 CRLF, also bare whitespace some phones send) carry no message
+    let i = 0;
+    while (i < data.length && (data[i] === 0x0d || data[i] === 0x0a || data[i] === 0x20 || data[i] === 0x00)) i++;
+    if (i === data.length) return;
+    const remote: TransportAddress = { transport: 'udp', host: bareHost(rinfo.address), port: rinfo.port };
+    const reply = (b: Buffer): Promise<void> => new Promise((resolve, reject) => {
+      l.socket.send(b, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()));
+    });
+    this.deliver(data, remote, l.local, reply);
+  }
+
+  /** The UDP socket to send from: same family, a loopback listener for loopback targets if there is one. */
+  private async udpFor(host: string): Promise<UdpListener> {
+    const h = bareHost(host);
+    const v6 = net.isIPv6(h);
+    const all = [...this.udp, ...this.ephemeralUdp].filter((l) => net.isIPv6(l.local.host) === v6);
+    const loop = (a: string): boolean => a === '::1' || a.startsWith('127.');
+    const pick = all.find((l) => loop(l.local.host) === loop(h)) ?? all.find((l) => !loop(l.local.host)) ?? all[0];
+    if (pick) return pick;
+    const l = await this.bindUdp({ transport: 'udp', host: v6 ? '::' : '0.0.0.0', port: 0 });
+    this.ephemeralUdp.push(l);
+    return l;
+  }
+
+  // ---- TCP, TLS, WS, WSS ----
+
+  private listenStream(spec: ListenSpec): Promise<StreamListener> {
+    const secure = spec.transport === 'tls' || spec.transport === 'wss';
+    if (secure && !this.opts.tls) return Promise.reject(new Error(`${spec.transport} listener needs a certificate (tls.cert/tls.key)`));
+    const tlsOpts = { cert: this.opts.tls?.cert, key: this.opts.tls?.key };
+    let server: Server;
+    let wss: WebSocketServer | undefined;
+    if (spec.transport === 'tcp' || spec.transport === 'tls') {
+      const onSocket = (s: net.Socket): void => this.adopt(new SocketConnection(spec.transport as 'tcp' | 'tls', s, this.maxSize));
+      server = spec.transport === 'tcp' ? net.createServer(onSocket) : tls.createServer(tlsOpts, onSocket);
+      if (spec.transport === 'tls') server.on('tlsClientError', (err) => this.log.debug({ err }, 'TLS handshake failed'));
+    } else {
+      const reject426 = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
+        res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end('SIP over WebSocket only\n');
+      };
+      server = spec.transport === 'ws' ? http.createServer(reject426) : https.createServer(tlsOpts, reject426);
+      wss = new WebSocketServer({ noServer: true, maxPayload: this.maxSize, handleProtocols: (p) => (p.has('sip') ? 'sip' : false) });
+      const ws = wss;
+      server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
+        const protos = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim().toLowerCase());
+        if (!protos.includes('sip')) {
+          socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          return;
+        }
+        ws.handleUpgrade(req, socket, head, (client: WebSocket) => {
+          const s = req.socket;
+          const t = spec.transport as 'ws' | 'wss';
+          this.adopt(new WsConnection(t, client,
+            { transport: t, host: bareHost(s.remoteAddress ?? ''), port: s.remotePort ?? 0 },
+            { transport: t, host: bareHost(s.localAddress ?? ''), port: s.localPort ?? 0 }));
+        });
+      });
+      server.on('clientError', (_err, socket) => socket.destroy());
+    }
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(spec.port, spec.host, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.log.warn({ err }, 'listener error'));
+        const a = server.address() as net.AddressInfo;
+        resolve({ spec, server, wss, local: { transport: spec.transport, host: bareHost(a.address), port: a.port } });
+      });
+    });
+  }
+
+  private adopt(conn: StreamConnection): void {
+    if (this.closed) { conn.close(); return; }
+    this.connections.set(conn.id, conn);
+    this.byRemote.set(remoteKey(conn.transport, conn.remote.host, conn.remote.port), conn);
+    conn.on('message', (data) => this.deliver(data, { ...conn.remote }, { ...conn.local }, (b) => conn.write(b), conn.id));
+    conn.on('error', (err) => this.log.debug({ err, connectionId: conn.id }, 'connection error'));
+    conn.once('close', () => {
+      this.connections.delete(conn.id);
+      const key = remoteKey(conn.transport, conn.remote.host, conn.remote.port);
+      if (this.byRemote.get(key) === conn) this.byRemote.delete(key);
+      try {
+        this.emit('connection-closed', { connectionId: conn.id, remote: { ...conn.remote } });
+      } catch (err) {
+        this.log.error({ err }, 'connection-closed handler threw');
+      }
+    });
+  }
+
+  private connectionFor(target: SendTarget): Promise<StreamConnection> {
+    if (target.connectionId !== undefined) {
+      const c = this.connections.get(target.connectionId);
+      if (c && !c.closed) return Promise.resolve(c);
+    }
+    const key = remoteKey(target.transport, target.host, target.port);
+    const existing = this.byRemote.get(key);
+    if (existing && !existing.closed) return Promise.resolve(existing);
+    if (target.transport === 'ws' || target.transport === 'wss') {
+      return Promise.reject(new Error(`no ${target.transport} connection to ${target.host}:${target.port}`));
+    }
+    const pending = this.connecting.get(key);
+    if (pending) return pending;
+    const p = this.connectOut(target.transport as 'tcp' | 'tls', bareHost(target.host), target.port)
+      .finally(() => this.connecting.delete(key));
+    this.connecting.set(key, p);
+    return p;
+  }
+
+  private connectOut(transport: 'tcp' | 'tls', host: string, port: number): Promise<StreamConnection> {
+    return new Promise((resolve, reject) => {
+      const t = this.opts.tls;
+      const socket = transport === 'tcp'
+        ? net.connect({ host, port })
+        : tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: t?.ca, cert: t?.cert, key: t?.key, rejectUnauthorized: t?.rejectUnauthorized ?? true });
+      const ready = transport === 'tcp' ? 'connect' : 'secureConnect';
+      const timer = setTimeout(() => socket.destroy(new Error(`connect to ${host}:${port} timed out`)), 10_000);
+      socket.once('error', (err) => { clearTimeout(timer); reject(err); });
+      socket.once(ready, () => {
+        clearTimeout(timer);
+        if (this.closed) { socket.destroy(); reject(new Error('transport layer is closed')); return; }
+        const conn = new SocketConnection(transport, socket, this.maxSize);
+        // the connection is keyed by the address we dialled, which is how responses and retries name it
+        this.adopt(conn);
+        this.byRemote.set(remoteKey(transport, host, port), conn);
+        resolve(conn);
+      });
+    });
+  }
+}
