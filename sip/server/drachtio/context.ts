@@ -53,6 +53,8 @@ export class ServerContext {
   readonly clientById = new Map<string, ClientTxnRecord>();
   /** Dialog ids of INVITEs the app sent that ended non-2xx, so its ACK gets the right NOK text. */
   readonly rejectedDialogs = new Map<string, NodeJS.Timeout>();
+  /** INVITE server transactions whose 2xx awaits the ACK, by dialog id. */
+  readonly pendingAck = new Map<string, ServerTxnRecord>();
   readonly logger: Logger;
 
   constructor(readonly transport: SipTransport, readonly timers: SipTimers, readonly externalAddress?: string, logger?: Logger) {
@@ -133,6 +135,7 @@ export class ServerContext {
     for (const r of [...this.clientById.values()]) r.txn.terminate();
     for (const t of this.rejectedDialogs.values()) clearTimeout(t);
     this.rejectedDialogs.clear();
+    this.pendingAck.clear();
     this.dialogs.clear();
   }
 }

@@ -10,7 +10,7 @@ import { makeDialogId } from '../dialog.js';
 import { ServerTransaction } from '../transaction/server-transaction.js';
 import { serverKey, topVia } from '../transaction/keys.js';
 import type { SendTargetLike } from '../transaction/timers.js';
-import { tagOf } from './complete.js';
+import { parseCSeqValue, tagOf } from './complete.js';
 import { sipFrame } from './messages.js';
 import { makeResponse } from './respond.js';
 import type { InboundInfo, ServerContext, ServerTxnRecord } from './context.js';
@@ -84,15 +84,15 @@ export class NetworkInbound {
   private onAck(req: SipRequest, info: InboundInfo, key: string | undefined): void {
     const ctx = this.ctx;
     const byBranch = key ? ctx.serverByKey.get(key) : undefined;
-    if (byBranch && byBranch.txn.state === 'completed' || byBranch?.txn.state === 'confirmed') {
+    if (byBranch && (byBranch.txn.state === 'completed' || byBranch.txn.state === 'confirmed')) {
       byBranch.txn.onAck(); // ACK for a non-2xx: absorbed
       return;
     }
     const dialog = ctx.dialogs.match(req.callId, tagOf(req.get('to')), tagOf(req.get('from')));
     if (dialog) {
-      const pending = [...ctx.serverById.values()].find((r) => r.txn.awaitingAck && r.dialogId === dialog.id
-        && r.txn.request.get('cseq')?.trim().split(/\s+/)[0] === req.get('cseq')?.trim().split(/\s+/)[0]);
-      if (!pending) return; // retransmitted ACK
+      const pending = ctx.pendingAck.get(dialog.id);
+      if (!pending || !pending.txn.awaitingAck
+        || parseCSeqValue(pending.txn.request.get('cseq')).seq !== parseCSeqValue(req.get('cseq')).seq) return; // retransmitted ACK
       pending.txn.onAck();
       const app = pending.appId ? ctx.apps.get(pending.appId) : undefined;
       app?.send(sipFrame('network', this.wire(info, ''), pending.txn.id, dialog.id, serializeMessage(req)));

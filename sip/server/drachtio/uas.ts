@@ -61,6 +61,9 @@ export class UasResponder {
       }
     }
     if (isInvite && status >= 200 && status < 300) {
+      const dId = dialogId;
+      ctx.pendingAck.set(dId, rec);
+      txn.once('terminated', () => { if (ctx.pendingAck.get(dId) === rec) ctx.pendingAck.delete(dId); });
       txn.once('ack-timeout', () => { void this.ackTimeout(rec); });
     }
     return echo;
