@@ -1,0 +1,122 @@
+/**
+ * Transaction state machines with an in-process sender (pure unit tests) and short timers.
+ */
+import t from 'tap';
+import { SipRequest, SipResponse, type SipMessage } from '../../../sip/server/message.js';
+import { ServerTransaction } from '../../../sip/server/transaction/server-transaction.js';
+import { ClientTransaction } from '../../../sip/server/transaction/client-transaction.js';
+import type { MessageSender, SendTargetLike, SentInfo } from '../../../sip/server/transaction/timers.js';
+
+const timers = { t1: 20, t2: 80, t4: 100 };
+const udp: SendTargetLike = { transport: 'udp', host: '127.0.0.1', port: 5999 };
+
+class Recorder implements MessageSender {
+  sent: { msg: SipMessage; at: number }[] = [];
+  fail = false;
+  private readonly t0 = Date.now();
+  async send(msg: SipMessage): Promise<SentInfo> {
+    if (this.fail) throw new Error('ECONNREFUSED');
+    this.sent.push({ msg, at: Date.now() - this.t0 });
+    return { local: { transport: 'udp', host: '127.0.0.1', port: 5060 }, bytes: Buffer.from('x') };
+  }
+}
+
+function invite(): SipRequest {
+  const r = new SipRequest('INVITE', 'sip:bob@127.0.0.1:5999');
+  r.append('Via', 'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1;rport=5070');
+  r.append('From', '<sip:a@x>;tag=1');
+  r.append('To', '<sip:b@x>');
+  r.append('Call-ID', 'c1');
+  r.append('CSeq', '1 INVITE');
+  return r;
+}
+const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+t.test('INVITE server: non-2xx retransmitted (Timer G) until ACK', async (t) => {
+  const s = new Recorder();
+  const txn = new ServerTransaction({ id: 'x', request: invite(), target: udp, timers, sender: s });
+  await txn.respond(new SipResponse(486, 'Busy Here'));
+  await wait(75);
+  t.ok(s.sent.length >= 3, `486 retransmitted (${s.sent.length})`);
+  txn.onAck();
+  t.equal(txn.state, 'confirmed');
+  const n = s.sent.length;
+  await wait(120);
+  t.equal(s.sent.length, n, 'no retransmission after ACK');
+  t.equal(txn.state, 'terminated', 'Timer I ended it');
+});
+
+t.test('INVITE server: 2xx retransmitted with T1 doubling capped at T2, ack-timeout after 64*T1', async (t) => {
+  const s = new Recorder();
+  const txn = new ServerTransaction({ id: 'x', request: invite(), target: udp, timers, sender: s });
+  let timedOut = false;
+  txn.on('ack-timeout', () => { timedOut = true; });
+  await txn.respond(new SipResponse(200, 'OK'));
+  await wait(64 * timers.t1 + 60);
+  t.ok(timedOut);
+  const gaps = s.sent.slice(1).map((x, i) => x.at - s.sent[i]!.at);
+  t.ok(gaps[0]! >= 15 && gaps[0]! < 40, `first gap ~T1 (${gaps[0]})`);
+  t.ok(gaps[1]! >= 35, `second gap ~2*T1 (${gaps[1]})`);
+  t.ok(Math.max(...gaps) < 80 + 30, 'capped at T2');
+  const n = s.sent.length;
+  await wait(100);
+  t.equal(s.sent.length, n, 'no timers left');
+});
+
+t.test('retransmitted request re-sends the last response', async (t) => {
+  const s = new Recorder();
+  const txn = new ServerTransaction({ id: 'x', request: invite(), target: udp, timers, sender: s });
+  await txn.respond(new SipResponse(180, 'Ringing'));
+  txn.onRetransmission();
+  await wait(5);
+  t.equal(s.sent.length, 2);
+  t.equal((s.sent[1]!.msg as SipResponse).status, 180);
+  txn.terminate();
+});
+
+t.test('INVITE client: Timer A doubling, Timer B timeout', async (t) => {
+  const s = new Recorder();
+  const txn = new ClientTransaction({ id: 'c', request: invite(), target: udp, timers, sender: s });
+  let timeout = false;
+  txn.on('timeout', () => { timeout = true; });
+  await txn.start();
+  await wait(64 * timers.t1 + 50);
+  t.ok(timeout, 'timed out');
+  // sends at 0, 20, 60, 140, 300, 620, 1260(>1280? no)
+  t.ok(s.sent.length >= 6 && s.sent.length <= 7, `retransmissions ${s.sent.length}`);
+});
+
+t.test('INVITE client: non-2xx is ACKed on the same branch, retransmitted finals re-ACKed', async (t) => {
+  const s = new Recorder();
+  const req = invite();
+  const txn = new ClientTransaction({ id: 'c', request: req, target: udp, timers, sender: s });
+  const seen: number[] = [];
+  txn.on('response', (r) => seen.push(r.status));
+  await txn.start();
+  const busy = new SipResponse(486, 'Busy Here');
+  busy.append('Via', req.get('via')!);
+  busy.append('To', '<sip:b@x>;tag=remote');
+  txn.onResponse(new SipResponse(100, 'Trying'));
+  txn.onResponse(busy);
+  txn.onResponse(busy);
+  await wait(5);
+  t.same(seen, [100, 486], 'retransmitted final not passed up');
+  const acks = s.sent.filter((x) => (x.msg as SipRequest).method === 'ACK');
+  t.equal(acks.length, 2);
+  const ack = acks[0]!.msg as SipRequest;
+  t.equal(ack.get('via'), req.get('via'));
+  t.equal(ack.get('cseq'), '1 ACK');
+  t.equal(ack.get('to'), '<sip:b@x>;tag=remote');
+  txn.terminate();
+});
+
+t.test('non-INVITE client: transport error reported', async (t) => {
+  const s = new Recorder();
+  s.fail = true;
+  const r = new SipRequest('OPTIONS', 'sip:x@127.0.0.1:5999');
+  r.append('Via', 'SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKabc');
+  r.append('CSeq', '1 OPTIONS');
+  const txn = new ClientTransaction({ id: 'c', request: r, target: udp, timers, sender: s });
+  await t.rejects(txn.start());
+  t.equal(txn.state, 'terminated');
+});
