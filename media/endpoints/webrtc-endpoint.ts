@@ -1,0 +1,343 @@
+/**
+ * A call leg that ends in a browser: ICE, DTLS-SRTP and RTCP through werift, Opus 48 kHz and
+ * telephone-event/48000. It is a NegotiatingEndpoint like the RTP endpoint, so the bridge,
+ * mixer, player and recorder treat both alike.
+ *
+ * SIP has no trickle ICE: every SDP we return is produced after gathering completed.
+ */
+import { EventEmitter } from 'node:events';
+import pino, { type Logger } from 'pino';
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+  type MediaStreamTrack,
+  type RTCRtpTransceiver,
+} from 'werift';
+import type {
+  AudioFrame, CodecName, CodecSpec, DtmfEvent, MediaPortEvents, NegotiatingEndpoint, RtpPacketInfo,
+} from '../types.js';
+import { SdpNegotiationError } from '../types.js';
+import { createDecoder, createEncoder, type AudioDecoder, type AudioEncoder } from '../codecs/index.js';
+import { planIce, rewriteLocalSdp, usableRemoteSdp, type IcePlan, type WebRtcSettings } from './webrtc-ice.js';
+import { TelephoneEventReceiver } from './webrtc-dtmf.js';
+import { DtmfSender } from './webrtc-dtmf-sender.js';
+
+/** The part of the media engine's EndpointContext this endpoint uses. */
+export interface WebRtcEndpointContext {
+  id: string;
+  logger?: Logger;
+  webrtc: WebRtcSettings;
+  /** Keep ICE sockets inside this UDP range (werift picks a free port in it). */
+  icePortRange?: [number, number];
+}
+
+export interface WebRtcEndpointOptions {
+  /** PCM rate of `audio` events and `sendAudio` frames: 48000, or 8000 when the other leg is narrowband. */
+  pcmRate?: 48000 | 8000;
+  /** Declare the leg failed when no RTP arrived for this long while the browser should send. */
+  rtpTimeoutMs?: number;
+  /** Declare the leg failed when ICE + DTLS did not connect this long after offer/answer. */
+  connectTimeoutMs?: number;
+}
+
+const OPUS_PT = 111;
+const TEL_EVENT_PT = 126;
+const FRAME_TICKS = 960; // 20 ms at 48 kHz
+
+const OPUS_SPEC: CodecSpec = { name: 'opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2, params: { minptime: 10, useinbandfec: 1 } };
+
+function weriftCodecs(): RTCRtpCodecParameters[] {
+  return [
+    new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT, parameters: 'minptime=10;useinbandfec=1' }),
+    new RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: 48000, channels: 1, payloadType: TEL_EVENT_PT }),
+  ];
+}
+
+export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements NegotiatingEndpoint {
+  readonly kind = 'webrtc' as const;
+  readonly id: string;
+  private readonly log: Logger;
+  private readonly plan: IcePlan;
+  private readonly pc: RTCPeerConnection;
+  private transceiver: RTCRtpTransceiver | undefined;
+  private _codec: CodecSpec | undefined;
+  private telEventPt: number | undefined;
+  private _pcmRate: number;
+  private encoder: AudioEncoder | undefined;
+  private decoder: AudioDecoder | undefined;
+  private readonly dtmfIn = new TelephoneEventReceiver(48000, (e) => this.emit('dtmf', e));
+  private readonly dtmfOut: DtmfSender;
+  private _closed = false;
+  private failedOnce = false;
+  private connected = false;
+  private readonly rtpTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private watchdog: NodeJS.Timeout | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private readonly connectWaiters: Array<(err?: Error) => void> = [];
+  private lastRtpAt = 0;
+  // Outbound continuity: one SSRC (werift's), our own sequence and timestamp lines.
+  private seq = Math.floor(Math.random() * 0x10000);
+  private nextTs = Math.floor(Math.random() * 0x100000000);
+  private fwdSsrc: number | undefined;
+  private fwdLastTs = 0;
+
+  constructor(ctx: WebRtcEndpointContext, opts: WebRtcEndpointOptions = {}) {
+    super();
+    this.id = ctx.id;
+    this.log = (ctx.logger ?? pino({ level: 'silent' })).child({ endpoint: ctx.id, kind: 'webrtc' });
+    this._pcmRate = opts.pcmRate ?? 48000;
+    this.rtpTimeoutMs = opts.rtpTimeoutMs ?? 5000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 15000;
+    this.plan = planIce(ctx.webrtc);
+    const allowed = this.plan.allowed;
+    this.pc = new RTCPeerConnection({
+      codecs: { audio: weriftCodecs() },
+      iceServers: this.plan.iceServers,
+      iceAdditionalHostAddresses: this.plan.additionalHostAddresses,
+      ...(ctx.icePortRange ? { icePortRange: ctx.icePortRange } : {}),
+      ...(allowed ? { iceFilterCandidatePair: (pair) => pair.localCandidate.type !== 'host' || allowed.has(pair.localCandidate.host) } : {}),
+      iceUseIpv6: false,
+      bundlePolicy: 'max-bundle',
+    });
+    this.dtmfOut = new DtmfSender((payload, marker, ts) => this.sendRaw(this.telEventPt, payload, marker, ts));
+    this.pc.onTrack.subscribe((track) => this.attachTrack(track));
+    this.pc.connectionStateChange.subscribe((state) => this.onConnectionState(state));
+  }
+
+  get closed(): boolean { return this._closed; }
+  get codec(): CodecSpec | undefined { return this._codec; }
+  get pcmRate(): number { return this._pcmRate; }
+
+  /** Switch the PCM side between 48 kHz and 8 kHz (the RTP clock stays 48 kHz). */
+  setPcmRate(rate: 48000 | 8000): void {
+    if (rate === this._pcmRate) return;
+    this._pcmRate = rate;
+    this.encoder?.close(); this.encoder = undefined;
+    this.decoder?.close(); this.decoder = undefined;
+  }
+
+  async answer(offerSdp: string): Promise<string> {
+    this.assertOpen();
+    if (!/^m=audio /m.test(offerSdp)) throw new SdpNegotiationError('offer has no audio stream');
+    try {
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: usableRemoteSdp(offerSdp) });
+    } catch (err) {
+      throw new SdpNegotiationError(`unusable WebRTC offer: ${(err as Error).message}`);
+    }
+    this.bindTransceiver();
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    this.adoptNegotiated();
+    return this.localSdp();
+  }
+
+  async createOffer(opts?: { codecs?: CodecName[] }): Promise<string> {
+    this.assertOpen();
+    if (opts?.codecs && !opts.codecs.includes('opus')) throw new SdpNegotiationError('a WebRTC leg speaks Opus only');
+    if (!this.transceiver) this.transceiver = this.pc.addTransceiver('audio', { direction: 'sendrecv' });
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    return this.localSdp();
+  }
+
+  async setRemoteAnswer(answerSdp: string): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: usableRemoteSdp(answerSdp) });
+    } catch (err) {
+      throw new SdpNegotiationError(`unusable WebRTC answer: ${(err as Error).message}`);
+    }
+    this.adoptNegotiated();
+  }
+
+  injectDtmf(event: DtmfEvent): void {
+    if (!this._closed) this.emit('dtmf', event);
+  }
+
+  sendRtp(packet: RtpPacketInfo): void {
+    if (!this.canSend()) return;
+    // Keep our timestamp line continuous across source changes, and follow the source's
+    // own spacing (silence suppression, 10/40/60 ms frames) within one source.
+    let step = FRAME_TICKS;
+    if (this.fwdSsrc === packet.ssrc) {
+      const d = (packet.timestamp - this.fwdLastTs) >>> 0;
+      if (d > 0 && d < 48000 * 2) step = d;
+    }
+    this.fwdSsrc = packet.ssrc;
+    this.fwdLastTs = packet.timestamp;
+    const ts = (this.nextTs + step - FRAME_TICKS) >>> 0;
+    this.nextTs = (ts + FRAME_TICKS) >>> 0;
+    this.sendRaw(this._codec!.payloadType, packet.payload, packet.marker, ts);
+  }
+
+  sendAudio(frame: AudioFrame): void {
+    if (!this.canSend()) return;
+    this.encoder ??= createEncoder(OPUS_SPEC, { pcmRate: this._pcmRate });
+    const payload = this.encoder.encode(frame.samples);
+    const ts = this.nextTs;
+    this.nextTs = (this.nextTs + FRAME_TICKS) >>> 0;
+    this.sendRaw(this._codec!.payloadType, payload, false, ts);
+  }
+
+  sendDtmf(digit: string, durationMs = 100): void {
+    if (!this.canSend() || this.telEventPt === undefined) {
+      this.log.warn({ digit }, 'telephone-event not negotiated; DTMF dropped');
+      return;
+    }
+    const ts = this.nextTs;
+    const ticks = this.dtmfOut.send(digit, durationMs, ts);
+    // Audio after the digit continues after the event on the RTP timeline.
+    if (ticks > 0) this.nextTs = (ts + ticks) >>> 0;
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    this.clearConnectTimer();
+    this.settleWaiters(new Error(`endpoint ${this.id} closed`));
+    this.dtmfOut.close();
+    this.encoder?.close(); this.encoder = undefined;
+    this.decoder?.close(); this.decoder = undefined;
+    this.pc.close().catch((err: unknown) => this.log.debug({ err }, 'peer connection close'));
+    this.emit('closed');
+    this.removeAllListeners();
+  }
+
+  /** Resolves once ICE and DTLS are up (media can flow); rejects if the leg fails or closes first. */
+  waitConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    if (this._closed || this.failedOnce) return Promise.reject(new Error(`endpoint ${this.id} is not connecting`));
+    return new Promise((resolve, reject) => this.connectWaiters.push((err) => (err ? reject(err) : resolve())));
+  }
+
+  get isConnected(): boolean { return this.connected; }
+
+  /** werift's stats (for benchmarks and diagnostics). */
+  async getStats(): Promise<unknown> {
+    return this.pc.getStats();
+  }
+
+  private assertOpen(): void {
+    if (this._closed) throw new Error(`endpoint ${this.id} is closed`);
+  }
+
+  private canSend(): boolean {
+    return !this._closed && this.connected && this._codec !== undefined && this.transceiver !== undefined;
+  }
+
+  private bindTransceiver(): void {
+    this.transceiver ??= this.pc.getTransceivers().find((t) => t.kind === 'audio');
+    if (!this.transceiver) throw new SdpNegotiationError('offer has no audio stream');
+    // The browser may offer recvonly (a listen-only phone) or sendrecv; we always send and receive when allowed.
+    if (this.transceiver.direction === 'inactive' || this.transceiver.direction === 'recvonly') this.transceiver.setDirection('sendrecv');
+  }
+
+  private adoptNegotiated(): void {
+    const t = this.transceiver;
+    const codecs = t?.codecs ?? [];
+    const opus = codecs.find((c) => c.mimeType.toLowerCase() === 'audio/opus');
+    if (!opus) throw new SdpNegotiationError('no Opus in the remote description');
+    const tel = codecs.find((c) => c.mimeType.toLowerCase() === 'audio/telephone-event' && c.clockRate === 48000);
+    this.telEventPt = tel?.payloadType;
+    this._codec = { name: 'opus', payloadType: opus.payloadType, clockRate: 48000, channels: 2, params: { useinbandfec: 1 } };
+    if (!this.connected && !this.connectTimer) {
+      this.connectTimer = setTimeout(() => this.fail(`ICE/DTLS not connected after ${this.connectTimeoutMs} ms`), this.connectTimeoutMs);
+      this.connectTimer.unref();
+    }
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+  }
+
+  private settleWaiters(err?: Error): void {
+    for (const w of this.connectWaiters.splice(0)) w(err);
+  }
+
+  private localSdp(): string {
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error('no local description');
+    return rewriteLocalSdp(sdp, this.plan);
+  }
+
+  private attachTrack(track: MediaStreamTrack): void {
+    if (track.kind !== 'audio') return;
+    track.onReceiveRtp.subscribe((rtp) => this.onRtp(rtp));
+  }
+
+  private onRtp(rtp: RtpPacket): void {
+    if (this._closed) return;
+    this.lastRtpAt = Date.now();
+    const h = rtp.header;
+    if (this.telEventPt !== undefined && h.payloadType === this.telEventPt) {
+      this.dtmfIn.push(h.timestamp, rtp.payload);
+      return;
+    }
+    if (!this._codec || h.payloadType !== this._codec.payloadType) return;
+    const info: RtpPacketInfo = {
+      payloadType: h.payloadType, sequenceNumber: h.sequenceNumber, timestamp: h.timestamp,
+      ssrc: h.ssrc, marker: h.marker, payload: rtp.payload,
+    };
+    this.emit('rtp', info);
+    if (this.listenerCount('audio') > 0) {
+      this.decoder ??= createDecoder(this._codec, { pcmRate: this._pcmRate });
+      try {
+        this.emit('audio', { samples: this.decoder.decode(rtp.payload), sampleRate: this._pcmRate });
+      } catch (err) {
+        this.log.debug({ err }, 'undecodable Opus packet');
+      }
+    }
+  }
+
+  private sendRaw(pt: number | undefined, payload: Buffer, marker: boolean, timestamp: number): void {
+    const sender = this.transceiver?.sender;
+    if (pt === undefined || !sender || this._closed) return;
+    const header = new RtpHeader({ payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: sender.ssrc, marker });
+    this.seq = (this.seq + 1) & 0xffff;
+    if (pt === this._codec?.payloadType) {
+      // Through the sender so RTCP sender reports count it (it keeps our numbers: no offsets set).
+      sender.sendRtp(new RtpPacket(header, payload)).catch((err: unknown) => this.log.debug({ err }, 'send failed'));
+    } else {
+      // werift's sender forces the audio payload type; events go straight to SRTP.
+      sender.dtlsTransport.sendRtp(payload, header).catch((err: unknown) => this.log.debug({ err }, 'send failed'));
+    }
+  }
+
+  private onConnectionState(state: string): void {
+    this.log.debug({ state }, 'connection state');
+    if (state === 'connected') {
+      this.connected = true;
+      this.clearConnectTimer();
+      this.settleWaiters();
+      this.lastRtpAt = Date.now();
+      this.watchdog ??= setInterval(() => this.checkRtpTimeout(), Math.min(1000, this.rtpTimeoutMs));
+      this.watchdog.unref();
+    } else if (state === 'failed' || state === 'closed' || state === 'disconnected') {
+      this.fail(`WebRTC connection ${state}`);
+    }
+  }
+
+  private checkRtpTimeout(): void {
+    const dir = this.transceiver?.currentDirection;
+    const remoteSends = dir === undefined || dir === 'sendrecv' || dir === 'recvonly';
+    if (remoteSends && Date.now() - this.lastRtpAt > this.rtpTimeoutMs) this.fail(`no RTP for ${this.rtpTimeoutMs} ms`);
+  }
+
+  private fail(reason: string): void {
+    if (this._closed || this.failedOnce) return;
+    this.failedOnce = true;
+    this.connected = false;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    this.clearConnectTimer();
+    this.settleWaiters(new Error(reason));
+    this.log.info({ reason }, 'WebRTC leg failed');
+    this.emit('failed', reason);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * WebRtcEndpoint against a werift peer in the same process: both offer directions, audio both
+ * ways (checked by spectrum after Opus), RFC 4733 both ways, pass-through continuity, failure
+ * when the peer goes away, and close() releasing the ICE sockets.
+ */
+import t, { type Test } from 'tap';
+import { WebRtcEndpoint } from '../../../media/endpoints/webrtc-endpoint.js';
+import { configSchema } from '../../../config/schema.js';
+import { createDecoder, createEncoder } from '../../../media/codecs/index.js';
+import type { AudioFrame, DtmfEvent } from '../../../media/types.js';
+import { buildTelephoneEvent } from '../../../media/endpoints/webrtc-dtmf.js';
+import { WeriftClient } from './werift-client.js';
+import { ToneSource, concat, peakFrequency } from './tone.js';
+
+const webrtc = configSchema.parse({ webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true } }).webrtc;
+const OPUS = { name: 'opus' as const, payloadType: 111, clockRate: 48000, channels: 2 };
+
+function makeEndpoint(t: Test, id: string, opts?: { rtpTimeoutMs?: number }): WebRtcEndpoint {
+  const ep = new WebRtcEndpoint({ id, webrtc }, opts);
+  t.teardown(() => ep.close());
+  return ep;
+}
+function makeClient(t: Test): WeriftClient {
+  const c = new WeriftClient();
+  t.teardown(() => c.close());
+  return c;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function connectBrowserOffer(t: Test, opts?: { rtpTimeoutMs?: number }) {
+  const ep = makeEndpoint(t, 'ep-' + Math.random().toString(36).slice(2), opts);
+  const client = makeClient(t);
+  const answer = await ep.answer(await client.offer());
+  await client.accept(answer);
+  await client.connected();
+  await ep.waitConnected();
+  return { ep, client, answer };
+}
+
+t.test('answer: SDP is complete (no trickle), loopback only, Opus + telephone-event 48k', async (t) => {
+  const { ep, answer } = await connectBrowserOffer(t);
+  t.match(answer, /a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/);
+  t.notMatch(answer, /a=candidate:\S+ 1 udp \d+ (?!127\.0\.0\.1)[\d.]+ \d+ typ host/, 'no other interface offered');
+  t.match(answer, /a=rtpmap:111 opus\/48000\/2/);
+  t.match(answer, /a=rtpmap:126 telephone-event\/48000/);
+  t.match(answer, /a=fingerprint:sha-256/);
+  t.equal(ep.codec?.name, 'opus');
+  t.equal(ep.kind, 'webrtc');
+});
+
+t.test('audio both ways, decoded by spectrum', async (t) => {
+  const { ep, client } = await connectBrowserOffer(t);
+  // peer -> endpoint: 1 kHz
+  const frames: Int16Array[] = [];
+  ep.on('audio', (f: AudioFrame) => frames.push(f.samples));
+  let rtpCount = 0;
+  ep.on('rtp', () => rtpCount++);
+  const enc = createEncoder(OPUS, { pcmRate: 48000 });
+  t.teardown(() => enc.close());
+  const src = new ToneSource(1000, 48000);
+  const ep440 = new ToneSource(440, 48000);
+  for (let i = 0; i < 40; i++) {
+    client.sendOpus(enc.encode(src.next()));
+    ep.sendAudio({ samples: ep440.next(), sampleRate: 48000 });
+    await sleep(20);
+  }
+  await sleep(200);
+  t.ok(rtpCount >= 35, `endpoint got ${rtpCount} rtp packets`);
+  const got = peakFrequency(concat(frames), 48000);
+  t.equal(got.freq, 1000, 'endpoint hears 1 kHz');
+  // endpoint -> peer: 440 Hz
+  const dec = createDecoder(OPUS, { pcmRate: 48000 });
+  t.teardown(() => dec.close());
+  const opus = client.received.filter((p) => p.payloadType === 111);
+  t.ok(opus.length >= 35, `peer got ${opus.length} packets`);
+  const pcm = concat(opus.map((p) => dec.decode(p.payload)));
+  t.equal(peakFrequency(pcm, 48000).freq, 440, 'peer hears 440 Hz');
+  // continuity: consecutive seq and 960-tick timestamps
+  for (let i = 1; i < opus.length; i++) {
+    if (((opus[i]!.sequenceNumber - opus[i - 1]!.sequenceNumber) & 0xffff) !== 1) { t.fail('sequence gap'); break; }
+    if (((opus[i]!.timestamp - opus[i - 1]!.timestamp) >>> 0) !== 960) { t.fail('timestamp step'); break; }
+  }
+});
+
+t.test('endpoint offers (call towards a browser) and 8 kHz PCM side', async (t) => {
+  const ep = makeEndpoint(t, 'ep-offer');
+  ep.setPcmRate(8000);
+  const client = makeClient(t);
+  const offer = await ep.createOffer({ codecs: ['opus', 'PCMU'] });
+  t.match(offer, /a=candidate:.* 127\.0\.0\.1 /);
+  await ep.setRemoteAnswer(await client.answer(offer));
+  await client.connected();
+  await ep.waitConnected();
+  const frames: Int16Array[] = [];
+  ep.on('audio', (f) => { t.equal(f.sampleRate, 8000); frames.push(f.samples); });
+  const enc = createEncoder(OPUS, { pcmRate: 48000 });
+  t.teardown(() => enc.close());
+  const src = new ToneSource(1000, 48000);
+  for (let i = 0; i < 30; i++) { client.sendOpus(enc.encode(src.next())); await sleep(20); }
+  await sleep(200);
+  t.ok(frames.length > 20);
+  t.equal(frames[0]!.length, 160, '20 ms at 8 kHz');
+  t.equal(peakFrequency(concat(frames), 8000).freq, 1000);
+});
+
+t.test('RFC 4733 both ways', async (t) => {
+  const { ep, client } = await connectBrowserOffer(t);
+  const digits: DtmfEvent[] = [];
+  ep.on('dtmf', (e) => digits.push(e));
+  // peer sends "5" (100 ms) with the usual three End packets
+  const ts = 777000;
+  for (let d = 960; d < 4800; d += 960) { client.sendEvent(buildTelephoneEvent({ event: 5, end: false, volume: 10, duration: d }), d === 960, ts); await sleep(20); }
+  for (let i = 0; i < 3; i++) client.sendEvent(buildTelephoneEvent({ event: 5, end: true, volume: 10, duration: 4800 }), false, ts);
+  await sleep(300);
+  t.same(digits, [{ digit: '5', durationMs: 100, source: 'rfc4733' }], 'one digit, reported once');
+  ep.sendDtmf('#', 120);
+  ep.sendDtmf('1', 80);
+  await sleep(600);
+  const events = client.received.filter((p) => p.payloadType === 126);
+  const ends = events.filter((p) => (p.payload[1]! & 0x80) !== 0);
+  t.equal(ends.length, 6, 'three End packets per digit');
+  t.equal(ends[0]!.payload[0], 11, '# is event 11');
+  t.equal(ends[0]!.payload.readUInt16BE(2), 120 * 48);
+  t.equal(ends[3]!.payload[0], 1);
+  t.not(ends[0]!.timestamp, ends[3]!.timestamp, 'separate events');
+});
+
+t.test('pass-through keeps our own continuous numbering', async (t) => {
+  const { ep, client } = await connectBrowserOffer(t);
+  const enc = createEncoder(OPUS, { pcmRate: 48000 });
+  t.teardown(() => enc.close());
+  const src = new ToneSource(700, 48000);
+  for (let i = 0; i < 10; i++) {
+    ep.sendRtp({ payloadType: 111, sequenceNumber: 50000 + i, timestamp: 123456 + i * 960, ssrc: 42, marker: false, payload: enc.encode(src.next()) });
+    await sleep(20);
+  }
+  for (let i = 0; i < 10; i++) {
+    ep.sendRtp({ payloadType: 111, sequenceNumber: 9 + i, timestamp: 99 + i * 960, ssrc: 77, marker: false, payload: enc.encode(src.next()) });
+    await sleep(20);
+  }
+  await sleep(200);
+  const got = client.received.filter((p) => p.payloadType === 111);
+  t.equal(got.length, 20);
+  for (let i = 1; i < got.length; i++) {
+    t.equal((got[i]!.sequenceNumber - got[i - 1]!.sequenceNumber) & 0xffff, 1);
+    t.equal((got[i]!.timestamp - got[i - 1]!.timestamp) >>> 0, 960);
+  }
+});
+
+t.test('peer closing makes the endpoint fail; close() cascades', async (t) => {
+  const { ep, client } = await connectBrowserOffer(t, { rtpTimeoutMs: 3000 });
+  const failed = new Promise<string>((r) => ep.once('failed', r));
+  const started = Date.now();
+  await client.close();
+  const reason = await failed;
+  t.ok(Date.now() - started < 4000, `failed after ${Date.now() - started} ms: ${reason}`);
+  let closed = 0;
+  ep.on('closed', () => closed++);
+  ep.close();
+  ep.close();
+  t.equal(closed, 1);
+  t.ok(ep.closed);
+  await t.rejects(ep.answer('v=0'), /closed/);
+});
+
+t.test('silent peer trips the RTP watchdog', async (t) => {
+  const { ep } = await connectBrowserOffer(t, { rtpTimeoutMs: 1500 });
+  const reason = await new Promise<string>((r) => ep.once('failed', r));
+  t.match(reason, /no RTP/);
+});
+
+t.test('bad offers are SdpNegotiationError, not crashes', async (t) => {
+  const ep = makeEndpoint(t, 'bad');
+  await t.rejects(ep.answer('garbage'), { name: 'SdpNegotiationError' });
+  const ep2 = makeEndpoint(t, 'bad2');
+  await t.rejects(ep2.answer('v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:0 PCMU/8000\r\n'), { name: 'SdpNegotiationError' });
+  const ep3 = makeEndpoint(t, 'bad3');
+  await t.rejects(ep3.createOffer({ codecs: ['PCMU'] }), { name: 'SdpNegotiationError' });
+});
