@@ -7,7 +7,7 @@
 import { SipRequest, type SipResponse } from './message.js';
 import { serializeMessage } from './serializer.js';
 import { newProxyBranch, newStatelessBranch } from './ids.js';
-import { parseMessage } from './parser.js';
+import { parseAppMessage } from './drachtio/app-message.js';
 import { topVia, uriTarget } from './transaction/keys.js';
 import { canonicalize, tagOf, uriOf } from './drachtio/complete.js';
 import { proxyContinueFrame, responseFrame, NOK_UNKNOWN_TXN, type AppFrame } from './drachtio/messages.js';
@@ -84,7 +84,7 @@ export class ProxyRouter {
       app.send(responseFrame(f.msgId, 'NOK', NOK_UNKNOWN_TXN));
       return;
     }
-    const extra = parseMessage(f.sip ?? '');
+    const extra = parseAppMessage(f.sip ?? '');
     const targets = dests.filter((d) => d.length > 0);
     if (targets.length === 0 && extra instanceof SipRequest) targets.push(extra.uri);
     const op = new ProxyOperation(this, app, f.msgId, rec, targets, remain === 'remainInDialog',

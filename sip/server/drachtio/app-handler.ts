@@ -3,7 +3,7 @@
  * dispatch cases, `proxy`; anything else is answered `NO|Unknown message type` and the connection closed.
  */
 import { SipRequest, SipResponse } from '../message.js';
-import { parseMessage } from '../parser.js';
+import { parseAppMessage } from './app-message.js';
 import type { AppConnection } from './connection.js';
 import {
   NOK_ACK_NON_SUCCESS, NOK_NO_DIALOG, NOK_UNKNOWN_TXN, requestEchoFrame, responseFrame, type AppFrame,
@@ -68,7 +68,7 @@ export class AppHandler {
     const [txnId = '', dialogId = '', routeUri = ''] = f.fields;
     let msg: SipRequest | SipResponse;
     try {
-      msg = parseMessage(f.sip ?? '');
+      msg = parseAppMessage(f.sip ?? '');
     } catch (err) {
       app.send(responseFrame(f.msgId, 'NOK', `Server error: ${(err as Error).message}`));
       return;
