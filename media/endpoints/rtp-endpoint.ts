@@ -1,0 +1,375 @@
+/**
+ * A call leg that speaks plain RTP/AVP over UDP: an even/odd port pair from the configured range,
+ * symmetric RTP (we send to wherever the remote's packets really come from), RTCP reports,
+ * decoding only while someone listens for audio, and RFC 4733 or in-band DTMF.
+ */
+import { EventEmitter } from 'node:events';
+import dgram from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import { RtpPacket, isRtp } from 'rtp.js/packets';
+import { dataViewToNodeBuffer, nodeBufferToDataView } from 'rtp.js/utils';
+import pino, { type Logger } from 'pino';
+import type {
+  AudioFrame, CodecName, CodecSpec, DtmfEvent, MediaPortEvents, NegotiatingEndpoint, RtpPacketInfo,
+} from '../types.js';
+import { SdpNegotiationError } from '../types.js';
+import { createDecoder, createEncoder, Resampler, type AudioDecoder, type AudioEncoder } from '../codecs/index.js';
+import { Rfc4733Receiver, InbandDtmfDetector } from '../dtmf.js';
+import {
+  acceptAnswer, buildSdp, negotiateAnswer, offerCodecs, parseMediaDescription, type Direction, type NegotiatedMedia,
+} from '../sdp.js';
+import type { EndpointContext } from './context.js';
+import { RtcpReporter } from './rtcp-reporter.js';
+import { RtpSender } from './rtp-sender.js';
+
+export interface RtpEndpointOptions {
+  /** No RTP for this long while the remote should send -> `failed`. */
+  rtpTimeoutMs?: number;
+  /** Detect DTMF tones in the audio when the remote did not negotiate telephone-event. */
+  inbandDtmf?: boolean;
+  rtcpIntervalMs?: number;
+}
+
+const MAX_BIND_ATTEMPTS = 16;
+/** Sequence gaps up to this many packets are concealed; bigger ones restart the decoder. */
+const MAX_CONCEALED = 5;
+
+function bindSocket(sock: dgram.Socket, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    sock.once('error', onError);
+    sock.bind(port, address, () => {
+      sock.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements NegotiatingEndpoint {
+  readonly kind = 'rtp' as const;
+  readonly id: string;
+  private readonly ctx: EndpointContext;
+  private readonly log: Logger;
+  private readonly opts: Required<RtpEndpointOptions>;
+  private rtpSock: dgram.Socket | undefined;
+  private rtcpSock: dgram.Socket | undefined;
+  private localPort = 0;
+  private negotiated: NegotiatedMedia | undefined;
+  private offered: CodecSpec[] | undefined;
+  private sdpVersion = 0;
+  private readonly sessionId = randomInt(1, 2 ** 31);
+  private remoteRtp: { address: string; port: number } | undefined;
+  private remoteRtcp: { address: string; port: number } | undefined;
+  private latched = false;
+  private readonly sender: RtpSender;
+  private readonly reporter: RtcpReporter;
+  private dtmfReceiver: Rfc4733Receiver | undefined;
+  private inband: InbandDtmfDetector | undefined;
+  private decoder: AudioDecoder | undefined;
+  private encoder: AudioEncoder | undefined;
+  private resampler: Resampler | undefined;
+  private _pcmRate = 8000;
+  private lastSeq: number | undefined;
+  private lastSsrc: number | undefined;
+  private lastRxMs = 0;
+  private failed = false;
+  private _closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private rtcpTimer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: EndpointContext, opts: RtpEndpointOptions = {}) {
+    super();
+    this.ctx = ctx;
+    this.id = ctx.id;
+    this.log = ctx.logger ?? pino({ level: 'silent' });
+    this.opts = { rtpTimeoutMs: opts.rtpTimeoutMs ?? 30000, inbandDtmf: opts.inbandDtmf ?? true, rtcpIntervalMs: opts.rtcpIntervalMs ?? 5000 };
+    const ssrc = randomInt(1, 2 ** 32 - 1);
+    this.reporter = new RtcpReporter(ssrc);
+    this.sender = new RtpSender(ssrc, (buf) => this.sendDatagram(buf), this.reporter);
+  }
+
+  get closed(): boolean { return this._closed; }
+  get codec(): CodecSpec | undefined { return this.negotiated?.codec; }
+  get pcmRate(): number { return this._pcmRate; }
+  get port(): number { return this.localPort; }
+  get telephoneEvent(): CodecSpec | undefined { return this.negotiated?.telephoneEvent; }
+  get sending(): boolean { return this.negotiated?.canSend ?? false; }
+  get remoteAddress(): { address: string; port: number } | undefined { return this.remoteRtp; }
+
+  /** Opus legs run their codec at 8 kHz while the other leg is narrowband (see ARCHITECTURE). */
+  setPcmRate(rate: 48000 | 8000): void {
+    if (this.codec?.name !== 'opus' || rate === this._pcmRate) return;
+    this._pcmRate = rate;
+    this.decoder?.close();
+    this.encoder?.close();
+    this.decoder = undefined;
+    this.encoder = undefined;
+  }
+
+  /** Binds the RTP/RTCP pair; retries the next pair when a port is taken by someone else. */
+  async open(): Promise<void> {
+    if (this.rtpSock) return;
+    for (let attempt = 0; attempt < MAX_BIND_ATTEMPTS; attempt++) {
+      const port = this.ctx.ports.allocate();
+      const rtp = dgram.createSocket({ type: this.ctx.address.includes(':') ? 'udp6' : 'udp4' });
+      const rtcp = dgram.createSocket({ type: this.ctx.address.includes(':') ? 'udp6' : 'udp4' });
+      try {
+        await bindSocket(rtp, port, this.ctx.address);
+        await bindSocket(rtcp, port + 1, this.ctx.address);
+      } catch (err) {
+        rtp.close();
+        rtcp.close();
+        this.ctx.ports.release(port);
+        this.log.debug({ port, err }, 'RTP port busy, trying the next pair');
+        continue;
+      }
+      if (this._closed) {
+        rtp.close();
+        rtcp.close();
+        this.ctx.ports.release(port);
+        throw new Error('endpoint closed');
+      }
+      this.localPort = port;
+      this.rtpSock = rtp;
+      this.rtcpSock = rtcp;
+      rtp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+      rtcp.on('message', (msg) => this.reporter.onRtcp(msg));
+      rtp.on('error', (err) => this.log.warn({ err }, 'RTP socket error'));
+      rtcp.on('error', (err) => this.log.warn({ err }, 'RTCP socket error'));
+      this.timer = setInterval(() => this.onTick(), 100);
+      this.rtcpTimer = setInterval(() => this.sendRtcp(), this.opts.rtcpIntervalMs);
+      return;
+    }
+    throw new Error('could not bind an RTP port pair');
+  }
+
+  async answer(offerSdp: string): Promise<string> {
+    this.assertOpen();
+    await this.open();
+    const offer = parseMediaDescription(offerSdp);
+    const n = negotiateAnswer(offer);
+    this.adopt(n);
+    const answerCodecs: CodecSpec[] = [{ ...n.codec, params: n.codec.name === 'opus' ? { useinbandfec: 1, stereo: 0 } : undefined }];
+    if (n.telephoneEvent) answerCodecs.push({ ...n.telephoneEvent, params: { '0-16': '' } });
+    return this.localSdp(answerCodecs, n.localDirection);
+  }
+
+  async createOffer(opts?: { codecs?: CodecName[]; direction?: Direction }): Promise<string> {
+    this.assertOpen();
+    await this.open();
+    this.offered = offerCodecs(opts?.codecs);
+    return this.localSdp(this.offered, opts?.direction ?? 'sendrecv');
+  }
+
+  async setRemoteAnswer(answerSdp: string): Promise<void> {
+    this.assertOpen();
+    if (!this.offered) throw new SdpNegotiationError('no local offer outstanding');
+    this.adopt(acceptAnswer(parseMediaDescription(answerSdp), this.offered));
+  }
+
+  injectDtmf(event: DtmfEvent): void {
+    if (!this._closed) this.emit('dtmf', event);
+  }
+
+  sendRtp(packet: RtpPacketInfo): void {
+    const codec = this.negotiated?.codec;
+    if (!codec || !this.negotiated?.canSend || this._closed) return;
+    this.sender.forward(packet, codec.payloadType);
+  }
+
+  sendAudio(frame: AudioFrame): void {
+    const codec = this.negotiated?.codec;
+    if (!codec || !this.negotiated?.canSend || this._closed) return;
+    let samples = frame.samples;
+    if (frame.sampleRate !== this._pcmRate) {
+      if (!this.resampler || this.resampler.fromRate !== frame.sampleRate || this.resampler.toRate !== this._pcmRate) {
+        this.resampler = new Resampler(frame.sampleRate, this._pcmRate);
+      }
+      samples = this.resampler.process(samples);
+    }
+    this.encoder ??= createEncoder(codec, { pcmRate: this._pcmRate });
+    const payload = this.encoder.encode(samples);
+    this.sender.sendPayload(codec.payloadType, payload, Math.round((samples.length * codec.clockRate) / this._pcmRate));
+  }
+
+  sendDtmf(digit: string, durationMs = 100): void {
+    const n = this.negotiated;
+    if (!n || !n.canSend || this._closed) return;
+    if (n.telephoneEvent) this.sender.sendDtmf(n.telephoneEvent, digit, durationMs);
+    else this.sender.sendInbandDtmf(digit, durationMs, this._pcmRate, (f) => this.sendAudio(f));
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    clearInterval(this.timer);
+    clearInterval(this.rtcpTimer);
+    this.sender.close();
+    this.decoder?.close();
+    this.encoder?.close();
+    if (this.rtpSock) {
+      this.rtpSock.close();
+      this.rtcpSock?.close();
+      this.ctx.ports.release(this.localPort);
+    }
+    this.emit('closed');
+    this.removeAllListeners();
+  }
+
+  private assertOpen(): void {
+    if (this._closed) throw new Error(`endpoint ${this.id} is closed`);
+  }
+
+  private localSdp(codecs: CodecSpec[], direction: Direction): string {
+    return buildSdp({
+      sessionId: this.sessionId,
+      version: this.sdpVersion++,
+      address: this.ctx.advertisedAddress,
+      port: this.localPort,
+      direction,
+      codecs,
+    });
+  }
+
+  private adopt(n: NegotiatedMedia): void {
+    const prev = this.negotiated;
+    this.negotiated = n;
+    const codecChanged = !prev || prev.codec.name !== n.codec.name || prev.codec.payloadType !== n.codec.payloadType;
+    if (codecChanged) {
+      const keep8k = prev?.codec.name === 'opus' && n.codec.name === 'opus' && this._pcmRate === 8000;
+      this._pcmRate = n.codec.name === 'opus' && !keep8k ? 48000 : 8000;
+      this.decoder?.close();
+      this.encoder?.close();
+      this.decoder = undefined;
+      this.encoder = undefined;
+      this.reporter.setClockRate(n.codec.clockRate);
+      this.sender.setClockRate(n.codec.clockRate);
+    }
+    this.dtmfReceiver = n.telephoneEvent ? new Rfc4733Receiver(n.telephoneEvent.clockRate) : undefined;
+    this.inband = !n.telephoneEvent && this.opts.inbandDtmf ? new InbandDtmfDetector(8000) : undefined;
+    const addrChanged = !prev || prev.remote.address !== n.remote.address || prev.remote.port !== n.remote.port;
+    if (addrChanged || !this.remoteRtp) {
+      this.remoteRtp = { address: n.remote.address, port: n.remote.port };
+      this.remoteRtcp = { address: n.remote.address, port: n.remote.rtcpPort };
+      this.latched = false;
+    }
+    this.lastRxMs = Date.now();
+    this.failed = false;
+  }
+
+  private sendDatagram(buf: Buffer): void {
+    const to = this.remoteRtp;
+    if (!to || !this.rtpSock || to.port === 0) return;
+    this.rtpSock.send(buf, to.port, to.address);
+  }
+
+  private sendRtcp(): void {
+    const to = this.remoteRtcp;
+    if (!to || !this.rtcpSock || this._closed || to.port === 0) return;
+    if (this.reporter.packetsSent === 0 && this.reporter.remoteSsrc === undefined) return;
+    try {
+      this.rtcpSock.send(this.reporter.build(), to.port, to.address);
+    } catch (err) {
+      this.log.debug({ err }, 'RTCP report not sent');
+    }
+  }
+
+  private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this._closed || !this.negotiated || msg.length < 12) return;
+    const pt = msg[1] & 0x7f;
+    if (pt >= 64 && pt <= 95) {
+      this.reporter.onRtcp(msg); // rtcp-mux
+      return;
+    }
+    const view = nodeBufferToDataView(msg);
+    if (!isRtp(view)) return;
+    let pkt: RtpPacket;
+    try {
+      pkt = new RtpPacket(view);
+    } catch {
+      return;
+    }
+    const n = this.negotiated;
+    const info: RtpPacketInfo = {
+      payloadType: pkt.getPayloadType(),
+      sequenceNumber: pkt.getSequenceNumber(),
+      timestamp: pkt.getTimestamp(),
+      ssrc: pkt.getSsrc(),
+      marker: pkt.getMarker(),
+      payload: dataViewToNodeBuffer(pkt.getPayload()),
+    };
+    const isAudio = info.payloadType === n.codec.payloadType;
+    const isDtmf = n.telephoneEvent !== undefined && info.payloadType === n.telephoneEvent.payloadType;
+    if (!isAudio && !isDtmf) return;
+    const now = Date.now();
+    this.lastRxMs = now;
+    this.failed = false;
+    // Symmetric RTP: answer to where the packets really come from (NAT), once per stream.
+    if (!this.latched || info.ssrc !== this.lastSsrc) {
+      if (!this.remoteRtp || this.remoteRtp.address !== rinfo.address || this.remoteRtp.port !== rinfo.port) {
+        this.remoteRtp = { address: rinfo.address, port: rinfo.port };
+        this.remoteRtcp = { address: rinfo.address, port: n.remote.rtcpMux ? rinfo.port : rinfo.port + 1 };
+      }
+      this.latched = true;
+    }
+    if (isDtmf) {
+      this.lastSsrc = info.ssrc;
+      const ev = this.dtmfReceiver?.push(info);
+      if (ev) this.emit('dtmf', ev);
+      return;
+    }
+    this.reporter.onReceived(info.ssrc, info.sequenceNumber, info.timestamp, now);
+    let lost = 0;
+    if (info.ssrc === this.lastSsrc && this.lastSeq !== undefined) {
+      const delta = (info.sequenceNumber - this.lastSeq) & 0xffff;
+      if (delta === 0 || delta >= 0x8000) return; // duplicate or late: already concealed
+      lost = delta - 1;
+    } else if (this.lastSsrc !== undefined) {
+      this.decoder?.close();
+      this.decoder = undefined;
+    }
+    this.lastSsrc = info.ssrc;
+    this.lastSeq = info.sequenceNumber;
+    this.emit('rtp', info);
+    if (this.listenerCount('audio') > 0 || this.inband) this.decode(info.payload, lost);
+  }
+
+  private decode(payload: Buffer, lost: number): void {
+    const codec = this.negotiated?.codec;
+    if (!codec) return;
+    this.decoder ??= createDecoder(codec, { pcmRate: this._pcmRate });
+    try {
+      if (lost > 0 && lost <= MAX_CONCEALED) {
+        for (let i = 0; i < lost - 1; i++) this.deliver(this.decoder.conceal());
+        this.deliver(this.decoder.recover ? this.decoder.recover(payload) : this.decoder.conceal());
+      }
+      this.deliver(this.decoder.decode(payload));
+    } catch (err) {
+      this.log.debug({ err }, 'undecodable RTP payload');
+    }
+  }
+
+  private deliver(samples: Int16Array): void {
+    const frame = this._pcmRate / 50;
+    for (let off = 0; off + frame <= samples.length; off += frame) {
+      const chunk = samples.length === frame ? samples : samples.subarray(off, off + frame);
+      if (this.inband && this._pcmRate === 8000) {
+        const ev = this.inband.process(chunk);
+        if (ev) this.emit('dtmf', ev);
+      }
+      if (this.listenerCount('audio') > 0) this.emit('audio', { samples: chunk, sampleRate: this._pcmRate });
+    }
+  }
+
+  private onTick(): void {
+    const now = Date.now();
+    const ev = this.dtmfReceiver?.flush(now);
+    if (ev) this.emit('dtmf', ev);
+    const n = this.negotiated;
+    if (n && n.expectReceive && !this.failed && now - this.lastRxMs > this.opts.rtpTimeoutMs) {
+      this.failed = true;
+      this.log.info({ id: this.id }, 'RTP timeout');
+      this.emit('failed', `no RTP for ${Math.round((now - this.lastRxMs) / 1000)} s`);
+    }
+  }
+}

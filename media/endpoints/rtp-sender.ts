@@ -1,0 +1,153 @@
+/**
+ * The outgoing RTP stream of one leg: our SSRC, one continuous sequence and timestamp line
+ * whether packets are forwarded from another leg, encoded here, or DTMF events.
+ */
+import { RtpPacket } from 'rtp.js/packets';
+import { dataViewToNodeBuffer, nodeBufferToDataView } from 'rtp.js/utils';
+import { randomInt } from 'node:crypto';
+import type { AudioFrame, CodecSpec, RtpPacketInfo } from '../types.js';
+import { rfc4733Packets } from '../dtmf.js';
+import { ToneGenerator } from '../tones.js';
+import type { RtcpReporter } from './rtcp-reporter.js';
+
+const DTMF_STEP_MS = 50;
+/** A forwarded stream whose timestamps jump more than this is treated as a new source. */
+const MAX_TS_JUMP_MS = 2000;
+
+export class RtpSender {
+  private readonly ssrc: number;
+  private readonly write: (buf: Buffer) => void;
+  private readonly reporter: RtcpReporter;
+  private clockRate = 8000;
+  private seq = randomInt(0, 0x10000);
+  private ts = randomInt(0, 2 ** 32);
+  private lastSendMs = 0;
+  /** Mapping from the forwarded source onto our line. */
+  private srcSsrc: number | undefined;
+  private srcLastTs = 0;
+  private tsOffset = 0;
+  private seqOffset = 0;
+  private dtmfBusyUntil = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(ssrc: number, write: (buf: Buffer) => void, reporter: RtcpReporter) {
+    this.ssrc = ssrc;
+    this.write = write;
+    this.reporter = reporter;
+  }
+
+  setClockRate(rate: number): void {
+    this.clockRate = rate;
+    this.srcSsrc = undefined;
+  }
+
+  /** Pass-through: keeps the source's own gaps (so the far end conceals them) on our line. */
+  forward(p: RtpPacketInfo, payloadType: number): void {
+    if (Date.now() < this.dtmfBusyUntil) return;
+    const tsJump = Math.abs(((p.timestamp - this.srcLastTs) | 0)) > (MAX_TS_JUMP_MS * this.clockRate) / 1000;
+    if (p.ssrc !== this.srcSsrc || tsJump) {
+      const next = this.nextTimestamp(this.clockRate / 50);
+      this.srcSsrc = p.ssrc;
+      this.tsOffset = (next - p.timestamp) >>> 0;
+      this.seqOffset = (this.seq + 1 - p.sequenceNumber) & 0xffff;
+    }
+    this.srcLastTs = p.timestamp;
+    const seq = (p.sequenceNumber + this.seqOffset) & 0xffff;
+    const ts = (p.timestamp + this.tsOffset) >>> 0;
+    // Only move forward: a late packet keeps its place without dragging our line back.
+    if (((seq - this.seq) & 0xffff) < 0x8000) this.seq = seq;
+    if (((ts - this.ts) | 0) > 0) this.ts = ts;
+    this.emitPacket(payloadType, seq, ts, p.marker, p.payload);
+  }
+
+  /** A payload we encoded covering `ticks` of RTP clock. */
+  sendPayload(payloadType: number, payload: Buffer, ticks: number): void {
+    if (Date.now() < this.dtmfBusyUntil) return;
+    const ts = this.nextTimestamp(ticks);
+    this.srcSsrc = undefined; // a forwarded stream that resumes must re-anchor
+    this.seq = (this.seq + 1) & 0xffff;
+    this.ts = ts;
+    this.emitPacket(payloadType, this.seq, ts, false, payload);
+  }
+
+  /** RFC 4733 events, one packet every 50 ms; audio is held back while the digit plays. */
+  sendDtmf(te: CodecSpec, digit: string, durationMs: number): void {
+    const packets = rfc4733Packets(digit, durationMs, te.clockRate);
+    const start = this.nextTimestamp(Math.round(te.clockRate / 50));
+    this.ts = start;
+    this.srcSsrc = undefined;
+    const total = packets.length;
+    const updates = Math.max(0, total - 3);
+    this.dtmfBusyUntil = Date.now() + updates * DTMF_STEP_MS + 80;
+    packets.forEach((pkt, i) => {
+      const send = (): void => {
+        if (this.closed) return;
+        this.seq = (this.seq + 1) & 0xffff;
+        this.emitPacket(te.payloadType, this.seq, start, pkt.marker, pkt.payload);
+        if (i === total - 1) {
+          this.ts = (start + pkt.durationSamples) >>> 0;
+          this.lastSendMs = Date.now();
+        }
+      };
+      if (i === 0) send();
+      // Updates every 50 ms; the three end packets follow each other closely.
+      else this.later(send, i <= updates ? i * DTMF_STEP_MS : updates * DTMF_STEP_MS + (i - updates) * 20);
+    });
+  }
+
+  /** For peers without telephone-event: the digit's tone pair in the audio. */
+  sendInbandDtmf(digit: string, _durationMs: number, rate: number, sendAudio: (f: AudioFrame) => void): void {
+    let gen: ToneGenerator;
+    try {
+      gen = new ToneGenerator(`dtmf:${digit}`, rate);
+    } catch {
+      return;
+    }
+    const step = (): void => {
+      const frame = gen.next();
+      if (!frame || this.closed) return;
+      sendAudio({ samples: frame, sampleRate: rate });
+      this.later(step, 20);
+    };
+    step();
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** Where our line stands now: one frame on, or the wall-clock time that passed since the last packet. */
+  private nextTimestamp(ticks: number): number {
+    const now = Date.now();
+    if (this.lastSendMs === 0) return this.ts;
+    const elapsed = now - this.lastSendMs;
+    const byClock = Math.round((elapsed * this.clockRate) / 1000);
+    const advance = elapsed > 60 ? Math.max(ticks, byClock) : ticks;
+    return (this.ts + advance) >>> 0;
+  }
+
+  private emitPacket(pt: number, seq: number, ts: number, marker: boolean, payload: Buffer): void {
+    const pkt = new RtpPacket();
+    pkt.setPayloadType(pt);
+    pkt.setSequenceNumber(seq);
+    pkt.setTimestamp(ts);
+    pkt.setSsrc(this.ssrc);
+    pkt.setMarker(marker);
+    pkt.setPayload(nodeBufferToDataView(payload));
+    const buf = dataViewToNodeBuffer(pkt.getView());
+    this.lastSendMs = Date.now();
+    this.reporter.onSent(ts, payload.length);
+    this.write(buf);
+  }
+}

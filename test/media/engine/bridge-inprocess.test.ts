@@ -1,0 +1,73 @@
+import t from 'tap';
+import pino from 'pino';
+import { PortAllocator } from '../../../media/port-allocator.js';
+import { RtpEndpoint } from '../../../media/endpoints/rtp-endpoint.js';
+import { Bridge } from '../../../media/bridge.js';
+import { RtpPeer } from '../../helpers/rtp-peer.js';
+import { peakFrequency, toneToResidualDb } from '../../media/unit/spectrum.js';
+import { peerOffer } from './peer-sdp.js';
+import type { CodecSpec } from '../../../media/types.js';
+
+const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
+const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
+
+function ctx(id: string, ports: PortAllocator) {
+  return { id, ports, address: '127.0.0.1', advertisedAddress: '127.0.0.1', logger: pino({ level: 'silent' }), webrtc: { iceAddresses: [], includeLoopback: true, stunServers: [], turnServers: [] } };
+}
+
+t.test('PCMU <-> Opus bridge carries a tone each way (transcoded)', async (t) => {
+  const base = 41000 + Math.floor(Math.random() * 2000) * 2;
+  const ports = new PortAllocator(base, base + 40);
+  const a = new RtpEndpoint(ctx('a', ports));
+  const b = new RtpEndpoint(ctx('b', ports));
+  const pa = await RtpPeer.start();
+  const pb = await RtpPeer.start();
+  t.teardown(() => { a.close(); b.close(); pa.close(); pb.close(); });
+  await a.answer(peerOffer(pa.port, 'PCMU'));
+  await b.answer(peerOffer(pb.port, 'opus'));
+  const bridge = new Bridge(a, b);
+  t.equal(bridge.mode, 'transcode');
+  t.equal(b.pcmRate, 8000, 'opus leg runs at 8 kHz facing a narrowband leg');
+  await Promise.all([
+    pa.send({ remote: { address: '127.0.0.1', port: a.port }, codec: PCMU, toneHz: 1000, durationMs: 1000 }),
+    pb.send({ remote: { address: '127.0.0.1', port: b.port }, codec: OPUS, toneHz: 600, durationMs: 1000 }),
+  ]);
+  await new Promise((r) => setTimeout(r, 150));
+  const ra = await pa.report(PCMU);
+  const rb = await pb.report(OPUS, 48000);
+  t.ok(rb.packets.length > 40, `opus side got ${rb.packets.length} packets`);
+  t.ok(ra.packets.length > 40, `pcmu side got ${ra.packets.length} packets`);
+  const atB = Int16Array.from(rb.pcm.slice(48000 * 0.2));
+  const atA = Int16Array.from(ra.pcm.slice(8000 * 0.2));
+  t.ok(Math.abs(peakFrequency(atB, 48000, 200, 4000) - 1000) <= 20, `1 kHz arrives on the opus side (peak ${peakFrequency(atB, 48000, 200, 4000)})`);
+  t.ok(Math.abs(peakFrequency(atA, 8000, 200, 3500) - 600) <= 20, `600 Hz arrives on the pcmu side (peak ${peakFrequency(atA, 8000, 200, 3500)})`);
+  t.ok(toneToResidualDb(atB, 48000, 1000) > 15, `clean tone on the opus side (${toneToResidualDb(atB, 48000, 1000).toFixed(1)} dB)`);
+  bridge.close();
+});
+
+t.test('PCMU <-> PCMU bridge passes payloads through untouched', async (t) => {
+  const base = 43200 + Math.floor(Math.random() * 2000) * 2;
+  const ports = new PortAllocator(base, base + 40);
+  const a = new RtpEndpoint(ctx('a', ports));
+  const b = new RtpEndpoint(ctx('b', ports));
+  const pa = await RtpPeer.start();
+  const pb = await RtpPeer.start();
+  t.teardown(() => { a.close(); b.close(); pa.close(); pb.close(); });
+  await a.answer(peerOffer(pa.port, 'PCMU'));
+  await b.answer(peerOffer(pb.port, 'PCMU'));
+  const bridge = new Bridge(a, b);
+  t.equal(bridge.mode, 'passthrough');
+  await pa.send({ remote: { address: '127.0.0.1', port: a.port }, codec: PCMU, toneHz: 1000, durationMs: 400 });
+  await new Promise((r) => setTimeout(r, 100));
+  const sent = (await pa.report()).sentPayloadsHex;
+  const got = (await pb.report()).packets;
+  t.equal(got.length, sent.length, 'every packet arrived');
+  t.same(got.map((p) => p.payloadHex), sent, 'payload bytes identical');
+  t.not(got[0].ssrc, 0x1234abcd, 'SSRC rewritten to the bridge leg');
+  for (let i = 1; i < got.length; i++) {
+    if (((got[i].seq - got[i - 1].seq) & 0xffff) !== 1 || ((got[i].ts - got[i - 1].ts) >>> 0) !== 160) {
+      t.fail(`discontinuity at ${i}`);
+      break;
+    }
+  }
+});
