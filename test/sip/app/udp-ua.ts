@@ -1,0 +1,70 @@
+/**
+ * A tiny SIP user agent over UDP for tests that need what sipp cannot do (SHA-256 digest,
+ * several contacts in one REGISTER, reading every header of a response).
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+
+export interface WireResponse { status: number; reason: string; headers: { name: string; value: string }[]; raw: string }
+
+export function header(res: WireResponse, name: string): string[] {
+  return res.headers.filter((h) => h.name.toLowerCase() === name.toLowerCase()).map((h) => h.value);
+}
+
+export class UdpUa {
+  private sock!: Socket;
+  port = 0;
+  private waiters: { match: (r: WireResponse) => boolean; resolve: (r: WireResponse) => void }[] = [];
+  readonly requests: string[] = [];
+  onRequest?: (raw: string, reply: (text: string) => void) => void;
+
+  async open(): Promise<void> {
+    this.sock = createSocket('udp4');
+    this.sock.on('message', (msg, rinfo) => this.onMessage(msg.toString(), rinfo.address, rinfo.port));
+    await new Promise<void>((r) => this.sock.bind(0, '127.0.0.1', () => r()));
+    this.port = this.sock.address().port;
+  }
+
+  close(): void { try { this.sock.close(); } catch { /* already closed */ } }
+
+  private onMessage(text: string, host: string, port: number): void {
+    if (!text.startsWith('SIP/2.0')) {
+      this.requests.push(text);
+      this.onRequest?.(text, (out) => this.sock.send(out, port, host));
+      return;
+    }
+    const [head] = text.split('\r\n\r\n');
+    const lines = head!.split('\r\n');
+    const m = /^SIP\/2\.0 (\d{3}) (.*)$/.exec(lines[0]!);
+    if (!m) return;
+    const res: WireResponse = {
+      status: Number(m[1]), reason: m[2]!, raw: text,
+      headers: lines.slice(1).map((l) => { const i = l.indexOf(':'); return { name: l.slice(0, i).trim(), value: l.slice(i + 1).trim() }; }),
+    };
+    const w = this.waiters.find((x) => x.match(res));
+    if (w) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(res); }
+  }
+
+  /** Sends a request and resolves with its first final (>= 200) response. */
+  request(text: string, dest: number, timeoutMs = 3000): Promise<WireResponse> {
+    const callId = /\r\nCall-ID: (.*)\r\n/i.exec(text)?.[1];
+    const cseq = /\r\nCSeq: (.*)\r\n/i.exec(text)?.[1];
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no response to ${text.split('\r\n')[0]}`)), timeoutMs);
+      this.waiters.push({
+        match: (r) => r.status >= 200 && header(r, 'Call-ID')[0] === callId && header(r, 'CSeq')[0] === cseq,
+        resolve: (r) => { clearTimeout(timer); resolve(r); },
+      });
+      this.sock.send(text, dest, '127.0.0.1');
+    });
+  }
+
+  branch(): string { return `z9hG4bK${randomBytes(6).toString('hex')}`; }
+}
+
+export function buildRequest(method: string, uri: string, ua: UdpUa, h: Record<string, string | string[]>, body = ''): string {
+  const lines = [`${method} ${uri} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${ua.port};rport;branch=${ua.branch()}`, 'Max-Forwards: 70'];
+  for (const [k, v] of Object.entries(h)) for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${x}`);
+  lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
