@@ -17,7 +17,10 @@ t.test('parse(serialize(parse(x))) is stable', async (t) => {
     const a = parseMessage(raw);
     const wire = serializeMessage(a);
     const b = parseMessage(wire);
-    t.same(b.headers, a.headers);
+    // the serializer appends a missing Content-Length; everything else survives unchanged
+    const noCl = (m: typeof a): typeof a.headers => m.headers.filter((h) => !/^(content-length|l)$/i.test(h.name));
+    t.same(noCl(b), noCl(a));
+    t.equal(b.get('content-length'), String(a.body.length));
     t.same(b.body, a.body);
     if (a instanceof SipRequest && b instanceof SipRequest) t.same([b.method, b.uri], [a.method, a.uri]);
     else if (a instanceof SipResponse && b instanceof SipResponse) t.same([b.status, b.reason], [a.status, a.reason]);
