@@ -67,7 +67,8 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private _pcmRate: number;
   private encoder: AudioEncoder | undefined;
   private decoder: AudioDecoder | undefined;
-  private readonly dtmfIn = new TelephoneEventReceiver(48000, (e) => this.emit('dtmf', e));
+  /** Browsers may send events on any telephone-event they offered (Chromium picks /8000 too). */
+  private dtmfIn = new Map<number, TelephoneEventReceiver>();
   private readonly dtmfOut: DtmfSender;
   private _closed = false;
   private failedOnce = false;
@@ -244,6 +245,12 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     if (!opus) throw new SdpNegotiationError('no Opus in the remote description');
     const tel = codecs.find((c) => c.mimeType.toLowerCase() === 'audio/telephone-event' && c.clockRate === 48000);
     this.telEventPt = tel?.payloadType;
+    const receivers = new Map<number, TelephoneEventReceiver>();
+    for (const c of codecs) {
+      if (c.mimeType.toLowerCase() !== 'audio/telephone-event') continue;
+      receivers.set(c.payloadType, this.dtmfIn.get(c.payloadType) ?? new TelephoneEventReceiver(c.clockRate, (e) => this.emit('dtmf', e)));
+    }
+    this.dtmfIn = receivers;
     this._codec = { name: 'opus', payloadType: opus.payloadType, clockRate: 48000, channels: 2, params: { useinbandfec: 1 } };
     if (!this.connected && !this.connectTimer) {
       this.connectTimer = setTimeout(() => this.fail(`ICE/DTLS not connected after ${this.connectTimeoutMs} ms`), this.connectTimeoutMs);
@@ -275,8 +282,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     if (this._closed) return;
     this.lastRtpAt = Date.now();
     const h = rtp.header;
-    if (this.telEventPt !== undefined && h.payloadType === this.telEventPt) {
-      this.dtmfIn.push(h.timestamp, rtp.payload);
+    const events = this.dtmfIn.get(h.payloadType);
+    if (events) {
+      events.push(h.timestamp, rtp.payload);
       return;
     }
     if (!this._codec || h.payloadType !== this._codec.payloadType) return;

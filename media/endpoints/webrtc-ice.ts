@@ -70,13 +70,17 @@ export function rewriteLocalSdp(sdp: string, plan: IcePlan): string {
   const lines = sdp.split(/\r\n|\n/);
   const out: string[] = [];
   let firstCandidateAddress: string | undefined;
+  let firstCandidatePort: string | undefined;
   for (const line of lines) {
+    // Gathering is complete before any SDP leaves us: nothing will trickle.
+    if (line === 'a=ice-options:trickle') continue;
     if (line.startsWith('a=candidate:')) {
       const parts = line.split(' ');
       const address = parts[4];
       const type = parts[7];
       if (address === undefined) continue;
       if (type === 'host' && plan.allowed && !plan.allowed.has(address)) continue;
+      firstCandidatePort ??= parts[5];
       if (type === 'host' && plan.advertisedAddress && !LOOPBACK.test(address)) {
         parts[4] = plan.advertisedAddress;
         out.push(parts.join(' '));
@@ -91,6 +95,8 @@ export function rewriteLocalSdp(sdp: string, plan: IcePlan): string {
     const family = isIP(firstCandidateAddress) === 6 ? 'IP6' : 'IP4';
     for (let i = 0; i < out.length; i++) {
       if (out[i]!.startsWith('c=IN ')) out[i] = `c=IN ${family} ${firstCandidateAddress}`;
+      // SIP peers and B2BUAs read the default destination from m= and c= (RFC 8839 §4.2.1.1).
+      else if (firstCandidatePort && /^m=audio 9 /.test(out[i]!)) out[i] = out[i]!.replace(/^m=audio 9 /, `m=audio ${firstCandidatePort} `);
     }
   }
   return out.join('\r\n');

@@ -1,0 +1,84 @@
+/**
+ * Headless Chromium for browser tests, through playwright-core and the Debian chromium.
+ *
+ * Single-machine WebRTC: Chromium leaves loopback out of ICE unless started with
+ * `--allow-loopback-in-peer-connection`; the server side offers 127.0.0.1 through
+ * `webrtc.includeLoopback`. This needs no root and no network namespace, so it runs the same
+ * in CI containers. The fake microphone plays a WAV we write, so tests know what the browser
+ * "says".
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Test } from 'tap';
+import { writeToneWav } from '../media/webrtc/tone.js';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+export interface BrowserHarness {
+  browser: Browser | null;
+  context: BrowserContext;
+  /** A fresh page; closed with the harness. */
+  newPage(): Promise<Page>;
+  /** Temp directory (user data dir lives inside it); removed on close. */
+  dir: string;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** Fake microphone: a tone at this frequency (Hz). Default 1000. */
+  micToneHz?: number;
+  /** Or an existing WAV file. */
+  micWav?: string;
+  extraArgs?: string[];
+}
+
+export function chromiumArgs(wavPath: string): string[] {
+  return [
+    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${wavPath}`,
+    '--allow-loopback-in-peer-connection',
+    // Keep real host candidates instead of mDNS names (werift cannot resolve .local).
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    '--autoplay-policy=no-user-gesture-required',
+  ];
+}
+
+/** Launches Chromium; with a tap Test, teardown closes it even when the test fails. */
+export async function launchChromium(t: Test | undefined, opts: LaunchOptions = {}): Promise<BrowserHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-chromium-'));
+  const wav = opts.micWav ?? join(dir, 'mic.wav');
+  if (!opts.micWav) writeToneWav(wav, opts.micToneHz ?? 1000, 10);
+  const userDataDir = join(dir, 'profile');
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: [...chromiumArgs(wav), ...(opts.extraArgs ?? [])],
+      ignoreDefaultArgs: ['--mute-audio'],
+      timeout: 30000,
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let closed = false;
+  const harness: BrowserHarness = {
+    browser: context.browser(),
+    context,
+    dir,
+    newPage: () => context.newPage(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await context.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  t?.teardown(() => harness.close());
+  return harness;
+}
