@@ -61,10 +61,15 @@ export class Resampler {
   readonly toRate: number;
   private readonly up: number;
   private readonly down: number;
-  /** phases[p][k] multiplies the input sample k steps back from the newest one used. */
-  private readonly phases: Float32Array[];
+  /**
+   * All phases, each `tapsPerPhase` long and stored oldest-sample-first, so the inner loop
+   * walks coefficients and input forwards together.
+   */
+  private readonly coeffs: Float64Array;
   private readonly tapsPerPhase: number;
-  private history: Float32Array;
+  private readonly hist: number;
+  /** Input history (hist samples) followed by the current input. */
+  private work: Float64Array;
   /** Next output position in the up-sampled domain, relative to the first sample of the next input. */
   private position = 0;
 
@@ -78,64 +83,91 @@ export class Resampler {
     this.up = toRate / g;
     this.down = fromRate / g;
     if (this.up === 1 && this.down === 1) {
-      this.phases = [];
+      this.coeffs = new Float64Array(0);
       this.tapsPerPhase = 0;
-      this.history = new Float32Array(0);
+      this.hist = 0;
+      this.work = new Float64Array(0);
       return;
     }
     const length = TAPS_PER_PHASE * Math.max(this.up, this.down);
     const prototypeRate = fromRate * this.up;
     const cutoff = CUTOFF_FRACTION * Math.min(fromRate, toRate);
     const h = designLowpass(length, prototypeRate, cutoff, this.up);
-    this.tapsPerPhase = Math.ceil(length / this.up);
-    this.phases = [];
+    const taps = Math.ceil(length / this.up);
+    this.tapsPerPhase = taps;
+    this.coeffs = new Float64Array(this.up * taps);
     for (let p = 0; p < this.up; p++) {
-      const taps = new Float32Array(this.tapsPerPhase);
-      for (let k = 0; k < this.tapsPerPhase; k++) {
+      for (let k = 0; k < taps; k++) {
         const idx = p + k * this.up;
-        taps[k] = idx < length ? h[idx] : 0;
+        // Tap k multiplies the input k samples before the newest; store it reversed.
+        this.coeffs[p * taps + (taps - 1 - k)] = idx < length ? h[idx] : 0;
       }
-      this.phases.push(taps);
     }
-    this.history = new Float32Array(this.tapsPerPhase - 1);
+    this.hist = taps - 1;
+    this.work = new Float64Array(this.hist + Math.ceil(fromRate / 50));
   }
 
   /** Samples of delay the filter adds, in output samples. */
   get delaySamples(): number {
-    if (this.phases.length === 0) return 0;
+    if (this.tapsPerPhase === 0) return 0;
     return (TAPS_PER_PHASE * Math.max(this.up, this.down) - 1) / 2 / this.down;
   }
 
   process(input: Int16Array): Int16Array {
-    if (this.phases.length === 0) return input.slice();
-    const hist = this.history.length;
-    const buf = new Float32Array(hist + input.length);
-    buf.set(this.history, 0);
+    if (this.tapsPerPhase === 0) return input.slice();
+    const hist = this.hist;
+    if (this.work.length < hist + input.length) {
+      const grown = new Float64Array(hist + input.length);
+      grown.set(this.work.subarray(0, hist));
+      this.work = grown;
+    }
+    const buf = this.work;
     for (let i = 0; i < input.length; i++) buf[hist + i] = input[i];
 
     const up = this.up;
     const down = this.down;
     const taps = this.tapsPerPhase;
+    const coeffs = this.coeffs;
     const limit = input.length * up;
     const count = this.position < limit ? Math.ceil((limit - this.position) / down) : 0;
     const out = new Int16Array(count);
-    let t = this.position;
-    for (let n = 0; n < count; n++, t += down) {
-      const base = Math.floor(t / up);
-      const coeffs = this.phases[t - base * up];
-      let acc = 0;
-      let j = hist + base;
-      for (let k = 0; k < taps; k++, j--) acc += coeffs[k] * buf[j];
-      const v = Math.round(acc);
+    const baseStep = Math.floor(down / up);
+    const phaseStep = down % up;
+    let base = Math.floor(this.position / up);
+    let phase = this.position - base * up;
+    for (let n = 0; n < count; n++) {
+      // The newest input used is buf[hist + base]; the oldest is taps-1 before it.
+      let j = base;
+      let c = phase * taps;
+      const end = c + taps;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (; c + 3 < end; c += 4, j += 4) {
+        a0 += coeffs[c] * buf[j];
+        a1 += coeffs[c + 1] * buf[j + 1];
+        a2 += coeffs[c + 2] * buf[j + 2];
+        a3 += coeffs[c + 3] * buf[j + 3];
+      }
+      for (; c < end; c++, j++) a0 += coeffs[c] * buf[j];
+      const v = Math.round(a0 + a1 + a2 + a3);
       out[n] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      base += baseStep;
+      phase += phaseStep;
+      if (phase >= up) {
+        phase -= up;
+        base++;
+      }
     }
-    this.position = t - limit;
-    this.history = buf.slice(buf.length - hist);
+    this.position = base * up + phase - limit;
+    // Keep the last `hist` input samples for the next call.
+    buf.copyWithin(0, input.length, input.length + hist);
     return out;
   }
 
   reset(): void {
-    this.history.fill(0);
+    this.work.fill(0);
     this.position = 0;
   }
 }

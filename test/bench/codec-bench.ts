@@ -1,0 +1,86 @@
+/**
+ * Per-frame cost of each codec step on this machine, in microseconds per 20 ms frame.
+ * Used by the media benchmark report; run directly to print the table.
+ */
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from '../../media/codecs/g711.js';
+import { createDecoder, createEncoder } from '../../media/codecs/index.js';
+import { Resampler } from '../../media/codecs/resampler.js';
+import type { CodecSpec } from '../../media/types.js';
+
+const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
+
+/** Speech-like test signal: a few harmonics with a slow amplitude wobble, plus a little noise. */
+function signal(rate: number, frames: number): Int16Array[] {
+  const n = rate / 50;
+  const out: Int16Array[] = [];
+  let seed = 1;
+  for (let f = 0; f < frames; f++) {
+    const x = new Int16Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = (f * n + i) / rate;
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const env = 0.6 + 0.4 * Math.sin(2 * Math.PI * 3 * t);
+      x[i] = Math.round(
+        env * (4000 * Math.sin(2 * Math.PI * 150 * t) + 2500 * Math.sin(2 * Math.PI * 450 * t) + 1200 * Math.sin(2 * Math.PI * 1350 * t)) +
+          (seed / 0x7fffffff - 0.5) * 300,
+      );
+    }
+    out.push(x);
+  }
+  return out;
+}
+
+function measure<T>(inputs: T[], step: (x: T) => unknown, minMs = 300): number {
+  for (let i = 0; i < Math.min(inputs.length, 50); i++) step(inputs[i]); // warm up the JIT
+  let count = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < minMs) {
+    for (let i = 0; i < inputs.length; i++) step(inputs[i]);
+    count += inputs.length;
+    now = performance.now();
+  }
+  return ((now - start) * 1000) / count;
+}
+
+export async function benchCodecs(): Promise<Record<string, number>> {
+  const frames = 100;
+  const nb = signal(8000, frames);
+  const fb = signal(48000, frames);
+  const mu = nb.map(encodeMulaw);
+  const al = nb.map(encodeAlaw);
+  const result: Record<string, number> = {};
+  result['PCMU encode'] = measure(nb, encodeMulaw);
+  result['PCMU decode'] = measure(mu, decodeMulaw);
+  result['PCMA encode'] = measure(nb, encodeAlaw);
+  result['PCMA decode'] = measure(al, decodeAlaw);
+
+  const enc48 = createEncoder(OPUS, { pcmRate: 48000 });
+  result['opus encode 48k'] = measure(fb, (x) => enc48.encode(x));
+  const packets48 = fb.map((x) => enc48.encode(x));
+  enc48.close();
+  const enc8 = createEncoder(OPUS, { pcmRate: 8000 });
+  result['opus encode 8k'] = measure(nb, (x) => enc8.encode(x));
+  const packets8 = nb.map((x) => enc8.encode(x));
+  enc8.close();
+  const dec48 = createDecoder(OPUS, { pcmRate: 48000 });
+  result['opus decode 48k'] = measure(packets48, (p) => dec48.decode(p));
+  dec48.close();
+  const dec8 = createDecoder(OPUS, { pcmRate: 8000 });
+  result['opus decode 8k'] = measure(packets8, (p) => dec8.decode(p));
+  dec8.close();
+
+  const up = new Resampler(8000, 48000);
+  result['resample 8->48'] = measure(nb, (x) => up.process(x));
+  const down = new Resampler(48000, 8000);
+  result['resample 48->8'] = measure(fb, (x) => down.process(x));
+  return result;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const r = await benchCodecs();
+  process.stdout.write('codec step            µs per 20 ms frame\n');
+  for (const [k, v] of Object.entries(r)) process.stdout.write(`${k.padEnd(22)}${v.toFixed(1).padStart(8)}\n`);
+}
