@@ -137,6 +137,10 @@ export class SippProcess {
   }
 
   private readFiles(): { successful: number; failed: number; errors: string; rtts: number[] } {
+    try { return this.readFilesUnsafe(); } catch { return { successful: 0, failed: 0, errors: '', rtts: [] }; }
+  }
+
+  private readFilesUnsafe(): { successful: number; failed: number; errors: string; rtts: number[] } {
     let successful = 0; let failed = 0; let errors = ''; const rtts: number[] = [];
     const stats = join(this.dir, 'stats.csv');
     if (existsSync(stats)) {
