@@ -6,9 +6,9 @@
  * - Packets are ordered by extended sequence number; a gap with later packets waiting is
  *   reported as `lost` so the caller runs concealment (PLC / FEC / G.711 fade).
  * - An empty buffer while playing also answers `lost` but does not advance: one frame of
- *   concealment is inserted, which is how the delay grows (and how a slow sender's clock is
- *   absorbed). A sustained surplus over the target drops one frame, preferring a quiet one,
- *   which absorbs a fast sender's clock.
+ *   concealment is inserted, which is how the delay grows. A sustained deficit under the target
+ *   inserts the same way (a slow sender's clock), and a sustained surplus drops one frame (a
+ *   fast sender's clock); both prefer quiet frames.
  * - SSRC changes and big sequence or timestamp jumps start the stream over.
  */
 import type { RtpPacketInfo } from './types.js';
@@ -61,6 +61,7 @@ export class JitterBuffer {
   private firstArrivalMs = 0;
   private emptyPops = 0;
   private surplusPops = 0;
+  private deficitPops = 0;
   private jitterMs = 0;
   private lastTransitMs: number | undefined;
 
@@ -151,6 +152,10 @@ export class JitterBuffer {
     }
     this.emptyPops = 0;
 
+    if (this.adaptToDeficit()) {
+      this.stats.inserted++;
+      return { lost: true };
+    }
     this.adaptToSurplus();
 
     const packet = this.packets.get(this.nextSeq);
@@ -171,6 +176,7 @@ export class JitterBuffer {
     this.playing = false;
     this.emptyPops = 0;
     this.surplusPops = 0;
+    this.deficitPops = 0;
     this.jitterMs = 0;
     this.lastTransitMs = undefined;
   }
@@ -200,6 +206,25 @@ export class JitterBuffer {
       this.jitterMs += (d - this.jitterMs) / 16;
     }
     this.lastTransitMs = transit;
+  }
+
+  /**
+   * Insert one concealed frame (do not advance) when the buffer has held less than the target
+   * for a while: a slow sender's clock, or jitter that grew. Quiet audio is the cheap place to do it.
+   */
+  private adaptToDeficit(): boolean {
+    if (this.delayMs >= this.targetDelayMs) {
+      this.deficitPops = 0;
+      return false;
+    }
+    this.deficitPops++;
+    const head = this.packets.get(this.nextSeq);
+    const quiet = head !== undefined && looksQuiet(head.payload);
+    if ((quiet && this.deficitPops >= 3) || this.deficitPops >= SURPLUS_POPS) {
+      this.deficitPops = 0;
+      return true;
+    }
+    return false;
   }
 
   /** Drop one frame when the buffer has held more than the target for a while. */
