@@ -1,0 +1,135 @@
+import t from 'tap';
+import type { Test } from 'tap';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { nextMessage, options, startLayer } from './helpers.js';
+import { parseMessage } from '../../../../sip/server/parser.js';
+import { SipRequest, SipResponse } from '../../../../sip/server/message.js';
+import { MALFORMED } from '../syntax/malformed.js';
+
+async function udpPeer(t: Test, host = '127.0.0.1'): Promise<{ sock: dgram.Socket; port: number; inbox: Buffer[]; next: (ms?: number) => Promise<Buffer> }> {
+  const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  t.teardown(() => { try { sock.close(); } catch { /* already closed */ } });
+  const inbox: Buffer[] = [];
+  const waiters: ((b: Buffer) => void)[] = [];
+  sock.on('message', (m) => { const w = waiters.shift(); if (w) w(m); else inbox.push(m); });
+  sock.bind(0, host);
+  await once(sock, 'listening');
+  const next = (ms = 3000): Promise<Buffer> => {
+    const b = inbox.shift();
+    if (b) return Promise.resolve(b);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no datagram')), ms);
+      waiters.push((m) => { clearTimeout(timer); resolve(m); });
+    });
+  };
+  return { sock, port: sock.address().port, inbox, next };
+}
+
+t.test('a request arrives parsed, with rport stamped like drachtio-server does', async (t) => {
+  const layer = await startLayer(t, ['udp:127.0.0.1:0']);
+  const [local] = layer.listening();
+  t.equal(local!.transport, 'udp'); t.ok(local!.port > 0);
+  const peer = await udpPeer(t);
+  const raw = options('udp-1');
+  const got = nextMessage(layer);
+  peer.sock.send(raw, local!.port, '127.0.0.1');
+  const [msg, info] = await got;
+  t.ok(msg instanceof SipRequest);
+  t.equal(msg.get('via'), `SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-udp-1;rport=${peer.port}`);
+  t.same(info.remote, { transport: 'udp', host: '127.0.0.1', port: peer.port });
+  t.same(info.local, local);
+  t.equal(info.bytes, Buffer.byteLength(raw));
+  t.equal(info.connectionId, undefined);
+});
+
+t.test('empty rport is filled in place; received= added when the sent-by is not the source', async (t) => {
+  const layer = await startLayer(t, ['udp:127.0.0.1:0']);
+  const peer = await udpPeer(t);
+  const got = nextMessage(layer);
+  peer.sock.send(options('udp-2', 'SIP/2.0/UDP 192.0.2.10:5060;rport;branch=z9hG4bK-x, SIP/2.0/UDP 10.1.1.1;branch=z9hG4bK-y'), layer.listening()[0]!.port, '127.0.0.1');
+  const [msg] = await got;
+  t.equal(msg.get('via'), `SIP/2.0/UDP 192.0.2.10:5060;rport=${peer.port};branch=z9hG4bK-x;received=127.0.0.1, SIP/2.0/UDP 10.1.1.1;branch=z9hG4bK-y`);
+});
+
+t.test('send() puts a response on the wire from the listening socket', async (t) => {
+  const layer = await startLayer(t, ['udp:127.0.0.1:0']);
+  const peer = await udpPeer(t);
+  const got = nextMessage(layer);
+  peer.sock.send(options('udp-3'), layer.listening()[0]!.port, '127.0.0.1');
+  const [req, info] = await got;
+  const res = new SipResponse(200, 'OK');
+  for (const n of ['via', 'from', 'to', 'call-id', 'cseq']) res.append(n === 'call-id' ? 'Call-ID' : n[0]!.toUpperCase() + n.slice(1), req.get(n)!);
+  const sent = await layer.send(res, info.remote);
+  t.same(sent.local, layer.listening()[0]);
+  const wire = await peer.next();
+  t.same(wire, sent.bytes, 'exactly the bytes reported');
+  const back = parseMessage(wire) as SipResponse;
+  t.equal(back.status, 200);
+  t.equal(back.get('content-length'), '0');
+});
+
+t.test('a garbage request gets 400 on the wire, naming the problem', async (t) => {
+  const layer = await startLayer(t, ['udp:127.0.0.1:0']);
+  const peer = await udpPeer(t);
+  let delivered = 0;
+  layer.on('message', () => delivered++);
+  peer.sock.send(options('udp-400').replace('Max-Forwards: 70', 'Max-Forwards: lots'), layer.listening()[0]!.port, '127.0.0.1');
+  const res = parseMessage(await peer.next()) as SipResponse;
+  t.equal(res.status, 400);
+  t.equal(res.reason, 'Bad Request (malformed Max-Forwards)');
+  t.equal(res.get('call-id'), 'udp-400');
+  t.equal(res.get('cseq'), '1 OPTIONS');
+  t.equal(res.get('from'), '"Probe" <sip:probe@127.0.0.1>;tag=p1');
+  t.match(res.get('to')!, /^<sip:svc@127.0.0.1>;tag=\w+$/);
+  t.equal(res.get('via'), `SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-udp-400;rport=${peer.port}`);
+  t.equal(delivered, 0);
+});
+
+t.test(`${MALFORMED.length} malformed datagrams in a row, then a good OPTIONS still arrives`, async (t) => {
+  const layer = await startLayer(t, ['udp:127.0.0.1:0']);
+  const port = layer.listening()[0]!.port;
+  const peer = await udpPeer(t);
+  const delivered: string[] = [];
+  layer.on('message', (m) => delivered.push(m.callId));
+  for (const c of MALFORMED) {
+    if (c.raw.length === 0) continue; // an empty datagram carries nothing at all
+    peer.sock.send(c.raw, port, '127.0.0.1');
+  }
+  peer.sock.send('\r\n\r\n', port, '127.0.0.1'); // keep-alive: dropped silently
+  peer.sock.send('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n', port, '127.0.0.1'); // malformed response: dropped
+  const got = nextMessage(layer);
+  peer.sock.send(options('after-garbage'), port, '127.0.0.1');
+  const [msg] = await got;
+  t.equal(msg.callId, 'after-garbage');
+  t.same(delivered, ['after-garbage'], 'nothing malformed was delivered');
+  // every answerable case got exactly one 4xx/5xx back, the rest nothing
+  await new Promise((r) => setTimeout(r, 100));
+  const statuses = peer.inbox.map((b) => (parseMessage(b) as SipResponse).status);
+  const expected = MALFORMED.filter((c) => c.answerable && c.raw.length > 0).length;
+  t.equal(statuses.length, expected, `${expected} answers`);
+  t.ok(statuses.every((s) => s === 400 || s === 505));
+});
+
+t.test('IPv6 listener', async (t) => {
+  const layer = await startLayer(t, ['udp:[::1]:0']);
+  const local = layer.listening()[0]!;
+  t.equal(local.host, '::1');
+  const peer = await udpPeer(t, '::1');
+  const got = nextMessage(layer);
+  peer.sock.send(options('v6', 'SIP/2.0/UDP [::1]:5070;branch=z9hG4bK-v6;rport'), local.port, '::1');
+  const [msg, info] = await got;
+  t.equal(info.remote.host, '::1');
+  t.equal(msg.get('via'), `SIP/2.0/UDP [::1]:5070;branch=z9hG4bK-v6;rport=${peer.port}`);
+  await layer.send(msg, { transport: 'udp', host: '[::1]', port: peer.port });
+  t.equal((parseMessage(await peer.next()) as SipRequest).method, 'OPTIONS');
+});
+
+t.test('sending to a UDP target with no UDP listener uses an ephemeral socket', async (t) => {
+  const layer = await startLayer(t, ['tcp:127.0.0.1:0']);
+  const peer = await udpPeer(t);
+  const req = parseMessage(options('eph'));
+  const sent = await layer.send(req, { transport: 'udp', host: '127.0.0.1', port: peer.port });
+  t.ok(sent.local.port > 0);
+  t.equal(parseMessage(await peer.next()).callId, 'eph');
+});
