@@ -42,7 +42,13 @@ export async function connectSrf(t: TeardownHost, ts: TestServer, secret = SECRE
   const srf = new Srf();
   srf.on('error', () => undefined);
   t.teardown(() => { srf.disconnect(); });
-  await srf.connect({ host: '127.0.0.1', port: ts.adminPort, secret });
+  // srf's connect() resolves before authentication completes; wait for its 'connect' event
+  const connected = new Promise<void>((resolve, reject) => {
+    srf.once('connect', () => resolve());
+    setTimeout(() => reject(new Error('srf did not connect')), 5000).unref();
+  });
+  void srf.connect({ host: '127.0.0.1', port: ts.adminPort, secret });
+  await connected;
   return srf;
 }
 

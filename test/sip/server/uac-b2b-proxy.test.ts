@@ -53,7 +53,8 @@ t.test('createUAC cancelled by the app after 180: 487', async (t) => {
   await new Promise<void>((resolve) => {
     let inviteReq: { cancel(): void } | undefined;
     srf.createUAC(`sip:ring@127.0.0.1:${b.localPort}`, { localSdp: SDP }, {
-      cbRequest: (req) => { inviteReq = req as unknown as { cancel(): void }; },
+      // srf 5 calls cbRequest(err, req), whatever its typings say
+      cbRequest: ((_err: unknown, req: { cancel(): void }) => { inviteReq = req; }) as unknown as () => void,
       cbProvisional: (res) => { if (res.status === 180) setTimeout(() => inviteReq?.cancel(), 200); },
     }).then(() => resolve(), (e: { status?: number }) => { status = e.status ?? -1; resolve(); });
   });
