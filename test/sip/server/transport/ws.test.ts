@@ -1,0 +1,75 @@
+import t, { type Test } from 'tap';
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
+import { nextMessage, options, startLayer } from './helpers.js';
+import { parseMessage } from '../../../../sip/server/parser.js';
+import { SipResponse } from '../../../../sip/server/message.js';
+
+const wsOptions = (id: string): string => options(id, `SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK-${id}`);
+
+async function open(t: Test, url: string, protocols?: string | string[]): Promise<WebSocket> {
+  const ws = new WebSocket(url, protocols);
+  t.teardown(() => ws.terminate());
+  await once(ws, 'open');
+  return ws;
+}
+
+t.test('SIP over WebSocket with subprotocol sip: text and binary messages, replies, close event', async (t) => {
+  const layer = await startLayer(t, ['ws:127.0.0.1:0']);
+  const local = layer.listening()[0]!;
+  t.equal(local.transport, 'ws');
+  const ws = await open(t, `ws://127.0.0.1:${local.port}`, 'sip');
+  t.equal(ws.protocol, 'sip');
+  const got = nextMessage(layer);
+  ws.send(wsOptions('ws-1'));
+  const [req, info] = await got;
+  t.equal(req.callId, 'ws-1');
+  t.equal(info.remote.transport, 'ws');
+  t.ok(info.connectionId);
+  t.match(req.get('via')!, /^SIP\/2\.0\/WS df7jal23ls0d\.invalid;branch=z9hG4bK-ws-1;rport=\d+;received=127\.0\.0\.1$/);
+  const got2 = nextMessage(layer);
+  ws.send(Buffer.from(wsOptions('ws-bin')), { binary: true });
+  const [req2, info2] = await got2;
+  t.equal(req2.callId, 'ws-bin');
+  t.equal(info2.connectionId, info.connectionId);
+
+  const res = new SipResponse(200, 'OK');
+  for (const n of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) res.append(n, req.get(n)!);
+  const frame = once(ws, 'message');
+  await layer.send(res, { ...info.remote, connectionId: info.connectionId! });
+  const [data, isBinary] = await frame;
+  t.equal(isBinary, false, 'sent as a text frame');
+  t.equal((parseMessage(String(data)) as SipResponse).status, 200);
+
+  const closed = once(layer, 'connection-closed');
+  ws.close();
+  const [evt] = await closed;
+  t.equal(evt.connectionId, info.connectionId);
+  await t.rejects(layer.send(res, { ...info.remote, connectionId: info.connectionId! }), /no ws connection/);
+});
+
+t.test('a malformed request over WS gets 400 on the same socket', async (t) => {
+  const layer = await startLayer(t, ['ws:127.0.0.1:0']);
+  const ws = await open(t, `ws://127.0.0.1:${layer.listening()[0]!.port}`, ['sip']);
+  const frame = once(ws, 'message');
+  ws.send(wsOptions('ws-bad').replace('Call-ID: ws-bad', 'Call-ID: ws-bad\r\nCall-ID: again'));
+  const res = parseMessage(String((await frame)[0])) as SipResponse;
+  t.equal(res.status, 400);
+  t.match(res.reason, /more than one Call-ID/);
+});
+
+t.test('connections without the sip subprotocol are refused', async (t) => {
+  const layer = await startLayer(t, ['ws:127.0.0.1:0']);
+  const url = `ws://127.0.0.1:${layer.listening()[0]!.port}`;
+  for (const protocols of [undefined, 'chat', ['xmpp', 'mqtt']]) {
+    const ws = new WebSocket(url, protocols);
+    t.teardown(() => ws.terminate());
+    const [err] = await once(ws, 'error');
+    t.match(String(err), /Unexpected server response: 400/, `protocols ${JSON.stringify(protocols)}`);
+  }
+  let delivered = 0;
+  layer.on('message', () => delivered++);
+  t.equal(delivered, 0);
+  const res = await fetch(url.replace('ws:', 'http:'));
+  t.equal(res.status, 426, 'plain HTTP is told to upgrade');
+});
