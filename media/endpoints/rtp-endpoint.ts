@@ -33,6 +33,8 @@ export interface RtpEndpointOptions {
 const MAX_BIND_ATTEMPTS = 16;
 /** Sequence gaps up to this many packets are concealed; bigger ones restart the decoder. */
 const MAX_CONCEALED = 5;
+/** This many late packets in a row: the sender restarted its sequence numbers. */
+const STALE_RESTART = 3;
 
 function bindSocket(sock: dgram.Socket, port: number, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -72,6 +74,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private lastSeq: number | undefined;
   private lastSsrc: number | undefined;
   private lastRxMs = 0;
+  private staleRun = 0;
   private failed = false;
   private _closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -322,12 +325,17 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     let lost = 0;
     if (info.ssrc === this.lastSsrc && this.lastSeq !== undefined) {
       const delta = (info.sequenceNumber - this.lastSeq) & 0xffff;
-      if (delta === 0 || delta >= 0x8000) return; // duplicate or late: already concealed
-      lost = delta - 1;
+      if (delta === 0 || delta >= 0x8000) {
+        // Duplicate or late (already concealed); but a run of them means the sender restarted its numbering.
+        if (++this.staleRun < STALE_RESTART) return;
+        this.decoder?.close();
+        this.decoder = undefined;
+      } else lost = delta - 1;
     } else if (this.lastSsrc !== undefined) {
       this.decoder?.close();
       this.decoder = undefined;
     }
+    this.staleRun = 0;
     this.lastSsrc = info.ssrc;
     this.lastSeq = info.sequenceNumber;
     this.emit('rtp', info);

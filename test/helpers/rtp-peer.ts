@@ -124,14 +124,15 @@ function runChild(): void {
     return h;
   };
 
+  // Like a phone, one stream: numbering continues across bursts.
+  let seq = 1000;
+  let ts = 5000;
   const send = (o: PeerSendOptions): void => {
     const pcmRate = o.codec.name === 'opus' ? 48000 : 8000;
     const enc = createEncoder(o.codec, { pcmRate });
     const frame = pcmRate / 50;
     const ticks = o.codec.clockRate / 50;
     const frames = Math.round(o.durationMs / 20);
-    let seq = 1000;
-    let ts = 5000;
     let i = 0;
     const amp = o.amplitude ?? 8000;
     const start = performance.now();

@@ -1,0 +1,81 @@
+/**
+ * Main-thread handle of an endpoint living in a media worker. Every method is a request to that
+ * worker; `dtmf`, `failed` and `closed` come back as events.
+ */
+import { EventEmitter } from 'node:events';
+import type { CodecName, DtmfEvent, EndpointKind } from './types.js';
+import type { WorkerHandle } from './worker/worker-handle.js';
+import type { TargetEvent } from './worker/protocol.js';
+
+export interface EndpointEvents {
+  dtmf: [DtmfEvent];
+  failed: [string];
+  closed: [];
+}
+
+export class Endpoint extends EventEmitter<EndpointEvents> {
+  readonly id: string;
+  readonly kind: EndpointKind;
+  /** @internal id of the owning session */
+  readonly sessionId: string;
+  private readonly worker: WorkerHandle;
+  private _closed = false;
+
+  /** @internal created by MediaSession.createEndpoint */
+  constructor(worker: WorkerHandle, sessionId: string, id: string, kind: EndpointKind) {
+    super();
+    this.worker = worker;
+    this.sessionId = sessionId;
+    this.id = id;
+    this.kind = kind;
+    worker.subscribe(id, (e) => this.onEvent(e));
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  answer(offerSdp: string): Promise<string> {
+    return this.worker.request('answer', { endpointId: this.id, sdp: offerSdp });
+  }
+
+  createOffer(opts?: { codecs?: CodecName[] }): Promise<string> {
+    return this.worker.request('createOffer', { endpointId: this.id, codecs: opts?.codecs });
+  }
+
+  setRemoteAnswer(sdp: string): Promise<void> {
+    return this.worker.request('setRemoteAnswer', { endpointId: this.id, sdp });
+  }
+
+  sendDtmf(digit: string, durationMs = 100): Promise<void> {
+    return this.worker.request('sendDtmf', { endpointId: this.id, digit, durationMs });
+  }
+
+  /** A digit learnt from signalling (SIP INFO): comes back as the same `dtmf` event. */
+  injectDtmf(digit: string, durationMs: number): void {
+    if (this._closed) return;
+    this.worker.request('injectDtmf', { endpointId: this.id, event: { digit, durationMs, source: 'info' } }).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this._closed) return;
+    await this.worker.request('closeEndpoint', { endpointId: this.id }).catch(() => undefined);
+    this.markClosed();
+  }
+
+  /** @internal the session or the worker ended */
+  markClosed(): void {
+    if (this._closed) return;
+    this._closed = true;
+    this.worker.unsubscribe(this.id);
+    this.emit('closed');
+    this.removeAllListeners();
+  }
+
+  private onEvent(e: TargetEvent): void {
+    if (this._closed) return;
+    if (e.name === 'dtmf') this.emit('dtmf', e.args[0]);
+    else if (e.name === 'failed') this.emit('failed', e.args[0]);
+    else if (e.name === 'closed') this.markClosed();
+  }
+}

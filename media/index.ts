@@ -1,0 +1,8 @@
+/** The media server's public surface for the rest of Switchboard (main thread). */
+export { MediaServer, MediaOverloadError, type MediaServerOptions } from './media-server.js';
+export { MediaSession } from './media-session.js';
+export { Endpoint, type EndpointEvents } from './endpoint-handle.js';
+export { PlaybackHandle, RecordingHandle, MixerHandle, type MixerHandleOptions } from './session-handles.js';
+export type { WorkerObjectCounts } from './worker/protocol.js';
+export { SdpNegotiationError } from './types.js';
+export type { CodecName, DtmfEvent, EndpointKind } from './types.js';
