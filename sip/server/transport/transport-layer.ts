@@ -18,6 +18,7 @@ import { SipParseError, parseMessage } from '../parser.js';
 import { serializeMessage } from '../serializer.js';
 import { bareHost, remoteKey, type ListenSpec } from './listen-spec.js';
 import { buildBadRequestResponse, stampReceivedVia } from './via-stamp.js';
+import { UdpPeerSockets } from './udp-peer-sockets.js';
 import { SocketConnection, WsConnection, type StreamConnection } from './stream-connection.js';
 
 export { parseListenSpec, type ListenSpec } from './listen-spec.js';
@@ -33,7 +34,7 @@ export interface TransportLayerOptions {
   logger?: Logger;
 }
 
-interface UdpListener { spec: ListenSpec; socket: dgram.Socket; local: TransportAddress }
+interface UdpListener { spec: ListenSpec; socket: dgram.Socket; local: TransportAddress; peers: UdpPeerSockets }
 type Server = net.Server | tls.Server | http.Server | https.Server;
 interface StreamListener { spec: ListenSpec; server: Server; wss?: WebSocketServer; local: TransportAddress }
 
@@ -80,9 +81,14 @@ export class TransportLayer extends EventEmitter<{
     const bytes = serializeMessage(msg);
     if (target.transport === 'udp') {
       const l = await this.udpFor(target.host);
-      await new Promise<void>((resolve, reject) => {
-        l.socket.send(bytes, target.port, bareHost(target.host), (err) => (err ? reject(err) : resolve()));
-      });
+      const host = bareHost(target.host);
+      // requests go over a connected socket so ICMP errors reach the transaction (see UdpPeerSockets)
+      const viaPeer = msg.isRequest && net.isIP(host) !== 0 && await l.peers.send(bytes, host, target.port);
+      if (!viaPeer) {
+        await new Promise<void>((resolve, reject) => {
+          l.socket.send(bytes, target.port, host, (err) => (err ? reject(err) : resolve()));
+        });
+      }
       return { local: { ...l.local }, bytes };
     }
     const conn = await this.connectionFor(target);
@@ -95,7 +101,10 @@ export class TransportLayer extends EventEmitter<{
     this.closed = true;
     for (const c of [...this.connections.values()]) c.close();
     const waits: Promise<void>[] = [];
-    for (const l of [...this.udp, ...this.ephemeralUdp]) waits.push(new Promise((r) => l.socket.close(() => r())));
+    for (const l of [...this.udp, ...this.ephemeralUdp]) {
+      l.peers.close();
+      waits.push(new Promise((r) => l.socket.close(() => r())));
+    }
     for (const l of this.streams) {
       l.wss?.close();
       waits.push(new Promise((r) => l.server.close(() => r())));
@@ -138,13 +147,18 @@ export class TransportLayer extends EventEmitter<{
 
   private bindUdp(spec: ListenSpec): Promise<UdpListener> {
     const type = net.isIPv6(spec.host) ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6' });
+    // reuseAddr lets the per-destination connected sockets share this port (UdpPeerSockets)
+    const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', reuseAddr: true });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(spec.port, spec.host, () => {
         socket.off('error', reject);
         const addr = socket.address();
-        const l: UdpListener = { spec, socket, local: { transport: 'udp', host: bareHost(addr.address), port: addr.port } };
+        const local: TransportAddress = { transport: 'udp', host: bareHost(addr.address), port: addr.port };
+        const l: UdpListener = {
+          spec, socket, local,
+          peers: new UdpPeerSockets({ host: addr.address, port: addr.port, type }, (data, rinfo) => this.onDatagram(l, data, rinfo), this.log),
+        };
         socket.on('error', (err) => this.log.warn({ err, local: l.local }, 'UDP socket error'));
         socket.on('message', (data, rinfo) => this.onDatagram(l, data, rinfo));
         resolve(l);

@@ -7,12 +7,13 @@ import { parseMessage } from '../../../../sip/server/parser.js';
 import { SipRequest, SipResponse } from '../../../../sip/server/message.js';
 import { MALFORMED } from '../syntax/malformed.js';
 
-async function udpPeer(t: Test, host = '127.0.0.1'): Promise<{ sock: dgram.Socket; port: number; inbox: Buffer[]; next: (ms?: number) => Promise<Buffer> }> {
+async function udpPeer(t: Test, host = '127.0.0.1'): Promise<{ sock: dgram.Socket; port: number; inbox: Buffer[]; froms: number[]; next: (ms?: number) => Promise<Buffer> }> {
   const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
   t.teardown(() => { try { sock.close(); } catch { /* already closed */ } });
   const inbox: Buffer[] = [];
   const waiters: ((b: Buffer) => void)[] = [];
-  sock.on('message', (m) => { const w = waiters.shift(); if (w) w(m); else inbox.push(m); });
+  const froms: number[] = [];
+  sock.on('message', (m, rinfo) => { froms.push(rinfo.port); const w = waiters.shift(); if (w) w(m); else inbox.push(m); });
   sock.bind(0, host);
   await once(sock, 'listening');
   const next = (ms = 3000): Promise<Buffer> => {
@@ -23,7 +24,7 @@ async function udpPeer(t: Test, host = '127.0.0.1'): Promise<{ sock: dgram.Socke
       waiters.push((m) => { clearTimeout(timer); resolve(m); });
     });
   };
-  return { sock, port: sock.address().port, inbox, next };
+  return { sock, port: sock.address().port, inbox, froms, next };
 }
 
 t.test('a request arrives parsed, with rport stamped like drachtio-server does', async (t) => {
@@ -132,4 +133,43 @@ t.test('sending to a UDP target with no UDP listener uses an ephemeral socket', 
   const sent = await layer.send(req, { transport: 'udp', host: '127.0.0.1', port: peer.port });
   t.ok(sent.local.port > 0);
   t.equal(parseMessage(await peer.next()).callId, 'eph');
+});
+
+t.test('requests leave from the listening port and replies come back through the layer', async (t) => {
+  const layer = await startLayer(t, ['udp:127.0.0.1:0']);
+  const local = layer.listening()[0]!;
+  const peer = await udpPeer(t);
+  const sent = await layer.send(parseMessage(options('out-udp')), { transport: 'udp', host: '127.0.0.1', port: peer.port });
+  t.same(sent.local, local);
+  const got = nextMessage(layer);
+  const req = await peer.next();
+  t.equal(parseMessage(req).callId, 'out-udp');
+  const res = new SipResponse(200, 'OK');
+  for (const n of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) res.append(n, parseMessage(req).get(n)!);
+  peer.sock.send(Buffer.from(`SIP/2.0 200 OK\r\n${res.headers.map((h) => `${h.name}: ${h.value}`).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`), local.port, '127.0.0.1');
+  const [msg, info] = await got;
+  t.ok(msg instanceof SipResponse);
+  t.equal(info.remote.port, peer.port);
+  t.same(info.local, local);
+  t.same(peer.froms, [local.port], 'the request came from the listening port');
+  // and a fresh peer can still reach the listener while the connected socket exists
+  const other = await udpPeer(t);
+  const got2 = nextMessage(layer);
+  other.sock.send(options('other-peer'), local.port, '127.0.0.1');
+  t.equal((await got2)[0].callId, 'other-peer');
+});
+
+t.test('ICMP port unreachable makes the next send to that destination reject', async (t) => {
+  const layer = await startLayer(t, ['udp:127.0.0.1:0']);
+  const dead = await udpPeer(t);
+  const deadPort = dead.port;
+  dead.sock.close();
+  const req = parseMessage(options('icmp'));
+  await layer.send(req, { transport: 'udp', host: '127.0.0.1', port: deadPort });
+  await new Promise((r) => setTimeout(r, 50));
+  await t.rejects(layer.send(req, { transport: 'udp', host: '127.0.0.1', port: deadPort }), /unreachable \(ECONNREFUSED\)/);
+  // responses are not affected, and other destinations still work
+  const live = await udpPeer(t);
+  await layer.send(req, { transport: 'udp', host: '127.0.0.1', port: live.port });
+  t.equal(parseMessage(await live.next()).callId, 'icmp');
 });
