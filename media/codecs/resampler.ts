@@ -56,6 +56,11 @@ function designLowpass(length: number, rate: number, cutoffHz: number, gain: num
   return h;
 }
 
+function clip(v: number): number {
+  const r = Math.round(v);
+  return r > 32767 ? 32767 : r < -32768 ? -32768 : r;
+}
+
 export class Resampler {
   readonly fromRate: number;
   readonly toRate: number;
@@ -124,19 +129,27 @@ export class Resampler {
     const buf = this.work;
     for (let i = 0; i < input.length; i++) buf[hist + i] = input[i];
 
-    const up = this.up;
-    const down = this.down;
-    const taps = this.tapsPerPhase;
-    const coeffs = this.coeffs;
-    const limit = input.length * up;
-    const count = this.position < limit ? Math.ceil((limit - this.position) / down) : 0;
+    const limit = input.length * this.up;
+    const count = this.position < limit ? Math.ceil((limit - this.position) / this.down) : 0;
     const out = new Int16Array(count);
+    if (this.up === 1 && (this.tapsPerPhase & 1) === 0) this.decimate(out);
+    else this.interpolate(out);
+    this.position += count * this.down - limit;
+    // Keep the last `hist` input samples for the next call.
+    buf.copyWithin(0, input.length, input.length + hist);
+    return out;
+  }
+
+  /** General case: one polyphase branch per output sample. */
+  private interpolate(out: Int16Array): void {
+    const { up, down, coeffs, work: buf } = this;
+    const taps = this.tapsPerPhase;
     const baseStep = Math.floor(down / up);
     const phaseStep = down % up;
     let base = Math.floor(this.position / up);
     let phase = this.position - base * up;
-    for (let n = 0; n < count; n++) {
-      // The newest input used is buf[hist + base]; the oldest is taps-1 before it.
+    for (let n = 0; n < out.length; n++) {
+      // Window buf[base .. base+taps-1]; its newest sample is input[base].
       let j = base;
       let c = phase * taps;
       const end = c + taps;
@@ -151,8 +164,7 @@ export class Resampler {
         a3 += coeffs[c + 3] * buf[j + 3];
       }
       for (; c < end; c++, j++) a0 += coeffs[c] * buf[j];
-      const v = Math.round(a0 + a1 + a2 + a3);
-      out[n] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      out[n] = clip(a0 + a1 + a2 + a3);
       base += baseStep;
       phase += phaseStep;
       if (phase >= up) {
@@ -160,10 +172,30 @@ export class Resampler {
         base++;
       }
     }
-    this.position = base * up + phase - limit;
-    // Keep the last `hist` input samples for the next call.
-    buf.copyWithin(0, input.length, input.length + hist);
-    return out;
+  }
+
+  /**
+   * Pure decimation: a single phase whose kernel is symmetric (linear phase), so the window
+   * is folded and the multiplications halved.
+   */
+  private decimate(out: Int16Array): void {
+    const { down, coeffs, work: buf } = this;
+    const taps = this.tapsPerPhase;
+    const half = taps >> 1;
+    let j = this.position;
+    for (let n = 0; n < out.length; n++, j += down) {
+      let a0 = 0;
+      let a1 = 0;
+      let lo = j;
+      let hi = j + taps - 1;
+      let c = 0;
+      for (; c + 1 < half; c += 2, lo += 2, hi -= 2) {
+        a0 += coeffs[c] * (buf[lo] + buf[hi]);
+        a1 += coeffs[c + 1] * (buf[lo + 1] + buf[hi - 1]);
+      }
+      if (c < half) a0 += coeffs[c] * (buf[lo] + buf[hi]);
+      out[n] = clip(a0 + a1);
+    }
   }
 
   reset(): void {
