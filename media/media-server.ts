@@ -107,8 +107,8 @@ export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
   }
 
   /** Exact counts of what every worker holds (for lifecycle checks and monitoring). */
-  async workerStats(): Promise<WorkerObjectCounts[]> {
-    return Promise.all(this.workers.filter((w) => w.alive).map((w) => w.request('stats', {})));
+  async workerStats(opts?: { gc?: boolean }): Promise<WorkerObjectCounts[]> {
+    return Promise.all(this.workers.filter((w) => w.alive).map((w) => w.request('stats', { gc: opts?.gc })));
   }
 
   /** Last load report per worker: event-loop utilisation, timer lag and admitted sessions. */

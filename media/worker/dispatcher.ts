@@ -4,6 +4,8 @@
  * session closes all it owns.
  */
 import type { Logger } from 'pino';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PortAllocator } from '../port-allocator.js';
 import { RtpEndpoint } from '../endpoints/rtp-endpoint.js';
 import { WebRtcEndpoint } from '../endpoints/webrtc-endpoint.js';
@@ -16,6 +18,12 @@ import { Mixer } from '../mixer.js';
 import type { ToneName } from '../tones.js';
 import type { NegotiatingEndpoint } from '../types.js';
 import type { Ops, OpName, TargetEvent, WorkerInit, WorkerObjectCounts } from './protocol.js';
+
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  gc?.();
+}
 
 class WorkerSession {
   readonly endpoints = new Map<string, NegotiatingEndpoint>();
@@ -64,7 +72,12 @@ export class Dispatcher {
       recorders += s.recorders.size;
       mixers += s.mixers.size;
     }
-    return { sessions: this.sessions.size, endpoints, bridges, echoes, players, recorders, mixers, portsInUse: this.ports.size * 2 };
+    return {
+      sessions: this.sessions.size, endpoints, bridges, echoes, players, recorders, mixers,
+      portsInUse: this.ports.size * 2,
+      heapUsed: getHeapStatistics().used_heap_size,
+      activeResources: process.getActiveResourcesInfo().length,
+    };
   }
 
   async dispatch<K extends OpName>(op: K, args: Ops[K][0]): Promise<Ops[K][1]> {
@@ -241,7 +254,10 @@ export class Dispatcher {
       s?.mixers.delete(mixerId);
       this.mixerSession.delete(mixerId);
     },
-    stats: () => this.counts(),
+    stats: ({ gc }) => {
+      if (gc) collectGarbage();
+      return this.counts();
+    },
   };
 
   private unjoin(s: WorkerSession, ep: NegotiatingEndpoint): void {

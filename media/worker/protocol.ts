@@ -36,7 +36,8 @@ export interface Ops {
   mixerUpdate: [{ mixerId: string; endpointId: string; opts: MixerPartyOptions }, void];
   mixerRemove: [{ mixerId: string; endpointId: string }, void];
   mixerClose: [{ mixerId: string }, void];
-  stats: [Record<string, never>, WorkerObjectCounts];
+  /** `gc`: collect garbage first (lifecycle checks). */
+  stats: [{ gc?: boolean }, WorkerObjectCounts];
 }
 export type OpName = keyof Ops;
 
@@ -49,6 +50,10 @@ export interface WorkerObjectCounts {
   recorders: number;
   mixers: number;
   portsInUse: number;
+  /** V8 heap of the worker thread, bytes. */
+  heapUsed: number;
+  /** Handles and requests keeping the worker's event loop alive (sockets, timers, ...). */
+  activeResources: number;
 }
 
 export interface RequestMsg<K extends OpName = OpName> {

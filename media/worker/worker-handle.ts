@@ -21,7 +21,7 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
   /** Sessions the main thread placed here (admission counts these, not the lagging report). */
   sessions = 0;
   portsInUse = 0;
-  load: WorkerLoad = { elu: 0, lagMs: 0, counts: { sessions: 0, endpoints: 0, bridges: 0, echoes: 0, players: 0, recorders: 0, mixers: 0, portsInUse: 0 } };
+  load: WorkerLoad = { elu: 0, lagMs: 0, counts: { sessions: 0, endpoints: 0, bridges: 0, echoes: 0, players: 0, recorders: 0, mixers: 0, portsInUse: 0, heapUsed: 0, activeResources: 0 } };
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
