@@ -25,6 +25,7 @@ const OPUS_SET_COMPLEXITY = 4010;
 const OPUS_SET_INBAND_FEC = 4012;
 const OPUS_SET_PACKET_LOSS_PERC = 4014;
 
+const EMPTY = new Int16Array(0);
 const OPUS_RATES = new Set([8000, 12000, 16000, 24000, 48000]);
 
 function checkRate(rate: number): void {
@@ -89,6 +90,8 @@ export class OpusAudioDecoder implements AudioDecoder {
   readonly pcmRate: number;
   private native: NativeOpus | undefined;
   private readonly frameSamples: number;
+  /** Concealment already synthesised but not yet played. */
+  private plc: Int16Array = EMPTY;
 
   constructor(opts: { pcmRate: number }) {
     checkRate(opts.pcmRate);
@@ -99,6 +102,7 @@ export class OpusAudioDecoder implements AudioDecoder {
 
   decode(payload: Buffer): Int16Array {
     if (!this.native) throw new Error('Opus decoder is closed');
+    this.plc = EMPTY;
     try {
       const pcm = this.native.decode(payload);
       return toInt16(pcm, pcm.length >> 1);
@@ -109,19 +113,24 @@ export class OpusAudioDecoder implements AudioDecoder {
   }
 
   /**
-   * Opus packet loss concealment. The binding asks libopus for its maximum frame size when given
-   * an empty packet, so it synthesises more than 20 ms; the first 20 ms is the concealment of the
-   * missing frame and the rest only deepens the decoder's fade-out, which is what PLC does anyway
-   * over consecutive losses.
+   * Opus packet loss concealment. Given an empty packet the binding asks libopus for its largest
+   * frame size, so one call synthesises 120 ms of concealment; it is served 20 ms at a time to
+   * consecutive losses, so a burst gets the decoder's natural continuation and fade.
    */
   conceal(): Int16Array {
     if (!this.native) throw new Error('Opus decoder is closed');
-    try {
-      const pcm = this.native.decode(Buffer.alloc(0));
-      return toInt16(pcm, this.frameSamples);
-    } catch {
-      return new Int16Array(this.frameSamples);
+    if (this.plc.length < this.frameSamples) {
+      try {
+        const pcm = this.native.decode(Buffer.alloc(0));
+        this.plc = toInt16(pcm, pcm.length >> 1);
+      } catch {
+        this.plc = new Int16Array(0);
+      }
     }
+    const out = new Int16Array(this.frameSamples);
+    out.set(this.plc.subarray(0, this.frameSamples));
+    this.plc = this.plc.subarray(Math.min(this.frameSamples, this.plc.length));
+    return out;
   }
 
   close(): void {
