@@ -3,14 +3,13 @@
  * recordings that stays readable if the process dies mid-call.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { decodeAlaw, decodeMulaw } from './codecs/g711.js';
 
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
 const FORMAT_ALAW = 6;
 const FORMAT_MULAW = 7;
 const FORMAT_EXTENSIBLE = 0xfffe;
-
-import { decodeAlaw, decodeMulaw } from './codecs/g711.js';
 
 export interface WavAudio {
   sampleRate: number;
@@ -68,8 +67,13 @@ export function readWav(path: string): WavAudio {
   else if (format === FORMAT_PCM && bits === 32) read = (p) => data.readInt32LE(p) >> 16;
   else if (format === FORMAT_FLOAT && bits === 32) read = (p) => clip16(data.readFloatLE(p) * 32768);
   else if (format === FORMAT_FLOAT && bits === 64) read = (p) => clip16(data.readDoubleLE(p) * 32768);
-  else if (format === FORMAT_MULAW && bits === 8) read = (p) => decodeMulaw(data.subarray(p, p + 1))[0];
-  else if (format === FORMAT_ALAW && bits === 8) read = (p) => decodeAlaw(data.subarray(p, p + 1))[0];
+  else if (format === FORMAT_MULAW && bits === 8) {
+    const pcm = decodeMulaw(data);
+    read = (p) => pcm[p];
+  } else if (format === FORMAT_ALAW && bits === 8) {
+    const pcm = decodeAlaw(data);
+    read = (p) => pcm[p];
+  }
   else throw new Error(`${path}: unsupported WAV encoding (format ${format}, ${bits} bits)`);
 
   for (let f = 0; f < frames; f++) {
