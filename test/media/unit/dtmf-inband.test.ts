@@ -84,3 +84,19 @@ t.test('debounce: a 20 ms blip is ignored, a short dropout does not split a digi
   const withDrop = concat([tone.subarray(0, 800), new Int16Array(160), tone.subarray(960), new Int16Array(800)]);
   t.same(detect(withDrop, rate).map((e) => e.digit), ['8'], 'one press despite a 20 ms dropout');
 });
+
+t.test('survives the codecs: after a PCMU and an Opus round trip all 16 digits are found', async (t) => {
+  const { encodeMulaw, decodeMulaw } = await import('../../../media/codecs/g711.js');
+  const { createEncoder, createDecoder } = await import('../../../media/codecs/index.js');
+  const x8 = generate(`dtmf:${ALL}`, 8000);
+  t.equal(detect(decodeMulaw(encodeMulaw(x8)), 8000).map((e) => e.digit).join(''), ALL, 'PCMU');
+  const opus = { name: 'opus' as const, payloadType: 111, clockRate: 48000, channels: 2 };
+  for (const rate of [48000, 8000]) {
+    const enc = createEncoder(opus, { pcmRate: rate });
+    const dec = createDecoder(opus, { pcmRate: rate });
+    const out = concat(frames(generate(`dtmf:${ALL}`, rate), rate / 50).map((f) => dec.decode(enc.encode(f))));
+    enc.close();
+    dec.close();
+    t.equal(detect(out, rate).map((e) => e.digit).join(''), ALL, `Opus at ${rate} Hz`);
+  }
+});
