@@ -54,21 +54,28 @@ export class ProxyOperation {
     const canFailOver = res.status >= 300 && res.status < 600 && res.status !== 487 && this.index < this.dests.length;
     const i = rec.lastInfo;
     const raw = serializeMessage(res);
-    this.app.send(proxyContinueFrame(this.msgId, { len: i?.bytes ?? raw.length, protocol: i?.remote.transport ?? '',
-      address: i?.remote.host ?? '', port: i?.remote.port ?? 0 }, raw));
-    if (canFailOver) { void this.next().catch(() => undefined); return; }
+    const continueFrame = proxyContinueFrame(this.msgId, { len: i?.bytes ?? raw.length, protocol: i?.remote.transport ?? '',
+      address: i?.remote.host ?? '', port: i?.remote.port ?? 0 }, raw);
+    if (canFailOver) { this.app.send(continueFrame); void this.next().catch(() => undefined); return; }
     this.finished = true;
-    this.app.send(responseFrame(this.msgId, 'OK', 'done'));
-    const ok = res.status < 300;
-    if (ok) {
+    const done = responseFrame(this.msgId, 'OK', 'done');
+    if (res.status < 300) {
+      // order observed on the real server: cdr:start(uac), continue, done, then the 200 upstream and cdr:start(uas)
       ctx.apps.cdr('cdr:start', 'network', raw, 'proxy-uac');
+      this.app.send(continueFrame);
+      this.app.send(done);
       if (this.recordRoute) this.router.rememberDialog(res.callId, tagOf(res.get('from')), tagOf(res.get('to')));
-    } else {
-      ctx.apps.cdr('cdr:stop', 'network', raw, 'call-rejected');
+      this.upstream.txn.relay(up).then((sent) => ctx.apps.cdr('cdr:start', 'application', sent.bytes, 'proxy-uas'))
+        .catch(() => undefined);
+      return;
     }
+    // non-2xx: relayed upstream first, then cdr:stop(network), continue, cdr:stop(application), done
     this.upstream.txn.relay(up).then((sent) => {
-      ctx.apps.cdr(ok ? 'cdr:start' : 'cdr:stop', 'application', sent.bytes, ok ? 'proxy-uas' : 'call-rejected');
-    }).catch(() => undefined);
+      ctx.apps.cdr('cdr:stop', 'network', raw, 'call-rejected');
+      this.app.send(continueFrame);
+      ctx.apps.cdr('cdr:stop', 'application', sent.bytes, 'call-rejected');
+      this.app.send(done);
+    }).catch(() => { this.app.send(continueFrame); this.app.send(done); });
   }
 }
 
@@ -133,11 +140,9 @@ export class ProxyRouter {
     const fwd = req.clone();
     const routes = fwd.getAll('route');
     if (routes[0] && this.isUs(uriOf(routes[0]))) fwd.removeFirstValue('route');
-    const mf = Number(fwd.get('max-forwards') ?? '70');
-    if (mf <= 0) return false;
-    fwd.set('Max-Forwards', String(mf - 1));
+    // the real server leaves Max-Forwards alone on these stateless in-dialog forwards (j #35)
     const nextHop = fwd.getAll('route')[0] ? uriOf(fwd.getAll('route')[0]!) : fwd.uri;
-    const raw = serializeMessage(req);
+    const raw = serializeMessage(fwd);
     if (req.method.toUpperCase() === 'BYE') {
       this.ctx.apps.cdr('cdr:stop', 'network', raw, 'normal-release');
     }

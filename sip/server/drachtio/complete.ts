@@ -34,11 +34,29 @@ function rank(n: string): number {
   return 2000;
 }
 
+const AUTH = new Set(['authorization', 'proxy-authorization', 'www-authenticate', 'proxy-authenticate']);
+
+/** Digest credentials/challenges re-serialised with `, ` between parameters, as the real server does. */
+export function reformatAuth(value: string): string {
+  const m = /^(\S+)\s+([\s\S]*)$/.exec(value.trim());
+  if (!m) return value;
+  const params: string[] = [];
+  let cur = ''; let inQuote = false;
+  for (const ch of m[2]!) {
+    if (ch === '"') inQuote = !inQuote;
+    if (ch === ',' && !inQuote) { params.push(cur.trim()); cur = ''; continue; }
+    cur += ch;
+  }
+  if (cur.trim()) params.push(cur.trim());
+  return `${m[1]} ${params.join(', ')}`;
+}
+
 /** Canonical names and the fixed order; a stable sort keeps lines of one header in order. */
 export function canonicalize(msg: SipMessage): void {
   const rows = msg.headers.map((h, i) => {
     const n = normalizeHeaderName(h.name);
-    return { h: { name: CANONICAL[n] ?? h.name, value: h.value } as SipHeader, n, i, r: rank(n) };
+    const value = AUTH.has(n) ? reformatAuth(h.value) : h.value;
+    return { h: { name: CANONICAL[n] ?? h.name, value } as SipHeader, n, i, r: rank(n) };
   });
   rows.sort((a, b) => a.r - b.r || (a.r === 100 ? a.n.localeCompare(b.n) : 0) || a.i - b.i);
   msg.headers = rows.map((x) => x.h);

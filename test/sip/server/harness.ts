@@ -41,7 +41,7 @@ export async function startServer(t: TeardownHost, opts: { timers?: Partial<SipT
 export async function connectSrf(t: TeardownHost, ts: TestServer, secret = SECRET): Promise<Srf> {
   const srf = new Srf();
   srf.on('error', () => undefined);
-  t.teardown(() => { srf.disconnect(); });
+  t.teardown(() => { try { srf.disconnect(); } catch { /* never connected */ } });
   // srf's connect() resolves before authentication completes; wait for its 'connect' event
   const connected = new Promise<void>((resolve, reject) => {
     srf.once('connect', () => resolve());

@@ -1,0 +1,64 @@
+/**
+ * Loading the recorded drachtio transcripts and normalising admin frames so that frames from our
+ * server and from the real one compare field by field: generated ids, tags, branches, times, ports,
+ * lengths and the version string are replaced by placeholders, nothing else.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+
+export const TRANSCRIPTS = '/work/shared/drachtio/transcripts';
+
+export interface RecordedFrame { n: number; dir?: string; where?: string; raw?: string; event?: string }
+
+export function transcriptAvailable(name: string): boolean {
+  return existsSync(`${TRANSCRIPTS}/${name}.jsonl`);
+}
+
+export function loadTranscript(name: string): RecordedFrame[] {
+  return readFileSync(`${TRANSCRIPTS}/${name}.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RecordedFrame);
+}
+
+/** Payloads (without the length prefix) of the frames the real server sent to the app, per connection. */
+export function serverFrames(frames: RecordedFrame[], conn = 'admin conn 1'): string[] {
+  return frames.filter((f) => f.dir === 'SRV->APP' && f.where === conn && f.raw)
+    .map((f) => f.raw!.slice(f.raw!.indexOf('#') + 1));
+}
+
+export function appFrames(frames: RecordedFrame[], conn: string): string[] {
+  return frames.filter((f) => f.dir === 'APP->SRV' && f.where === conn && f.raw)
+    .map((f) => f.raw!.slice(f.raw!.indexOf('#') + 1));
+}
+
+export interface PortMap { [ours: number]: number }
+
+export interface NormalFrame { leader: string[]; startLine?: string; headers?: string[]; body?: string }
+
+/** Normalise one frame payload. `ports` maps our run's ports to the recording's (5060/5070/5080). */
+export function normalize(payload: string, ports: PortMap): NormalFrame {
+  let s = payload;
+  for (const [ours, theirs] of Object.entries(ports)) s = s.replace(new RegExp(`\\b${ours}\\b`, 'g'), String(theirs));
+  s = s
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+    .replace(/\b\d\d:\d\d:\d\d\.\d{6}\b/g, '<time>')
+    .replace(/tag=[^;>\s,|]+/g, 'tag=<tag>')
+    .replace(/branch=[^;,\s]+/g, 'branch=<branch>')
+    .replace(/\b\d+-\d+@127\.0\.0\.1/g, '<sipp-call-id>')
+    .replace(/CSeq: \d{5,} /g, 'CSeq: <n> ')
+    .replace(/Content-Length:\s*\d+/gi, 'Content-Length: <n>')
+    .replace(/\b(nonce|cnonce|response|opaque)="[^"]*"/g, '$1="<x>"')
+    .replace(/\bnc=[0-9a-f]+/g, 'nc=<x>')
+    .replace(/m=audio \d+/g, 'm=audio <port>')
+    .replace(/v0\.9\.10-[\w-]+/g, '<version>')
+    // 5060 is the default port: `127.0.0.1` and `127.0.0.1:5060` in a Via sent-by are the same address
+    .replace(/(SIP\/2\.0\/[A-Z]+ 127\.0\.0\.1):5060;/g, '$1;');
+  const crlf = s.indexOf('\r\n');
+  const leaderText = crlf < 0 ? s : s.slice(0, crlf);
+  const leader = leaderText.split('|');
+  // byte lengths shift with port widths: blank them
+  if (leader[1] === 'sip') leader[3] = '<len>';
+  if (leader[1] === 'response' && (leader[4] === 'application' || leader[4] === 'network') && leader.length > 6) leader[5] = '<len>';
+  if (crlf < 0) return { leader };
+  const sip = s.slice(crlf + 2);
+  const sep = sip.indexOf('\r\n\r\n');
+  const head = (sep < 0 ? sip : sip.slice(0, sep)).split('\r\n');
+  return { leader, startLine: head[0], headers: head.slice(1), body: sep < 0 ? '' : sip.slice(sep + 4) };
+}
