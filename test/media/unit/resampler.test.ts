@@ -96,3 +96,22 @@ t.test('bad rates are refused', async (t) => {
   t.throws(() => new Resampler(0, 8000));
   t.throws(() => new Resampler(8000, 44100.5));
 });
+
+t.test('odd ratios for prompt files: 44.1 kHz -> 8 kHz and 22.05 kHz -> 16 kHz', async (t) => {
+  for (const [from, to, pass, stop, alias] of [
+    [44100, 8000, 3000, 6000, 2000],
+    [22050, 16000, 6000, 10000, 6000],
+  ]) {
+    const run1 = (f: number) => {
+      const r = new Resampler(from, to);
+      const x = sine(f, from, from, AMP);
+      const parts: Int16Array[] = [];
+      for (let i = 0; i < x.length; i += 882) parts.push(r.process(x.subarray(i, i + 882)));
+      return concat(parts).subarray(to / 10);
+    };
+    const kept = toneAmplitude(run1(pass), to, pass);
+    t.ok(Math.abs(db(kept / AMP)) < 0.5, `${from}->${to}: ${pass} Hz kept (${db(kept / AMP).toFixed(2)} dB)`);
+    const folded = toneAmplitude(run1(stop), to, alias);
+    t.ok(db(AMP / Math.max(folded, 1e-6)) > 40, `${from}->${to}: ${stop} Hz does not fold to ${alias} Hz`);
+  }
+});
