@@ -77,6 +77,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       ch.port.once('closed', ch.onClosed);
     }
     this.clock.start(() => this.tick());
+    // Ports that were already closed will never say so again: end once the caller can listen.
+    if (ports.every((p) => p.closed)) setImmediate(() => this.stop());
   }
 
   get durationMs(): number {

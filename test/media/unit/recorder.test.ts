@@ -107,3 +107,13 @@ t.test('bad arguments throw', async (t) => {
   t.throws(() => new Recorder(join(dir, 'y.wav'), [new FakePort('a', 8000)], { sampleRate: 0 }));
   t.throws(() => new Recorder(join(dir, 'no-such-dir', 'z.wav'), [new FakePort('a', 8000)], { sampleRate: 8000 }));
 });
+
+t.test('recording ports that are already closed ends at once with an empty, valid file', async (t) => {
+  const path = join(dir, 'dead.wav');
+  const a = new FakePort('a', 8000);
+  a.close();
+  const rec = new Recorder(path, [a], { sampleRate: 8000 });
+  const [info] = await once(rec, 'closed');
+  t.ok(info.durationMs <= 40, `nothing recorded (${info.durationMs} ms)`);
+  t.equal(readWav(path).channels, 1);
+});
