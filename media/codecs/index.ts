@@ -1,4 +1,9 @@
-/** Codec factory: one encoder/decoder object per leg direction, chosen by the negotiated CodecSpec. */
+/**
+ * Codec factory: one encoder/decoder object per leg direction, chosen by the negotiated CodecSpec.
+ * pcmRate: G.711 is always 8000; Opus defaults to 48000, or 8000 when the other leg is narrowband
+ * (libopus runs at 8 kHz, the RTP clock stays 48 kHz). Opus encoders use complexity 5, VOIP
+ * application, in-band FEC, 32 kbps (20 kbps at 8 kHz) unless the fmtp caps it lower.
+ */
 import type { CodecSpec } from '../types.js';
 import { G711Decoder, G711Encoder } from './g711-coders.js';
 import { OpusAudioDecoder, OpusAudioEncoder } from './opus.js';
@@ -33,8 +38,14 @@ export function createEncoder(spec: CodecSpec, opts?: { pcmRate?: number }): Aud
       return new G711Encoder('mulaw');
     case 'PCMA':
       return new G711Encoder('alaw');
-    case 'opus':
-      return new OpusAudioEncoder({ pcmRate: opusRate(opts) });
+    case 'opus': {
+      // The receiver may cap our bitrate in its fmtp (RFC 7587 maxaveragebitrate).
+      const cap = Number(spec.params?.maxaveragebitrate);
+      const rate = opusRate(opts);
+      const preferred = rate <= 12000 ? 20000 : 32000;
+      const bitrate = Number.isFinite(cap) && cap >= 6000 ? Math.min(preferred, cap) : preferred;
+      return new OpusAudioEncoder({ pcmRate: rate, bitrate });
+    }
     default:
       throw new Error(`no audio encoder for ${spec.name}`);
   }

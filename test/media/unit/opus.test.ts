@@ -64,3 +64,19 @@ t.test('unknown codec and bad rate are refused', async (t) => {
   t.throws(() => createEncoder({ name: 'telephone-event', payloadType: 101, clockRate: 8000, channels: 1 }));
   t.throws(() => createEncoder(OPUS, { pcmRate: 44100 }));
 });
+
+t.test('maxaveragebitrate in the fmtp caps the encoder', async (t) => {
+  const x = sine(1000, 48000, 48000, 12000);
+  const size = (params?: Record<string, string | number>) => {
+    const enc = createEncoder({ ...OPUS, params });
+    let bytes = 0;
+    for (let i = 0; i < 50; i++) bytes += enc.encode(x.subarray(i * 960, (i + 1) * 960)).length;
+    enc.close();
+    return (bytes * 8) / 1000; // kbit in one second
+  };
+  const free = size();
+  const capped = size({ maxaveragebitrate: 12000 });
+  t.ok(free > 25 && free < 40, `default about 32 kbps (${free.toFixed(1)})`);
+  t.ok(capped < 16, `capped to about 12 kbps (${capped.toFixed(1)})`);
+  t.ok(Math.abs(size({ maxaveragebitrate: 'junk' }) - free) < 4, 'junk ignored');
+});
