@@ -13,6 +13,8 @@ export class FrameClock {
   private timer: NodeJS.Timeout | undefined;
   private next = 0;
   private onTick: (() => void) | undefined;
+  /** Bumped by every start/stop, so a tick that stopped (or restarted) the clock stops firing. */
+  private generation = 0;
 
   constructor(frameMs = 20) {
     this.frameMs = frameMs;
@@ -25,6 +27,7 @@ export class FrameClock {
   start(onTick: () => void): void {
     if (this.timer) return;
     this.onTick = onTick;
+    this.generation++;
     this.next = performance.now() + this.frameMs;
     this.schedule();
   }
@@ -33,6 +36,7 @@ export class FrameClock {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.onTick = undefined;
+    this.generation++;
   }
 
   private schedule(): void {
@@ -42,12 +46,13 @@ export class FrameClock {
 
   private fire(): void {
     const now = performance.now();
+    const generation = this.generation;
     let ticks = 0;
     while (this.next <= now && ticks < MAX_CATCH_UP) {
       this.next += this.frameMs;
       ticks++;
       this.onTick?.();
-      if (!this.timer) return; // stopped from inside the tick
+      if (this.generation !== generation) return; // stopped or restarted from inside the tick
     }
     if (this.next <= now) this.next = now + this.frameMs;
     this.schedule();
