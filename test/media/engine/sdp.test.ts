@@ -1,0 +1,64 @@
+import t from 'tap';
+import { acceptAnswer, answerDirection, buildSdp, negotiateAnswer, offerCodecs, parseMediaDescription } from '../../../media/sdp.js';
+import { SdpNegotiationError } from '../../../media/types.js';
+
+const offer = (m: string[], c = '10.0.0.5', extra: string[] = []): string =>
+  ['v=0', 'o=- 1 1 IN IP4 10.0.0.5', 's=-', `c=IN IP4 ${c}`, 't=0 0', ...m, ...extra, ''].join('\r\n');
+
+t.test('answer keeps the offerer\'s order and payload numbers', async (t) => {
+  const d = parseMediaDescription(offer(['m=audio 30000 RTP/AVP 96 0 97', 'a=rtpmap:96 opus/48000/2', 'a=fmtp:96 useinbandfec=1; stereo=1', 'a=rtpmap:97 telephone-event/48000', 'a=ptime:20', 'a=rtcp:30011']));
+  t.equal(d.port, 30000);
+  t.equal(d.rtcpPort, 30011, 'a=rtcp honoured');
+  t.equal(d.ptime, 20);
+  const n = negotiateAnswer(d);
+  t.equal(n.codec.name, 'opus');
+  t.equal(n.codec.payloadType, 96);
+  t.equal(n.codec.params?.useinbandfec, 1);
+  t.equal(n.codec.params?.stereo, 1);
+  t.equal(n.telephoneEvent?.payloadType, 97);
+  t.equal(n.telephoneEvent?.clockRate, 48000);
+  const pcmuFirst = negotiateAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 0 8 101', 'a=rtpmap:101 telephone-event/8000'])));
+  t.equal(pcmuFirst.codec.name, 'PCMU', 'static payload types without rtpmap');
+  t.equal(pcmuFirst.telephoneEvent?.clockRate, 8000);
+  const pcma = negotiateAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 9 8', 'a=rtpmap:9 G722/8000'])));
+  t.equal(pcma.codec.name, 'PCMA', 'skips codecs we do not speak');
+});
+
+t.test('directions and hold', async (t) => {
+  const mk = (dir: string, c?: string) => parseMediaDescription(offer(['m=audio 4000 RTP/AVP 0', `a=${dir}`], c));
+  t.equal(answerDirection(mk('sendrecv')), 'sendrecv');
+  t.equal(answerDirection(mk('sendonly')), 'recvonly');
+  t.equal(answerDirection(mk('recvonly')), 'sendonly');
+  t.equal(answerDirection(mk('inactive')), 'inactive');
+  t.equal(answerDirection(mk('sendrecv', '0.0.0.0')), 'recvonly', 'c=0.0.0.0 is hold');
+  const held = negotiateAnswer(mk('sendonly'));
+  t.equal(held.canSend, false, 'stop sending while held');
+  t.equal(held.expectReceive, true);
+  const inactive = negotiateAnswer(mk('inactive'));
+  t.equal(inactive.expectReceive, false, 'no media timeout while inactive');
+});
+
+t.test('failures are SdpNegotiationError', async (t) => {
+  t.throws(() => negotiateAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 9', 'a=rtpmap:9 G722/8000']))), SdpNegotiationError);
+  t.throws(() => parseMediaDescription(offer(['m=video 4000 RTP/AVP 96'])), SdpNegotiationError);
+  t.throws(() => parseMediaDescription(offer(['m=audio 0 RTP/AVP 0'])), SdpNegotiationError, 'rejected stream');
+  t.throws(() => parseMediaDescription('garbage'), SdpNegotiationError);
+  t.throws(() => acceptAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 8'])), offerCodecs(['PCMU'])), SdpNegotiationError);
+});
+
+t.test('our offer round-trips through the parser', async (t) => {
+  const codecs = offerCodecs(['opus', 'PCMU']);
+  const sdp = buildSdp({ sessionId: 42, version: 3, address: '192.0.2.7', port: 20000, direction: 'sendrecv', codecs });
+  t.match(sdp, /m=audio 20000 RTP\/AVP 111 0 101 110/);
+  t.match(sdp, /a=rtpmap:111 opus\/48000\/2/);
+  t.match(sdp, /a=fmtp:111 useinbandfec=1;stereo=0;maxptime=40/);
+  t.match(sdp, /a=rtpmap:110 telephone-event\/48000/);
+  t.match(sdp, /a=rtcp:20001/);
+  t.match(sdp, /c=IN IP4 192\.0\.2\.7/);
+  const back = parseMediaDescription(sdp);
+  t.same(back.codecs.map((c) => c.name), ['opus', 'PCMU']);
+  t.same(back.telephoneEvents.map((c) => c.clockRate), [8000, 48000]);
+  const answer = acceptAnswer(parseMediaDescription(offer(['m=audio 5000 RTP/AVP 0 101', 'a=rtpmap:101 telephone-event/8000'])), codecs);
+  t.equal(answer.codec.name, 'PCMU');
+  t.equal(answer.remote.port, 5000);
+});

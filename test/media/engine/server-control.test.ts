@@ -1,0 +1,73 @@
+import t from 'tap';
+import { MediaOverloadError } from '../../../media/index.js';
+import { RtpPeer } from '../../helpers/rtp-peer.js';
+import { peerOffer } from './peer-sdp.js';
+import { sdpPort, sleep, startMediaServer } from './server-fixture.js';
+import type { CodecSpec } from '../../../media/types.js';
+
+const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
+
+t.test('admission: past maxCallsPerWorker createSession rejects with MediaOverloadError', async (t) => {
+  const ms = await startMediaServer(t, { workers: 2, maxCallsPerWorker: 2 });
+  const sessions = await Promise.all([1, 2, 3, 4].map(() => ms.createSession()));
+  t.equal(ms.stats().workers, 2);
+  await t.rejects(ms.createSession(), MediaOverloadError);
+  await sessions[0].close();
+  const again = await ms.createSession();
+  t.ok(again.id, 'a freed slot admits a new call');
+  t.equal(ms.stats().sessions, 4);
+});
+
+t.test('outbound leg: createOffer + setRemoteAnswer, then media flows to the answerer', async (t) => {
+  const ms = await startMediaServer(t);
+  const peer = await RtpPeer.start();
+  t.teardown(() => peer.close());
+  const s = await ms.createSession();
+  const ep = await s.createEndpoint('rtp');
+  const offerSdp = await ep.createOffer({ codecs: ['PCMU', 'opus'] });
+  t.match(offerSdp, /m=audio \d+ RTP\/AVP 0 111 101 110/);
+  await ep.setRemoteAnswer(peerOffer(peer.port, 'PCMU'));
+  const pb = await s.createEndpoint('rtp');
+  const src = await RtpPeer.start();
+  t.teardown(() => src.close());
+  const ansB = await pb.answer(peerOffer(src.port, 'PCMU'));
+  await s.bridge(pb, ep);
+  await src.send({ remote: { address: '127.0.0.1', port: sdpPort(ansB) }, codec: PCMU, toneHz: 800, durationMs: 300 });
+  await sleep(100);
+  t.ok((await peer.report()).packets.length >= 14, 'answerer receives the bridged audio');
+});
+
+t.test('media timeout: a silent sending peer fails the endpoint; a held one does not', async (t) => {
+  const ms = await startMediaServer(t, { rtpTimeoutMs: 400 });
+  const s = await ms.createSession();
+  const a = await s.createEndpoint('rtp');
+  const b = await s.createEndpoint('rtp');
+  await a.answer(peerOffer(9, 'PCMU'));
+  await b.answer(peerOffer(9, 'PCMU', { direction: 'inactive' }));
+  const failedA: string[] = [];
+  const failedB: string[] = [];
+  a.on('failed', (why) => failedA.push(why));
+  b.on('failed', (why) => failedB.push(why));
+  await sleep(900);
+  t.equal(failedA.length, 1, `silent peer -> failed (${failedA[0]})`);
+  t.equal(failedB.length, 0, 'inactive (held) peer is not timed out');
+});
+
+t.test('a worker that dies is reported, its calls close, and a new worker takes calls', async (t) => {
+  const ms = await startMediaServer(t, { workers: 1 });
+  const s = await ms.createSession();
+  const ep = await s.createEndpoint('rtp');
+  const died = new Promise<Error>((r) => ms.once('worker-died', r));
+  const closed = new Promise<void>((r) => s.once('closed', () => r()));
+  const epFailed = new Promise<string>((r) => ep.once('failed', r));
+  // Kill the worker from inside: a request it cannot survive is not available, so terminate it the hard way.
+  const handle = (ms as unknown as { workers: { terminate(): Promise<void>; stopping: boolean }[] }).workers[0];
+  await (handle as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  t.match((await died).message, /exited/);
+  await closed;
+  t.equal(await epFailed, 'media worker died');
+  await sleep(300);
+  const s2 = await ms.createSession();
+  const ep2 = await s2.createEndpoint('rtp');
+  t.match(await ep2.answer(peerOffer(9, 'PCMU')), /m=audio \d+ RTP\/AVP 0/);
+});
