@@ -3,6 +3,7 @@
  * recordings that stays readable if the process dies mid-call.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { decodeAlaw, decodeMulaw } from './codecs/g711.js';
 
 const FORMAT_PCM = 1;
@@ -84,6 +85,7 @@ export function readWav(path: string): WavAudio {
 }
 
 const HEADER_BYTES = 44;
+const LITTLE_ENDIAN = endianness() === 'LE';
 const MAX_DATA_BYTES = 0xffffffff - HEADER_BYTES;
 
 function header(sampleRate: number, channels: number, dataBytes: number): Buffer {
@@ -137,8 +139,14 @@ export class WavWriter {
 
   write(interleaved: Int16Array): void {
     if (this.fd === undefined) throw new Error('WavWriter is closed');
-    const b = Buffer.allocUnsafe(interleaved.length * 2);
-    for (let i = 0; i < interleaved.length; i++) b.writeInt16LE(interleaved[i], i * 2);
+    let b: Buffer;
+    if (LITTLE_ENDIAN) {
+      // Copy: the caller may reuse its array before the next flush.
+      b = Buffer.from(new Uint8Array(interleaved.buffer, interleaved.byteOffset, interleaved.byteLength));
+    } else {
+      b = Buffer.allocUnsafe(interleaved.length * 2);
+      for (let i = 0; i < interleaved.length; i++) b.writeInt16LE(interleaved[i], i * 2);
+    }
     this.pending.push(b);
     this.pendingBytes += b.length;
   }
