@@ -132,12 +132,56 @@ export class Resampler {
     const limit = input.length * this.up;
     const count = this.position < limit ? Math.ceil((limit - this.position) / this.down) : 0;
     const out = new Int16Array(count);
-    if (this.up === 1 && (this.tapsPerPhase & 1) === 0) this.decimate(out);
+    if (this.down === 1 && this.position === 0) this.upsample(out);
+    else if (this.up === 1 && (this.tapsPerPhase & 1) === 0) this.decimate(out);
     else this.interpolate(out);
     this.position += count * this.down - limit;
     // Keep the last `hist` input samples for the next call.
     buf.copyWithin(0, input.length, input.length + hist);
     return out;
+  }
+
+  /**
+   * Integer up-sampling: every input sample starts `up` outputs that share one input window,
+   * so phases are computed two at a time from the same loads.
+   */
+  private upsample(out: Int16Array): void {
+    const { up, coeffs, work: buf } = this;
+    const taps = this.tapsPerPhase;
+    let n = 0;
+    for (let base = 0; n < out.length; base++) {
+      let p = 0;
+      for (; p + 1 < up; p += 2) {
+        let c = p * taps;
+        let d = c + taps;
+        const end = d;
+        let j = base;
+        let a0 = 0;
+        let a1 = 0;
+        let b0 = 0;
+        let b1 = 0;
+        for (; c + 1 < end; c += 2, d += 2, j += 2) {
+          const v0 = buf[j];
+          const v1 = buf[j + 1];
+          a0 += coeffs[c] * v0;
+          b0 += coeffs[d] * v0;
+          a1 += coeffs[c + 1] * v1;
+          b1 += coeffs[d + 1] * v1;
+        }
+        if (c < end) {
+          a0 += coeffs[c] * buf[j];
+          b0 += coeffs[d] * buf[j];
+        }
+        out[n++] = clip(a0 + a1);
+        out[n++] = clip(b0 + b1);
+      }
+      if (p < up) {
+        // Odd factor: the last phase alone.
+        let acc = 0;
+        for (let c = p * taps, j = base, end = c + taps; c < end; c++, j++) acc += coeffs[c] * buf[j];
+        out[n++] = clip(acc);
+      }
+    }
   }
 
   /** General case: one polyphase branch per output sample. */
