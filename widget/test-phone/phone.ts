@@ -68,6 +68,8 @@ class TestPhone {
   private registerer: Registerer | undefined;
   private session: Session | undefined;
   private pending: Invitation | undefined;
+  private audioCtx: AudioContext | undefined;
+  private analyser: AnalyserNode | undefined;
 
   async start(): Promise<void> {
     const s = this.settings;
@@ -233,6 +235,22 @@ class TestPhone {
     if (!sdh || !el) return;
     el.srcObject = sdh.remoteMediaStream;
     el.play().catch(() => undefined);
+    // An analyser on what we hear lets tests check the far end's tone, not just packet counts.
+    this.audioCtx ??= new AudioContext();
+    this.analyser = this.audioCtx.createAnalyser();
+    this.analyser.fftSize = 8192;
+    this.audioCtx.createMediaStreamSource(sdh.remoteMediaStream).connect(this.analyser);
+  }
+
+  /** Strongest frequency (Hz) in the audio we receive right now; 0 without a call. */
+  peakHz(): number {
+    const a = this.analyser;
+    if (!a || !this.audioCtx) return 0;
+    const bins = new Float32Array(a.frequencyBinCount);
+    a.getFloatFrequencyData(bins);
+    let best = 1;
+    for (let i = 2; i < bins.length; i++) if (bins[i]! > bins[best]!) best = i;
+    return (best * this.audioCtx.sampleRate) / a.fftSize;
   }
 
   private note(line: string): void {
