@@ -53,11 +53,31 @@ export class Trunks {
   constructor(private readonly send: RegisterSender, configs: TrunkConfig[], private readonly opts: TrunksOptions = {}) {
     this.logger = opts.logger ?? pino({ level: 'silent' });
     for (const c of configs) {
-      this.trunks.set(c.name, { config: c, addresses: new Set(), lineToken: newLineToken() });
+      const state: TrunkState = { config: c, addresses: new Set(), lineToken: newLineToken() };
+      if (c.register) state.registration = this.newRegistration(c, state.lineToken);
+      this.trunks.set(c.name, state);
     }
   }
 
-  /** Resolves carrier addresses and starts registrations. Resolution failures are logged, not fatal. */
+  private newRegistration(c: TrunkConfig, lineToken: string): TrunkRegistration {
+    const user = c.fromUser ?? c.username ?? c.name;
+    const transportParam = c.transport === 'udp' ? '' : `;transport=${c.transport}`;
+    return new TrunkRegistration({
+      trunk: c.name,
+      registrarUri: `sip:${uriHost(c.host)}:${c.port}${transportParam}`,
+      aor: `sip:${user}@${uriHost(c.fromDomain ?? c.host)}`,
+      contact: `sip:${user}@localhost${transportParam};line=${lineToken}`,
+      expires: c.expires,
+      username: c.username,
+      password: c.password,
+      send: this.send,
+      retry: this.opts.retry,
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      logger: this.logger,
+    });
+  }
+
+  /** Resolves carrier addresses, then starts registrations. Resolution failures are logged, not fatal. */
   async start(): Promise<void> {
     await Promise.all([...this.trunks.values()].map(async (t) => {
       for (const host of [t.config.host, ...t.config.inboundAddresses]) {
@@ -69,26 +89,7 @@ export class Trunks {
         }
       }
     }));
-    for (const t of this.trunks.values()) {
-      if (!t.config.register) continue;
-      const c = t.config;
-      const user = c.fromUser ?? c.username ?? c.name;
-      const transportParam = c.transport === 'udp' ? '' : `;transport=${c.transport}`;
-      t.registration = new TrunkRegistration({
-        trunk: c.name,
-        registrarUri: `sip:${uriHost(c.host)}:${c.port}${transportParam}`,
-        aor: `sip:${user}@${uriHost(c.fromDomain ?? c.host)}`,
-        contact: `sip:${user}@localhost${transportParam};line=${t.lineToken}`,
-        expires: c.expires,
-        username: c.username,
-        password: c.password,
-        send: this.send,
-        retry: this.opts.retry,
-        requestTimeoutMs: this.opts.requestTimeoutMs,
-        logger: this.logger,
-      });
-      t.registration.start();
-    }
+    for (const t of this.trunks.values()) t.registration?.start();
   }
 
   names(): string[] { return [...this.trunks.keys()]; }
