@@ -88,3 +88,14 @@ t.test('G.711 decoder conceals by fading the last frame to silence', async (t) =
   enc.close();
   dec.close();
 });
+
+t.test('PCMA coder objects round trip a tone at 8 kHz', async (t) => {
+  const spec = { name: 'PCMA' as const, payloadType: 8, clockRate: 8000, channels: 1 };
+  const enc = createEncoder(spec);
+  const dec = createDecoder(spec);
+  const x = sine(1000, 8000, 160, 12000);
+  const payload = enc.encode(x);
+  t.equal(payload.length, 160, 'one byte per sample');
+  t.ok(toneToResidualDb(dec.decode(payload), 8000, 1000) > 30);
+  t.same([...payload], [...encodeAlaw(x)], 'same bytes as the table encoder');
+});
