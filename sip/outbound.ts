@@ -37,10 +37,12 @@ export function placeCall(srf: Srf, attempt: CallAttempt): OutboundCall {
     if (canceled) throw new SipCallError(487, 'Request Terminated');
     try {
       const dialog = await srf.createUAC(attempt.uri, { localSdp: attempt.sdp, headers: { ...headers }, proxy: attempt.proxy }, {
-        cbRequest: (req: Srf.SrfRequest) => {
+        // srf calls this as (err, req) despite its typings declaring (req).
+        cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
+          if (err || !req) return;
           sentReq = req;
-          if (canceled && req) req.cancel(() => undefined);
-        },
+          if (canceled) req.cancel(() => undefined);
+        }) as unknown as (req: Srf.SrfRequest) => void,
         cbProvisional: (res: Srf.SrfResponse) => {
           if (res.status > 100) attempt.onProgress?.(res.status, res.body || undefined);
         },

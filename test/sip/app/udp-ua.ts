@@ -68,3 +68,32 @@ export function buildRequest(method: string, uri: string, ua: UdpUa, h: Record<s
   lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }
+
+/** Headers of a request, first value of each (lowercased names). */
+export function requestHeaders(raw: string): Map<string, string[]> {
+  const [head] = raw.split('\r\n\r\n');
+  const out = new Map<string, string[]>();
+  for (const l of head!.split('\r\n').slice(1)) {
+    const i = l.indexOf(':');
+    if (i < 0) continue;
+    const k = l.slice(0, i).trim().toLowerCase();
+    out.set(k, [...(out.get(k) ?? []), l.slice(i + 1).trim()]);
+  }
+  return out;
+}
+
+/** A response to `raw` (a request) as a UAS would build it; `toTag` is added to To. */
+export function buildResponse(raw: string, status: number, reason: string, opts: { toTag?: string; contact?: string; body?: string } = {}): string {
+  const h = requestHeaders(raw);
+  const lines = [`SIP/2.0 ${status} ${reason}`];
+  for (const v of h.get('via') ?? []) lines.push(`Via: ${v}`);
+  lines.push(`From: ${h.get('from')?.[0] ?? ''}`);
+  const to = h.get('to')?.[0] ?? '';
+  lines.push(`To: ${opts.toTag && !/;tag=/.test(to) ? `${to};tag=${opts.toTag}` : to}`);
+  lines.push(`Call-ID: ${h.get('call-id')?.[0] ?? ''}`, `CSeq: ${h.get('cseq')?.[0] ?? ''}`);
+  if (opts.contact) lines.push(`Contact: ${opts.contact}`);
+  const body = opts.body ?? '';
+  if (body) lines.push('Content-Type: application/sdp');
+  lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
