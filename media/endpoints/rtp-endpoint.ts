@@ -35,6 +35,11 @@ const MAX_BIND_ATTEMPTS = 16;
 const MAX_CONCEALED = 5;
 /** This many late packets in a row: the sender restarted its sequence numbers. */
 const STALE_RESTART = 3;
+const EMPTY = new Int16Array(0);
+/** Silence from the latched source after which packets from elsewhere may take over. */
+const RELATCH_AFTER_MS = 1000;
+/** In-sequence packets a source must send before we send to it. */
+const PROBATION = 3;
 
 function bindSocket(sock: dgram.Socket, port: number, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -63,6 +68,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private remoteRtp: { address: string; port: number } | undefined;
   private remoteRtcp: { address: string; port: number } | undefined;
   private latched = false;
+  private candidate: { address: string; port: number; ssrc: number; seq: number; count: number } | undefined;
   private readonly sender: RtpSender;
   private readonly reporter: RtcpReporter;
   private dtmfReceiver: Rfc4733Receiver | undefined;
@@ -75,6 +81,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private lastSsrc: number | undefined;
   private lastRxMs = 0;
   private staleRun = 0;
+  private carry: Int16Array = EMPTY;
   private failed = false;
   private _closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -107,6 +114,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.encoder?.close();
     this.decoder = undefined;
     this.encoder = undefined;
+    this.carry = EMPTY;
   }
 
   /** Binds the RTP/RTCP pair; retries the next pair when a port is taken by someone else. */
@@ -255,6 +263,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
       this.remoteRtp = { address: n.remote.address, port: n.remote.port };
       this.remoteRtcp = { address: n.remote.address, port: n.remote.rtcpPort };
       this.latched = false;
+      this.candidate = undefined;
     }
     this.lastRxMs = Date.now();
     this.failed = false;
@@ -305,18 +314,17 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     const isDtmf = n.telephoneEvent !== undefined && info.payloadType === n.telephoneEvent.payloadType;
     if (!isAudio && !isDtmf) return;
     const now = Date.now();
+    const remote = this.remoteRtp;
+    const fromLatched = this.latched && remote !== undefined && remote.address === rinfo.address && remote.port === rinfo.port;
+    if (!fromLatched && this.probe(info, rinfo, now)) return;
     this.lastRxMs = now;
     this.failed = false;
-    // Symmetric RTP: answer to where the packets really come from (NAT), once per stream.
-    if (!this.latched || info.ssrc !== this.lastSsrc) {
-      if (!this.remoteRtp || this.remoteRtp.address !== rinfo.address || this.remoteRtp.port !== rinfo.port) {
-        this.remoteRtp = { address: rinfo.address, port: rinfo.port };
-        this.remoteRtcp = { address: rinfo.address, port: n.remote.rtcpMux ? rinfo.port : rinfo.port + 1 };
-      }
-      this.latched = true;
-    }
     if (isDtmf) {
-      this.lastSsrc = info.ssrc;
+      // Events share the audio's sequence space: keep our place so the gap is not taken for loss.
+      if (info.ssrc === this.lastSsrc && this.lastSeq !== undefined) {
+        const d = (info.sequenceNumber - this.lastSeq) & 0xffff;
+        if (d > 0 && d < 0x8000) this.lastSeq = info.sequenceNumber;
+      }
       const ev = this.dtmfReceiver?.push(info);
       if (ev) this.emit('dtmf', ev);
       return;
@@ -342,6 +350,34 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     if (this.listenerCount('audio') > 0 || this.inband) this.decode(info.payload, lost);
   }
 
+  /**
+   * Symmetric RTP: we answer to where the packets really come from (NAT), but only a source that
+   * sent PROBATION packets in sequence qualifies, and once latched another source only takes over
+   * after the latched one went quiet, so stray or injected packets cannot hijack the call.
+   * Returns true when the packet must be ignored.
+   */
+  private probe(info: RtpPacketInfo, rinfo: dgram.RemoteInfo, now: number): boolean {
+    const c = this.candidate;
+    if (c && c.address === rinfo.address && c.port === rinfo.port && c.ssrc === info.ssrc
+      && ((info.sequenceNumber - c.seq) & 0xffff) === 1) {
+      c.seq = info.sequenceNumber;
+      c.count++;
+    } else {
+      this.candidate = { address: rinfo.address, port: rinfo.port, ssrc: info.ssrc, seq: info.sequenceNumber, count: 1 };
+    }
+    const quiet = now - this.lastRxMs >= RELATCH_AFTER_MS;
+    if (this.latched && !quiet) return true;
+    const cand = this.candidate;
+    if (cand && cand.count >= PROBATION) {
+      this.remoteRtp = { address: cand.address, port: cand.port };
+      this.remoteRtcp = { address: cand.address, port: this.negotiated?.remote.rtcpMux ? cand.port : cand.port + 1 };
+      this.latched = true;
+      this.candidate = undefined;
+      return false;
+    }
+    return this.latched;
+  }
+
   private decode(payload: Buffer, lost: number): void {
     const codec = this.negotiated?.codec;
     if (!codec) return;
@@ -357,16 +393,26 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     }
   }
 
+  /** Splits decoded audio into 20 ms frames; a 30 ms ptime leaves a remainder for the next packet. */
   private deliver(samples: Int16Array): void {
     const frame = this._pcmRate / 50;
-    for (let off = 0; off + frame <= samples.length; off += frame) {
-      const chunk = samples.length === frame ? samples : samples.subarray(off, off + frame);
+    let input = samples;
+    if (this.carry.length > 0) {
+      input = new Int16Array(this.carry.length + samples.length);
+      input.set(this.carry);
+      input.set(samples, this.carry.length);
+      this.carry = EMPTY;
+    }
+    let off = 0;
+    for (; off + frame <= input.length; off += frame) {
+      const chunk = input.length === frame ? input : input.subarray(off, off + frame);
       if (this.inband && this._pcmRate === 8000) {
         const ev = this.inband.process(chunk);
         if (ev) this.emit('dtmf', ev);
       }
       if (this.listenerCount('audio') > 0) this.emit('audio', { samples: chunk, sampleRate: this._pcmRate });
     }
+    if (off < input.length) this.carry = input.slice(off);
   }
 
   private onTick(): void {

@@ -13,8 +13,6 @@ import type { RtcpReporter } from './rtcp-reporter.js';
 const DTMF_STEP_MS = 50;
 /** A forwarded stream whose timestamps jump more than this is treated as a new source. */
 const MAX_TS_JUMP_MS = 2000;
-/** A forwarded packet further behind than this is a source that restarted its numbering. */
-const MAX_REORDER = 16;
 
 export class RtpSender {
   private readonly ssrc: number;
@@ -49,7 +47,8 @@ export class RtpSender {
     if (Date.now() < this.dtmfBusyUntil) return;
     const tsJump = Math.abs(((p.timestamp - this.srcLastTs) | 0)) > (MAX_TS_JUMP_MS * this.clockRate) / 1000;
     const seqBack = (this.seq - ((p.sequenceNumber + this.seqOffset) & 0xffff)) & 0xffff;
-    const restarted = seqBack > MAX_REORDER && seqBack < 0x8000;
+    // Not ahead of our line (late packet, restarted source, or our own DTMF used those numbers): re-anchor.
+    const restarted = seqBack < 0x8000;
     if (p.ssrc !== this.srcSsrc || tsJump || restarted) {
       const next = this.nextTimestamp(this.clockRate / 50);
       this.srcSsrc = p.ssrc;

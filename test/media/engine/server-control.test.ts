@@ -71,3 +71,18 @@ t.test('a worker that dies is reported, its calls close, and a new worker takes 
   const ep2 = await s2.createEndpoint('rtp');
   t.match(await ep2.answer(peerOffer(9, 'PCMU')), /m=audio \d+ RTP\/AVP 0/);
 });
+
+t.test('symmetric RTP: media goes back to where the peer really sends from (NAT)', async (t) => {
+  const ms = await startMediaServer(t);
+  const peer = await RtpPeer.start();
+  t.teardown(() => peer.close());
+  const s = await ms.createSession();
+  const ep = await s.createEndpoint('rtp');
+  // The SDP names a private address/port the peer is not reachable at.
+  const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
+  await s.echo(ep);
+  await peer.send({ remote: { address: '127.0.0.1', port: sdpPort(ans) }, codec: PCMU, toneHz: 500, durationMs: 400 });
+  await sleep(100);
+  const got = (await peer.report()).packets.length;
+  t.ok(got >= 16, `echo reached the real source address (${got} of 20 packets; the first ones prove the source)`);
+});
