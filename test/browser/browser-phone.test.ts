@@ -75,10 +75,10 @@ async function platform(t: Test): Promise<{ p: Platform; ws: number; udp: number
   return { p, ws, udp };
 }
 
-async function browserPhone(t: Test, plat: { p: Platform; ws: number }, user: string, password: string): Promise<Page> {
+async function browserPhone(t: Test, plat: { p: Platform; ws: number }, user: string, password: string, extra = ''): Promise<Page> {
   const browser = await launchChromium(t, { micToneHz: 1000 });
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${plat.p.http.port}/test-phone/index.html?ws=ws://127.0.0.1:${plat.ws}&user=${user}&password=${password}&domain=127.0.0.1`);
+  await page.goto(`http://127.0.0.1:${plat.p.http.port}/test-phone/index.html?ws=ws://127.0.0.1:${plat.ws}&user=${user}&password=${password}&domain=127.0.0.1${extra}`);
   await waitFor(page, 'registration', (s) => s.registered || !!s.lastError);
   return page;
 }
@@ -159,4 +159,28 @@ t.test('closing the browser tab mid-call ends the call and frees media', { skip:
   const until = Date.now() + 10000;
   while (plat.p.media.stats().endpoints > 0 && Date.now() < until) await sleep(200);
   t.equal(plat.p.media.stats().endpoints, 0, `media freed ${10000 - (until - Date.now())} ms after the tab closed`);
+});
+
+t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs up', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw', '&autoAnswer=1');
+  t.ok(await phone(page, (p) => p.state.registered), 'browser registered');
+  await sleep(1500); // let the fresh media worker settle (it refuses calls while busy starting)
+  const mediaPort = await freePort();
+  const caller = await startSipp(t, {
+    scenario: join(scenarios, 'phone-calls-user.xml'), remote: `127.0.0.1:${plat.udp}`, service: 'alice', timeoutMs: 30000,
+    extraArgs: ['-au', 'bob', '-ap', 'bob-pw', '-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1'],
+  });
+  await waitFor(page, 'incoming call answered', (s) => s.callState === 'established', 15000);
+  await sleep(2500);
+  const stats = await phone(page, (p) => p.stats());
+  t.ok(stats.packetsReceived > 50 && stats.totalAudioEnergy > 0, `browser receives audio (${JSON.stringify(stats)})`);
+  t.ok(stats.packetsSent > 50, 'browser sends audio');
+  const hz = await phone(page, (p) => p.peakHz());
+  t.ok(Math.abs(hz - 1000) < 20, `browser hears its tone echoed by the phone (${hz.toFixed(1)} Hz)`);
+  const r = await caller.wait();
+  t.equal(r.code, 0, `phone call flow completed (${r.errors.slice(0, 300)})`);
+  await waitFor(page, 'BYE from the phone', (s) => s.callState === 'terminated', 5000);
+  await sleep(500);
+  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
 });
