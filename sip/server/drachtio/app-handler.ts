@@ -80,7 +80,9 @@ export class AppHandler {
           app.send(responseFrame(f.msgId, 'NOK', NOK_UNKNOWN_TXN));
           return;
         }
-        app.send(await this.uas.respond(f.msgId, rec, msg));
+        const { echo, release } = await this.uas.respond(f.msgId, rec, msg);
+        app.send(echo);
+        release();
         return;
       }
       const req = msg;
@@ -93,6 +95,7 @@ export class AppHandler {
         }
         const r = await this.uac.sendCancel(rec);
         this.echo(app, f.msgId, r.txnId, r.sent);
+        r.release();
         return;
       }
       if (dialogId) {
@@ -104,10 +107,12 @@ export class AppHandler {
         }
         const r = await this.uac.sendInDialog(app.id, dialog, req);
         this.echo(app, f.msgId, r.txnId, r.sent);
+        r.release();
         return;
       }
       const r = await this.uac.sendNew(app.id, req, routeUri || undefined);
       this.echo(app, f.msgId, r.txnId, r.sent);
+        r.release();
     } catch (err) {
       ctx.logger.info({ err: (err as Error).message }, 'app sip frame failed');
       app.send(responseFrame(f.msgId, 'NOK', `Server error: ${(err as Error).message}`));

@@ -29,6 +29,13 @@ export interface ServerTxnRecord {
   dialog?: Dialog;
   initialInvite: boolean;
   proxy?: ProxyOperation;
+  /** Deliveries to the app held while a response of the app is on its way out (until its echo). */
+  held?: (() => void)[] | null;
+}
+
+/** Run `fn` now, or after the record's held deliveries are released. */
+export function afterEcho(rec: { held?: (() => void)[] | null }, fn: () => void): void {
+  if (rec.held) rec.held.push(fn); else fn();
 }
 
 export interface ClientTxnRecord {
@@ -42,6 +49,8 @@ export interface ClientTxnRecord {
   proxy?: ProxyOperation;
   /** How the latest response arrived, for the `sip|network` leader. */
   lastInfo?: InboundInfo;
+  /** Events held until the app has its echo (and so the transaction id); null once released. */
+  held?: (() => void)[] | null;
 }
 
 export class ServerContext {

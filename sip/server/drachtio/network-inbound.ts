@@ -13,7 +13,7 @@ import type { SendTargetLike } from '../transaction/timers.js';
 import { parseCSeqValue, tagOf } from './complete.js';
 import { sipFrame } from './messages.js';
 import { makeResponse } from './respond.js';
-import type { InboundInfo, ServerContext, ServerTxnRecord } from './context.js';
+import { afterEcho, type InboundInfo, type ServerContext, type ServerTxnRecord } from './context.js';
 import type { ProxyRouter } from '../proxy.js';
 
 export class NetworkInbound {
@@ -95,7 +95,8 @@ export class NetworkInbound {
         || parseCSeqValue(pending.txn.request.get('cseq')).seq !== parseCSeqValue(req.get('cseq')).seq) return; // retransmitted ACK
       pending.txn.onAck();
       const app = pending.appId ? ctx.apps.get(pending.appId) : undefined;
-      app?.send(sipFrame('network', this.wire(info, ''), pending.txn.id, dialog.id, serializeMessage(req)));
+      const frame = sipFrame('network', this.wire(info, ''), pending.txn.id, dialog.id, serializeMessage(req));
+      afterEcho(pending, () => app?.send(frame));
       return;
     }
     this.proxy.forwardInDialog(req, info);
@@ -114,11 +115,13 @@ export class NetworkInbound {
     if (inv.state !== 'proceeding') return;
     if (invite.proxy) { invite.proxy.cancel(); return; }
     inv.respond(makeResponse(inv.request, 487, inv.localTag)).catch(() => undefined);
-    const inviteRaw = serializeMessage(inv.request);
-    if (invite.initialInvite && invite.appId) ctx.apps.cdr('cdr:stop', 'network', inviteRaw, 'call-canceled');
-    const app = invite.appId ? ctx.apps.get(invite.appId) : undefined;
-    // the len field carries the INVITE's length, as the real server does (PROTOCOL.md §3.2)
-    app?.send(sipFrame('network', this.wire({ ...info, bytes: invite.info.bytes }), inv.id, invite.dialogId, serializeMessage(req)));
+    afterEcho(invite, () => {
+      const inviteRaw = serializeMessage(inv.request);
+      if (invite.initialInvite && invite.appId) ctx.apps.cdr('cdr:stop', 'network', inviteRaw, 'call-canceled');
+      const app = invite.appId ? ctx.apps.get(invite.appId) : undefined;
+      // the len field carries the INVITE's length, as the real server does (PROTOCOL.md §3.2)
+      app?.send(sipFrame('network', this.wire({ ...info, bytes: invite.info.bytes }), inv.id, invite.dialogId, serializeMessage(req)));
+    });
   }
 
   private onInDialog(req: SipRequest, info: InboundInfo, key: string | undefined, toTag: string): void {

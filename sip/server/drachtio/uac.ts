@@ -15,7 +15,12 @@ import { sipFrame } from './messages.js';
 import { makeResponse } from './respond.js';
 import type { ClientTxnRecord, ServerContext } from './context.js';
 
-export interface UacResult { txnId: string; sent: SentInfo }
+export interface UacResult {
+  txnId: string;
+  sent: SentInfo;
+  /** Call once the app has the echo: delivers responses held meanwhile. */
+  release: () => void;
+}
 
 const STRUCTURAL = new Set(['via', 'max-forwards', 'from', 'to', 'call-id', 'cseq', 'content-length']);
 
@@ -83,7 +88,7 @@ export class UacSender {
       const sent = await ctx.transport.send(req, target);
       dialog.lastAck = req;
       dialog.lastAckTarget = target;
-      return { txnId: newUuid(), sent };
+      return { txnId: newUuid(), sent, release: () => undefined };
     }
     const result = await this.run(req, target, { appId, dialogId: dialog.id, initialInvite: false });
     if (method === 'BYE') {
@@ -115,25 +120,33 @@ export class UacSender {
     const txn = new ClientTransaction({ id: newUuid(), request: req, target, timers: ctx.timers, sender: ctx.transport, logger: ctx.logger });
     const rec: ClientTxnRecord = { ...opts, txn, canceled: false };
     ctx.addClientTxn(clientKey(req), rec);
-    txn.on('response', (res) => this.onResponse(rec, res));
+    // a fast peer can answer before the echo reaches the app; hold events until release()
+    if (opts.appId && !opts.internal && !opts.proxy) rec.held = [];
+    const later = (fn: () => void): void => { if (rec.held) rec.held.push(fn); else fn(); };
+    txn.on('response', (res) => { const info = rec.lastInfo; later(() => { rec.lastInfo = info; this.onResponse(rec, res); }); });
     txn.on('retransmitted-2xx', (res) => {
       const d = ctx.dialogs.get(rec.dialogId);
       if (d?.lastAck && d.lastAckTarget && parseCSeqValue(res.get('cseq')).seq === parseCSeqValue(d.lastAck.get('cseq')).seq) {
         ctx.transport.send(d.lastAck, d.lastAckTarget).catch(() => undefined);
       }
     });
-    txn.on('timeout', () => this.synthesize(rec, 408));
-    txn.on('transport-error', () => this.synthesize(rec, 503));
+    txn.on('timeout', () => later(() => this.synthesize(rec, 408)));
+    txn.on('transport-error', () => later(() => this.synthesize(rec, 503)));
     let sent: SentInfo;
     try {
       sent = await txn.start();
     } catch {
       // the echo still goes to the app; the failure arrives as a synthesized 503 (a3 #23-#24)
       sent = { local: ctx.local(target.transport), bytes: serializeMessage(req) };
-      setImmediate(() => this.synthesize(rec, 503));
+      later(() => this.synthesize(rec, 503));
     }
     if (opts.initialInvite) ctx.apps.cdr('cdr:attempt', 'application', sent.bytes);
-    return { txnId: txn.id, sent };
+    const release = (): void => {
+      const held = rec.held;
+      rec.held = null;
+      for (const fn of held ?? []) fn();
+    };
+    return { txnId: txn.id, sent, release };
   }
 
   onResponse(rec: ClientTxnRecord, res: SipResponse): void {
@@ -181,6 +194,10 @@ export class UacSender {
     if (rec.internal) { rec.internal(status); return; }
     if (rec.proxy) { rec.proxy.onResponse(rec, makeResponse(rec.txn.request, status, newTag())); return; }
     const res = makeResponse(rec.txn.request, status, newTag());
+    // the real server writes the synthesized To as a bare addr-spec when the URI allows it (a3 #24)
+    const to = rec.txn.request.get('to') ?? '';
+    const bare = uriOf(to);
+    if (/^<[^>]*>$/.test(to.trim()) && !/[;?,]/.test(bare)) res.set('To', `${bare};tag=${tagOf(res.get('to')) ?? newTag()}`);
     const raw = serializeMessage(res);
     const app = rec.appId ? ctx.apps.get(rec.appId) : undefined;
     app?.send(sipFrame('network', { len: 0, protocol: rec.txn.target.transport, address: '', port: 0 }, rec.txn.id, rec.dialogId, raw));

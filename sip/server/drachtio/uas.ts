@@ -19,7 +19,7 @@ export class UasResponder {
   constructor(private readonly ctx: ServerContext, private readonly uac: UacSender) {}
 
   /** Build the full response from the app's bare one, send it, and return the echo frame. */
-  async respond(msgId: string, rec: ServerTxnRecord, app: SipResponse): Promise<string> {
+  async respond(msgId: string, rec: ServerTxnRecord, app: SipResponse): Promise<{ echo: string; release: () => void }> {
     const ctx = this.ctx;
     const txn = rec.txn;
     const req = txn.request;
@@ -44,7 +44,19 @@ export class UasResponder {
     addBodyHeaders(res);
     canonicalize(res);
 
-    const sent: SentInfo = await txn.respond(res);
+    rec.held ??= [];
+    const release = (): void => {
+      const held = rec.held;
+      rec.held = null;
+      for (const fn of held ?? []) fn();
+    };
+    let sent: SentInfo;
+    try {
+      sent = await txn.respond(res);
+    } catch (err) {
+      release();
+      throw err;
+    }
     const target = txn.target;
     let dialogId = '';
     if (isInvite) dialogId = rec.dialogId || rec.dialog?.id || '';
@@ -66,7 +78,7 @@ export class UasResponder {
       txn.once('terminated', () => { if (ctx.pendingAck.get(dId) === rec) ctx.pendingAck.delete(dId); });
       txn.once('ack-timeout', () => { void this.ackTimeout(rec); });
     }
-    return echo;
+    return { echo, release };
   }
 
   private createUasDialog(rec: ServerTxnRecord, res: SipResponse): void {

@@ -99,6 +99,32 @@ t.test('INVITE with no call listener: 480', async (t) => {
   t.equal(r.code, 0, r.errors || r.stderr);
 });
 
+t.test('caller cancels while ringing: cancel event, answer() then fails with 487', async (t) => {
+  const sippPort = await freePort();
+  const stack = await startStack(t, { trunks: [{
+    name: 'carrier', host: '127.0.0.1', port: sippPort, transport: 'udp', register: false, expires: 3600, inboundAddresses: [],
+  }] });
+  let canceled = false;
+  let answerStatus: number | undefined;
+  const done = new Promise<void>((resolve) => {
+    stack.app.on('call', (c) => {
+      c.ringing();
+      c.once('cancel', () => {
+        canceled = true;
+        c.answer(answerSdp('sendrecv')).then(() => resolve(), (e: { status?: number }) => { answerStatus = e.status; resolve(); });
+      });
+    });
+  });
+  const r = await runSipp(t, {
+    scenario: join(scenarios, 'uac-invite-cancel.xml'), remote: `127.0.0.1:${stack.udpPort}`, localPort: sippPort,
+    service: '15550002', timeoutMs: 8000,
+  });
+  await done;
+  t.equal(r.code, 0, r.errors || r.stderr);
+  t.ok(canceled, 'cancel event');
+  t.equal(answerStatus, 487);
+});
+
 for (const challenge of [407, 401]) {
 t.test(`outbound call through a challenging trunk: ${challenge} answered, 180 progress, 200, BYE`, async (t) => {
   const sippPort = await freePort();

@@ -159,14 +159,14 @@ t.test('requests leave from the listening port and replies come back through the
   t.equal((await got2)[0].callId, 'other-peer');
 });
 
-t.test('ICMP port unreachable makes the next send to that destination reject', async (t) => {
+t.test('ICMP port unreachable makes sends to that destination reject', async (t) => {
   const layer = await startLayer(t, ['udp:127.0.0.1:0']);
   const dead = await udpPeer(t);
   const deadPort = dead.port;
   dead.sock.close();
   const req = parseMessage(options('icmp'));
-  await layer.send(req, { transport: 'udp', host: '127.0.0.1', port: deadPort });
-  await new Promise((r) => setTimeout(r, 50));
+  // on loopback the ICMP error is back before the first send settles (as with drachtio-server, a3 #24)
+  await t.rejects(layer.send(req, { transport: 'udp', host: '127.0.0.1', port: deadPort }), /unreachable \(ECONNREFUSED\)/);
   await t.rejects(layer.send(req, { transport: 'udp', host: '127.0.0.1', port: deadPort }), /unreachable \(ECONNREFUSED\)/);
   // responses are not affected, and other destinations still work
   const live = await udpPeer(t);
