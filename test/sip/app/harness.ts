@@ -16,6 +16,7 @@ export interface Stack {
   /** SIP UDP port of the server on 127.0.0.1. */
   udpPort: number;
   tcpPort?: number;
+  wsPort?: number;
 }
 
 export const USERS = [
@@ -23,10 +24,11 @@ export const USERS = [
   { username: 'bob', password: 'bob-pw' },
 ];
 
-export async function startStack(t: TeardownHost, opts: Partial<SipAppOptions> & { tcp?: boolean; start?: boolean } = {}): Promise<Stack> {
+export async function startStack(t: TeardownHost, opts: Partial<SipAppOptions> & { tcp?: boolean; ws?: boolean; start?: boolean } = {}): Promise<Stack> {
   const secret = randomBytes(8).toString('hex');
   const listen = ['udp:127.0.0.1:0'];
   if (opts.tcp) listen.push('tcp:127.0.0.1:0');
+  if (opts.ws) listen.push('ws:127.0.0.1:0');
   const server = new SipServer({ listen, admin: { host: '127.0.0.1', port: 0 }, secret, timers: { t1: 100, t2: 400, t4: 500 } });
   t.teardown(() => server.close());
   const addrs = await server.start();
@@ -45,5 +47,6 @@ export async function startStack(t: TeardownHost, opts: Partial<SipAppOptions> &
   if (opts.start !== false) app.start();
   const udp = addrs.sip.find((a) => a.transport === 'udp')!;
   const tcp = addrs.sip.find((a) => a.transport === 'tcp');
-  return { server, srf, app, udpPort: udp.port, tcpPort: tcp?.port };
+  const ws = addrs.sip.find((a) => a.transport === 'ws');
+  return { server, srf, app, udpPort: udp.port, tcpPort: tcp?.port, wsPort: ws?.port };
 }
