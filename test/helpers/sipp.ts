@@ -157,7 +157,7 @@ export class SippProcess {
       if (!f.endsWith('_rtt.csv')) continue;
       const lines = readFileSync(join(this.dir, f), 'utf8').trim().split('\n').slice(1);
       for (const l of lines) {
-        const v = Number(l.split(';')[2]);
+        const v = Number(l.split(';')[1]);
         if (Number.isFinite(v)) rtts.push(v);
       }
     }

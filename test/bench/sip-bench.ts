@@ -1,0 +1,72 @@
+/**
+ * `npm run bench:sip`: sipp UAC -> our SIP server -> drachtio-srf createB2BUA -> sipp UAS
+ * (INVITE, 200, ACK, BYE) at rising call rates. Prints the highest rate sustained with no failed call
+ * and the p50/p99 INVITE->200 time seen by the caller (sipp -trace_rtt).
+ */
+import Srf from 'drachtio-srf';
+import { SipServer } from '../../sip/server/sip-server.js';
+import { SippProcess, freePort } from '../helpers/sipp.js';
+
+const RATES = (process.env['SIP_BENCH_RATES'] ?? '100,200,300,400,500,600').split(',').map(Number);
+const STEP_SECONDS = Number(process.env['SIP_BENCH_STEP_SECONDS'] ?? 6);
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const sipPort = await freePort();
+  const server = new SipServer({ listen: [`udp:127.0.0.1:${sipPort}`], admin: { host: '127.0.0.1', port: 0 }, secret: 'bench' });
+  const addr = await server.start();
+  const srf = new Srf();
+  srf.on('error', () => undefined);
+  await new Promise<void>((resolve) => { srf.once('connect', () => resolve()); void srf.connect({ host: '127.0.0.1', port: addr.admin.port, secret: 'bench' }); });
+
+  const uas = new SippProcess({ scenario: 'uas', calls: 1_000_000_000, timeoutMs: 600_000 });
+  await uas.start();
+  await new Promise((r) => setTimeout(r, 300));
+  srf.invite((req, res) => {
+    srf.createB2BUA(req, res, `sip:bench@127.0.0.1:${uas.localPort}`, { localSdpB: req.body })
+      .then(({ uas: a, uac: b }) => {
+        a.on('destroy', () => b.destroy());
+        b.on('destroy', () => a.destroy());
+      })
+      .catch(() => undefined);
+  });
+
+  let best: { rate: number; p50: number; p99: number; calls: number } | undefined;
+  try {
+    for (const rate of RATES) {
+      const calls = rate * STEP_SECONDS;
+      const uac = new SippProcess({ scenario: 'uac', remote: `127.0.0.1:${sipPort}`, service: 'bench', rate, calls,
+        limit: rate * 4, rtt: true, timeoutMs: (STEP_SECONDS + 30) * 1000 });
+      const t0 = Date.now();
+      await uac.start();
+      const r = await uac.wait();
+      const elapsed = (Date.now() - t0) / 1000;
+      uac.cleanup();
+      const rtts = [...r.rtts].sort((x, y) => x - y);
+      const achieved = r.successful / Math.max(elapsed - 0.5, 0.001);
+      const ok = r.code === 0 && r.failed === 0 && r.successful === calls && elapsed < STEP_SECONDS * 1.5 + 2;
+      process.stdout.write(`rate ${rate} cps: ${r.successful}/${calls} ok, ${r.failed} failed, ${elapsed.toFixed(1)} s `
+        + `(${achieved.toFixed(0)} cps), INVITE->200 p50 ${pct(rtts, 50).toFixed(1)} ms p99 ${pct(rtts, 99).toFixed(1)} ms`
+        + `${ok ? '' : '  <- not sustained'}\n`);
+      if (!ok) break;
+      best = { rate, p50: pct(rtts, 50), p99: pct(rtts, 99), calls };
+      await new Promise((res) => setTimeout(res, 1500));
+    }
+  } finally {
+    uas.cleanup();
+    try { srf.disconnect(); } catch { /* not connected */ }
+    await server.close();
+  }
+  if (best) {
+    process.stdout.write(`\nhighest sustained: ${best.rate} calls/s with no failed call; INVITE->200 p50 ${best.p50.toFixed(1)} ms, p99 ${best.p99.toFixed(1)} ms\n`);
+  } else {
+    process.stdout.write('\nno rate was sustained without failures\n');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: Error) => { process.stderr.write(`${err.stack ?? err.message}\n`); process.exit(1); });
