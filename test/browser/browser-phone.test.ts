@@ -184,3 +184,23 @@ t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs 
   await sleep(500);
   t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
 });
+
+t.test('browser loses its WebSocket mid-call: the phone gets BYE within a few seconds', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
+  t.ok(desk.registered);
+  const s = await callUntilAnswered(page, 'bob');
+  t.equal(s.callState, 'established');
+  await sleep(1000);
+  // Drop the signalling connection under sip.js (as a dead Wi-Fi or a killed tab would).
+  await phone(page, (p) => {
+    const ua = (p as unknown as { ua: { transport: { ws?: WebSocket; _ws?: WebSocket } } }).ua;
+    const ws = ua.transport.ws ?? ua.transport._ws;
+    ws?.close();
+  });
+  const started = Date.now();
+  const r = await desk.uas.wait();
+  t.equal(r.code, 0, `phone got BYE after ${Date.now() - started} ms`);
+  t.ok(Date.now() - started < 10000, 'within a few seconds');
+});
