@@ -177,3 +177,21 @@ t.test('bad offers are SdpNegotiationError, not crashes', async (t) => {
   const ep3 = makeEndpoint(t, 'bad3');
   await t.rejects(ep3.createOffer({ codecs: ['PCMU'] }), { name: 'SdpNegotiationError' });
 });
+
+t.test('close() releases the ICE sockets and timers', async (t) => {
+  const udpHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWRAP' || r === 'UDPWrap').length;
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  await sleep(200);
+  const before = udpHandles();
+  const ep = new WebRtcEndpoint({ id: 'leak', webrtc }, { rtpTimeoutMs: 60000 });
+  const client = new WeriftClient();
+  await client.accept(await ep.answer(await client.offer()));
+  await client.connected();
+  await ep.waitConnected();
+  t.ok(udpHandles() > before, `sockets open during the call (${udpHandles()} > ${before})`);
+  ep.close();
+  await client.close();
+  await sleep(500);
+  t.equal(udpHandles(), before, 'every UDP socket closed');
+  t.ok(timers() < 20, `no runaway timers (${timers()})`);
+});
