@@ -10,7 +10,7 @@
 import dgram from 'node:dgram';
 import type { Logger } from 'pino';
 
-interface PeerSocket { socket: dgram.Socket; ready: Promise<void>; error?: Error; errorAt: number; usedAt: number }
+interface PeerSocket { socket: dgram.Socket; ready: Promise<void>; error?: Error; errorAt: number; usedAt: number; heardFrom: boolean; holding: number; held: [Buffer, dgram.RemoteInfo][] }
 
 /** How long a remembered ICMP error keeps failing sends to that destination. */
 const ERROR_MEMORY_MS = 30_000;
@@ -46,7 +46,21 @@ export class UdpPeerSockets {
     peer.usedAt = Date.now();
     try { await peer.ready; } catch { return false; }
     const p = peer;
-    await new Promise<void>((resolve, reject) => p.socket.send(data, (err) => (err ? reject(err) : resolve())));
+    if (p.heardFrom) {
+      await new Promise<void>((resolve, reject) => p.socket.send(data, (err) => (err ? reject(err) : resolve())));
+      return true;
+    }
+    // A destination never heard from may not exist: a local ICMP error surfaces within a loop
+    // turn or two, so the first request can fail at once as the C++ server's does (a3 #24).
+    // Replies that race in meanwhile are held back so the sender sees its send settle first.
+    p.holding++;
+    try {
+      await new Promise<void>((resolve, reject) => p.socket.send(data, (err) => (err ? reject(err) : resolve())));
+      for (let i = 0; i < 2 && !p.error; i++) await new Promise((r) => setImmediate(r));
+      if (p.error) throw p.error;
+    } finally {
+      if (--p.holding === 0 && p.held.length > 0) setImmediate(() => this.release(p));
+    }
     return true;
   }
 
@@ -58,7 +72,7 @@ export class UdpPeerSockets {
 
   private open(key: string, host: string, port: number): PeerSocket {
     const socket = dgram.createSocket({ type: this.bindAddress.type, reuseAddr: true, ipv6Only: this.bindAddress.type === 'udp6' });
-    const peer: PeerSocket = { socket, ready: Promise.resolve(), errorAt: 0, usedAt: Date.now() };
+    const peer: PeerSocket = { socket, ready: Promise.resolve(), errorAt: 0, usedAt: Date.now(), heardFrom: false, holding: 0, held: [] };
     peer.ready = new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind({ address: this.bindAddress.host, port: this.bindAddress.port, exclusive: false }, () => {
@@ -71,9 +85,19 @@ export class UdpPeerSockets {
       peer.errorAt = Date.now();
       this.log.debug({ err, host, port }, 'ICMP error from UDP peer');
     });
-    socket.on('message', (data, rinfo) => this.onMessage(data, rinfo));
+    socket.on('message', (data, rinfo) => {
+      peer.heardFrom = true;
+      if (peer.holding > 0) peer.held.push([data, rinfo]);
+      else this.onMessage(data, rinfo);
+    });
     this.peers.set(key, peer);
     return peer;
+  }
+
+  private release(p: PeerSocket): void {
+    if (p.holding > 0) return;
+    const held = p.held.splice(0);
+    for (const [data, rinfo] of held) this.onMessage(data, rinfo);
   }
 
   private drop(key: string, peer: PeerSocket): void {
