@@ -195,3 +195,21 @@ t.test('close() releases the ICE sockets and timers', async (t) => {
   t.equal(udpHandles(), before, 'every UDP socket closed');
   t.ok(timers() < 20, `no runaway timers (${timers()})`);
 });
+
+t.test('re-offers: hold (sendonly) is answered recvonly, resume sendrecv, media keeps flowing', async (t) => {
+  const { ep, client } = await connectBrowserOffer(t);
+  client.transceiver.setDirection('sendonly');
+  const hold = await ep.answer(await client.offer());
+  await client.accept(hold);
+  t.match(hold, /^a=recvonly$/m);
+  client.transceiver.setDirection('sendrecv');
+  const resume = await ep.answer(await client.offer());
+  await client.accept(resume);
+  t.match(resume, /^a=sendrecv$/m);
+  const before = client.received.length;
+  const src = new ToneSource(440, 48000);
+  for (let i = 0; i < 10; i++) { ep.sendAudio({ samples: src.next(), sampleRate: 48000 }); await sleep(20); }
+  await sleep(200);
+  t.ok(client.received.length - before >= 9, 'audio after resume');
+  t.ok(ep.isConnected, 'same ICE/DTLS session');
+});
