@@ -120,7 +120,8 @@ export async function benchWebRtc(opts: { runs?: number; maxCalls?: number; seco
   const steps: WebRtcBenchResult['capacitySteps'] = [];
   let best = 0;
   const maxCalls = opts.maxCalls ?? 160;
-  for (let calls = 10; calls <= maxCalls; calls = calls < 40 ? calls + 10 : calls + 20) {
+  const ladder = [2, 5, 10, 15, 20, 30, 40, 60, 80, 100, 120, 160, 200].filter((n) => n <= maxCalls);
+  for (const calls of ladder) {
     const r = await capacityStep(calls, opts.seconds ?? 4, opusFrame);
     steps.push({ calls, ...r });
     log(`${calls} concurrent calls: ${r.sent} packets, ${r.lost} lost, p99 inter-frame gap ${r.p99FrameGapMs.toFixed(1)} ms`);
