@@ -36,7 +36,7 @@ t.test('INVITE server: non-2xx retransmitted (Timer G) until ACK', async (t) => 
   const s = new Recorder();
   const txn = new ServerTransaction({ id: 'x', request: invite(), target: udp, timers, sender: s });
   await txn.respond(new SipResponse(486, 'Busy Here'));
-  await wait(75);
+  await wait(130);
   t.ok(s.sent.length >= 3, `486 retransmitted (${s.sent.length})`);
   txn.onAck();
   t.equal(txn.state, 'confirmed');
