@@ -16,6 +16,8 @@ export interface PeerSendOptions {
   toneHz: number;
   durationMs: number;
   amplitude?: number;
+  /** Skip (do not send) every frame whose index is in this list: simulated loss. */
+  drop?: number[];
   /** RFC 4733 digit sent `atMs` after the start (audio pauses while it plays). */
   dtmf?: { digit: string; payloadType: number; clockRate: number; atMs: number; durationMs?: number };
 }
@@ -84,6 +86,11 @@ export class RtpPeer {
 
   async report(decodeAs?: CodecSpec, pcmRate?: number): Promise<PeerReport> {
     return (await this.request({ cmd: 'report', decodeAs, pcmRate }, 'report')).report;
+  }
+
+  /** Forgets what was received so far. */
+  reset(): void {
+    this.child.send({ cmd: 'reset' } satisfies ToChild);
   }
 
   close(): void {
@@ -157,7 +164,8 @@ function runChild(): void {
         for (let k = 0; k < frame; k++) pcm[k] = Math.round(amp * Math.sin((2 * Math.PI * o.toneHz * (i * frame + k)) / pcmRate));
         const payload = enc.encode(pcm);
         sent.push(payload.toString('hex'));
-        sock.send(Buffer.concat([header(o.codec.payloadType, seq++, ts, i === 0), payload]), o.remote.port, o.remote.address);
+        if (o.drop?.includes(i)) seq++;
+        else sock.send(Buffer.concat([header(o.codec.payloadType, seq++, ts, i === 0), payload]), o.remote.port, o.remote.address);
       }
       ts += ticks;
       i++;

@@ -1,0 +1,93 @@
+import t from 'tap';
+import { RtpPeer } from '../../helpers/rtp-peer.js';
+import { peakFrequency, toneAmplitude } from '../../media/unit/spectrum.js';
+import type { CodecSpec } from '../../../media/types.js';
+import { peerOffer } from './peer-sdp.js';
+import { sdpPort, sleep, startMediaServer } from './server-fixture.js';
+
+const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
+const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
+const local = (port: number) => ({ address: '127.0.0.1', port });
+
+async function peers(t: { teardown(fn: () => void): void }, n: number): Promise<RtpPeer[]> {
+  const out = await Promise.all(Array.from({ length: n }, () => RtpPeer.start()));
+  t.teardown(() => out.forEach((p) => p.close()));
+  return out;
+}
+
+t.test('lost packets on the PCMU leg are concealed: the Opus leg gets a frame for every 20 ms', async (t) => {
+  const ms = await startMediaServer(t);
+  const [pa, pb] = await peers(t, 2);
+  const s = await ms.createSession();
+  const a = await s.createEndpoint('rtp');
+  const b = await s.createEndpoint('rtp');
+  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
+  await b.answer(peerOffer(pb.port, 'opus'));
+  await s.bridge(a, b);
+  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 1000, drop: [20, 30, 31, 40] });
+  await sleep(150);
+  const r = await pb.report(OPUS, 48000);
+  t.equal(r.packets.length, 50, '46 packets in, 50 frames out (4 concealed)');
+  const seqs = r.packets.map((p) => p.seq);
+  t.ok(seqs.every((q, i) => i === 0 || ((q - seqs[i - 1]) & 0xffff) === 1), 'no gap on the Opus leg');
+  const pcm = Int16Array.from(r.pcm.slice(9600));
+  t.ok(Math.abs(peakFrequency(pcm, 48000, 200, 4000) - 1000) <= 20, 'the tone survives');
+});
+
+t.test('play a tone to an endpoint, with an ended event', async (t) => {
+  const ms = await startMediaServer(t);
+  const [pa] = await peers(t, 1);
+  const s = await ms.createSession();
+  const a = await s.createEndpoint('rtp');
+  await a.answer(peerOffer(pa.port, 'opus'));
+  const pb = await s.play(a, { tone: 'beep' });
+  const ended = await new Promise<{ reason: string }>((r) => pb.once('ended', r));
+  t.equal(ended.reason, 'finished');
+  await sleep(100);
+  const r = await pa.report(OPUS, 48000);
+  t.ok(r.packets.length >= 11 && r.packets.length <= 16, `a 250 ms beep is about 13 packets (${r.packets.length})`);
+  const pcm = Int16Array.from(r.pcm);
+  t.ok(Math.abs(peakFrequency(pcm, 48000, 200, 4000) - 1000) <= 20, 'the beep is 1 kHz');
+  const looping = await s.play(a, { tone: 'busy' }, { loop: true });
+  await sleep(200);
+  looping.stop();
+  t.equal((await new Promise<{ reason: string }>((r) => looping.once('ended', r))).reason, 'stopped');
+  await t.rejects(s.play(a, { file: '/nonexistent.wav' }), 'a missing file is an error, not a crash');
+});
+
+t.test('mixer: a listener hears both talkers; muting one removes it', async (t) => {
+  const ms = await startMediaServer(t);
+  const [p1, p2, p3] = await peers(t, 3);
+  const s = await ms.createSession();
+  const e1 = await s.createEndpoint('rtp');
+  const e2 = await s.createEndpoint('rtp');
+  const e3 = await s.createEndpoint('rtp');
+  const a1 = await e1.answer(peerOffer(p1.port, 'PCMU'));
+  const a2 = await e2.answer(peerOffer(p2.port, 'opus'));
+  await e3.answer(peerOffer(p3.port, 'PCMU'));
+  const mixer = await s.createMixer();
+  await mixer.add(e1);
+  await mixer.add(e2);
+  await mixer.add(e3, { listenOnly: true });
+  await Promise.all([
+    p1.send({ remote: local(sdpPort(a1)), codec: PCMU, toneHz: 500, durationMs: 1000 }),
+    p2.send({ remote: local(sdpPort(a2)), codec: OPUS, toneHz: 1300, durationMs: 1000 }),
+  ]);
+  await sleep(200);
+  const heard = Int16Array.from((await p3.report(PCMU)).pcm.slice(2400));
+  t.ok(heard.length > 4000, 'listener receives audio');
+  const a500 = toneAmplitude(heard, 8000, 500);
+  const a1300 = toneAmplitude(heard, 8000, 1300);
+  const a900 = toneAmplitude(heard, 8000, 900);
+  t.ok(a500 > 10 * a900 && a1300 > 10 * a900, `both talkers in the mix (500 Hz ${a500.toFixed(0)}, 1300 Hz ${a1300.toFixed(0)}, 900 Hz ${a900.toFixed(0)})`);
+  await mixer.update(e2, { muted: true });
+  p3.reset();
+  await Promise.all([
+    p1.send({ remote: local(sdpPort(a1)), codec: PCMU, toneHz: 500, durationMs: 800 }),
+    p2.send({ remote: local(sdpPort(a2)), codec: OPUS, toneHz: 1300, durationMs: 800 }),
+  ]);
+  await sleep(200);
+  const muted = Int16Array.from((await p3.report(PCMU)).pcm.slice(2400));
+  t.ok(toneAmplitude(muted, 8000, 500) > 10 * toneAmplitude(muted, 8000, 1300), 'muted talker is gone from the mix');
+  await mixer.close();
+});
