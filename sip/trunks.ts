@@ -98,6 +98,9 @@ export class Trunks {
 
   registration(name: string): TrunkRegistration | undefined { return this.trunks.get(name)?.registration; }
 
+  /** The `line` token in the Contact we register for `name`: carriers send calls for us to it. */
+  lineToken(name: string): string | undefined { return this.trunks.get(name)?.lineToken; }
+
   /** The trunk an inbound request belongs to, by source address or by our registered `line` token. */
   match(sourceAddress: string, requestUri: string): string | undefined {
     const src = normaliseIp(sourceAddress);
