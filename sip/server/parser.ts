@@ -108,8 +108,14 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
     if (!isToken(name)) { fail(`invalid header name "${printable(name)}"`); continue; }
     headers.push({ name, value: line.slice(colon + 1).trim() });
   }
+  const byName = new Map<string, string[]>();
+  // one scan of the whole head; only a hit pays for finding the culprit header
+  const dirty = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)/.test(head);
   for (const h of headers) {
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(h.value)) fail(`control characters in ${h.name}`);
+    if (dirty && /[\x00-\x08\x0a-\x1f\x7f]/.test(h.value)) fail(`control characters in ${h.name}`);
+    const n = normalizeHeaderName(h.name);
+    const list = byName.get(n);
+    if (list) list.push(h.value); else byName.set(n, [h.value]);
   }
   msg.headers = headers;
 
@@ -118,7 +124,7 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
   // Content-Length and body (RFC 3261 §18.3: shorter is an error, longer is truncated)
   const bodyStart = he ? he.bodyStart : buf.length;
   let available = buf.length - bodyStart;
-  const clValues = headers.filter((h) => normalizeHeaderName(h.name) === 'content-length').map((h) => h.value);
+  const clValues = byName.get('content-length') ?? [];
   let bodyLen = available;
   if (clValues.length > 0) {
     if (clValues.some((v) => !/^\d{1,10}$/.test(v))) fail('malformed Content-Length');
@@ -132,8 +138,8 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
   if (available < 0) available = 0;
   msg.body = Buffer.from(buf.subarray(bodyStart, bodyStart + Math.max(0, Math.min(bodyLen, available))));
 
-  if (msg instanceof SipRequest) validateRequest(msg, fail);
-  else validateResponse(msg, fail);
+  if (msg instanceof SipRequest) validateRequest(msg, byName, fail);
+  else validateCommon(byName, fail);
 
   if (firstError !== undefined) {
     const err = new SipParseError(firstError);
@@ -144,45 +150,47 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
   return msg;
 }
 
-function single(msg: SipRequest | SipResponse, name: string, fail: (r: string) => void): string | undefined {
-  const n = normalizeHeaderName(name);
-  const values = msg.headers.filter((h) => normalizeHeaderName(h.name) === n);
-  if (values.length === 0) { fail(`missing ${name} header`); return undefined; }
+type HeaderIndex = Map<string, string[]>;
+
+function single(byName: HeaderIndex, name: string, fail: (r: string) => void): string | undefined {
+  const values = byName.get(name.toLowerCase());
+  if (!values) { fail(`missing ${name} header`); return undefined; }
   if (values.length > 1) { fail(`more than one ${name} header`); return undefined; }
-  return values[0]!.value;
+  return values[0]!;
 }
 
-function validateCommon(msg: SipRequest | SipResponse, fail: (r: string) => void): { seq: number; method: string } | undefined {
-  const vias = msg.getAll('via');
+function listValues(byName: HeaderIndex, name: string): string[] {
+  const out: string[] = [];
+  for (const v of byName.get(name) ?? []) out.push(...splitHeaderList(v));
+  return out;
+}
+
+function validateCommon(byName: HeaderIndex, fail: (r: string) => void): { seq: number; method: string } | undefined {
+  const vias = listValues(byName, 'via');
   if (vias.length === 0) fail('missing Via header');
   for (const v of vias) {
     try { parseVia(v); } catch (e) { fail(`bad Via: ${(e as Error).message}`); break; }
   }
   for (const name of ['From', 'To']) {
-    const v = single(msg, name, fail);
+    const v = single(byName, name, fail);
     if (v !== undefined) {
       try { parseNameAddr(v); } catch (e) { fail(`bad ${name}: ${(e as Error).message}`); }
     }
   }
-  const callId = single(msg, 'Call-ID', fail);
+  const callId = single(byName, 'Call-ID', fail);
   if (callId !== undefined && !/^[\x21-\x7e]+$/.test(callId)) fail('malformed Call-ID');
-  const cseq = single(msg, 'CSeq', fail);
+  const cseq = single(byName, 'CSeq', fail);
   if (cseq === undefined) return undefined;
   try { return parseCSeq(cseq); } catch (e) { fail(`bad CSeq: ${(e as Error).message}`); return undefined; }
 }
 
-function validateRequest(req: SipRequest, fail: (r: string) => void): void {
-  const cseq = validateCommon(req, fail);
+function validateRequest(req: SipRequest, byName: HeaderIndex, fail: (r: string) => void): void {
+  const cseq = validateCommon(byName, fail);
   if (cseq && cseq.method !== req.method) fail('CSeq method does not match the request line');
-  const mf = req.get('max-forwards');
+  const mf = byName.get('max-forwards')?.[0];
   if (mf !== undefined && !/^\d{1,3}$/.test(mf)) fail('malformed Max-Forwards');
-  const contacts = req.getAll('contact');
-  for (const c of contacts) {
+  for (const c of listValues(byName, 'contact')) {
     if (c === '*') continue;
     try { parseNameAddr(c); } catch (e) { fail(`bad Contact: ${(e as Error).message}`); break; }
   }
-}
-
-function validateResponse(res: SipResponse, fail: (r: string) => void): void {
-  validateCommon(res, fail);
 }

@@ -14,7 +14,8 @@ export function serializeMessage(msg: SipMessage): Buffer {
   let head = startLine + '\r\n';
   let clWritten = false;
   for (const h of msg.headers) {
-    if (normalizeHeaderName(h.name) === 'content-length') {
+    // only 1- and 14-letter names can be Content-Length; skip normalising the rest
+    if ((h.name.length === 1 || h.name.length === 14) && normalizeHeaderName(h.name) === 'content-length') {
       if (clWritten) continue;
       clWritten = true;
       head += `${h.name}: ${bodyLen}\r\n`;
