@@ -204,3 +204,21 @@ t.test('browser loses its WebSocket mid-call: the phone gets BYE within a few se
   t.equal(r.code, 0, `phone got BYE after ${Date.now() - started} ms`);
   t.ok(Date.now() - started < 10000, 'within a few seconds');
 });
+
+t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const digits: Array<{ role: string; digit: string; source: string }> = [];
+  plat.p.calls.on('added', (call) => call.on('leg-added', (leg) => leg.on('dtmf', (e) => digits.push({ role: leg.role, digit: e.digit, source: e.source }))));
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const s = await callUntilAnswered(page, '*43');
+  t.equal(s.callState, 'established');
+  await sleep(500);
+  await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
+  await sleep(1500);
+  await phone(page, (p) => p.sendDtmf('7*', 'info'));
+  await sleep(1000);
+  t.same(digits.filter((d) => d.source === 'rfc4733').map((d) => d.digit).join(''), '12#', `RFC 4733 digits (${JSON.stringify(digits)})`);
+  t.same(digits.filter((d) => d.source === 'info').map((d) => d.digit).join(''), '7*', 'SIP INFO digits');
+  t.ok(digits.every((d) => d.role === 'caller'));
+  await phone(page, (p) => p.hangup());
+});
