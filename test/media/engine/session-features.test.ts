@@ -91,3 +91,27 @@ t.test('mixer: a listener hears both talkers; muting one removes it', async (t) 
   t.ok(toneAmplitude(muted, 8000, 500) > 10 * toneAmplitude(muted, 8000, 1300), 'muted talker is gone from the mix');
   await mixer.close();
 });
+
+t.test('a re-offer that changes codec switches the bridge between transcoding and pass-through', async (t) => {
+  const ms = await startMediaServer(t);
+  const [pa, pb] = await peers(t, 2);
+  const s = await ms.createSession();
+  const a = await s.createEndpoint('rtp');
+  const b = await s.createEndpoint('rtp');
+  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
+  await b.answer(peerOffer(pb.port, 'opus'));
+  await s.bridge(a, b);
+  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 300 });
+  await sleep(100);
+  t.ok((await pb.report()).packets.every((p) => p.pt === 111), 'transcoded to Opus first');
+  const re = await b.answer(peerOffer(pb.port, 'PCMU'));
+  t.match(re, /m=audio \d+ RTP\/AVP 0 101/);
+  pb.reset();
+  pa.reset();
+  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 300 });
+  await sleep(100);
+  const sent = (await pa.report()).sentPayloadsHex.slice(-15);
+  const got = (await pb.report()).packets;
+  t.ok(got.length >= 14 && got.every((p) => p.pt === 0), 'PCMU now');
+  t.same(got.map((p) => p.payloadHex), sent.slice(sent.length - got.length), 'passed through byte for byte');
+});
