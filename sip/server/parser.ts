@@ -49,13 +49,11 @@ function rescueHeaders(headers: SipHeader[]): SipHeader[] {
 }
 
 export function parseMessage(data: Buffer | string, opts?: { maxSize?: number }): SipRequest | SipResponse {
-  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const whole = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const maxSize = opts?.maxSize ?? DEFAULT_MAX_SIZE;
-  if (buf.length > maxSize) {
-    const e = new SipParseError(`message too large (${buf.length} > ${maxSize} bytes)`);
-    e.statusCode = 513;
-    throw e;
-  }
+  // an oversized request is still read up to maxSize, so that its headers can carry a 513
+  const tooLarge = whole.length > maxSize;
+  const buf = tooLarge ? whole.subarray(0, maxSize) : whole;
   // CRLFs before the start line are ignored (RFC 3261 §7.5)
   let start = 0;
   while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a)) start++;
@@ -70,6 +68,7 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
   let msg: SipRequest | SipResponse | undefined;
   let firstError: string | undefined;
   const fail = (reason: string): void => { if (firstError === undefined) firstError = reason; };
+  if (tooLarge) fail(`message too large (${whole.length} > ${maxSize} bytes)`);
 
   if (startLine.startsWith('SIP/')) {
     const m = /^SIP\/2\.0 ([1-6]\d\d)(?: (.*))?$/.exec(startLine);
@@ -144,6 +143,7 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
   if (firstError !== undefined) {
     const err = new SipParseError(firstError);
     if (firstError === 'SIP version not supported') err.statusCode = 505;
+    if (tooLarge) err.statusCode = 513;
     if (msg instanceof SipRequest) err.partial = { method: method!, headers: rescueHeaders(headers) };
     throw err;
   }

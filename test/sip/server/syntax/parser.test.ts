@@ -126,6 +126,13 @@ t.test('messages over maxSize are refused', async (t) => {
   const big = GOOD_OPTIONS.replace('Content-Length: 0', `Subject: ${'x'.repeat(2000)}\r\nContent-Length: 0`);
   t.throws(() => parseMessage(big, { maxSize: 1024 }), { name: 'SipParseError', statusCode: 513 });
   t.ok(parseMessage(big, { maxSize: 4096 }));
+  // the headers before the cut still make a 513 possible
+  let err: SipParseError | undefined;
+  try { parseMessage(GOOD_OPTIONS.replace('Max-Forwards: 70', `Max-Forwards: 70\r\nSubject: ${'x'.repeat(2000)}`), { maxSize: 1024 }); } catch (e) { err = e as SipParseError; }
+  const res = buildBadRequestResponse(err!, { transport: 'udp', host: '127.0.0.1', port: 5070 });
+  t.equal(res?.status, 513);
+  t.match(res?.reason, /^Message Too Large \(message too large/);
+  t.equal(res?.get('call-id'), 'bad-1@127.0.0.1');
 });
 
 t.test(`${MALFORMED.length} malformed messages each give SipParseError with a reason`, async (t) => {
