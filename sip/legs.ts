@@ -45,8 +45,20 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
       const fromNetwork = (req as unknown as { meta?: { source?: string } }).meta?.source !== 'application';
       this.finish({ by: fromNetwork ? 'remote' : 'local', reason: reason ?? 'normal release' });
     });
-    dialog.on('modify', (req, res) => void this.onModify(req, res));
-    dialog.on('info', (req, res) => this.onInfo(req, res));
+    dialog.on('modify', (req, res) => {
+      this.onModify(req, res).catch((err: unknown) => {
+        this.logger.warn({ err }, 're-INVITE handling failed');
+        safeReply(res, 500);
+      });
+    });
+    dialog.on('info', (req, res) => {
+      try {
+        this.onInfo(req, res);
+      } catch (err) {
+        this.logger.warn({ err }, 'INFO handling failed');
+        safeReply(res, 500);
+      }
+    });
   }
 
   get remoteSdp(): string { return this.internals.remote.sdp ?? ''; }
@@ -127,6 +139,10 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
     if (dtmf) this.emit('dtmf', dtmf);
     else this.emit('info', { contentType, body });
   }
+}
+
+function safeReply(res: Srf.SrfResponse, status: number): void {
+  try { reply(res, status); } catch { /* the transaction is gone; nothing left to answer */ }
 }
 
 /** Maps srf's errors (SipError with status, or transport errors) to SipCallError. */

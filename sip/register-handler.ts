@@ -36,7 +36,7 @@ export class RegisterHandler {
   private process(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
     const to = parseNameAddr(req.get('To') ?? '');
     const aor = to ? parseSipUri(to.uri) : undefined;
-    if (!aor?.user) {
+    if (!aor?.user || (aor.scheme !== 'sip' && aor.scheme !== 'sips')) {
       reply(res, 400, 'Bad To Header');
       return;
     }
