@@ -149,3 +149,18 @@ t.test(`outbound call through a challenging trunk: ${challenge} answered, 180 pr
   t.equal(r.code, 0, r.errors || r.stderr);
 });
 }
+
+t.test('outbound call through a TCP trunk that challenges with 407', async (t) => {
+  const sippPort = await freePort();
+  const stack = await startStack(t, { tcp: true, trunks: [{
+    name: 'carrier', host: '127.0.0.1', port: sippPort, transport: 'tcp', register: false, expires: 3600, inboundAddresses: [],
+    username: 'acct', password: 'trunk-pw',
+  }] });
+  const sipp = await startSipp(t, { scenario: join(scenarios, 'uas-invite-407.xml'), localPort: sippPort, transport: 't1', timeoutMs: 10000 });
+  await new Promise((r) => setTimeout(r, 200));
+  const leg = await stack.app.dial({ trunk: 'carrier', number: '2000' }, { sdp: answerSdp('sendrecv') }).leg;
+  t.match(leg.remoteSdp, /o=carrier 7 7/);
+  await leg.hangup();
+  const r = await sipp.wait();
+  t.equal(r.code, 0, r.errors || r.stderr);
+});

@@ -38,3 +38,16 @@ t.test('sipp OPTIONS gets 200 with Allow and Accept', async (t) => {
   const r = await runSipp(t, { scenario: join(scenarios, 'options.xml'), remote: `127.0.0.1:${stack.udpPort}`, timeoutMs: 5000 });
   t.equal(r.code, 0, r.errors || r.stderr);
 });
+
+t.test('sipp REGISTER over TCP: binding remembers the TCP flow', async (t) => {
+  const stack = await startStack(t, { tcp: true });
+  const r = await runSipp(t, {
+    scenario: join(scenarios, 'register-auth.xml'), remote: `127.0.0.1:${stack.tcpPort}`, transport: 't1',
+    keys: { user: 'bob' }, extraArgs: ['-au', 'bob', '-ap', 'bob-pw'], timeoutMs: 10000,
+  });
+  t.equal(r.code, 0, r.errors || r.stderr);
+  const b = stack.app.registrar.lookup('bob');
+  t.equal(b.length, 1);
+  t.equal(b[0]!.source.transport, 'tcp');
+  t.equal(b[0]!.source.host, '127.0.0.1');
+});
