@@ -31,7 +31,7 @@ t.test('dial a registered user behind NAT: INVITE goes to the REGISTER source, n
     if (raw.startsWith('INVITE')) {
       send(buildResponse(raw, 180, 'Ringing', { toTag: 'b1' }));
       setTimeout(() => send(buildResponse(raw, 200, 'OK', { toTag: 'b1', contact: `<sip:bob@127.0.0.1:${ua.port}>`, body: SDP })), 50);
-    } else if (raw.startsWith('BYE')) {
+    } else if (raw.startsWith('BYE') || raw.startsWith('INFO')) {
       send(buildResponse(raw, 200, 'OK'));
     }
   };
@@ -45,6 +45,20 @@ t.test('dial a registered user behind NAT: INVITE goes to the REGISTER source, n
   t.match(invite, /\r\nFrom: "Alice" <sip:alice@/);
   await new Promise((r) => setTimeout(r, 50));
   t.ok(ua.requests.some((r) => r.startsWith('ACK')), 'ACK reached the phone');
+  // Our re-offer (hold) and DTMF by INFO travel in the dialog to the phone.
+  const held = ua.onRequest;
+  ua.onRequest = (raw, send) => {
+    if (raw.startsWith('INVITE')) send(buildResponse(raw, 200, 'OK', { toTag: 'b1', contact: `<sip:bob@127.0.0.1:${ua.port}>`, body: SDP.replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:0 PCMU/8000\r\na=recvonly') }));
+    else held?.(raw, send);
+  };
+  const answer = await leg.reinvite(SDP.replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:0 PCMU/8000\r\na=sendonly'));
+  t.match(answer, /a=recvonly/);
+  const reinvite = ua.requests.filter((r) => r.startsWith('INVITE'))[1] ?? '';
+  t.match(reinvite, /a=sendonly/);
+  await leg.sendDtmf('7', 120);
+  const info = ua.requests.find((r) => r.startsWith('INFO')) ?? '';
+  t.match(info, /Content-Type: application\/dtmf-relay/i);
+  t.match(info, /Signal=7\r\nDuration=120/);
   await leg.hangup();
   await new Promise((r) => setTimeout(r, 100));
   t.ok(ua.requests.some((r) => r.startsWith('BYE')), 'BYE reached the phone');
