@@ -73,14 +73,33 @@ export class SocketConnection extends StreamConnection {
 }
 
 export class WsConnection extends StreamConnection {
-  constructor(transport: 'ws' | 'wss', private readonly ws: WebSocket, remote: TransportAddress, local: TransportAddress) {
+  private readonly pinger?: NodeJS.Timeout;
+  /**
+   * @param pingIntervalMs a browser whose network vanished never sends a FIN; an unanswered
+   *   WebSocket ping within one interval ends the connection so its calls can be torn down.
+   */
+  constructor(transport: 'ws' | 'wss', private readonly ws: WebSocket, remote: TransportAddress, local: TransportAddress, pingIntervalMs = 30_000) {
     super(transport, remote, local);
+    if (pingIntervalMs > 0) {
+      let answered = true;
+      ws.on('pong', () => { answered = true; });
+      this.pinger = setInterval(() => {
+        if (!answered) { this.close(); return; }
+        answered = false;
+        try { ws.ping(); } catch { this.close(); }
+      }, pingIntervalMs);
+      this.pinger.unref();
+    }
     ws.on('message', (data: RawData) => {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       this.emit('message', buf);
     });
     ws.on('error', (e) => this.emit('error', e));
     ws.on('close', () => this.markClosed());
+  }
+  protected override markClosed(): void {
+    if (this.pinger) clearInterval(this.pinger);
+    super.markClosed();
   }
   write(data: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -31,6 +31,8 @@ export interface TransportLayerOptions {
   /** PEM text or file contents for the tls/wss listeners and outgoing TLS. */
   tls?: { cert: string; key: string; ca?: string; rejectUnauthorized?: boolean };
   maxMessageSize?: number;
+  /** WebSocket liveness ping period; a connection that misses one pong is closed (0 disables; default 30 s). */
+  wsPingIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -221,7 +223,8 @@ export class TransportLayer extends EventEmitter<{
           const t = spec.transport as 'ws' | 'wss';
           this.adopt(new WsConnection(t, client,
             { transport: t, host: bareHost(s.remoteAddress ?? ''), port: s.remotePort ?? 0 },
-            { transport: t, host: bareHost(s.localAddress ?? ''), port: s.localPort ?? 0 }));
+            { transport: t, host: bareHost(s.localAddress ?? ''), port: s.localPort ?? 0 },
+            this.opts.wsPingIntervalMs ?? 30_000));
         });
       });
       server.on('clientError', (_err, socket) => socket.destroy());

@@ -73,3 +73,28 @@ t.test('connections without the sip subprotocol are refused', async (t) => {
   const res = await fetch(url.replace('ws:', 'http:'));
   t.equal(res.status, 426, 'plain HTTP is told to upgrade');
 });
+
+t.test('a browser that stops answering pings is dropped; a live one stays', { timeout: 5000 }, async (t) => {
+  const layer = await startLayer(t, ['ws:127.0.0.1:0'], { wsPingIntervalMs: 100 });
+  const port = layer.listening()[0]!.port;
+  const live = await open(t, `ws://127.0.0.1:${port}`, 'sip');
+  // a "vanished" client: completes the handshake, then never reads or answers anything
+  const { connect } = await import('node:net');
+  const mute = connect(port, '127.0.0.1');
+  t.teardown(() => { mute.destroy(); });
+  await once(mute, 'connect');
+  mute.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n\r\n');
+  const [head] = await once(mute, 'data');
+  t.match(String(head), /^HTTP\/1.1 101 .*\r\n[\s\S]*Sec-WebSocket-Protocol: sip/i);
+  mute.pause();
+  const t0 = Date.now();
+  const [evt] = await once(layer, 'connection-closed');
+  t.equal(evt.remote.port, mute.localPort, 'the mute client was the one dropped');
+  t.ok(Date.now() - t0 < 1000, `dropped after ${Date.now() - t0} ms`);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(live.readyState, WebSocket.OPEN, 'the answering client is still connected');
+  const got = nextMessage(layer);
+  live.send(wsOptions('still-here'));
+  t.equal((await got)[0].callId, 'still-here');
+});
