@@ -1,12 +1,14 @@
+import { EventEmitter } from 'node:events';
 import type { Call } from './call.js';
 
-/** The calls in progress on this node. */
-export class CallRegistry {
+/** The calls in progress on this node; `added` announces each new call (tests, and later the event bus). */
+export class CallRegistry extends EventEmitter<{ added: [Call] }> {
   private readonly calls = new Map<string, Call>();
 
   add(call: Call): void {
     this.calls.set(call.id, call);
     call.once('ended', () => this.calls.delete(call.id));
+    this.emit('added', call);
   }
 
   get(id: string): Call | undefined { return this.calls.get(id); }

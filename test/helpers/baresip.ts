@@ -55,7 +55,8 @@ async function freeTcpPort(): Promise<number> {
   return port;
 }
 
-const CODEC_NAMES: Record<string, string> = { PCMU: 'PCMU/8000/1', PCMA: 'PCMA/8000/1', opus: 'opus/48000/2' };
+// Debian's baresip registers Opus as opus/48000/1 when opus_stereo is off; match it by name and rate.
+const CODEC_NAMES: Record<string, string> = { PCMU: 'PCMU/8000/1', PCMA: 'PCMA/8000/1', opus: 'opus/48000' };
 
 export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number | null] }> {
   readonly dir: string;

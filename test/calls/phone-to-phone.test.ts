@@ -1,0 +1,108 @@
+/**
+ * Two baresip phones registered at our registrar call each other by username through the whole
+ * platform (embedded SIP server, SIP app, call layer, media server). Each phone plays a tone; what
+ * the other decodes must be that tone, after transcoding (Opus <-> PCMU) or pass-through (PCMU).
+ * Hanging up on either side ends both legs; cancelling before the answer ends the ringing leg.
+ */
+import t from 'tap';
+import { once } from 'node:events';
+import { startTestPlatform } from '../helpers/platform.js';
+import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+
+t.setTimeout(60000);
+
+t.test('Opus phone calls PCMU phone: transcoded both ways, callee hangs up', async (t) => {
+  const dir = tempDir(t, 'calls-p2p-');
+  const tp = await startTestPlatform(t, { users: ['alice', 'bob'] });
+  const alice = await registeredPhone(t, tp, 'alice', { codecs: ['opus'], wav: toneWav(dir, 1000) });
+  const bob = await registeredPhone(t, tp, 'bob', { codecs: ['PCMU'], wav: toneWav(dir, 600), autoAnswer: true });
+
+  const nextCall = tp.nextCall();
+  await dialAndWait(alice, tp, 'bob');
+  const call = await nextCall;
+  t.equal(call.dialed, 'bob', 'the platform routed the call to bob');
+  const [callerLeg, calleeLeg] = [call.legs.find((l) => l.role === 'caller'), call.legs.find((l) => l.role === 'callee')];
+  t.match(callerLeg?.dialog.remoteSdp ?? '', /a=rtpmap:\d+ opus\/48000/i, 'alice offered Opus');
+  t.notMatch(callerLeg?.dialog.remoteSdp ?? '', /PCMU/, 'alice offered nothing else');
+  t.match(calleeLeg?.dialog.remoteSdp ?? '', /^m=audio \d+ RTP\/AVP 0\b/m, 'bob answered PCMU');
+
+  await sleep(3000);
+  const ended = once(call, 'ended');
+  const aliceClosed = alice.waitFor('CALL_CLOSED', 5000);
+  await bob.hangup();
+  await aliceClosed;
+  const [info] = await ended;
+  t.match(info.reason, /callee hung up/, 'the call ended because bob hung up');
+  t.ok(call.legs.every((l) => l.ended), 'both legs ended');
+  t.equal(tp.platform.calls.size, 0, 'no call left in the registry');
+  await sleep(200);
+  t.equal(tp.platform.media.stats().portsInUse, 0, 'every RTP port released');
+
+  const atBob = heard(bob);
+  const atAlice = heard(alice);
+  const bobPeak = peakHz(atBob, 1, 3);
+  const alicePeak = peakHz(atAlice, 1, 3);
+  t.ok(Math.abs(bobPeak - 1000) <= 20, `bob (PCMU) heard alice's 1 kHz (peak ${bobPeak} Hz)`);
+  t.ok(Math.abs(alicePeak - 600) <= 20, `alice (Opus) heard bob's 600 Hz (peak ${alicePeak} Hz)`);
+  t.ok(toneSeconds(atBob, 1000) >= 2, `bob heard the tone for most of the call (${toneSeconds(atBob, 1000)} s)`);
+  t.ok(toneSeconds(atAlice, 600) >= 2, `alice heard the tone for most of the call (${toneSeconds(atAlice, 600)} s)`);
+});
+
+t.test('PCMU phones are passed through, caller hangs up', async (t) => {
+  const dir = tempDir(t, 'calls-p2p-');
+  const tp = await startTestPlatform(t, { users: ['carol', 'dave'] });
+  const carol = await registeredPhone(t, tp, 'carol', { codecs: ['PCMU'], wav: toneWav(dir, 1000) });
+  const dave = await registeredPhone(t, tp, 'dave', { codecs: ['PCMU'], wav: toneWav(dir, 600), autoAnswer: true });
+
+  const nextCall = tp.nextCall();
+  await dialAndWait(carol, tp, 'dave');
+  const call = await nextCall;
+  for (const leg of call.legs) t.match(leg.dialog.remoteSdp, /^m=audio \d+ RTP\/AVP 0\b/m, `${leg.role} speaks PCMU: no transcoding needed`);
+  await sleep(3000);
+  const ended = once(call, 'ended');
+  const daveClosed = dave.waitFor('CALL_CLOSED', 5000);
+  await carol.hangup();
+  await daveClosed;
+  const [info] = await ended;
+  t.match(info.reason, /caller hung up/, 'the call ended because carol hung up');
+  t.ok(call.legs.every((l) => l.ended), 'both legs ended');
+
+  const atDave = heard(dave);
+  const atCarol = heard(carol);
+  t.ok(Math.abs(peakHz(atDave, 1, 3) - 1000) <= 20, `dave heard carol's 1 kHz (${peakHz(atDave, 1, 3)} Hz)`);
+  t.ok(Math.abs(peakHz(atCarol, 1, 3) - 600) <= 20, `carol heard dave's 600 Hz (${peakHz(atCarol, 1, 3)} Hz)`);
+  t.ok(toneSeconds(atDave, 1000) >= 2, `dave heard the tone for most of the call (${toneSeconds(atDave, 1000)} s)`);
+  t.ok(toneSeconds(atCarol, 600) >= 2, `carol heard the tone for most of the call (${toneSeconds(atCarol, 600)} s)`);
+});
+
+t.test('CANCEL before the answer ends the ringing leg', async (t) => {
+  const dir = tempDir(t, 'calls-p2p-');
+  const tp = await startTestPlatform(t, { users: ['erin', 'frank'] });
+  const erin = await registeredPhone(t, tp, 'erin', { codecs: ['PCMU'], wav: toneWav(dir, 1000) });
+  const frank = await registeredPhone(t, tp, 'frank', { codecs: ['PCMU'], wav: toneWav(dir, 600) });
+
+  const nextCall = tp.nextCall();
+  const ringing = frank.waitFor('CALL_INCOMING', 10000);
+  let frankEstablished = false;
+  frank.on('event', (e) => { if (e.type === 'CALL_ESTABLISHED') frankEstablished = true; });
+  await erin.dial(`sip:frank@${tp.sip.host}:${tp.sip.port}`);
+  await ringing;
+  const call = await nextCall;
+  t.equal(call.state, 'setup', 'the call is not answered yet');
+
+  const ended = once(call, 'ended');
+  const frankClosed = frank.waitFor('CALL_CLOSED', 5000);
+  const erinClosed = erin.waitFor('CALL_CLOSED', 5000);
+  await erin.hangup();
+  const [closedAtFrank, closedAtErin] = await Promise.all([frankClosed, erinClosed]);
+  const [info] = await ended;
+  t.match(info.reason, /cancel/i, 'the call ended as cancelled');
+  t.equal(call.answeredAt, undefined, 'never answered');
+  // baresip reports an incoming call ended by CANCEL as ECONNRESET ("Connection reset by peer").
+  t.match(String(closedAtFrank.param ?? ''), /Connection reset|cancel|487/i, `frank's ringing call was cancelled (${closedAtFrank.param})`);
+  t.comment(`erin: ${closedAtErin.param}`);
+  t.notOk(frankEstablished, 'frank never got an established call');
+  await sleep(500);
+  t.equal(tp.platform.calls.size, 0, 'no call left in the registry');
+  t.equal(tp.platform.media.stats().portsInUse, 0, 'every RTP port released');
+});

@@ -1,0 +1,106 @@
+/**
+ * Shared pieces of the call tests: tone WAVs made with sox, baresip phones registered at the
+ * platform's registrar, and what a phone heard, measured per time window.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Baresip } from '../helpers/baresip.js';
+import type { TeardownHost, TestPlatform } from '../helpers/platform.js';
+import { readWav } from '../../media/wav.js';
+import { peakFrequency, rms, toneAmplitude } from '../media/unit/spectrum.js';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A temp dir removed on teardown. */
+export function tempDir(t: TeardownHost, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A 48 kHz mono WAV of a sine at `hz` (what baresip's aufile plays as the microphone). */
+export function toneWav(dir: string, hz: number, seconds = 30): string {
+  const path = join(dir, `tone-${hz}.wav`);
+  if (!existsSync(path)) {
+    execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', path, 'synth', String(seconds), 'sine', String(hz), 'vol', '0.3']);
+  }
+  return path;
+}
+
+export interface PhoneOptions {
+  codecs: ('PCMU' | 'PCMA' | 'opus')[];
+  /** The WAV the phone plays into the call. */
+  wav: string;
+  autoAnswer?: boolean;
+}
+
+/** A baresip phone registered as `user` at the platform; stopped on teardown. */
+export async function registeredPhone(t: TeardownHost, tp: TestPlatform, user: string, opts: PhoneOptions): Promise<Baresip> {
+  const phone = await Baresip.start({
+    user,
+    password: tp.password(user),
+    registrar: { host: tp.sip.host, port: tp.sip.port },
+    codecs: opts.codecs,
+    playWav: opts.wav,
+    autoAnswer: opts.autoAnswer,
+    verbose: process.env.SB_TEST_BARESIP === '1',
+  });
+  t.teardown(() => phone.stop());
+  // The registrar is the judge: REGISTER_OK may fire before ctrl_tcp is connected.
+  const until = Date.now() + 10000;
+  while (tp.platform.sip.registrar.lookup(user).length === 0) {
+    if (Date.now() > until) throw new Error(`${user} did not register: ${phone.output.join('').slice(-2000)}`);
+    await sleep(50);
+  }
+  return phone;
+}
+
+/** Dials `target` at the platform and resolves once the call is established at the phone. */
+export async function dialAndWait(phone: Baresip, tp: TestPlatform, target: string, timeoutMs = 10000): Promise<void> {
+  const established = phone.waitFor('CALL_ESTABLISHED', timeoutMs);
+  await phone.dial(`sip:${target}@${tp.sip.host}:${tp.sip.port}`);
+  await established;
+}
+
+export interface Heard {
+  samples: Int16Array;
+  rate: number;
+}
+
+/** What the phone decoded from the call (sndfile's `dec` dump); empty when nothing was written. */
+export function heard(phone: Baresip): Heard {
+  const files = phone.recordings('dec');
+  if (files.length === 0) return { samples: new Int16Array(0), rate: 8000 };
+  const wav = readWav(files[files.length - 1]!);
+  return { samples: wav.samples[0] ?? new Int16Array(0), rate: wav.sampleRate };
+}
+
+/** The strongest frequency (100 Hz..3.5 kHz) in `[fromS, toS)` seconds of what a phone heard. */
+export function peakHz(h: Heard, fromS: number, toS: number): number {
+  const part = h.samples.subarray(Math.floor(fromS * h.rate), Math.floor(toS * h.rate));
+  if (part.length < h.rate / 10) return 0;
+  return peakFrequency(part, h.rate, 100, 3500, 10);
+}
+
+/** Amplitude of `hz` in each `windowMs` window: shows when a tone was present. */
+export function toneTrack(h: Heard, hz: number, windowMs = 100): number[] {
+  const n = Math.floor((h.rate * windowMs) / 1000);
+  const out: number[] = [];
+  for (let i = 0; i + n <= h.samples.length; i += n) out.push(toneAmplitude(h.samples.subarray(i, i + n), h.rate, hz));
+  return out;
+}
+
+/** RMS of each `windowMs` window. */
+export function levelTrack(h: Heard, windowMs = 100): number[] {
+  const n = Math.floor((h.rate * windowMs) / 1000);
+  const out: number[] = [];
+  for (let i = 0; i + n <= h.samples.length; i += n) out.push(rms(h.samples.subarray(i, i + n)));
+  return out;
+}
+
+/** Seconds of audio in which `hz` stands out above `minAmplitude`. */
+export function toneSeconds(h: Heard, hz: number, minAmplitude = 1000, windowMs = 100): number {
+  return (toneTrack(h, hz, windowMs).filter((a) => a >= minAmplitude).length * windowMs) / 1000;
+}
