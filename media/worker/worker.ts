@@ -20,6 +20,10 @@ function main(): void {
   const post = (m: FromWorker): void => port.postMessage(m);
   const dispatcher = new Dispatcher(init, log, (target, event) => post({ kind: 'event', target, event }));
 
+  // One call's bug must not take down every call on this thread: log it and keep serving.
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception in media worker'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection in media worker'));
+
   port.on('message', (msg: RequestMsg) => {
     if (msg?.kind !== 'req') return;
     dispatcher.dispatch(msg.op, msg.args).then(

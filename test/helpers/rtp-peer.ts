@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { createDecoder, createEncoder } from '../../media/codecs/index.js';
-import { rfc4733Packets } from '../../media/dtmf.js';
+import { dtmfFrequencies, rfc4733Packets } from '../../media/dtmf.js';
 import type { CodecSpec } from '../../media/types.js';
 
 export interface PeerSendOptions {
@@ -16,6 +16,8 @@ export interface PeerSendOptions {
   toneHz: number;
   durationMs: number;
   amplitude?: number;
+  /** A DTMF digit as its two tones in the audio, from `atMs` for 120 ms (peers without RFC 4733). */
+  inband?: { digit: string; atMs: number };
   /** Skip (do not send) every frame whose index is in this list: simulated loss. */
   drop?: number[];
   /** RFC 4733 digit sent `atMs` after the start (audio pauses while it plays). */
@@ -161,7 +163,13 @@ function runChild(): void {
         sock.send(Buffer.concat([header(o.dtmf.payloadType, seq++, dtmfTs, p.marker), p.payload]), o.remote.port, o.remote.address);
       } else {
         const pcm = new Int16Array(frame);
-        for (let k = 0; k < frame; k++) pcm[k] = Math.round(amp * Math.sin((2 * Math.PI * o.toneHz * (i * frame + k)) / pcmRate));
+        const pair = o.inband && i >= o.inband.atMs / 20 && i < (o.inband.atMs + 120) / 20 ? dtmfFrequencies(o.inband.digit) : undefined;
+        for (let k = 0; k < frame; k++) {
+          const n = i * frame + k;
+          pcm[k] = pair
+            ? Math.round(0.4 * amp * (Math.sin((2 * Math.PI * pair[0] * n) / pcmRate) + Math.sin((2 * Math.PI * pair[1] * n) / pcmRate)))
+            : Math.round(amp * Math.sin((2 * Math.PI * o.toneHz * n) / pcmRate));
+        }
         const payload = enc.encode(pcm);
         sent.push(payload.toString('hex'));
         if (o.drop?.includes(i)) seq++;

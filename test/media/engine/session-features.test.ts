@@ -115,3 +115,18 @@ t.test('a re-offer that changes codec switches the bridge between transcoding an
   t.ok(got.length >= 14 && got.every((p) => p.pt === 0), 'PCMU now');
   t.same(got.map((p) => p.payloadHex), sent.slice(sent.length - got.length), 'passed through byte for byte');
 });
+
+t.test('in-band DTMF from a peer without telephone-event becomes a dtmf event', async (t) => {
+  const ms = await startMediaServer(t);
+  const [pa] = await peers(t, 1);
+  const s = await ms.createSession();
+  const a = await s.createEndpoint('rtp');
+  const noTe = `v=0\r\no=p 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${pa.port} RTP/AVP 0\r\na=sendrecv\r\n`;
+  const ans = await a.answer(noTe);
+  t.notMatch(ans, /telephone-event/, 'no telephone-event in the answer');
+  const got: { digit: string; source: string }[] = [];
+  a.on('dtmf', (e) => got.push(e));
+  await pa.send({ remote: local(sdpPort(ans)), codec: PCMU, toneHz: 300, durationMs: 800, amplitude: 3000, inband: { digit: '9', atMs: 300 } });
+  await sleep(200);
+  t.same(got.map((e) => [e.digit, e.source]), [['9', 'inband']]);
+});
