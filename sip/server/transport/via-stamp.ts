@@ -24,11 +24,11 @@ export function stampViaText(top: string, remote: TransportAddress): string | un
   let via;
   try { via = parseVia(top); } catch { return undefined; }
   let text = top.replace(/\s+$/, '');
-  const rportRe = /;\s*rport(?:\s*=\s*[^;,\s]*)?/i;
+  const rportRe = /;\s*rport(?:\s*=\s*[^;,\s]*)?(?=\s*(?:;|$))/i;
   text = rportRe.test(text) ? text.replace(rportRe, `;rport=${remote.port}`) : `${text};rport=${remote.port}`;
   const srcIp = bareHost(remote.host);
   if (bareHost(via.host).toLowerCase() !== srcIp.toLowerCase()) {
-    const recRe = /;\s*received\s*=\s*[^;,\s]*/i;
+    const recRe = /;\s*received\s*=\s*[^;,\s]*(?=\s*(?:;|$))/i;
     text = recRe.test(text) ? text.replace(recRe, `;received=${srcIp}`) : `${text};received=${srcIp}`;
   }
   return text;
