@@ -32,9 +32,9 @@ export interface MediaServerOptions {
   logger?: Logger;
   /** No RTP for this long from a sending peer -> the endpoint's `failed` event (default 30 s). */
   rtpTimeoutMs?: number;
-  /** A worker whose event loop is busier than this (0..1) admits no new calls (default 0.85). */
+  /** A worker whose event loop is busier than this (0..1, smoothed) admits no new calls (default 0.85). */
   maxWorkerUtilization?: number;
-  /** A worker whose timers ran later than this admits no new calls (default 40 ms). */
+  /** A worker whose timers run later than this (smoothed) admits no new calls (default 80 ms). */
   maxWorkerLagMs?: number;
 }
 
@@ -127,7 +127,7 @@ export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
   private pickWorker(): WorkerHandle | undefined {
     const maxCalls = this.opts.maxCallsPerWorker ?? 120;
     const maxElu = this.opts.maxWorkerUtilization ?? 0.85;
-    const maxLag = this.opts.maxWorkerLagMs ?? 40;
+    const maxLag = this.opts.maxWorkerLagMs ?? 80;
     let best: WorkerHandle | undefined;
     for (const w of this.workers) {
       if (!w.alive || w.sessions >= maxCalls) continue;

@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events';
 import { SdpNegotiationError } from '../types.js';
 import type { FromWorker, OpName, Ops, TargetEvent, WorkerInit, WorkerObjectCounts } from './protocol.js';
 
+const LOAD_EMA = 0.5;
+
 export type TargetListener = (event: TargetEvent) => void;
 
 export interface WorkerLoad {
@@ -90,7 +92,8 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
     } else if (m.kind === 'event') {
       this.targets.get(m.target)?.(m.event);
     } else if (m.kind === 'load') {
-      this.load = { elu: m.elu, lagMs: m.lagMs, counts: m.counts };
+      // Smoothed: one late timer on a busy host is not saturation; a sustained backlog is.
+      this.load = { elu: LOAD_EMA * m.elu + (1 - LOAD_EMA) * this.load.elu, lagMs: LOAD_EMA * m.lagMs + (1 - LOAD_EMA) * this.load.lagMs, counts: m.counts };
       this.portsInUse = m.counts.portsInUse;
     }
   }
