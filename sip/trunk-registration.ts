@@ -72,7 +72,8 @@ export class TrunkRegistration extends EventEmitter<TrunkRegistrationEvents> {
     this.timer = undefined;
     if (!wasRegistered) return;
     try {
-      const res = await this.exchange(0, this.generation);
+      // Shutdown must not hang on a dead carrier: the binding lapses on its own anyway.
+      const res = await this.exchange(0, this.generation, Math.min(this.opts.requestTimeoutMs ?? 32_000, 4000));
       if (res && res.status >= 200 && res.status < 300) this.emit('unregistered');
     } catch (err) {
       this.logger.debug({ err }, 'un-REGISTER failed');
@@ -149,7 +150,7 @@ export class TrunkRegistration extends EventEmitter<TrunkRegistrationEvents> {
   }
 
   /** One REGISTER, answering up to one challenge (two if the first nonce went stale). */
-  private async exchange(expires: number, gen: number): Promise<RegisterResponse | undefined> {
+  private async exchange(expires: number, gen: number, timeoutMs?: number): Promise<RegisterResponse | undefined> {
     let auth: Record<string, string> = {};
     for (let round = 0; round < 3; round++) {
       if (gen !== this.generation) return undefined;
@@ -162,7 +163,7 @@ export class TrunkRegistration extends EventEmitter<TrunkRegistrationEvents> {
         Expires: String(expires),
         ...auth,
       };
-      const res = await this.withTimeout(this.opts.send({ uri: this.opts.registrarUri, headers }));
+      const res = await this.withTimeout(this.opts.send({ uri: this.opts.registrarUri, headers }), timeoutMs);
       if (res.status !== 401 && res.status !== 407) return res;
       const header = res.status === 407 ? 'Proxy-Authenticate' : 'WWW-Authenticate';
       const challenge = pickChallenge([res.get(header) ?? '']);
@@ -173,8 +174,8 @@ export class TrunkRegistration extends EventEmitter<TrunkRegistrationEvents> {
     throw new Error('too many challenges');
   }
 
-  private withTimeout<T>(p: Promise<T>): Promise<T> {
-    const ms = this.opts.requestTimeoutMs ?? 32_000;
+  private withTimeout<T>(p: Promise<T>, timeoutMs?: number): Promise<T> {
+    const ms = timeoutMs ?? this.opts.requestTimeoutMs ?? 32_000;
     return new Promise<T>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('Request Timeout')), ms);
       t.unref();

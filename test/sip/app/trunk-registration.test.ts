@@ -101,3 +101,20 @@ t.test('403 with wrong password is a failure, not a loop; 423 raises expires', a
   t.equal(await ok, 300);
   t.same(expiresSeen, ['60', '300']);
 });
+
+t.test('stop() does not hang when the carrier stops answering', async (t) => {
+  let answer = true;
+  const reg = new TrunkRegistration({
+    trunk: 't5', registrarUri: 'sip:c', aor: 'sip:a@c', contact: 'sip:a@localhost', expires: 60,
+    send: async () => (answer ? response(200, {}) : new Promise<RegisterResponse>(() => undefined)),
+  });
+  const ok = new Promise<void>((r) => reg.once('registered', () => r()));
+  reg.start();
+  await ok;
+  answer = false;
+  const started = Date.now();
+  await reg.stop();
+  const took = Date.now() - started;
+  t.ok(took >= 3500 && took < 6000, `un-REGISTER gave up after ${took} ms`);
+  t.equal(reg.state, 'stopped');
+});
