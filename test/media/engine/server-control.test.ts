@@ -86,3 +86,13 @@ t.test('symmetric RTP: media goes back to where the peer really sends from (NAT)
   const got = (await peer.report()).packets.length;
   t.ok(got >= 16, `echo reached the real source address (${got} of 20 packets; the first ones prove the source)`);
 });
+
+t.test('admission also follows the measured worker load', async (t) => {
+  // Any measurable event-loop utilisation is "too busy" here, so the worker's own load reports refuse the call.
+  const ms = await startMediaServer(t, { workers: 1, maxWorkerUtilization: 1e-9 });
+  const first = await ms.createSession(); // before the first load report: admitted
+  await first.createEndpoint('rtp');
+  await sleep(1300);
+  t.ok(ms.workerLoad()[0].elu > 0, `worker reported its utilisation (${ms.workerLoad()[0].elu.toFixed(4)})`);
+  await t.rejects(ms.createSession(), { name: 'MediaOverloadError' });
+});
