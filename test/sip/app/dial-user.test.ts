@@ -124,3 +124,21 @@ t.test('dial: unregistered user 480, busy everywhere 486, unknown trunk 404, can
   t.equal(await failureStatus(call.leg), 487);
   t.ok(ua.requests.some((r) => r.startsWith('CANCEL')));
 });
+
+t.test('dial a plain URI with custom headers', async (t) => {
+  const stack = await startStack(t);
+  const ua = new UdpUa();
+  await ua.open();
+  t.teardown(() => ua.close());
+  ua.onRequest = (raw, send) => {
+    if (raw.startsWith('INVITE')) send(buildResponse(raw, 200, 'OK', { toTag: 'u1', contact: `<sip:svc@127.0.0.1:${ua.port}>`, body: SDP }));
+    if (raw.startsWith('BYE')) send(buildResponse(raw, 200, 'OK'));
+  };
+  const leg = await stack.app.dial({ uri: `sip:svc@127.0.0.1:${ua.port}` }, { sdp: SDP, headers: { 'X-Call-Ref': 'abc123' }, from: { user: '1000' } }).leg;
+  const invite = ua.requests.find((r) => r.startsWith('INVITE')) ?? '';
+  t.match(invite, new RegExp(`^INVITE sip:svc@127\\.0\\.0\\.1:${ua.port} SIP/2\\.0`));
+  t.match(invite, /\r\nX-Call-Ref: abc123\r\n/);
+  t.match(invite, /\r\nFrom: <sip:1000@127\.0\.0\.1/);
+  t.ok(leg.callId);
+  await leg.hangup();
+});
