@@ -110,6 +110,8 @@ export class TransportLayer extends EventEmitter<{
     for (const l of this.streams) {
       l.wss?.close();
       waits.push(new Promise((r) => l.server.close(() => r())));
+      // idle HTTP keep-alive sockets on a ws/wss port would otherwise hold close() open
+      if (l.server instanceof http.Server || l.server instanceof https.Server) l.server.closeAllConnections();
     }
     await Promise.all(waits);
   }

@@ -98,3 +98,26 @@ t.test('a browser that stops answering pings is dropped; a live one stays', { ti
   live.send(wsOptions('still-here'));
   t.equal((await got)[0].callId, 'still-here');
 });
+
+t.test('close() does not wait for idle HTTP keep-alive sockets or live WebSockets', { timeout: 5000 }, async (t) => {
+  const layer = await startLayer(t, ['ws:127.0.0.1:0', 'tcp:127.0.0.1:0']);
+  const [wsAddr, tcpAddr] = layer.listening();
+  const http = await import('node:http');
+  const agent = new http.Agent({ keepAlive: true });
+  t.teardown(() => agent.destroy());
+  const status = await new Promise<number>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: wsAddr!.port, agent, headers: { connection: 'keep-alive' } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+  });
+  t.equal(status, 426);
+  const ws = await open(t, `ws://127.0.0.1:${wsAddr!.port}`, 'sip');
+  const { connect } = await import('node:net');
+  const tcp = connect(tcpAddr!.port, '127.0.0.1');
+  t.teardown(() => { tcp.destroy(); });
+  await once(tcp, 'connect');
+  const wsClosed = once(ws, 'close');
+  const t0 = Date.now();
+  await layer.close();
+  t.ok(Date.now() - t0 < 1000, `closed in ${Date.now() - t0} ms`);
+  await wsClosed;
+  await t.rejects(layer.send(parseMessage(wsOptions('late')), { transport: 'udp', host: '127.0.0.1', port: 9 }), /closed/);
+});
