@@ -44,7 +44,7 @@ export interface RegisterInput {
 export type RegisterOutcome =
   | { status: 200; bindings: Binding[] }
   | { status: 423; minExpires: number }
-  | { status: 400 | 500; reason: string };
+  | { status: 400 | 403 | 500; reason: string };
 
 export interface RegistrarOptions {
   minExpires: number;
@@ -53,6 +53,8 @@ export interface RegistrarOptions {
   now?: () => number;
   /** How often lapsed bindings are swept (and `expired` emitted). Default 1000 ms. */
   sweepMs?: number;
+  /** Live contacts one user may hold; more are refused (403) so one account cannot exhaust memory. Default 10. */
+  maxContactsPerUser?: number;
 }
 
 export interface RegistrarEvents {
@@ -100,6 +102,12 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       if (old && old.callId === input.callId && input.cseq <= old.cseq) return { status: 500, reason: 'Out Of Order CSeq' };
       planned.push({ key: this.keyOf(c.uri, instance), uri: c.uri, expires, instance });
     }
+    const after = new Set(existing.keys());
+    for (const p of planned) {
+      if (p.expires === 0) after.delete(p.key);
+      else after.add(p.key);
+    }
+    if (after.size > (this.opts.maxContactsPerUser ?? 10)) return { status: 403, reason: 'Too Many Contacts' };
     for (const p of planned) {
       const old = existing.get(p.key);
       if (p.expires === 0) {

@@ -84,3 +84,14 @@ t.test('contact list parsing', async (t) => {
   t.equal(parseContactList('*'), '*');
   t.equal(parseContactList('<sip:unterminated'), undefined);
 });
+
+t.test('contact limit per user', async (t) => {
+  const r = new Registrar({ minExpires: 1, maxExpires: 3600, defaultExpires: 600, maxContactsPerUser: 2 });
+  t.teardown(() => r.close());
+  t.equal(r.register(input('<sip:alice@h1>, <sip:alice@h2>')).status, 200);
+  t.same(r.register(input('<sip:alice@h3>', { callId: 'c9' })), { status: 403, reason: 'Too Many Contacts' });
+  t.equal(r.lookup('alice').length, 2);
+  // Replacing one contact in the same request stays within the limit.
+  t.equal(r.register(input('<sip:alice@h1>;expires=0, <sip:alice@h3>', { cseq: 2 })).status, 200);
+  t.same(r.lookup('alice').map((b) => b.contact).sort(), ['sip:alice@h2', 'sip:alice@h3']);
+});
