@@ -149,8 +149,19 @@ export class TransportLayer extends EventEmitter<{
 
   // ---- UDP ----
 
-  private bindUdp(spec: ListenSpec): Promise<UdpListener> {
+  /** reuseAddr would let a second server bind a taken port silently; test it exclusively first. */
+  private probeUdpPort(spec: ListenSpec, type: 'udp4' | 'udp6'): Promise<void> {
+    if (spec.port === 0) return Promise.resolve();
+    const probe = dgram.createSocket({ type, ipv6Only: type === 'udp6' });
+    return new Promise((resolve, reject) => {
+      probe.once('error', (err) => { probe.close(); reject(err); });
+      probe.bind(spec.port, spec.host, () => probe.close(() => resolve()));
+    });
+  }
+
+  private async bindUdp(spec: ListenSpec): Promise<UdpListener> {
     const type = net.isIPv6(spec.host) ? 'udp6' : 'udp4';
+    await this.probeUdpPort(spec, type);
     // reuseAddr lets the per-destination connected sockets share this port (UdpPeerSockets)
     const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', reuseAddr: true });
     return new Promise((resolve, reject) => {

@@ -173,3 +173,11 @@ t.test('ICMP port unreachable makes sends to that destination reject', async (t)
   await layer.send(req, { transport: 'udp', host: '127.0.0.1', port: live.port });
   t.equal(parseMessage(await live.next()).callId, 'icmp');
 });
+
+t.test('a UDP port already taken is reported, not silently shared', async (t) => {
+  const first = await startLayer(t, ['udp:127.0.0.1:0']);
+  const port = first.listening()[0]!.port;
+  await t.rejects(startLayer(t, [`udp:127.0.0.1:${port}`]), { code: 'EADDRINUSE' });
+  const other = await udpPeer(t);
+  await t.rejects(startLayer(t, [`udp:127.0.0.1:${other.port}`]), { code: 'EADDRINUSE' });
+});
