@@ -1,0 +1,78 @@
+/**
+ * The PBX test numbers, dialed by a registered baresip phone: `*43` sends back what the phone
+ * says; `*44` beeps, records the phone until it presses `#` (RFC 4733 from baresip), plays the
+ * recording back and hangs up. Asserted on the audio the phone decoded, over time.
+ */
+import t from 'tap';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestPlatform } from '../helpers/platform.js';
+import type { DtmfEvent } from '../../media/types.js';
+import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav } from './phones.js';
+
+t.setTimeout(60000);
+
+for (const codec of ['PCMU', 'opus'] as const) {
+  t.test(`*43 echo (${codec}): the tone the phone sends comes back`, async (t) => {
+    const dir = tempDir(t, 'calls-echo-');
+    const tp = await startTestPlatform(t, { users: ['alice'] });
+    const alice = await registeredPhone(t, tp, 'alice', { codecs: [codec], wav: toneWav(dir, 880) });
+    const nextCall = tp.nextCall();
+    await dialAndWait(alice, tp, '*43');
+    const call = await nextCall;
+    t.equal(call.state, 'active', 'the echo service answered');
+    await sleep(3000);
+    const ended = once(call, 'ended');
+    await alice.hangup();
+    await ended;
+    const h = heard(alice);
+    const peak = peakHz(h, 0.5, 2.5);
+    t.ok(Math.abs(peak - 880) <= 20, `alice heard her own 880 Hz back (peak ${peak} Hz)`);
+    t.ok(toneSeconds(h, 880) >= 2, `the echo lasted most of the call (${toneSeconds(h, 880)} s)`);
+    t.ok(toneSeconds(h, 1000) < 0.3, 'nothing but the echo was heard');
+  });
+}
+
+t.test('*44: beep, record until #, play the recording back, hang up', async (t) => {
+  const dir = tempDir(t, 'calls-rec-');
+  const tp = await startTestPlatform(t, { users: ['alice'] });
+  const alice = await registeredPhone(t, tp, 'alice', { codecs: ['PCMU'], wav: toneWav(dir, 700) });
+  const nextCall = tp.nextCall();
+  const started = Date.now();
+  await dialAndWait(alice, tp, '*44');
+  const call = await nextCall;
+  const caller = call.legs.find((l) => l.role === 'caller');
+  if (!caller) throw new Error('no caller leg');
+  const digits: DtmfEvent[] = [];
+  caller.on('dtmf', (e) => digits.push(e));
+
+  // Beep (250 ms), then about two seconds of the phone's 700 Hz is recorded.
+  await sleep(2300);
+  const closed = alice.waitFor('CALL_CLOSED', 15000);
+  const pressedAt = Date.now() - started;
+  await alice.sendDtmf('#');
+  const [info] = await once(call, 'ended');
+  await closed;
+  t.equal(info.reason, 'test recording played', 'the platform hung up after the playback');
+  t.same(digits.map((d) => d.digit), ['#'], 'the # pressed at the phone reached the leg as a dtmf event');
+
+  // sndfile writes only what arrived, so the file is the beep followed by the playback; the
+  // stretch the phone spent being recorded is missing from it (no packets came).
+  const h = heard(alice);
+  const beep = toneTrack(h, 1000);
+  const tone = toneTrack(h, 700);
+  const answeredAt = call.answeredAt ?? started;
+  const recordedS = (pressedAt - (answeredAt - started) - 250) / 1000;
+  const callS = (Date.now() - answeredAt) / 1000;
+  const heardS = h.samples.length / h.rate;
+  const firstBeep = beep.findIndex((a) => a > 1000);
+  const lastBeep = beep.length - 1 - [...beep].reverse().findIndex((a) => a > 1000);
+  const firstPlayed = tone.findIndex((a) => a > 1000);
+  t.ok(firstBeep === 0 || firstBeep === 1, `the beep came first (window ${firstBeep})`);
+  t.ok(firstPlayed >= lastBeep && firstPlayed >= 0, `the phone's tone came after the beep (windows ${lastBeep} -> ${firstPlayed})`);
+  const playedS = toneSeconds(h, 700);
+  t.ok(Math.abs(playedS - recordedS) <= 0.6, `the ${recordedS.toFixed(1)} s recorded were played back (${playedS} s of 700 Hz)`);
+  t.ok(heardS < callS - recordedS + 0.8, `nothing came back while recording (heard ${heardS.toFixed(1)} s of a ${callS.toFixed(1)} s call)`);
+  t.ok(existsSync(join(tp.dataDir, 'recordings', `echo-test-${call.id}.wav`)), 'the test recording is under DATA_DIR/recordings');
+});
