@@ -224,7 +224,9 @@ export function parseNameAddr(s: string): NameAddr {
     if (displayName === undefined) {
       const dn = str.slice(0, lt).trim();
       if (dn.length > 0) {
-        if (!/^[A-Za-z0-9\-.!%*_+`'~ \t\u0080-\uffff]+$/.test(dn)) throw new SipParseError('invalid display name');
+        // RFC 3261 wants tokens here, but phones send "John (Work) <sip:..>": accept anything but
+        // quotes, angle brackets and control characters
+        if (/["<>\x00-\x08\x0a-\x1f\x7f]/.test(dn)) throw new SipParseError('invalid display name');
         displayName = dn.replace(/[ \t]+/g, ' ');
       }
     }

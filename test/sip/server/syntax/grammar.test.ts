@@ -47,7 +47,8 @@ t.test('parseNameAddr: all three forms and quoted escapes', async (t) => {
     { displayName: 'Bob Smith', uri: 'sip:b@x;transport=tcp', params: { expires: '60', '+sip.instance': '"<urn:uuid:1>"' } });
   t.same(parseNameAddr('"" <tel:+15551234>'), { displayName: '', uri: 'tel:+15551234', params: {} });
   t.equal(parseNameAddr('<urn:service:sos>').uri, 'urn:service:sos');
-  for (const bad of ['', '"unterminated <sip:x>', '<sip:x', '"a" sip:x', 'no-uri', '<sip:x>;tag', '<sip:x>junk', '<sip:a b>', 'sip:x?subject=a']) {
+  t.equal(parseNameAddr('John (Work) <sip:j@x>').displayName, 'John (Work)', 'lenient unquoted display name');
+  for (const bad of ['', '"unterminated <sip:x>', '<sip:x', '"a" sip:x', 'no-uri', '<sip:x>;tag', '<sip:x>junk', '<sip:a b>', 'sip:x?subject=a', 'a"b <sip:x>', 'a>b <sip:x>']) {
     if (bad === '<sip:x>;tag') continue; // a flag parameter is legal
     t.throws(() => parseNameAddr(bad), SipParseError, JSON.stringify(bad));
   }
