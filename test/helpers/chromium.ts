@@ -32,19 +32,23 @@ export interface LaunchOptions {
   /** Or an existing WAV file. */
   micWav?: string;
   extraArgs?: string[];
+  /** Let Chromium hide its host candidates behind mDNS names, as real browsers do. */
+  mdnsCandidates?: boolean;
 }
 
-export function chromiumArgs(wavPath: string): string[] {
-  return [
+export function chromiumArgs(wavPath: string, opts: { mdnsCandidates?: boolean } = {}): string[] {
+  const args = [
     '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
     `--use-file-for-fake-audio-capture=${wavPath}`,
     '--allow-loopback-in-peer-connection',
-    // Keep real host candidates instead of mDNS names (werift cannot resolve .local).
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
     '--autoplay-policy=no-user-gesture-required',
   ];
+  // Real host candidates instead of mDNS names: werift cannot resolve .local and would have to
+  // learn the browser's address from its connectivity checks (peer-reflexive) instead.
+  if (!opts.mdnsCandidates) args.push('--disable-features=WebRtcHideLocalIpsWithMdns');
+  return args;
 }
 
 /** Launches Chromium; with a tap Test, teardown closes it even when the test fails. */
@@ -58,7 +62,7 @@ export async function launchChromium(t: Test | undefined, opts: LaunchOptions = 
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [...chromiumArgs(wav), ...(opts.extraArgs ?? [])],
+      args: [...chromiumArgs(wav, { mdnsCandidates: opts.mdnsCandidates }), ...(opts.extraArgs ?? [])],
       ignoreDefaultArgs: ['--mute-audio'],
       timeout: 30000,
     });

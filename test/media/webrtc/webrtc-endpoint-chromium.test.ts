@@ -12,11 +12,12 @@ import { servePeerPage } from './peer-page.js';
 import { ToneSource, concat, peakFrequency } from './tone.js';
 
 const webrtc = configSchema.parse({ webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true } }).webrtc;
+t.setTimeout(170000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Inbound { packetsReceived: number; totalAudioEnergy: number; codec: string }
 
-async function setup(t: Test, direction: 'browser-offers' | 'endpoint-offers') {
+async function setup(t: Test, direction: 'browser-offers' | 'endpoint-offers', opts: { hideBrowserCandidates?: boolean } = {}) {
   const site = await servePeerPage();
   t.teardown(() => site.close());
   const browser = await launchChromium(t, { micToneHz: 1000 });
@@ -26,7 +27,9 @@ async function setup(t: Test, direction: 'browser-offers' | 'endpoint-offers') {
   t.teardown(() => ep.close());
   if (direction === 'browser-offers') {
     const offer = await page.evaluate(() => (globalThis as unknown as { peer: { offer(): Promise<string> } }).peer.offer());
-    const answer = await ep.answer(offer);
+    // A browser behind NAT or with mDNS-only candidates gives us nothing usable: we must learn its
+    // address from its connectivity checks (peer-reflexive).
+    const answer = await ep.answer(opts.hideBrowserCandidates ? offer.split('\r\n').filter((l) => !l.startsWith('a=candidate:')).join('\r\n') : offer);
     await page.evaluate((sdp) => (globalThis as unknown as { peer: { accept(s: string): Promise<void> } }).peer.accept(sdp), answer);
   } else {
     const offer = await ep.createOffer();
@@ -103,4 +106,12 @@ t.test('closing the page fails the endpoint within a few seconds; close() frees 
   ep.close();
   t.ok(ep.closed);
   t.equal(ep.listenerCount('failed'), 0, 'listeners released');
+});
+
+t.test('browser candidates unusable (NAT, mDNS): connects peer-reflexive, audio flows', async (t) => {
+  const { page, ep } = await setup(t, 'browser-offers', { hideBrowserCandidates: true });
+  const heard = await exchange(ep, 1500);
+  t.equal(peakFrequency(heard, 48000).freq, 1000, 'endpoint hears the browser');
+  const stats = await inbound(page);
+  t.ok(stats.packetsReceived > 30, `browser received ${stats.packetsReceived} packets`);
 });
