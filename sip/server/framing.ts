@@ -9,58 +9,96 @@ import { EventEmitter } from 'node:events';
 const CRLF2 = Buffer.from('\r\n\r\n');
 
 export class StreamFramer extends EventEmitter<{ message: [Buffer]; keepalive: []; error: [Error] }> {
-  private buf: Buffer = Buffer.alloc(0);
+  // A growable buffer (capacity doubles) and a remembered scan position keep a peer that
+  // dribbles one byte at a time linear in cost instead of quadratic.
+  private store: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+  /** Offset (into the pending data) up to which no CRLFCRLF was found. */
+  private scanned = 0;
+  /** Size of the message being received once its header block is complete. */
+  private pendingTotal: number | undefined;
   private failed = false;
 
   constructor(private readonly maxSize: number) { super(); }
 
   push(chunk: Buffer): void {
-    if (this.failed) return;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    while (!this.failed && this.buf.length > 0) {
+    if (this.failed || chunk.length === 0) return;
+    this.append(chunk);
+    while (!this.failed && this.end > this.start) {
       if (!this.next()) break;
     }
+    if (this.start === this.end) { this.start = 0; this.end = 0; this.scanned = 0; }
+  }
+
+  private append(chunk: Buffer): void {
+    const pending = this.end - this.start;
+    if (this.end + chunk.length > this.store.length) {
+      const need = pending + chunk.length;
+      if (need <= this.store.length) {
+        this.store.copy(this.store, 0, this.start, this.end);
+      } else {
+        const grown = Buffer.allocUnsafe(Math.max(need, this.store.length * 2, 4096));
+        this.store.copy(grown, 0, this.start, this.end);
+        this.store = grown;
+      }
+      this.start = 0;
+      this.end = pending;
+    }
+    chunk.copy(this.store, this.end);
+    this.end += chunk.length;
+  }
+
+  private consume(n: number): void {
+    this.start += n;
+    this.scanned = 0;
+    this.pendingTotal = undefined;
   }
 
   /** Consumes one unit (keep-alive, stray CRLF or message); false when more bytes are needed. */
   private next(): boolean {
-    const b = this.buf;
+    const b = this.store.subarray(this.start, this.end);
     if (b[0] === 0x0d || b[0] === 0x0a) {
       if (b.length >= 4 && b[0] === 0x0d && b[1] === 0x0a && b[2] === 0x0d && b[3] === 0x0a) {
-        this.buf = b.subarray(4);
+        this.consume(4);
         this.emit('keepalive');
         return true;
       }
       if (b.length >= 2 && b[0] === 0x0d && b[1] === 0x0a) {
         // a lone CRLF is a pong or padding, unless it may be the first half of a ping
         if (b.length < 4 && (b.length === 2 || b[2] === 0x0d)) return false;
-        this.buf = b.subarray(2);
+        this.consume(2);
         return true;
       }
-      if (b[0] === 0x0a) { this.buf = b.subarray(1); return true; }
-      if (b.length < 2) return false;
-      this.buf = b.subarray(1);
+      if (b.length < 2 && b[0] === 0x0d) return false;
+      this.consume(1);
       return true;
     }
-    const end = b.indexOf(CRLF2);
-    if (end < 0) {
-      if (b.length > this.maxSize) this.fail(`header block exceeds ${this.maxSize} bytes`);
-      return false;
+    let total = this.pendingTotal;
+    if (total === undefined) {
+      const end = b.indexOf(CRLF2, Math.max(0, this.scanned - 3));
+      if (end < 0) {
+        this.scanned = b.length;
+        if (b.length > this.maxSize) this.fail(`header block exceeds ${this.maxSize} bytes`);
+        return false;
+      }
+      const cl = contentLength(b.toString('latin1', 0, end));
+      if (typeof cl === 'string') { this.fail(cl); return false; }
+      total = end + 4 + cl;
+      if (total > this.maxSize) { this.fail(`message of ${total} bytes exceeds ${this.maxSize}`); return false; }
+      this.pendingTotal = total;
     }
-    const cl = contentLength(b.toString('latin1', 0, end));
-    if (typeof cl === 'string') { this.fail(cl); return false; }
-    const total = end + 4 + cl;
-    if (total > this.maxSize) { this.fail(`message of ${total} bytes exceeds ${this.maxSize}`); return false; }
     if (b.length < total) return false;
     const message = Buffer.from(b.subarray(0, total));
-    this.buf = b.subarray(total);
+    this.consume(total);
     this.emit('message', message);
     return true;
   }
 
   private fail(reason: string): void {
     this.failed = true;
-    this.buf = Buffer.alloc(0);
+    this.store = Buffer.alloc(0);
+    this.start = 0; this.end = 0;
     this.emit('error', new Error(reason));
   }
 }

@@ -64,3 +64,16 @@ t.test('missing or bad Content-Length and oversize input are errors, and the fra
     t.same(got.messages, [], `${name}: nothing after the error`);
   }
 });
+
+t.test('a peer dribbling one byte at a time costs linear time', async (t) => {
+  const body = 'x'.repeat(30000);
+  const big = GOOD_OPTIONS.replace('Content-Length: 0', `Subject: ${'s'.repeat(30000)}\r\nContent-Length: ${body.length}`) + body;
+  const f = new StreamFramer(65535);
+  const got = collect(f);
+  const bytes = Buffer.from(big + GOOD_OPTIONS);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < bytes.length; i++) f.push(bytes.subarray(i, i + 1));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  t.same(got.messages, [big, GOOD_OPTIONS]);
+  t.ok(ms < 1500, `${bytes.length} one-byte chunks in ${ms.toFixed(0)} ms`);
+});
