@@ -116,6 +116,11 @@ export class TransportLayer extends EventEmitter<{
     await Promise.all(waits);
   }
 
+  /** Listener-level failures go to 'error' only when someone listens: an unheard 'error' would throw. */
+  private report(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
   // ---- receiving ----
 
   private deliver(data: Buffer, remote: TransportAddress, local: TransportAddress, reply: (b: Buffer) => Promise<void>, connectionId?: string): void {
@@ -174,7 +179,7 @@ export class TransportLayer extends EventEmitter<{
           spec, socket, local,
           peers: new UdpPeerSockets({ host: addr.address, port: addr.port, type }, (data, rinfo) => this.onDatagram(l, data, rinfo), this.log),
         };
-        socket.on('error', (err) => this.log.warn({ err, local: l.local }, 'UDP socket error'));
+        socket.on('error', (err) => { this.log.warn({ err, local: l.local }, 'UDP socket error'); this.report(err); });
         socket.on('message', (data, rinfo) => this.onDatagram(l, data, rinfo));
         resolve(l);
       });
@@ -246,7 +251,7 @@ export class TransportLayer extends EventEmitter<{
       server.once('error', reject);
       server.listen(spec.port, spec.host, () => {
         server.off('error', reject);
-        server.on('error', (err) => this.log.warn({ err }, 'listener error'));
+        server.on('error', (err) => { this.log.warn({ err }, 'listener error'); this.report(err); });
         const a = server.address() as net.AddressInfo;
         resolve({ spec, server, wss, local: { transport: spec.transport, host: bareHost(a.address), port: a.port } });
       });
