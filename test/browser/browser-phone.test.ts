@@ -75,8 +75,8 @@ async function platform(t: Test): Promise<{ p: Platform; ws: number; udp: number
   return { p, ws, udp };
 }
 
-async function browserPhone(t: Test, plat: { p: Platform; ws: number }, user: string, password: string, extra = ''): Promise<Page> {
-  const browser = await launchChromium(t, { micToneHz: 1000 });
+async function browserPhone(t: Test, plat: { p: Platform; ws: number }, user: string, password: string, extra = '', micToneHz = 1000): Promise<Page> {
+  const browser = await launchChromium(t, { micToneHz });
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${plat.p.http.port}/test-phone/index.html?ws=ws://127.0.0.1:${plat.ws}&user=${user}&password=${password}&domain=127.0.0.1${extra}`);
   await waitFor(page, 'registration', (s) => s.registered || !!s.lastError);
@@ -221,4 +221,25 @@ t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { sk
   t.same(digits.filter((d) => d.source === 'info').map((d) => d.digit).join(''), '7*', 'SIP INFO digits');
   t.ok(digits.every((d) => d.role === 'caller'));
   await phone(page, (p) => p.hangup());
+});
+
+t.test('browser calls browser: each hears the other (Opus both legs)', { skip: !widgetBuilt && 'run npm run build first', timeout: 90000 }, async (t) => {
+  const plat = await platform(t);
+  const alice = await browserPhone(t, plat, 'alice', 'alice-pw', '', 1000);
+  const bob = await browserPhone(t, plat, 'bob', 'bob-pw', '&autoAnswer=1', 600);
+  t.ok(await phone(bob, (p) => p.state.registered), 'bob registered');
+  const s = await callUntilAnswered(alice, 'bob');
+  t.equal(s.callState, 'established', 'alice connected');
+  await waitFor(bob, 'bob answered', (st) => st.callState === 'established');
+  await sleep(3000);
+  const hzAlice = await phone(alice, (p) => p.peakHz());
+  const hzBob = await phone(bob, (p) => p.peakHz());
+  t.ok(Math.abs(hzAlice - 600) < 20, `alice hears bob's 600 Hz (${hzAlice.toFixed(1)})`);
+  t.ok(Math.abs(hzBob - 1000) < 20, `bob hears alice's 1 kHz (${hzBob.toFixed(1)})`);
+  const st = await phone(bob, (p) => p.stats());
+  t.match(st.codec, /opus/i);
+  await phone(bob, (p) => p.hangup());
+  await waitFor(alice, 'alice sees the hang-up', (x) => x.callState === 'terminated', 5000);
+  await sleep(500);
+  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
 });
