@@ -13,7 +13,7 @@ import type {
   AudioFrame, CodecName, CodecSpec, DtmfEvent, MediaPortEvents, NegotiatingEndpoint, RtpPacketInfo,
 } from '../types.js';
 import { SdpNegotiationError } from '../types.js';
-import { createDecoder, createEncoder, Resampler, type AudioDecoder, type AudioEncoder } from '../codecs/index.js';
+import { createEncoder, Resampler, type AudioEncoder } from '../codecs/index.js';
 import { Rfc4733Receiver, InbandDtmfDetector } from '../dtmf.js';
 import {
   acceptAnswer, buildSdp, negotiateAnswer, offerCodecs, parseMediaDescription, type Direction, type NegotiatedMedia,
@@ -21,6 +21,8 @@ import {
 import type { EndpointContext } from './context.js';
 import { RtcpReporter } from './rtcp-reporter.js';
 import { RtpSender } from './rtp-sender.js';
+import { SymmetricLatch, type NetAddress } from './rtp-latch.js';
+import { InboundAudio } from './rtp-inbound-audio.js';
 
 export interface RtpEndpointOptions {
   /** No RTP for this long while the remote should send -> `failed`. */
@@ -31,15 +33,8 @@ export interface RtpEndpointOptions {
 }
 
 const MAX_BIND_ATTEMPTS = 16;
-/** Sequence gaps up to this many packets are concealed; bigger ones restart the decoder. */
-const MAX_CONCEALED = 5;
 /** This many late packets in a row: the sender restarted its sequence numbers. */
 const STALE_RESTART = 3;
-const EMPTY = new Int16Array(0);
-/** Silence from the latched source after which packets from elsewhere may take over. */
-const RELATCH_AFTER_MS = 1000;
-/** In-sequence packets a source must send before we send to it. */
-const PROBATION = 3;
 
 function bindSocket(sock: dgram.Socket, port: number, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -65,15 +60,12 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private offered: CodecSpec[] | undefined;
   private sdpVersion = 0;
   private readonly sessionId = randomInt(1, 2 ** 31);
-  private remoteRtp: { address: string; port: number } | undefined;
-  private remoteRtcp: { address: string; port: number } | undefined;
-  private latched = false;
-  private candidate: { address: string; port: number; ssrc: number; seq: number; count: number } | undefined;
+  private readonly latch = new SymmetricLatch();
+  private readonly inbound: InboundAudio;
   private readonly sender: RtpSender;
   private readonly reporter: RtcpReporter;
   private dtmfReceiver: Rfc4733Receiver | undefined;
   private inband: InbandDtmfDetector | undefined;
-  private decoder: AudioDecoder | undefined;
   private encoder: AudioEncoder | undefined;
   private resampler: Resampler | undefined;
   private _pcmRate = 8000;
@@ -81,7 +73,6 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private lastSsrc: number | undefined;
   private lastRxMs = 0;
   private staleRun = 0;
-  private carry: Int16Array = EMPTY;
   private failed = false;
   private _closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -96,6 +87,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     const ssrc = randomInt(1, 2 ** 32 - 1);
     this.reporter = new RtcpReporter(ssrc);
     this.sender = new RtpSender(ssrc, (buf) => this.sendDatagram(buf), this.reporter);
+    this.inbound = new InboundAudio(this.log);
   }
 
   get closed(): boolean { return this._closed; }
@@ -104,17 +96,15 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   get port(): number { return this.localPort; }
   get telephoneEvent(): CodecSpec | undefined { return this.negotiated?.telephoneEvent; }
   get sending(): boolean { return this.negotiated?.canSend ?? false; }
-  get remoteAddress(): { address: string; port: number } | undefined { return this.remoteRtp; }
+  get remoteAddress(): NetAddress | undefined { return this.latch.rtp; }
 
   /** Opus legs run their codec at 8 kHz while the other leg is narrowband (see ARCHITECTURE). */
   setPcmRate(rate: 48000 | 8000): void {
     if (this.codec?.name !== 'opus' || rate === this._pcmRate) return;
     this._pcmRate = rate;
-    this.decoder?.close();
+    this.inbound.reset();
     this.encoder?.close();
-    this.decoder = undefined;
     this.encoder = undefined;
-    this.carry = EMPTY;
   }
 
   /** Binds the RTP/RTCP pair; retries the next pair when a port is taken by someone else. */
@@ -216,7 +206,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     clearInterval(this.timer);
     clearInterval(this.rtcpTimer);
     this.sender.close();
-    this.decoder?.close();
+    this.inbound.reset();
     this.encoder?.close();
     if (this.rtpSock) {
       this.rtpSock.close();
@@ -249,9 +239,8 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     if (codecChanged) {
       const keep8k = prev?.codec.name === 'opus' && n.codec.name === 'opus' && this._pcmRate === 8000;
       this._pcmRate = n.codec.name === 'opus' && !keep8k ? 48000 : 8000;
-      this.decoder?.close();
+      this.inbound.reset();
       this.encoder?.close();
-      this.decoder = undefined;
       this.encoder = undefined;
       this.reporter.setClockRate(n.codec.clockRate);
       this.sender.setClockRate(n.codec.clockRate);
@@ -259,24 +248,21 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.dtmfReceiver = n.telephoneEvent ? new Rfc4733Receiver(n.telephoneEvent.clockRate) : undefined;
     this.inband = !n.telephoneEvent && this.opts.inbandDtmf ? new InbandDtmfDetector(8000) : undefined;
     const addrChanged = !prev || prev.remote.address !== n.remote.address || prev.remote.port !== n.remote.port;
-    if (addrChanged || !this.remoteRtp) {
-      this.remoteRtp = { address: n.remote.address, port: n.remote.port };
-      this.remoteRtcp = { address: n.remote.address, port: n.remote.rtcpPort };
-      this.latched = false;
-      this.candidate = undefined;
+    if (addrChanged || !this.latch.rtp) {
+      this.latch.reset({ address: n.remote.address, port: n.remote.port }, { address: n.remote.address, port: n.remote.rtcpPort }, n.remote.rtcpMux);
     }
     this.lastRxMs = Date.now();
     this.failed = false;
   }
 
   private sendDatagram(buf: Buffer): void {
-    const to = this.remoteRtp;
+    const to = this.latch.rtp;
     if (!to || !this.rtpSock || to.port === 0) return;
     this.rtpSock.send(buf, to.port, to.address);
   }
 
   private sendRtcp(): void {
-    const to = this.remoteRtcp;
+    const to = this.latch.rtcp;
     if (!to || !this.rtcpSock || this._closed || to.port === 0) return;
     if (this.reporter.packetsSent === 0 && this.reporter.remoteSsrc === undefined) return;
     try {
@@ -314,9 +300,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     const isDtmf = n.telephoneEvent !== undefined && info.payloadType === n.telephoneEvent.payloadType;
     if (!isAudio && !isDtmf) return;
     const now = Date.now();
-    const remote = this.remoteRtp;
-    const fromLatched = this.latched && remote !== undefined && remote.address === rinfo.address && remote.port === rinfo.port;
-    if (!fromLatched && this.probe(info, rinfo, now)) return;
+    if (!this.latch.accept(info, rinfo, now, this.lastRxMs)) return;
     this.lastRxMs = now;
     this.failed = false;
     if (isDtmf) {
@@ -336,12 +320,10 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
       if (delta === 0 || delta >= 0x8000) {
         // Duplicate or late (already concealed); but a run of them means the sender restarted its numbering.
         if (++this.staleRun < STALE_RESTART) return;
-        this.decoder?.close();
-        this.decoder = undefined;
+        this.inbound.reset();
       } else lost = delta - 1;
     } else if (this.lastSsrc !== undefined) {
-      this.decoder?.close();
-      this.decoder = undefined;
+      this.inbound.reset();
     }
     this.staleRun = 0;
     this.lastSsrc = info.ssrc;
@@ -350,70 +332,19 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     if (this.listenerCount('audio') > 0 || this.inband) this.decode(info.payload, lost);
   }
 
-  /**
-   * Symmetric RTP: we answer to where the packets really come from (NAT), but only a source that
-   * sent PROBATION packets in sequence qualifies, and once latched another source only takes over
-   * after the latched one went quiet, so stray or injected packets cannot hijack the call.
-   * Returns true when the packet must be ignored.
-   */
-  private probe(info: RtpPacketInfo, rinfo: dgram.RemoteInfo, now: number): boolean {
-    const c = this.candidate;
-    if (c && c.address === rinfo.address && c.port === rinfo.port && c.ssrc === info.ssrc
-      && ((info.sequenceNumber - c.seq) & 0xffff) === 1) {
-      c.seq = info.sequenceNumber;
-      c.count++;
-    } else {
-      this.candidate = { address: rinfo.address, port: rinfo.port, ssrc: info.ssrc, seq: info.sequenceNumber, count: 1 };
-    }
-    const quiet = now - this.lastRxMs >= RELATCH_AFTER_MS;
-    if (this.latched && !quiet) return true;
-    const cand = this.candidate;
-    if (cand && cand.count >= PROBATION) {
-      this.remoteRtp = { address: cand.address, port: cand.port };
-      this.remoteRtcp = { address: cand.address, port: this.negotiated?.remote.rtcpMux ? cand.port : cand.port + 1 };
-      this.latched = true;
-      this.candidate = undefined;
-      return false;
-    }
-    return this.latched;
-  }
-
   private decode(payload: Buffer, lost: number): void {
     const codec = this.negotiated?.codec;
     if (!codec) return;
-    this.decoder ??= createDecoder(codec, { pcmRate: this._pcmRate });
-    try {
-      if (lost > 0 && lost <= MAX_CONCEALED) {
-        for (let i = 0; i < lost - 1; i++) this.deliver(this.decoder.conceal());
-        this.deliver(this.decoder.recover ? this.decoder.recover(payload) : this.decoder.conceal());
-      }
-      this.deliver(this.decoder.decode(payload));
-    } catch (err) {
-      this.log.debug({ err }, 'undecodable RTP payload');
-    }
+    this.inbound.decode(codec, this._pcmRate, payload, lost, this.onFrame);
   }
 
-  /** Splits decoded audio into 20 ms frames; a 30 ms ptime leaves a remainder for the next packet. */
-  private deliver(samples: Int16Array): void {
-    const frame = this._pcmRate / 50;
-    let input = samples;
-    if (this.carry.length > 0) {
-      input = new Int16Array(this.carry.length + samples.length);
-      input.set(this.carry);
-      input.set(samples, this.carry.length);
-      this.carry = EMPTY;
+  private readonly onFrame = (chunk: Int16Array): void => {
+    if (this.inband && this._pcmRate === 8000) {
+      const ev = this.inband.process(chunk);
+      if (ev) this.emit('dtmf', ev);
     }
-    let off = 0;
-    for (; off + frame <= input.length; off += frame) {
-      const chunk = input.length === frame ? input : input.subarray(off, off + frame);
-      if (this.inband && this._pcmRate === 8000) {
-        const ev = this.inband.process(chunk);
-        if (ev) this.emit('dtmf', ev);
-      }
-      if (this.listenerCount('audio') > 0) this.emit('audio', { samples: chunk, sampleRate: this._pcmRate });
-    }
-    if (off < input.length) this.carry = input.slice(off);
-  }
+    if (this.listenerCount('audio') > 0) this.emit('audio', { samples: chunk, sampleRate: this._pcmRate });
+  };
 
   private onTick(): void {
     const now = Date.now();

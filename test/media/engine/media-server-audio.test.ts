@@ -38,7 +38,7 @@ t.test('worker-hosted bridge: PCMU tone reaches the Opus side and back, recordin
     pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 1500 }),
     pb.send({ remote: local(sdpPort(ansB)), codec: OPUS98, toneHz: 440, durationMs: 1500 }),
   ]);
-  await sleep(150);
+  await sleep(300);
   const result = await rec.stop();
   const atB = Int16Array.from((await pb.report(OPUS98, 48000)).pcm.slice(9600));
   const atA = Int16Array.from((await pa.report(PCMU)).pcm.slice(1600));
@@ -75,7 +75,7 @@ t.test('RFC 4733 from a peer becomes a dtmf event and is relayed to the other le
   t.equal(parseInt(relayed[0].payloadHex.slice(0, 2), 16), 7, 'relayed event is digit 7');
   t.ok(relayed.some((p) => (parseInt(p.payloadHex.slice(2, 4), 16) & 0x80) !== 0), 'end bit sent');
   a.injectDtmf('#', 100);
-  await sleep(100);
+  await sleep(300);
   t.equal(got[1]?.digit, '#', 'SIP INFO digit comes back as the same event');
   t.equal(got[1]?.source, 'info');
 });
@@ -92,7 +92,7 @@ t.test('hold by re-offer stops media towards the held side; resume restarts it',
   const held = await b.answer(peerOffer(pb.port, 'PCMU', { direction: 'sendonly' }));
   t.match(held, /a=recvonly/, 'sendonly re-offer answered recvonly');
   await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 400 });
-  await sleep(100);
+  await sleep(300);
   t.equal((await pb.report()).packets.length, 0, 'nothing sent to the held side');
   const inactive = await b.answer(peerOffer(pb.port, 'PCMU', { direction: 'inactive' }));
   t.match(inactive, /a=inactive/);
@@ -102,7 +102,7 @@ t.test('hold by re-offer stops media towards the held side; resume restarts it',
   t.match(resumed, /a=sendrecv/);
   t.equal(sdpPort(resumed), sdpPort(held), 'same local port across re-offers');
   await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 400 });
-  await sleep(100);
+  await sleep(300);
   t.ok((await pb.report()).packets.length >= 18, 'media flows again after resume');
 });
 
@@ -114,7 +114,7 @@ t.test('echo sends a port\'s packets back to it; no common codec is an SdpNegoti
   const ans = await a.answer(peerOffer(pa.port, 'PCMU'));
   await session.echo(a);
   await pa.send({ remote: local(sdpPort(ans)), codec: PCMU, toneHz: 700, durationMs: 400 });
-  await sleep(100);
+  await sleep(300);
   const r = await pa.report();
   t.same(r.packets.map((p) => p.payloadHex), r.sentPayloadsHex, 'every payload echoed unchanged');
   const b = await session.createEndpoint('rtp');

@@ -33,7 +33,7 @@ t.test('outbound leg: createOffer + setRemoteAnswer, then media flows to the ans
   const ansB = await pb.answer(peerOffer(src.port, 'PCMU'));
   await s.bridge(pb, ep);
   await src.send({ remote: { address: '127.0.0.1', port: sdpPort(ansB) }, codec: PCMU, toneHz: 800, durationMs: 300 });
-  await sleep(100);
+  await sleep(300);
   t.ok((await peer.report()).packets.length >= 14, 'answerer receives the bridged audio');
 });
 
@@ -82,7 +82,7 @@ t.test('symmetric RTP: media goes back to where the peer really sends from (NAT)
   const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
   await s.echo(ep);
   await peer.send({ remote: { address: '127.0.0.1', port: sdpPort(ans) }, codec: PCMU, toneHz: 500, durationMs: 400 });
-  await sleep(100);
+  await sleep(300);
   const got = (await peer.report()).packets.length;
   t.ok(got >= 16, `echo reached the real source address (${got} of 20 packets; the first ones prove the source)`);
 });
