@@ -6,13 +6,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
+// one large crypto read serves many ids: per-id randomBytes calls showed up in the call-rate profile
+let pool = Buffer.alloc(0);
+let poolPos = 0;
+function randomByte(): number {
+  if (poolPos >= pool.length) { pool = randomBytes(4096); poolPos = 0; }
+  return pool[poolPos++]!;
+}
+
 function randomAlnum(n: number): string {
-  const bytes = randomBytes(n);
   let s = '';
-  // 248 = 4*62 keeps the modulo unbiased
   for (let i = 0; i < n; i++) {
-    let b = bytes[i]!;
-    while (b >= 248) b = randomBytes(1)[0]!;
+    let b = randomByte();
+    // 248 = 4*62 keeps the modulo unbiased
+    while (b >= 248) b = randomByte();
     s += ALNUM[b % 62];
   }
   return s;
