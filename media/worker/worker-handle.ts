@@ -105,7 +105,7 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
     this.pending.clear();
     const listeners = [...this.targets.values()];
     this.targets.clear();
-    for (const l of listeners) l({ name: 'failed', args: ['media worker died'] });
+    if (!this.stopping) for (const l of listeners) l({ name: 'failed', args: ['media worker died'] });
     for (const l of listeners) l({ name: 'closed', args: [] });
     this.portsInUse = 0;
     this.sessions = 0;
