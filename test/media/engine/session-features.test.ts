@@ -130,3 +130,23 @@ t.test('in-band DTMF from a peer without telephone-event becomes a dtmf event', 
   await sleep(200);
   t.same(got.map((e) => [e.digit, e.source]), [['9', 'inband']]);
 });
+
+t.test('a re-offer with a new address moves the media there', async (t) => {
+  const ms = await startMediaServer(t);
+  const [pa, pb, pc] = await peers(t, 3);
+  const s = await ms.createSession();
+  const a = await s.createEndpoint('rtp');
+  const b = await s.createEndpoint('rtp');
+  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
+  await b.answer(peerOffer(pb.port, 'PCMU'));
+  await s.bridge(a, b);
+  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 300 });
+  await sleep(300);
+  const before = (await pb.report()).packets.length;
+  t.ok(before >= 14, `old address got media (${before})`);
+  await b.answer(peerOffer(pc.port, 'PCMU')); // e.g. the phone moved networks
+  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 300 });
+  await sleep(300);
+  t.equal((await pb.report()).packets.length, before, 'nothing more to the old address');
+  t.ok((await pc.report()).packets.length >= 14, 'the new address gets the media');
+});
