@@ -36,7 +36,8 @@ export interface TransportLayerOptions {
   logger?: Logger;
 }
 
-interface UdpListener { spec: ListenSpec; socket: dgram.Socket; local: TransportAddress; peers: UdpPeerSockets }
+/** `dual`: bound to `::` without IPV6_V6ONLY, so it also carries IPv4 as ::ffff:a.b.c.d. */
+interface UdpListener { spec: ListenSpec; socket: dgram.Socket; local: TransportAddress; peers: UdpPeerSockets; dual: boolean }
 type Server = net.Server | tls.Server | http.Server | https.Server;
 interface StreamListener { spec: ListenSpec; server: Server; wss?: WebSocketServer; local: TransportAddress }
 
@@ -83,7 +84,8 @@ export class TransportLayer extends EventEmitter<{
     const bytes = serializeMessage(msg);
     if (target.transport === 'udp') {
       const l = await this.udpFor(target.host);
-      const host = bareHost(target.host);
+      const bare = bareHost(target.host);
+      const host = l.dual && net.isIPv4(bare) ? `::ffff:${bare}` : bare;
       // requests go over a connected socket so ICMP errors reach the transaction (see UdpPeerSockets)
       const viaPeer = msg.isRequest && net.isIP(host) !== 0 && await l.peers.send(bytes, host, target.port);
       if (!viaPeer) {
@@ -155,9 +157,9 @@ export class TransportLayer extends EventEmitter<{
   // ---- UDP ----
 
   /** reuseAddr would let a second server bind a taken port silently; test it exclusively first. */
-  private probeUdpPort(spec: ListenSpec, type: 'udp4' | 'udp6'): Promise<void> {
+  private probeUdpPort(spec: ListenSpec, type: 'udp4' | 'udp6', ipv6Only: boolean): Promise<void> {
     if (spec.port === 0) return Promise.resolve();
-    const probe = dgram.createSocket({ type, ipv6Only: type === 'udp6' });
+    const probe = dgram.createSocket({ type, ipv6Only });
     return new Promise((resolve, reject) => {
       probe.once('error', (err) => { probe.close(); reject(err); });
       probe.bind(spec.port, spec.host, () => probe.close(() => resolve()));
@@ -166,9 +168,10 @@ export class TransportLayer extends EventEmitter<{
 
   private async bindUdp(spec: ListenSpec): Promise<UdpListener> {
     const type = net.isIPv6(spec.host) ? 'udp6' : 'udp4';
-    await this.probeUdpPort(spec, type);
+    const dual = type === 'udp6' && spec.host === '::';
+    await this.probeUdpPort(spec, type, type === 'udp6' && !dual);
     // reuseAddr lets the per-destination connected sockets share this port (UdpPeerSockets)
-    const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', reuseAddr: true });
+    const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6' && !dual, reuseAddr: true });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(spec.port, spec.host, () => {
@@ -176,8 +179,9 @@ export class TransportLayer extends EventEmitter<{
         const addr = socket.address();
         const local: TransportAddress = { transport: 'udp', host: bareHost(addr.address), port: addr.port };
         const l: UdpListener = {
-          spec, socket, local,
-          peers: new UdpPeerSockets({ host: addr.address, port: addr.port, type }, (data, rinfo) => this.onDatagram(l, data, rinfo), this.log),
+          spec, socket, local, dual,
+          peers: new UdpPeerSockets({ host: addr.address, port: addr.port, type, ipv6Only: type === 'udp6' && !dual },
+            (data, rinfo) => this.onDatagram(l, data, rinfo), this.log),
         };
         socket.on('error', (err) => { this.log.warn({ err, local: l.local }, 'UDP socket error'); this.report(err); });
         socket.on('message', (data, rinfo) => this.onDatagram(l, data, rinfo));
@@ -202,7 +206,9 @@ export class TransportLayer extends EventEmitter<{
   private async udpFor(host: string): Promise<UdpListener> {
     const h = bareHost(host);
     const v6 = net.isIPv6(h);
-    const all = [...this.udp, ...this.ephemeralUdp].filter((l) => net.isIPv6(l.local.host) === v6);
+    const listeners = [...this.udp, ...this.ephemeralUdp];
+    let all = listeners.filter((l) => net.isIPv6(l.local.host) === v6);
+    if (all.length === 0 && !v6) all = listeners.filter((l) => l.dual);
     const loop = (a: string): boolean => a === '::1' || a.startsWith('127.');
     const pick = all.find((l) => loop(l.local.host) === loop(h)) ?? all.find((l) => !loop(l.local.host)) ?? all[0];
     if (pick) return pick;

@@ -22,7 +22,7 @@ export class UdpPeerSockets {
   private closed = false;
 
   constructor(
-    private readonly bindAddress: { host: string; port: number; type: 'udp4' | 'udp6' },
+    private readonly bindAddress: { host: string; port: number; type: 'udp4' | 'udp6'; ipv6Only: boolean },
     private readonly onMessage: (data: Buffer, rinfo: dgram.RemoteInfo) => void,
     private readonly log: Logger,
   ) {
@@ -71,7 +71,7 @@ export class UdpPeerSockets {
   }
 
   private open(key: string, host: string, port: number): PeerSocket {
-    const socket = dgram.createSocket({ type: this.bindAddress.type, reuseAddr: true, ipv6Only: this.bindAddress.type === 'udp6' });
+    const socket = dgram.createSocket({ type: this.bindAddress.type, reuseAddr: true, ipv6Only: this.bindAddress.ipv6Only });
     const peer: PeerSocket = { socket, ready: Promise.resolve(), errorAt: 0, usedAt: Date.now(), heardFrom: false, holding: 0, held: [] };
     peer.ready = new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

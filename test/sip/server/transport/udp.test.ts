@@ -181,3 +181,19 @@ t.test('a UDP port already taken is reported, not silently shared', async (t) =>
   const other = await udpPeer(t);
   await t.rejects(startLayer(t, [`udp:127.0.0.1:${other.port}`]), { code: 'EADDRINUSE' });
 });
+
+t.test('a dual-stack [::] listener serves IPv4 and IPv6 peers from one port', async (t) => {
+  const layer = await startLayer(t, ['udp:[::]:0']);
+  const local = layer.listening()[0]!;
+  t.equal(local.host, '::');
+  for (const host of ['127.0.0.1', '::1']) {
+    const peer = await udpPeer(t, host);
+    const got = nextMessage(layer);
+    peer.sock.send(options(`ds-${host}`), local.port, host);
+    const [msg, info] = await got;
+    t.equal(info.remote.host, host, `remote seen as plain ${host}`);
+    await layer.send(msg, { transport: 'udp', host, port: peer.port });
+    t.equal(parseMessage(await peer.next()).callId, `ds-${host}`, `request back to ${host}`);
+    t.same(peer.froms, [local.port], 'sent from the listening port');
+  }
+});
