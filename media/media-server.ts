@@ -32,6 +32,11 @@ export interface MediaServerOptions {
   logger?: Logger;
   /** No RTP for this long from a sending peer -> the endpoint's `failed` event (default 30 s). */
   rtpTimeoutMs?: number;
+  /**
+   * Listen for DTMF tones in the audio of legs that did not negotiate telephone-event (default
+   * true). It costs a decode of every packet on such legs, even when bridged without transcoding.
+   */
+  inbandDtmf?: boolean;
   /** A worker whose event loop is busier than this (0..1, smoothed) admits no new calls (default 0.85). */
   maxWorkerUtilization?: number;
   /** A worker whose timers run later than this (smoothed) admits no new calls (default 80 ms). */
@@ -70,6 +75,7 @@ export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
         rtp: { ...this.opts.rtp, portMin: min, portMax: i === n - 1 ? portMax : min + span - 1 },
         jitterBufferMs: this.opts.jitterBufferMs ?? 60,
         rtpTimeoutMs: this.opts.rtpTimeoutMs ?? 30000,
+        inbandDtmf: this.opts.inbandDtmf ?? true,
         webrtc: this.opts.webrtc ?? DEFAULT_WEBRTC,
         logLevel: this.log.level,
       });

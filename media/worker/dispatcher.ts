@@ -139,7 +139,7 @@ export class Dispatcher {
       };
       let ep: NegotiatingEndpoint;
       if (kind === 'rtp') {
-        const rtp = new RtpEndpoint(ctx, { rtpTimeoutMs: this.init.rtpTimeoutMs });
+        const rtp = new RtpEndpoint(ctx, { rtpTimeoutMs: this.init.rtpTimeoutMs, inbandDtmf: this.init.inbandDtmf });
         await rtp.open();
         ep = rtp;
       } else {

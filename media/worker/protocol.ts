@@ -8,6 +8,7 @@ export interface WorkerInit {
   rtp: { address: string; advertisedAddress: string; portMin: number; portMax: number };
   jitterBufferMs: number;
   rtpTimeoutMs: number;
+  inbandDtmf: boolean;
   webrtc: Config['webrtc'];
   logLevel: string;
 }
