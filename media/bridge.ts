@@ -37,7 +37,10 @@ class Direction {
     }
     this.to.sendAudio({ samples: this.resampler.process(f.samples), sampleRate: rate });
   };
-  readonly onDtmf = (e: DtmfEvent): void => this.to.sendDtmf(e.digit, e.durationMs);
+  readonly onDtmf = (e: DtmfEvent): void => {
+    // In-band digits already travel in the audio: relaying them too would press the key twice.
+    if (e.source !== 'inband') this.to.sendDtmf(e.digit, e.durationMs);
+  };
 
   constructor(readonly from: MediaPort, readonly to: MediaPort) {}
 
