@@ -55,6 +55,13 @@ function weriftCodecs(): RTCRtpCodecParameters[] {
   ];
 }
 
+/** DTLS-SRTP over ICE needs a fingerprint and ICE credentials; without them werift would wait for nothing. */
+function checkWebRtcSdp(sdp: string, what: string): void {
+  for (const attr of ['fingerprint', 'ice-ufrag', 'ice-pwd']) {
+    if (!new RegExp(`^a=${attr}:\\S`, 'm').test(sdp)) throw new SdpNegotiationError(`WebRTC ${what} without a=${attr}`);
+  }
+}
+
 export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements NegotiatingEndpoint {
   readonly kind = 'webrtc' as const;
   readonly id: string;
@@ -123,6 +130,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   async answer(offerSdp: string): Promise<string> {
     this.assertOpen();
     if (!/^m=audio /m.test(offerSdp)) throw new SdpNegotiationError('offer has no audio stream');
+    checkWebRtcSdp(offerSdp, 'offer');
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: usableRemoteSdp(offerSdp) });
     } catch (err) {
@@ -146,6 +154,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
 
   async setRemoteAnswer(answerSdp: string): Promise<void> {
     this.assertOpen();
+    checkWebRtcSdp(answerSdp, 'answer');
     try {
       await this.pc.setRemoteDescription({ type: 'answer', sdp: usableRemoteSdp(answerSdp) });
     } catch (err) {

@@ -174,6 +174,9 @@ t.test('bad offers are SdpNegotiationError, not crashes', async (t) => {
   await t.rejects(ep.answer('garbage'), { name: 'SdpNegotiationError' });
   const ep2 = makeEndpoint(t, 'bad2');
   await t.rejects(ep2.answer('v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:0 PCMU/8000\r\n'), { name: 'SdpNegotiationError' });
+  const noFingerprint = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=setup:actpass\r\na=rtpmap:111 opus/48000/2\r\n';
+  await t.rejects(makeEndpoint(t, 'bad4').answer(noFingerprint), { name: 'SdpNegotiationError', message: /fingerprint/ });
+  await t.rejects(makeEndpoint(t, 'bad5').answer(noFingerprint.replace('a=ice-ufrag:abcd\r\n', 'a=fingerprint:sha-256 AA:BB\r\n')), { name: 'SdpNegotiationError', message: /ice-ufrag/ });
   const ep3 = makeEndpoint(t, 'bad3');
   await t.rejects(ep3.createOffer({ codecs: ['PCMU'] }), { name: 'SdpNegotiationError' });
 });
