@@ -335,9 +335,10 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       this.lastRtpAt = Date.now();
       this.watchdog ??= setInterval(() => this.checkRtpTimeout(), Math.min(1000, this.rtpTimeoutMs));
       this.watchdog.unref();
-    } else if (state === 'failed' || state === 'closed' || state === 'disconnected') {
+    } else if (state === 'failed' || state === 'closed') {
       this.fail(`WebRTC connection ${state}`);
     }
+    // 'disconnected' may heal (a Wi-Fi hiccup): the RTP watchdog decides if it does not.
   }
 
   private checkRtpTimeout(): void {
