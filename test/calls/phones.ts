@@ -69,12 +69,24 @@ export interface Heard {
   rate: number;
 }
 
-/** What the phone decoded from the call (sndfile's `dec` dump); empty when nothing was written. */
+/**
+ * What the phone decoded from the call (sndfile's `dec` dumps, in time order: baresip starts a new
+ * file when a re-INVITE restarts the stream); empty when nothing was written.
+ */
 export function heard(phone: Baresip): Heard {
-  const files = phone.recordings('dec');
+  const files = phone.recordings('dec').sort();
   if (files.length === 0) return { samples: new Int16Array(0), rate: 8000 };
-  const wav = readWav(files[files.length - 1]!);
-  return { samples: wav.samples[0] ?? new Int16Array(0), rate: wav.sampleRate };
+  const wavs = files.map((f) => readWav(f));
+  const rate = wavs[0]!.sampleRate;
+  if (wavs.some((w) => w.sampleRate !== rate)) throw new Error(`dumps at different rates: ${files.join(', ')}`);
+  const parts = wavs.map((w) => w.samples[0] ?? new Int16Array(0));
+  const samples = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    samples.set(p, off);
+    off += p.length;
+  }
+  return { samples, rate };
 }
 
 /** The strongest frequency (100 Hz..3.5 kHz) in `[fromS, toS)` seconds of what a phone heard. */
