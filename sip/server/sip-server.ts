@@ -94,7 +94,12 @@ export class SipServer {
     const app = new AppConnection(socket, newUuid(), this.logger);
     this.ctx.apps.add(app);
     app.on('frame', (f) => this.handler.onFrame(app, f));
-    app.on('close', () => { this.ctx.apps.remove(app); socket.destroy(); });
+    app.on('close', () => {
+      this.ctx.apps.remove(app);
+      socket.destroy();
+      // nobody is left to answer for this app's dialogs: forget them so later requests get 481
+      for (const d of this.ctx.dialogs.all()) if (d.ownerId === app.id) this.ctx.dialogs.delete(d);
+    });
   }
 
   private onMessage(msg: SipRequest | SipResponse, info: ReceivedInfo): void {

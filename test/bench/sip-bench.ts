@@ -52,7 +52,11 @@ async function main(): Promise<void> {
       process.stdout.write(`rate ${rate} cps: ${r.successful}/${calls} ok, ${r.failed} failed, ${elapsed.toFixed(1)} s `
         + `(${achieved.toFixed(0)} cps), INVITE->200 p50 ${pct(rtts, 50).toFixed(1)} ms p99 ${pct(rtts, 99).toFixed(1)} ms`
         + `${ok ? '' : '  <- not sustained'}\n`);
-      if (!ok) break;
+      if (!ok) {
+        const first = r.errors.split('\n').filter((l) => l.trim()).slice(0, 6).join('\n');
+        if (first) process.stdout.write(`  first sipp errors:\n${first}\n`);
+        break;
+      }
       best = { rate, p50: pct(rtts, 50), p99: pct(rtts, 99), calls };
       await new Promise((res) => setTimeout(res, 1500));
     }
