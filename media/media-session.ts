@@ -86,7 +86,12 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
     for (const ep of eps) this.assertMine(ep);
     const id = randomUUID();
     const handle = new RecordingHandle(this.worker, id, path);
-    await this.worker.request('record', { sessionId: this.id, recordingId: id, path, endpointIds: eps.map((e) => e.id), sampleRate: opts?.sampleRate ?? 8000 });
+    try {
+      await this.worker.request('record', { sessionId: this.id, recordingId: id, path, endpointIds: eps.map((e) => e.id), sampleRate: opts?.sampleRate ?? 8000 });
+    } catch (err) {
+      this.worker.unsubscribe(id);
+      throw err;
+    }
     return handle;
   }
 
