@@ -9,7 +9,6 @@ import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 import {
   RTCPeerConnection,
-  RTCRtpCodecParameters,
   RtpHeader,
   RtpPacket,
   type MediaStreamTrack,
@@ -23,6 +22,8 @@ import { createDecoder, createEncoder, type AudioDecoder, type AudioEncoder } fr
 import { planIce, rewriteLocalSdp, usableRemoteSdp, type IcePlan, type WebRtcSettings } from './webrtc-ice.js';
 import { TelephoneEventReceiver } from './webrtc-dtmf.js';
 import { DtmfSender } from './webrtc-dtmf-sender.js';
+import { RtpOutboundClock } from './webrtc-rtp-clock.js';
+import { OPUS_SPEC, checkWebRtcSdp, weriftCodecs } from './webrtc-codecs.js';
 
 /** The part of the media engine's EndpointContext this endpoint uses. */
 export interface WebRtcEndpointContext {
@@ -40,26 +41,6 @@ export interface WebRtcEndpointOptions {
   rtpTimeoutMs?: number;
   /** Declare the leg failed when ICE + DTLS did not connect this long after offer/answer. */
   connectTimeoutMs?: number;
-}
-
-const OPUS_PT = 111;
-const TEL_EVENT_PT = 126;
-const FRAME_TICKS = 960; // 20 ms at 48 kHz
-
-const OPUS_SPEC: CodecSpec = { name: 'opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2, params: { minptime: 10, useinbandfec: 1 } };
-
-function weriftCodecs(): RTCRtpCodecParameters[] {
-  return [
-    new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT, parameters: 'minptime=10;useinbandfec=1' }),
-    new RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: 48000, channels: 1, payloadType: TEL_EVENT_PT }),
-  ];
-}
-
-/** DTLS-SRTP over ICE needs a fingerprint and ICE credentials; without them werift would wait for nothing. */
-function checkWebRtcSdp(sdp: string, what: string): void {
-  for (const attr of ['fingerprint', 'ice-ufrag', 'ice-pwd']) {
-    if (!new RegExp(`^a=${attr}:\\S`, 'm').test(sdp)) throw new SdpNegotiationError(`WebRTC ${what} without a=${attr}`);
-  }
 }
 
 export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements NegotiatingEndpoint {
@@ -86,11 +67,8 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly connectWaiters: Array<(err?: Error) => void> = [];
   private lastRtpAt = 0;
-  // Outbound continuity: one SSRC (werift's), our own sequence and timestamp lines.
-  private seq = Math.floor(Math.random() * 0x10000);
-  private nextTs = Math.floor(Math.random() * 0x100000000);
-  private fwdSsrc: number | undefined;
-  private fwdLastTs = 0;
+  /** One SSRC (werift's sender), our own sequence and timestamp lines. */
+  private readonly clock = new RtpOutboundClock();
 
   constructor(ctx: WebRtcEndpointContext, opts: WebRtcEndpointOptions = {}) {
     super();
@@ -169,17 +147,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
 
   sendRtp(packet: RtpPacketInfo): void {
     if (!this.canSend()) return;
-    // Keep our timestamp line continuous across source changes, and follow the source's
-    // own spacing (silence suppression, 10/40/60 ms frames) within one source.
-    let step = FRAME_TICKS;
-    if (this.fwdSsrc === packet.ssrc) {
-      const d = (packet.timestamp - this.fwdLastTs) >>> 0;
-      if (d > 0 && d < 48000 * 2) step = d;
-    }
-    this.fwdSsrc = packet.ssrc;
-    this.fwdLastTs = packet.timestamp;
-    const ts = (this.nextTs + step - FRAME_TICKS) >>> 0;
-    this.nextTs = (ts + FRAME_TICKS) >>> 0;
+    const ts = this.clock.forwarded(packet.ssrc, packet.timestamp);
     this.sendRaw(this._codec!.payloadType, packet.payload, packet.marker, ts);
   }
 
@@ -187,9 +155,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     if (!this.canSend()) return;
     this.encoder ??= createEncoder(OPUS_SPEC, { pcmRate: this._pcmRate });
     const payload = this.encoder.encode(frame.samples);
-    const ts = this.nextTs;
-    this.nextTs = (this.nextTs + FRAME_TICKS) >>> 0;
-    this.sendRaw(this._codec!.payloadType, payload, false, ts);
+    this.sendRaw(this._codec!.payloadType, payload, false, this.clock.frame());
   }
 
   sendDtmf(digit: string, durationMs = 100): void {
@@ -197,10 +163,8 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       this.log.warn({ digit }, 'telephone-event not negotiated; DTMF dropped');
       return;
     }
-    const ts = this.nextTs;
-    const ticks = this.dtmfOut.send(digit, durationMs, ts);
-    // Audio after the digit continues after the event on the RTP timeline.
-    if (ticks > 0) this.nextTs = (ts + ticks) >>> 0;
+    const ts = this.clock.peek();
+    this.clock.skip(ts, this.dtmfOut.send(digit, durationMs, ts));
   }
 
   close(): void {
@@ -315,8 +279,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private sendRaw(pt: number | undefined, payload: Buffer, marker: boolean, timestamp: number): void {
     const sender = this.transceiver?.sender;
     if (pt === undefined || !sender || this._closed) return;
-    const header = new RtpHeader({ payloadType: pt, sequenceNumber: this.seq, timestamp, ssrc: sender.ssrc, marker });
-    this.seq = (this.seq + 1) & 0xffff;
+    const header = new RtpHeader({ payloadType: pt, sequenceNumber: this.clock.nextSequence(), timestamp, ssrc: sender.ssrc, marker });
     if (pt === this._codec?.payloadType) {
       // Through the sender so RTCP sender reports count it (it keeps our numbers: no offsets set).
       sender.sendRtp(new RtpPacket(header, payload)).catch((err: unknown) => this.log.debug({ err }, 'send failed'));
