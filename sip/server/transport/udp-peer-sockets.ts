@@ -12,8 +12,11 @@ import type { Logger } from 'pino';
 
 interface PeerSocket { socket: dgram.Socket; ready: Promise<void>; error?: Error; errorAt: number; usedAt: number; heardFrom: boolean; holding: number; held: [Buffer, dgram.RemoteInfo][] }
 
-/** How long a remembered ICMP error keeps failing sends to that destination. */
-const ERROR_MEMORY_MS = 30_000;
+/**
+ * How long a remembered ICMP error keeps failing sends to that destination: long enough to fail the
+ * transaction's first retransmissions, short enough that a carrier which restarts is tried again.
+ */
+const ERROR_MEMORY_MS = 2_000;
 const IDLE_MS = 60_000;
 
 export class UdpPeerSockets {
