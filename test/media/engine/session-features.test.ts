@@ -150,3 +150,21 @@ t.test('a re-offer with a new address moves the media there', async (t) => {
   t.equal((await pb.report()).packets.length, before, 'nothing more to the old address');
   t.ok((await pc.report()).packets.length >= 14, 'the new address gets the media');
 });
+
+t.test('Endpoint.sendDtmf sends an RFC 4733 event train with the offerer\'s payload type', async (t) => {
+  const ms = await startMediaServer(t);
+  const [pa] = await peers(t, 1);
+  const s = await ms.createSession();
+  const a = await s.createEndpoint('rtp');
+  await a.answer(peerOffer(pa.port, 'PCMU'));
+  await a.sendDtmf('5', 200);
+  await sleep(500);
+  const ev = (await pa.report()).packets.filter((p) => p.pt === 101);
+  t.ok(ev.length >= 6, `${ev.length} event packets`);
+  t.ok(ev[0].marker, 'first packet has the marker');
+  t.ok(ev.every((p) => p.ts === ev[0].ts), 'one timestamp for the whole event');
+  t.ok(ev.every((p) => parseInt(p.payloadHex.slice(0, 2), 16) === 5), 'event 5');
+  const last = ev[ev.length - 1];
+  t.ok((parseInt(last.payloadHex.slice(2, 4), 16) & 0x80) !== 0, 'ends with the end bit');
+  t.equal(parseInt(last.payloadHex.slice(4, 8), 16), 1600, '200 ms = 1600 samples at 8 kHz');
+});
