@@ -258,7 +258,12 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private sendDatagram(buf: Buffer): void {
     const to = this.latch.rtp;
     if (!to || !this.rtpSock || to.port === 0) return;
-    this.rtpSock.send(buf, to.port, to.address);
+    try {
+      this.rtpSock.send(buf, to.port, to.address);
+    } catch (err) {
+      // e.g. an IPv6 peer on an IPv4 socket: the leg is silent, the worker carries on
+      this.log.debug({ err }, 'RTP not sent');
+    }
   }
 
   private sendRtcp(): void {
