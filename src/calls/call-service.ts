@@ -52,7 +52,8 @@ export class CallService {
     } catch (err) {
       const overloaded = err instanceof MediaOverloadError;
       logger.warn({ err, callId: inbound.callId }, overloaded ? 'media overloaded, refusing call' : 'media session failed');
-      inbound.reject(503, overloaded ? 'Media Capacity Exceeded' : 'Media Unavailable');
+      const retryAfter = overloaded ? { 'Retry-After': String(err.retryAfter) } : undefined;
+      inbound.reject(503, overloaded ? 'Media Capacity Exceeded' : 'Media Unavailable', retryAfter);
       return;
     }
     const call = new Call(session, dialed, logger.child({ sipCallId: inbound.callId }));

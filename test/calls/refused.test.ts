@@ -1,0 +1,78 @@
+/**
+ * Calls the platform refuses, seen on the wire by sipp (an authenticated phone): a number nobody
+ * owns gets 404, a user who is not registered 480; when the media server has no room left (`media.maxCallsPerWorker`) a new call
+ * gets 503 with Retry-After while the call already running keeps its audio, and once that call
+ * ends a new one is admitted again.
+ */
+import t, { type Test } from 'tap';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { runSipp, type SippResult } from '../helpers/sipp.js';
+import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+
+t.setTimeout(60000);
+
+// Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
+const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
+
+/** One INVITE from sipp as `user`, expected to be refused with `status` (and pass `check`). */
+async function refusedCall(t: Test, tp: TestPlatform, user: string, dialed: string, status: number, check = ''): Promise<SippResult> {
+  const dir = tempDir(t, 'calls-sipp-');
+  const scenario = join(dir, `refused-${status}.xml`);
+  writeFileSync(scenario, readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', String(status)).replaceAll('__CHECK__', check)
+    // sipp refuses a variable that is assigned but never read; the check reads it.
+    .replace('</scenario>', check.includes('assign_to="ra"') ? '<Reference variables="ra"/></scenario>' : '</scenario>'));
+  return runSipp(t, {
+    scenario, remote: `${tp.sip.host}:${tp.sip.port}`, service: dialed, timeoutMs: 10000,
+    keys: { caller: user }, extraArgs: ['-au', user, '-ap', tp.password(user)],
+  });
+}
+
+t.test('a number nobody owns gets 404', async (t) => {
+  const tp = await startTestPlatform(t, { users: ['alice'] });
+  const r = await refusedCall(t, tp, 'alice', 'nobody', 404);
+  t.equal(r.code, 0, `sipp saw 404 Not Found ${r.errors.slice(0, 300)}`);
+  t.equal(tp.platform.calls.size, 0, 'no call was created');
+  t.equal(tp.platform.media.stats().portsInUse, 0, 'no RTP port was taken');
+});
+
+t.test('a user who is not registered gets 480, and the media is released', async (t) => {
+  const tp = await startTestPlatform(t, { users: ['alice', 'bob'] });
+  const r = await refusedCall(t, tp, 'alice', 'bob', 480);
+  t.equal(r.code, 0, `sipp saw 480 Temporarily Unavailable ${r.errors.slice(0, 300)}`);
+  await sleep(200);
+  t.equal(tp.platform.calls.size, 0, 'the call was ended');
+  t.equal(tp.platform.media.stats().portsInUse, 0, 'its RTP port was released');
+});
+
+t.test('a saturated media server answers 503 with Retry-After; the running call keeps its audio', async (t) => {
+  const dir = tempDir(t, 'calls-503-');
+  const tp = await startTestPlatform(t, { users: ['alice', 'bob'], config: { media: { workers: 1, maxCallsPerWorker: 1 } } });
+  const alice = await registeredPhone(t, tp, 'alice', { codecs: ['PCMU'], wav: toneWav(dir, 880) });
+
+  const first = tp.nextCall();
+  await dialAndWait(alice, tp, '*43');
+  const call = await first;
+  await sleep(1000);
+  const retryAfter = '<action><ereg regexp="^ *[0-9]+$" search_in="hdr" header="Retry-After:" check_it="true" assign_to="ra"/></action>';
+  const r = await refusedCall(t, tp, 'bob', '*43', 503, retryAfter);
+  t.equal(r.code, 0, `sipp saw 503 with a Retry-After header ${r.errors.slice(0, 300)}`);
+  t.equal(tp.platform.calls.size, 1, 'only the first call exists');
+  await sleep(1500);
+  const ended = once(call, 'ended');
+  await alice.hangup();
+  await ended;
+  const h = heard(alice);
+  t.ok(Math.abs(peakHz(h, 0.5, 3) - 880) <= 20, 'the admitted call kept echoing');
+  const callS = (Date.now() - (call.answeredAt ?? Date.now())) / 1000;
+  t.ok(toneSeconds(h, 880) >= callS - 1, `without a gap while the other call was refused (${toneSeconds(h, 880)} s of ${callS.toFixed(1)} s)`);
+
+  // The capacity is back once the first call has released its session.
+  await sleep(300);
+  const again = tp.nextCall();
+  await dialAndWait(alice, tp, '*43');
+  t.equal((await again).state, 'active', 'a new call is admitted after the first one ended');
+});
