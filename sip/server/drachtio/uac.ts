@@ -117,7 +117,8 @@ export class UacSender {
   /** Run a client transaction for `req`; responses go to the owning app unless `internal` is set. */
   async run(req: SipRequest, target: SendTargetLike, opts: Omit<ClientTxnRecord, 'txn' | 'canceled'>): Promise<UacResult> {
     const ctx = this.ctx;
-    const txn = new ClientTransaction({ id: newUuid(), request: req, target, timers: ctx.timers, sender: ctx.transport, logger: ctx.logger });
+    const txn = new ClientTransaction({ id: newUuid(), request: req, target, timers: ctx.timers, sender: ctx.transport,
+      logger: ctx.logger, ackMaxForwards: !opts.proxy });
     const rec: ClientTxnRecord = { ...opts, txn, canceled: false };
     ctx.addClientTxn(clientKey(req), rec);
     // a fast peer can answer before the echo reaches the app; hold events until release()

@@ -17,6 +17,8 @@ export interface ClientTransactionOptions {
   timers: SipTimers;
   sender: MessageSender;
   logger?: Logger;
+  /** Whether the generated non-2xx ACK carries Max-Forwards (the real server omits it when proxying). */
+  ackMaxForwards?: boolean;
 }
 
 export class ClientTransaction extends EventEmitter<{
@@ -135,7 +137,7 @@ export class ClientTransaction extends EventEmitter<{
     const ack = new SipRequest('ACK', req.uri);
     const via = req.get('via');
     if (via) ack.append('Via', via);
-    ack.append('Max-Forwards', '70');
+    if (this.opts.ackMaxForwards !== false) ack.append('Max-Forwards', '70');
     for (const r of req.getAll('route')) ack.append('Route', r);
     ack.append('From', req.get('from') ?? '');
     ack.append('To', res.get('to') ?? req.get('to') ?? '');

@@ -11,7 +11,9 @@ import { freePort, startSipp, type SippProcess } from '../../helpers/sipp.js';
 import { SDP, delay, onMethod, scenario, startServer, SECRET } from './harness.js';
 import { AdminTap } from './contract/admin-tap.js';
 import { replayConnection } from './contract/raw-client.js';
-import { appFrames, loadTranscript, normalize, serverFrames, transcriptAvailable, type PortMap } from './contract/transcript.js';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { appFrames, loadTranscript, normalize, normalizePacket, recordedToPeer, serverFrames, sippReceived, transcriptAvailable, type PortMap } from './contract/transcript.js';
 import type { SipTimers } from '../../../sip/server/transaction/timers.js';
 
 type Req = Srf.SrfRequest & { on(ev: string, f: () => void): void; get(h: string): string | undefined; body: string };
@@ -24,6 +26,8 @@ interface Case {
   b?: string;
   app: (srf: Srf, env: { bPort: number }) => void | Promise<void>;
   settleMs?: number;
+  /** Compare the SIP packets sipp received with the recording (off where retransmission counts depend on timers). */
+  network?: boolean;
 }
 
 const APP_SDP = SDP;
@@ -100,7 +104,7 @@ const CASES: Case[] = [
   } },
   { transcript: 'j-proxy-invite-remain-in-dialog', a: { scenario: 'uac-invite-bye.xml', service: 'bob' }, b: 'uas-proxied-answer.xml', app: proxyApp },
   { transcript: 'j2-proxy-invite-rejected-486', a: { scenario: 'uac-invite-rejected.xml', service: 'busy' }, b: 'uas-reject-486.xml', app: proxyApp },
-  { transcript: 'k-ack-timeout-server-bye', timers: { t1: 50, t2: 400 }, a: { scenario: 'uac-invite-no-ack.xml', service: 'noack' }, app: (srf) => {
+  { transcript: 'k-ack-timeout-server-bye', timers: { t1: 50, t2: 400 }, network: false, a: { scenario: 'uac-invite-no-ack.xml', service: 'noack' }, app: (srf) => {
     srf.invite((req, res) => { srf.createUAS(req, res, { localSdp: APP_SDP }).then((d) => d.on('destroy', noop)).catch(noop); });
     onMethod(srf, 'bye', (_req, res) => (res as Res).send(200));
   }, settleMs: 600 },
@@ -146,7 +150,8 @@ for (const c of CASES) {
     const ports: PortMap = { [ts.sipPort]: 5060, [aPort]: 5070 };
     if (bPort) ports[bPort] = 5080;
     let b: SippProcess | undefined;
-    if (c.b) b = await startSipp(t, { scenario: scenario(c.b), localPort: bPort, timeoutMs: 20000 });
+    const trace = (p: string): string[] => ['-trace_msg', '-message_file', join(p, 'messages.log')];
+    if (c.b) b = await startSipp(t, { scenario: scenario(c.b), localPort: bPort, timeoutMs: 20000, extraArgs: trace('') });
     const srf = new Srf();
     srf.on('error', noop);
     t.teardown(() => { try { srf.disconnect(); } catch { /* never connected */ } });
@@ -155,12 +160,20 @@ for (const c of CASES) {
     await c.app(srf, { bPort });
     await new Promise<void>((resolve) => { srf.once('connect', () => resolve()); void (srf as unknown as { connect(o: object): unknown }).connect({ host: '127.0.0.1', port: tap.port, secret: SECRET }); });
     await delay(100);
-    const a = c.a ? await startSipp(t, { scenario: scenario(c.a.scenario), remote: ts.sip, service: c.a.service, localPort: aPort, timeoutMs: 20000 }) : undefined;
+    const a = c.a ? await startSipp(t, { scenario: scenario(c.a.scenario), remote: ts.sip, service: c.a.service, localPort: aPort, timeoutMs: 20000, extraArgs: trace('') }) : undefined;
     if (a) t.equal((await a.wait()).code, 0, 'sipp-A completed its scenario');
     if (b) t.equal((await b.wait()).code, 0, 'sipp-B completed its scenario');
     if (!a && !b) await delay(1500);
     await delay(c.settleMs ?? 300);
     compare(t, tap.toApp, serverFrames(rec), ports);
+    if (c.network === false) return;
+    for (const [peer, proc] of [['sipp-A', a], ['sipp-B', b]] as const) {
+      if (!proc) continue;
+      const file = join(proc.dir, 'messages.log');
+      const got = existsSync(file) ? sippReceived(readFileSync(file, 'latin1')) : [];
+      const want = recordedToPeer(rec, peer);
+      t.same(got.map((p) => normalizePacket(p, ports)), want.map((p) => normalizePacket(p, ports)), `SIP packets to ${peer} match the recording`);
+    }
   });
 }
 

@@ -62,3 +62,24 @@ export function normalize(payload: string, ports: PortMap): NormalFrame {
   const head = (sep < 0 ? sip : sip.slice(0, sep)).split('\r\n');
   return { leader, startLine: head[0], headers: head.slice(1), body: sep < 0 ? '' : sip.slice(sep + 4) };
 }
+
+/** SIP packets the real server sent to one peer (`sipp-A` / `sipp-B`). */
+export function recordedToPeer(frames: RecordedFrame[], peer: string): string[] {
+  return frames.filter((f) => f.dir === 'SRV->NET' && (f.where ?? '').includes(peer) && f.raw).map((f) => f.raw!);
+}
+
+/** Messages sipp logged as received (`-trace_msg`), in order. */
+export function sippReceived(log: string): string[] {
+  const out: string[] = [];
+  for (const block of log.split(/^-{20,}.*$/m)) {
+    const m = /^\s*(UDP|TCP) message received \[\d+\] bytes :\r?\n\r?\n([\s\S]*)$/.exec(block);
+    if (m) out.push(m[2]!.replace(/\r?\n/g, '\r\n').replace(/(\r\n)+$/, '\r\n\r\n'));
+  }
+  return out;
+}
+
+/** Start line and headers of a SIP packet, normalised like admin frames. */
+export function normalizePacket(sip: string, ports: PortMap): { startLine?: string; headers?: string[] } {
+  const n = normalize('x\r\n' + sip, ports);
+  return { startLine: n.startLine, headers: n.headers };
+}
