@@ -70,9 +70,14 @@ export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
     for (let i = 0; i < n; i++) {
       // Each worker allocates from its own slice, so two workers never hand out one port.
       const min = portMin + i * span;
+      const max = i === n - 1 ? portMax : min + span - 1;
+      // The top quarter of a worker's slice is for WebRTC ICE sockets, so that werift's port scan
+      // and the RTP pair allocator never race for the same port and everything stays in the range.
+      const iceMin = span >= 40 ? max - Math.floor((max - min + 1) / 4) + 1 : undefined;
       inits.push({
         index: i,
-        rtp: { ...this.opts.rtp, portMin: min, portMax: i === n - 1 ? portMax : min + span - 1 },
+        rtp: { ...this.opts.rtp, portMin: min, portMax: iceMin !== undefined ? iceMin - 1 : max },
+        icePortRange: iceMin !== undefined ? [iceMin, max] : undefined,
         jitterBufferMs: this.opts.jitterBufferMs ?? 60,
         rtpTimeoutMs: this.opts.rtpTimeoutMs ?? 30000,
         inbandDtmf: this.opts.inbandDtmf ?? true,

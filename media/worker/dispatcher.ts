@@ -143,7 +143,7 @@ export class Dispatcher {
         await rtp.open();
         ep = rtp;
       } else {
-        ep = new WebRtcEndpoint(ctx);
+        ep = new WebRtcEndpoint(this.init.icePortRange ? { ...ctx, icePortRange: this.init.icePortRange } : ctx);
       }
       if (!this.sessions.has(sessionId)) {
         ep.close();

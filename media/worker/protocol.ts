@@ -9,6 +9,8 @@ export interface WorkerInit {
   jitterBufferMs: number;
   rtpTimeoutMs: number;
   inbandDtmf: boolean;
+  /** UDP ports werift may use for ICE (a slice apart from the RTP pairs); undefined = ephemeral. */
+  icePortRange?: [number, number];
   webrtc: Config['webrtc'];
   logLevel: string;
 }

@@ -20,6 +20,9 @@ t.test('PCMU phone <-> WebRTC Opus: tones both ways through one worker', async (
   const w = await s.createEndpoint('webrtc');
   const r = await s.createEndpoint('rtp');
   const answer = await w.answer(await client.offer());
+  const rtpPort = sdpPort(await r.createOffer());
+  const icePorts = [...answer.matchAll(/a=candidate:\S+ \d+ udp \d+ 127\.0\.0\.1 (\d+)/gi)].map((m) => Number(m[1]));
+  t.ok(icePorts.length > 0 && icePorts.every((p) => p > rtpPort && p - rtpPort < 400), `ICE ports ${icePorts.join(',')} inside the media range, above the RTP pairs (${rtpPort})`);
   await client.accept(answer);
   await client.connected();
   const ansR = await r.answer(peerOffer(pa.port, 'PCMU'));
