@@ -9,6 +9,12 @@ import { once } from 'node:events';
 import { startTestPlatform } from '../helpers/platform.js';
 import { dialAndWait, heard, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
 import type { Leg } from '../../src/calls/leg.js';
+import { freePort, runSipp } from '../helpers/sipp.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
+const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
 
 t.setTimeout(60000);
 
@@ -65,3 +71,29 @@ for (const codecs of [['PCMU', 'PCMU'], ['opus', 'PCMU']] as const) {
     t.ok(aliceTone <= callS - holdS + 0.8, `nothing of alice while on hold (${aliceTone} s of a ${callS.toFixed(1)} s call, ${holdS.toFixed(1)} s on hold)`);
   });
 }
+
+t.test('a sipp desk phone holds and resumes: the platform stops sending to it while held', async (t) => {
+  const dir = tempDir(t, 'calls-hold-');
+  const tp = await startTestPlatform(t, { users: ['alice', 'bob'] });
+  const bob = await registeredPhone(t, tp, 'bob', { codecs: ['PCMU'], wav: toneWav(dir, 600), autoAnswer: true });
+  const nextCall = tp.nextCall();
+  // sipp echoes what reaches it, so bob hears his own 600 Hz exactly while the platform sends to sipp.
+  const result = runSipp(t, {
+    scenario: join(scenarios, 'uac-hold-resume.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: 'bob', timeoutMs: 20000,
+    keys: { caller: 'alice' },
+    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-rtp_echo', '-mp', String(await freePort()), '-mi', '127.0.0.1'],
+  });
+  const call = await nextCall;
+  const r = await result;
+  t.equal(r.code, 0, `sipp: answered, hold answered recvonly, resume answered sendrecv, BYE ${r.code ? r.errors.slice(0, 400) : ''}`);
+  if (!call.isEnded()) await once(call, 'ended');
+  const callS = (Date.now() - (call.answeredAt ?? Date.now())) / 1000;
+  t.ok(call.answeredAt !== undefined, 'the call was answered');
+  await bob.waitFor('CALL_CLOSED', 5000).catch(() => undefined);
+
+  // About 2 s before the hold and 2 s after it; none of the 2 s on hold.
+  const atBob = heard(bob);
+  const echoed = toneSeconds(atBob, 600);
+  t.ok(echoed >= 2.5, `bob heard his voice come back before the hold and after the resume (${echoed} s)`);
+  t.ok(echoed <= callS - 1.5, `and not while the desk phone held the call (${echoed} s of a ${callS.toFixed(1)} s call)`);
+});
