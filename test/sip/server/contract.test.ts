@@ -12,6 +12,7 @@ import { SDP, delay, onMethod, scenario, startServer, SECRET } from './harness.j
 import { AdminTap } from './contract/admin-tap.js';
 import { replayConnection } from './contract/raw-client.js';
 import { readFileSync, existsSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { appFrames, loadTranscript, normalize, normalizePacket, recordedToPeer, serverFrames, sippReceived, transcriptAvailable, type PortMap } from './contract/transcript.js';
 import type { SipTimers } from '../../../sip/server/transaction/timers.js';
@@ -22,9 +23,11 @@ type Res = Srf.SrfResponse & { send(status: number, opts?: object): void };
 interface Case {
   transcript: string;
   timers?: Partial<SipTimers>;
-  a?: { scenario: string; service: string };
+  a?: { scenario: string; service: string; transport?: 't1' };
   b?: string;
-  app: (srf: Srf, env: { bPort: number }) => void | Promise<void>;
+  app: (srf: Srf, env: { bPort: number; silentPort: number }) => void | Promise<void>;
+  /** A UDP socket that reads and never answers (mapped to the recording's 5085). */
+  silent?: boolean;
   settleMs?: number;
   /** Compare the SIP packets sipp received with the recording (off where retransmission counts depend on timers). */
   network?: boolean;
@@ -61,6 +64,7 @@ function proxyApp(srf: Srf, env: { bPort: number }): void {
 
 const CASES: Case[] = [
   { transcript: 'b1-uas-answer-bye-from-caller', a: { scenario: 'uac-invite-bye.xml', service: 'uas' }, app: uasApp(false) },
+  { transcript: 'b3-uas-answer-over-tcp', a: { scenario: 'uac-invite-bye.xml', service: 'uas', transport: 't1' }, app: uasApp(false) },
   { transcript: 'b2-uas-answer-bye-from-app', a: { scenario: 'uac-invite-await-bye.xml', service: 'uas' }, app: uasApp(true) },
   { transcript: 'c-uas-reject-486', a: { scenario: 'uac-invite-rejected.xml', service: 'busy' },
     app: (srf) => srf.invite((_req, res) => (res as Res).send(486, { headers: { 'X-App': 'busy' } })) },
@@ -108,6 +112,15 @@ const CASES: Case[] = [
     srf.invite((req, res) => { srf.createUAS(req, res, { localSdp: APP_SDP }).then((d) => d.on('destroy', noop)).catch(noop); });
     onMethod(srf, 'bye', (_req, res) => (res as Res).send(200));
   }, settleMs: 600 },
+  { transcript: 'm-uac-invite-no-answer-timeout', timers: { t1: 50, t2: 400 }, silent: true, settleMs: 3500, app: (srf, env) => {
+    setTimeout(() => { srf.createUAC(`sip:silent@127.0.0.1:${env.silentPort}`, { localSdp: APP_SDP }).catch(noop); }, 300);
+  } },
+  { transcript: 'm2-options-no-answer-timeout', timers: { t1: 50, t2: 400 }, silent: true, settleMs: 3500, app: (srf, env) => {
+    setTimeout(() => {
+      (srf as unknown as { request(u: string, o: object): Promise<unknown> })
+        .request(`sip:silent@127.0.0.1:${env.silentPort}`, { method: 'OPTIONS' }).catch(noop);
+    }, 300);
+  } },
   { transcript: 'l-invite-no-route', a: { scenario: 'uac-invite-no-route.xml', service: 'nobody' },
     app: (srf) => onMethod(srf, 'options', (_req, res) => (res as Res).send(200)) },
   { transcript: 'f-b2bua-info-reinvite-bye', a: { scenario: 'b2b-a-uac.xml', service: 'b2b' }, b: 'b2b-b-uas.xml', app: (srf, env) => {
@@ -149,6 +162,15 @@ for (const c of CASES) {
     const bPort = c.b ? await freePort() : 0;
     const ports: PortMap = { [ts.sipPort]: 5060, [aPort]: 5070 };
     if (bPort) ports[bPort] = 5080;
+    let silentPort = 0;
+    if (c.silent) {
+      const silent = createSocket('udp4');
+      silent.on('message', noop);
+      await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+      t.teardown(() => silent.close());
+      silentPort = silent.address().port;
+      ports[silentPort] = 5085;
+    }
     let b: SippProcess | undefined;
     const trace = (p: string): string[] => ['-trace_msg', '-message_file', join(p, 'messages.log')];
     if (c.b) b = await startSipp(t, { scenario: scenario(c.b), localPort: bPort, timeoutMs: 20000, extraArgs: trace('') });
@@ -157,10 +179,10 @@ for (const c of CASES) {
     t.teardown(() => { try { srf.disconnect(); } catch { /* never connected */ } });
     const wantsCdr = appFrames(rec, 'admin conn 1').some((f) => f.includes('|route|cdr:'));
     if (wantsCdr) for (const ev of ['cdr:attempt', 'cdr:start', 'cdr:stop']) (srf as unknown as { on(e: string, f: () => void): void }).on(ev, noop);
-    await c.app(srf, { bPort });
+    await c.app(srf, { bPort, silentPort });
     await new Promise<void>((resolve) => { srf.once('connect', () => resolve()); void (srf as unknown as { connect(o: object): unknown }).connect({ host: '127.0.0.1', port: tap.port, secret: SECRET }); });
     await delay(100);
-    const a = c.a ? await startSipp(t, { scenario: scenario(c.a.scenario), remote: ts.sip, service: c.a.service, localPort: aPort, timeoutMs: 20000, extraArgs: trace('') }) : undefined;
+    const a = c.a ? await startSipp(t, { scenario: scenario(c.a.scenario), remote: ts.sip, service: c.a.service, localPort: aPort, timeoutMs: 20000, extraArgs: trace(''), transport: c.a.transport }) : undefined;
     if (a) t.equal((await a.wait()).code, 0, 'sipp-A completed its scenario');
     if (b) t.equal((await b.wait()).code, 0, 'sipp-B completed its scenario');
     if (!a && !b) await delay(1500);
