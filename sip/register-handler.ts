@@ -43,7 +43,7 @@ export class RegisterHandler {
     const verdict = this.opts.digest.verify('REGISTER', req.get('Authorization'), this.opts.passwordFor);
     if (!verdict.ok) {
       if (verdict.reason === 'missing' || verdict.reason === 'stale' || verdict.reason === 'invalid-nonce') {
-        reply(res, 401, undefined, { 'WWW-Authenticate': this.opts.digest.challenge({ stale: verdict.reason === 'stale' }).join(', ') });
+        reply(res, 401, undefined, { 'WWW-Authenticate': this.opts.digest.challenge({ stale: verdict.reason === 'stale' }) });
       } else {
         this.logger.info({ user: aor.user, reason: verdict.reason, source: req.source_address }, 'REGISTER refused');
         reply(res, 403, 'Forbidden');

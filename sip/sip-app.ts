@@ -141,7 +141,7 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
       const verdict = this.digest.verify('INVITE', req.get('Proxy-Authorization'), (u) => this.passwords.get(u));
       if (!verdict.ok) {
         if (verdict.reason === 'missing' || verdict.reason === 'stale' || verdict.reason === 'invalid-nonce') {
-          reply(res, 407, undefined, { 'Proxy-Authenticate': this.digest.challenge({ stale: verdict.reason === 'stale' }).join(', ') });
+          reply(res, 407, undefined, { 'Proxy-Authenticate': this.digest.challenge({ stale: verdict.reason === 'stale' }) });
         } else {
           this.logger.info({ reason: verdict.reason, source: req.source_address }, 'INVITE refused');
           reply(res, 403, 'Forbidden');

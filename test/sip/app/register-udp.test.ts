@@ -43,9 +43,12 @@ t.test('SHA-256 (RFC 8760) is offered and accepted', async (t) => {
     From: '<sip:alice@switchboard.test>;tag=p', To: '<sip:alice@switchboard.test>', 'Call-ID': 'probe', CSeq: '1 REGISTER',
   }), stack.udpPort);
   t.equal(probe.status, 401);
-  const www = header(probe, 'WWW-Authenticate').join(', ');
-  t.match(www, /algorithm=MD5/);
-  t.match(www, /algorithm=SHA-256/);
+  // One header line per challenge (RFC 3261 §7.3.1): sip.js drops a response whose challenges share a line.
+  const lines = probe.headers.filter((h) => h.name.toLowerCase() === 'www-authenticate').map((h) => h.value);
+  t.equal(lines.length, 2, 'two WWW-Authenticate lines');
+  t.match(lines[0], /^Digest .*algorithm=MD5/);
+  t.match(lines[1], /^Digest .*algorithm=SHA-256/);
+  const www = lines.join(', ');
   t.match(www, /qop="auth"/);
 });
 
