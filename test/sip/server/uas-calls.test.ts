@@ -75,3 +75,21 @@ t.test('OPTIONS answered by the app', async (t) => {
   const r = await runSipp(t, { scenario: scenario('uac-options.xml'), remote: ts.sip, service: 'ping', timeoutMs: 15000 });
   t.equal(r.code, 0, `sipp succeeded: ${r.errors}${r.stderr}`);
 });
+
+t.test('re-INVITE and INFO from the caller inside the dialog reach the app', async (t) => {
+  const ts = await startServer(t);
+  const srf = await connectSrf(t, ts);
+  let modified = ''; let info = '';
+  srf.invite((req, res) => {
+    srf.createUAS(req, res, { localSdp: SDP }).then((d) => {
+      d.on('modify', (mreq: { body: string }, mres: { send(s: number, o: object): void }) => { modified = mreq.body; mres.send(200, { body: SDP }); });
+      d.on('info', (ireq: { body: string }, ires: { send(s: number): void }) => { info = ireq.body; ires.send(200); });
+    }).catch(() => undefined);
+  });
+  const r = await runSipp(t, { scenario: scenario('uac-invite-reinvite-info-bye.xml'), remote: ts.sip, service: 'uas', timeoutMs: 15000 });
+  t.equal(r.code, 0, `sipp succeeded: ${r.errors}${r.stderr}`);
+  t.match(modified, /a=sendonly/, 'app saw the re-INVITE offer');
+  t.match(info, /Signal=5/, 'app saw the INFO body');
+  await delay(50);
+  t.equal(ts.server.stats().dialogs, 0);
+});
