@@ -99,10 +99,11 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   const users = new Set(config.registrar.users.map((u) => u.username));
   const router = new CallRouter({ isUser: (u) => users.has(u), defaultTrunk: config.trunks[0]?.name });
   const calls = new CallRegistry();
-  new CallService({
+  const callService = new CallService({
     sip, media, router, registry: calls, recordingsDir, recording: config.recording,
     logger: logger.child({ component: 'calls' }),
-  }).start();
+  });
+  callService.start();
   sip.start();
 
   const app = createHttpApp({ calls, media, logger: logger.child({ component: 'http' }) });
@@ -111,17 +112,23 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   const addr = server.address();
   const http = { host: config.http.host, port: typeof addr === 'object' && addr ? addr.port : config.http.port };
   logger.info({ http, sip: sipAddresses }, 'Switchboard is up');
+  let stopping: Promise<void> | undefined;
 
   return {
     config, sipServer, sipAddresses, http, sip, media, calls,
-    async stop() {
-      await calls.endAll('shutdown');
-      await sip.close().catch(() => undefined);
-      server.closeAllConnections();
-      server.close();
-      srf.disconnect();
-      await media.close();
-      await sipServer?.close();
+    /** Idempotent: a second call waits for the first shutdown. */
+    stop() {
+      stopping ??= (async () => {
+        await calls.endAll('shutdown');
+        await callService.drain();
+        await sip.close().catch(() => undefined);
+        server.closeAllConnections();
+        server.close();
+        srf.disconnect();
+        await media.close();
+        await sipServer?.close();
+      })();
+      return stopping;
     },
   };
 }

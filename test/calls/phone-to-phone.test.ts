@@ -106,3 +106,19 @@ t.test('CANCEL before the answer ends the ringing leg', async (t) => {
   t.equal(tp.platform.calls.size, 0, 'no call left in the registry');
   t.equal(tp.platform.media.stats().portsInUse, 0, 'every RTP port released');
 });
+
+t.test('stopping the platform while a phone rings ends both sides', async (t) => {
+  const dir = tempDir(t, 'calls-p2p-');
+  const tp = await startTestPlatform(t, { users: ['gina', 'hank'] });
+  const gina = await registeredPhone(t, tp, 'gina', { codecs: ['PCMU'], wav: toneWav(dir, 1000) });
+  const hank = await registeredPhone(t, tp, 'hank', { codecs: ['PCMU'], wav: toneWav(dir, 600) });
+  const ringing = hank.waitFor('CALL_INCOMING', 10000);
+  await gina.dial(`sip:hank@${tp.sip.host}:${tp.sip.port}`);
+  await ringing;
+  const ginaClosed = gina.waitFor('CALL_CLOSED', 5000);
+  const hankClosed = hank.waitFor('CALL_CLOSED', 5000);
+  await tp.platform.stop();
+  const [atGina, atHank] = await Promise.all([ginaClosed, hankClosed]);
+  t.match(String(atGina.param ?? ''), /503/, `the caller got a final answer (${atGina.param})`);
+  t.match(String(atHank.param ?? ''), /Connection reset|cancel|487/i, `the ringing phone was cancelled (${atHank.param})`);
+});

@@ -30,24 +30,32 @@ export async function runConnect(ctx: CallContext, target: ConnectTarget, opts: 
     from,
     onProgress: (status) => { if (status === 180 || status === 183) inbound.ringing(); },
   });
-  const onCancel = () => outbound.cancel();
-  inbound.once('cancel', onCancel);
+  // The caller's CANCEL, or the call ending any other way (shutdown, media failure), stops the ringing.
+  const abandon = () => outbound.cancel();
+  inbound.once('cancel', abandon);
+  call.once('ended', abandon);
 
   let calleeDialog: SipLeg;
   try {
     calleeDialog = await outbound.leg;
   } catch (err) {
-    inbound.off('cancel', onCancel);
     const status = (err as { status?: number }).status ?? 500;
     call.logger.info({ status }, 'callee did not answer');
-    if (call.state !== 'ended') {
+    if (!call.isEnded()) {
       inbound.reject(RELAYED.has(status) ? status : 480);
       await calleeEp.close().catch(() => undefined);
       await call.end(`callee ${status}`);
     }
     return;
+  } finally {
+    inbound.off('cancel', abandon);
+    call.off('ended', abandon);
   }
-  inbound.off('cancel', onCancel);
+  if (call.isEnded()) {
+    // The callee answered just as the call ended: nobody is left to talk to.
+    await calleeDialog.hangup();
+    return;
+  }
   const calleeLeg = new Leg('callee', calleeDialog, calleeEp, call.logger);
   call.addLeg(calleeLeg);
   try {
