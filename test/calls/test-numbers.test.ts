@@ -1,7 +1,8 @@
 /**
  * The PBX test numbers, dialed by a registered baresip phone: `*43` sends back what the phone
  * says; `*44` beeps, records the phone until it presses `#` (RFC 4733 from baresip), plays the
- * recording back and hangs up. Asserted on the audio the phone decoded, over time.
+ * recording back and hangs up. Asserted on the audio the phone decoded, over time. A sipp desk
+ * phone ends the recording with `#` as SIP INFO instead.
  */
 import t from 'tap';
 import { once } from 'node:events';
@@ -9,9 +10,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestPlatform } from '../helpers/platform.js';
 import type { DtmfEvent } from '../../media/types.js';
+import { freePort, runSipp } from '../helpers/sipp.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav } from './phones.js';
 
 t.setTimeout(60000);
+
+// Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
+const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
 
 for (const codec of ['PCMU', 'opus'] as const) {
   t.test(`*43 echo (${codec}): the tone the phone sends comes back`, async (t) => {
@@ -75,4 +82,22 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
   t.ok(Math.abs(playedS - recordedS) <= 0.6, `the ${recordedS.toFixed(1)} s recorded were played back (${playedS} s of 700 Hz)`);
   t.ok(heardS < callS - recordedS + 0.8, `nothing came back while recording (heard ${heardS.toFixed(1)} s of a ${callS.toFixed(1)} s call)`);
   t.ok(existsSync(join(tp.dataDir, 'recordings', `echo-test-${call.id}.wav`)), 'the test recording is under DATA_DIR/recordings');
+});
+
+t.test('*44: a # sent as SIP INFO (dtmf-relay) by a sipp desk phone ends the recording', async (t) => {
+  const tp = await startTestPlatform(t, { users: ['alice'] });
+  const nextCall = tp.nextCall();
+  const result = runSipp(t, {
+    scenario: join(scenarios, 'uac-info-dtmf-await-bye.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: '*44', timeoutMs: 20000,
+    keys: { caller: 'alice', digit: '#' },
+    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-mp', String(await freePort()), '-mi', '127.0.0.1'],
+  });
+  const call = await nextCall;
+  const digits: string[] = [];
+  call.once('leg-added', (leg) => leg.on('dtmf', (e: DtmfEvent) => digits.push(e.digit)));
+  const r = await result;
+  t.equal(r.code, 0, `sipp: answered, INFO accepted, BYE from the platform ${r.code ? r.errors.slice(0, 400) : ''}`);
+  if (!call.isEnded()) await once(call, 'ended');
+  t.same(digits, ['#'], 'the INFO digit reached the leg as a dtmf event');
+  t.ok(existsSync(join(tp.dataDir, 'recordings', `echo-test-${call.id}.wav`)), 'the test recording was made');
 });
