@@ -6,10 +6,16 @@
  */
 import t from 'tap';
 import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTestPlatform } from '../helpers/platform.js';
+import { freePort, runSipp } from '../helpers/sipp.js';
 import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
 
 t.setTimeout(60000);
+
+// Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
+const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
 
 t.test('Opus phone calls PCMU phone: transcoded both ways, callee hangs up', async (t) => {
   const dir = tempDir(t, 'calls-p2p-');
@@ -121,4 +127,25 @@ t.test('stopping the platform while a phone rings ends both sides', async (t) =>
   const [atGina, atHank] = await Promise.all([ginaClosed, hankClosed]);
   t.match(String(atGina.param ?? ''), /503/, `the caller got a final answer (${atGina.param})`);
   t.match(String(atHank.param ?? ''), /Connection reset|cancel|487/i, `the ringing phone was cancelled (${atHank.param})`);
+});
+
+t.test('a sipp caller CANCELs while a phone rings: 487 on the wire, the phone stops ringing', async (t) => {
+  const dir = tempDir(t, 'calls-p2p-');
+  const tp = await startTestPlatform(t, { users: ['ivan', 'judy'] });
+  const judy = await registeredPhone(t, tp, 'judy', { codecs: ['PCMU'], wav: toneWav(dir, 600) });
+  const ringing = judy.waitFor('CALL_INCOMING', 10000);
+  const judyClosed = judy.waitFor('CALL_CLOSED', 15000);
+  const nextCall = tp.nextCall();
+  const r = await runSipp(t, {
+    scenario: join(scenarios, 'uac-cancel-on-ringing.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: 'judy', timeoutMs: 15000,
+    keys: { caller: 'ivan' }, extraArgs: ['-au', 'ivan', '-ap', tp.password('ivan'), '-mp', String(await freePort()), '-mi', '127.0.0.1'],
+  });
+  t.equal(r.code, 0, `sipp: 180, CANCEL answered 200, INVITE ended 487 ${r.code ? r.errors.slice(0, 400) : ''}`);
+  await ringing;
+  const closed = await judyClosed;
+  t.match(String(closed.param ?? ''), /Connection reset|cancel|487/i, `judy's ringing was cancelled (${closed.param})`);
+  const call = await nextCall;
+  if (!call.isEnded()) await once(call, 'ended');
+  await sleep(300);
+  t.equal(tp.platform.media.stats().portsInUse, 0, 'every RTP port released');
 });
