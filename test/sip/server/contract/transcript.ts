@@ -4,8 +4,17 @@
  * lengths and the version string are replaced by placeholders, nothing else.
  */
 import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const TRANSCRIPTS = '/work/shared/drachtio/transcripts';
+/** The recordings (jsonl twins of the drachtio reference transcripts) live in the source tree. */
+function transcriptsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const repo = here.includes('/dist/') ? here.slice(0, here.indexOf('/dist/')) : join(here, '../../../..');
+  return join(repo, 'test/sip/transcripts');
+}
+
+export const TRANSCRIPTS = transcriptsDir();
 
 export interface RecordedFrame { n: number; dir?: string; where?: string; raw?: string; event?: string }
 
