@@ -1,6 +1,6 @@
 /**
  * Calls the platform refuses, seen on the wire by sipp (an authenticated phone): a number nobody
- * owns gets 404, a user who is not registered 480; when the media server has no room left (`media.maxCallsPerWorker`) a new call
+ * owns gets 404, a user who is not registered 480, an offer without a common codec 488; when the media server has no room left (`media.maxCallsPerWorker`) a new call
  * gets 503 with Retry-After while the call already running keeps its audio, and once that call
  * ends a new one is admitted again.
  */
@@ -18,11 +18,14 @@ t.setTimeout(60000);
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
 
+const PCMU_OFFER = 'm=audio [media_port] RTP/AVP 0 101\na=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000';
+
 /** One INVITE from sipp as `user`, expected to be refused with `status` (and pass `check`). */
-async function refusedCall(t: Test, tp: TestPlatform, user: string, dialed: string, status: number, check = ''): Promise<SippResult> {
+async function refusedCall(t: Test, tp: TestPlatform, user: string, dialed: string, status: number, check = '', media = PCMU_OFFER): Promise<SippResult> {
   const dir = tempDir(t, 'calls-sipp-');
   const scenario = join(dir, `refused-${status}.xml`);
   writeFileSync(scenario, readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', String(status)).replaceAll('__CHECK__', check)
+    .replaceAll(PCMU_OFFER, media)
     // sipp refuses a variable that is assigned but never read; the check reads it.
     .replace('</scenario>', check.includes('assign_to="ra"') ? '<Reference variables="ra"/></scenario>' : '</scenario>'));
   return runSipp(t, {
@@ -37,6 +40,15 @@ t.test('a number nobody owns gets 404', async (t) => {
   t.equal(r.code, 0, `sipp saw 404 Not Found ${r.errors.slice(0, 300)}`);
   t.equal(tp.platform.calls.size, 0, 'no call was created');
   t.equal(tp.platform.media.stats().portsInUse, 0, 'no RTP port was taken');
+});
+
+t.test('an offer with no codec in common gets 488 and leaves nothing behind', async (t) => {
+  const tp = await startTestPlatform(t, { users: ['alice'] });
+  const r = await refusedCall(t, tp, 'alice', '*43', 488, '', 'm=audio [media_port] RTP/AVP 18 97\na=rtpmap:18 G729/8000\na=rtpmap:97 iLBC/8000');
+  t.equal(r.code, 0, `sipp saw 488 Not Acceptable Here ${r.errors.slice(0, 300)}`);
+  await sleep(200);
+  t.equal(tp.platform.calls.size, 0, 'the call was ended');
+  t.equal(tp.platform.media.stats().portsInUse, 0, 'its RTP port was released');
 });
 
 t.test('a user who is not registered gets 480, and the media is released', async (t) => {
