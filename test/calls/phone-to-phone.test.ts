@@ -54,16 +54,21 @@ t.test('Opus phone calls PCMU phone: transcoded both ways, callee hangs up', asy
   t.ok(toneSeconds(atAlice, 600) >= 2, `alice heard the tone for most of the call (${toneSeconds(atAlice, 600)} s)`);
 });
 
-t.test('PCMU phones are passed through, caller hangs up', async (t) => {
+const SAME_CODEC = [
+  { codec: 'PCMU', sdp: /^m=audio \d+ RTP\/AVP 0\b/m },
+  { codec: 'opus', sdp: /^a=rtpmap:(\d+) opus\/48000/m },
+] as const;
+
+for (const { codec, sdp } of SAME_CODEC) t.test(`${codec} phones are passed through, caller hangs up`, async (t) => {
   const dir = tempDir(t, 'calls-p2p-');
   const tp = await startTestPlatform(t, { users: ['carol', 'dave'] });
-  const carol = await registeredPhone(t, tp, 'carol', { codecs: ['PCMU'], wav: toneWav(dir, 1000) });
-  const dave = await registeredPhone(t, tp, 'dave', { codecs: ['PCMU'], wav: toneWav(dir, 600), autoAnswer: true });
+  const carol = await registeredPhone(t, tp, 'carol', { codecs: [codec], wav: toneWav(dir, 1000) });
+  const dave = await registeredPhone(t, tp, 'dave', { codecs: [codec], wav: toneWav(dir, 600), autoAnswer: true });
 
   const nextCall = tp.nextCall();
   await dialAndWait(carol, tp, 'dave');
   const call = await nextCall;
-  for (const leg of call.legs) t.match(leg.dialog.remoteSdp, /^m=audio \d+ RTP\/AVP 0\b/m, `${leg.role} speaks PCMU: no transcoding needed`);
+  for (const leg of call.legs) t.match(leg.dialog.remoteSdp, sdp, `${leg.role} speaks ${codec}: no transcoding needed`);
   await sleep(3000);
   const ended = once(call, 'ended');
   const daveClosed = dave.waitFor('CALL_CLOSED', 5000);
