@@ -11,7 +11,7 @@ import { startTestPlatform } from '../helpers/platform.js';
 import { readWav, type WavAudio } from '../../media/wav.js';
 import type { DtmfEvent } from '../../media/types.js';
 import { peakFrequency, toneAmplitude } from '../media/unit/spectrum.js';
-import { dialAndWait, registeredPhone, sleep, tempDir, toneWav } from './phones.js';
+import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneWav } from './phones.js';
 
 t.setTimeout(60000);
 
@@ -30,11 +30,12 @@ async function finishedWav(path: string, minSeconds: number, timeoutMs = 5000): 
   }
 }
 
-t.test('a recorded call: caller left, callee right; DTMF from both phones reaches the legs', async (t) => {
+// Transcoded, and same-codec (where the bridge could pass packets through but the recorder needs PCM).
+for (const [callerCodec, calleeCodec] of [['opus', 'PCMU'], ['PCMU', 'PCMU']] as const) t.test(`a recorded ${callerCodec} -> ${calleeCodec} call: caller left, callee right; DTMF from both phones reaches the legs`, async (t) => {
   const dir = tempDir(t, 'calls-recording-');
   const tp = await startTestPlatform(t, { users: ['alice', 'bob'], config: { recording: { enabled: true, sampleRate: 16000 } } });
-  const alice = await registeredPhone(t, tp, 'alice', { codecs: ['opus'], wav: toneWav(dir, 1000) });
-  const bob = await registeredPhone(t, tp, 'bob', { codecs: ['PCMU'], wav: toneWav(dir, 600), autoAnswer: true });
+  const alice = await registeredPhone(t, tp, 'alice', { codecs: [callerCodec], wav: toneWav(dir, 1000) });
+  const bob = await registeredPhone(t, tp, 'bob', { codecs: [calleeCodec], wav: toneWav(dir, 600), autoAnswer: true });
 
   const nextCall = tp.nextCall();
   await dialAndWait(alice, tp, 'bob');
@@ -69,6 +70,9 @@ t.test('a recorded call: caller left, callee right; DTMF from both phones reache
   const leak = toneAmplitude(left, wav.sampleRate, 600) / toneAmplitude(left, wav.sampleRate, 1000);
   const leakR = toneAmplitude(right, wav.sampleRate, 1000) / toneAmplitude(right, wav.sampleRate, 600);
   t.ok(leak < 0.05 && leakR < 0.05, `each channel holds one party (cross-talk ${leak.toFixed(3)}, ${leakR.toFixed(3)})`);
+  // Recording taps the call; the phones still hear each other.
+  t.equal(peakHz(heard(bob), 0.5, 2), 1000, 'bob heard alice during the recorded call');
+  t.equal(peakHz(heard(alice), 0.5, 2), 600, 'alice heard bob during the recorded call');
 });
 
 t.test('without recording.enabled no recording is written', async (t) => {
