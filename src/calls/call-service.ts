@@ -54,7 +54,9 @@ export class CallService {
     const { router, media, registry, logger } = this.opts;
     const dialed = inbound.to.user ?? '';
     const route = router.route(dialed);
-    if (route.kind === 'unknown') {
+    // A carrier's call to a number nobody here owns must not go straight back out (loops, toll fraud).
+    const hairpin = route.kind === 'trunk' && inbound.origin.kind === 'trunk';
+    if (route.kind === 'unknown' || hairpin) {
       inbound.reject(404, 'Not Found');
       return;
     }

@@ -1,26 +1,36 @@
 /**
  * A registered phone dials a PSTN number: the platform routes it to the configured trunk, where a
  * sipp carrier answers and echoes the audio (-rtp_echo). The phone hears its own tone back through
- * the anchored media, and its hang-up reaches the carrier as BYE.
+ * the anchored media, and its hang-up reaches the carrier as BYE. A carrier's call to a number
+ * nobody here owns is refused rather than sent back out through the trunk.
  */
 import t from 'tap';
 import { once } from 'node:events';
 import { startTestPlatform } from '../helpers/platform.js';
-import { freePort, startSipp } from '../helpers/sipp.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, runSipp, startSipp } from '../helpers/sipp.js';
 import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
 
 t.setTimeout(60000);
 
+// The carrier lives on another loopback address: trunks are recognised by source address, and the
+// phones on 127.0.0.1 must not pass for the carrier.
+const CARRIER = '127.0.0.2';
+// Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
+const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
+
 t.test('a phone calls out through the trunk: audio both ways, BYE reaches the carrier', async (t) => {
   const dir = tempDir(t, 'calls-trunk-');
-  const carrierPort = await freePort();
+  const carrierPort = await freePort(CARRIER);
   const carrier = await startSipp(t, {
-    scenario: 'uas', localPort: carrierPort, timeoutMs: 30000,
-    extraArgs: ['-rtp_echo', '-mp', String(await freePort()), '-mi', '127.0.0.1'],
+    scenario: 'uas', localHost: CARRIER, localPort: carrierPort, timeoutMs: 30000,
+    extraArgs: ['-rtp_echo', '-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
   });
   const tp = await startTestPlatform(t, {
     users: ['alice'],
-    config: { trunks: [{ name: 'carrier', host: '127.0.0.1', port: carrierPort, transport: 'udp' }] },
+    config: { trunks: [{ name: 'carrier', host: CARRIER, port: carrierPort, transport: 'udp' }] },
   });
   const alice = await registeredPhone(t, tp, 'alice', { codecs: ['opus'], wav: toneWav(dir, 880) });
   const nextCall = tp.nextCall();
@@ -40,4 +50,21 @@ t.test('a phone calls out through the trunk: audio both ways, BYE reaches the ca
   const peak = peakHz(h, 0.5, 2.5);
   t.ok(Math.abs(peak - 880) <= 20, `alice heard her 880 Hz echoed by the carrier (peak ${peak} Hz)`);
   t.ok(toneSeconds(h, 880) >= 2, `for most of the call (${toneSeconds(h, 880)} s)`);
+});
+
+t.test('a carrier call to a number nobody here owns is refused, not sent back out', async (t) => {
+  const dir = tempDir(t, 'calls-trunk-');
+  const scenario = join(dir, 'refused-404.xml');
+  writeFileSync(scenario, readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', '404').replaceAll('__CHECK__', ''));
+  const tp = await startTestPlatform(t, {
+    config: { trunks: [{ name: 'carrier', host: CARRIER, port: await freePort(CARRIER), transport: 'udp' }] },
+  });
+  let calls = 0;
+  tp.platform.calls.on('added', () => calls++);
+  const r = await runSipp(t, {
+    scenario, localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: '15557654321', timeoutMs: 10000,
+    keys: { caller: '15550001111' }, extraArgs: ['-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
+  });
+  t.equal(r.code, 0, `the carrier got 404 without a challenge ${r.code ? r.errors.slice(0, 300) : ''}`);
+  t.equal(calls, 0, 'no call was set up');
 });
