@@ -2,7 +2,8 @@
  * A registered phone dials a PSTN number: the platform routes it to the configured trunk, where a
  * sipp carrier answers and echoes the audio (-rtp_echo). The phone hears its own tone back through
  * the anchored media, and its hang-up reaches the carrier as BYE. A carrier's call to a number
- * nobody here owns is refused rather than sent back out through the trunk.
+ * nobody here owns is refused rather than sent back out through the trunk; its call to a registered
+ * user rings that phone.
  */
 import t from 'tap';
 import { once } from 'node:events';
@@ -67,4 +68,28 @@ t.test('a carrier call to a number nobody here owns is refused, not sent back ou
   });
   t.equal(r.code, 0, `the carrier got 404 without a challenge ${r.code ? r.errors.slice(0, 300) : ''}`);
   t.equal(calls, 0, 'no call was set up');
+});
+
+t.test('a carrier calls a registered phone: answered, the phone hears its tone echoed by the carrier', async (t) => {
+  const dir = tempDir(t, 'calls-trunk-');
+  const tp = await startTestPlatform(t, {
+    users: ['alice'],
+    config: { trunks: [{ name: 'carrier', host: CARRIER, port: await freePort(CARRIER), transport: 'udp' }] },
+  });
+  const alice = await registeredPhone(t, tp, 'alice', { codecs: ['opus'], wav: toneWav(dir, 880), autoAnswer: true });
+  const nextCall = tp.nextCall();
+  // sipp's built-in caller: INVITE, ACK, 3 s of talk (echoing what arrives), BYE.
+  const r = await runSipp(t, {
+    scenario: 'uac', localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: 'alice', timeoutMs: 20000,
+    extraArgs: ['-d', '3000', '-rtp_echo', '-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
+  });
+  t.equal(r.code, 0, `the carrier's call was answered and hung up ${r.code ? r.errors.slice(0, 300) : ''}`);
+  const call = await nextCall;
+  if (!call.isEnded()) await once(call, 'ended');
+  t.match(call.legs.find((l) => l.role === 'caller')?.dialog.remoteSdp ?? '', /^m=audio \d+ RTP\/AVP 0\b/m, 'the carrier spoke PCMU');
+  t.equal(call.dialed, 'alice', 'routed to the registered user');
+  await alice.waitFor('CALL_CLOSED', 5000).catch(() => undefined);
+  const h = heard(alice);
+  t.ok(Math.abs(peakHz(h, 0.5, 2) - 880) <= 20, `alice (Opus) heard her 880 Hz back through the carrier's PCMU (${peakHz(h, 0.5, 2)} Hz)`);
+  t.ok(toneSeconds(h, 880) >= 1.8, `for most of the call (${toneSeconds(h, 880)} s)`);
 });
