@@ -8,6 +8,7 @@
  */
 import type { AudioFrame, MediaPort } from './types.js';
 import { Resampler } from './codecs/resampler.js';
+import { PcmQueue } from './pcm-queue.js';
 import { FrameClock } from './frame-clock.js';
 
 export interface MixerPartyOptions {
@@ -20,8 +21,7 @@ const MAX_QUEUED_FRAMES = 4;
 
 class MixerParty {
   opts: MixerPartyOptions;
-  private queue = new Int16Array(0);
-  private inbound: Resampler | undefined;
+  private readonly queue: PcmQueue;
   private outbound: Resampler | undefined;
   readonly onAudio = (frame: AudioFrame): void => this.push(frame);
   readonly onClosed: () => void;
@@ -33,6 +33,7 @@ class MixerParty {
     onClosed: (id: string) => void,
   ) {
     this.opts = { ...opts };
+    this.queue = new PcmQueue(rate, MAX_QUEUED_FRAMES);
     this.onClosed = () => onClosed(port.id);
   }
 
@@ -41,24 +42,12 @@ class MixerParty {
   }
 
   private push(frame: AudioFrame): void {
-    if (!this.inbound || this.inbound.fromRate !== frame.sampleRate) {
-      this.inbound = new Resampler(frame.sampleRate, this.rate);
-    }
-    const pcm = this.inbound.process(frame.samples);
-    const max = (this.rate / 50) * MAX_QUEUED_FRAMES;
-    const keep = Math.min(this.queue.length, Math.max(0, max - pcm.length));
-    const q = new Int16Array(keep + pcm.length);
-    q.set(this.queue.subarray(this.queue.length - keep), 0);
-    q.set(pcm, keep);
-    this.queue = q;
+    this.queue.push(frame);
   }
 
   /** This party's next frame at the mixing rate (silence if it sent nothing). */
   take(n: number): Int16Array {
-    const out = new Int16Array(n);
-    out.set(this.queue.subarray(0, n));
-    this.queue = this.queue.slice(Math.min(n, this.queue.length));
-    return out;
+    return this.queue.take(n);
   }
 
   send(mix: Float64Array): void {

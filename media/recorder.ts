@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AudioFrame, MediaPort } from './types.js';
-import { Resampler } from './codecs/resampler.js';
+import { PcmQueue } from './pcm-queue.js';
 import { FrameClock } from './frame-clock.js';
 import { WavWriter } from './wav.js';
 
@@ -20,8 +20,7 @@ const FLUSH_EVERY_TICKS = 50;
 const MAX_QUEUED_FRAMES = 5;
 
 class RecorderChannel {
-  queue: Int16Array = new Int16Array(0);
-  private resampler: Resampler | undefined;
+  readonly queue: PcmQueue;
   readonly onAudio = (frame: AudioFrame): void => this.push(frame);
   readonly onClosed: () => void;
 
@@ -30,28 +29,17 @@ class RecorderChannel {
     private readonly rate: number,
     onClosed: (ch: RecorderChannel) => void,
   ) {
+    this.queue = new PcmQueue(rate, MAX_QUEUED_FRAMES);
     this.onClosed = () => onClosed(this);
   }
 
   push(frame: AudioFrame): void {
-    if (!this.resampler || this.resampler.fromRate !== frame.sampleRate) {
-      this.resampler = new Resampler(frame.sampleRate, this.rate);
-    }
-    const pcm = this.resampler.process(frame.samples);
-    const max = (this.rate / 50) * MAX_QUEUED_FRAMES;
-    const keep = Math.min(this.queue.length, Math.max(0, max - pcm.length));
-    const q = new Int16Array(keep + pcm.length);
-    q.set(this.queue.subarray(this.queue.length - keep), 0);
-    q.set(pcm, keep);
-    this.queue = q;
+    this.queue.push(frame);
   }
 
   /** One frame, padded with silence if the port fell behind. */
   take(n: number): Int16Array {
-    const out = new Int16Array(n);
-    out.set(this.queue.subarray(0, n));
-    this.queue = this.queue.slice(Math.min(n, this.queue.length));
-    return out;
+    return this.queue.take(n);
   }
 }
 
