@@ -60,6 +60,11 @@ export const configSchema = z.object({
     maxExpires: z.number().int().positive().default(3600),
     defaultExpires: z.number().int().positive().default(600),
     users: z.array(registrarUser).default([]),
+    /**
+     * Digest challenges offered, one header line each, in this order. SHA-256 (RFC 8760) is off by
+     * default because some phones (baresip 1.0) fail on any challenge they cannot compute.
+     */
+    digestAlgorithms: z.array(z.enum(['MD5', 'SHA-256'])).min(1).default(['MD5']),
   }).prefault({}),
   trunks: z.array(trunk).default([]),
   rtp: z.object({

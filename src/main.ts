@@ -90,10 +90,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     maxExpires: config.registrar.maxExpires,
     defaultExpires: config.registrar.defaultExpires,
     trunks: config.trunks,
-    // The SIP app joins several challenges into one WWW-Authenticate header; baresip then reads
-    // only the last (SHA-256, which it lacks) and fails with ENOSYS. Offer MD5 alone until the
-    // challenges go out as one header each.
-    digestAlgorithms: ['MD5'],
+    digestAlgorithms: config.registrar.digestAlgorithms,
     logger: logger.child({ component: 'sip' }),
   });
   const users = new Set(config.registrar.users.map((u) => u.username));

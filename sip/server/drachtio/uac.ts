@@ -24,6 +24,26 @@ export interface UacResult {
 
 const STRUCTURAL = new Set(['via', 'max-forwards', 'from', 'to', 'call-id', 'cseq', 'content-length']);
 
+/**
+ * A request inside `dialog` as RFC 3261 §12.2.1.1 builds it: Request-URI the remote target, Route
+ * set, From/To/Call-ID from dialog state, sent towards the first route (or the fixed target of a
+ * connection-bound peer).
+ */
+export async function newInDialogRequest(ctx: ServerContext, dialog: Dialog, method: string, seq: number): Promise<{ req: SipRequest; target: SendTargetLike }> {
+  const firstHop = dialog.routeSet[0] ? uriOf(dialog.routeSet[0]) : dialog.remoteTarget;
+  const target = dialog.fixedTarget ?? await ctx.resolve(firstHop);
+  const t = target.transport;
+  const req = new SipRequest(method, dialog.remoteTarget);
+  req.append('Via', `SIP/2.0/${t.toUpperCase()} ${ctx.viaSentBy(t)};rport;branch=${newBranch()}`);
+  req.append('Max-Forwards', '70');
+  for (const r of dialog.routeSet) req.append('Route', r);
+  req.append('From', dialog.localHeader);
+  req.append('To', dialog.remoteHeader);
+  req.append('Call-ID', dialog.callId);
+  req.append('CSeq', `${seq} ${method}`);
+  return { req, target };
+}
+
 export class UacSender {
   constructor(private readonly ctx: ServerContext) {}
 
@@ -60,18 +80,9 @@ export class UacSender {
   async sendInDialog(appId: string, dialog: Dialog, app: SipRequest): Promise<UacResult> {
     const ctx = this.ctx;
     const method = app.method.toUpperCase();
-    const firstHop = dialog.routeSet[0] ? uriOf(dialog.routeSet[0]) : dialog.remoteTarget;
-    const target = dialog.fixedTarget ?? await ctx.resolve(firstHop);
-    const t = target.transport;
-    const req = new SipRequest(method, dialog.remoteTarget);
-    req.append('Via', `SIP/2.0/${t.toUpperCase()} ${ctx.viaSentBy(t)};rport;branch=${newBranch()}`);
-    req.append('Max-Forwards', '70');
-    for (const r of dialog.routeSet) req.append('Route', r);
-    req.append('From', dialog.localHeader);
-    req.append('To', dialog.remoteHeader);
-    req.append('Call-ID', dialog.callId);
     const seq = method === 'ACK' ? dialog.inviteSeq : dialog.nextSeq();
-    req.append('CSeq', `${seq} ${method}`);
+    const { req, target } = await newInDialogRequest(ctx, dialog, method, seq);
+    const t = target.transport;
     for (const h of app.headers) {
       const n = h.name.toLowerCase();
       if (STRUCTURAL.has(n) || n === 'route' || ['f', 't', 'i', 'v', 'l'].includes(n)) continue;

@@ -3,15 +3,14 @@
  * completing them, the echo, UAS dialogs on 2xx to INVITE, CDRs, and the BYE the server sends
  * itself when the ACK for its 2xx never comes.
  */
-import { SipRequest, SipResponse } from '../message.js';
-import { serializeMessage } from '../serializer.js';
-import { newBranch, newTag } from '../ids.js';
+import { SipResponse } from '../message.js';
+import { newTag } from '../ids.js';
 import { Dialog } from '../dialog.js';
 import type { SentInfo } from '../transaction/timers.js';
 import { addBodyHeaders, canonicalize, parseCSeqValue, tagOf, uriOf, withTag } from './complete.js';
 import { responseEchoFrame, sipFrame } from './messages.js';
 import type { ServerContext, ServerTxnRecord } from './context.js';
-import type { UacSender } from './uac.js';
+import { newInDialogRequest, type UacSender } from './uac.js';
 
 const STRUCTURAL = new Set(['via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq', 'content-length', 'l']);
 
@@ -108,17 +107,8 @@ export class UasResponder {
     ctx.dialogs.delete(dialog);
     try {
       // route the BYE as the app would, but consume its response here
-      const firstHop = dialog.routeSet[0] ? uriOf(dialog.routeSet[0]) : dialog.remoteTarget;
-      const target = dialog.fixedTarget ?? await ctx.resolve(firstHop);
+      const { req, target } = await newInDialogRequest(ctx, dialog, 'BYE', dialog.nextSeq());
       const t = target.transport;
-      const req = new SipRequest('BYE', dialog.remoteTarget);
-      req.append('Via', `SIP/2.0/${t.toUpperCase()} ${ctx.viaSentBy(t)};rport;branch=${newBranch()}`);
-      req.append('Max-Forwards', '70');
-      for (const r of dialog.routeSet) req.append('Route', r);
-      req.append('From', dialog.localHeader);
-      req.append('To', dialog.remoteHeader);
-      req.append('Call-ID', dialog.callId);
-      req.append('CSeq', `${dialog.nextSeq()} BYE`);
       req.append('Reason', 'SIP;cause=200;text="ACK timeout"');
       req.append('Content-Length', '0');
       let sentBytes: Buffer | undefined;
