@@ -17,6 +17,7 @@ import { NetworkInbound } from './drachtio/network-inbound.js';
 import { UacSender } from './drachtio/uac.js';
 import { UasResponder } from './drachtio/uas.js';
 import { ProxyRouter } from './proxy.js';
+import { endDialogsOfLostConnection } from './drachtio/connection-loss.js';
 
 export interface SipServerOptions {
   listen: (ListenSpec | string)[];
@@ -54,6 +55,12 @@ export class SipServer {
     this.handler = new AppHandler(this.ctx, opts.secret, uac, new UasResponder(this.ctx, uac), this.proxy);
     this.transport.on('message', (msg, info) => this.onMessage(msg, info));
     this.transport.on('error', (err) => this.logger.warn({ err: err.message }, 'transport error'));
+    this.transport.on('connection-closed', ({ connectionId }) => {
+      endDialogsOfLostConnection(this.ctx, connectionId).then(
+        (n) => { if (n > 0) this.logger.info({ connectionId, dialogs: n }, 'WebSocket lost: dialogs ended'); },
+        (err: unknown) => this.logger.warn({ err, connectionId }, 'ending dialogs of a lost connection failed'),
+      );
+    });
   }
 
   async start(): Promise<SipServerAddresses> {

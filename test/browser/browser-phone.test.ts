@@ -212,6 +212,28 @@ t.test('browser loses its network mid-call (signalling and media): the phone get
   t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
 });
 
+t.test('browser loses only its WebSocket while media still flows: the phone gets BYE at once', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
+  t.ok(desk.registered);
+  const s = await callUntilAnswered(page, 'bob');
+  t.equal(s.callState, 'established');
+  await sleep(1000);
+  // The peer connection stays up and keeps sending: only the signalling path is gone, so the
+  // media watchdog cannot be what ends the call.
+  await phone(page, (p) => {
+    (p as unknown as { ua: { transport: { ws?: { close(): void } } } }).ua.transport.ws?.close();
+  });
+  const started = Date.now();
+  const r = await desk.uas.wait();
+  const took = Date.now() - started;
+  t.equal(r.code, 0, `phone got BYE after ${took} ms`);
+  t.ok(took < 3000, 'well before the 5 s media watchdog');
+  await sleep(500);
+  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+});
+
 t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
   const plat = await platform(t);
   const digits: Array<{ role: string; digit: string; source: string }> = [];

@@ -84,6 +84,39 @@ t.test('WebSocket client (subprotocol sip): REGISTER answered, INVITE answered, 
   t.ok(byeOk, 'BYE answered 200 over ws');
 });
 
+t.test('a WebSocket that drops ends its dialogs: the app hears an unsolicited BYE', async (t) => {
+  const ts = await startServer(t, { ws: true });
+  const srf = await connectSrf(t, ts);
+  const destroyed = new Promise<string>((resolve) => {
+    srf.invite((req, res) => {
+      srf.createUAS(req, res, { localSdp: SDP }).then((dialog) => {
+        dialog.on('destroy', (msg: { get(h: string): string | undefined }) => resolve(msg.get('Reason') ?? ''));
+      }).catch(() => undefined);
+    });
+  });
+  const ws = new WebSocket(`ws://127.0.0.1:${ts.wsPort}`, 'sip');
+  t.teardown(() => ws.terminate());
+  await new Promise<void>((r, j) => { ws.once('open', () => r()); ws.once('error', j); });
+  const host = 'lost7xk2.invalid';
+  const hdrs = (method: string, seq: number, branch: string, toTag = ''): string => [
+    `Via: SIP/2.0/WS ${host};branch=z9hG4bK${branch}`, 'Max-Forwards: 70', 'From: <sip:bob@example.test>;tag=wslost1',
+    `To: <sip:uas@127.0.0.1>${toTag}`, 'Call-ID: ws-lost-1', `CSeq: ${seq} ${method}`, `Contact: <sip:bob@${host};transport=ws>`].join('\r\n');
+  const ok = new Promise<string>((resolve) => ws.on('message', (d: Buffer) => { const m = d.toString(); if (m.startsWith('SIP/2.0 200')) resolve(m); }));
+  ws.send(`INVITE sip:uas@127.0.0.1 SIP/2.0\r\n${hdrs('INVITE', 1, 'lost1')}\r\nContent-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(SDP)}\r\n\r\n${SDP}`);
+  const answer = await ok;
+  const toTag = /\r\nTo:[^\r]*(;tag=[^;\r]+)/.exec(answer)?.[1] ?? '';
+  ws.send(`ACK sip:uas@127.0.0.1 SIP/2.0\r\n${hdrs('ACK', 1, 'lost2', toTag)}\r\nContent-Length: 0\r\n\r\n`);
+  await delay(200);
+  const before = Date.now();
+  ws.terminate();
+  const timeout = delay(3000).then(() => 'timeout');
+  const reason = await Promise.race([destroyed, timeout]);
+  t.match(reason, /Connection lost/, 'dialog destroyed with the connection-lost reason');
+  t.ok(Date.now() - before < 3000, 'within 3 s of the socket closing');
+  await delay(100);
+  t.equal(ts.server.stats().dialogs, 0, 'no dialog left on the server');
+});
+
 t.test('45 malformed messages, then a normal call completes', async (t) => {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
