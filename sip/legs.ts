@@ -21,6 +21,8 @@ export interface SipLegEvents {
   ended: [{ by: 'local' | 'remote'; reason: string }];
   dtmf: [{ digit: string; durationMs: number }];
   info: [{ contentType: string; body: string }];
+  /** A peer's re-INVITE was answered (hold, resume, codec change); both SDPs are now current. */
+  reoffer: [{ offer: string; answer: string; status: number }];
 }
 
 /** srf's Dialog carries more than its bundled typings declare; these are the parts we use. */
@@ -120,7 +122,9 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
       } catch (err) {
         const negotiation = (err as { name?: string }).name === 'SdpNegotiationError';
         this.logger.info({ err }, 're-INVITE refused');
-        reply(res, negotiation ? 488 : 500, negotiation ? 'Not Acceptable Here' : 'Server Internal Error');
+        const status = negotiation ? 488 : 500;
+        reply(res, status, negotiation ? 'Not Acceptable Here' : 'Server Internal Error');
+        this.emit('reoffer', { offer, answer: this.localSdp, status });
         return;
       }
       this.internals.local.sdp = answer;
@@ -129,6 +133,7 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
     const headers: Record<string, string> = { 'Content-Type': 'application/sdp' };
     if (this.internals.local.contact) headers.Contact = this.internals.local.contact;
     res.send(200, { headers, body: answer });
+    this.emit('reoffer', { offer, answer, status: 200 });
   }
 
   private onInfo(req: Srf.SrfRequest, res: Srf.SrfResponse): void {

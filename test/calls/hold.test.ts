@@ -22,12 +22,12 @@ function direction(sdp: string): string {
   return /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.exec(sdp)?.[1] ?? 'sendrecv';
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
-    await sleep(50);
-  }
+/** The next re-INVITE the platform answers on this leg: both SDPs are settled once it fires. */
+async function nextReoffer(leg: Leg, what: string, timeoutMs = 5000): Promise<{ offer: string; answer: string; status: number }> {
+  const [e] = await once(leg.dialog, 'reoffer', { signal: AbortSignal.timeout(timeoutMs) }).catch(() => {
+    throw new Error(`timeout waiting for ${what}`);
+  });
+  return e as { offer: string; answer: string; status: number };
 }
 
 for (const codecs of [['PCMU', 'PCMU'], ['opus', 'PCMU']] as const) {
@@ -43,15 +43,20 @@ for (const codecs of [['PCMU', 'PCMU'], ['opus', 'PCMU']] as const) {
 
     await sleep(1500);
     const heldAt = Date.now();
+    const hold = nextReoffer(caller, 'the hold re-INVITE');
     await alice.command('hold');
-    await until('the hold re-INVITE', () => direction(caller.dialog.remoteSdp) !== 'sendrecv');
-    t.match(direction(caller.dialog.remoteSdp), /sendonly|inactive/, `alice's re-offer puts the call on hold (${direction(caller.dialog.remoteSdp)})`);
-    t.match(direction(caller.dialog.localSdp), /recvonly|inactive/, `the platform answers ${direction(caller.dialog.localSdp)}`);
+    const held = await hold;
+    t.equal(held.status, 200, 'the hold re-INVITE is answered 200');
+    t.match(direction(held.offer), /sendonly|inactive/, `alice's re-offer puts the call on hold (${direction(held.offer)})`);
+    t.match(direction(held.answer), /recvonly|inactive/, `the platform answers ${direction(held.answer)}`);
+    t.equal(caller.dialog.localSdp, held.answer, 'the dialog keeps the answer as its local SDP');
     await sleep(2000);
+    const resume = nextReoffer(caller, 'the resume re-INVITE');
     await alice.command('resume');
-    await until('the resume re-INVITE', () => direction(caller.dialog.remoteSdp) === 'sendrecv');
+    const resumed = await resume;
     const holdS = (Date.now() - heldAt) / 1000;
-    t.equal(direction(caller.dialog.localSdp), 'sendrecv', 'the platform answers sendrecv again');
+    t.equal(direction(resumed.offer), 'sendrecv', 'alice re-offers sendrecv');
+    t.equal(direction(resumed.answer), 'sendrecv', 'the platform answers sendrecv again');
     t.equal(call.state, 'active', 'the call survived hold and resume');
     await sleep(1500);
 
