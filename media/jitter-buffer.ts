@@ -1,256 +1,245 @@
 /**
- * Adaptive playout buffer for one inbound RTP stream, driven by a 20 ms clock (pop).
+ * Adaptive jitter buffer for one inbound RTP stream on the live path.
  *
- * - The target delay follows the RFC 3550 interarrival jitter (frame + 4 J), clamped to
- *   [minDelayMs, maxDelayMs].
- * - Packets are ordered by extended sequence number; a gap with later packets waiting is
- *   reported as `lost` so the caller runs concealment (PLC / FEC / G.711 fade).
- * - An empty buffer while playing also answers `lost` but does not advance: one frame of
- *   concealment is inserted, which is how the delay grows. A sustained deficit under the target
- *   inserts the same way (a slow sender's clock), and a sustained surplus drops one frame (a
- *   fast sender's clock); both prefer quiet frames.
- * - SSRC changes and big sequence or timestamp jumps start the stream over.
+ * A media server in the middle of a call must not add a playout clock's 15–30 ms to every packet
+ * (the phones and browsers at both ends run their own playout buffers), so this buffer plays a
+ * packet the moment everything before it has been played: in-order audio passes with no delay.
+ * Only a gap holds audio back: the packets after it wait, for an adaptive time, for the missing
+ * ones to arrive out of order. When the wait runs out the missing frames are reported as `lost`
+ * in their slot so the decoder conceals them (Opus PLC, G.711 fade), and a straggler arriving after
+ * that is dropped as late.
+ *
+ * The wait follows the stream: at least one frame, then the larger of 2 × the RFC 3550
+ * interarrival jitter and 1.5 × the longest recent wait a reordered packet actually needed,
+ * never above `maxDelayMs` (0 disables holding: a gap is concealed as soon as it is seen).
+ *
+ * Sequence numbers are extended past 65535; an SSRC change, a big sequence jump, or a run of
+ * packets behind the play point (a sender that restarted its numbering) starts the stream over.
+ * Slots taken by other payloads in the same sequence space (RFC 4733 events) are `skip()`ped so
+ * they are not mistaken for loss.
  */
 import type { RtpPacketInfo } from './types.js';
 
 export interface JitterBufferOptions {
   clockRate: number;
   frameMs?: number;
-  minDelayMs?: number;
+  /** Longest a packet is held waiting for an earlier one; 0 never holds. */
   maxDelayMs?: number;
 }
 
-export interface JitterBufferPop {
-  packet?: RtpPacketInfo;
-  lost: boolean;
+/** One packet ready to decode, with the frames missing right before it (to conceal first). */
+export interface PlayoutItem {
+  packet: RtpPacketInfo;
+  lost: number;
+  /** The stream started over before this packet (new SSRC or numbering): drop decoder state. */
+  restart: boolean;
 }
 
+interface Slot { packet: RtpPacketInfo | undefined; arrivalMs: number }
+
+/** A jump this big (either way) is a new stream, not loss or reordering. */
 const MAX_SEQ_JUMP = 1000;
-const MAX_TS_JUMP_SECONDS = 30;
-/** Pops with an empty buffer after which the sender is taken as paused (DTX, hold). */
-const IDLE_POPS = 10;
-/** Pops with a surplus over the target before a frame is dropped. */
-const SURPLUS_POPS = 25;
-
-/** G.711 or Opus payloads that are almost certainly silence or comfort noise. */
-function looksQuiet(payload: Buffer): boolean {
-  if (payload.length <= 3) return true; // Opus DTX / comfort noise
-  if (payload.length < 80) return false;
-  let loud = 0;
-  for (let i = 0; i < payload.length; i += 4) {
-    const b = payload[i] & 0x7f;
-    // mu-law near zero is 0x7x (0x7f = 0); A-law near zero is 0x5x (0x55 = 8).
-    if (b < 0x70 && (b < 0x50 || b > 0x5f)) loud++;
-  }
-  return loud === 0;
-}
+/** This many packets in a row behind the play point: the sender restarted its numbering. */
+const STALE_RESTART = 5;
+/** How many concealed slots are remembered, to learn from their packets if they still come. */
+const CONCEALED_MEMORY = 16;
+/** The learnt reordering wait decays by this factor per packet (half of it gone in about 3 s). */
+const REORDER_DECAY = 0.995;
 
 export class JitterBuffer {
-  private readonly clockRate: number;
-  private readonly frameMs: number;
-  private readonly frameTicks: number;
-  private readonly minDelayMs: number;
-  private readonly maxDelayMs: number;
+  readonly frameMs: number;
+  readonly maxDelayMs: number;
+  private msPerTick: number;
 
-  private readonly packets = new Map<number, RtpPacketInfo>();
+  private readonly slots = new Map<number, Slot>();
   private ssrc: number | undefined;
+  private nextSeq = -1; // extended: the next slot to play
   private highestSeq = -1; // extended
-  private highestTs = 0;
-  private nextSeq = -1; // extended; next to play
-  private playing = false;
-  private firstArrivalMs = 0;
-  private emptyPops = 0;
-  private surplusPops = 0;
-  private deficitPops = 0;
+  private pendingLost = 0;
+  private pendingRestart = false;
+  private staleRun = 0;
   private jitterMs = 0;
   private lastTransitMs: number | undefined;
+  private reorderWaitMs = 0;
+  /** Recently concealed slots, with when the packet that waited behind them arrived. */
+  private readonly concealed = new Map<number, number>();
 
   /** Counters for diagnostics and tests. */
-  readonly stats = { received: 0, late: 0, duplicate: 0, lost: 0, inserted: 0, dropped: 0, resets: 0 };
+  readonly stats = { received: 0, reordered: 0, late: 0, duplicate: 0, lost: 0, restarts: 0 };
 
   constructor(opts: JitterBufferOptions) {
-    this.clockRate = opts.clockRate;
     this.frameMs = opts.frameMs ?? 20;
-    this.frameTicks = (this.clockRate * this.frameMs) / 1000;
-    this.minDelayMs = opts.minDelayMs ?? 40;
-    this.maxDelayMs = Math.max(this.minDelayMs, opts.maxDelayMs ?? 200);
+    this.maxDelayMs = Math.max(0, opts.maxDelayMs ?? 60);
+    this.msPerTick = 1000 / opts.clockRate;
   }
 
-  /** Audio currently held back, from the next frame to play to the newest received. */
-  get delayMs(): number {
-    if (this.nextSeq < 0 || this.highestSeq < this.nextSeq) return 0;
-    return (this.highestSeq - this.nextSeq + 1) * this.frameMs;
+  /** The codec's RTP clock, for the jitter estimate (a codec change resets the stream anyway). */
+  setClockRate(clockRate: number): void {
+    this.msPerTick = 1000 / clockRate;
   }
 
-  get targetDelayMs(): number {
-    const t = this.frameMs + 4 * this.jitterMs;
-    const frames = Math.ceil(t / this.frameMs) * this.frameMs;
-    return Math.min(this.maxDelayMs, Math.max(this.minDelayMs, frames));
+  /** Interarrival jitter (RFC 3550 §6.4.1), in ms. */
+  get jitter(): number { return this.jitterMs; }
+
+  /** How long a packet after a gap currently waits for the missing ones. */
+  get holdMs(): number {
+    const wanted = Math.max(this.frameMs, 2 * this.jitterMs, 1.5 * this.reorderWaitMs);
+    return Math.min(this.maxDelayMs, wanted);
   }
 
-  get jitter(): number {
-    return this.jitterMs;
+  /** When `release()` must run to play what waits behind a gap; undefined when nothing waits. */
+  get deadline(): number | undefined {
+    const first = this.firstHeld();
+    return first === undefined ? undefined : (this.slots.get(first) as Slot).arrivalMs + this.holdMs;
   }
 
-  push(pkt: RtpPacketInfo, arrivalMs: number): void {
-    if (this.ssrc !== pkt.ssrc || this.highestSeq < 0) {
-      this.restart(pkt, arrivalMs);
-    }
-    const seq = this.extend(pkt.sequenceNumber);
-    const tsJump = Math.abs(((pkt.timestamp - this.highestTs) | 0) / this.clockRate);
-    if (Math.abs(seq - this.highestSeq) > MAX_SEQ_JUMP || tsJump > MAX_TS_JUMP_SECONDS) {
-      this.restart(pkt, arrivalMs);
-      return this.push(pkt, arrivalMs);
-    }
-    this.stats.received++;
-    this.updateJitter(pkt.timestamp, arrivalMs);
-    if (seq < this.nextSeq) {
-      if (this.playing || this.nextSeq - seq > MAX_SEQ_JUMP) {
-        this.stats.late++;
-        return;
-      }
-      // Still buffering: an earlier packet overtaken by a later one starts the playout.
-      this.nextSeq = seq;
-    }
-    if (this.packets.has(seq)) {
-      this.stats.duplicate++;
-      return;
-    }
-    this.packets.set(seq, pkt);
-    if (seq > this.highestSeq) {
-      this.highestSeq = seq;
-      this.highestTs = pkt.timestamp;
-    }
-    if (!this.playing && this.packets.size === 1 && this.emptyPops >= IDLE_POPS) {
-      // Resuming after a pause: buffer again from this packet.
-      this.firstArrivalMs = arrivalMs;
-      this.nextSeq = seq;
-      this.emptyPops = 0;
-    }
-    this.trimOverflow();
+  /** An audio packet arrived; returns what can be played now, in order. */
+  push(packet: RtpPacketInfo, arrivalMs: number): PlayoutItem[] {
+    return this.insert(packet, packet.sequenceNumber, packet.ssrc, arrivalMs);
   }
 
-  pop(nowMs: number): JitterBufferPop | undefined {
-    if (this.nextSeq < 0) return undefined;
-    if (!this.playing) {
-      if (this.packets.size === 0) return undefined;
-      if (nowMs - this.firstArrivalMs < this.targetDelayMs - this.frameMs && this.delayMs < this.targetDelayMs) {
-        return undefined;
-      }
-      this.playing = true;
-      this.nextSeq = Math.min(...this.packets.keys());
-    }
+  /** A packet of another payload type took this sequence number: not a loss, nothing to play. */
+  skip(sequenceNumber: number, ssrc: number, arrivalMs: number): PlayoutItem[] {
+    if (this.ssrc !== ssrc) return [];
+    return this.insert(undefined, sequenceNumber, ssrc, arrivalMs);
+  }
 
-    if (this.packets.size === 0) {
-      this.emptyPops++;
-      if (this.emptyPops > IDLE_POPS) {
-        this.playing = false;
-        return undefined;
-      }
-      this.stats.inserted++;
-      return { lost: true };
-    }
-    this.emptyPops = 0;
-
-    if (this.adaptToDeficit()) {
-      this.stats.inserted++;
-      return { lost: true };
-    }
-    this.adaptToSurplus();
-
-    const packet = this.packets.get(this.nextSeq);
-    this.nextSeq++;
-    if (!packet) {
-      this.stats.lost++;
-      return { lost: true };
-    }
-    this.packets.delete(this.nextSeq - 1);
-    return { packet, lost: false };
+  /** The deadline passed: give up on the missing packets and play what waited behind them. */
+  release(nowMs: number): PlayoutItem[] {
+    return this.drain(nowMs);
   }
 
   reset(): void {
-    this.packets.clear();
+    this.slots.clear();
     this.ssrc = undefined;
-    this.highestSeq = -1;
     this.nextSeq = -1;
-    this.playing = false;
-    this.emptyPops = 0;
-    this.surplusPops = 0;
-    this.deficitPops = 0;
+    this.highestSeq = -1;
+    this.pendingLost = 0;
+    this.pendingRestart = false;
+    this.staleRun = 0;
     this.jitterMs = 0;
     this.lastTransitMs = undefined;
+    this.reorderWaitMs = 0;
+    this.concealed.clear();
   }
 
-  private restart(pkt: RtpPacketInfo, arrivalMs: number): void {
-    if (this.ssrc !== undefined) this.stats.resets++;
+  private insert(packet: RtpPacketInfo | undefined, seq16: number, ssrc: number, arrivalMs: number): PlayoutItem[] {
+    // A new stream plays out whatever the old one still held before it starts.
+    let flushed: PlayoutItem[] = [];
+    if (this.ssrc !== ssrc || this.nextSeq < 0) flushed = this.restart(ssrc, seq16);
+    let seq = this.extend(seq16);
+    if (Math.abs(seq - this.nextSeq) > MAX_SEQ_JUMP) {
+      flushed = this.restart(ssrc, seq16);
+      seq = this.nextSeq;
+    }
+    if (seq < this.nextSeq) {
+      if (++this.staleRun < STALE_RESTART) {
+        if (packet) {
+          this.stats.late++;
+          // Concealed because the hold was too short for it: learn how long it would have needed.
+          const waitedSince = this.concealed.get(seq);
+          if (waitedSince !== undefined) this.learnReorder(arrivalMs - waitedSince);
+        }
+        return [];
+      }
+      flushed = this.restart(ssrc, seq16);
+      seq = this.nextSeq;
+    }
+    this.staleRun = 0;
+    if (this.slots.has(seq)) {
+      if (packet) this.stats.duplicate++;
+      return [];
+    }
+    if (packet) {
+      this.stats.received++;
+      this.updateJitter(packet.timestamp, arrivalMs);
+      const first = this.firstHeld();
+      if (first !== undefined && seq < first) {
+        // It fills a gap that later packets are waiting behind: remember how late it was.
+        this.stats.reordered++;
+        this.learnReorder(arrivalMs - (this.slots.get(first) as Slot).arrivalMs);
+      }
+    }
+    this.reorderWaitMs *= REORDER_DECAY;
+    this.slots.set(seq, { packet, arrivalMs });
+    if (seq > this.highestSeq) this.highestSeq = seq;
+    const ready = this.drain(arrivalMs);
+    return flushed.length > 0 ? flushed.concat(ready) : ready;
+  }
+
+  private drain(nowMs: number): PlayoutItem[] {
+    const out: PlayoutItem[] = [];
+    while (this.slots.size > 0) {
+      const slot = this.slots.get(this.nextSeq);
+      if (slot) {
+        this.slots.delete(this.nextSeq);
+        this.nextSeq++;
+        if (slot.packet) {
+          out.push({ packet: slot.packet, lost: this.pendingLost, restart: this.pendingRestart });
+          this.pendingLost = 0;
+          this.pendingRestart = false;
+        }
+        continue;
+      }
+      const first = this.firstHeld() as number;
+      const waitedSince = (this.slots.get(first) as Slot).arrivalMs;
+      if (nowMs < waitedSince + this.holdMs) break; // the same sum as `deadline`, so a timer at it always releases
+      const missing = first - this.nextSeq;
+      for (let seq = this.nextSeq; seq < first && Number.isFinite(nowMs); seq++) this.rememberConcealed(seq, waitedSince);
+      this.pendingLost += missing;
+      this.stats.lost += missing;
+      this.nextSeq = first;
+    }
+    return out;
+  }
+
+  private learnReorder(waitMs: number): void {
+    if (waitMs > this.reorderWaitMs) this.reorderWaitMs = waitMs;
+  }
+
+  private rememberConcealed(seq: number, waitedSince: number): void {
+    this.concealed.set(seq, waitedSince);
+    if (this.concealed.size > CONCEALED_MEMORY) this.concealed.delete(this.concealed.keys().next().value as number);
+  }
+
+  private firstHeld(): number | undefined {
+    if (this.slots.size === 0) return undefined;
+    let first = Infinity;
+    for (const seq of this.slots.keys()) if (seq < first) first = seq;
+    return first;
+  }
+
+  private restart(ssrc: number, seq16: number): PlayoutItem[] {
+    const wasRunning = this.ssrc !== undefined;
+    const flushed = wasRunning ? this.drain(Infinity) : [];
+    const { jitterMs, reorderWaitMs } = this;
     this.reset();
-    this.ssrc = pkt.ssrc;
-    this.highestSeq = pkt.sequenceNumber;
-    this.highestTs = pkt.timestamp;
-    this.nextSeq = pkt.sequenceNumber;
-    this.firstArrivalMs = arrivalMs;
+    if (wasRunning) {
+      this.stats.restarts++;
+      // Same network path: what was learnt about it still holds.
+      this.jitterMs = jitterMs;
+      this.reorderWaitMs = reorderWaitMs;
+    }
+    this.ssrc = ssrc;
+    this.nextSeq = seq16;
+    this.highestSeq = seq16;
+    this.pendingRestart = wasRunning;
+    return flushed;
   }
 
+  /** The 16-bit number closest to the newest one seen, on the extended line. */
   private extend(seq16: number): number {
     const diff = ((seq16 - (this.highestSeq & 0xffff) + 0x8000) & 0xffff) - 0x8000;
     return this.highestSeq + diff;
   }
 
   private updateJitter(timestamp: number, arrivalMs: number): void {
-    // Transit time modulo a constant; its variation is the jitter (RFC 3550 6.4.1).
-    const transit = arrivalMs - (timestamp >>> 0) / (this.clockRate / 1000);
+    const transit = arrivalMs - (timestamp >>> 0) * this.msPerTick;
     if (this.lastTransitMs !== undefined) {
       let d = Math.abs(transit - this.lastTransitMs);
-      // Timestamp wrap or a talk-spurt gap: not jitter.
-      if (d > 1000) d = 0;
+      if (d > 1000) d = 0; // a timestamp wrap or a talk-spurt pause, not jitter
       this.jitterMs += (d - this.jitterMs) / 16;
     }
     this.lastTransitMs = transit;
-  }
-
-  /**
-   * Insert one concealed frame (do not advance) when the buffer has held less than the target
-   * for a while: a slow sender's clock, or jitter that grew. Quiet audio is the cheap place to do it.
-   */
-  private adaptToDeficit(): boolean {
-    if (this.delayMs >= this.targetDelayMs) {
-      this.deficitPops = 0;
-      return false;
-    }
-    this.deficitPops++;
-    const head = this.packets.get(this.nextSeq);
-    const quiet = head !== undefined && looksQuiet(head.payload);
-    if ((quiet && this.deficitPops >= 3) || this.deficitPops >= SURPLUS_POPS) {
-      this.deficitPops = 0;
-      return true;
-    }
-    return false;
-  }
-
-  /** Drop one frame when the buffer has held more than the target for a while. */
-  private adaptToSurplus(): void {
-    const surplus = this.delayMs - this.targetDelayMs;
-    if (surplus < 2 * this.frameMs) {
-      this.surplusPops = 0;
-      return;
-    }
-    this.surplusPops++;
-    const head = this.packets.get(this.nextSeq);
-    const quiet = head !== undefined && looksQuiet(head.payload);
-    if ((quiet && this.surplusPops >= 3) || this.surplusPops >= SURPLUS_POPS) {
-      this.packets.delete(this.nextSeq);
-      this.nextSeq++;
-      this.surplusPops = 0;
-      this.stats.dropped++;
-    }
-  }
-
-  /** Never hold more than twice the maximum delay: drop the oldest. */
-  private trimOverflow(): void {
-    const limit = Math.ceil((2 * this.maxDelayMs) / this.frameMs);
-    while (this.highestSeq - this.nextSeq + 1 > limit) {
-      if (this.packets.delete(this.nextSeq)) this.stats.dropped++;
-      this.nextSeq++;
-    }
   }
 }

@@ -12,4 +12,6 @@ export interface EndpointContext {
   advertisedAddress: string;
   logger: Logger;
   webrtc: Config['webrtc'];
+  /** Longest an inbound packet waits behind a gap for a reordered one (`media.jitterBufferMs`). */
+  jitterBufferMs?: number;
 }

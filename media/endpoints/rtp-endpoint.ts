@@ -22,7 +22,7 @@ import type { EndpointContext } from './context.js';
 import { RtcpReporter } from './rtcp-reporter.js';
 import { RtpSender } from './rtp-sender.js';
 import { SymmetricLatch, type NetAddress } from './rtp-latch.js';
-import { InboundAudio } from './rtp-inbound-audio.js';
+import { InboundAudio } from './inbound-audio.js';
 
 export interface RtpEndpointOptions {
   /** No RTP for this long while the remote should send -> `failed`. */
@@ -87,7 +87,11 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     const ssrc = randomInt(1, 2 ** 32 - 1);
     this.reporter = new RtcpReporter(ssrc);
     this.sender = new RtpSender(ssrc, (buf) => this.sendDatagram(buf), this.reporter);
-    this.inbound = new InboundAudio(this.log);
+    this.inbound = new InboundAudio(this.log, {
+      maxDelayMs: ctx.jitterBufferMs ?? 60,
+      format: () => (this.negotiated ? { codec: this.negotiated.codec, pcmRate: this._pcmRate } : undefined),
+      onFrame: this.onFrame,
+    });
   }
 
   get closed(): boolean { return this._closed; }
@@ -308,47 +312,45 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     if (!this.latch.accept(info, rinfo, now, this.lastRxMs)) return;
     this.lastRxMs = now;
     this.failed = false;
+    const decoding = this.listenerCount('audio') > 0 || this.inband !== undefined;
     if (isDtmf) {
       // Events share the audio's sequence space: keep our place so the gap is not taken for loss.
       if (info.ssrc === this.lastSsrc && this.lastSeq !== undefined) {
         const d = (info.sequenceNumber - this.lastSeq) & 0xffff;
         if (d > 0 && d < 0x8000) this.lastSeq = info.sequenceNumber;
       }
+      if (decoding) this.inbound.skip(info.sequenceNumber, info.ssrc, now);
       const ev = this.dtmfReceiver?.push(info);
       if (ev) this.emit('dtmf', ev);
       return;
     }
     this.reporter.onReceived(info.ssrc, info.sequenceNumber, info.timestamp, now);
-    let lost = 0;
+    if (this.isFresh(info)) this.emit('rtp', info);
+    if (decoding) this.inbound.push(info, now);
+  }
+
+  /**
+   * Whether a packet is ahead of the newest seen from its source. Pass-through forwards only
+   * those (a late one would drag the forwarded line back); the decode path reorders by itself.
+   * A run of packets behind means the sender restarted its numbering.
+   */
+  private isFresh(info: RtpPacketInfo): boolean {
     if (info.ssrc === this.lastSsrc && this.lastSeq !== undefined) {
       const delta = (info.sequenceNumber - this.lastSeq) & 0xffff;
-      if (delta === 0 || delta >= 0x8000) {
-        // Duplicate or late (already concealed); but a run of them means the sender restarted its numbering.
-        if (++this.staleRun < STALE_RESTART) return;
-        this.inbound.reset();
-      } else lost = delta - 1;
-    } else if (this.lastSsrc !== undefined) {
-      this.inbound.reset();
+      if ((delta === 0 || delta >= 0x8000) && ++this.staleRun < STALE_RESTART) return false;
     }
     this.staleRun = 0;
     this.lastSsrc = info.ssrc;
     this.lastSeq = info.sequenceNumber;
-    this.emit('rtp', info);
-    if (this.listenerCount('audio') > 0 || this.inband) this.decode(info.payload, lost);
+    return true;
   }
 
-  private decode(payload: Buffer, lost: number): void {
-    const codec = this.negotiated?.codec;
-    if (!codec) return;
-    this.inbound.decode(codec, this._pcmRate, payload, lost, this.onFrame);
-  }
-
-  private readonly onFrame = (chunk: Int16Array): void => {
-    if (this.inband && this._pcmRate === 8000) {
+  private readonly onFrame = (chunk: Int16Array, pcmRate: number): void => {
+    if (this.inband && pcmRate === 8000) {
       const ev = this.inband.process(chunk);
       if (ev) this.emit('dtmf', ev);
     }
-    if (this.listenerCount('audio') > 0) this.emit('audio', { samples: chunk, sampleRate: this._pcmRate });
+    if (this.listenerCount('audio') > 0) this.emit('audio', { samples: chunk, sampleRate: pcmRate });
   };
 
   private onTick(): void {

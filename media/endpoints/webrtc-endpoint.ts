@@ -18,7 +18,8 @@ import type {
   AudioFrame, CodecName, CodecSpec, DtmfEvent, MediaPortEvents, NegotiatingEndpoint, RtpPacketInfo,
 } from '../types.js';
 import { SdpNegotiationError } from '../types.js';
-import { createDecoder, createEncoder, type AudioDecoder, type AudioEncoder } from '../codecs/index.js';
+import { createEncoder, type AudioEncoder } from '../codecs/index.js';
+import { InboundAudio } from './inbound-audio.js';
 import { planIce, rewriteLocalSdp, usableRemoteSdp, type IcePlan, type WebRtcSettings } from './webrtc-ice.js';
 import { TelephoneEventReceiver } from './webrtc-dtmf.js';
 import { DtmfSender } from './webrtc-dtmf-sender.js';
@@ -32,6 +33,8 @@ export interface WebRtcEndpointContext {
   webrtc: WebRtcSettings;
   /** Keep ICE sockets inside this UDP range (werift picks a free port in it). */
   icePortRange?: [number, number];
+  /** Longest an inbound packet waits behind a gap for a reordered one. */
+  jitterBufferMs?: number;
 }
 
 export interface WebRtcEndpointOptions {
@@ -54,7 +57,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private telEventPt: number | undefined;
   private _pcmRate: number;
   private encoder: AudioEncoder | undefined;
-  private decoder: AudioDecoder | undefined;
+  private readonly inbound: InboundAudio;
   /** Browsers may send events on any telephone-event they offered (Chromium picks /8000 too). */
   private dtmfIn = new Map<number, TelephoneEventReceiver>();
   private readonly dtmfOut: DtmfSender;
@@ -88,6 +91,11 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       iceUseIpv6: false,
       bundlePolicy: 'max-bundle',
     });
+    this.inbound = new InboundAudio(this.log, {
+      maxDelayMs: ctx.jitterBufferMs ?? 60,
+      format: () => (this._codec ? { codec: this._codec, pcmRate: this._pcmRate } : undefined),
+      onFrame: (samples, sampleRate) => this.emit('audio', { samples, sampleRate }),
+    });
     this.dtmfOut = new DtmfSender((payload, marker, ts) => this.sendRaw(this.telEventPt, payload, marker, ts));
     this.pc.onTrack.subscribe((track) => this.attachTrack(track));
     this.pc.connectionStateChange.subscribe((state) => this.onConnectionState(state));
@@ -102,7 +110,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     if (rate === this._pcmRate) return;
     this._pcmRate = rate;
     this.encoder?.close(); this.encoder = undefined;
-    this.decoder?.close(); this.decoder = undefined;
+    this.inbound.reset();
   }
 
   async answer(offerSdp: string): Promise<string> {
@@ -176,7 +184,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.settleWaiters(new Error(`endpoint ${this.id} closed`));
     this.dtmfOut.close();
     this.encoder?.close(); this.encoder = undefined;
-    this.decoder?.close(); this.decoder = undefined;
+    this.inbound.reset();
     this.pc.close().catch((err: unknown) => this.log.debug({ err }, 'peer connection close'));
     this.emit('closed');
     this.removeAllListeners();
@@ -256,8 +264,10 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.lastRtpAt = Date.now();
     const h = rtp.header;
     const events = this.dtmfIn.get(h.payloadType);
+    const decoding = this.listenerCount('audio') > 0;
     if (events) {
       events.push(h.timestamp, rtp.payload);
+      if (decoding) this.inbound.skip(h.sequenceNumber, h.ssrc);
       return;
     }
     if (!this._codec || h.payloadType !== this._codec.payloadType) return;
@@ -266,14 +276,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       ssrc: h.ssrc, marker: h.marker, payload: rtp.payload,
     };
     this.emit('rtp', info);
-    if (this.listenerCount('audio') > 0) {
-      this.decoder ??= createDecoder(this._codec, { pcmRate: this._pcmRate });
-      try {
-        this.emit('audio', { samples: this.decoder.decode(rtp.payload), sampleRate: this._pcmRate });
-      } catch (err) {
-        this.log.debug({ err }, 'undecodable Opus packet');
-      }
-    }
+    if (decoding) this.inbound.push(info);
   }
 
   private sendRaw(pt: number | undefined, payload: Buffer, marker: boolean, timestamp: number): void {

@@ -136,6 +136,7 @@ export class Dispatcher {
         advertisedAddress: this.init.rtp.advertisedAddress,
         logger: this.log.child({ endpoint: endpointId, kind }),
         webrtc: this.init.webrtc,
+        jitterBufferMs: this.init.jitterBufferMs,
       };
       let ep: NegotiatingEndpoint;
       if (kind === 'rtp') {

@@ -20,6 +20,8 @@ export interface PeerSendOptions {
   inband?: { digit: string; atMs: number };
   /** Skip (do not send) every frame whose index is in this list: simulated loss. */
   drop?: number[];
+  /** Send the frames whose index is a key this many ms after their time: simulated reordering. */
+  lateMs?: Record<number, number>;
   /** RFC 4733 digit sent `atMs` after the start (audio pauses while it plays). */
   dtmf?: { digit: string; payloadType: number; clockRate: number; atMs: number; durationMs?: number };
 }
@@ -172,8 +174,11 @@ function runChild(): void {
         }
         const payload = enc.encode(pcm);
         sent.push(payload.toString('hex'));
-        if (o.drop?.includes(i)) seq++;
-        else sock.send(Buffer.concat([header(o.codec.payloadType, seq++, ts, i === 0), payload]), o.remote.port, o.remote.address);
+        const packet = Buffer.concat([header(o.codec.payloadType, seq++, ts, i === 0), payload]);
+        const late = o.lateMs?.[i];
+        if (o.drop?.includes(i)) { /* lost */ }
+        else if (late) setTimeout(() => sock.send(packet, o.remote.port, o.remote.address), late);
+        else sock.send(packet, o.remote.port, o.remote.address);
       }
       ts += ticks;
       i++;

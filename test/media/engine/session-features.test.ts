@@ -2,6 +2,7 @@ import t from 'tap';
 import { RtpPeer } from '../../helpers/rtp-peer.js';
 import { peakFrequency, toneAmplitude } from '../../media/unit/spectrum.js';
 import type { CodecSpec } from '../../../media/types.js';
+import { decodeAlaw, decodeMulaw } from '../../../media/codecs/index.js';
 import { peerOffer } from './peer-sdp.js';
 import { sdpPort, sleep, startMediaServer } from './server-fixture.js';
 
@@ -32,6 +33,38 @@ t.test('lost packets on the PCMU leg are concealed: the Opus leg gets a frame fo
   t.ok(seqs.every((q, i) => i === 0 || ((q - seqs[i - 1]) & 0xffff) === 1), 'no gap on the Opus leg');
   const pcm = Int16Array.from(r.pcm.slice(9600));
   t.ok(Math.abs(peakFrequency(pcm, 48000, 200, 4000) - 1000) <= 20, 'the tone survives');
+});
+
+const PCMA: CodecSpec = { name: 'PCMA', payloadType: 8, clockRate: 8000, channels: 1 };
+
+/** Worst per-frame difference between what the PCMA leg got and what the PCMU peer sent. */
+async function pcmuToPcmaWorstFrame(t: { teardown(fn: () => void): void }, timing: { lateMs?: Record<number, number>; drop?: number[] }) {
+  const ms = await startMediaServer(t);
+  const [pa, pb] = await peers(t, 2);
+  const s = await ms.createSession();
+  const a = await s.createEndpoint('rtp');
+  const b = await s.createEndpoint('rtp');
+  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
+  await b.answer(peerOffer(pb.port, 'PCMA'));
+  await s.bridge(a, b);
+  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 770, durationMs: 1000, ...timing });
+  await sleep(300);
+  const sent = (await pa.report()).sentPayloadsHex.map((h) => decodeMulaw(Buffer.from(h, 'hex')));
+  const got = (await pb.report()).packets.filter((p) => p.pt === 8).map((p) => decodeAlaw(Buffer.from(p.payloadHex, 'hex')));
+  const worst = (k: number) => (got[k] ? Math.max(...got[k].map((v, i) => Math.abs(v - sent[k][i]))) : Infinity);
+  return { frames: got.length, worst, worstOf: (ks: number[]) => Math.max(...ks.map(worst)) };
+}
+
+t.test('reordered packets on a transcoded leg are put back in order: nothing concealed', async (t) => {
+  const late = [10, 25, 40];
+  // Each of these is sent 30 ms after its time, so it arrives 10 ms behind the next packet.
+  const r = await pcmuToPcmaWorstFrame(t, { lateMs: Object.fromEntries(late.map((k) => [k, 30])) });
+  t.equal(r.frames, 50, 'a PCMA frame for every PCMU frame sent');
+  const all = r.worstOf(Array.from({ length: 50 }, (_, k) => k));
+  t.ok(all < 600, `every frame is the sender's own audio, A-law requantised (worst sample error ${all})`);
+  // The control: the same packets lost instead of late are concealed, and that is audible here.
+  const lost = await pcmuToPcmaWorstFrame(t, { drop: late });
+  t.ok(lost.worstOf(late) > 2000, `whereas lost ones are concealed, not the sender's audio (error ${lost.worstOf(late)})`);
 });
 
 t.test('play a tone to an endpoint, with an ended event', async (t) => {
