@@ -92,6 +92,10 @@ export const configSchema = z.object({
     stunServers: z.array(z.string()).default([]),
     turnServers: z.array(z.object({ urls: z.string(), username: z.string().optional(), credential: z.string().optional() })).default([]),
   }).prefault({}),
+  calls: z.object({
+    /** A callee that has not answered after this long is cancelled; the caller gets 480 No Answer. */
+    ringTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+  }).prefault({}),
   recording: z.object({
     enabled: z.boolean().default(false),
     sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(48000)]).default(8000),

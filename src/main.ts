@@ -98,6 +98,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   const calls = new CallRegistry();
   const callService = new CallService({
     sip, media, router, registry: calls, recordingsDir, recording: config.recording,
+    ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
     logger: logger.child({ component: 'calls' }),
   });
   callService.start();

@@ -19,6 +19,7 @@ export interface CallServiceOptions {
   registry: CallRegistry;
   recordingsDir: string;
   recording: { enabled: boolean; sampleRate: number };
+  ringTimeoutMs: number;
   logger: Logger;
 }
 
@@ -140,11 +141,12 @@ export class CallService {
         }
         return runConnect(ctx, { user: route.user }, {
           sip: this.opts.sip, calleeKind: endpointKindForTransport(binding.source.transport), recording: this.opts.recording,
+          ringTimeoutMs: this.opts.ringTimeoutMs,
         });
       }
       case 'trunk':
         return runConnect(ctx, { trunk: route.trunk, number: route.number }, {
-          sip: this.opts.sip, calleeKind: 'rtp', recording: this.opts.recording,
+          sip: this.opts.sip, calleeKind: 'rtp', recording: this.opts.recording, ringTimeoutMs: this.opts.ringTimeoutMs,
         });
     }
   }

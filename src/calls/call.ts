@@ -12,7 +12,7 @@ export interface CallEndInfo { reason: string; durationMs: number }
  * A call: its legs and the media session that anchors their audio. Ending one leg ends the
  * call; ending the call hangs up every leg and closes the media session (ports, workers' state).
  */
-export class Call extends EventEmitter<{ ended: [CallEndInfo]; 'leg-added': [Leg] }> {
+export class Call extends EventEmitter<{ ended: [CallEndInfo]; 'leg-added': [Leg]; answered: [] }> {
   readonly id = randomUUID();
   readonly legs: Leg[] = [];
   readonly createdAt = Date.now();
@@ -41,6 +41,7 @@ export class Call extends EventEmitter<{ ended: [CallEndInfo]; 'leg-added': [Leg
     if (this.state !== 'setup') return;
     this.state = 'active';
     this.answeredAt = Date.now();
+    this.emit('answered');
   }
 
   async end(reason: string): Promise<void> {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Baresip } from '../helpers/baresip.js';
+import type { Call } from '../../src/calls/call.js';
 import type { TeardownHost, TestPlatform } from '../helpers/platform.js';
 import { readWav } from '../../media/wav.js';
 import { peakFrequency, rms, toneAmplitude } from '../media/unit/spectrum.js';
@@ -62,6 +63,27 @@ export async function dialAndWait(phone: Baresip, tp: TestPlatform, target: stri
   const established = phone.waitFor('CALL_ESTABLISHED', timeoutMs);
   await phone.dial(`sip:${target}@${tp.sip.host}:${tp.sip.port}`);
   await established;
+}
+
+/**
+ * The call's state once the platform has its answer confirmed (or after `timeoutMs`). A phone
+ * reports the call established as it sends its ACK, a moment before the platform has it.
+ */
+export async function answeredState(call: Call, timeoutMs = 5000): Promise<string> {
+  if (call.state === 'setup') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        call.off('answered', done);
+        call.off('ended', done);
+        resolve();
+      }
+      call.once('answered', done);
+      call.once('ended', done);
+    });
+  }
+  return call.state;
 }
 
 export interface Heard {

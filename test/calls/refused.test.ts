@@ -1,6 +1,7 @@
 /**
  * Calls the platform refuses, seen on the wire by sipp (an authenticated phone): a number nobody
- * owns gets 404, a user who is not registered 480, an offer without a common codec 488; when the media server has no room left (`media.maxCallsPerWorker`) a new call
+ * owns gets 404, a user who is not registered 480, a callee that never answers 480 No Answer after
+ * the ring timeout, an offer without a common codec 488; when the media server has no room left (`media.maxCallsPerWorker`) a new call
  * gets 503 with Retry-After while the call already running keeps its audio, and once that call
  * ends a new one is admitted again.
  */
@@ -11,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 import { runSipp, type SippResult } from '../helpers/sipp.js';
-import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
 
 t.setTimeout(60000);
 
@@ -60,6 +61,31 @@ t.test('a user who is not registered gets 480, and the media is released', async
   t.equal(tp.platform.media.stats().portsInUse, 0, 'its RTP port was released');
 });
 
+t.test('a callee that rings and never answers is cancelled after calls.ringTimeoutSeconds; the caller gets 480 No Answer', async (t) => {
+  const dir = tempDir(t, 'calls-noanswer-');
+  const tp = await startTestPlatform(t, { users: ['alice', 'bob'], config: { calls: { ringTimeoutSeconds: 2 } } });
+  const bob = await registeredPhone(t, tp, 'bob', { codecs: ['PCMU'], wav: toneWav(dir, 600), autoAnswer: false });
+  const ringing = bob.waitFor('CALL_INCOMING', 10000);
+  const closed = bob.waitFor('CALL_CLOSED', 15000);
+  const noAnswer = '<action><ereg regexp="^SIP/2.0 480 No Answer" search_in="msg" check_it="true" assign_to="ra"/></action>';
+  const next = tp.nextCall();
+  const result = refusedCall(t, tp, 'alice', 'bob', 480, noAnswer);
+  const call = await next;
+  const started = Date.now();
+  const ended = once(call, 'ended');
+  const r = await result;
+  t.equal(r.code, 0, `sipp saw 480 No Answer ${r.errors.slice(0, 300)}`);
+  const [{ reason }] = await ended;
+  const waited = (Date.now() - started) / 1000;
+  t.equal(reason, 'no answer', 'the call ended for want of an answer');
+  t.ok(waited >= 1.9 && waited < 4, `after the 2 s ring timeout (${waited.toFixed(1)} s)`);
+  await ringing;
+  t.ok(await closed, 'bob\'s phone stopped ringing (CANCEL)');
+  await sleep(200);
+  t.equal(tp.platform.calls.size, 0, 'the call was ended');
+  t.equal(tp.platform.media.stats().portsInUse, 0, 'both endpoints released their ports');
+});
+
 t.test('a saturated media server answers 503 with Retry-After; the running call keeps its audio', async (t) => {
   const dir = tempDir(t, 'calls-503-');
   const tp = await startTestPlatform(t, { users: ['alice', 'bob'], config: { media: { workers: 1, maxCallsPerWorker: 1 } } });
@@ -86,5 +112,5 @@ t.test('a saturated media server answers 503 with Retry-After; the running call 
   await sleep(300);
   const again = tp.nextCall();
   await dialAndWait(alice, tp, '*43');
-  t.equal((await again).state, 'active', 'a new call is admitted after the first one ended');
+  t.equal(await answeredState(await again), 'active', 'a new call is admitted after the first one ended');
 });

@@ -13,7 +13,7 @@ import type { DtmfEvent } from '../../media/types.js';
 import { freePort, runSipp } from '../helpers/sipp.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav } from './phones.js';
+import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav } from './phones.js';
 
 t.setTimeout(60000);
 
@@ -28,7 +28,7 @@ for (const codec of ['PCMU', 'opus'] as const) {
     const nextCall = tp.nextCall();
     await dialAndWait(alice, tp, '*43');
     const call = await nextCall;
-    t.equal(call.state, 'active', 'the echo service answered');
+    t.equal(await answeredState(call), 'active', 'the echo service answered');
     await sleep(3000);
     const ended = once(call, 'ended');
     await alice.hangup();

@@ -10,6 +10,8 @@ export interface ConnectOptions {
   sip: SipApplication;
   calleeKind: EndpointKind;
   recording: { enabled: boolean; sampleRate: number };
+  /** How long the callee may ring before the attempt is cancelled and the caller gets 480. */
+  ringTimeoutMs: number;
 }
 
 /** Statuses worth passing back to the caller as they are; anything else becomes 480. */
@@ -34,6 +36,12 @@ export async function runConnect(ctx: CallContext, target: ConnectTarget, opts: 
   const abandon = () => outbound.cancel();
   inbound.once('cancel', abandon);
   call.once('ended', abandon);
+  let noAnswer = false;
+  const ringTimer = setTimeout(() => {
+    noAnswer = true;
+    call.logger.info({ ringTimeoutMs: opts.ringTimeoutMs }, 'no answer, cancelling the callee');
+    outbound.cancel();
+  }, opts.ringTimeoutMs);
 
   let calleeDialog: SipLeg;
   try {
@@ -42,14 +50,25 @@ export async function runConnect(ctx: CallContext, target: ConnectTarget, opts: 
     const status = (err as { status?: number }).status ?? 500;
     call.logger.info({ status }, 'callee did not answer');
     if (!call.isEnded()) {
-      inbound.reject(RELAYED.has(status) ? status : 480);
+      // After our own CANCEL the callee says 487, which is not the caller's to hear.
+      if (noAnswer) inbound.reject(480, 'No Answer');
+      else inbound.reject(RELAYED.has(status) ? status : 480);
       await calleeEp.close().catch(() => undefined);
-      await call.end(`callee ${status}`);
+      await call.end(noAnswer ? 'no answer' : `callee ${status}`);
     }
     return;
   } finally {
+    clearTimeout(ringTimer);
     inbound.off('cancel', abandon);
     call.off('ended', abandon);
+  }
+  if (noAnswer && !call.isEnded()) {
+    // The callee's 200 crossed our CANCEL: too late, the caller is told there was no answer.
+    await calleeDialog.hangup();
+    inbound.reject(480, 'No Answer');
+    await calleeEp.close().catch(() => undefined);
+    await call.end('no answer');
+    return;
   }
   if (call.isEnded()) {
     // The callee answered just as the call ended: nobody is left to talk to.
