@@ -16,16 +16,22 @@ async function peers(t: { teardown(fn: () => void): void }, n: number): Promise<
   return out;
 }
 
-t.test('lost packets on the PCMU leg are concealed: the Opus leg gets a frame for every 20 ms', async (t) => {
+/** Two peers bridged through one session: `pa` speaks `codecA` to endpoint a, `pb` `codecB` to b. */
+async function bridgedPeers(t: { teardown(fn: () => void): void }, codecA: 'PCMU' | 'PCMA' | 'opus', codecB: 'PCMU' | 'PCMA' | 'opus') {
   const ms = await startMediaServer(t);
   const [pa, pb] = await peers(t, 2);
   const s = await ms.createSession();
   const a = await s.createEndpoint('rtp');
   const b = await s.createEndpoint('rtp');
-  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
-  await b.answer(peerOffer(pb.port, 'opus'));
+  const ansA = await a.answer(peerOffer(pa.port, codecA));
+  await b.answer(peerOffer(pb.port, codecB));
   await s.bridge(a, b);
-  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 1000, drop: [20, 30, 31, 40] });
+  return { pa, pb, towardsA: local(sdpPort(ansA)) };
+}
+
+t.test('lost packets on the PCMU leg are concealed: the Opus leg gets a frame for every 20 ms', async (t) => {
+  const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
+  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 1000, drop: [20, 30, 31, 40] });
   await sleep(300);
   const r = await pb.report(OPUS, 48000);
   t.equal(r.packets.length, 50, '46 packets in, 50 frames out (4 concealed)');
@@ -39,15 +45,8 @@ const PCMA: CodecSpec = { name: 'PCMA', payloadType: 8, clockRate: 8000, channel
 
 /** Worst per-frame difference between what the PCMA leg got and what the PCMU peer sent. */
 async function pcmuToPcmaWorstFrame(t: { teardown(fn: () => void): void }, timing: { lateMs?: Record<number, number>; drop?: number[] }) {
-  const ms = await startMediaServer(t);
-  const [pa, pb] = await peers(t, 2);
-  const s = await ms.createSession();
-  const a = await s.createEndpoint('rtp');
-  const b = await s.createEndpoint('rtp');
-  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
-  await b.answer(peerOffer(pb.port, 'PCMA'));
-  await s.bridge(a, b);
-  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 770, durationMs: 1000, ...timing });
+  const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMA');
+  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 770, durationMs: 1000, ...timing });
   await sleep(300);
   const sent = (await pa.report()).sentPayloadsHex.map((h) => decodeMulaw(Buffer.from(h, 'hex')));
   const got = (await pb.report()).packets.filter((p) => p.pt === 8).map((p) => decodeAlaw(Buffer.from(p.payloadHex, 'hex')));
