@@ -167,3 +167,19 @@ t.test('duplicates are dropped; a long gap is reported once with its length', as
   t.equal(jb.stats.late, 1, 'a copy of a played one is late');
   t.equal(jb.stats.lost, 10);
 });
+
+for (const [label, ratio] of [['fast', 1 / 1.005], ['slow', 1.005]] as const) {
+  t.test(`a sender clock 0.5% ${label}, with jitter: nothing accumulates over 10 minutes`, async (t) => {
+    // The buffer plays on arrival, so a sender's clock can neither fill it nor run it dry: the
+    // drift is left to the consumer's own clock (the far end's playout, or our mixer's queue).
+    const jb = new JitterBuffer({ clockRate: 8000, maxDelayMs: 60 });
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const arrivals = steady(0, 30000).map((a) => ({ ...a, at: a.at * ratio + rnd() * 10 }));
+    const played = run(jb, arrivals);
+    t.equal(played.length, 30000, 'every packet played');
+    t.equal(jb.stats.lost + jb.stats.late, 0, 'none concealed, none late');
+    const lastMinute = played.slice(-3000).map((p) => p.at - p.arrived);
+    t.ok(Math.max(...lastMinute) <= jb.maxDelayMs, `in the tenth minute no packet waited more than the cap (${Math.max(...lastMinute).toFixed(1)} ms)`);
+  });
+}
