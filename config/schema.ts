@@ -12,7 +12,8 @@ export const registrarUser = z.object({
 export const trunk = z.object({
   name: z.string().min(1),
   host: z.string().min(1),
-  port: z.number().int().min(1).max(65535).default(5060),
+  /** Omitted with a host name: the carrier's SRV records name its servers and ports (RFC 3263). */
+  port: z.number().int().min(1).max(65535).optional(),
   transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
   username: z.string().optional(),
   password: z.string().optional(),
@@ -45,6 +46,8 @@ export const configSchema = z.object({
       t4: z.number().int().positive().default(5000),
     }).prefault({}),
     maxMessageSize: z.number().int().min(1024).default(65535),
+    /** DNS servers (`ip` or `ip:port`) for carrier SRV/A lookups; empty uses the system's. */
+    dnsServers: z.array(z.string()).default([]),
     /** Use an external C++ drachtio-server instead of the embedded one. */
     drachtio: z.object({
       host: z.string(),

@@ -17,6 +17,7 @@ import { Registrar } from './registrar.js';
 import { reply } from './reply.js';
 import { proxyUriFor } from './source.js';
 import { srfRegisterSender, Trunks } from './trunks.js';
+import { SipResolver } from './server/resolver.js';
 
 export { InboundCall, type CallOrigin, type CallParty } from './inbound-call.js';
 export { SipLeg, SipCallError } from './legs.js';
@@ -30,6 +31,8 @@ export interface SipAppOptions {
   maxExpires: number;
   defaultExpires: number;
   trunks: TrunkConfig[];
+  /** DNS servers for resolving trunk hosts (SRV, A/AAAA); the system's when empty. */
+  dnsServers?: string[];
   logger?: Logger;
   /** Digest algorithms offered, preferred first. Default MD5 then SHA-256 (most phones and sip.js know only MD5). */
   digestAlgorithms?: ('MD5' | 'SHA-256')[];
@@ -73,6 +76,7 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
     this.digest = new DigestServer({ realm: opts.realm, algorithms: opts.digestAlgorithms ?? ['MD5', 'SHA-256'], nonceTtlMs: opts.nonceTtlMs });
     this.trunks = new Trunks(srfRegisterSender(srf), opts.trunks, {
       retry: opts.trunkRetry, requestTimeoutMs: opts.trunkRequestTimeoutMs, logger: this.logger,
+      resolver: new SipResolver({ servers: opts.dnsServers }),
     });
   }
 

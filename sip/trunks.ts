@@ -3,19 +3,19 @@
  * carrier (by source address, or by the `line` token we put in our registered Contact), and
  * building the Request-URI, From and credentials of calls sent out through a trunk.
  */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type Srf from 'drachtio-srf';
 import { pino, type Logger } from 'pino';
 import type { TrunkConfig } from '../config/schema.js';
 import type { DigestCredentials } from './digest.js';
 import { parseSipUri, uriHost } from './name-addr.js';
+import { SipResolver } from './server/resolver.js';
 import { newLineToken, TrunkRegistration, type RegisterResponse, type RegisterSender } from './trunk-registration.js';
 
 export interface TrunksOptions {
   retry?: { baseMs: number; maxMs: number };
   requestTimeoutMs?: number;
   logger?: Logger;
+  resolver?: SipResolver;
 }
 
 interface TrunkState {
@@ -50,7 +50,10 @@ export class Trunks {
   private readonly trunks = new Map<string, TrunkState>();
   private readonly logger: Logger;
 
+  private readonly resolver: SipResolver;
+
   constructor(private readonly send: RegisterSender, configs: TrunkConfig[], private readonly opts: TrunksOptions = {}) {
+    this.resolver = opts.resolver ?? new SipResolver();
     this.logger = opts.logger ?? pino({ level: 'silent' });
     for (const c of configs) {
       const state: TrunkState = { config: c, addresses: new Set(), lineToken: newLineToken() };
@@ -64,7 +67,7 @@ export class Trunks {
     const transportParam = c.transport === 'udp' ? '' : `;transport=${c.transport}`;
     return new TrunkRegistration({
       trunk: c.name,
-      registrarUri: `sip:${uriHost(c.host)}:${c.port}${transportParam}`,
+      registrarUri: `sip:${hostport(c)}${transportParam}`,
       aor: `sip:${user}@${uriHost(c.fromDomain ?? c.host)}`,
       contact: `sip:${user}@localhost${transportParam};line=${lineToken}`,
       expires: c.expires,
@@ -80,10 +83,15 @@ export class Trunks {
   /** Resolves carrier addresses, then starts registrations. Resolution failures are logged, not fatal. */
   async start(): Promise<void> {
     await Promise.all([...this.trunks.values()].map(async (t) => {
-      for (const host of [t.config.host, ...t.config.inboundAddresses]) {
-        if (isIP(host)) { t.addresses.add(normaliseIp(host)); continue; }
+      const c = t.config;
+      // The carrier's own servers (its SRV targets when no port is set) and any extra addresses.
+      const lookups = [
+        { host: c.host, find: () => this.resolver.resolve(c.host, c.port, c.transport).then((ts) => ts.map((x) => x.host)) },
+        ...c.inboundAddresses.map((host) => ({ host, find: () => this.resolver.addresses(host) })),
+      ];
+      for (const { host, find } of lookups) {
         try {
-          for (const a of await lookup(host, { all: true })) t.addresses.add(normaliseIp(a.address));
+          for (const a of await find()) t.addresses.add(normaliseIp(a));
         } catch (err) {
           this.logger.warn({ err, trunk: t.config.name, host }, 'cannot resolve trunk host');
         }
@@ -116,7 +124,7 @@ export class Trunks {
     const c = this.trunks.get(name)?.config;
     if (!c) return undefined;
     const transportParam = c.transport === 'udp' ? '' : `;transport=${c.transport}`;
-    const uri = `sip:${encodeURIComponent(number).replace(/%2B/g, '+')}@${uriHost(c.host)}:${c.port}${transportParam}`;
+    const uri = `sip:${encodeURIComponent(number).replace(/%2B/g, '+')}@${hostport(c)}${transportParam}`;
     // Carriers authorise by the account in From; the caller's own number is a display hint only.
     const fromUser = c.fromUser ?? c.username ?? from?.user ?? 'anonymous';
     const display = from?.displayName ?? (c.fromUser && from?.user ? from.user : undefined);
@@ -129,4 +137,9 @@ export class Trunks {
   async close(): Promise<void> {
     await Promise.all([...this.trunks.values()].map((t) => t.registration?.stop()));
   }
+}
+
+/** host:port for a trunk URI; no port when none is configured, so the carrier's SRV records apply. */
+function hostport(c: TrunkConfig): string {
+  return c.port === undefined ? uriHost(c.host) : `${uriHost(c.host)}:${c.port}`;
 }

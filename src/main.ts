@@ -60,6 +60,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       timers: config.sip.timers,
       tls: config.sip.tls,
       maxMessageSize: config.sip.maxMessageSize,
+      dnsServers: config.sip.dnsServers,
       logger: logger.child({ component: 'sip-server' }),
     });
     const started = await sipServer.start();
@@ -90,6 +91,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     maxExpires: config.registrar.maxExpires,
     defaultExpires: config.registrar.defaultExpires,
     trunks: config.trunks,
+    dnsServers: config.sip.dnsServers,
     digestAlgorithms: config.registrar.digestAlgorithms,
     logger: logger.child({ component: 'sip' }),
   });

@@ -9,7 +9,7 @@ import { SipServer } from './sip-server.js';
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`${msg}\n`);
   process.stderr.write('usage: sip-server --sip udp:HOST:PORT [--sip tcp:HOST:PORT ...] --admin HOST:PORT --secret S\n'
-    + '       [--external-address ADDR] [--tls-cert FILE --tls-key FILE] [--log-level info]\n');
+    + '       [--external-address ADDR] [--tls-cert FILE --tls-key FILE] [--dns IP[:PORT] ...] [--log-level info]\n');
   process.exit(2);
 }
 
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     admin: { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) },
     secret,
     externalAddress: args['external-address']?.[0],
+    dnsServers: args['dns'],
     tls: cert && key ? { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') } : undefined,
     logger,
   });

@@ -17,6 +17,7 @@ import { NetworkInbound } from './drachtio/network-inbound.js';
 import { UacSender } from './drachtio/uac.js';
 import { UasResponder } from './drachtio/uas.js';
 import { ProxyRouter } from './proxy.js';
+import { SipResolver } from './resolver.js';
 import { endDialogsOfLostConnection } from './drachtio/connection-loss.js';
 
 export interface SipServerOptions {
@@ -28,6 +29,8 @@ export interface SipServerOptions {
   timers?: Partial<SipTimers>;
   tls?: { cert: string; key: string };
   maxMessageSize?: number;
+  /** DNS servers (`ip` or `ip:port`) for locating other SIP servers; the system's by default. */
+  dnsServers?: string[];
   logger?: Logger;
 }
 
@@ -48,7 +51,7 @@ export class SipServer {
     this.logger = opts.logger ?? pino({ level: 'silent' });
     const listen = opts.listen.map((l) => (typeof l === 'string' ? parseListenSpec(l) : l));
     this.transport = new TransportLayer({ listen, tls: opts.tls, maxMessageSize: opts.maxMessageSize, logger: this.logger });
-    this.ctx = new ServerContext(this.transport, resolveTimers(opts.timers), opts.externalAddress, this.logger);
+    this.ctx = new ServerContext(this.transport, resolveTimers(opts.timers), opts.externalAddress, this.logger, new SipResolver({ servers: opts.dnsServers }));
     const uac = new UacSender(this.ctx);
     this.proxy = new ProxyRouter(this.ctx, uac);
     this.inbound = new NetworkInbound(this.ctx, this.proxy);

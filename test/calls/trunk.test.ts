@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, runSipp, startSipp } from '../helpers/sipp.js';
+import { TestDnsServer } from '../helpers/dns-server.js';
 import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
 
 t.setTimeout(60000);
@@ -92,4 +93,43 @@ t.test('a carrier calls a registered phone: answered, the phone hears its tone e
   const h = heard(alice);
   t.ok(Math.abs(peakHz(h, 0.5, 2) - 880) <= 20, `alice (Opus) heard her 880 Hz back through the carrier's PCMU (${peakHz(h, 0.5, 2)} Hz)`);
   t.ok(toneSeconds(h, 880) >= 1.8, `for most of the call (${toneSeconds(h, 880)} s)`);
+});
+
+t.test('a trunk named by its SRV records (no port): calls go to the server they name, and its calls count as the carrier\'s', async (t) => {
+  const dir = tempDir(t, 'calls-trunk-');
+  const carrierPort = await freePort(CARRIER);
+  // The bare name's A record is a decoy: only the SRV record leads to the carrier's sipp.
+  const dns = await TestDnsServer.start({
+    srv: { '_sip._udp.carrier.test': [{ priority: 10, weight: 100, port: carrierPort, target: 'edge1.carrier.test' }] },
+    a: { 'edge1.carrier.test': [CARRIER], 'carrier.test': ['127.0.0.9'] },
+  });
+  t.teardown(() => dns.close());
+  const carrier = await startSipp(t, {
+    scenario: 'uas', localHost: CARRIER, localPort: carrierPort, timeoutMs: 30000,
+    extraArgs: ['-rtp_echo', '-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
+  });
+  const tp = await startTestPlatform(t, {
+    users: ['alice'],
+    config: { sip: { dnsServers: [dns.server] }, trunks: [{ name: 'carrier', host: 'carrier.test', transport: 'udp' }] },
+  });
+  const alice = await registeredPhone(t, tp, 'alice', { codecs: ['PCMU'], wav: toneWav(dir, 880) });
+  const nextCall = tp.nextCall();
+  await dialAndWait(alice, tp, '15551234567');
+  const call = await nextCall;
+  await sleep(1500);
+  const ended = once(call, 'ended');
+  await alice.hangup();
+  await ended;
+  t.equal((await carrier.wait()).successful, 1, `the INVITE reached the SRV target ${CARRIER}:${carrierPort} and the call completed`);
+  t.ok(dns.asked.some((q) => q.name === '_sip._udp.carrier.test' && q.type === 33), 'the platform asked for the SRV record');
+
+  // From the SRV target's address, the carrier is not challenged (a phone would be): its call to a
+  // number nobody owns is refused 404 rather than hairpinned back out.
+  const scenario = join(dir, 'refused-404.xml');
+  writeFileSync(scenario, readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', '404').replaceAll('__CHECK__', ''));
+  const r = await runSipp(t, {
+    scenario, localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: '15557654321', timeoutMs: 10000,
+    keys: { caller: '15550001111' }, extraArgs: ['-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
+  });
+  t.equal(r.code, 0, `the SRV target's call was taken as the carrier's (404, no challenge) ${r.code ? r.errors.slice(0, 300) : ''}`);
 });

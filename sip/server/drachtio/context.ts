@@ -2,7 +2,6 @@
  * Shared state of the drachtio core: transactions by key and by drachtio id, dialogs, applications,
  * our own addresses (for Via/Contact), and resolution of request targets.
  */
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { TransportAddress } from '../message.js';
@@ -11,6 +10,7 @@ import type { ServerTransaction } from '../transaction/server-transaction.js';
 import type { ClientTransaction } from '../transaction/client-transaction.js';
 import type { MessageSender, SendTargetLike, SipTimers } from '../transaction/timers.js';
 import { uriTarget } from '../transaction/keys.js';
+import { SipResolver, type SipTransportName } from '../resolver.js';
 import { AppRegistry } from './app-registry.js';
 import type { ProxyOperation } from '../proxy.js';
 
@@ -66,7 +66,13 @@ export class ServerContext {
   readonly pendingAck = new Map<string, ServerTxnRecord>();
   readonly logger: Logger;
 
-  constructor(readonly transport: SipTransport, readonly timers: SipTimers, readonly externalAddress?: string, logger?: Logger) {
+  constructor(
+    readonly transport: SipTransport,
+    readonly timers: SipTimers,
+    readonly externalAddress?: string,
+    logger?: Logger,
+    private readonly resolver: SipResolver = new SipResolver(),
+  ) {
     this.logger = logger ?? pino({ level: 'silent' });
   }
 
@@ -100,16 +106,18 @@ export class ServerContext {
     return `<sip:${this.hostport(transport)}${suffix}>`;
   }
 
-  /** Where a request for `uri` goes (RFC 3263 reduced to A/AAAA lookups: no NAPTR/SRV). */
+  /**
+   * Where a request for `uri` goes (RFC 3263 without NAPTR: SRV when the URI names a host without
+   * a port, else A/AAAA). The first server in SRV order is used; there is no failover to the next.
+   */
   async resolve(uri: string): Promise<SendTargetLike> {
     const t = uriTarget(uri);
     if (!t) throw new Error(`cannot route to ${uri}`);
-    let transport = (t.transport ?? (t.secure ? 'tls' : 'udp')) as TransportAddress['transport'];
+    let transport = (t.transport ?? (t.secure ? 'tls' : 'udp')) as SipTransportName;
     if (!['udp', 'tcp', 'tls', 'ws', 'wss'].includes(transport)) transport = 'udp';
-    let host = t.host;
-    if (!isIP(host)) host = (await lookup(host)).address;
-    const port = t.port ?? (transport === 'tls' ? 5061 : 5060);
-    return { transport, host, port };
+    const [first] = await this.resolver.resolve(t.host, t.port, transport);
+    if (!first) throw new Error(`no address for ${t.host}`);
+    return { transport, host: first.host, port: first.port };
   }
 
   addServerTxn(key: string | undefined, rec: ServerTxnRecord): void {
