@@ -153,6 +153,16 @@ export class JitterBuffer {
     if (packet) {
       this.stats.received++;
       this.updateJitter(packet.timestamp, arrivalMs);
+      this.reorderWaitMs *= REORDER_DECAY;
+      if (this.slots.size === 0 && seq === this.nextSeq) {
+        // The common case, in order with nothing held: straight out.
+        this.nextSeq++;
+        if (seq > this.highestSeq) this.highestSeq = seq;
+        const item = { packet, lost: this.pendingLost, restart: this.pendingRestart };
+        this.pendingLost = 0;
+        this.pendingRestart = false;
+        return flushed.length > 0 ? [...flushed, item] : [item];
+      }
       const first = this.firstHeld();
       if (first !== undefined && seq < first) {
         // It fills a gap that later packets are waiting behind: remember how late it was.
@@ -160,7 +170,6 @@ export class JitterBuffer {
         this.learnReorder(arrivalMs - (this.slots.get(first) as Slot).arrivalMs);
       }
     }
-    this.reorderWaitMs *= REORDER_DECAY;
     this.slots.set(seq, { packet, arrivalMs });
     if (seq > this.highestSeq) this.highestSeq = seq;
     const ready = this.drain(arrivalMs);

@@ -39,7 +39,9 @@ const REAL_CLOCK: PlayoutClock = {
 export class InboundAudio {
   private readonly jitter: JitterBuffer;
   private decoder: AudioDecoder | undefined;
-  private decoderKey = '';
+  /** What the decoder was made for: another codec or PCM rate gets a new one. */
+  private decoderCodec: CodecSpec | undefined;
+  private decoderRate = 0;
   private carry: Int16Array = EMPTY;
   private readonly clock: PlayoutClock;
   private timer: unknown;
@@ -54,7 +56,8 @@ export class InboundAudio {
 
   /** An audio packet arrived. */
   push(packet: RtpPacketInfo, nowMs = this.clock.now()): void {
-    this.jitter.setClockRate(this.opts.format()?.codec.clockRate ?? 8000);
+    const format = this.opts.format();
+    if (format) this.jitter.setClockRate(format.codec.clockRate);
     this.play(this.jitter.push(packet, nowMs));
   }
 
@@ -78,11 +81,13 @@ export class InboundAudio {
   private decode(item: PlayoutItem): void {
     const format = this.opts.format();
     if (!format) return;
-    const key = `${format.codec.name}/${format.codec.payloadType}/${format.pcmRate}`;
-    if (item.restart || key !== this.decoderKey) this.dropDecoder();
-    this.decoderKey = key;
-    const decoder = (this.decoder ??= createDecoder(format.codec, { pcmRate: format.pcmRate }));
-    const { pcmRate } = format;
+    const { codec, pcmRate } = format;
+    const same = this.decoderCodec !== undefined && codec.name === this.decoderCodec.name
+      && codec.payloadType === this.decoderCodec.payloadType && pcmRate === this.decoderRate;
+    if (item.restart || !same) this.dropDecoder();
+    this.decoderCodec = codec;
+    this.decoderRate = pcmRate;
+    const decoder = (this.decoder ??= createDecoder(codec, { pcmRate }));
     try {
       if (item.lost > 0 && item.lost <= MAX_CONCEALED) {
         for (let i = 0; i < item.lost - 1; i++) this.deliver(decoder.conceal(), pcmRate);
@@ -131,7 +136,7 @@ export class InboundAudio {
   private dropDecoder(): void {
     this.decoder?.close();
     this.decoder = undefined;
-    this.decoderKey = '';
+    this.decoderCodec = undefined;
     this.carry = EMPTY;
   }
 }
