@@ -27,6 +27,8 @@ const OPUS_SET_PACKET_LOSS_PERC = 4014;
 
 const EMPTY = new Int16Array(0);
 const OPUS_RATES = new Set([8000, 12000, 16000, 24000, 48000]);
+/** Frame durations libopus encodes (ms). */
+const OPUS_FRAME_MS = [2.5, 5, 10, 20, 40, 60];
 
 function checkRate(rate: number): void {
   if (!OPUS_RATES.has(rate)) throw new RangeError(`libopus cannot run at ${rate} Hz`);
@@ -71,10 +73,10 @@ export class OpusAudioEncoder implements AudioEncoder {
 
   encode(pcm: Int16Array): Buffer {
     if (!this.native) throw new Error('Opus encoder is closed');
-    const frame = this.pcmRate / 50;
     let input = pcm;
-    if (pcm.length !== frame) {
-      // libopus only takes whole frame sizes: pad or cut to 20 ms.
+    if (!OPUS_FRAME_MS.some((ms) => pcm.length * 1000 === this.pcmRate * ms)) {
+      // libopus only takes its own frame sizes: pad or cut anything else to 20 ms.
+      const frame = this.pcmRate / 50;
       input = new Int16Array(frame);
       input.set(pcm.subarray(0, frame));
     }

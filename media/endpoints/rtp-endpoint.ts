@@ -23,6 +23,7 @@ import { RtcpReporter } from './rtcp-reporter.js';
 import { RtpSender } from './rtp-sender.js';
 import { SymmetricLatch, type NetAddress } from './rtp-latch.js';
 import { InboundAudio } from './inbound-audio.js';
+import { Packetizer, sendPtime } from './packetizer.js';
 
 export interface RtpEndpointOptions {
   /** No RTP for this long while the remote should send -> `failed`. */
@@ -68,6 +69,9 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private inband: InbandDtmfDetector | undefined;
   private encoder: AudioEncoder | undefined;
   private resampler: Resampler | undefined;
+  /** Packet time the peer asked for; our 20 ms frames are re-cut to it. */
+  private ptimeMs = 20;
+  private packetizer: Packetizer | undefined;
   private _pcmRate = 8000;
   private lastSeq: number | undefined;
   private lastSsrc: number | undefined;
@@ -192,10 +196,18 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
       }
       samples = this.resampler.process(samples);
     }
+    const perPacket = (this._pcmRate * this.ptimeMs) / 1000;
+    if (this.packetizer?.samplesPerPacket !== perPacket) this.packetizer = new Packetizer(perPacket);
+    this.packetizer.push(samples, this.encodeAndSend);
+  }
+
+  private readonly encodeAndSend = (samples: Int16Array): void => {
+    const codec = this.negotiated?.codec;
+    if (!codec) return;
     this.encoder ??= createEncoder(codec, { pcmRate: this._pcmRate });
     const payload = this.encoder.encode(samples);
     this.sender.sendPayload(codec.payloadType, payload, Math.round((samples.length * codec.clockRate) / this._pcmRate));
-  }
+  };
 
   sendDtmf(digit: string, durationMs = 100): void {
     const n = this.negotiated;
@@ -246,9 +258,11 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
       this.inbound.reset();
       this.encoder?.close();
       this.encoder = undefined;
+      this.packetizer?.reset();
       this.reporter.setClockRate(n.codec.clockRate);
       this.sender.setClockRate(n.codec.clockRate);
     }
+    this.ptimeMs = sendPtime(n.codec, n.remote.ptime);
     this.dtmfReceiver = n.telephoneEvent ? new Rfc4733Receiver(n.telephoneEvent.clockRate) : undefined;
     this.inband = !n.telephoneEvent && this.opts.inbandDtmf ? new InbandDtmfDetector(8000) : undefined;
     const addrChanged = !prev || prev.remote.address !== n.remote.address || prev.remote.port !== n.remote.port;

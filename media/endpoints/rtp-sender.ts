@@ -136,7 +136,9 @@ export class RtpSender {
     if (this.lastSendMs === 0) return this.ts;
     const elapsed = now - this.lastSendMs;
     const byClock = Math.round((elapsed * this.clockRate) / 1000);
-    const advance = elapsed > 60 ? Math.max(ticks, byClock) : ticks;
+    // A pause well beyond one packet (silence, hold) moves the timestamp on by the time that passed.
+    const packetMs = (ticks * 1000) / this.clockRate;
+    const advance = elapsed > packetMs + 40 ? Math.max(ticks, byClock) : ticks;
     return (this.ts + advance) >>> 0;
   }
 

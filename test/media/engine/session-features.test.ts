@@ -17,14 +17,14 @@ async function peers(t: { teardown(fn: () => void): void }, n: number): Promise<
 }
 
 /** Two peers bridged through one session: `pa` speaks `codecA` to endpoint a, `pb` `codecB` to b. */
-async function bridgedPeers(t: { teardown(fn: () => void): void }, codecA: 'PCMU' | 'PCMA' | 'opus', codecB: 'PCMU' | 'PCMA' | 'opus') {
+async function bridgedPeers(t: { teardown(fn: () => void): void }, codecA: 'PCMU' | 'PCMA' | 'opus', codecB: 'PCMU' | 'PCMA' | 'opus', ptimeB?: number) {
   const ms = await startMediaServer(t);
   const [pa, pb] = await peers(t, 2);
   const s = await ms.createSession();
   const a = await s.createEndpoint('rtp');
   const b = await s.createEndpoint('rtp');
   const ansA = await a.answer(peerOffer(pa.port, codecA));
-  await b.answer(peerOffer(pb.port, codecB));
+  await b.answer(peerOffer(pb.port, codecB, { ptime: ptimeB }));
   await s.bridge(a, b);
   return { pa, pb, towardsA: local(sdpPort(ansA)) };
 }
@@ -65,6 +65,26 @@ t.test('reordered packets on a transcoded leg are put back in order: nothing con
   const lost = await pcmuToPcmaWorstFrame(t, { drop: late });
   t.ok(lost.worstOf(late) > 2000, `whereas lost ones are concealed, not the sender's audio (error ${lost.worstOf(late)})`);
 });
+
+for (const [from, to, ptime] of [['opus', 'PCMU', 30], ['opus', 'PCMA', 10], ['PCMU', 'opus', 40], ['PCMU', 'PCMA', 60]] as const) {
+  t.test(`a ${to} peer that asks for ptime ${ptime} gets ${ptime} ms packets of continuous audio`, async (t) => {
+    const { pa, pb, towardsA } = await bridgedPeers(t, from, to, ptime);
+    await pa.send({ remote: towardsA, codec: from === 'opus' ? OPUS : PCMU, toneHz: 700, durationMs: 1200 });
+    await sleep(300);
+    const spec = to === 'opus' ? OPUS : to === 'PCMA' ? PCMA : PCMU;
+    const rate = to === 'opus' ? 48000 : 8000;
+    const r = await pb.report(spec, rate);
+    const audio = r.packets.filter((p) => p.pt === spec.payloadType);
+    const ticks = (spec.clockRate * ptime) / 1000;
+    const steps = audio.slice(1).map((p, i) => (p.ts - audio[i].ts) >>> 0);
+    t.ok(audio.length >= (1200 / ptime) * 0.8, `${audio.length} packets for 1.2 s`);
+    t.ok(steps.every((d) => d === ticks), `every timestamp step is ${ticks} (${[...new Set(steps)].join(', ')})`);
+    if (to !== 'opus') t.ok(audio.every((p) => p.payloadHex.length / 2 === (8000 * ptime) / 1000), `each packet carries ${ptime} ms of G.711`);
+    else t.equal(r.pcm.length, audio.length * 48 * ptime, `each Opus packet decodes to ${ptime} ms (${r.pcm.length} samples from ${audio.length} packets)`);
+    const pcm = Int16Array.from(r.pcm.slice(rate / 5));
+    t.ok(Math.abs(peakFrequency(pcm, rate, 200, 3000) - 700) <= 20, 'the tone arrives');
+  });
+}
 
 t.test('play a tone to an endpoint, with an ended event', async (t) => {
   const ms = await startMediaServer(t);
