@@ -24,6 +24,7 @@ import { RtpSender } from './rtp-sender.js';
 import { SymmetricLatch, type NetAddress } from './rtp-latch.js';
 import { InboundAudio } from './inbound-audio.js';
 import { Packetizer, sendPtime } from './packetizer.js';
+import { ForwardGate } from './forward-gate.js';
 
 export interface RtpEndpointOptions {
   /** No RTP for this long while the remote should send -> `failed`. */
@@ -34,8 +35,6 @@ export interface RtpEndpointOptions {
 }
 
 const MAX_BIND_ATTEMPTS = 16;
-/** This many late packets in a row: the sender restarted its sequence numbers. */
-const STALE_RESTART = 3;
 
 function bindSocket(sock: dgram.Socket, port: number, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -73,10 +72,8 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private ptimeMs = 20;
   private packetizer: Packetizer | undefined;
   private _pcmRate = 8000;
-  private lastSeq: number | undefined;
-  private lastSsrc: number | undefined;
+  private readonly forwardGate = new ForwardGate();
   private lastRxMs = 0;
-  private staleRun = 0;
   private failed = false;
   private _closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -329,34 +326,15 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     const decoding = this.listenerCount('audio') > 0 || this.inband !== undefined;
     if (isDtmf) {
       // Events share the audio's sequence space: keep our place so the gap is not taken for loss.
-      if (info.ssrc === this.lastSsrc && this.lastSeq !== undefined) {
-        const d = (info.sequenceNumber - this.lastSeq) & 0xffff;
-        if (d > 0 && d < 0x8000) this.lastSeq = info.sequenceNumber;
-      }
+      this.forwardGate.note(info.ssrc, info.sequenceNumber);
       if (decoding) this.inbound.skip(info.sequenceNumber, info.ssrc, now);
       const ev = this.dtmfReceiver?.push(info);
       if (ev) this.emit('dtmf', ev);
       return;
     }
     this.reporter.onReceived(info.ssrc, info.sequenceNumber, info.timestamp, now);
-    if (this.isFresh(info)) this.emit('rtp', info);
+    if (this.forwardGate.admit(info.ssrc, info.sequenceNumber)) this.emit('rtp', info);
     if (decoding) this.inbound.push(info, now);
-  }
-
-  /**
-   * Whether a packet is ahead of the newest seen from its source. Pass-through forwards only
-   * those (a late one would drag the forwarded line back); the decode path reorders by itself.
-   * A run of packets behind means the sender restarted its numbering.
-   */
-  private isFresh(info: RtpPacketInfo): boolean {
-    if (info.ssrc === this.lastSsrc && this.lastSeq !== undefined) {
-      const delta = (info.sequenceNumber - this.lastSeq) & 0xffff;
-      if ((delta === 0 || delta >= 0x8000) && ++this.staleRun < STALE_RESTART) return false;
-    }
-    this.staleRun = 0;
-    this.lastSsrc = info.ssrc;
-    this.lastSeq = info.sequenceNumber;
-    return true;
   }
 
   private readonly onFrame = (chunk: Int16Array, pcmRate: number): void => {

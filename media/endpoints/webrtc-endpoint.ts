@@ -20,6 +20,7 @@ import type {
 import { SdpNegotiationError } from '../types.js';
 import { createEncoder, type AudioEncoder } from '../codecs/index.js';
 import { InboundAudio } from './inbound-audio.js';
+import { ForwardGate } from './forward-gate.js';
 import { planIce, rewriteLocalSdp, usableRemoteSdp, type IcePlan, type WebRtcSettings } from './webrtc-ice.js';
 import { TelephoneEventReceiver } from './webrtc-dtmf.js';
 import { DtmfSender } from './webrtc-dtmf-sender.js';
@@ -58,6 +59,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private _pcmRate: number;
   private encoder: AudioEncoder | undefined;
   private readonly inbound: InboundAudio;
+  private readonly forwardGate = new ForwardGate();
   /** Browsers may send events on any telephone-event they offered (Chromium picks /8000 too). */
   private dtmfIn = new Map<number, TelephoneEventReceiver>();
   private readonly dtmfOut: DtmfSender;
@@ -267,6 +269,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     const decoding = this.listenerCount('audio') > 0;
     if (events) {
       events.push(h.timestamp, rtp.payload);
+      this.forwardGate.note(h.ssrc, h.sequenceNumber);
       if (decoding) this.inbound.skip(h.sequenceNumber, h.ssrc);
       return;
     }
@@ -275,7 +278,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       payloadType: h.payloadType, sequenceNumber: h.sequenceNumber, timestamp: h.timestamp,
       ssrc: h.ssrc, marker: h.marker, payload: rtp.payload,
     };
-    this.emit('rtp', info);
+    if (this.forwardGate.admit(h.ssrc, h.sequenceNumber)) this.emit('rtp', info);
     if (decoding) this.inbound.push(info);
   }
 
