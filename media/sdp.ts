@@ -191,6 +191,8 @@ export interface LocalDescription {
   /** Audio codecs then telephone-event entries, in the order to list them. */
   codecs: CodecSpec[];
   ptime?: number;
+  /** RTCP on the RTP port (RFC 5761): only in an answer to an offer that proposed it. */
+  rtcpMux?: boolean;
 }
 
 export function buildSdp(local: LocalDescription): string {
@@ -207,7 +209,8 @@ export function buildSdp(local: LocalDescription): string {
       ...(c.channels > 1 ? { encoding: c.channels } : {}),
     })),
     fmtp: local.codecs.filter((c) => c.params && Object.keys(c.params).length > 0).map((c) => ({ payload: c.payloadType, config: fmtpString(c.params ?? {}) })),
-    rtcp: { port: local.port + 1, netType: 'IN', ipVer, address: local.address },
+    rtcp: { port: local.rtcpMux ? local.port : local.port + 1, netType: 'IN', ipVer, address: local.address },
+    ...(local.rtcpMux ? { rtcpMux: 'rtcp-mux' } : {}),
     ptime: local.ptime ?? 20,
     direction: local.direction,
   };

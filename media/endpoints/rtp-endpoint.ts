@@ -157,7 +157,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.adopt(n);
     const answerCodecs: CodecSpec[] = [{ ...n.codec, params: n.codec.name === 'opus' ? { useinbandfec: 1, stereo: 0 } : undefined }];
     if (n.telephoneEvent) answerCodecs.push({ ...n.telephoneEvent, params: { '0-16': '' } });
-    return this.localSdp(answerCodecs, n.localDirection);
+    return this.localSdp(answerCodecs, n.localDirection, offer.rtcpMux);
   }
 
   async createOffer(opts?: { codecs?: CodecName[]; direction?: Direction }): Promise<string> {
@@ -234,8 +234,9 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     if (this._closed) throw new Error(`endpoint ${this.id} is closed`);
   }
 
-  private localSdp(codecs: CodecSpec[], direction: Direction): string {
+  private localSdp(codecs: CodecSpec[], direction: Direction, rtcpMux = false): string {
     return buildSdp({
+      rtcpMux,
       sessionId: this.sessionId,
       version: this.sdpVersion++,
       address: this.ctx.advertisedAddress,
@@ -283,10 +284,12 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
 
   private sendRtcp(): void {
     const to = this.latch.rtcp;
-    if (!to || !this.rtcpSock || this._closed || to.port === 0) return;
+    // Multiplexed (RFC 5761): from the RTP port too, where the peer expects all of our traffic.
+    const sock = this.negotiated?.remote.rtcpMux ? this.rtpSock : this.rtcpSock;
+    if (!to || !sock || this._closed || to.port === 0) return;
     if (this.reporter.packetsSent === 0 && this.reporter.remoteSsrc === undefined) return;
     try {
-      this.rtcpSock.send(this.reporter.build(), to.port, to.address);
+      sock.send(this.reporter.build(), to.port, to.address);
     } catch (err) {
       this.log.debug({ err }, 'RTCP report not sent');
     }

@@ -1,5 +1,5 @@
 /** SDP offers written by hand for the test peers (as a phone or a trunk would send them). */
-export function peerOffer(port: number, media: 'PCMU' | 'PCMA' | 'opus' | 'opus-dyn', opts?: { direction?: string; address?: string; ptime?: number }): string {
+export function peerOffer(port: number, media: 'PCMU' | 'PCMA' | 'opus' | 'opus-dyn', opts?: { direction?: string; address?: string; ptime?: number; rtcpMux?: boolean }): string {
   const addr = opts?.address ?? '127.0.0.1';
   const dir = opts?.direction ?? 'sendrecv';
   const lines = ['v=0', 'o=peer 1 1 IN IP4 127.0.0.1', 's=peer', `c=IN IP4 ${addr}`, 't=0 0'];
@@ -16,6 +16,7 @@ export function peerOffer(port: number, media: 'PCMU' | 'PCMA' | 'opus' | 'opus-
     if (i >= 0) lines.splice(i, 1);
     lines.push(`a=ptime:${opts.ptime}`);
   }
+  if (opts?.rtcpMux) lines.push('a=rtcp-mux');
   lines.push(`a=${dir}`);
   return lines.join('\r\n') + '\r\n';
 }

@@ -52,3 +52,28 @@ t.test('RTCP: receiver reports while only receiving, sender reports once sending
   ep.close();
   t.notOk(ports.isInUse(port), 'port released on close');
 });
+
+t.test('RTCP multiplexing (RFC 5761): offered, it is answered, and reports come from and to the RTP port', async (t) => {
+  const base = 45000 + Math.floor(Math.random() * 1000) * 2;
+  const ports = new PortAllocator(base, base + 10);
+  const rtp = dgram.createSocket('udp4');
+  rtp.bind(0, '127.0.0.1');
+  await once(rtp, 'listening');
+  const ep = new RtpEndpoint({ id: 'e', ports, address: '127.0.0.1', advertisedAddress: '127.0.0.1', logger: pino({ level: 'silent' }), webrtc: { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] } }, { rtcpIntervalMs: 150 });
+  t.teardown(() => { ep.close(); rtp.close(); });
+  const answer = await ep.answer(peerOffer(rtp.address().port, 'PCMU', { rtcpMux: true }));
+  t.match(answer, /^a=rtcp-mux\r?$/m, 'the answer accepts rtcp-mux');
+  t.match(answer, new RegExp(`^a=rtcp:${ep.port} `, 'm'), 'and names the RTP port for RTCP');
+  const reports: { from: number }[] = [];
+  rtp.on('message', (m, rinfo) => {
+    const pt = m[1];
+    if (pt >= 200 && pt <= 204) reports.push({ from: rinfo.port });
+  });
+  ep.sendAudio({ samples: new Int16Array(160), sampleRate: 8000 });
+  await new Promise((r) => setTimeout(r, 400));
+  t.ok(reports.length > 0, `RTCP arrived on the peer's RTP port (${reports.length} reports)`);
+  t.ok(reports.every((r) => r.from === ep.port), 'sent from our RTP port');
+
+  const plain = await ep.answer(peerOffer(rtp.address().port, 'PCMU'));
+  t.notMatch(plain, /a=rtcp-mux/, 'an offer without it is answered without it');
+});
