@@ -15,22 +15,15 @@ import type { Page } from 'playwright-core';
 import { pino } from 'pino';
 import { startPlatform, type Platform } from '../../src/main.js';
 import { configSchema } from '../../config/schema.js';
-import { DigestServer } from '../../sip/digest.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { freePort, runSipp, startSipp } from '../helpers/sipp.js';
+import { Baresip } from '../helpers/baresip.js';
+import { tempDir, toneWav } from '../calls/phones.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Scenarios live beside the sources (dist/test/browser -> test/browser/scenarios).
 const scenarios = join(here, '..', '..', '..', 'test', 'browser', 'scenarios');
 const widgetBuilt = existsSync(join(here, '..', '..', 'widget', 'test-phone', 'phone.js'));
-
-// WORKAROUND: the SIP app sends its MD5 and SHA-256 challenges comma-joined in ONE
-// WWW-Authenticate header, which RFC 3261 §7.3.1 forbids and sip.js cannot parse. Until it
-// sends one header per challenge, offer only the first (MD5) so browsers can register.
-const originalChallenge = DigestServer.prototype.challenge;
-DigestServer.prototype.challenge = function (this: DigestServer, ...args: Parameters<typeof originalChallenge>) {
-  return originalChallenge.apply(this, args).slice(0, 1);
-};
 
 t.setTimeout(170000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -241,6 +234,27 @@ t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { sk
   t.same(digits.filter((d) => d.source === 'rfc4733').map((d) => d.digit).join(''), '12#', `RFC 4733 digits (${JSON.stringify(digits)})`);
   t.same(digits.filter((d) => d.source === 'info').map((d) => d.digit).join(''), '7*', 'SIP INFO digits');
   t.ok(digits.every((d) => d.role === 'caller'));
+  await phone(page, (p) => p.hangup());
+});
+
+t.test('browser DTMF reaches a PCMU phone: RFC 4733 and SIP INFO both arrive as telephone-events', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const wav = toneWav(tempDir(t, 'browser-dtmf-'), 600);
+  const bob = await Baresip.start({ user: 'bob', password: 'bob-pw', registrar: { host: '127.0.0.1', port: plat.udp }, codecs: ['PCMU'], playWav: wav, autoAnswer: true, verbose: process.env.SB_TEST_BARESIP === '1' });
+  t.teardown(() => bob.stop());
+  const until = Date.now() + 10000;
+  while (plat.p.sip.registrar.lookup('bob').length === 0 && Date.now() < until) await sleep(50);
+  const pressed: string[] = [];
+  bob.on('event', (e) => { if (e.type === 'CALL_DTMF_START') pressed.push(String(e.param ?? '')); });
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const s = await callUntilAnswered(page, 'bob');
+  t.equal(s.callState, 'established', 'bob answered');
+  await sleep(800);
+  await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
+  await sleep(1500);
+  await phone(page, (p) => p.sendDtmf('7*', 'info'));
+  await sleep(1500);
+  t.equal(pressed.join(''), '12#7*', `bob's phone saw every digit, in order (${JSON.stringify(pressed)})`);
   await phone(page, (p) => p.hangup());
 });
 
