@@ -78,7 +78,7 @@ t.test('a callee that rings and never answers is cancelled after calls.ringTimeo
   const [{ reason }] = await ended;
   const waited = (Date.now() - started) / 1000;
   t.equal(reason, 'no answer', 'the call ended for want of an answer');
-  t.ok(waited >= 1.9 && waited < 4, `after the 2 s ring timeout (${waited.toFixed(1)} s)`);
+  t.ok(waited >= 1.9 && waited < 5, `after the 2 s ring timeout (${waited.toFixed(1)} s)`);
   await ringing;
   t.ok(await closed, 'bob\'s phone stopped ringing (CANCEL)');
   await sleep(200);
