@@ -17,6 +17,8 @@ export interface SipResolverOptions {
   servers?: string[];
   /** Weighted choice among equal priorities; injectable so tests are repeatable. */
   random?: () => number;
+  /** How long an answer is reused (every call to a carrier would otherwise ask DNS again). */
+  cacheMs?: number;
 }
 
 interface SrvRecord { name: string; port: number; priority: number; weight: number }
@@ -27,6 +29,8 @@ const DEFAULT_PORT: Record<SipTransportName, number> = { udp: 5060, tcp: 5060, t
 export class SipResolver {
   private readonly dns: Resolver | undefined;
   private readonly random: () => number;
+  private readonly cacheMs: number;
+  private readonly cache = new Map<string, { at: number; targets: Promise<ResolvedTarget[]> }>();
 
   constructor(opts: SipResolverOptions = {}) {
     if (opts.servers && opts.servers.length > 0) {
@@ -34,12 +38,26 @@ export class SipResolver {
       this.dns.setServers(opts.servers);
     }
     this.random = opts.random ?? Math.random;
+    this.cacheMs = opts.cacheMs ?? 30000;
   }
 
   /** Every server that may take requests for `host`, in the order to try them. */
   async resolve(host: string, port: number | undefined, transport: SipTransportName): Promise<ResolvedTarget[]> {
     const bare = host.replace(/^\[|\]$/g, '');
     if (isIP(bare)) return [{ host: bare, port: port ?? DEFAULT_PORT[transport] }];
+    const key = `${transport}:${bare.toLowerCase()}:${port ?? ''}`;
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < this.cacheMs) return hit.targets;
+    const targets = this.lookupTargets(bare, port, transport);
+    this.cache.set(key, { at: now, targets });
+    // A failure is not remembered: the next call asks again.
+    targets.catch(() => { if (this.cache.get(key)?.targets === targets) this.cache.delete(key); });
+    if (this.cache.size > 1000) this.cache.delete(this.cache.keys().next().value as string);
+    return targets;
+  }
+
+  private async lookupTargets(bare: string, port: number | undefined, transport: SipTransportName): Promise<ResolvedTarget[]> {
     if (port === undefined && SRV_PREFIX[transport]) {
       const records = await this.srv(`${SRV_PREFIX[transport]}${bare}`);
       if (records.length > 0) {

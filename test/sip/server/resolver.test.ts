@@ -38,7 +38,7 @@ t.test('SRV: lowest priority first, weighted order inside a priority, port from 
 
   let seed = 5;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const r = new SipResolver({ servers: [dns.server], random: rnd });
+  const r = new SipResolver({ servers: [dns.server], random: rnd, cacheMs: 0 });
   let firstIsA = 0;
   for (let i = 0; i < 400; i++) if ((await r.resolve('carrier.test', undefined, 'udp'))[0].port === 5070) firstIsA++;
   t.ok(firstIsA > 200 && firstIsA < 280, `a (weight 60 of 100) comes first about 60% of the time (${firstIsA / 4}%)`);
@@ -66,4 +66,17 @@ t.test('no SRV records: the A records on the default port; unknown names are an 
   await t.rejects(r.resolve('nonexistent.invalid', undefined, 'udp'), 'a name with no records at all');
   await t.rejects(r.resolve('dangling.test', undefined, 'udp'), /no address for any SRV target/, 'SRV targets with no address');
   t.same(await r.resolve('localhost', 5060, 'udp').then((x) => x.map((y) => y.port)), [5060], 'a hosts-file name still resolves');
+});
+
+t.test('answers are reused for cacheMs, failures are not', async (t) => {
+  const dns = await zone(t);
+  const r = new SipResolver({ servers: [dns.server] });
+  await r.resolve('carrier.test', undefined, 'udp');
+  const asked = dns.asked.length;
+  t.same((await r.resolve('carrier.test', undefined, 'udp')).length, 3, 'the same three servers');
+  t.equal(dns.asked.length, asked, 'without asking DNS again');
+  await t.rejects(r.resolve('dangling.test', undefined, 'udp'));
+  const before = dns.asked.length;
+  await t.rejects(r.resolve('dangling.test', undefined, 'udp'));
+  t.ok(dns.asked.length > before, 'a failed lookup is asked again next time');
 });
