@@ -18,7 +18,7 @@ import { configSchema } from '../../config/schema.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { freePort, runSipp, startSipp } from '../helpers/sipp.js';
 import { Baresip } from '../helpers/baresip.js';
-import { tempDir, toneWav } from '../calls/phones.js';
+import { settled, tempDir, toneWav } from '../calls/phones.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Scenarios live beside the sources (dist/test/browser -> test/browser/scenarios).
@@ -122,7 +122,7 @@ t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { s
   const r = await desk.uas.wait();
   t.equal(r.code, 0, 'desk phone got BYE and answered it');
   await waitFor(page, 'terminated', (st) => st.callState === 'terminated');
-  await sleep(500);
+  await settled(() => plat.p.media.stats().endpoints === 0);
   t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
 });
 
@@ -174,7 +174,7 @@ t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs 
   const r = await caller.wait();
   t.equal(r.code, 0, `phone call flow completed (${r.errors.slice(0, 300)})`);
   await waitFor(page, 'BYE from the phone', (s) => s.callState === 'terminated', 5000);
-  await sleep(500);
+  await settled(() => plat.p.media.stats().endpoints === 0);
   t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
 });
 
@@ -205,7 +205,7 @@ async function lossEndsCall(t: Test, cut: 'network' | 'websocket', withinMs: num
   const took = Date.now() - started;
   t.equal(r.code, 0, `phone got BYE after ${took} ms`);
   t.ok(took < withinMs, `within ${withinMs} ms`);
-  await sleep(500);
+  await settled(() => plat.p.media.stats().endpoints === 0);
   t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
 }
 
@@ -275,6 +275,6 @@ t.test('browser calls browser: each hears the other (Opus both legs)', { skip: !
   t.match(st.codec, /opus/i);
   await phone(bob, (p) => p.hangup());
   await waitFor(alice, 'alice sees the hang-up', (x) => x.callState === 'terminated', 5000);
-  await sleep(500);
+  await settled(() => plat.p.media.stats().endpoints === 0);
   t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
 });

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPlatform } from '../helpers/platform.js';
 import { freePort, runSipp } from '../helpers/sipp.js';
-import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { dialAndWait, heard, peakHz, registeredPhone, settled, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
 
 t.setTimeout(60000);
 
@@ -41,7 +41,7 @@ t.test('Opus phone calls PCMU phone: transcoded both ways, callee hangs up', asy
   t.match(info.reason, /callee hung up/, 'the call ended because bob hung up');
   t.ok(call.legs.every((l) => l.ended), 'both legs ended');
   t.equal(tp.platform.calls.size, 0, 'no call left in the registry');
-  await sleep(200);
+  await settled(() => tp.platform.media.stats().portsInUse === 0);
   t.equal(tp.platform.media.stats().portsInUse, 0, 'every RTP port released');
 
   const atBob = heard(bob);
@@ -113,7 +113,7 @@ t.test('CANCEL before the answer ends the ringing leg', async (t) => {
   t.match(String(closedAtFrank.param ?? ''), /Connection reset|cancel|487/i, `frank's ringing call was cancelled (${closedAtFrank.param})`);
   t.comment(`erin: ${closedAtErin.param}`);
   t.notOk(frankEstablished, 'frank never got an established call');
-  await sleep(500);
+  await settled(() => tp.platform.calls.size === 0 && tp.platform.media.stats().portsInUse === 0);
   t.equal(tp.platform.calls.size, 0, 'no call left in the registry');
   t.equal(tp.platform.media.stats().portsInUse, 0, 'every RTP port released');
 });
@@ -151,6 +151,6 @@ t.test('a sipp caller CANCELs while a phone rings: 487 on the wire, the phone st
   t.match(String(closed.param ?? ''), /Connection reset|cancel|487/i, `judy's ringing was cancelled (${closed.param})`);
   const call = await nextCall;
   if (!call.isEnded()) await once(call, 'ended');
-  await sleep(300);
+  await settled(() => tp.platform.media.stats().portsInUse === 0);
   t.equal(tp.platform.media.stats().portsInUse, 0, 'every RTP port released');
 });

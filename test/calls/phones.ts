@@ -14,6 +14,16 @@ import { peakFrequency, rms, toneAmplitude } from '../media/unit/spectrum.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits (at most `timeoutMs`) until `check` holds: releases run asynchronously after a call
+ * ends, and a loaded machine may take longer than any fixed sleep. The assertion that follows
+ * still fails if it never holds.
+ */
+export async function settled(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check() && Date.now() < until) await sleep(25);
+}
+
 /** A temp dir removed on teardown. */
 export function tempDir(t: TeardownHost, prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

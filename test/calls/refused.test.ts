@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 import { runSipp, type SippResult } from '../helpers/sipp.js';
-import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { answeredState, dialAndWait, heard, peakHz, registeredPhone, settled, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
 
 t.setTimeout(60000);
 
@@ -47,7 +47,7 @@ t.test('an offer with no codec in common gets 488 and leaves nothing behind', as
   const tp = await startTestPlatform(t, { users: ['alice'] });
   const r = await refusedCall(t, tp, 'alice', '*43', 488, '', 'm=audio [media_port] RTP/AVP 18 97\na=rtpmap:18 G729/8000\na=rtpmap:97 iLBC/8000');
   t.equal(r.code, 0, `sipp saw 488 Not Acceptable Here ${r.errors.slice(0, 300)}`);
-  await sleep(200);
+  await settled(() => tp.platform.calls.size === 0 && tp.platform.media.stats().portsInUse === 0);
   t.equal(tp.platform.calls.size, 0, 'the call was ended');
   t.equal(tp.platform.media.stats().portsInUse, 0, 'its RTP port was released');
 });
@@ -56,7 +56,7 @@ t.test('a user who is not registered gets 480, and the media is released', async
   const tp = await startTestPlatform(t, { users: ['alice', 'bob'] });
   const r = await refusedCall(t, tp, 'alice', 'bob', 480);
   t.equal(r.code, 0, `sipp saw 480 Temporarily Unavailable ${r.errors.slice(0, 300)}`);
-  await sleep(200);
+  await settled(() => tp.platform.calls.size === 0 && tp.platform.media.stats().portsInUse === 0);
   t.equal(tp.platform.calls.size, 0, 'the call was ended');
   t.equal(tp.platform.media.stats().portsInUse, 0, 'its RTP port was released');
 });
@@ -81,7 +81,7 @@ t.test('a callee that rings and never answers is cancelled after calls.ringTimeo
   t.ok(waited >= 1.9 && waited < 5, `after the 2 s ring timeout (${waited.toFixed(1)} s)`);
   await ringing;
   t.ok(await closed, 'bob\'s phone stopped ringing (CANCEL)');
-  await sleep(200);
+  await settled(() => tp.platform.calls.size === 0 && tp.platform.media.stats().portsInUse === 0);
   t.equal(tp.platform.calls.size, 0, 'the call was ended');
   t.equal(tp.platform.media.stats().portsInUse, 0, 'both endpoints released their ports');
 });
@@ -109,7 +109,7 @@ t.test('a saturated media server answers 503 with Retry-After; the running call 
   t.ok(toneSeconds(h, 880) >= callS - 1, `without a gap while the other call was refused (${toneSeconds(h, 880)} s of ${callS.toFixed(1)} s)`);
 
   // The capacity is back once the first call has released its session.
-  await sleep(300);
+  await settled(() => tp.platform.media.stats().sessions === 0);
   const again = tp.nextCall();
   await dialAndWait(alice, tp, '*43');
   t.equal(await answeredState(await again), 'active', 'a new call is admitted after the first one ended');
