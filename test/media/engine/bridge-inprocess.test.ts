@@ -15,8 +15,9 @@ function ctx(id: string, ports: PortAllocator) {
   return { id, ports, address: '127.0.0.1', advertisedAddress: '127.0.0.1', logger: pino({ level: 'silent' }), webrtc: { iceAddresses: [], includeLoopback: true, stunServers: [], turnServers: [] } };
 }
 
-t.test('PCMU <-> Opus bridge carries a tone each way (transcoded)', async (t) => {
-  const base = 41000 + Math.floor(Math.random() * 2000) * 2;
+/** Two RTP endpoints in this process (no worker), a PCMU peer on a and a `codecB` peer on b. */
+async function endpointPair(t: { teardown(fn: () => void): void }, rangeBase: number, codecB: 'PCMU' | 'opus') {
+  const base = rangeBase + Math.floor(Math.random() * 2000) * 2;
   const ports = new PortAllocator(base, base + 40);
   const a = new RtpEndpoint(ctx('a', ports));
   const b = new RtpEndpoint(ctx('b', ports));
@@ -24,7 +25,12 @@ t.test('PCMU <-> Opus bridge carries a tone each way (transcoded)', async (t) =>
   const pb = await RtpPeer.start();
   t.teardown(() => { a.close(); b.close(); pa.close(); pb.close(); });
   await a.answer(peerOffer(pa.port, 'PCMU'));
-  await b.answer(peerOffer(pb.port, 'opus'));
+  await b.answer(peerOffer(pb.port, codecB));
+  return { a, b, pa, pb };
+}
+
+t.test('PCMU <-> Opus bridge carries a tone each way (transcoded)', async (t) => {
+  const { a, b, pa, pb } = await endpointPair(t, 41000, 'opus');
   const bridge = new Bridge(a, b);
   t.equal(bridge.mode, 'transcode');
   t.equal(b.pcmRate, 8000, 'opus leg runs at 8 kHz facing a narrowband leg');
@@ -46,15 +52,7 @@ t.test('PCMU <-> Opus bridge carries a tone each way (transcoded)', async (t) =>
 });
 
 t.test('PCMU <-> PCMU bridge passes payloads through untouched', async (t) => {
-  const base = 43200 + Math.floor(Math.random() * 2000) * 2;
-  const ports = new PortAllocator(base, base + 40);
-  const a = new RtpEndpoint(ctx('a', ports));
-  const b = new RtpEndpoint(ctx('b', ports));
-  const pa = await RtpPeer.start();
-  const pb = await RtpPeer.start();
-  t.teardown(() => { a.close(); b.close(); pa.close(); pb.close(); });
-  await a.answer(peerOffer(pa.port, 'PCMU'));
-  await b.answer(peerOffer(pb.port, 'PCMU'));
+  const { a, b, pa, pb } = await endpointPair(t, 43200, 'PCMU');
   const bridge = new Bridge(a, b);
   t.equal(bridge.mode, 'passthrough');
   await pa.send({ remote: { address: '127.0.0.1', port: a.port }, codec: PCMU, toneHz: 1000, durationMs: 400 });

@@ -2,24 +2,15 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RtpPeer } from '../../helpers/rtp-peer.js';
 import { peakFrequency, toneAmplitude } from '../../media/unit/spectrum.js';
 import { readWav } from '../../../media/wav.js';
 import type { CodecSpec, DtmfEvent } from '../../../media/types.js';
 import { SdpNegotiationError } from '../../../media/index.js';
 import { peerOffer } from './peer-sdp.js';
-import { sdpPort, sleep, startMediaServer } from './server-fixture.js';
+import { bridgedPeers, local, peers, sdpPort, sleep, startMediaServer } from './server-fixture.js';
 
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
 const OPUS98: CodecSpec = { name: 'opus', payloadType: 98, clockRate: 48000, channels: 2 };
-const local = (port: number) => ({ address: '127.0.0.1', port });
-
-async function peers(t: { teardown(fn: () => void): void }, n: number): Promise<RtpPeer[]> {
-  const out = await Promise.all(Array.from({ length: n }, () => RtpPeer.start()));
-  t.teardown(() => out.forEach((p) => p.close()));
-  return out;
-}
-
 t.test('worker-hosted bridge: PCMU tone reaches the Opus side and back, recording has both channels', async (t) => {
   const ms = await startMediaServer(t);
   const dir = mkdtempSync(join(tmpdir(), 'media-rec-'));
@@ -55,17 +46,10 @@ t.test('worker-hosted bridge: PCMU tone reaches the Opus side and back, recordin
 });
 
 t.test('RFC 4733 from a peer becomes a dtmf event and is relayed to the other leg', async (t) => {
-  const ms = await startMediaServer(t);
-  const [pa, pb] = await peers(t, 2);
-  const session = await ms.createSession();
-  const a = await session.createEndpoint('rtp');
-  const b = await session.createEndpoint('rtp');
-  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
-  await b.answer(peerOffer(pb.port, 'opus'));
-  await session.bridge(a, b);
+  const { a, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
   const got: DtmfEvent[] = [];
   a.on('dtmf', (e) => got.push(e));
-  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 500, durationMs: 800, dtmf: { digit: '7', payloadType: 101, clockRate: 8000, atMs: 200, durationMs: 160 } });
+  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 500, durationMs: 800, dtmf: { digit: '7', payloadType: 101, clockRate: 8000, atMs: 200, durationMs: 160 } });
   await sleep(300);
   t.equal(got.length, 1, 'one event per key press');
   t.equal(got[0]?.digit, '7');
@@ -81,17 +65,10 @@ t.test('RFC 4733 from a peer becomes a dtmf event and is relayed to the other le
 });
 
 t.test('hold by re-offer stops media towards the held side; resume restarts it', async (t) => {
-  const ms = await startMediaServer(t);
-  const [pa, pb] = await peers(t, 2);
-  const session = await ms.createSession();
-  const a = await session.createEndpoint('rtp');
-  const b = await session.createEndpoint('rtp');
-  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
-  await b.answer(peerOffer(pb.port, 'PCMU'));
-  await session.bridge(a, b);
+  const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMU');
   const held = await b.answer(peerOffer(pb.port, 'PCMU', { direction: 'sendonly' }));
   t.match(held, /a=recvonly/, 'sendonly re-offer answered recvonly');
-  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 400 });
+  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 400 });
   await sleep(300);
   t.equal((await pb.report()).packets.length, 0, 'nothing sent to the held side');
   const inactive = await b.answer(peerOffer(pb.port, 'PCMU', { direction: 'inactive' }));
@@ -101,7 +78,7 @@ t.test('hold by re-offer stops media towards the held side; resume restarts it',
   const resumed = await b.answer(peerOffer(pb.port, 'PCMU'));
   t.match(resumed, /a=sendrecv/);
   t.equal(sdpPort(resumed), sdpPort(held), 'same local port across re-offers');
-  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 400 });
+  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 400 });
   await sleep(300);
   t.ok((await pb.report()).packets.length >= 18, 'media flows again after resume');
 });

@@ -1,5 +1,7 @@
 /** A MediaServer on loopback with its own random RTP range, closed at teardown. */
 import { MediaServer, type MediaServerOptions } from '../../../media/index.js';
+import { RtpPeer } from '../../helpers/rtp-peer.js';
+import { peerOffer } from './peer-sdp.js';
 
 export async function startMediaServer(
   t: { teardown(fn: () => unknown): void },
@@ -24,3 +26,30 @@ export function sdpPort(sdp: string): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export const local = (port: number): { address: string; port: number } => ({ address: '127.0.0.1', port });
+
+/** `n` RTP peers in child processes, closed at teardown. */
+export async function peers(t: { teardown(fn: () => void): void }, n: number): Promise<RtpPeer[]> {
+  const out = await Promise.all(Array.from({ length: n }, () => RtpPeer.start()));
+  t.teardown(() => out.forEach((p) => p.close()));
+  return out;
+}
+
+type PeerMedia = Parameters<typeof peerOffer>[1];
+
+/**
+ * A media server with one session bridging two RTP endpoints: peer `pa` speaks `codecA` to
+ * endpoint a, peer `pb` speaks `codecB` (optionally asking for `ptimeB`) to endpoint b.
+ */
+export async function bridgedPeers(t: { teardown(fn: () => unknown): void }, codecA: PeerMedia, codecB: PeerMedia, opts: { ptimeB?: number } = {}) {
+  const ms = await startMediaServer(t);
+  const [pa, pb] = await peers(t, 2);
+  const session = await ms.createSession();
+  const a = await session.createEndpoint('rtp');
+  const b = await session.createEndpoint('rtp');
+  const ansA = await a.answer(peerOffer(pa.port, codecA));
+  await b.answer(peerOffer(pb.port, codecB, { ptime: opts.ptimeB }));
+  await session.bridge(a, b);
+  return { ms, session, a, b, pa, pb, towardsA: local(sdpPort(ansA)) };
+}

@@ -1,34 +1,12 @@
 import t from 'tap';
-import { RtpPeer } from '../../helpers/rtp-peer.js';
 import { peakFrequency, toneAmplitude } from '../../media/unit/spectrum.js';
 import type { CodecSpec } from '../../../media/types.js';
 import { decodeAlaw, decodeMulaw } from '../../../media/codecs/index.js';
 import { peerOffer } from './peer-sdp.js';
-import { sdpPort, sleep, startMediaServer } from './server-fixture.js';
+import { bridgedPeers, local, peers, sdpPort, sleep, startMediaServer } from './server-fixture.js';
 
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
 const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
-const local = (port: number) => ({ address: '127.0.0.1', port });
-
-async function peers(t: { teardown(fn: () => void): void }, n: number): Promise<RtpPeer[]> {
-  const out = await Promise.all(Array.from({ length: n }, () => RtpPeer.start()));
-  t.teardown(() => out.forEach((p) => p.close()));
-  return out;
-}
-
-/** Two peers bridged through one session: `pa` speaks `codecA` to endpoint a, `pb` `codecB` to b. */
-async function bridgedPeers(t: { teardown(fn: () => void): void }, codecA: 'PCMU' | 'PCMA' | 'opus', codecB: 'PCMU' | 'PCMA' | 'opus', ptimeB?: number) {
-  const ms = await startMediaServer(t);
-  const [pa, pb] = await peers(t, 2);
-  const s = await ms.createSession();
-  const a = await s.createEndpoint('rtp');
-  const b = await s.createEndpoint('rtp');
-  const ansA = await a.answer(peerOffer(pa.port, codecA));
-  await b.answer(peerOffer(pb.port, codecB, { ptime: ptimeB }));
-  await s.bridge(a, b);
-  return { pa, pb, towardsA: local(sdpPort(ansA)) };
-}
-
 t.test('lost packets on the PCMU leg are concealed: the Opus leg gets a frame for every 20 ms', async (t) => {
   const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 1000, drop: [20, 30, 31, 40] });
@@ -68,7 +46,7 @@ t.test('reordered packets on a transcoded leg are put back in order: nothing con
 
 for (const [from, to, ptime] of [['opus', 'PCMU', 30], ['opus', 'PCMA', 10], ['PCMU', 'opus', 40], ['PCMU', 'PCMA', 60]] as const) {
   t.test(`a ${to} peer that asks for ptime ${ptime} gets ${ptime} ms packets of continuous audio`, async (t) => {
-    const { pa, pb, towardsA } = await bridgedPeers(t, from, to, ptime);
+    const { pa, pb, towardsA } = await bridgedPeers(t, from, to, { ptimeB: ptime });
     await pa.send({ remote: towardsA, codec: from === 'opus' ? OPUS : PCMU, toneHz: 700, durationMs: 1200 });
     await sleep(300);
     const spec = to === 'opus' ? OPUS : to === 'PCMA' ? PCMA : PCMU;
@@ -145,22 +123,15 @@ t.test('mixer: a listener hears both talkers; muting one removes it', async (t) 
 });
 
 t.test('a re-offer that changes codec switches the bridge between transcoding and pass-through', async (t) => {
-  const ms = await startMediaServer(t);
-  const [pa, pb] = await peers(t, 2);
-  const s = await ms.createSession();
-  const a = await s.createEndpoint('rtp');
-  const b = await s.createEndpoint('rtp');
-  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
-  await b.answer(peerOffer(pb.port, 'opus'));
-  await s.bridge(a, b);
-  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 300 });
+  const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
+  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
   await sleep(300);
   t.ok((await pb.report()).packets.every((p) => p.pt === 111), 'transcoded to Opus first');
   const re = await b.answer(peerOffer(pb.port, 'PCMU'));
   t.match(re, /m=audio \d+ RTP\/AVP 0 101/);
   pb.reset();
   pa.reset();
-  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 300 });
+  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
   await sleep(300);
   const sent = (await pa.report()).sentPayloadsHex.slice(-15);
   const got = (await pb.report()).packets;
@@ -184,20 +155,14 @@ t.test('in-band DTMF from a peer without telephone-event becomes a dtmf event', 
 });
 
 t.test('a re-offer with a new address moves the media there', async (t) => {
-  const ms = await startMediaServer(t);
-  const [pa, pb, pc] = await peers(t, 3);
-  const s = await ms.createSession();
-  const a = await s.createEndpoint('rtp');
-  const b = await s.createEndpoint('rtp');
-  const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
-  await b.answer(peerOffer(pb.port, 'PCMU'));
-  await s.bridge(a, b);
-  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 300 });
+  const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMU');
+  const [pc] = await peers(t, 1);
+  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
   await sleep(300);
   const before = (await pb.report()).packets.length;
   t.ok(before >= 14, `old address got media (${before})`);
   await b.answer(peerOffer(pc.port, 'PCMU')); // e.g. the phone moved networks
-  await pa.send({ remote: local(sdpPort(ansA)), codec: PCMU, toneHz: 1000, durationMs: 300 });
+  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
   await sleep(300);
   t.equal((await pb.report()).packets.length, before, 'nothing more to the old address');
   t.ok((await pc.report()).packets.length >= 14, 'the new address gets the media');
