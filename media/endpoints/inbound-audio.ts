@@ -58,7 +58,7 @@ export class InboundAudio {
   push(packet: RtpPacketInfo, nowMs = this.clock.now()): void {
     const format = this.opts.format();
     if (format) this.jitter.setClockRate(format.codec.clockRate);
-    this.play(this.jitter.push(packet, nowMs));
+    this.play(this.jitter.push(packet, nowMs), format);
   }
 
   /** A packet of another payload (RFC 4733 event) used this sequence number. */
@@ -73,15 +73,13 @@ export class InboundAudio {
     this.disarm();
   }
 
-  private play(items: PlayoutItem[]): void {
-    for (const item of items) this.decode(item);
+  /** Decodes what the buffer released, asking for the format once per batch (not per packet). */
+  private play(items: PlayoutItem[], format = items.length > 0 ? this.opts.format() : undefined): void {
+    if (format) for (const item of items) this.decode(item, format);
     this.arm();
   }
 
-  private decode(item: PlayoutItem): void {
-    const format = this.opts.format();
-    if (!format) return;
-    const { codec, pcmRate } = format;
+  private decode(item: PlayoutItem, { codec, pcmRate }: { codec: CodecSpec; pcmRate: number }): void {
     const same = this.decoderCodec !== undefined && codec.name === this.decoderCodec.name
       && codec.payloadType === this.decoderCodec.payloadType && pcmRate === this.decoderRate;
     if (item.restart || !same) this.dropDecoder();
