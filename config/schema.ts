@@ -68,6 +68,26 @@ export const configSchema = z.object({
      * default because some phones (baresip 1.0) fail on any challenge they cannot compute.
      */
     digestAlgorithms: z.array(z.enum(['MD5', 'SHA-256'])).min(1).default(['MD5']),
+    /** A nonce older than this is answered with a fresh challenge (stale=true); short, so a captured answer dies soon. */
+    nonceLifetimeSeconds: z.number().int().min(10).max(3600).default(180),
+    /**
+     * Accept RFC 2069 digest answers (no qop, no nonce-count) although qop=auth is offered. Off: every
+     * RFC 2617/7616/8760 client sends qop. On, each nonce is good for one request only.
+     */
+    acceptRfc2069: z.boolean().default(false),
+  }).prefault({}),
+  /** Failure throttling for password checks (SIP digest now, the HTTP API's logins later), per source and per account. */
+  authThrottle: z.object({
+    /** Failures within `windowSeconds` that lock a source address or an account. */
+    maxFailures: z.number().int().min(1).default(10),
+    windowSeconds: z.number().int().positive().default(300),
+    /** The first lock; each further one doubles, up to `maxBlockSeconds`. */
+    blockSeconds: z.number().int().positive().default(60),
+    maxBlockSeconds: z.number().int().positive().default(3600),
+    /** A phone that authenticated from an address keeps working from there this long while that address or account is locked. */
+    trustSeconds: z.number().int().min(0).default(86400),
+    /** Keys (addresses, accounts) remembered at most; bounds memory under a flood. */
+    maxTrackedKeys: z.number().int().min(100).default(100000),
   }).prefault({}),
   trunks: z.array(trunk).default([]),
   rtp: z.object({

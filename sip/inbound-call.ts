@@ -30,12 +30,16 @@ export class InboundCall extends EventEmitter<{ cancel: [] }> {
     private readonly res: Srf.SrfResponse,
     readonly origin: CallOrigin,
     logger?: Logger,
+    /** The authenticated caller: replaces From's user and display name, which the phone could set to anything. */
+    identity?: { user: string; displayName?: string },
   ) {
     super();
     this.callId = req.get('Call-ID') ?? '';
     this.logger = (logger ?? pino({ level: 'silent' })).child({ callId: this.callId });
     const from = parseNameAddr(req.get('From') ?? '');
-    this.from = { uri: from?.uri ?? '', user: from ? parseSipUri(from.uri)?.user : undefined, displayName: from?.displayName };
+    this.from = identity
+      ? { uri: from?.uri ?? '', user: identity.user, displayName: identity.displayName ?? from?.displayName }
+      : { uri: from?.uri ?? '', user: from ? parseSipUri(from.uri)?.user : undefined, displayName: from?.displayName };
     // The dialed number is the Request-URI user; To is only a display hint and often stale after forwarding.
     const ruri = parseSipUri(req.uri);
     const to = parseNameAddr(req.get('To') ?? '');

@@ -109,3 +109,31 @@ export function parseSipUri(uri: string): SipUriParts | undefined {
 export function uriHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
+
+/**
+ * Whether two SIP URIs name the same resource (RFC 3261 §19.1.4, strictly): scheme, user
+ * (case-sensitive, escapes decoded), host (case-insensitive), port, every URI parameter and any
+ * headers part. Stricter than the RFC on parameters present in only one URI, because this decides
+ * whether a digest answer was computed for this very request.
+ */
+export function sameSipUri(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = parseSipUri(a);
+  const y = parseSipUri(b);
+  if (!x || !y) return false;
+  const headersOf = (u: string) => { const q = u.indexOf('?'); return q < 0 ? '' : u.slice(q); };
+  if (x.scheme !== y.scheme || x.user !== y.user || x.host.toLowerCase() !== y.host.toLowerCase() || x.port !== y.port) return false;
+  if (headersOf(a) !== headersOf(b)) return false;
+  const px = Object.entries(x.params);
+  if (px.length !== Object.keys(y.params).length) return false;
+  return px.every(([k, v]) => y.params[k] !== undefined && y.params[k]!.toLowerCase() === v.toLowerCase());
+}
+
+/**
+ * `"Display" <uri>`, or `<uri>` without a name. The name loses quotes, backslashes and control
+ * characters: it may come from a peer's header or a database, and must not break the header line.
+ */
+export function formatNameAddr(uri: string, displayName?: string): string {
+  const name = displayName?.replace(/["\\\u0000-\u001f\u007f]/g, '').trim();
+  return name ? `"${name}" <${uri}>` : `<${uri}>`;
+}

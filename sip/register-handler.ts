@@ -1,19 +1,20 @@
 /**
- * REGISTER on the wire: digest challenge and verification against the configured users, then
- * the binding update in the Registrar, answered with every current contact and its expiry.
+ * REGISTER on the wire: digest authentication through the shared `SipAuthenticator`, then the
+ * binding update in the Registrar, answered with every current contact and its expiry. Each
+ * REGISTER's outcome is logged once: authentication failures at warn (by the authenticator),
+ * everything the registrar decided at info with the fields an operator greps for.
  */
 import type Srf from 'drachtio-srf';
 import { pino, type Logger } from 'pino';
-import type { DigestServer } from './digest.js';
-import { parseContactList, parseNameAddr, parseSipUri } from './name-addr.js';
-import type { Registrar } from './registrar.js';
+import { parseContactList, parseNameAddr, parseSipUri, type NameAddr } from './name-addr.js';
+import type { Registrar, RegisterOutcome } from './registrar.js';
+import type { SipAuthenticator } from './sip-auth.js';
 import { sourceOf } from './source.js';
 import { reply } from './reply.js';
 
 export interface RegisterHandlerOptions {
   registrar: Registrar;
-  digest: DigestServer;
-  passwordFor: (username: string) => string | undefined;
+  auth: SipAuthenticator;
   logger?: Logger;
 }
 
@@ -25,51 +26,43 @@ export class RegisterHandler {
   }
 
   handle(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
-    try {
-      this.process(req, res);
-    } catch (err) {
+    this.process(req, res).catch((err: unknown) => {
       this.logger.warn({ err }, 'REGISTER handling failed');
       reply(res, 500);
-    }
+    });
   }
 
-  private process(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+  private async process(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const to = parseNameAddr(req.get('To') ?? '');
     const aor = to ? parseSipUri(to.uri) : undefined;
     if (!aor?.user || (aor.scheme !== 'sip' && aor.scheme !== 'sips')) {
       reply(res, 400, 'Bad To Header');
       return;
     }
-    const verdict = this.opts.digest.verify('REGISTER', req.get('Authorization'), this.opts.passwordFor);
-    if (!verdict.ok) {
-      if (verdict.reason === 'missing' || verdict.reason === 'stale' || verdict.reason === 'invalid-nonce') {
-        reply(res, 401, undefined, { 'WWW-Authenticate': this.opts.digest.challenge({ stale: verdict.reason === 'stale' }) });
-      } else {
-        this.logger.info({ user: aor.user, reason: verdict.reason, source: req.source_address }, 'REGISTER refused');
-        reply(res, 403, 'Forbidden');
-      }
-      return;
-    }
+    const auth = await this.opts.auth.authenticate(req, res, 'registrar', aor.user);
+    if (!auth.ok) return;
+    const source = sourceOf(req);
+    const fields = { user: aor.user, source: `${source.transport}:${source.host}:${source.port}` };
     // Credentials for one user may not register another user's address-of-record.
-    if (verdict.username !== aor.user) {
+    if (auth.user !== aor.user) {
+      this.logger.warn({ ...fields, authenticatedAs: auth.user, result: 403 }, 'REGISTER refused: credentials of another user');
       reply(res, 403, 'Forbidden');
       return;
     }
     const contactHeader = req.get('Contact');
     const contacts = contactHeader ? parseContactList(contactHeader) : [];
     if (contacts === undefined) {
+      this.logger.info({ ...fields, contact: contactHeader, result: 400 }, 'REGISTER refused: bad Contact');
       reply(res, 400, 'Bad Contact Header');
       return;
     }
-    const expiresHeader = req.get('Expires');
-    let expires: number | undefined;
-    if (expiresHeader !== undefined) {
-      expires = Number(expiresHeader.trim());
-      if (!/^\d+$/.test(expiresHeader.trim())) {
-        reply(res, 400, 'Bad Expires Header');
-        return;
-      }
+    const expiresHeader = req.get('Expires')?.trim();
+    if (expiresHeader !== undefined && !/^\d+$/.test(expiresHeader)) {
+      this.logger.info({ ...fields, result: 400 }, 'REGISTER refused: bad Expires');
+      reply(res, 400, 'Bad Expires Header');
+      return;
     }
+    const expires = expiresHeader !== undefined ? Number(expiresHeader) : undefined;
     const cseq = parseInt(req.get('CSeq') ?? '', 10);
     const outcome = this.opts.registrar.register({
       user: aor.user,
@@ -77,9 +70,11 @@ export class RegisterHandler {
       expires,
       callId: req.get('Call-ID') ?? '',
       cseq: Number.isFinite(cseq) ? cseq : 0,
-      source: sourceOf(req),
+      source,
       userAgent: req.get('User-Agent'),
+      displayName: auth.displayName,
     });
+    this.logOutcome(fields, contacts, outcome);
     switch (outcome.status) {
       case 200: {
         const headers: Record<string, string> = {};
@@ -87,7 +82,6 @@ export class RegisterHandler {
           headers.Contact = outcome.bindings.map((b) => `<${b.contact}>;expires=${b.expires}`).join(', ');
         }
         headers.Date = new Date().toUTCString();
-        this.logger.debug({ user: aor.user, bindings: outcome.bindings.length }, 'REGISTER accepted');
         reply(res, 200, undefined, headers);
         return;
       }
@@ -97,5 +91,25 @@ export class RegisterHandler {
       default:
         reply(res, outcome.status, outcome.reason);
     }
+  }
+
+  /** One info line per REGISTER the registrar decided: user, contact, source, expires, result. */
+  private logOutcome(fields: { user: string; source: string }, contacts: NameAddr[] | '*', outcome: RegisterOutcome): void {
+    const contact = contacts === '*' ? '*' : contacts.map((c) => c.uri).join(', ');
+    if (outcome.status !== 200) {
+      const reason = outcome.status === 423 ? 'Interval Too Brief' : outcome.reason;
+      this.logger.info({ ...fields, contact, result: outcome.status, reason }, 'REGISTER refused');
+      return;
+    }
+    if (contacts === '*' || contacts.length === 0) {
+      const what = contacts === '*' ? 'unregistered' : 'queried';
+      this.logger.info({ ...fields, contact, expires: 0, bindings: outcome.bindings.length, result: 200 }, `REGISTER ${what}`);
+      return;
+    }
+    // The expiry granted to the first contact asked for (0 when it was removed).
+    const first = outcome.bindings.find((b) => b.contact === contacts[0]!.uri);
+    const expires = first?.expires ?? 0;
+    this.logger.info({ ...fields, contact, expires, bindings: outcome.bindings.length, result: 200 },
+      expires > 0 ? 'REGISTER registered' : 'REGISTER unregistered');
   }
 }

@@ -27,6 +27,8 @@ export interface Binding {
   updatedAt: number;
   /** RFC 5626 `+sip.instance`, when the UA sent one. */
   instance?: string;
+  /** The user's configured display name (`registrar.users[].displayName`), as of this registration. */
+  displayName?: string;
 }
 
 export interface RegisterInput {
@@ -39,6 +41,8 @@ export interface RegisterInput {
   cseq: number;
   source: BindingSource;
   userAgent?: string;
+  /** The account's display name, from the credential lookup that authenticated this REGISTER. */
+  displayName?: string;
 }
 
 export type RegisterOutcome =
@@ -117,7 +121,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       const b: Binding = {
         user: input.user, contact: p.uri, expires: p.expires, expiresAt: now + p.expires * 1000,
         source: { ...input.source }, userAgent: input.userAgent, callId: input.callId, cseq: input.cseq,
-        updatedAt: now, instance: p.instance,
+        updatedAt: now, instance: p.instance, displayName: input.displayName,
       };
       existing.set(p.key, b);
       this.emit('registered', b);

@@ -7,15 +7,18 @@ import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import { pino, type Logger } from 'pino';
 import type { TrunkConfig } from '../config/schema.js';
-import { DigestServer } from './digest.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import { DigestServer, type OfferedAlgorithm } from './digest-server.js';
 import { InboundCall } from './inbound-call.js';
 import { SipCallError, type SipLeg } from './legs.js';
 import { handleOptions } from './options.js';
 import { forkCall, placeCall, type OutboundCall } from './outbound.js';
 import { RegisterHandler } from './register-handler.js';
 import { Registrar } from './registrar.js';
+import { SipAuthenticator, type CredentialLookup, type SipAuthStats } from './sip-auth.js';
 import { reply } from './reply.js';
 import { proxyUriFor } from './source.js';
+import { formatNameAddr as nameAddr, parseNameAddr, parseSipUri } from './name-addr.js';
 import { srfRegisterSender, Trunks } from './trunks.js';
 import { SipResolver } from './server/resolver.js';
 
@@ -23,10 +26,15 @@ export { InboundCall, type CallOrigin, type CallParty } from './inbound-call.js'
 export { SipLeg, SipCallError } from './legs.js';
 export type { OutboundCall } from './outbound.js';
 export { Registrar, type Binding, type BindingSource } from './registrar.js';
+export { AuthThrottle, type AuthThrottleOptions, type AuthThrottleStats } from './auth-throttle.js';
+export { staticCredentials, type CredentialLookup, type UserCredentials, type SipAuthStats } from './sip-auth.js';
 
 export interface SipAppOptions {
   realm: string;
-  users: { username: string; password: string; displayName?: string }[];
+  /** Phones' and browsers' credentials (and display names), looked up per authentication. */
+  credentials: CredentialLookup;
+  /** Failure throttling, shared with the HTTP API's logins so guesses add up across both. */
+  throttle: AuthThrottle;
   minExpires: number;
   maxExpires: number;
   defaultExpires: number;
@@ -34,10 +42,12 @@ export interface SipAppOptions {
   /** DNS servers for resolving trunk hosts (SRV, A/AAAA); the system's when empty. */
   dnsServers?: string[];
   logger?: Logger;
-  /** Digest algorithms offered, preferred first. Default MD5 then SHA-256 (most phones and sip.js know only MD5). */
-  digestAlgorithms?: ('MD5' | 'SHA-256')[];
-  /** Nonce lifetime before `stale=true`. Default 5 minutes. */
-  nonceTtlMs?: number;
+  /** Digest algorithms offered, preferred first (`registrar.digestAlgorithms`). */
+  digestAlgorithms: OfferedAlgorithm[];
+  /** Nonce lifetime before `stale=true` (`registrar.nonceLifetimeSeconds`). */
+  nonceTtlMs: number;
+  /** Accept digest answers without qop (RFC 2069), each nonce then single-use (`registrar.acceptRfc2069`). */
+  acceptRfc2069: boolean;
   /** Trunk registration retry backoff. Default 2 s doubling to 5 min. */
   trunkRetry?: { baseMs: number; maxMs: number };
   /** A trunk REGISTER with no final response in this time counts as failed. Default 32 s. */
@@ -64,16 +74,18 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
   readonly registrar: Registrar;
   readonly trunks: Trunks;
   readonly digest: DigestServer;
+  private readonly auth: SipAuthenticator;
   private readonly logger: Logger;
-  private readonly passwords: Map<string, string>;
   private started = false;
 
   constructor(private readonly srf: Srf, private readonly opts: SipAppOptions) {
     super();
     this.logger = opts.logger ?? pino({ level: 'silent' });
-    this.passwords = new Map(opts.users.map((u) => [u.username, u.password]));
     this.registrar = new Registrar({ minExpires: opts.minExpires, maxExpires: opts.maxExpires, defaultExpires: opts.defaultExpires });
-    this.digest = new DigestServer({ realm: opts.realm, algorithms: opts.digestAlgorithms ?? ['MD5', 'SHA-256'], nonceTtlMs: opts.nonceTtlMs });
+    this.digest = new DigestServer({
+      realm: opts.realm, algorithms: opts.digestAlgorithms, nonceTtlMs: opts.nonceTtlMs, acceptRfc2069: opts.acceptRfc2069,
+    });
+    this.auth = new SipAuthenticator({ digest: this.digest, throttle: opts.throttle, credentials: opts.credentials, logger: this.logger });
     this.trunks = new Trunks(srfRegisterSender(srf), opts.trunks, {
       retry: opts.trunkRetry, requestTimeoutMs: opts.trunkRequestTimeoutMs, logger: this.logger,
       resolver: new SipResolver({ servers: opts.dnsServers }),
@@ -85,28 +97,28 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
     if (this.started) return;
     this.started = true;
     const verbs = this.srf as unknown as SrfVerbs;
-    const registerHandler = new RegisterHandler({
-      registrar: this.registrar, digest: this.digest, passwordFor: (u) => this.passwords.get(u), logger: this.logger,
-    });
+    const registerHandler = new RegisterHandler({ registrar: this.registrar, auth: this.auth, logger: this.logger });
     verbs.options((req, res) => this.guard(res, () => handleOptions(req, res)));
     verbs.register((req, res) => registerHandler.handle(req, res));
-    verbs.invite((req, res) => this.guard(res, () => this.onInvite(req, res)));
+    verbs.invite((req, res) => {
+      this.onInvite(req, res).catch((err: unknown) => {
+        this.logger.error({ err }, 'INVITE handler failed');
+        reply(res, 500);
+      });
+    });
     this.trunks.start().catch((err: unknown) => this.logger.error({ err }, 'trunks failed to start'));
   }
 
   /** Places an outbound call. To a user: every live contact rings at once, the first to answer wins. */
   dial(target: DialTarget, opts: DialOptions): OutboundCall {
     const base = { sdp: opts.sdp, onProgress: opts.onProgress, logger: this.logger };
-    const fromHeader = (user: string, displayName?: string) => {
-      const uri = `sip:${user}@localhost`;
-      return displayName ? `"${displayName.replace(/"/g, '')}" <${uri}>` : `<${uri}>`;
-    };
+    const fromHeader = (user: string, displayName?: string) => nameAddr(`sip:${user}@localhost`, displayName);
     if ('user' in target) {
       const bindings = this.registrar.lookup(target.user);
       if (bindings.length === 0) return failed(new SipCallError(480, 'Temporarily Unavailable'));
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (opts.from) headers.From = fromHeader(opts.from.user, opts.from.displayName);
-      headers.To = `<sip:${target.user}@${this.opts.realm}>`;
+      headers.To = nameAddr(`sip:${target.user}@${this.opts.realm}`, bindings[0]!.displayName);
       return forkCall(bindings.map((b) => placeCall(this.srf, {
         ...base, uri: b.contact, proxy: proxyUriFor(b.source), headers: { ...headers },
       })));
@@ -136,29 +148,30 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
     }
   }
 
-  private onInvite(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+  /** Authentication counters for metrics (the throttle's own are on the shared `AuthThrottle`). */
+  authStats(): SipAuthStats {
+    return this.auth.stats();
+  }
+
+  private async onInvite(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
     const trunk = this.trunks.match(req.source_address, req.uri);
     let origin: InboundCall['origin'];
+    let identity: { user: string; displayName?: string } | undefined;
     if (trunk) {
       origin = { kind: 'trunk', trunk };
     } else {
-      const verdict = this.digest.verify('INVITE', req.get('Proxy-Authorization'), (u) => this.passwords.get(u));
-      if (!verdict.ok) {
-        if (verdict.reason === 'missing' || verdict.reason === 'stale' || verdict.reason === 'invalid-nonce') {
-          reply(res, 407, undefined, { 'Proxy-Authenticate': this.digest.challenge({ stale: verdict.reason === 'stale' }) });
-        } else {
-          this.logger.info({ reason: verdict.reason, source: req.source_address }, 'INVITE refused');
-          reply(res, 403, 'Forbidden');
-        }
-        return;
-      }
-      origin = { kind: 'user', user: verdict.username };
+      const claimed = parseNameAddr(req.get('From') ?? '');
+      const auth = await this.auth.authenticate(req, res, 'proxy', claimed ? parseSipUri(claimed.uri)?.user : undefined);
+      if (!auth.ok) return;
+      origin = { kind: 'user', user: auth.user };
+      // The caller is who authenticated, shown by the account's display name, whatever From says.
+      identity = { user: auth.user, displayName: auth.displayName };
     }
     if (this.listenerCount('call') === 0) {
       reply(res, 480, 'Temporarily Unavailable');
       return;
     }
-    const call = new InboundCall(this.srf, req, res, origin, this.logger);
+    const call = new InboundCall(this.srf, req, res, origin, this.logger, identity);
     this.logger.debug({ callId: call.callId, origin, to: call.to.user }, 'inbound call');
     this.emit('call', call);
   }

@@ -7,7 +7,7 @@ import type Srf from 'drachtio-srf';
 import { pino, type Logger } from 'pino';
 import type { TrunkConfig } from '../config/schema.js';
 import type { DigestCredentials } from './digest.js';
-import { parseSipUri, uriHost } from './name-addr.js';
+import { formatNameAddr, parseSipUri, uriHost } from './name-addr.js';
 import { SipResolver } from './server/resolver.js';
 import { newLineToken, TrunkRegistration, type RegisterResponse, type RegisterSender } from './trunk-registration.js';
 
@@ -129,7 +129,7 @@ export class Trunks {
     const fromUser = c.fromUser ?? c.username ?? from?.user ?? 'anonymous';
     const display = from?.displayName ?? (c.fromUser && from?.user ? from.user : undefined);
     const fromUri = `sip:${fromUser}@${uriHost(c.fromDomain ?? c.host)}`;
-    const headers: Record<string, string> = { From: display ? `"${display.replace(/"/g, '')}" <${fromUri}>` : `<${fromUri}>` };
+    const headers: Record<string, string> = { From: formatNameAddr(fromUri, display) };
     const auth = c.username && c.password ? { username: c.username, password: c.password } : undefined;
     return { uri, headers, auth };
   }

@@ -14,7 +14,7 @@ import Srf from 'drachtio-srf';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { SipServer } from '../sip/server/sip-server.js';
-import { SipApplication } from '../sip/sip-app.js';
+import { AuthThrottle, SipApplication, staticCredentials } from '../sip/sip-app.js';
 import { MediaServer } from '../media/index.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { CallRouter } from './calls/router.js';
@@ -28,6 +28,8 @@ export interface Platform {
   sipAddresses: { transport: string; host: string; port: number }[];
   http: { host: string; port: number };
   sip: SipApplication;
+  /** Password-failure throttling shared by SIP and (later) the HTTP API; `stats()` for metrics. */
+  authThrottle: AuthThrottle;
   media: MediaServer;
   calls: CallRegistry;
   stop(): Promise<void>;
@@ -84,15 +86,23 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   });
   await media.start();
 
+  const t = config.authThrottle;
+  const authThrottle = new AuthThrottle({
+    maxFailures: t.maxFailures, windowMs: t.windowSeconds * 1000, blockMs: t.blockSeconds * 1000,
+    maxBlockMs: t.maxBlockSeconds * 1000, trustMs: t.trustSeconds * 1000, maxKeys: t.maxTrackedKeys,
+  });
   const sip = new SipApplication(srf, {
     realm: config.registrar.realm,
-    users: config.registrar.users,
+    credentials: staticCredentials(config.registrar.users),
+    throttle: authThrottle,
     minExpires: config.registrar.minExpires,
     maxExpires: config.registrar.maxExpires,
     defaultExpires: config.registrar.defaultExpires,
     trunks: config.trunks,
     dnsServers: config.sip.dnsServers,
     digestAlgorithms: config.registrar.digestAlgorithms,
+    nonceTtlMs: config.registrar.nonceLifetimeSeconds * 1000,
+    acceptRfc2069: config.registrar.acceptRfc2069,
     logger: logger.child({ component: 'sip' }),
   });
   const users = new Set(config.registrar.users.map((u) => u.username));
@@ -115,7 +125,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   let stopping: Promise<void> | undefined;
 
   return {
-    config, sipServer, sipAddresses, http, sip, media, calls,
+    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls,
     /** Idempotent: a second call waits for the first shutdown. */
     stop() {
       stopping ??= (async () => {

@@ -1,5 +1,17 @@
 import t from 'tap';
-import { DigestClient, DigestServer, digestResponse, parseAuthHeader, pickChallenge } from '../../../sip/digest.js';
+import { DigestClient, digestResponse, parseAuthHeader, pickChallenge } from '../../../sip/digest.js';
+import { DigestServer, type DigestServerOptions, type DigestVerdict } from '../../../sip/digest-server.js';
+
+function server(over: Partial<DigestServerOptions> = {}): DigestServer {
+  return new DigestServer({ realm: 'switchboard', algorithms: ['MD5'], nonceTtlMs: 60_000, acceptRfc2069: false, ...over });
+}
+
+/** Verifies `header` for `method uri` with alice's password (undefined for anybody else). */
+function check(s: DigestServer, method: string, uri: string, header: string | undefined): DigestVerdict | { ok: false; reason: string } {
+  const parsed = s.parse(header);
+  if (!parsed.ok) return parsed;
+  return s.verify(parsed.answer, { method, uri }, parsed.answer.username === 'alice' ? 's3cret' : undefined);
+}
 
 t.test('RFC 2617 and RFC 7616 known vectors', async (t) => {
   t.equal(digestResponse({
@@ -25,54 +37,91 @@ t.test('parseAuthHeader handles quoting, commas inside quotes and bare tokens', 
   t.doesNotThrow(() => parseAuthHeader('Digest ,,,=,"'));
 });
 
-t.test('server challenge -> client answer verifies, for both algorithms', async (t) => {
+t.test('server challenge -> client answer verifies, for both algorithms; replays and retargeting fail', async (t) => {
   for (const alg of ['MD5', 'SHA-256'] as const) {
-    const server = new DigestServer({ realm: 'switchboard', algorithms: [alg] });
-    const [challenge] = server.challenge();
-    const params = pickChallenge([challenge!]);
-    t.equal(params?.algorithm, alg);
+    const s = server({ algorithms: [alg] });
+    const params = pickChallenge(s.challenge())!;
+    t.equal(params.algorithm, alg);
     const client = new DigestClient({ username: 'alice', password: 's3cret' });
-    const header = client.authorize(params!, 'REGISTER', 'sip:switchboard');
-    const pw = (u: string) => (u === 'alice' ? 's3cret' : undefined);
-    t.same(server.verify('REGISTER', header, pw), { ok: true, username: 'alice' }, alg);
-    // The same nc again is a replay.
-    t.same(server.verify('REGISTER', header, pw), { ok: false, reason: 'replay' });
-    // Next nc on the same nonce is fine.
-    t.same(server.verify('REGISTER', client.authorize(params!, 'REGISTER', 'sip:switchboard'), pw), { ok: true, username: 'alice' });
-    // Wrong method (digest binds the method), wrong password, unknown user.
-    t.same(server.verify('INVITE', client.authorize(params!, 'REGISTER', 'sip:switchboard'), pw), { ok: false, reason: 'bad-response' });
+    const uri = 'sip:switchboard';
+    const first = client.authorize(params, 'REGISTER', uri);
+    t.same(check(s, 'REGISTER', uri, first), { ok: true, username: 'alice' }, alg);
+    t.same(check(s, 'REGISTER', uri, first), { ok: false, reason: 'replay' }, 'the same nc again is a replay');
+    const second = client.authorize(params, 'REGISTER', uri);
+    const third = client.authorize(params, 'REGISTER', uri);
+    t.same(check(s, 'REGISTER', uri, third), { ok: true, username: 'alice' }, 'nc 3 after 1 (skipping is allowed)');
+    t.same(check(s, 'REGISTER', uri, second), { ok: false, reason: 'replay' }, 'a lower nc is a replay');
+    t.same(check(s, 'INVITE', uri, client.authorize(params, 'REGISTER', uri)), { ok: false, reason: 'bad-response' }, 'method is bound');
+    t.same(check(s, 'REGISTER', 'sip:other', client.authorize(params, 'REGISTER', uri)), { ok: false, reason: 'uri-mismatch' });
+    t.same(check(s, 'REGISTER', 'sip:SwitchBoard', client.authorize(params, 'REGISTER', uri)),
+      { ok: true, username: 'alice' }, 'host compares case-insensitively');
     const mallory = new DigestClient({ username: 'alice', password: 'guess' });
-    t.same(server.verify('REGISTER', mallory.authorize(params!, 'REGISTER', 'sip:x'), pw), { ok: false, reason: 'bad-response' });
+    t.same(check(s, 'REGISTER', uri, mallory.authorize(params, 'REGISTER', uri)), { ok: false, reason: 'bad-response' });
     const bob = new DigestClient({ username: 'bob', password: 'x' });
-    t.same(server.verify('REGISTER', bob.authorize(params!, 'REGISTER', 'sip:x'), pw), { ok: false, reason: 'unknown-user' });
+    t.same(check(s, 'REGISTER', uri, bob.authorize(params, 'REGISTER', uri)), { ok: false, reason: 'unknown-user' });
   }
 });
 
-t.test('multi-challenge: client prefers SHA-256; joined header parses', async (t) => {
-  const server = new DigestServer({ realm: 'r', algorithms: ['MD5', 'SHA-256'] });
-  const values = server.challenge();
-  t.equal(values.length, 2);
-  t.equal(pickChallenge(values)?.algorithm, 'SHA-256');
-  t.equal(pickChallenge(['Basic realm="x"']), undefined);
-  t.equal(pickChallenge(['Digest realm="x", nonce="n", algorithm=SHA-512-256'])?.algorithm, undefined);
+t.test('answers without qop, with another realm or an algorithm not offered are refused', async (t) => {
+  const s = server({ algorithms: ['SHA-256'] });
+  const params = pickChallenge(s.challenge())!;
+  const noQop = new DigestClient({ username: 'alice', password: 's3cret' }).authorize({ ...params, qop: '' }, 'REGISTER', 'sip:switchboard');
+  t.notMatch(noQop, /qop=/);
+  t.same(check(s, 'REGISTER', 'sip:switchboard', noQop), { ok: false, reason: 'qop-required' });
+  const md5 = new DigestClient({ username: 'alice', password: 's3cret' }).authorize({ ...params, algorithm: 'MD5' }, 'REGISTER', 'sip:switchboard');
+  t.same(check(s, 'REGISTER', 'sip:switchboard', md5), { ok: false, reason: 'algorithm-not-offered' }, 'no downgrade to MD5');
+  const realm = new DigestClient({ username: 'alice', password: 's3cret' }).authorize({ ...params, realm: 'other' }, 'REGISTER', 'sip:switchboard');
+  t.same(check(s, 'REGISTER', 'sip:switchboard', realm), { ok: false, reason: 'wrong-realm' });
+  const good = new DigestClient({ username: 'alice', password: 's3cret' }).authorize(params, 'REGISTER', 'sip:switchboard');
+  t.same(check(s, 'REGISTER', 'sip:switchboard', good.replace(/nc=\w+/, 'nc=00000000')), { ok: false, reason: 'malformed' });
+  t.same(check(s, 'REGISTER', 'sip:switchboard', good.replace(/nc=\w+/, 'nc=1')), { ok: false, reason: 'malformed' });
+  t.same(check(s, 'REGISTER', 'sip:switchboard', good.replace(/qop=auth/, 'qop=auth-int')), { ok: false, reason: 'malformed' });
 });
 
-t.test('nonce expiry gives stale; forged nonce is invalid; missing and malformed', async (t) => {
+t.test('acceptRfc2069: an answer without qop works once per nonce', async (t) => {
+  const s = server({ acceptRfc2069: true });
+  const params: Record<string, string> = { ...pickChallenge(s.challenge())!, qop: '' };
+  const client = new DigestClient({ username: 'alice', password: 's3cret' });
+  const a = client.authorize(params, 'REGISTER', 'sip:switchboard');
+  t.same(check(s, 'REGISTER', 'sip:switchboard', a), { ok: true, username: 'alice' });
+  t.same(check(s, 'REGISTER', 'sip:switchboard', a), { ok: false, reason: 'replay' });
+  // The same nonce with qop after its RFC 2069 use is refused too.
+  const b = client.authorize(pickChallenge([`Digest realm="switchboard", nonce="${params.nonce}", qop="auth"`])!, 'REGISTER', 'sip:switchboard');
+  t.same(check(s, 'REGISTER', 'sip:switchboard', b), { ok: false, reason: 'replay' });
+});
+
+t.test('nonce expiry gives stale; forged, future and foreign nonces are invalid; missing and malformed', async (t) => {
   let now = 1_000_000;
-  const server = new DigestServer({ realm: 'r', nonceTtlMs: 1000, now: () => now, algorithms: ['MD5'] });
-  const params = pickChallenge(server.challenge())!;
-  const pw = () => 'pw';
-  const client = new DigestClient({ username: 'u', password: 'pw' });
+  const s = server({ realm: 'r', nonceTtlMs: 1000, now: () => now });
+  const params = pickChallenge(s.challenge())!;
+  const client = new DigestClient({ username: 'alice', password: 's3cret' });
   now += 2000;
-  t.same(server.verify('REGISTER', client.authorize(params, 'REGISTER', 'sip:r'), pw), { ok: false, reason: 'stale' });
-  t.ok(server.challenge({ stale: true })[0]!.includes('stale=true'));
+  t.same(check(s, 'REGISTER', 'sip:r', client.authorize(params, 'REGISTER', 'sip:r')), { ok: false, reason: 'stale' });
+  t.ok(s.challenge({ stale: true })[0]!.includes('stale=true'));
   const forged = { ...params, nonce: `${now.toString(36)}.abc.AAAAAAAAAAAAAAAAAAAAAA` };
-  t.same(server.verify('REGISTER', client.authorize(forged, 'REGISTER', 'sip:r'), pw), { ok: false, reason: 'invalid-nonce' });
-  t.same(server.verify('REGISTER', undefined, pw), { ok: false, reason: 'missing' });
-  t.same(server.verify('REGISTER', 'Basic dXNlcjpwdw==', pw), { ok: false, reason: 'malformed' });
-  t.same(server.verify('REGISTER', 'Digest username="u"', pw), { ok: false, reason: 'malformed' });
-  // Another server instance (restart) does not accept our nonces.
-  const other = new DigestServer({ realm: 'r', algorithms: ['MD5'] });
+  t.same(check(s, 'REGISTER', 'sip:r', client.authorize(forged, 'REGISTER', 'sip:r')), { ok: false, reason: 'invalid-nonce' });
+  t.same(check(s, 'REGISTER', 'sip:r', undefined), { ok: false, reason: 'missing' });
+  t.same(check(s, 'REGISTER', 'sip:r', 'Basic dXNlcjpwdw=='), { ok: false, reason: 'malformed' });
+  t.same(check(s, 'REGISTER', 'sip:r', 'Digest username="u"'), { ok: false, reason: 'malformed' });
+  // Another server instance (restart, another realm's key) does not accept our nonces, nor we its.
+  const other = server({ realm: 'r' });
   const fresh = pickChallenge(other.challenge())!;
-  t.same(server.verify('REGISTER', client.authorize(fresh, 'REGISTER', 'sip:r'), pw), { ok: false, reason: 'invalid-nonce' });
+  t.same(check(s, 'REGISTER', 'sip:r', client.authorize(fresh, 'REGISTER', 'sip:r')), { ok: false, reason: 'invalid-nonce' });
+  // A nonce from our future (the clock was set back) is not trusted.
+  const future = pickChallenge(s.challenge())!;
+  now -= 60_000;
+  t.same(check(s, 'REGISTER', 'sip:r', client.authorize(future, 'REGISTER', 'sip:r')), { ok: false, reason: 'invalid-nonce' });
+});
+
+t.test('the replay table is bounded; a nonce forgotten from it is stale, never replayable', async (t) => {
+  const s = server({ maxTrackedNonces: 3 });
+  const client = () => new DigestClient({ username: 'alice', password: 's3cret' });
+  const first = client().authorize(pickChallenge(s.challenge())!, 'REGISTER', 'sip:switchboard');
+  t.same(check(s, 'REGISTER', 'sip:switchboard', first), { ok: true, username: 'alice' });
+  await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 3; i++) {
+    t.same(check(s, 'REGISTER', 'sip:switchboard', client().authorize(pickChallenge(s.challenge())!, 'REGISTER', 'sip:switchboard')),
+      { ok: true, username: 'alice' });
+  }
+  t.same(check(s, 'REGISTER', 'sip:switchboard', first), { ok: false, reason: 'stale' }, 'evicted nonce is not accepted again');
 });

@@ -4,14 +4,14 @@ import t from 'tap';
 const keepAlive = setInterval(() => undefined, 1000);
 t.teardown(() => clearInterval(keepAlive));
 import { TrunkRegistration, type RegisterResponse } from '../../../sip/trunk-registration.js';
-import { DigestServer } from '../../../sip/digest.js';
+import { DigestServer } from '../../../sip/digest-server.js';
 
 function response(status: number, headers: Record<string, string> = {}): RegisterResponse {
   return { status, reason: String(status), get: (n) => headers[Object.keys(headers).find((k) => k.toLowerCase() === n.toLowerCase()) ?? ''] };
 }
 
 t.test('challenge answered, refresh before expiry, un-REGISTER on stop', async (t) => {
-  const server = new DigestServer({ realm: 'carrier', algorithms: ['SHA-256'] });
+  const server = new DigestServer({ realm: 'carrier', algorithms: ['SHA-256'], nonceTtlMs: 60_000, acceptRfc2069: false });
   const seen: { expires: string; cseq: string; callId: string; auth: boolean }[] = [];
   const reg = new TrunkRegistration({
     trunk: 't1', registrarUri: 'sip:carrier', aor: 'sip:acct@carrier', contact: 'sip:acct@localhost;line=abc',
@@ -19,7 +19,9 @@ t.test('challenge answered, refresh before expiry, un-REGISTER on stop', async (
     send: async ({ headers }) => {
       seen.push({ expires: headers.Expires!, cseq: headers.CSeq!, callId: headers['Call-ID']!, auth: !!headers.Authorization });
       if (!headers.Authorization) return response(401, { 'WWW-Authenticate': server.challenge()[0]! });
-      const v = server.verify('REGISTER', headers.Authorization, (u) => (u === 'acct' ? 'pw' : undefined));
+      const parsed = server.parse(headers.Authorization);
+      if (!parsed.ok) return response(403);
+      const v = server.verify(parsed.answer, { method: 'REGISTER', uri: 'sip:carrier' }, parsed.answer.username === 'acct' ? 'pw' : undefined);
       if (!v.ok) return response(403);
       return response(200, { Contact: `<sip:acct@127.0.0.1;line=abc>;expires=${headers.Expires}` });
     },
@@ -70,7 +72,7 @@ t.test('exponential backoff while the carrier is down, then recovery', async (t)
 
 t.test('403 with wrong password is a failure, not a loop; 423 raises expires', async (t) => {
   let calls = 0;
-  const server = new DigestServer({ realm: 'c', algorithms: ['MD5'] });
+  const server = new DigestServer({ realm: 'c', algorithms: ['MD5'], nonceTtlMs: 60_000, acceptRfc2069: false });
   const reg = new TrunkRegistration({
     trunk: 't3', registrarUri: 'sip:c', aor: 'sip:a@c', contact: 'sip:a@localhost', expires: 60,
     username: 'a', password: 'wrong', retry: { baseMs: 10_000, maxMs: 10_000 },
