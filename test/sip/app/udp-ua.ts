@@ -18,10 +18,14 @@ export class UdpUa {
   readonly requests: string[] = [];
   onRequest?: (raw: string, reply: (text: string) => void) => void;
 
-  async open(): Promise<void> {
+  /** The loopback address this UA sends from (127.0.0.2 etc. pass for another machine). */
+  host = '127.0.0.1';
+
+  async open(host = '127.0.0.1', port = 0): Promise<void> {
+    this.host = host;
     this.sock = createSocket('udp4');
     this.sock.on('message', (msg, rinfo) => this.onMessage(msg.toString(), rinfo.address, rinfo.port));
-    await new Promise<void>((r) => this.sock.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => this.sock.bind(port, host, () => r()));
     this.port = this.sock.address().port;
   }
 
@@ -63,7 +67,7 @@ export class UdpUa {
 }
 
 export function buildRequest(method: string, uri: string, ua: UdpUa, h: Record<string, string | string[]>, body = ''): string {
-  const lines = [`${method} ${uri} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${ua.port};rport;branch=${ua.branch()}`, 'Max-Forwards: 70'];
+  const lines = [`${method} ${uri} SIP/2.0`, `Via: SIP/2.0/UDP ${ua.host}:${ua.port};rport;branch=${ua.branch()}`, 'Max-Forwards: 70'];
   for (const [k, v] of Object.entries(h)) for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${x}`);
   lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
