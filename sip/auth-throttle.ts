@@ -35,8 +35,6 @@ export interface AuthThrottleStats {
   failures: number;
   /** Times a key became locked. */
   lockouts: number;
-  /** `check()` answers that were "blocked". */
-  refusals: number;
   /** Keys currently locked. */
   blocked: number;
   /** Keys held in memory. */
@@ -58,7 +56,6 @@ export class AuthThrottle {
   private readonly now: () => number;
   private failures = 0;
   private lockouts = 0;
-  private refusals = 0;
 
   constructor(private readonly opts: AuthThrottleOptions) {
     this.now = opts.now ?? Date.now;
@@ -69,7 +66,6 @@ export class AuthThrottle {
     if (!e) return { blocked: false, retryAfterMs: 0, trusted: false };
     const now = this.now();
     const retryAfterMs = Math.max(0, e.blockedUntil - now);
-    if (retryAfterMs > 0) this.refusals++;
     // A lockout since the last success ends the trust until the next success.
     const trusted = retryAfterMs === 0 && e.strikes === 0 && e.lastSuccessAt > 0 && now - e.lastSuccessAt < this.opts.trustMs;
     return { blocked: retryAfterMs > 0, retryAfterMs, trusted };
@@ -81,7 +77,7 @@ export class AuthThrottle {
     const e = this.touch(key, now);
     this.failures++;
     // A series of lockouts ends once the key has been quiet for a full maximum lock.
-    if (e.strikes > 0 && e.blockedUntil <= now && now - e.lastFailureAt > this.opts.maxBlockMs) e.strikes = 0;
+    if (e.strikes > 0 && this.seriesOver(e, now)) e.strikes = 0;
     if (now - e.windowStart > this.opts.windowMs) { e.failures = 0; e.windowStart = now; }
     e.failures++;
     e.lastFailureAt = now;
@@ -112,7 +108,12 @@ export class AuthThrottle {
     const now = this.now();
     let blocked = 0;
     for (const e of this.entries.values()) if (e.blockedUntil > now) blocked++;
-    return { failures: this.failures, lockouts: this.lockouts, refusals: this.refusals, blocked, tracked: this.entries.size };
+    return { failures: this.failures, lockouts: this.lockouts, blocked, tracked: this.entries.size };
+  }
+
+  /** Quiet for a full maximum lock after the last lock ended: the next lockout starts a new series. */
+  private seriesOver(e: Entry, now: number): boolean {
+    return now - Math.max(e.blockedUntil, e.lastFailureAt) > this.opts.maxBlockMs;
   }
 
   /** The entry for `key`, created if needed, moved to the most-recently-used end. */
@@ -138,7 +139,7 @@ export class AuthThrottle {
     let unlocked: string | undefined;
     for (const [k, e] of this.entries) {
       if (++scanned > EVICTION_SCAN) break;
-      const idle = e.blockedUntil <= now && (e.strikes === 0 || now - e.lastFailureAt > this.opts.maxBlockMs) && now - e.windowStart > this.opts.windowMs
+      const idle = (e.strikes === 0 ? e.blockedUntil <= now : this.seriesOver(e, now)) && now - e.windowStart > this.opts.windowMs
         && now - e.lastSuccessAt >= this.opts.trustMs;
       if (idle) { this.entries.delete(k); return; }
       if (unlocked === undefined && e.blockedUntil <= now) unlocked = k;
