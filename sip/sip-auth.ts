@@ -114,12 +114,13 @@ export class SipAuthenticator {
     // answer) proves nothing about the password, and counting it would let a replayer lock the
     // victim out. Every failure counts against the source.
     const keys = reason === 'bad-response' ? [sourceKey, userKey!, pairKey!] : [sourceKey];
+    const detail = reason === 'uri-mismatch' ? { ...log, digestUri: parsed.answer.params.uri, requestUri: req.uri } : log;
     if (RECHALLENGE.has(reason)) {
-      this.count(log, reason, keys);
+      this.count(detail, reason, keys);
       this.challenge(res, style, false);
       return { ok: false };
     }
-    return this.refuse(res, log, reason, keys);
+    return this.refuse(res, detail, reason, keys);
   }
 
   stats(): SipAuthStats {

@@ -26,7 +26,10 @@ export interface SippOptions {
   rate?: number;
   /** Concurrent call limit (-l). */
   limit?: number;
-  /** R-URI user (-s). */
+  /**
+   * R-URI user (-s). With `-au` in `extraArgs` (and no `-auth_uri`), digest answers are computed
+   * for `sip:<service>@<remote>`, the Request-URI of the INVITE scenarios.
+   */
   service?: string;
   /** Values for `[key]` placeholders (-key name value). */
   keys?: Record<string, string>;
@@ -100,7 +103,14 @@ export class SippProcess {
     if (o.service) args.push('-s', o.service);
     if (o.rtt) args.push('-trace_rtt', '-rtt_freq', '1');
     for (const [k, v] of Object.entries(o.keys ?? {})) args.push('-key', k, v);
-    args.push(...(o.extraArgs ?? []));
+    const extra = o.extraArgs ?? [];
+    args.push(...extra);
+    // sipp's digest answers name `sip:remote_ip:port` as their digest-uri unless told otherwise; the
+    // registrar binds an answer to the Request-URI (RFC 3261 §22.4), so a caller dialing [service]
+    // (every INVITE scenario here sends `sip:[service]@[remote_ip]:[remote_port]`) must answer for that.
+    if (o.service && o.remote && extra.includes('-au') && !extra.includes('-auth_uri')) {
+      args.push('-auth_uri', `${o.service}@${o.remote}`); // sipp adds the `sip:`
+    }
     if (o.remote) args.push(o.remote);
     const child = spawn('sipp', args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
