@@ -45,6 +45,7 @@ export type DigestVerdict = { ok: true; username: string } | { ok: false; reason
 export interface DigestRequest { method: string; uri: string }
 
 const NONCE_FUTURE_SKEW_MS = 5000;
+const MAX_USERNAME = 256;
 const DEFAULT_MAX_TRACKED_NONCES = 50_000;
 
 export class DigestServer {
@@ -78,6 +79,8 @@ export class DigestServer {
     if (!parsed || parsed.scheme.toLowerCase() !== 'digest') return { ok: false, reason: 'malformed' };
     const p = parsed.params;
     if (!p.username || !p.nonce || !p.uri || !p.response) return { ok: false, reason: 'malformed' };
+    // Usernames become throttle keys and log fields: no megabyte-long ones.
+    if (p.username.length > MAX_USERNAME) return { ok: false, reason: 'malformed' };
     return { ok: true, answer: { username: p.username, params: p } };
   }
 
@@ -107,11 +110,12 @@ export class DigestServer {
       if (nc === 0) return { ok: false, reason: 'malformed' };
     }
     if (!sameSipUri(p.uri!, request.uri)) return { ok: false, reason: 'uri-mismatch' };
-    if (password === undefined) return { ok: false, reason: 'unknown-user' };
+    // An unknown user costs the same hash as a known one, so timing does not tell which names exist.
     const expected = digestResponse({
-      algorithm, username: answer.username, realm: this.realm, password, method: request.method, uri: p.uri!,
-      nonce: p.nonce!, qop: qop || undefined, nc: p.nc, cnonce: p.cnonce,
+      algorithm, username: answer.username, realm: this.realm, password: password ?? this.key.toString('hex'),
+      method: request.method, uri: p.uri!, nonce: p.nonce!, qop: qop || undefined, nc: p.nc, cnonce: p.cnonce,
     });
+    if (password === undefined) return { ok: false, reason: 'unknown-user' };
     const a = Buffer.from(expected);
     const b = Buffer.from(p.response!.toLowerCase());
     if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, reason: 'bad-response' };

@@ -103,6 +103,8 @@ t.test('nonce expiry gives stale; forged, future and foreign nonces are invalid;
   t.same(check(s, 'REGISTER', 'sip:r', undefined), { ok: false, reason: 'missing' });
   t.same(check(s, 'REGISTER', 'sip:r', 'Basic dXNlcjpwdw=='), { ok: false, reason: 'malformed' });
   t.same(check(s, 'REGISTER', 'sip:r', 'Digest username="u"'), { ok: false, reason: 'malformed' });
+  const long = new DigestClient({ username: 'x'.repeat(300), password: 'pw' }).authorize(pickChallenge(s.challenge())!, 'REGISTER', 'sip:r');
+  t.same(check(s, 'REGISTER', 'sip:r', long), { ok: false, reason: 'malformed' }, 'absurdly long username');
   // Another server instance (restart, another realm's key) does not accept our nonces, nor we its.
   const other = server({ realm: 'r' });
   const fresh = pickChallenge(other.challenge())!;
