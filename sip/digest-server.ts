@@ -110,6 +110,10 @@ export class DigestServer {
       if (nc === 0) return { ok: false, reason: 'malformed' };
     }
     if (!sameSipUri(p.uri!, request.uri)) return { ok: false, reason: 'uri-mismatch' };
+    // A nonce-count used before is a replay whatever the response says (even sent with another
+    // method, where it would not verify): no client reuses one, and calling it a wrong password
+    // would let a replayer lock the victim's account.
+    if (this.isReplay(p.nonce!, nc)) return { ok: false, reason: 'replay' };
     // An unknown user costs the same hash as a known one, so timing does not tell which names exist.
     const expected = digestResponse({
       algorithm, username: answer.username, realm: this.realm, password: password ?? this.key.toString('hex'),
@@ -123,8 +127,6 @@ export class DigestServer {
     if (nonce.state === 'stale' || (nonce.issued <= this.forgottenUpTo && !this.seen.has(p.nonce!))) {
       return { ok: false, reason: 'stale' };
     }
-    const seen = this.seen.get(p.nonce!);
-    if (seen && (nc <= seen.nc || !Number.isFinite(nc) || !Number.isFinite(seen.nc))) return { ok: false, reason: 'replay' };
     this.remember(p.nonce!, nc, nonce.issued);
     return { ok: true, username: answer.username };
   }
@@ -150,6 +152,11 @@ export class DigestServer {
     const now = this.now();
     if (!Number.isFinite(issued) || issued > now + NONCE_FUTURE_SKEW_MS) return { state: 'invalid' };
     return { state: now - issued > this.opts.nonceTtlMs ? 'stale' : 'fresh', issued };
+  }
+
+  private isReplay(nonce: string, nc: number): boolean {
+    const seen = this.seen.get(nonce);
+    return !!seen && (nc <= seen.nc || !Number.isFinite(nc) || !Number.isFinite(seen.nc));
   }
 
   private remember(nonce: string, nc: number, issued: number): void {

@@ -96,6 +96,11 @@ t.test('replayed REGISTER answers are refused and never move the registration', 
   await attempt('to bob with alice credentials', await register(stack, mallory, 'bob', { Authorization: auth }), [401, 403]);
 
   t.same(contactsOf(stack), before, 'alice is still registered only where she registered herself');
+  // Replays are not wrong passwords: they did not lock alice's account for a phone elsewhere.
+  const elsewhere = await ua(t, '127.0.0.5');
+  const c2 = await register(stack, elsewhere, 'alice');
+  const auth2 = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(pickChallenge(header(c2, 'WWW-Authenticate'))!, 'REGISTER', REG_URI);
+  t.equal((await register(stack, elsewhere, 'alice', { Authorization: auth2 })).status, 200, 'alice registers from a new address after the attacks');
   t.same(stack.app.registrar.lookup('bob'), []);
   t.ok(stack.app.authStats().failures.replay! >= 3, 'replays counted');
   t.comment(table.map(([n, s]) => `${n} -> ${s}`).join('\n'));
@@ -106,12 +111,18 @@ t.test('an answer to an expired nonce gets stale=true, never 200', async (t) => 
   const alice = await ua(t);
   const mallory = await ua(t, '127.0.0.2');
   const c = await register(stack, alice, 'alice');
-  const auth = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(pickChallenge(header(c, 'WWW-Authenticate'))!, 'REGISTER', REG_URI);
+  const challenge = pickChallenge(header(c, 'WWW-Authenticate'))!;
+  const client = new DigestClient({ username: 'alice', password: 'alice-pw' });
+  const auth = client.authorize(challenge, 'REGISTER', REG_URI);
   t.equal((await register(stack, alice, 'alice', { Authorization: auth })).status, 200);
   await new Promise((r) => setTimeout(r, 400));
   const res = await register(stack, mallory, 'alice', { Authorization: auth });
-  t.equal(res.status, 401);
-  t.match(header(res, 'WWW-Authenticate').join(','), /stale=true/);
+  t.equal(res.status, 401, 'the captured answer replayed after expiry is challenged again');
+  // The genuine phone answering the expired nonce with its next nonce-count learns it is only stale.
+  const next = client.authorize(challenge, 'REGISTER', REG_URI);
+  const stale = await register(stack, alice, 'alice', { Authorization: next });
+  t.equal(stale.status, 401);
+  t.match(header(stale, 'WWW-Authenticate').join(','), /stale=true/);
   t.same(contactsOf(stack), [`127.0.0.1:${alice.port}`]);
 });
 
@@ -164,13 +175,15 @@ t.test('replayed and retargeted INVITE answers never become calls', async (t) =>
   attempt('REGISTER answer on INVITE to the registrar uri', await invite(stack, mallory, REG_URI, { 'Proxy-Authorization': regAuth }), [403]);
   const regForTarget = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(regChallenge, 'REGISTER', target);
   attempt('REGISTER-method answer for the INVITE target', await invite(stack, mallory, target, { 'Proxy-Authorization': regForTarget }), [403]);
+  t.equal((await register(stack, alice, 'alice', { Authorization: regAuth })).status, 200, 'alice uses her REGISTER answer herself');
+  attempt('used REGISTER answer on INVITE (nc seen)', await invite(stack, mallory, REG_URI, { 'Proxy-Authorization': regAuth }), [407]);
   // INVITE answer used as a REGISTER (method bound the other way too).
   const invForReg = client.authorize(challenge, 'INVITE', REG_URI);
   const reg = await register(stack, mallory, 'alice', { Authorization: invForReg });
   attempt('INVITE-method answer on REGISTER', reg, [403]);
 
   t.same(calls, ['alice->15551234567'], 'no attack became a call');
-  t.same(stack.app.registrar.lookup('alice'), []);
+  t.same(stack.app.registrar.lookup('alice').map((b) => b.source.host), ['127.0.0.1'], 'only alice\'s own REGISTER bound');
   t.comment(table.map(([n, s]) => `${n} -> ${s}`).join('\n'));
 });
 

@@ -55,10 +55,16 @@ t.test('server challenge -> client answer verifies, for both algorithms; replays
     t.same(check(s, 'REGISTER', 'sip:other', client.authorize(params, 'REGISTER', uri)), { ok: false, reason: 'uri-mismatch' });
     t.same(check(s, 'REGISTER', 'sip:SwitchBoard', client.authorize(params, 'REGISTER', uri)),
       { ok: true, username: 'alice' }, 'host compares case-insensitively');
+    // A nonce-count used before is a replay even with another password or user.
     const mallory = new DigestClient({ username: 'alice', password: 'guess' });
-    t.same(check(s, 'REGISTER', uri, mallory.authorize(params, 'REGISTER', uri)), { ok: false, reason: 'bad-response' });
+    t.same(check(s, 'REGISTER', uri, mallory.authorize(params, 'REGISTER', uri)), { ok: false, reason: 'replay' });
+    const fresh = pickChallenge(s.challenge())!;
+    t.same(check(s, 'REGISTER', uri, new DigestClient({ username: 'alice', password: 'guess' }).authorize(fresh, 'REGISTER', uri)),
+      { ok: false, reason: 'bad-response' });
     const bob = new DigestClient({ username: 'bob', password: 'x' });
-    t.same(check(s, 'REGISTER', uri, bob.authorize(params, 'REGISTER', uri)), { ok: false, reason: 'unknown-user' });
+    t.same(check(s, 'REGISTER', uri, bob.authorize(pickChallenge(s.challenge())!, 'REGISTER', uri)), { ok: false, reason: 'unknown-user' });
+    // A used nonce-count sent with another method is a replay, not a wrong password.
+    t.same(check(s, 'INVITE', uri, first), { ok: false, reason: 'replay' });
   }
 });
 
