@@ -5,9 +5,13 @@
  * become a call.
  */
 import t from 'tap';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { DigestClient, pickChallenge } from '../../../sip/digest.js';
 import { startStack, type Stack } from './harness.js';
 import type { TeardownHost } from '../../helpers/sipp.js';
+
+type Tap = TeardownHost & { equal(a: unknown, b: unknown, msg?: string): void };
 import { UdpUa, buildRequest, header, type WireResponse } from './udp-ua.js';
 
 const DOMAIN = 'switchboard.test';
@@ -40,7 +44,7 @@ async function invite(stack: Stack, from: UdpUa, ruri: string, extra: Record<str
 }
 
 /** A valid REGISTER exchange by alice; returns the Authorization she sent and the challenge. */
-async function captureRegister(stack: Stack, alice: UdpUa): Promise<{ auth: string; challenge: Record<string, string>; client: DigestClient }> {
+async function captureRegister(t: Tap, stack: Stack, alice: UdpUa): Promise<{ auth: string; challenge: Record<string, string>; client: DigestClient }> {
   const c = await register(stack, alice, 'alice');
   t.equal(c.status, 401);
   const challenge = pickChallenge(header(c, 'WWW-Authenticate'))!;
@@ -58,7 +62,7 @@ t.test('replayed REGISTER answers are refused and never move the registration', 
   const stack = await startStack(t);
   const alice = await ua(t);
   const mallory = await ua(t, '127.0.0.2');
-  const { auth, challenge, client } = await captureRegister(stack, alice);
+  const { auth, challenge, client } = await captureRegister(t, stack, alice);
   const before = contactsOf(stack);
   t.same(before, [`127.0.0.1:${alice.port}`]);
 
@@ -203,4 +207,30 @@ t.test('the caller is who authenticated, shown with the configured display name'
   const regAuth = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(pickChallenge(header(r, 'WWW-Authenticate'))!, 'REGISTER', REG_URI);
   t.equal((await register(stack, alice, 'alice', { Authorization: regAuth })).status, 200);
   t.equal(stack.app.registrar.lookup('alice')[0]?.displayName, 'Alice Liddell');
+});
+
+t.test('a REGISTER answer captured on UDP and replayed over TCP is refused', async (t) => {
+  const stack = await startStack(t, { tcp: true });
+  const alice = await ua(t);
+  const { auth } = await captureRegister(t, stack, alice);
+  const sock = connect({ host: '127.0.0.1', port: stack.tcpPort!, localAddress: '127.0.0.2' });
+  t.teardown(() => sock.destroy());
+  await once(sock, 'connect');
+  const local = `127.0.0.2:${sock.localPort}`;
+  const text = [
+    `REGISTER ${REG_URI} SIP/2.0`, `Via: SIP/2.0/TCP ${local};branch=z9hG4bKtcpreplay1`, 'Max-Forwards: 70',
+    `From: <sip:alice@${DOMAIN}>;tag=tcp1`, `To: <sip:alice@${DOMAIN}>`, 'Call-ID: tcp-replay-1', 'CSeq: 7 REGISTER',
+    `Contact: <sip:alice@${local};transport=tcp>`, 'Expires: 300', `Authorization: ${auth}`, 'Content-Length: 0', '', '',
+  ].join('\r\n');
+  let received = '';
+  const status = new Promise<number>((resolve) => {
+    sock.on('data', (d: Buffer) => {
+      received += d.toString();
+      const m = /^SIP\/2\.0 (\d{3}) /m.exec(received);
+      if (m && Number(m[1]) >= 200) resolve(Number(m[1]));
+    });
+  });
+  sock.write(text);
+  t.equal(await status, 401, 'replay over TCP: 401');
+  t.same(contactsOf(stack), [`127.0.0.1:${alice.port}`], 'the binding did not move to the TCP flow');
 });
