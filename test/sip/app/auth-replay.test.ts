@@ -4,14 +4,12 @@
  * Call-ID, CSeq and Contact. None may be accepted, and none may move the victim's registration or
  * become a call.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { DigestClient, pickChallenge } from '../../../sip/digest.js';
 import { startStack, type Stack } from './harness.js';
 import type { TeardownHost } from '../../helpers/sipp.js';
-
-type Tap = TeardownHost & { equal(a: unknown, b: unknown, msg?: string): void };
 import { UdpUa, buildRequest, header, type WireResponse } from './udp-ua.js';
 
 const DOMAIN = 'switchboard.test';
@@ -44,7 +42,7 @@ async function invite(stack: Stack, from: UdpUa, ruri: string, extra: Record<str
 }
 
 /** A valid REGISTER exchange by alice; returns the Authorization she sent and the challenge. */
-async function captureRegister(t: Tap, stack: Stack, alice: UdpUa): Promise<{ auth: string; challenge: Record<string, string>; client: DigestClient }> {
+async function captureRegister(t: Test, stack: Stack, alice: UdpUa): Promise<{ auth: string; challenge: Record<string, string>; client: DigestClient }> {
   const c = await register(stack, alice, 'alice');
   t.equal(c.status, 401);
   const challenge = pickChallenge(header(c, 'WWW-Authenticate'))!;
