@@ -43,4 +43,12 @@ export class ProjectRepository {
       .orderBy('projects.id').execute();
     return rows.map(toProject);
   }
+
+  /** The email of the project's oldest owner, if a user owns it. */
+  async ownerEmail(projectId: number): Promise<string | null> {
+    const r = await this.db.selectFrom('project_members').innerJoin('users', 'users.id', 'project_members.user_id')
+      .select(['users.email']).where('project_members.project_id', '=', projectId).where('project_members.role', '=', 'owner')
+      .orderBy('project_members.created_at').limit(1).executeTakeFirst();
+    return r?.email ?? null;
+  }
 }
