@@ -33,13 +33,13 @@ export const idParams = z.object({ id: z.coerce.number().int().positive() });
 export const numberRoutes: RouteModule = (api, ctx) => {
   api.route({
     method: 'get', path: '/api/v1/relay_numbers', summary: 'List your numbers and their relay configuration', tags: ['numbers'],
-    auth: 'project', response: z.object({ relay_numbers: z.array(numberSchema) }),
+    auth: 'project', scope: 'numbers:read', response: z.object({ relay_numbers: z.array(numberSchema) }),
     handler: async ({ project }) => ({ relay_numbers: (await ctx.store.numbers.list(project.id)).map(numberJson) }),
   });
 
   api.route({
     method: 'get', path: '/api/v1/relay_numbers/:id', summary: 'One of your numbers', tags: ['numbers'],
-    auth: 'project', params: idParams, response: numberSchema, errors: [404],
+    auth: 'project', scope: 'numbers:read', params: idParams, response: numberSchema, errors: [404],
     handler: async ({ project, params }) => numberJson(ownedBy(project.id, await ctx.store.numbers.get(params.id), 'number')),
   });
 };
