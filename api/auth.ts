@@ -3,7 +3,7 @@
  * (Bearer or `?user_token=`). Tokens are looked up by their SHA-256, so lookup time says nothing
  * about how much of a guess was right.
  */
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { ApiToken, Project, Store, User } from '../src/store/index.js';
 import { USER_TOKEN_PREFIX } from '../src/store/index.js';
 import { forbidden, unauthorized } from './errors.js';
@@ -11,6 +11,18 @@ import { forbidden, unauthorized } from './errors.js';
 export type Principal =
   | { kind: 'project'; project: Project; token: ApiToken }
   | { kind: 'user'; user: User };
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by `requireProject` and by every authenticated `ApiRouter` route. */
+      auth?: Principal;
+      /** Set by `requireProject` and by `ApiRouter` routes with `auth: 'project'`. */
+      project?: Project;
+    }
+  }
+}
 
 function single(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
@@ -69,4 +81,17 @@ export async function projectOf(store: Store, req: Request, who: Principal): Pro
 export function checkScope(who: Principal, scope: string | undefined): void {
   if (!scope || who.kind !== 'project' || who.token.scopes.length === 0) return;
   if (!who.token.scopes.includes(scope)) throw forbidden(`forbidden: token lacks the scope ${scope}`);
+}
+
+/**
+ * Plain Express middleware for handlers outside `ApiRouter` (uploads, streaming answers): 401
+ * without a valid token, 403 without a project, else `req.auth` and `req.project` are set.
+ * Mount `errorMiddleware` after it so the errors answer `{"error": "..."}`.
+ */
+export function requireProject(store: Store): RequestHandler {
+  return (req, _res, next) => {
+    authenticate(store, req)
+      .then(async (who) => { req.auth = who; req.project = await projectOf(store, req, who); })
+      .then(() => next(), next);
+  };
 }

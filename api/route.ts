@@ -80,6 +80,8 @@ export class ApiRouter {
         if (spec.auth === 'user' && auth.kind !== 'user') throw unprocessable('token: this route needs a user token');
         checkScope(auth, spec.scope);
         if (spec.auth === 'project') project = await projectOf(this.store, req, auth);
+        req.auth = auth;
+        req.project = project;
       }
       const params = parse(spec.params, req.params, 'params');
       const query = parse(spec.query, req.query ?? {}, 'query');

@@ -65,13 +65,14 @@ export class AccountService {
     // One message for unknown, confirmed and wrong: the endpoint must not reveal which accounts exist.
     const invalid = new AccountError('invalid', 'code: invalid or expired confirmation code');
     if (!user || user.confirmed || !user.confirmCodeHash || !user.confirmExpiresAt) throw invalid;
-    if (user.confirmAttempts >= this.opts.maxCodeAttempts) throw new AccountError('exhausted', 'code: too many wrong codes; sign up again for a new one');
     if (Date.parse(user.confirmExpiresAt) < Date.now()) throw invalid;
+    const exhausted = new AccountError('exhausted', 'code: too many wrong codes; sign up again for a new one');
+    if (!(await store.users.takeAttempt(user.id, this.opts.maxCodeAttempts))) throw exhausted;
     const expected = Buffer.from(user.confirmCodeHash, 'hex');
     const actual = Buffer.from(codeHash(user.id, input.code.trim()), 'hex');
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-      const attempts = await store.users.countFailedAttempt(user.id);
-      if (attempts >= this.opts.maxCodeAttempts) throw new AccountError('exhausted', 'code: too many wrong codes; sign up again for a new one');
+      // The last allowed attempt failing says so at once rather than on the next try.
+      if (user.confirmAttempts + 1 >= this.opts.maxCodeAttempts) throw exhausted;
       throw invalid;
     }
     await store.users.markConfirmed(user.id);

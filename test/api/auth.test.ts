@@ -1,6 +1,12 @@
 /** Project tokens in every accepted form, and what is refused (missing, bad, revoked, wrong kind, lacking scope). */
 import t from 'tap';
+import express from 'express';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { startTestApi } from '../helpers/api.js';
+import { requireProject } from '../../api/auth.js';
+import { errorMiddleware } from '../../api/errors.js';
 
 t.test('whoami with a project token: Bearer, x-api-key, X-API-Key, ?api_token=', async (t) => {
   const api = await startTestApi(t);
@@ -53,4 +59,21 @@ t.test('a token with scopes only reaches routes needing one of them', async (t) 
   t.equal((await api.fetchJson('/api/v1/relay_numbers', { headers: { 'x-api-key': reader } })).status, 200, 'a token with the scope');
   const { token: all } = await api.store.apiTokens.create(p.id);
   t.equal((await api.fetchJson('/api/v1/relay_numbers', { headers: { 'x-api-key': all } })).status, 200, 'a token without scopes has them all');
+});
+
+t.test('requireProject: plain Express handlers get req.project', async (t) => {
+  const api = await startTestApi(t);
+  const p = await api.store.projects.create('acme');
+  const { token } = await api.store.apiTokens.create(p.id);
+  const app = express();
+  app.get('/raw', requireProject(api.store), (req, res) => { res.json({ project: req.project?.name, kind: req.auth?.kind }); });
+  app.use(errorMiddleware(pino({ level: 'silent' })));
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => { server.close(); });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/raw`;
+  const ok = await fetch(url, { headers: { 'x-api-key': token } });
+  t.same([ok.status, await ok.json()], [200, { project: 'acme', kind: 'project' }]);
+  const no = await fetch(url);
+  t.same([no.status, await no.json()], [401, { error: 'missing or invalid token' }]);
 });

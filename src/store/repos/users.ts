@@ -52,10 +52,14 @@ export class UserRepository {
     }).where('id', '=', id).where('confirmed', '=', 0).execute();
   }
 
-  /** Counts one wrong code; returns the attempts so far. */
-  async countFailedAttempt(id: number): Promise<number> {
-    await this.db.updateTable('users').set((eb) => ({ confirm_attempts: eb('confirm_attempts', '+', 1) })).where('id', '=', id).execute();
-    return (await this.get(id))?.confirmAttempts ?? 0;
+  /**
+   * Spends one of the code's attempts before it is checked, atomically, so parallel guesses cannot
+   * exceed `max`. False when none are left. A successful confirmation resets the count.
+   */
+  async takeAttempt(id: number, max: number): Promise<boolean> {
+    const res = await this.db.updateTable('users').set((eb) => ({ confirm_attempts: eb('confirm_attempts', '+', 1) }))
+      .where('id', '=', id).where('confirm_attempts', '<', max).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
 
   async markConfirmed(id: number): Promise<void> {
