@@ -34,6 +34,16 @@ forEachDialect(t, 'migrations apply once and a restart keeps the data', async (t
   t.equal((await again.apiTokens.authenticate(token))?.projectId, p.id, 'and its token still works');
 });
 
+forEachDialect(t, 'several processes migrating one fresh database at once apply each migration once', async (t, target) => {
+  const env = { ...process.env, DATA_DIR: target.options.dataDir, ...(target.options.url ? { DATABASE_URL: target.options.url } : {}) };
+  const runs = await Promise.all([1, 2, 3].map(() => run(process.execPath, [adminJs, 'project', 'list'], { env }).then(() => 0, (e: { code: number; stderr: string }) => { t.comment(e.stderr); return e.code; })));
+  t.same(runs, [0, 0, 0], 'three admin processes started together all succeed');
+  const db = openDatabase(target.options);
+  t.teardown(() => db.close());
+  t.equal(await schemaVersion(db.db), migrations.length);
+  t.same(await migrate(db.db, db.dialect, migrations), []);
+});
+
 forEachDialect(t, 'a database from a newer release is refused', async (t, target) => {
   const s = await target.open();
   await s.close();
