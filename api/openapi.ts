@@ -33,8 +33,11 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict', 413: 'Body too large', 422: 'Validation error (the message names the field)', 429: 'Too many requests (see Retry-After)',
 };
 
-const jsonSchema = (s: z.ZodType, io: 'input' | 'output'): Json =>
-  z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
+function jsonSchema(s: z.ZodType, io: 'input' | 'output'): Json {
+  // OpenAPI 3.1's dialect is draft 2020-12 already; an embedded `$schema` only adds noise.
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
+  return rest;
+}
 
 /** `/api/v1/calls/:id` → `/api/v1/calls/{id}` */
 export const openApiPath = (expressPath: string): string => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');

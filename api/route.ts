@@ -6,7 +6,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import type { Project, Store } from '../src/store/index.js';
 import { authenticate, checkScope, projectOf, type Principal } from './auth.js';
-import { tooManyRequests, unprocessable, zodMessage } from './errors.js';
+import { forbidden, tooManyRequests, unprocessable, zodMessage } from './errors.js';
 import type { AuthMode, HttpMethod, OpenApiRegistry } from './openapi.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -77,7 +77,7 @@ export class ApiRouter {
       let project: Project | undefined;
       if (spec.auth !== 'none') {
         auth = await authenticate(this.store, req);
-        if (spec.auth === 'user' && auth.kind !== 'user') throw unprocessable('token: this route needs a user token');
+        if (spec.auth === 'user' && auth.kind !== 'user') throw forbidden('forbidden: this route needs a user token');
         checkScope(auth, spec.scope);
         if (spec.auth === 'project') project = await projectOf(this.store, req, auth);
         req.auth = auth;

@@ -22,7 +22,7 @@ export type { Application } from './repos/applications.js';
 export type { PhoneNumber, NumberTarget, InventoryEntry } from './repos/numbers.js';
 export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, CallEvent, CallQuery } from './repos/calls.js';
 export { CALL_STATUSES } from './repos/calls.js';
-export { sha256Hex, PROJECT_TOKEN_PREFIX, USER_TOKEN_PREFIX } from './secrets.js';
+export { sha256Hex, matchesHash, newSecret, PROJECT_TOKEN_PREFIX, USER_TOKEN_PREFIX } from './secrets.js';
 
 export class Store {
   readonly projects: ProjectRepository;

@@ -1,7 +1,7 @@
 /** Every repository against SQLite and PostgreSQL, through the same code. */
 import t from 'tap';
 import { forEachDialect } from '../helpers/stores.js';
-import { sha256Hex } from '../../src/store/index.js';
+import { matchesHash, sha256Hex } from '../../src/store/index.js';
 
 t.setTimeout(120000);
 
@@ -147,6 +147,11 @@ forEachDialect(t, 'calls: insert, status transitions, events, listing', async (t
   t.same(page.calls.map((c) => c.id), [ids[3], ids[2]]);
   t.equal(page.total, 5);
   t.same((await s.calls.list(a.id, { status: 'completed' })).calls.map((c) => c.id), [c1.id]);
+  t.same((await s.calls.list(a.id, { direction: 'outbound' })).calls.map((c) => c.id), [c1.id]);
+  t.equal((await s.calls.list(a.id, { direction: 'inbound' })).total, 4);
+  t.ok(matchesHash('cable', done.cableTokenHash), 'the cable token checks against its hash');
+  t.notOk(matchesHash('cablf', done.cableTokenHash));
+  t.notOk(matchesHash('cable', null));
   const future = new Date(Date.now() + 3600_000).toISOString();
   t.equal((await s.calls.list(a.id, { from: future })).total, 0);
   t.equal((await s.calls.list(a.id, { to: future, from: new Date(t0 - 1000).toISOString() })).total, 5);

@@ -35,9 +35,13 @@ export class ApiTokenRepository {
     const r = await this.db.selectFrom('api_tokens').selectAll()
       .where('token_hash', '=', sha256Hex(token)).where('revoked_at', 'is', null).executeTakeFirst();
     if (!r) return undefined;
-    const at = nowIso();
-    await this.db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', r.id).execute();
-    return toToken({ ...r, last_used_at: at });
+    // Recorded at most once a minute: a busy integration must not turn every read into a write.
+    if (!r.last_used_at || Date.parse(r.last_used_at) < Date.now() - 60_000) {
+      const at = nowIso();
+      await this.db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', r.id).execute();
+      return toToken({ ...r, last_used_at: at });
+    }
+    return toToken(r);
   }
 
   async get(id: number): Promise<ApiToken | undefined> {

@@ -63,6 +63,7 @@ export interface CallEvent { id: number; callId: number; status: string; at: str
 
 export interface CallQuery {
   status?: CallStatus;
+  direction?: CallDirection;
   /** Inclusive lower bound on created_at (ISO-8601). */
   from?: string;
   /** Exclusive upper bound on created_at (ISO-8601). */
@@ -148,6 +149,7 @@ export class CallRepository {
   async list(projectId: number, q: CallQuery = {}): Promise<{ calls: CallRecord[]; total: number }> {
     let base = this.db.selectFrom('calls').where('project_id', '=', projectId);
     if (q.status) base = base.where('status', '=', q.status);
+    if (q.direction) base = base.where('direction', '=', q.direction);
     if (q.from) base = base.where('created_at', '>=', q.from);
     if (q.to) base = base.where('created_at', '<', q.to);
     const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc')

@@ -75,10 +75,12 @@ export class UserRepository {
 
   /** The confirmed user owning this live token, if any; marks the token used. */
   async authenticate(token: string): Promise<User | undefined> {
-    const t = await this.db.selectFrom('user_tokens').select(['id', 'user_id'])
+    const t = await this.db.selectFrom('user_tokens').select(['id', 'user_id', 'last_used_at'])
       .where('token_hash', '=', sha256Hex(token)).where('revoked_at', 'is', null).executeTakeFirst();
     if (!t) return undefined;
-    await this.db.updateTable('user_tokens').set({ last_used_at: nowIso() }).where('id', '=', t.id).execute();
+    if (!t.last_used_at || Date.parse(t.last_used_at) < Date.now() - 60_000) {
+      await this.db.updateTable('user_tokens').set({ last_used_at: nowIso() }).where('id', '=', t.id).execute();
+    }
     const u = await this.get(t.user_id);
     return u?.confirmed ? u : undefined;
   }
