@@ -15,6 +15,7 @@ import { Store, SchemaTooNewError } from '../../src/store/index.js';
 
 const run = promisify(execFile);
 const adminJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/admin.js');
+const mainJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
 t.setTimeout(120000);
 
 forEachDialect(t, 'migrations apply once and a restart keeps the data', async (t, target) => {
@@ -63,4 +64,11 @@ forEachDialect(t, 'a database from a newer release is refused', async (t, target
   t.equal(res?.code, 1);
   t.match(res?.stderr ?? '', /newer than this Switchboard understands/);
   t.equal((res?.stderr ?? '').trim().split('\n').length, 1, 'in one line');
+
+  // The server refuses before it listens on anything (timeout: a server that started anyway is killed).
+  const srv = await run(process.execPath, [mainJs], {
+    env: { ...env, LOG_LEVEL: 'silent', HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', SIP_LISTEN: 'udp:127.0.0.1:0' }, timeout: 60000,
+  }).then(() => undefined, (e: { code: number | null; stderr: string }) => e);
+  t.equal(srv?.code, 1, 'npm start exits 1');
+  t.match(srv?.stderr.trim() ?? '', /^switchboard: database schema version \d+ is newer than this Switchboard understands \(\d+\); upgrade Switchboard or point database.url at another database$/);
 });
