@@ -94,7 +94,8 @@ export class OpenApiRegistry {
         responses,
         security: SECURITY[r.auth],
       };
-      (paths[openApiPath(r.path)] ??= {})[r.method] = op;
+      const key = openApiPath(r.path);
+      paths[key] = { ...paths[key], [r.method]: op };
     }
     return {
       openapi: '3.1.0',

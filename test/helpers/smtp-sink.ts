@@ -22,8 +22,7 @@ export async function startSmtpSink(t: TeardownHost): Promise<SmtpSink> {
     reply('220 sink ESMTP');
     sock.on('data', (chunk) => {
       buf += chunk.toString('utf8');
-      let i: number;
-      while ((i = buf.indexOf('\r\n')) >= 0) {
+      for (let i = buf.indexOf('\r\n'); i >= 0; i = buf.indexOf('\r\n')) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 2);
         if (inData) {
@@ -31,7 +30,7 @@ export async function startSmtpSink(t: TeardownHost): Promise<SmtpSink> {
             inData = false;
             const msg = { ...cur, auth };
             messages.push(msg);
-            waiters.splice(0).forEach((w) => w(msg));
+            for (const w of waiters.splice(0)) w(msg);
             cur = { from: '', to: [], data: '' };
             reply('250 queued');
           } else cur.data += `${line.startsWith('..') ? line.slice(1) : line}\n`;
