@@ -43,6 +43,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): Json {
   };
   if (env.LOG_LEVEL) set(['logLevel'], env.LOG_LEVEL);
   if (env.DATA_DIR) set(['dataDir'], env.DATA_DIR);
+  if (env.DATABASE_URL) set(['database', 'url'], env.DATABASE_URL);
   if (env.HTTP_HOST) set(['http', 'host'], env.HTTP_HOST);
   if (env.HTTP_PORT) set(['http', 'port'], int(env.HTTP_PORT));
   if (env.SIP_LISTEN) set(['sip', 'listen'], env.SIP_LISTEN.split(',').map((s) => s.trim()).filter(Boolean));

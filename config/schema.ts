@@ -9,6 +9,14 @@ export const registrarUser = z.object({
   displayName: z.string().optional(),
 });
 
+/** A DID the carrier routes to us on this trunk; country/type/area code make it searchable. */
+export const trunkNumber = z.object({
+  number: z.string().regex(/^\+[1-9][0-9]{3,14}$/, 'expected an E.164 number such as +14155550123'),
+  country: z.string().regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166 alpha-2 country code').optional(),
+  type: z.enum(['local', 'mobile', 'toll-free', 'national']).optional(),
+  areaCode: z.string().regex(/^[0-9]{1,6}$/).optional(),
+});
+
 export const trunk = z.object({
   name: z.string().min(1),
   host: z.string().min(1),
@@ -25,6 +33,8 @@ export const trunk = z.object({
   /** Our number/user at the carrier, used in From for outbound calls and in the REGISTER AOR. */
   fromUser: z.string().optional(),
   fromDomain: z.string().optional(),
+  /** The DIDs of this trunk: the number inventory projects draw from. */
+  numbers: z.array(trunkNumber).optional(),
 });
 
 export const configSchema = z.object({
@@ -90,6 +100,29 @@ export const configSchema = z.object({
     maxTrackedKeys: z.number().int().min(100).default(100000),
   }).prefault({}),
   trunks: z.array(trunk).default([]),
+  database: z.object({
+    /** Absent: the SQLite file DATA_DIR/switchboard.db. `postgres://user:pass@host/db` for PostgreSQL. */
+    url: z.string().regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'expected postgres://… or sqlite:<path>').optional(),
+  }).prefault({}),
+  mail: z.object({
+    /** Absent: confirmation codes and other mail are written to the server log. */
+    smtp: z.object({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(587),
+      /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+      secure: z.boolean().default(false),
+      user: z.string().optional(),
+      pass: z.string().optional(),
+      from: z.string().min(3),
+    }).optional(),
+  }).prefault({}),
+  auth: z.object({
+    /** Sign-up and confirmation requests one source address may make per minute (then 429). */
+    attemptsPerMinute: z.number().int().min(1).default(10),
+    /** Wrong codes accepted for one confirmation code before it is void. */
+    maxCodeAttempts: z.number().int().min(1).max(20).default(5),
+    codeTtlMinutes: z.number().int().min(1).max(1440).default(30),
+  }).prefault({}),
   rtp: z.object({
     /** Local address RTP sockets bind to. */
     address: z.string().default('0.0.0.0'),
@@ -127,4 +160,5 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 export type TrunkConfig = z.infer<typeof trunk>;
+export type TrunkNumberConfig = z.infer<typeof trunkNumber>;
 export type RegistrarUser = z.infer<typeof registrarUser>;

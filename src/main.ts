@@ -14,12 +14,16 @@ import Srf from 'drachtio-srf';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { SipServer } from '../sip/server/sip-server.js';
-import { AuthThrottle, SipApplication, staticCredentials } from '../sip/sip-app.js';
+import { AuthThrottle, SipApplication } from '../sip/sip-app.js';
 import { MediaServer } from '../media/index.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { CallRouter } from './calls/router.js';
 import { CallService } from './calls/call-service.js';
 import { createHttpApp } from '../api/app.js';
+import { Store, SchemaTooNewError } from './store/index.js';
+import { provisionStore } from './provisioning.js';
+import { AccountService } from './accounts/account-service.js';
+import { createMailSender } from './mail/sender.js';
 
 export interface Platform {
   config: Config;
@@ -32,6 +36,7 @@ export interface Platform {
   authThrottle: AuthThrottle;
   media: MediaServer;
   calls: CallRegistry;
+  store: Store;
   stop(): Promise<void>;
 }
 
@@ -46,6 +51,23 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   const dataDir = resolve(config.dataDir);
   const recordingsDir = join(dataDir, 'recordings');
   mkdirSync(recordingsDir, { recursive: true });
+
+  // The store first: a database this code cannot use must stop the start before anything listens.
+  const store = await Store.open({ url: config.database.url, dataDir });
+  logger.info({ database: store.location, dialect: store.dialect, schema: store.schemaVersion }, 'store open');
+  try {
+    await provisionStore(store, config, logger.child({ component: 'store' }));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  // Registrar users live in the store; config users were seeded into it just above.
+  const registrarUsers = await store.agents.sipCredentials();
+  const mail = createMailSender(config.mail.smtp, logger.child({ component: 'mail' }));
+  const accounts = new AccountService({
+    store, mail, logger: logger.child({ component: 'accounts' }),
+    codeTtlMinutes: config.auth.codeTtlMinutes, maxCodeAttempts: config.auth.maxCodeAttempts,
+  });
 
   let sipServer: SipServer | undefined;
   let drachtio: { host: string; port: number; secret: string };
@@ -93,7 +115,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   });
   const sip = new SipApplication(srf, {
     realm: config.registrar.realm,
-    credentials: staticCredentials(config.registrar.users),
+    // Looked up per authentication, so agents added through the API or the admin CLI can register at once.
+    credentials: (username) => store.agents.sipCredential(username),
     throttle: authThrottle,
     minExpires: config.registrar.minExpires,
     maxExpires: config.registrar.maxExpires,
@@ -105,7 +128,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     acceptRfc2069: config.registrar.acceptRfc2069,
     logger: logger.child({ component: 'sip' }),
   });
-  const users = new Set(config.registrar.users.map((u) => u.username));
+  const users = new Set(registrarUsers.map((u) => u.username));
   const router = new CallRouter({ isUser: (u) => users.has(u), defaultTrunk: config.trunks[0]?.name });
   const calls = new CallRegistry();
   const callService = new CallService({
@@ -116,7 +139,9 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   callService.start();
   sip.start();
 
-  const app = createHttpApp({ calls, media, logger: logger.child({ component: 'http' }) });
+  const app = createHttpApp({
+    calls, media, store, accounts, authAttemptsPerMinute: config.auth.attemptsPerMinute, logger: logger.child({ component: 'http' }),
+  });
   const server: Server = app.listen(config.http.port, config.http.host);
   await once(server, 'listening');
   const addr = server.address();
@@ -125,7 +150,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   let stopping: Promise<void> | undefined;
 
   return {
-    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls,
+    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, store,
     /** Idempotent: a second call waits for the first shutdown. */
     stop() {
       stopping ??= (async () => {
@@ -137,6 +162,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
         srf.disconnect();
         await media.close();
         await sipServer?.close();
+        mail.close();
+        await store.close();
       })();
       return stopping;
     },
@@ -160,7 +187,8 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.stack : err);
+    // A schema from a newer release is an operator decision, not a bug: one clear line, no stack.
+    console.error(err instanceof SchemaTooNewError ? `switchboard: ${err.message}` : err instanceof Error ? err.stack : err);
     process.exit(1);
   });
 }

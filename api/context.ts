@@ -1,0 +1,31 @@
+/** What every route module receives; extend it (and `HttpDeps`) when a module needs another service. */
+import type { Logger } from 'pino';
+import type { Store } from '../src/store/index.js';
+import type { AccountService } from '../src/accounts/account-service.js';
+import type { ApiRouter } from './route.js';
+import type { RateLimiter } from './rate-limit.js';
+
+export interface ApiContext {
+  store: Store;
+  accounts: AccountService;
+  logger: Logger;
+  /** Shared by sign-up and confirmation: attempts per source address per minute. */
+  authLimiter: RateLimiter;
+}
+
+/**
+ * A resource's routes, listed in `ROUTE_MODULES` (api/app.ts). For example:
+ *
+ *   export const callRoutes: RouteModule = (api, ctx) => {
+ *     api.route({
+ *       method: 'get', path: '/api/v1/calls/:id', summary: 'One call', tags: ['calls'],
+ *       auth: 'project', params: idParams, response: callSchema, errors: [404],
+ *       handler: async ({ project, params }) => callJson(ownedBy(project.id, await ctx.store.calls.get(params.id), 'call')),
+ *     });
+ *   };
+ *
+ * Validation failures answer 422 naming the field, missing/bad tokens 401, `ownedBy` 404/403, and
+ * the route appears in /api/openapi.json with its schemas. The isolation test
+ * (test/api/isolation.test.ts) needs a row for every project route with a path parameter.
+ */
+export type RouteModule = (api: ApiRouter, ctx: ApiContext) => void;

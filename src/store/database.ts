@@ -1,0 +1,55 @@
+/**
+ * Opens the database named by `database.url`: absent means the embedded SQLite file
+ * `DATA_DIR/switchboard.db` (WAL), `postgres://` / `postgresql://` a PostgreSQL pool. The rest of
+ * the store only sees a Kysely instance and which dialect it speaks.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import type { DB } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Database {
+  db: Kysely<DB>;
+  dialect: DialectName;
+  /** Where it lives, without credentials, for logs. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** `postgres://…`, `sqlite:/path/file.db`, or absent for `<dataDir>/switchboard.db`. */
+  url?: string;
+  dataDir: string;
+}
+
+export function openDatabase(opts: DatabaseOptions): Database {
+  const url = opts.url;
+  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  const file = url?.startsWith('sqlite:') ? resolve(url.slice('sqlite:'.length)) : join(resolve(opts.dataDir), 'switchboard.db');
+  if (url && !url.startsWith('sqlite:')) throw new Error(`database.url: unsupported scheme in "${url.split(':')[0]}:" (use postgres:// or sqlite:)`);
+  return openSqlite(file);
+}
+
+function openSqlite(file: string): Database {
+  mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  // The admin CLI and the server may write at once; wait for the lock instead of failing.
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const u = new URL(url);
+  return { db, dialect: 'postgres', location: `${u.host}${u.pathname}`, close: () => db.destroy() };
+}

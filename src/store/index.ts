@@ -1,0 +1,69 @@
+/**
+ * The store: one database, migrated at open, and one repository per aggregate. The only place in
+ * the code base that speaks SQL.
+ */
+import { openDatabase, type Database, type DatabaseOptions, type DialectName } from './database.js';
+import { migrate } from './migrator.js';
+import { migrations } from './migrations/index.js';
+import { ProjectRepository } from './repos/projects.js';
+import { ApiTokenRepository } from './repos/api-tokens.js';
+import { UserRepository } from './repos/users.js';
+import { AgentRepository } from './repos/agents.js';
+import { ApplicationRepository } from './repos/applications.js';
+import { NumberRepository } from './repos/numbers.js';
+import { CallRepository } from './repos/calls.js';
+
+export { SchemaTooNewError } from './migrator.js';
+export type { Project } from './repos/projects.js';
+export type { ApiToken } from './repos/api-tokens.js';
+export type { User } from './repos/users.js';
+export type { Agent, SipCredential } from './repos/agents.js';
+export type { Application } from './repos/applications.js';
+export type { PhoneNumber, NumberTarget, InventoryEntry } from './repos/numbers.js';
+export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, CallEvent, CallQuery } from './repos/calls.js';
+export { CALL_STATUSES } from './repos/calls.js';
+export { sha256Hex, matchesHash, newSecret, PROJECT_TOKEN_PREFIX, USER_TOKEN_PREFIX } from './secrets.js';
+
+export class Store {
+  readonly projects: ProjectRepository;
+  readonly apiTokens: ApiTokenRepository;
+  readonly users: UserRepository;
+  readonly agents: AgentRepository;
+  readonly applications: ApplicationRepository;
+  readonly numbers: NumberRepository;
+  readonly calls: CallRepository;
+  private closed?: Promise<void>;
+
+  private constructor(private readonly database: Database) {
+    const db = database.db;
+    this.projects = new ProjectRepository(db);
+    this.apiTokens = new ApiTokenRepository(db);
+    this.users = new UserRepository(db);
+    this.agents = new AgentRepository(db);
+    this.applications = new ApplicationRepository(db);
+    this.numbers = new NumberRepository(db);
+    this.calls = new CallRepository(db);
+  }
+
+  /** Opens the database and applies pending migrations; refuses a schema newer than this code. */
+  static async open(opts: DatabaseOptions): Promise<Store> {
+    const database = openDatabase(opts);
+    try {
+      await migrate(database.db, database.dialect, migrations);
+    } catch (err) {
+      await database.close().catch(() => undefined);
+      throw err;
+    }
+    return new Store(database);
+  }
+
+  get dialect(): DialectName { return this.database.dialect; }
+  get location(): string { return this.database.location; }
+  get schemaVersion(): number { return migrations.length; }
+
+  /** Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= this.database.close();
+    return this.closed;
+  }
+}

@@ -1,0 +1,5 @@
+import type { Migration } from '../migrator.js';
+import { initial } from './001_initial.js';
+
+/** Every migration, in order. Append only: a released migration never changes. */
+export const migrations: readonly Migration[] = [initial];

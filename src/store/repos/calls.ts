@@ -1,0 +1,165 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../schema.js';
+import { nowIso } from '../secrets.js';
+
+export const CALL_STATUSES = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
+export type CallStatus = typeof CALL_STATUSES[number];
+export type CallDirection = 'inbound' | 'outbound';
+
+/** A stored phone call; `id` is the API's `phone_call_id`. */
+export interface CallRecord {
+  id: number;
+  projectId: number;
+  direction: CallDirection;
+  from: string | null;
+  to: string | null;
+  status: CallStatus;
+  sipStatus: number | null;
+  reason: string | null;
+  telephonyRef: string | null;
+  cableTokenHash: string | null;
+  recordingPath: string | null;
+  enableRecording: boolean;
+  enableTranscription: boolean;
+  enableAnalysis: boolean;
+  agentId: number | null;
+  applicationId: number | null;
+  numberId: number | null;
+  createdAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  /** Seconds from answer to end. */
+  duration: number | null;
+  legs: Record<string, unknown>[];
+}
+
+export interface NewCall {
+  projectId: number;
+  direction: CallDirection;
+  from?: string | null;
+  to?: string | null;
+  status?: CallStatus;
+  telephonyRef?: string | null;
+  /** SHA-256 hex of the cable token (see `sha256Hex` in src/store/secrets). */
+  cableTokenHash?: string | null;
+  enableRecording?: boolean;
+  enableTranscription?: boolean;
+  enableAnalysis?: boolean;
+  agentId?: number | null;
+  applicationId?: number | null;
+  numberId?: number | null;
+}
+
+export interface StatusChange {
+  status: CallStatus;
+  sipStatus?: number | null;
+  reason?: string | null;
+  /** Defaults to now. */
+  at?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface CallEvent { id: number; callId: number; status: string; at: string; detail: Record<string, unknown> | null }
+
+export interface CallQuery {
+  status?: CallStatus;
+  direction?: CallDirection;
+  /** Inclusive lower bound on created_at (ISO-8601). */
+  from?: string;
+  /** Exclusive upper bound on created_at (ISO-8601). */
+  to?: string;
+  limit?: number;
+  offset?: number;
+}
+
+type Row = DB['calls'] & { id: number };
+const toCall = (r: Row): CallRecord => ({
+  id: r.id, projectId: r.project_id, direction: r.direction as CallDirection, from: r.from_number, to: r.to_number,
+  status: r.status as CallStatus, sipStatus: r.sip_status, reason: r.reason, telephonyRef: r.telephony_ref, cableTokenHash: r.cable_token_hash,
+  recordingPath: r.recording_path, enableRecording: r.enable_recording === 1, enableTranscription: r.enable_transcription === 1,
+  enableAnalysis: r.enable_analysis === 1, agentId: r.agent_id, applicationId: r.application_id, numberId: r.number_id,
+  createdAt: r.created_at, answeredAt: r.answered_at, endedAt: r.ended_at, duration: r.duration, legs: JSON.parse(r.legs) as Record<string, unknown>[],
+});
+const FINAL: readonly CallStatus[] = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
+const flag = (b: boolean | undefined): number => (b ? 1 : 0);
+
+export class CallRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async insert(c: NewCall): Promise<CallRecord> {
+    const at = nowIso();
+    const status = c.status ?? 'queued';
+    const r = await this.db.insertInto('calls').values({
+      project_id: c.projectId, direction: c.direction, from_number: c.from ?? null, to_number: c.to ?? null, status,
+      telephony_ref: c.telephonyRef ?? null, cable_token_hash: c.cableTokenHash ?? null,
+      enable_recording: flag(c.enableRecording), enable_transcription: flag(c.enableTranscription), enable_analysis: flag(c.enableAnalysis),
+      agent_id: c.agentId ?? null, application_id: c.applicationId ?? null, number_id: c.numberId ?? null, created_at: at, legs: '[]',
+    }).returningAll().executeTakeFirstOrThrow();
+    await this.db.insertInto('call_events').values({ call_id: r.id, status, at, detail: null }).execute();
+    return toCall(r as Row);
+  }
+
+  /**
+   * Records a transition and its event. `in-progress` stamps answered_at; a final status stamps
+   * ended_at and the duration since answer. A call already final is left as it is (returns false).
+   */
+  async updateStatus(id: number, ch: StatusChange): Promise<boolean> {
+    const at = ch.at ?? nowIso();
+    return this.db.transaction().execute(async (trx) => {
+      const cur = await trx.selectFrom('calls').select(['status', 'answered_at']).where('id', '=', id).executeTakeFirst();
+      if (!cur || FINAL.includes(cur.status as CallStatus)) return false;
+      const set: Partial<Omit<DB['calls'], 'id'>> = { status: ch.status };
+      if (ch.sipStatus !== undefined) set.sip_status = ch.sipStatus;
+      if (ch.reason !== undefined) set.reason = ch.reason;
+      if (ch.status === 'in-progress' && !cur.answered_at) set.answered_at = at;
+      if (FINAL.includes(ch.status)) {
+        set.ended_at = at;
+        set.duration = cur.answered_at ? Math.max(0, Math.round((Date.parse(at) - Date.parse(cur.answered_at)) / 1000)) : 0;
+      }
+      await trx.updateTable('calls').set(set).where('id', '=', id).execute();
+      await trx.insertInto('call_events').values({ call_id: id, status: ch.status, at, detail: ch.detail ? JSON.stringify(ch.detail) : null }).execute();
+      return true;
+    });
+  }
+
+  async setTelephonyRef(id: number, ref: string): Promise<void> {
+    await this.db.updateTable('calls').set({ telephony_ref: ref }).where('id', '=', id).execute();
+  }
+
+  async setRecording(id: number, path: string): Promise<void> {
+    await this.db.updateTable('calls').set({ recording_path: path }).where('id', '=', id).execute();
+  }
+
+  async setLegs(id: number, legs: Record<string, unknown>[]): Promise<void> {
+    await this.db.updateTable('calls').set({ legs: JSON.stringify(legs) }).where('id', '=', id).execute();
+  }
+
+  /** Any project's call: callers compare `projectId` to answer 403 for a foreign id. */
+  async get(id: number): Promise<CallRecord | undefined> {
+    const r = await this.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toCall(r as Row);
+  }
+
+  async findByTelephonyRef(ref: string): Promise<CallRecord | undefined> {
+    const r = await this.db.selectFrom('calls').selectAll().where('telephony_ref', '=', ref).executeTakeFirst();
+    return r && toCall(r as Row);
+  }
+
+  /** A project's calls, newest first, with the total matching count for pagination. */
+  async list(projectId: number, q: CallQuery = {}): Promise<{ calls: CallRecord[]; total: number }> {
+    let base = this.db.selectFrom('calls').where('project_id', '=', projectId);
+    if (q.status) base = base.where('status', '=', q.status);
+    if (q.direction) base = base.where('direction', '=', q.direction);
+    if (q.from) base = base.where('created_at', '>=', q.from);
+    if (q.to) base = base.where('created_at', '<', q.to);
+    const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc')
+      .limit(Math.min(q.limit ?? 50, 500)).offset(q.offset ?? 0).execute();
+    const count = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    return { calls: rows.map((r) => toCall(r as Row)), total: Number(count?.n ?? 0) };
+  }
+
+  async events(callId: number): Promise<CallEvent[]> {
+    const rows = await this.db.selectFrom('call_events').selectAll().where('call_id', '=', callId).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, callId: r.call_id, status: r.status, at: r.at, detail: r.detail ? JSON.parse(r.detail) as Record<string, unknown> : null }));
+  }
+}

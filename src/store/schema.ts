@@ -1,0 +1,143 @@
+/**
+ * Row shapes of every table, as Kysely sees them. Both dialects store the same things:
+ * integer ids, ISO-8601 UTC strings for times, 0/1 integers for flags, JSON as text.
+ */
+import type { Generated } from 'kysely';
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  project_id: number;
+  token_hash: string;
+  prefix: string;
+  /** JSON array of scope names; empty means every scope. */
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string;
+  confirmed: number;
+  confirm_code_hash: string | null;
+  confirm_expires_at: string | null;
+  confirm_attempts: number;
+  created_at: string;
+}
+
+export interface UserTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ProjectMembersTable {
+  project_id: number;
+  user_id: number;
+  role: string;
+  created_at: string;
+}
+
+export interface AgentsTable {
+  id: Generated<number>;
+  project_id: number;
+  username: string;
+  display_name: string | null;
+  email: string | null;
+  /** Plaintext: SIP digest (MD5 and SHA-256, RFC 8760) needs it or one HA1 per algorithm and realm. */
+  sip_password: string;
+  created_at: string;
+}
+
+export interface ApplicationsTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  callback_url: string | null;
+  callback_method: string | null;
+  created_at: string;
+}
+
+export interface NumbersTable {
+  id: Generated<number>;
+  e164: string;
+  trunk: string | null;
+  country: string | null;
+  type: string | null;
+  area_code: string | null;
+  project_id: number | null;
+  target_kind: string | null;
+  agent_id: number | null;
+  application_id: number | null;
+  forward_to: string | null;
+  relay_enabled: number;
+  created_at: string;
+}
+
+export interface CallsTable {
+  id: Generated<number>;
+  project_id: number;
+  direction: string;
+  from_number: string | null;
+  to_number: string | null;
+  status: string;
+  sip_status: number | null;
+  reason: string | null;
+  telephony_ref: string | null;
+  cable_token_hash: string | null;
+  recording_path: string | null;
+  enable_recording: number;
+  enable_transcription: number;
+  enable_analysis: number;
+  agent_id: number | null;
+  application_id: number | null;
+  number_id: number | null;
+  created_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  duration: number | null;
+  /** JSON array of the call's legs (free-form objects written by the call domain). */
+  legs: string;
+}
+
+export interface CallEventsTable {
+  id: Generated<number>;
+  call_id: number;
+  status: string;
+  at: string;
+  /** JSON object or null. */
+  detail: string | null;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: string;
+}
+
+export interface DB {
+  projects: ProjectsTable;
+  api_tokens: ApiTokensTable;
+  users: UsersTable;
+  user_tokens: UserTokensTable;
+  project_members: ProjectMembersTable;
+  agents: AgentsTable;
+  applications: ApplicationsTable;
+  numbers: NumbersTable;
+  calls: CallsTable;
+  call_events: CallEventsTable;
+  schema_migrations: SchemaMigrationsTable;
+}

@@ -1,0 +1,70 @@
+/**
+ * Every project route, table-driven: another project's id answers 403 (never the resource), an
+ * unknown id 404, the owner 200, a bad id 422, no token 401. A new route with a path parameter
+ * must add its row here (the test fails otherwise).
+ */
+import t from 'tap';
+import { startTestApi, type TestApi } from '../helpers/api.js';
+
+interface Fixture { own: number; foreign: number }
+type Setup = (api: TestApi, owner: number, other: number) => Promise<Fixture>;
+
+const ROUTES: Record<string, Setup> = {
+  'GET /api/v1/relay_numbers/:id': async (api, owner, other) => ({
+    own: (await api.store.numbers.assign(owner, '+14155550100', { kind: 'forward', forwardTo: '+33612345678' })).id,
+    foreign: (await api.store.numbers.assign(other, '+14155550199')).id,
+  }),
+};
+
+t.test('a foreign id is 403 on every project route', async (t) => {
+  const api = await startTestApi(t);
+  const mine = await api.store.projects.create('mine');
+  const theirs = await api.store.projects.create('theirs');
+  const { token } = await api.store.apiTokens.create(mine.id);
+  const auth = { headers: { authorization: `Bearer ${token}` } };
+  const withParams = api.registry.list().filter((r) => r.auth === 'project' && r.path.includes('/:'));
+  t.ok(withParams.length > 0);
+  for (const route of withParams) {
+    const key = `${route.method.toUpperCase()} ${route.path}`;
+    const setup = ROUTES[key];
+    if (!setup) { t.fail(`${key} has no isolation row`); continue; }
+    const fx = await setup(api, mine.id, theirs.id);
+    const at = (id: number | string) => route.path.replace(/:id\b/, String(id));
+    const init: RequestInit = { ...auth, method: route.method.toUpperCase(), ...(route.body ? { body: '{}', headers: { ...auth.headers, 'content-type': 'application/json' } } : {}) };
+    const foreign = await api.fetchJson(at(fx.foreign), init);
+    t.equal(foreign.status, 403, `${key}: another project's id`);
+    t.match(foreign.body, { error: /^forbidden/ });
+    t.same(Object.keys(foreign.body), ['error'], 'nothing of the resource leaks');
+    t.equal((await api.fetchJson(at(999999), init)).status, 404, `${key}: unknown id`);
+    t.equal((await api.fetchJson(at('abc'), init)).status, 422, `${key}: malformed id`);
+    t.equal((await api.fetchJson(at(fx.own), { method: init.method })).status, 401, `${key}: no token`);
+    if (route.method === 'get') t.equal((await api.fetchJson(at(fx.own), init)).status, 200, `${key}: the owner`);
+  }
+  // Listings show only the caller's rows.
+  const list = await api.fetchJson('/api/v1/relay_numbers', auth);
+  t.same((list.body.relay_numbers as { phone_number: string }[]).map((n) => n.phone_number), ['+14155550100']);
+  t.match(list.body.relay_numbers, [{ forward_to: '+33612345678', relay_enabled: true, target: { kind: 'forward', forward_to: '+33612345678' } }]);
+});
+
+t.test('a user token acts on its own project only', async (t) => {
+  const api = await startTestApi(t);
+  const a = await api.store.projects.create('a');
+  const b = await api.store.projects.create('b');
+  const c = await api.store.projects.create('c');
+  const u = await api.store.users.create({ email: 'u@example.com', name: 'U', passwordHash: 'x', codeHash: 'x', codeExpiresAt: 'x' });
+  await api.store.users.markConfirmed(u.id);
+  await api.store.projects.addMember(a.id, u.id, 'owner');
+  const token = await api.store.users.createToken(u.id);
+  const na = await api.store.numbers.assign(a.id, '+14155550100');
+  const nc = await api.store.numbers.assign(c.id, '+14155550101');
+  const q = `user_token=${token}`;
+  t.equal((await api.fetchJson(`/api/v1/relay_numbers/${na.id}?${q}`)).status, 200);
+  t.equal((await api.fetchJson(`/api/v1/relay_numbers/${nc.id}?${q}`)).status, 403);
+  await api.store.projects.addMember(b.id, u.id, 'member');
+  const several = await api.fetchJson(`/api/v1/relay_numbers?${q}`);
+  t.same([several.status, several.body], [403, { error: 'forbidden: member of several projects; name one with X-Project-Id' }]);
+  t.equal((await api.fetchJson(`/api/v1/relay_numbers/${na.id}?${q}`, { headers: { 'x-project-id': String(a.id) } })).status, 200);
+  t.equal((await api.fetchJson(`/api/v1/relay_numbers/${na.id}?${q}`, { headers: { 'x-project-id': String(b.id) } })).status, 403, 'the number is a\'s, not b\'s');
+  const notMember = await api.fetchJson(`/api/v1/relay_numbers?${q}&project_id=${c.id}`);
+  t.same([notMember.status, notMember.body], [403, { error: 'forbidden: not a member of this project' }]);
+});
