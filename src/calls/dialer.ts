@@ -1,0 +1,114 @@
+import { EventEmitter } from 'node:events';
+import type { Call } from './call.js';
+import { statusForSip, type FinalCallStatus } from './call-status.js';
+import { endpointKindForTransport } from './endpoint-kind.js';
+import { Leg, type LegRole } from './leg.js';
+import type { DialAttempt, DialTarget, MediaEndpoint, SipDialer, SipDialog } from './ports.js';
+
+export interface DialOptions {
+  /** Role of the leg once answered: `callee` when bridging to a caller, `caller` for an API call's first leg. */
+  role: LegRole;
+  /** Who the called party sees as calling. */
+  from?: { user: string; displayName?: string };
+  /** How long it may ring before it is cancelled (`no-answer`). */
+  ringTimeoutMs: number;
+}
+
+export type DialOutcome =
+  | { answered: true; leg: Leg }
+  | { answered: false; status: FinalCallStatus; sipStatus: number; reason: string };
+
+/**
+ * Rings one party of a call (a registered user, a trunk number or a URI) from the call's media
+ * session: offer, ring timeout, CANCEL, and a BYE for a 200 that crossed our CANCEL. Emits
+ * `ringing` on 180/183. `outcome` resolves once: the answered leg (already added to the call), or why not.
+ */
+export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?: string }] }> {
+  readonly outcome: Promise<DialOutcome>;
+  private attempt: DialAttempt | undefined;
+  private canceled: { status: FinalCallStatus; sipStatus: number; reason: string } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly call: Call, private readonly sip: SipDialer, readonly target: DialTarget, private readonly opts: DialOptions) {
+    super();
+    this.outcome = this.run();
+  }
+
+  /** Stops the ringing (CANCEL); idempotent, and a no-op once answered. */
+  cancel(reason = 'canceled'): void {
+    this.stop({ status: 'canceled', sipStatus: 487, reason });
+  }
+
+  private stop(why: { status: FinalCallStatus; sipStatus: number; reason: string }): void {
+    if (this.canceled) return;
+    this.canceled = why;
+    clearTimeout(this.timer);
+    this.attempt?.cancel();
+  }
+
+  private async run(): Promise<DialOutcome> {
+    const { call, target, opts } = this;
+    const kind = 'user' in target ? endpointKindForTransport(this.sip.registrar.lookup(target.user)[0]?.source.transport) : 'rtp';
+    let endpoint: MediaEndpoint;
+    let offer: string;
+    try {
+      endpoint = await call.session.createEndpoint(kind);
+      offer = await endpoint.createOffer();
+    } catch (err) {
+      call.logger.warn({ err }, 'no endpoint for the outbound leg');
+      return { answered: false, status: 'failed', sipStatus: 503, reason: 'Media Unavailable' };
+    }
+    if (this.canceled) return this.fail(endpoint, this.canceled);
+    this.attempt = this.sip.dial(target, {
+      sdp: offer, from: opts.from,
+      onProgress: (status, sdp) => { if (status === 180 || status === 183) this.emit('ringing', { status, sdp }); },
+    });
+    this.timer = setTimeout(() => {
+      call.logger.info({ ringTimeoutMs: opts.ringTimeoutMs }, 'no answer, cancelling');
+      this.stop({ status: 'no-answer', sipStatus: 480, reason: 'No Answer' });
+    }, opts.ringTimeoutMs);
+    let dialog: SipDialog;
+    try {
+      dialog = await this.attempt.leg;
+    } catch (err) {
+      const sipStatus = (err as { status?: number }).status ?? 500;
+      const reason = (err as { reason?: string }).reason ?? 'Failed';
+      call.logger.info({ sipStatus, target }, 'outbound leg not answered');
+      // After our own CANCEL the far end says 487; what counts is why we cancelled.
+      return this.fail(endpoint, this.canceled ?? { status: statusForSip(sipStatus), sipStatus, reason });
+    } finally {
+      clearTimeout(this.timer);
+    }
+    if (this.canceled) {
+      // The 200 crossed our CANCEL: too late, hang up at once.
+      await dialog.hangup().catch(() => undefined);
+      return this.fail(endpoint, this.canceled);
+    }
+    try {
+      await endpoint.setRemoteAnswer(dialog.remoteSdp);
+    } catch (err) {
+      call.logger.warn({ err }, 'outbound leg answer unusable');
+      await dialog.hangup().catch(() => undefined);
+      return this.fail(endpoint, { status: 'failed', sipStatus: 488, reason: 'Not Acceptable Here' });
+    }
+    const leg = new Leg(opts.role, dialog, endpoint, call.logger);
+    // On a call that ended meanwhile, addLeg hangs the leg up (BYE).
+    call.addLeg(leg);
+    if (call.isEnded()) return { answered: false, status: 'canceled', sipStatus: 487, reason: 'call ended' };
+    return { answered: true, leg };
+  }
+
+  private async fail(endpoint: MediaEndpoint, why: { status: FinalCallStatus; sipStatus: number; reason: string }): Promise<DialOutcome> {
+    await endpoint.close().catch(() => undefined);
+    return { answered: false, ...why };
+  }
+}
+
+/** Places outbound legs for calls; the inbound connect handler and the API share it. */
+export class Dialer {
+  constructor(private readonly sip: SipDialer) {}
+
+  dial(call: Call, target: DialTarget, opts: DialOptions): OutboundLeg {
+    return new OutboundLeg(call, this.sip, target, opts);
+  }
+}
