@@ -125,7 +125,11 @@ export class Call extends EventEmitter<CallEvents> {
    * `completed`; an unanswered one ends with `cause.status`, or the status its `sipStatus` means.
    */
   hangup(cause: HangupCause | string = { reason: 'hangup' }): Promise<void> {
-    this.ending ??= this.finish(typeof cause === 'string' ? { reason: cause } : cause);
+    if (this.ending) return this.ending;
+    // Set before finish() runs: its legs' `ended` events re-enter hangup() synchronously.
+    let done!: () => void;
+    this.ending = new Promise((resolve) => { done = resolve; });
+    void this.finish(typeof cause === 'string' ? { reason: cause } : cause).finally(done);
     return this.ending;
   }
 

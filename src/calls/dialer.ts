@@ -14,9 +14,10 @@ export interface DialOptions {
   ringTimeoutMs: number;
 }
 
-export type DialOutcome =
-  | { answered: true; leg: Leg }
-  | { answered: false; status: FinalCallStatus; sipStatus: number; reason: string };
+/** Why an outbound leg was not answered: the far end refused, it rang too long, we cancelled, or media failed. */
+export type DialFailure = { status: FinalCallStatus; sipStatus: number; reason: string; cause: 'rejected' | 'timeout' | 'canceled' | 'media' };
+
+export type DialOutcome = { answered: true; leg: Leg } | ({ answered: false } & DialFailure);
 
 /**
  * Rings one party of a call (a registered user, a trunk number or a URI) from the call's media
@@ -26,7 +27,7 @@ export type DialOutcome =
 export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?: string }] }> {
   readonly outcome: Promise<DialOutcome>;
   private attempt: DialAttempt | undefined;
-  private canceled: { status: FinalCallStatus; sipStatus: number; reason: string } | undefined;
+  private canceled: DialFailure | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly call: Call, private readonly sip: SipDialer, readonly target: DialTarget, private readonly opts: DialOptions) {
@@ -36,10 +37,10 @@ export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?
 
   /** Stops the ringing (CANCEL); idempotent, and a no-op once answered. */
   cancel(reason = 'canceled'): void {
-    this.stop({ status: 'canceled', sipStatus: 487, reason });
+    this.stop({ status: 'canceled', sipStatus: 487, reason, cause: 'canceled' });
   }
 
-  private stop(why: { status: FinalCallStatus; sipStatus: number; reason: string }): void {
+  private stop(why: DialFailure): void {
     if (this.canceled) return;
     this.canceled = why;
     clearTimeout(this.timer);
@@ -56,7 +57,7 @@ export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?
       offer = await endpoint.createOffer();
     } catch (err) {
       call.logger.warn({ err }, 'no endpoint for the outbound leg');
-      return { answered: false, status: 'failed', sipStatus: 503, reason: 'Media Unavailable' };
+      return { answered: false, status: 'failed', sipStatus: 503, reason: 'Media Unavailable', cause: 'media' };
     }
     if (this.canceled) return this.fail(endpoint, this.canceled);
     this.attempt = this.sip.dial(target, {
@@ -65,7 +66,7 @@ export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?
     });
     this.timer = setTimeout(() => {
       call.logger.info({ ringTimeoutMs: opts.ringTimeoutMs }, 'no answer, cancelling');
-      this.stop({ status: 'no-answer', sipStatus: 480, reason: 'No Answer' });
+      this.stop({ status: 'no-answer', sipStatus: 480, reason: 'No Answer', cause: 'timeout' });
     }, opts.ringTimeoutMs);
     let dialog: SipDialog;
     try {
@@ -75,7 +76,7 @@ export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?
       const reason = (err as { reason?: string }).reason ?? 'Failed';
       call.logger.info({ sipStatus, target }, 'outbound leg not answered');
       // After our own CANCEL the far end says 487; what counts is why we cancelled.
-      return this.fail(endpoint, this.canceled ?? { status: statusForSip(sipStatus), sipStatus, reason });
+      return this.fail(endpoint, this.canceled ?? { status: statusForSip(sipStatus), sipStatus, reason, cause: 'rejected' });
     } finally {
       clearTimeout(this.timer);
     }
@@ -89,16 +90,16 @@ export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?
     } catch (err) {
       call.logger.warn({ err }, 'outbound leg answer unusable');
       await dialog.hangup().catch(() => undefined);
-      return this.fail(endpoint, { status: 'failed', sipStatus: 488, reason: 'Not Acceptable Here' });
+      return this.fail(endpoint, { status: 'failed', sipStatus: 488, reason: 'Not Acceptable Here', cause: 'media' });
     }
     const leg = new Leg(opts.role, dialog, endpoint, call.logger);
     // On a call that ended meanwhile, addLeg hangs the leg up (BYE).
     call.addLeg(leg);
-    if (call.isEnded()) return { answered: false, status: 'canceled', sipStatus: 487, reason: 'call ended' };
+    if (call.isEnded()) return { answered: false, status: 'canceled', sipStatus: 487, reason: 'call ended', cause: 'canceled' };
     return { answered: true, leg };
   }
 
-  private async fail(endpoint: MediaEndpoint, why: { status: FinalCallStatus; sipStatus: number; reason: string }): Promise<DialOutcome> {
+  private async fail(endpoint: MediaEndpoint, why: DialFailure): Promise<DialOutcome> {
     await endpoint.close().catch(() => undefined);
     return { answered: false, ...why };
   }

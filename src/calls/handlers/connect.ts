@@ -36,9 +36,12 @@ export class ConnectHandler implements CallHandler {
     outbound.on('ringing', () => caller.ringing());
     const outcome = await outbound.outcome;
     if (!outcome.answered) {
-      const sipStatus = outcome.status === 'no-answer' ? 480 : RELAYED.has(outcome.sipStatus) ? outcome.sipStatus : 480;
-      const sipReason = outcome.status === 'no-answer' ? 'No Answer' : sipStatus === outcome.sipStatus ? outcome.reason : undefined;
-      await call.hangup({ status: outcome.status, sipStatus, sipReason, reason: `callee ${outcome.sipStatus} ${outcome.reason}` });
+      const timeout = outcome.cause === 'timeout';
+      // A callee's odd failure (5xx, 3xx...) is not the caller's business: they hear 480.
+      const sipStatus = timeout || !RELAYED.has(outcome.sipStatus) ? 480 : outcome.sipStatus;
+      const sipReason = timeout ? 'No Answer' : sipStatus === outcome.sipStatus ? outcome.reason : undefined;
+      const reason = timeout ? 'no answer' : `callee ${outcome.sipStatus}`;
+      await call.hangup({ status: outcome.status, sipStatus, sipReason, reason });
       return;
     }
     const callerLeg = await caller.answer();
