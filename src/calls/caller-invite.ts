@@ -9,8 +9,12 @@ import type { InboundInvite, MediaEndpoint } from './ports.js';
  */
 export interface CallerParty {
   readonly from?: { user: string; displayName?: string };
-  /** Tells the party the call is progressing (180, or 183 with early media). */
-  ringing(sdp?: string): void;
+  /** The party's media endpoint, once known (early media is bridged to it before the answer). */
+  readonly endpoint: MediaEndpoint | undefined;
+  /** Tells the party the call is progressing (180). */
+  ringing(): void;
+  /** 183 with our answer: the party hears what its endpoint is sent (the callee's early media). */
+  earlyMedia(): void;
   /** The party's leg, answering it first if needed; undefined when it left meanwhile. */
   answer(): Promise<Leg | undefined>;
 }
@@ -23,7 +27,7 @@ export interface CallerParty {
 export class CallerInvite implements CallerParty {
   /** The final status sent to the INVITE (or 487 after a CANCEL); undefined until then. */
   finalStatus: number | undefined;
-  private endpoint: MediaEndpoint | undefined;
+  endpoint: MediaEndpoint | undefined;
   private answerSdp: string | undefined;
   private leg: Leg | undefined;
 
@@ -48,10 +52,16 @@ export class CallerInvite implements CallerParty {
     this.answerSdp = answerSdp;
   }
 
-  ringing(sdp?: string): void {
+  ringing(): void {
     if (this.settled || this.call.isEnded()) return;
     this.call.markRinging();
-    this.invite.ringing(sdp);
+    this.invite.ringing();
+  }
+
+  earlyMedia(): void {
+    if (this.settled || this.call.isEnded() || this.answerSdp === undefined) return;
+    this.call.markRinging();
+    this.invite.ringing(this.answerSdp);
   }
 
   async answer(): Promise<Leg | undefined> {
@@ -93,6 +103,9 @@ export class CallerInvite implements CallerParty {
 /** An already answered leg as the first party (a call the API placed, once its first leg answered). */
 export class AnsweredParty implements CallerParty {
   constructor(private readonly leg: Leg, readonly from?: { user: string; displayName?: string }) {}
+  get endpoint(): MediaEndpoint { return this.leg.endpoint; }
   ringing(): void { /* already answered: nothing to tell */ }
+  /** Already answered: once bridged, the party simply hears the early media. */
+  earlyMedia(): void {}
   async answer(): Promise<Leg | undefined> { return this.leg.ended ? undefined : this.leg; }
 }

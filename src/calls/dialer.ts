@@ -19,13 +19,22 @@ export type DialFailure = { status: FinalCallStatus; sipStatus: number; reason: 
 
 export type DialOutcome = { answered: true; leg: Leg } | ({ answered: false } & DialFailure);
 
+export interface OutboundLegEvents {
+  /** 180/183 without (usable) SDP: the party is being alerted. */
+  ringing: [{ status: number }];
+  /** 180/183 with SDP: the endpoint now plays the party's early media (ringback, announcements). */
+  'early-media': [{ status: number; endpoint: MediaEndpoint }];
+}
+
 /**
  * Rings one party of a call (a registered user, a trunk number or a URI) from the call's media
- * session: offer, ring timeout, CANCEL, and a BYE for a 200 that crossed our CANCEL. Emits
- * `ringing` on 180/183. `outcome` resolves once: the answered leg (already added to the call), or why not.
+ * session: offer, early media, ring timeout, CANCEL, and a BYE for a 200 that crossed our CANCEL.
+ * `outcome` resolves once: the answered leg (already added to the call), or why not.
  */
-export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?: string }] }> {
+export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
   readonly outcome: Promise<DialOutcome>;
+  /** The SDP of the first provisional that carried one, once the endpoint adopted it. */
+  private early: Promise<string | undefined> | undefined;
   private attempt: DialAttempt | undefined;
   private canceled: DialFailure | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -62,7 +71,7 @@ export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?
     if (this.canceled) return this.fail(endpoint, this.canceled);
     this.attempt = this.sip.dial(target, {
       sdp: offer, from: opts.from,
-      onProgress: (status, sdp) => { if (status === 180 || status === 183) this.emit('ringing', { status, sdp }); },
+      onProgress: (status, sdp) => this.onProgress(endpoint, status, sdp),
     });
     this.timer = setTimeout(() => {
       call.logger.info({ ringTimeoutMs: opts.ringTimeoutMs }, 'no answer, cancelling');
@@ -86,7 +95,8 @@ export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?
       return this.fail(endpoint, this.canceled);
     }
     try {
-      await endpoint.setRemoteAnswer(dialog.remoteSdp);
+      // An answer repeating the early SDP is already in place (RFC 3261 §13.2.1: they match).
+      if ((await this.early) !== dialog.remoteSdp) await endpoint.setRemoteAnswer(dialog.remoteSdp);
     } catch (err) {
       call.logger.warn({ err }, 'outbound leg answer unusable');
       await dialog.hangup().catch(() => undefined);
@@ -97,6 +107,22 @@ export class OutboundLeg extends EventEmitter<{ ringing: [{ status: number; sdp?
     call.addLeg(leg);
     if (call.isEnded()) return { answered: false, status: 'canceled', sipStatus: 487, reason: 'call ended', cause: 'canceled' };
     return { answered: true, leg };
+  }
+
+  private onProgress(endpoint: MediaEndpoint, status: number, sdp: string | undefined): void {
+    if (status !== 180 && status !== 183) return;
+    if (!sdp || this.early) {
+      if (!this.early) this.emit('ringing', { status });
+      return;
+    }
+    this.early = endpoint.setRemoteAnswer(sdp).then(() => {
+      if (!this.canceled) this.emit('early-media', { status, endpoint });
+      return sdp;
+    }, (err: unknown) => {
+      this.call.logger.info({ err }, 'early media SDP unusable, relaying ringing only');
+      this.emit('ringing', { status });
+      return undefined;
+    });
   }
 
   private async fail(endpoint: MediaEndpoint, why: DialFailure): Promise<DialOutcome> {

@@ -20,6 +20,8 @@ const RELAYED = new Set([403, 404, 408, 480, 484, 486, 487, 488, 600, 603, 604])
 export class ConnectHandler implements CallHandler {
   private outbound: OutboundLeg | undefined;
   private stopped = false;
+  /** The bridge, made early when the callee sends early media. */
+  private bridged: Promise<void> | undefined;
 
   constructor(private readonly ctx: HandlerContext, private readonly target: DialTarget, private readonly opts: ConnectOptions) {}
 
@@ -33,7 +35,14 @@ export class ConnectHandler implements CallHandler {
     if (this.stopped) return;
     const outbound = this.opts.dialer.dial(call, this.target, { role: 'callee', from: caller.from, ringTimeoutMs: this.opts.ringTimeoutMs });
     this.outbound = outbound;
-    outbound.on('ringing', () => caller.ringing());
+    outbound.on('ringing', () => { if (!this.bridged) caller.ringing(); });
+    outbound.on('early-media', ({ endpoint }) => {
+      const callerEp = caller.endpoint;
+      if (!callerEp || this.bridged || call.isEnded()) return;
+      // Bridged before anyone answered, so the caller hears the callee's ringback or announcement.
+      this.bridged = call.session.bridge(callerEp, endpoint).then(() => caller.earlyMedia());
+      this.bridged.catch((err: unknown) => call.logger.warn({ err }, 'early media bridge failed'));
+    });
     const outcome = await outbound.outcome;
     if (!outcome.answered) {
       const timeout = outcome.cause === 'timeout';
@@ -47,7 +56,8 @@ export class ConnectHandler implements CallHandler {
     const callerLeg = await caller.answer();
     if (!callerLeg) return;
     const calleeEp = outcome.leg.endpoint;
-    await call.session.bridge(callerLeg.endpoint, calleeEp);
+    if (this.bridged) await this.bridged;
+    else await call.session.bridge(callerLeg.endpoint, calleeEp);
     if (this.opts.recording.enabled && !call.isEnded()) {
       const path = join(recordingsDir, `${call.id}.wav`);
       const recording = await call.session.record(path, [callerLeg.endpoint, calleeEp], { sampleRate: this.opts.recording.sampleRate });

@@ -9,6 +9,7 @@ import type {
 } from '../../../src/calls/ports.js';
 
 export const OFFER = 'v=0\r\nm=audio 4000 RTP/AVP 0\r\n';
+export const CALLEE_SDP = 'v=0\r\nm=audio 5000 RTP/AVP 0\r\n';
 /** An offer the fake endpoint cannot answer (no common codec). */
 export const BAD_OFFER = 'v=0\r\nm=audio 4000 RTP/AVP 99\r\n';
 
@@ -41,6 +42,8 @@ export class FakeInvite extends EventEmitter<{ cancel: [] }> implements InboundI
   readonly from = { user: 'alice', uri: 'sip:alice@example.test' };
   readonly to: { user?: string; uri: string };
   readonly provisional: number[] = [];
+  /** The SDP of our last 183 (early media). */
+  earlySdp: string | undefined;
   readonly finals: FinalResponse[] = [];
   dialog: FakeDialog | undefined;
   /** When set, answer() waits for it (the 200 is on the wire, the ACK not yet back). */
@@ -52,7 +55,11 @@ export class FakeInvite extends EventEmitter<{ cancel: [] }> implements InboundI
     this.to = { user: dialed, uri: `sip:${dialed}@example.test` };
   }
 
-  ringing(sdp?: string): void { if (this.finals.length === 0) this.provisional.push(sdp ? 183 : 180); }
+  ringing(sdp?: string): void {
+    if (this.finals.length > 0) return;
+    this.provisional.push(sdp ? 183 : 180);
+    if (sdp) this.earlySdp = sdp;
+  }
 
   async answer(sdp: string): Promise<SipDialog> {
     if (this.canceled) throw Object.assign(new Error('487 Request Terminated'), { status: 487 });
@@ -92,10 +99,10 @@ export class FakeAttempt implements DialAttempt {
     this.leg = new Promise((res, rej) => { this.resolve = res; this.rejectLeg = rej; });
     this.leg.catch(() => undefined);
   }
-  ring(status = 180): void { this.request.onProgress?.(status); }
-  answer(): FakeDialog {
+  ring(status = 180, sdp?: string): void { this.request.onProgress?.(status, sdp); }
+  answer(sdp = CALLEE_SDP): FakeDialog {
     this.settled = true;
-    this.dialog = new FakeDialog('v=0\r\nm=audio 5000 RTP/AVP 0\r\n');
+    this.dialog = new FakeDialog(sdp);
     this.resolve(this.dialog);
     return this.dialog;
   }
@@ -125,13 +132,18 @@ export class FakeSip extends EventEmitter<{ call: [InboundInvite]; dialed: [Fake
 export class FakeEndpoint extends EventEmitter<{ dtmf: [DtmfEvent]; failed: [string]; closed: [] }> implements MediaEndpoint {
   closed = false;
   remoteAnswer: string | undefined;
+  remoteAnswers = 0;
   constructor(readonly kind: EndpointKind) { super(); }
   async answer(offer: string): Promise<string> {
     if (/RTP\/AVP 99/.test(offer)) throw Object.assign(new Error('no common codec'), { name: 'SdpNegotiationError' });
     return 'v=0\r\nm=audio 6000 RTP/AVP 0\r\n';
   }
   async createOffer(): Promise<string> { return 'v=0\r\nm=audio 7000 RTP/AVP 0 8\r\n'; }
-  async setRemoteAnswer(sdp: string): Promise<void> { this.remoteAnswer = sdp; }
+  async setRemoteAnswer(sdp: string): Promise<void> {
+    if (/RTP\/AVP 99/.test(sdp)) throw Object.assign(new Error('no common codec'), { name: 'SdpNegotiationError' });
+    this.remoteAnswer = sdp;
+    this.remoteAnswers++;
+  }
   injectDtmf(): void {}
   async close(): Promise<void> { if (!this.closed) { this.closed = true; this.emit('closed'); } }
 }
