@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Leg, LegEndInfo } from './leg.js';
 import type { MediaSessionPort } from './ports.js';
-import { FINAL_STATUSES, statusForSip, type CallStatus, type FinalCallStatus, type HangupCause } from './call-status.js';
+import { FINAL_STATUSES, sipForStatus, statusForSip, type CallStatus, type FinalCallStatus, type HangupCause } from './call-status.js';
 
 /** The older, coarser view of the status, kept for callers that only ask "answered yet?". */
 export type CallState = 'setup' | 'active' | 'ended';
 
 export interface CallStatusEvent { status: CallStatus; previous: CallStatus; sipStatus?: number; reason?: string }
 
-export interface CallEndInfo { status: FinalCallStatus; reason: string; sipStatus?: number; durationMs: number }
+export interface CallEndInfo { status: FinalCallStatus; reason: string; sipStatus: number; durationMs: number }
 
 export interface CallInit {
   direction: 'inbound' | 'outbound';
@@ -49,7 +49,7 @@ export class Call extends EventEmitter<CallEvents> {
   readonly logger: Logger;
   answeredAt: number | undefined;
   endedAt: number | undefined;
-  /** SIP status and reason of the outcome, once the call ended. */
+  /** SIP status of the outcome once the call ended: 200 if it was answered, else what the caller heard (or would have). */
   sipStatus: number | undefined;
   endReason: string | undefined;
   private _status: CallStatus = 'queued';
@@ -139,7 +139,8 @@ export class Call extends EventEmitter<CallEvents> {
   private async finish(cause: HangupCause): Promise<void> {
     const answered = this.answeredAt !== undefined;
     const status: FinalCallStatus = answered ? 'completed' : cause.status ?? statusForSip(cause.sipStatus);
-    this.sipStatus = cause.sipStatus ?? (answered ? 200 : undefined);
+    // An answered call's SIP outcome is its 200, whatever ended it later (BYE, shutdown, API).
+    this.sipStatus = answered ? 200 : cause.sipStatus ?? sipForStatus(status).status;
     this.endReason = cause.reason;
     this.setStatus(status, cause.reason);
     this.emit('ending', cause);

@@ -141,6 +141,7 @@ t.test('shutdown of an answered call: BYE to both, completed', async (t) => {
   t.equal(c.caller.byes, 1);
   t.equal(c.callee.byes, 1);
   t.equal(c.call.status, 'completed');
+  t.equal(c.call.sipStatus, 200, 'an answered call\'s SIP outcome stays 200');
   t.same(c.inv.finals.map((f) => f.status), [200]);
 });
 
