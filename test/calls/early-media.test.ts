@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPlatform } from '../helpers/platform.js';
 import { freePort, startSipp } from '../helpers/sipp.js';
-import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
 
 t.setTimeout(60000);
 
@@ -50,6 +50,8 @@ t.test('a carrier\'s early media reaches the caller before the answer', async (t
   const call = await nextCall;
   t.ok(ringS >= EARLY_MS / 1000 - 0.5, `the carrier answered after its early media (${ringS.toFixed(1)} s)`);
   t.ok(events.includes('CALL_PROGRESS'), `alice got 183 with SDP: early media (events ${events.join(',')})`);
+  // The phone reports the call established as it sends its ACK, a moment before the platform has it.
+  t.equal(await answeredState(call), 'active', 'the platform has the answer');
   t.same(statuses.slice(0, 2), ['ringing', 'in-progress'], 'the call rang, then was answered');
 
   const talkMs = 1500;
