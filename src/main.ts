@@ -18,7 +18,7 @@ import { AuthThrottle, SipApplication } from '../sip/sip-app.js';
 import { MediaServer } from '../media/index.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { CallRouter } from './calls/router.js';
-import { CallService } from './calls/call-service.js';
+import { CallService, SHUTDOWN } from './calls/call-service.js';
 import { createHttpApp } from '../api/app.js';
 import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
@@ -154,7 +154,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     /** Idempotent: a second call waits for the first shutdown. */
     stop() {
       stopping ??= (async () => {
-        await calls.endAll('shutdown');
+        await calls.endAll(SHUTDOWN);
         await callService.drain();
         await sip.close().catch(() => undefined);
         server.closeAllConnections();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Call } from './call.js';
+import type { HangupCause } from './call-status.js';
 
 /** The calls in progress on this node; `added` announces each new call (tests, and later the event bus). */
 export class CallRegistry extends EventEmitter<{ added: [Call] }> {
@@ -16,7 +17,7 @@ export class CallRegistry extends EventEmitter<{ added: [Call] }> {
   list(): Call[] { return [...this.calls.values()]; }
 
   /** Ends every call (shutdown). */
-  async endAll(reason: string): Promise<void> {
-    await Promise.allSettled(this.list().map((c) => c.end(reason)));
+  async endAll(cause: HangupCause | string): Promise<void> {
+    await Promise.allSettled(this.list().map((c) => c.hangup(cause)));
   }
 }

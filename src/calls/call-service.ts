@@ -1,20 +1,21 @@
 import type { Logger } from 'pino';
-import type { InboundCall, SipApplication, SipLeg } from '../../sip/sip-app.js';
-import { MediaOverloadError, type Endpoint, type MediaServer } from '../../media/index.js';
-import { SdpNegotiationError } from '../../media/types.js';
 import { Call } from './call.js';
+import type { HangupCause } from './call-status.js';
 import type { CallRegistry } from './call-registry.js';
 import type { CallRouter, Route } from './router.js';
-import { Leg } from './leg.js';
-import { endpointKindForOffer, endpointKindForTransport } from './endpoint-kind.js';
-import type { CallContext } from './handlers/context.js';
-import { runEcho } from './handlers/echo.js';
-import { runRecordPlayback } from './handlers/record-playback.js';
-import { runConnect } from './handlers/connect.js';
+import { CallerInvite } from './caller-invite.js';
+import { Dialer } from './dialer.js';
+import { endpointKindForOffer } from './endpoint-kind.js';
+import type { InboundInvite, MediaEndpoint, MediaPort, MediaSessionPort, SipPort } from './ports.js';
+import { runHandler, type CallHandler, type HandlerContext } from './handlers/handler.js';
+import { EchoHandler } from './handlers/echo.js';
+import { RecordPlaybackHandler } from './handlers/record-playback.js';
+import { ConnectHandler } from './handlers/connect.js';
+import { Originator, type OriginateRequest } from './originator.js';
 
 export interface CallServiceOptions {
-  sip: SipApplication;
-  media: MediaServer;
+  sip: SipPort;
+  media: MediaPort;
   router: CallRouter;
   registry: CallRegistry;
   recordingsDir: string;
@@ -23,21 +24,40 @@ export interface CallServiceOptions {
   logger: Logger;
 }
 
-/** Turns inbound INVITEs into calls: media session, routing, and the handler for the dialed number. */
-export class CallService {
-  constructor(private readonly opts: CallServiceOptions) {}
+/** The cause for calls ended by a shutdown: a caller still ringing hears 503. */
+export const SHUTDOWN: HangupCause = { reason: 'shutdown', status: 'failed', sipStatus: 503, sipReason: 'Shutting Down' };
 
+/** Turns inbound INVITEs (and API requests) into calls: media session, routing, and the handler. */
+export class CallService {
+  readonly dialer: Dialer;
+  private readonly originator: Originator;
   /** Handlers still running (ringing a callee, playing a prompt...). */
   private readonly running = new Set<Promise<void>>();
 
-  start(): void {
-    this.opts.sip.on('call', (inbound) => {
-      const run = this.onInbound(inbound).catch((err: unknown) => {
-        this.opts.logger.error({ err, callId: inbound.callId }, 'inbound call failed');
-      });
-      this.running.add(run);
-      void run.finally(() => this.running.delete(run));
+  constructor(private readonly opts: CallServiceOptions) {
+    this.dialer = new Dialer(opts.sip);
+    this.originator = new Originator({
+      media: opts.media, registry: opts.registry, dialer: this.dialer, recording: opts.recording,
+      recordingsDir: opts.recordingsDir, ringTimeoutMs: opts.ringTimeoutMs, logger: opts.logger,
+      track: (p) => this.track(p),
     });
+  }
+
+  start(): void {
+    this.opts.sip.on('call', (invite) => {
+      this.track(this.onInbound(invite).catch((err: unknown) => {
+        this.opts.logger.error({ err, sipCallId: invite.callId }, 'inbound call failed');
+      }));
+    });
+  }
+
+  /**
+   * A call placed from the API: rings `to` (its leg is the call's `caller` leg); once answered,
+   * dials `connect` (if given) and bridges the two. Resolves once ringing started; rejects with
+   * the media error (MediaOverloadError: answer 503) when no media session could be had.
+   */
+  originate(req: OriginateRequest): Promise<Call> {
+    return this.originator.originate(req);
   }
 
   /**
@@ -51,103 +71,72 @@ export class CallService {
     clearTimeout(timer);
   }
 
-  private async onInbound(inbound: InboundCall): Promise<void> {
+  private track(run: Promise<void>): void {
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+  }
+
+  private async onInbound(invite: InboundInvite): Promise<void> {
     const { router, media, registry, logger } = this.opts;
-    const dialed = inbound.to.user ?? '';
+    const dialed = invite.to.user ?? '';
     const route = router.route(dialed);
+    const call = new Call({
+      direction: 'inbound', from: invite.from.user ?? invite.from.uri, to: dialed, route: route.kind,
+      sipCallId: invite.callId, logger,
+    });
+    const caller = new CallerInvite(call, invite);
     // A carrier's call to a number nobody here owns must not go straight back out (loops, toll fraud).
-    const hairpin = route.kind === 'trunk' && inbound.origin.kind === 'trunk';
+    const hairpin = route.kind === 'trunk' && invite.origin.kind === 'trunk';
     if (route.kind === 'unknown' || hairpin) {
-      inbound.reject(404, 'Not Found');
+      await call.hangup({ status: 'failed', sipStatus: 404, sipReason: 'Not Found', reason: hairpin ? 'trunk call to a trunk number' : 'unknown number' });
       return;
     }
-    if (!inbound.offer) {
-      inbound.reject(488, 'SDP offer required');
+    if (!invite.offer) {
+      await call.hangup({ status: 'failed', sipStatus: 488, sipReason: 'SDP offer required', reason: 'no SDP offer' });
       return;
     }
-    let session;
+    let session: MediaSessionPort;
     try {
       session = await media.createSession();
     } catch (err) {
-      const overloaded = err instanceof MediaOverloadError;
-      logger.warn({ err, callId: inbound.callId }, overloaded ? 'media overloaded, refusing call' : 'media session failed');
-      const retryAfter = overloaded ? { 'Retry-After': String(err.retryAfter) } : undefined;
-      inbound.reject(503, overloaded ? 'Media Capacity Exceeded' : 'Media Unavailable', retryAfter);
+      const retryAfter = (err as { name?: string; retryAfter?: number }).name === 'MediaOverloadError' ? (err as { retryAfter?: number }).retryAfter : undefined;
+      call.logger.warn({ err }, retryAfter !== undefined ? 'media overloaded, refusing call' : 'media session failed');
+      await call.hangup(retryAfter !== undefined
+        ? { status: 'failed', sipStatus: 503, sipReason: 'Media Capacity Exceeded', headers: { 'Retry-After': String(retryAfter) }, reason: 'media overloaded' }
+        : { status: 'failed', sipStatus: 503, sipReason: 'Media Unavailable', reason: 'media session failed' });
       return;
     }
-    const call = new Call(session, dialed, logger.child({ sipCallId: inbound.callId }));
+    call.attachSession(session);
+    if (call.isEnded()) return;
     registry.add(call);
-    let callerLeg: Leg | undefined;
-    inbound.once('cancel', () => void call.end('caller canceled'));
-    // A call that ends before the caller got its answer (shutdown, callee answered too late) must
-    // still give the INVITE a final response; a no-op when it already has one.
-    call.once('ended', ({ reason }) => inbound.reject(503, reason === 'shutdown' ? 'Shutting Down' : 'Service Unavailable'));
 
-    let callerEp: Endpoint;
-    let answerSdp: string;
+    let callerEp: MediaEndpoint | undefined;
     try {
-      callerEp = await session.createEndpoint(endpointKindForOffer(inbound.offer));
-      answerSdp = await callerEp.answer(inbound.offer);
+      callerEp = await session.createEndpoint(endpointKindForOffer(invite.offer));
+      caller.setMedia(callerEp, await callerEp.answer(invite.offer));
     } catch (err) {
-      const negotiation = err instanceof SdpNegotiationError;
+      const negotiation = (err as { name?: string }).name === 'SdpNegotiationError';
       call.logger.warn({ err }, negotiation ? 'no common codec with the caller' : 'caller endpoint failed');
       // Out of RTP ports and the like: the caller may well succeed elsewhere or later.
-      inbound.reject(negotiation ? 488 : 503, negotiation ? 'Not Acceptable Here' : 'Media Unavailable');
-      await call.end(negotiation ? 'no common codec' : 'media error');
+      await call.hangup(negotiation
+        ? { status: 'failed', sipStatus: 488, sipReason: 'Not Acceptable Here', reason: 'no common codec' }
+        : { status: 'failed', sipStatus: 503, sipReason: 'Media Unavailable', reason: 'media error' });
       return;
     }
-    const ctx: CallContext = {
-      call, inbound, callerEndpoint: callerEp, answerSdp, recordingsDir: this.opts.recordingsDir,
-      answerCaller: async () => {
-        if (call.isEnded()) return undefined;
-        if (callerLeg) return callerLeg;
-        let dialog: SipLeg;
-        try {
-          dialog = await inbound.answer(answerSdp);
-        } catch (err) {
-          // The caller left (CANCEL crossed our 200) or never ACKed: nothing left to connect.
-          call.logger.info({ err }, 'caller could not be answered');
-          await call.end('caller gone before answer');
-          return undefined;
-        }
-        callerLeg = new Leg('caller', dialog, callerEp, call.logger);
-        call.addLeg(callerLeg);
-        call.markAnswered();
-        return callerLeg;
-      },
-    };
-    call.logger.info({ dialed, route: route.kind, origin: inbound.origin }, 'inbound call');
-    try {
-      await this.runRoute(route, ctx);
-    } catch (err) {
-      // A handler that throws must not leave the caller ringing or a leg up.
-      call.logger.error({ err }, 'call handler failed');
-      inbound.reject(500, 'Server Error');
-      await call.end('handler failed');
+    call.logger.info({ dialed, route: route.kind, origin: invite.origin }, 'inbound call');
+    await runHandler(call, this.handlerFor(route, { call, caller, recordingsDir: this.opts.recordingsDir }));
+  }
+
+  private handlerFor(route: Exclude<Route, { kind: 'unknown' }>, ctx: HandlerContext): CallHandler {
+    switch (route.kind) {
+      case 'echo': return new EchoHandler(ctx);
+      case 'record-playback': return new RecordPlaybackHandler(ctx);
+      case 'user': return new ConnectHandler(ctx, { user: route.user }, this.connectOptions());
+      case 'trunk': return new ConnectHandler(ctx, { trunk: route.trunk, number: route.number }, this.connectOptions());
     }
   }
 
-  private async runRoute(route: Route, ctx: CallContext): Promise<void> {
-    const { call, inbound } = ctx;
-    switch (route.kind) {
-      case 'echo': return runEcho(ctx);
-      case 'record-playback': return runRecordPlayback(ctx);
-      case 'user': {
-        const binding = this.opts.sip.registrar.lookup(route.user)[0];
-        if (!binding) {
-          inbound.reject(480, 'Temporarily Unavailable');
-          await call.end('callee not registered');
-          return;
-        }
-        return runConnect(ctx, { user: route.user }, {
-          sip: this.opts.sip, calleeKind: endpointKindForTransport(binding.source.transport), recording: this.opts.recording,
-          ringTimeoutMs: this.opts.ringTimeoutMs,
-        });
-      }
-      case 'trunk':
-        return runConnect(ctx, { trunk: route.trunk, number: route.number }, {
-          sip: this.opts.sip, calleeKind: 'rtp', recording: this.opts.recording, ringTimeoutMs: this.opts.ringTimeoutMs,
-        });
-    }
+  private connectOptions() {
+    return { dialer: this.dialer, recording: this.opts.recording, ringTimeoutMs: this.opts.ringTimeoutMs };
   }
 }

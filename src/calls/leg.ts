@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { SipLeg } from '../../sip/sip-app.js';
-import type { Endpoint } from '../../media/index.js';
 import type { DtmfEvent } from '../../media/types.js';
+import type { MediaEndpoint, SipDialog } from './ports.js';
 
-export type LegRole = 'caller' | 'callee';
+/** `caller`/`callee` are the two parties; `monitor` listens in (supervisor) without being heard. */
+export type LegRole = 'caller' | 'callee' | 'monitor';
 
 export interface LegEndInfo { by: 'local' | 'remote' | 'media'; reason: string }
 
@@ -18,8 +18,8 @@ export class Leg extends EventEmitter<{ ended: [LegEndInfo]; dtmf: [DtmfEvent] }
 
   constructor(
     readonly role: LegRole,
-    readonly dialog: SipLeg,
-    readonly endpoint: Endpoint,
+    readonly dialog: SipDialog,
+    readonly endpoint: MediaEndpoint,
     private readonly logger: Logger,
   ) {
     super();
@@ -35,15 +35,16 @@ export class Leg extends EventEmitter<{ ended: [LegEndInfo]; dtmf: [DtmfEvent] }
 
   get ended(): boolean { return this.endedInfo !== undefined; }
 
-  /** Ends the dialog (BYE) unless the far end already did, then releases the endpoint. */
+  /** Ends the dialog (BYE) unless the far end already did, then releases the endpoint. Idempotent. */
   async hangup(info: LegEndInfo = { by: 'local', reason: 'hangup' }): Promise<void> {
     if (this.endedInfo) return;
+    // Settle first, so the dialog's own `ended` (emitted as the BYE goes out) does not win the attribution.
+    this.finish(info);
     try {
       await this.dialog.hangup();
     } catch (err) {
       this.logger.debug({ err, role: this.role }, 'BYE failed');
     }
-    this.finish(info);
   }
 
   private finish(info: LegEndInfo): void {

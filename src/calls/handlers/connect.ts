@@ -1,14 +1,10 @@
 import { join } from 'node:path';
-import type { SipApplication, SipLeg } from '../../../sip/sip-app.js';
-import type { EndpointKind } from '../../../media/types.js';
-import { Leg } from '../leg.js';
-import type { CallContext } from './context.js';
-
-export type ConnectTarget = { user: string } | { trunk: string; number: string };
+import type { Dialer, OutboundLeg } from '../dialer.js';
+import type { DialTarget } from '../ports.js';
+import type { CallHandler, HandlerContext } from './handler.js';
 
 export interface ConnectOptions {
-  sip: SipApplication;
-  calleeKind: EndpointKind;
+  dialer: Dialer;
   recording: { enabled: boolean; sampleRate: number };
   /** How long the callee may ring before the attempt is cancelled and the caller gets 480. */
   ringTimeoutMs: number;
@@ -18,81 +14,55 @@ export interface ConnectOptions {
 const RELAYED = new Set([403, 404, 408, 480, 484, 486, 487, 488, 600, 603, 604]);
 
 /**
- * Rings the callee with our own offer, answers the caller only once the callee answers, then
+ * Rings the callee with our own offer, answers the caller only once the callee answered, then
  * bridges the two endpoints (and records both channels when recording is on).
  */
-export async function runConnect(ctx: CallContext, target: ConnectTarget, opts: ConnectOptions): Promise<void> {
-  const { call, inbound } = ctx;
-  const session = call.session;
-  const calleeEp = await session.createEndpoint(opts.calleeKind);
-  const offer = await calleeEp.createOffer();
-  const from = inbound.from.user ? { user: inbound.from.user, displayName: inbound.from.displayName } : undefined;
-  const outbound = opts.sip.dial('user' in target ? { user: target.user } : target, {
-    sdp: offer,
-    from,
-    onProgress: (status) => { if (status === 180 || status === 183) inbound.ringing(); },
-  });
-  // The caller's CANCEL, or the call ending any other way (shutdown, media failure), stops the ringing.
-  const abandon = () => outbound.cancel();
-  inbound.once('cancel', abandon);
-  call.once('ended', abandon);
-  let noAnswer = false;
-  const ringTimer = setTimeout(() => {
-    noAnswer = true;
-    call.logger.info({ ringTimeoutMs: opts.ringTimeoutMs }, 'no answer, cancelling the callee');
-    outbound.cancel();
-  }, opts.ringTimeoutMs);
+export class ConnectHandler implements CallHandler {
+  private outbound: OutboundLeg | undefined;
+  private stopped = false;
+  /** The bridge, made early when the callee sends early media. */
+  private bridged: Promise<void> | undefined;
 
-  let calleeDialog: SipLeg;
-  try {
-    calleeDialog = await outbound.leg;
-  } catch (err) {
-    const status = (err as { status?: number }).status ?? 500;
-    call.logger.info({ status }, 'callee did not answer');
-    if (!call.isEnded()) {
-      // After our own CANCEL the callee says 487, which is not the caller's to hear.
-      if (noAnswer) inbound.reject(480, 'No Answer');
-      else inbound.reject(RELAYED.has(status) ? status : 480);
-      await calleeEp.close().catch(() => undefined);
-      await call.end(noAnswer ? 'no answer' : `callee ${status}`);
+  constructor(private readonly ctx: HandlerContext, private readonly target: DialTarget, private readonly opts: ConnectOptions) {}
+
+  stop(): void {
+    this.stopped = true;
+    this.outbound?.cancel('call ended');
+  }
+
+  async run(): Promise<void> {
+    const { call, caller, recordingsDir } = this.ctx;
+    if (this.stopped) return;
+    const outbound = this.opts.dialer.dial(call, this.target, { role: 'callee', from: caller.from, ringTimeoutMs: this.opts.ringTimeoutMs });
+    this.outbound = outbound;
+    outbound.on('ringing', () => { if (!this.bridged) caller.ringing(); });
+    outbound.on('early-media', ({ endpoint }) => {
+      const callerEp = caller.endpoint;
+      if (!callerEp || this.bridged || call.isEnded()) return;
+      // Bridged before anyone answered, so the caller hears the callee's ringback or announcement.
+      this.bridged = call.session.bridge(callerEp, endpoint).then(() => caller.earlyMedia());
+      this.bridged.catch((err: unknown) => call.logger.warn({ err }, 'early media bridge failed'));
+    });
+    const outcome = await outbound.outcome;
+    if (!outcome.answered) {
+      const timeout = outcome.cause === 'timeout';
+      // A callee's odd failure (5xx, 3xx...) is not the caller's business: they hear 480.
+      const sipStatus = timeout || !RELAYED.has(outcome.sipStatus) ? 480 : outcome.sipStatus;
+      const sipReason = timeout ? 'No Answer' : sipStatus === outcome.sipStatus ? outcome.reason : undefined;
+      const reason = timeout ? 'no answer' : `callee ${outcome.sipStatus}`;
+      await call.hangup({ status: outcome.status, sipStatus, sipReason, reason });
+      return;
     }
-    return;
-  } finally {
-    clearTimeout(ringTimer);
-    inbound.off('cancel', abandon);
-    call.off('ended', abandon);
-  }
-  if (noAnswer && !call.isEnded()) {
-    // The callee's 200 crossed our CANCEL: too late, the caller is told there was no answer.
-    await calleeDialog.hangup();
-    inbound.reject(480, 'No Answer');
-    await calleeEp.close().catch(() => undefined);
-    await call.end('no answer');
-    return;
-  }
-  if (call.isEnded()) {
-    // The callee answered just as the call ended: nobody is left to talk to.
-    await calleeDialog.hangup();
-    return;
-  }
-  const calleeLeg = new Leg('callee', calleeDialog, calleeEp, call.logger);
-  call.addLeg(calleeLeg);
-  try {
-    await calleeEp.setRemoteAnswer(calleeDialog.remoteSdp);
-  } catch (err) {
-    call.logger.warn({ err }, 'callee answer unusable');
-    inbound.reject(488);
-    await call.end('callee answer unusable');
-    return;
-  }
-
-  const callerLeg = await ctx.answerCaller();
-  if (!callerLeg) return;
-  await session.bridge(callerLeg.endpoint, calleeEp);
-  if (opts.recording.enabled) {
-    const path = join(ctx.recordingsDir, `${call.id}.wav`);
-    const recording = await session.record(path, [callerLeg.endpoint, calleeEp], { sampleRate: opts.recording.sampleRate });
-    call.once('ended', () => void recording.stop().catch(() => undefined));
-    call.logger.info({ path }, 'recording');
+    const callerLeg = await caller.answer();
+    if (!callerLeg) return;
+    const calleeEp = outcome.leg.endpoint;
+    if (this.bridged) await this.bridged;
+    else await call.session.bridge(callerLeg.endpoint, calleeEp);
+    if (this.opts.recording.enabled && !call.isEnded()) {
+      const path = join(recordingsDir, `${call.id}.wav`);
+      const recording = await call.session.record(path, [callerLeg.endpoint, calleeEp], { sampleRate: this.opts.recording.sampleRate });
+      call.once('ending', () => void recording.stop().catch(() => undefined));
+      call.logger.info({ path }, 'recording');
+    }
   }
 }

@@ -1,41 +1,49 @@
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { CallContext } from './context.js';
+import type { CallHandler, HandlerContext } from './handler.js';
 
 const MAX_RECORDING_MS = 60_000;
 
 /** `*44`: a beep, then the caller is recorded until `#` (or a minute), then hears the recording. */
-export async function runRecordPlayback(ctx: CallContext): Promise<void> {
-  const leg = await ctx.answerCaller();
-  if (!leg) return;
-  const { call } = ctx;
-  const session = call.session;
-  const ep = leg.endpoint;
-  const ended = once(call, 'ended').then(() => 'ended' as const);
+export class RecordPlaybackHandler implements CallHandler {
+  private readonly stopped: Promise<'stopped'>;
+  private resolveStopped!: (v: 'stopped') => void;
 
-  const prompt = await session.play(ep, { tone: 'beep' });
-  await Promise.race([once(prompt, 'ended'), ended]);
-  if (call.isEnded()) return;
+  constructor(private readonly ctx: HandlerContext) {
+    this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });
+  }
 
-  const path = join(ctx.recordingsDir, `echo-test-${call.id}.wav`);
-  const recording = await session.record(path, [ep], { sampleRate: 8000 });
-  const hash = new Promise<'hash'>((resolve) => {
-    const onDtmf = (e: { digit: string }) => {
-      if (e.digit !== '#') return;
-      leg.off('dtmf', onDtmf);
-      resolve('hash');
-    };
-    leg.on('dtmf', onDtmf);
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), MAX_RECORDING_MS); });
-  const why = await Promise.race([hash, timeout, ended]);
-  clearTimeout(timer);
-  const result = await recording.stop();
-  call.logger.info({ why, ...result }, 'test recording finished');
-  if (why === 'ended' || call.isEnded()) return;
+  stop(): void { this.resolveStopped('stopped'); }
 
-  const playback = await session.play(ep, { file: result.path });
-  await Promise.race([once(playback, 'ended'), ended]);
-  if (!call.isEnded()) await call.end('test recording played');
+  async run(): Promise<void> {
+    const { call, caller, recordingsDir } = this.ctx;
+    const leg = await caller.answer();
+    if (!leg) return;
+    const session = call.session;
+    const ep = leg.endpoint;
+
+    const prompt = await session.play(ep, { tone: 'beep' });
+    await Promise.race([once(prompt, 'ended'), this.stopped]);
+    if (call.isEnded()) return;
+
+    const path = join(recordingsDir, `echo-test-${call.id}.wav`);
+    const recording = await session.record(path, [ep], { sampleRate: 8000 });
+    let onDtmf: ((e: { digit: string }) => void) | undefined;
+    const hash = new Promise<'hash'>((resolve) => {
+      onDtmf = (e) => { if (e.digit === '#') resolve('hash'); };
+      leg.on('dtmf', onDtmf);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), MAX_RECORDING_MS); });
+    const why = await Promise.race([hash, timeout, this.stopped]);
+    clearTimeout(timer);
+    if (onDtmf) leg.off('dtmf', onDtmf);
+    const result = await recording.stop();
+    call.logger.info({ why, ...result }, 'test recording finished');
+    if (why === 'stopped' || call.isEnded()) return;
+
+    const playback = await session.play(ep, { file: result.path });
+    await Promise.race([once(playback, 'ended'), this.stopped]);
+    if (!call.isEnded()) await call.hangup({ reason: 'test recording played' });
+  }
 }
