@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import Srf from 'drachtio-srf';
 import { loadConfig } from '../config/load.js';
+import { readTlsFiles } from '../config/tls-files.js';
 import type { Config } from '../config/schema.js';
 import { SipServer } from '../sip/server/sip-server.js';
 import { SipApplication } from '../sip/sip-app.js';
@@ -58,7 +59,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       secret,
       externalAddress: config.sip.externalAddress,
       timers: config.sip.timers,
-      tls: config.sip.tls,
+      tls: config.sip.tls ? readTlsFiles(config.sip.tls) : undefined,
       maxMessageSize: config.sip.maxMessageSize,
       dnsServers: config.sip.dnsServers,
       logger: logger.child({ component: 'sip-server' }),
