@@ -21,6 +21,8 @@ import { CallRegistry } from './calls/call-registry.js';
 import { CallRouter } from './calls/router.js';
 import { CallService } from './calls/call-service.js';
 import { createHttpApp } from '../api/app.js';
+import { PlatformHealth } from './health.js';
+import { SipLink } from './sip-link.js';
 
 export interface Platform {
   config: Config;
@@ -31,6 +33,7 @@ export interface Platform {
   sip: SipApplication;
   media: MediaServer;
   calls: CallRegistry;
+  health: PlatformHealth;
   stop(): Promise<void>;
 }
 
@@ -70,8 +73,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   }
 
   const srf = new Srf();
-  srf.connect({ host: drachtio.host, port: drachtio.port, secret: drachtio.secret });
-  await once(srf, 'connect');
+  const sipLink = new SipLink(srf, { ...drachtio, embedded: !config.sip.drachtio }, logger.child({ component: 'sip-link' }));
+  await sipLink.connected();
   logger.info({ drachtio: `${drachtio.host}:${drachtio.port}`, embedded: !config.sip.drachtio }, 'connected to SIP server');
 
   const advertised = config.rtp.advertisedAddress ?? config.sip.externalAddress ?? firstExternalIPv4() ?? '127.0.0.1';
@@ -107,7 +110,11 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   callService.start();
   sip.start();
 
-  const app = createHttpApp({ calls, media, logger: logger.child({ component: 'http' }) });
+  const health = new PlatformHealth({ media, calls, sipLink: () => sipLink.snapshot() });
+  const app = createHttpApp({
+    calls, media, health, logger: logger.child({ component: 'http' }),
+    options: { healthDetails: config.http.healthDetails, healthToken: config.http.healthToken, sourceMaps: config.http.sourceMaps },
+  });
   const server: Server = app.listen(config.http.port, config.http.host);
   await once(server, 'listening');
   const addr = server.address();
@@ -116,7 +123,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   let stopping: Promise<void> | undefined;
 
   return {
-    config, sipServer, sipAddresses, http, sip, media, calls,
+    config, sipServer, sipAddresses, http, sip, media, calls, health,
     /** Idempotent: a second call waits for the first shutdown. */
     stop() {
       stopping ??= (async () => {
@@ -125,7 +132,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
         await sip.close().catch(() => undefined);
         server.closeAllConnections();
         server.close();
-        srf.disconnect();
+        sipLink.close();
         await media.close();
         await sipServer?.close();
       })();
