@@ -23,6 +23,7 @@ import { CallService } from './calls/call-service.js';
 import { createHttpApp } from '../api/app.js';
 import { PlatformHealth } from './health.js';
 import { SipLink } from './sip-link.js';
+import { explainListenError, sipListener, startupFailureLine } from './startup-errors.js';
 
 export interface Platform {
   config: Config;
@@ -67,7 +68,12 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       dnsServers: config.sip.dnsServers,
       logger: logger.child({ component: 'sip-server' }),
     });
-    const started = await sipServer.start();
+    const listeners = [...config.sip.listen.map(sipListener),
+      { label: 'SIP admin (drachtio)', host: config.sip.admin.host, port: config.sip.admin.port, datagram: false }];
+    const started = await sipServer.start().catch(async (err: unknown) => {
+      await sipServer?.close().catch(() => undefined);
+      throw explainListenError(err, listeners);
+    });
     sipAddresses = started.sip;
     drachtio = { host: started.admin.host, port: started.admin.port, secret };
   }
@@ -116,49 +122,83 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     options: { healthDetails: config.http.healthDetails, healthToken: config.http.healthToken, sourceMaps: config.http.sourceMaps },
   });
   const server: Server = app.listen(config.http.port, config.http.host);
-  await once(server, 'listening');
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await calls.endAll('shutdown');
+      await callService.drain();
+      await sip.close().catch(() => undefined);
+      server.closeAllConnections();
+      server.close();
+      sipLink.close();
+      await media.close();
+      await sipServer?.close();
+    })();
+    return stopping;
+  };
+  await once(server, 'listening').catch(async (err: unknown) => {
+    await stop().catch(() => undefined);
+    throw explainListenError(err, [{ label: 'HTTP', host: config.http.host, port: config.http.port, datagram: false }]);
+  });
   const addr = server.address();
   const http = { host: config.http.host, port: typeof addr === 'object' && addr ? addr.port : config.http.port };
   logger.info({ http, sip: sipAddresses }, 'Switchboard is up');
-  let stopping: Promise<void> | undefined;
 
   return {
     config, sipServer, sipAddresses, http, sip, media, calls, health,
     /** Idempotent: a second call waits for the first shutdown. */
-    stop() {
-      stopping ??= (async () => {
-        await calls.endAll('shutdown');
-        await callService.drain();
-        await sip.close().catch(() => undefined);
-        server.closeAllConnections();
-        server.close();
-        sipLink.close();
-        await media.close();
-        await sipServer?.close();
-      })();
-      return stopping;
-    },
+    stop,
   };
 }
 
+/** A stop that has not finished by then is stuck: exit anyway rather than hang a service manager. */
+const STOP_DEADLINE_MS = 10_000;
+
+/**
+ * `node dist/src/main.js` (what `npm start` runs): start, then on SIGTERM or SIGINT end the calls,
+ * finish the recordings, close every listener and exit 0. A second signal exits at once.
+ */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
-  const platform = await startPlatform(config, logger);
+  let platform: Platform | undefined;
+  let logger: Logger | undefined;
+  let stopRequested: NodeJS.Signals | undefined;
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    // a signal during start-up is honoured once the platform is up (half-built services cannot be stopped)
+    if (!platform || !logger) { stopRequested ??= signal; return; }
+    const log = logger;
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without finishing the shutdown');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    platform.stop().then(() => process.exit(0), (err: unknown) => { logger.error({ err }, 'shutdown failed'); process.exit(1); });
+    log.info({ signal, calls: platform.calls.size }, 'stopping');
+    const deadline = setTimeout(() => {
+      log.error({ afterMs: STOP_DEADLINE_MS }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
+    platform.stop().then(() => {
+      log.info({ signal }, 'stopped');
+      process.exit(0);
+    }, (err: unknown) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  try {
+    const config = loadConfig();
+    logger = pino({ level: config.logLevel });
+    platform = await startPlatform(config, logger);
+  } catch (err) {
+    process.stderr.write(`switchboard: ${startupFailureLine(err)}\n`);
+    // a bug rather than a setting: the stack helps whoever debugs it
+    if (/^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '')) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exit(1);
+  }
+  if (stopRequested) shutdown(stopRequested);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.stack : err);
-    process.exit(1);
-  });
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
