@@ -7,6 +7,7 @@ import t, { type Test } from 'tap';
 import dgram from 'node:dgram';
 import { createServer } from 'node:net';
 import { freeTcpPort, rtpRange, tempDir } from './support.js';
+import { freePort } from '../helpers/sipp.js';
 import { spawnPlatform, writeConfig } from './platform-process.js';
 
 /** Ports the kernel will give us again: bound exclusively and released. */
@@ -28,7 +29,7 @@ async function canBind(kind: 'tcp' | 'udp', port: number): Promise<boolean> {
 async function baseConfig(t: Test): Promise<{ dir: string; http: number; sip: number; config: Record<string, unknown> }> {
   const dir = tempDir(t);
   const http = await freeTcpPort();
-  const sip = await freeTcpPort();
+  const sip = await freePort();
   return {
     dir, http, sip,
     config: {
@@ -99,7 +100,7 @@ t.test('a SIP or HTTP port in use names the listener', async (t) => {
   const [udpLine] = await refusal(t, { SWITCHBOARD_CONFIG: writeConfig(dir, config), DATA_DIR: dir });
   t.equal(udpLine, `switchboard: SIP udp 127.0.0.1:${sip} is in use`);
 
-  const tcpPort = await freeTcpPort();
+  const tcpPort = await freePort();
   const tcp = createServer();
   await new Promise<void>((r) => tcp.listen(tcpPort, '127.0.0.1', () => r()));
   t.teardown(() => tcp.close());
@@ -107,7 +108,7 @@ t.test('a SIP or HTTP port in use names the listener', async (t) => {
   const [tcpLine] = await refusal(t, { SWITCHBOARD_CONFIG: writeConfig(dir, tcpConfig), DATA_DIR: dir });
   t.equal(tcpLine, `switchboard: SIP tcp 127.0.0.1:${tcpPort} is in use`);
 
-  const freeSip = await freeTcpPort();
+  const freeSip = await freePort();
   const httpConfig = { ...config, sip: { listen: [`udp:127.0.0.1:${freeSip}`] }, http: { host: '127.0.0.1', port: tcpPort } };
   const [httpLine] = await refusal(t, { SWITCHBOARD_CONFIG: writeConfig(dir, httpConfig), DATA_DIR: dir });
   t.equal(httpLine, `switchboard: HTTP 127.0.0.1:${tcpPort} is in use`);
