@@ -6,6 +6,7 @@ import { once, type EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { SipLinkState } from './health.js';
+import { StartupError } from './startup-errors.js';
 
 /** srf backs off 1.7x per attempt without a ceiling unless told; a drachtio restart should be noticed within seconds. */
 const RETRY_MAX_DELAY_MS = 5000;
@@ -38,11 +39,17 @@ export class SipLink {
     srf.connect({ host: target.host, port: target.port, secret: target.secret, reconnect: { retryMaxDelay: RETRY_MAX_DELAY_MS } } as Srf.SrfConfig);
   }
 
-  /** Resolves once connected and authenticated; rejects if the server refuses the secret. */
+  /** Resolves once connected and authenticated; rejects (and stops retrying) if the server is unreachable or refuses the secret. */
   async connected(): Promise<void> {
-    while (!this.state.connected) {
-      const [err] = await once(this.srf as unknown as EventEmitter, 'connect') as [Error | undefined];
-      if (err) throw err;
+    try {
+      while (!this.state.connected) {
+        const [err] = await once(this.srf as unknown as EventEmitter, 'connect') as [Error | undefined];
+        if (err) throw err;
+      }
+    } catch (err) {
+      this.close();
+      const e = err as NodeJS.ErrnoException;
+      throw new StartupError(`cannot connect to the drachtio server ${this.state.server} (${e.code ?? e.message})`);
     }
   }
 

@@ -113,3 +113,10 @@ t.test('a SIP or HTTP port in use names the listener', async (t) => {
   const [httpLine] = await refusal(t, { SWITCHBOARD_CONFIG: writeConfig(dir, httpConfig), DATA_DIR: dir });
   t.equal(httpLine, `switchboard: HTTP 127.0.0.1:${tcpPort} is in use`);
 });
+
+t.test('an unreachable external drachtio server is named', async (t) => {
+  const { dir, config } = await baseConfig(t);
+  const closed = await freeTcpPort();
+  const [line] = await refusal(t, { SWITCHBOARD_CONFIG: writeConfig(dir, config), DATA_DIR: dir, DRACHTIO_HOST: '127.0.0.1', DRACHTIO_PORT: String(closed), DRACHTIO_SECRET: 's' });
+  t.equal(line, `switchboard: cannot connect to the drachtio server 127.0.0.1:${closed} (ECONNREFUSED)`);
+});
