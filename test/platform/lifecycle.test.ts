@@ -66,6 +66,29 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  t.test(`npm start: ${signal} to npm alone stops node too, exit 0, nothing left running`, async (t) => {
+    const { dir, http, sip, config } = await baseConfig(t);
+    const p = spawnPlatform(t, { SWITCHBOARD_CONFIG: writeConfig(dir, config), DATA_DIR: `${dir}/data` }, { viaNpm: true });
+    await p.line(/Switchboard is up/);
+    const sent = Date.now();
+    process.kill(p.child.pid!, signal);
+    const exit = await p.exited;
+    t.equal(exit.code, 0, 'npm exits 0');
+    t.ok(exit.at - sent < 5000, `within 5 s (${exit.at - sent} ms)`);
+    t.match(p.stdout(), /"msg":"stopped"/, 'node logged stopped');
+    // the group npm led is empty: no node left behind listening
+    const end = Date.now() + 5000;
+    let orphan = true;
+    while (orphan && Date.now() < end) {
+      try { process.kill(-p.child.pid!, 0); await new Promise((r) => setTimeout(r, 50)); } catch { orphan = false; }
+    }
+    t.notOk(orphan, 'no process of the group survives');
+    t.ok(await canBind('tcp', http), 'HTTP port free again');
+    t.ok(await canBind('udp', sip), 'SIP udp port free again');
+  });
+}
+
 /** Runs main.js expecting it to refuse to start; returns its stderr lines. */
 async function refusal(t: Test, env: Record<string, string>): Promise<string[]> {
   const p = spawnPlatform(t, env);

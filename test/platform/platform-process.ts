@@ -27,9 +27,18 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
   return path;
 }
 
-export function spawnPlatform(t: TeardownHost, env: Record<string, string>): PlatformProcess {
+/** The repository root (dist/test/platform -> .), where `npm start` runs. */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Starts `node dist/src/main.js`, or with `viaNpm` `npm start` in the repository, as the leader
+ * of a new process group.
+ */
+export function spawnPlatform(t: TeardownHost, env: Record<string, string>, opts: { viaNpm?: boolean } = {}): PlatformProcess {
   // only what the test sets: an inherited LOG_LEVEL or SWITCHBOARD_CONFIG must not leak in
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env };
+  const [cmd, args] = opts.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, [MAIN]];
+  const child = spawn(cmd, args, { cwd: ROOT, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let done = false;
