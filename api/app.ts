@@ -1,5 +1,6 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
 import { existsSync } from 'node:fs';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -12,18 +13,36 @@ import { RateLimiter } from './rate-limit.js';
 import { errorMiddleware } from './errors.js';
 import { DOCS_CSP, DOCS_HTML } from './docs-page.js';
 import type { ApiContext, RouteModule } from './context.js';
+import type { PlatformHealth } from '../src/health.js';
 import { accountRoutes } from './routers/account.js';
 import { numberRoutes } from './routers/numbers.js';
 
+export interface HttpOptions {
+  /** Show calls, workers and the SIP link on /health to anyone (otherwise only with the token). */
+  healthDetails: boolean;
+  /** `Authorization: Bearer <token>` on /health shows the details. */
+  healthToken?: string;
+  /** Serve the browser bundles' `*.map` files (they hold the source). */
+  sourceMaps: boolean;
+}
+
 export interface HttpDeps {
-  /** Only what /health reports (the CallRegistry and MediaServer in production). */
-  calls: { readonly size: number };
-  media: { stats(): unknown };
   logger: Logger;
   store: Store;
   accounts: AccountService;
   /** Sign-up/confirm requests per source address per minute. */
   authAttemptsPerMinute: number;
+  health: Pick<PlatformHealth, 'check'>;
+  options: HttpOptions;
+}
+
+/** Compares hashes so neither the token's length nor its prefix leaks through timing. */
+function bearerMatches(req: Request, token: string | undefined): boolean {
+  if (!token) return false;
+  const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+  if (!m) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(m[1]!), digest(token));
 }
 
 /** Every resource's routes, in mount order. Add a module here to put it on the API. */
@@ -45,10 +64,17 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     store: deps.store, accounts: deps.accounts, logger: deps.logger, authLimiter: new RateLimiter(deps.authAttemptsPerMinute),
   };
 
+  // Liveness for anyone (load balancers, container probes); counts only for operators.
   api.route({
-    method: 'get', path: '/health', summary: 'Liveness, active calls and media load', tags: ['meta'], auth: 'none',
-    response: z.object({ status: z.literal('ok'), calls: z.number().int(), media: z.unknown() }),
-    handler: () => ({ status: 'ok' as const, calls: deps.calls.size, media: deps.media.stats() }),
+    method: 'get', path: '/health', summary: 'Liveness; calls, workers and the SIP link for operators', tags: ['meta'], auth: 'none',
+    handler: async ({ req, res }) => {
+      const report = await deps.health.check();
+      res.status(report.healthy ? 200 : 503).set('Cache-Control', 'no-store');
+      const body = report.healthy ? { status: 'ok' } : { status: 'failing', failing: report.failing };
+      const details = deps.options.healthDetails || bearerMatches(req, deps.options.healthToken);
+      res.json(details ? { ...body, ...report.details } : body);
+      return undefined;
+    },
   });
   api.route({
     method: 'get', path: '/api/openapi.json', summary: 'This API as an OpenAPI 3.1 document', tags: ['meta'], auth: 'none',
@@ -65,6 +91,15 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   app.use(api.router);
   // Built by esbuild into dist/widget; this file runs from dist/api.
   const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '../widget/test-phone');
+  if (!deps.options.sourceMaps) {
+    app.use('/test-phone', (req, res, next) => {
+      // decoded as express.static will, so `phone.js%2Emap` is refused too
+      let path = req.path;
+      try { path = decodeURIComponent(path); } catch { /* malformed: static refuses it anyway */ }
+      if (path.toLowerCase().endsWith('.map')) res.status(404).json({ error: 'not found' });
+      else next();
+    });
+  }
   if (existsSync(widgetDir)) app.use('/test-phone', express.static(widgetDir));
   app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
   app.use(errorMiddleware(deps.logger));

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { configSchema, type Config } from './schema.js';
+import { ConfigError } from './errors.js';
+import { findUnknownKeys } from './unknown-keys.js';
 
 type Json = Record<string, unknown>;
 
@@ -24,64 +26,104 @@ function defaultsPath(): string {
   for (const candidate of [resolve(here, 'default.json'), resolve(here, '../../config/default.json')]) {
     try { readFileSync(candidate); return candidate; } catch { /* try next */ }
   }
-  throw new Error('config/default.json not found');
+  throw new ConfigError('config/default.json not found');
 }
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`expected an integer, got "${v}"`);
+/** Each environment variable: the setting it fills and how its text becomes a value. */
+type EnvParse = (name: string, text: string) => unknown;
+
+const text: EnvParse = (_name, v) => v;
+const integer: EnvParse = (name, v) => {
+  const n = Number(v.trim());
+  if (v.trim() === '' || !Number.isInteger(n)) throw new ConfigError(`${name}: expected an integer, got "${v}"`);
   return n;
 };
+const boolean: EnvParse = (name, v) => {
+  const b = ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[v.trim().toLowerCase()];
+  if (b === undefined) throw new ConfigError(`${name}: expected true, false, 1 or 0, got "${v}"`);
+  return b;
+};
+const list: EnvParse = (_name, v) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
-/** Environment variables for the common settings; documented in the README. */
-export function envOverrides(env: NodeJS.ProcessEnv): Json {
-  const o: Json = {};
-  const set = (path: string[], value: unknown) => {
-    let cur = o;
+const ENV: [name: string, path: string[], parse: EnvParse][] = [
+  ['LOG_LEVEL', ['logLevel'], text],
+  ['DATA_DIR', ['dataDir'], text],
+  ['DATABASE_URL', ['database', 'url'], text],
+  ['HTTP_HOST', ['http', 'host'], text],
+  ['HTTP_PORT', ['http', 'port'], integer],
+  ['SIP_LISTEN', ['sip', 'listen'], list],
+  ['SIP_EXTERNAL_ADDRESS', ['sip', 'externalAddress'], text],
+  ['RTP_ADDRESS', ['rtp', 'address'], text],
+  ['RTP_ADVERTISED_ADDRESS', ['rtp', 'advertisedAddress'], text],
+  ['RTP_PORT_MIN', ['rtp', 'portMin'], integer],
+  ['RTP_PORT_MAX', ['rtp', 'portMax'], integer],
+  ['MEDIA_WORKERS', ['media', 'workers'], integer],
+  ['RECORDING_ENABLED', ['recording', 'enabled'], boolean],
+];
+
+/** Environment variables for the common settings (documented in the README), and which setting each filled. */
+export function envSettings(env: NodeJS.ProcessEnv): { values: Json; sources: Map<string, string> } {
+  const values: Json = {};
+  const sources = new Map<string, string>();
+  const set = (path: string[], value: unknown, name: string) => {
+    let cur = values;
     for (const p of path.slice(0, -1)) cur = (cur[p] ??= {}) as Json;
     cur[path[path.length - 1]!] = value;
+    sources.set(path.join('.'), name);
   };
-  if (env.LOG_LEVEL) set(['logLevel'], env.LOG_LEVEL);
-  if (env.DATA_DIR) set(['dataDir'], env.DATA_DIR);
-  if (env.DATABASE_URL) set(['database', 'url'], env.DATABASE_URL);
-  if (env.HTTP_HOST) set(['http', 'host'], env.HTTP_HOST);
-  if (env.HTTP_PORT) set(['http', 'port'], int(env.HTTP_PORT));
-  if (env.SIP_LISTEN) set(['sip', 'listen'], env.SIP_LISTEN.split(',').map((s) => s.trim()).filter(Boolean));
-  if (env.SIP_EXTERNAL_ADDRESS) set(['sip', 'externalAddress'], env.SIP_EXTERNAL_ADDRESS);
-  if (env.DRACHTIO_HOST) {
-    set(['sip', 'drachtio'], { host: env.DRACHTIO_HOST, port: int(env.DRACHTIO_PORT ?? '9022'), secret: env.DRACHTIO_SECRET ?? '' });
+  for (const [name, path, parse] of ENV) {
+    const v = env[name];
+    if (v) set(path, parse(name, v), name);
   }
-  if (env.RTP_ADDRESS) set(['rtp', 'address'], env.RTP_ADDRESS);
-  if (env.RTP_ADVERTISED_ADDRESS) set(['rtp', 'advertisedAddress'], env.RTP_ADVERTISED_ADDRESS);
-  if (env.RTP_PORT_MIN) set(['rtp', 'portMin'], int(env.RTP_PORT_MIN));
-  if (env.RTP_PORT_MAX) set(['rtp', 'portMax'], int(env.RTP_PORT_MAX));
-  if (env.MEDIA_WORKERS) set(['media', 'workers'], int(env.MEDIA_WORKERS));
-  if (env.RECORDING_ENABLED) set(['recording', 'enabled'], env.RECORDING_ENABLED === 'true' || env.RECORDING_ENABLED === '1');
-  return o;
+  if (env.DRACHTIO_HOST) {
+    set(['sip', 'drachtio', 'host'], env.DRACHTIO_HOST, 'DRACHTIO_HOST');
+    set(['sip', 'drachtio', 'port'], integer('DRACHTIO_PORT', env.DRACHTIO_PORT ?? '9022'), 'DRACHTIO_PORT');
+    set(['sip', 'drachtio', 'secret'], env.DRACHTIO_SECRET ?? '', 'DRACHTIO_SECRET');
+  }
+  return { values, sources };
+}
+
+export function envOverrides(env: NodeJS.ProcessEnv): Json {
+  return envSettings(env).values;
+}
+
+function readConfigFile(path: string): Json {
+  let file: unknown;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError(`cannot read SWITCHBOARD_CONFIG ${path}: ${e.code ?? e.message}`);
+  }
+  if (!isObject(file)) throw new ConfigError(`SWITCHBOARD_CONFIG ${path}: expected a JSON object`);
+  return file;
 }
 
 /**
  * config/default.json, then the JSON file named by SWITCHBOARD_CONFIG, then environment
- * variables, then `overrides` (tests), validated by the zod schema.
+ * variables, then `overrides` (tests), validated by the zod schema. Throws a ConfigError whose
+ * message names the setting (and the variable it came from).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Json = {}): Config {
   let merged = JSON.parse(readFileSync(defaultsPath(), 'utf8')) as Json;
-  if (env.SWITCHBOARD_CONFIG) {
-    let file: Json;
-    try {
-      file = JSON.parse(readFileSync(env.SWITCHBOARD_CONFIG, 'utf8')) as Json;
-    } catch (err) {
-      throw new Error(`cannot read SWITCHBOARD_CONFIG ${env.SWITCHBOARD_CONFIG}: ${(err as Error).message}`);
-    }
-    merged = mergeConfig(merged, file);
-  }
-  merged = mergeConfig(merged, envOverrides(env));
+  if (env.SWITCHBOARD_CONFIG) merged = mergeConfig(merged, readConfigFile(env.SWITCHBOARD_CONFIG));
+  const fromEnv = envSettings(env);
+  merged = mergeConfig(merged, fromEnv.values);
   merged = mergeConfig(merged, overrides);
+  const unknown = findUnknownKeys(configSchema, merged);
+  if (unknown.length > 0) {
+    const msg = unknown.map((u) => `unknown key "${u.path}"${u.nearest ? ` (did you mean "${u.nearest}"?)` : ''}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${msg}`);
+  }
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    const msg = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid configuration: ${msg}`);
+    const msg = parsed.error.issues.map((i) => {
+      const path = i.path.join('.');
+      const from = fromEnv.sources.get(path);
+      return `${path}: ${i.message}${from ? ` (from ${from})` : ''}`;
+    }).join('; ');
+    throw new ConfigError(`invalid configuration: ${msg}`);
   }
-  if (parsed.data.rtp.portMin >= parsed.data.rtp.portMax) throw new Error('invalid configuration: rtp.portMin must be below rtp.portMax');
+  if (parsed.data.rtp.portMin >= parsed.data.rtp.portMax) throw new ConfigError('invalid configuration: rtp.portMin must be below rtp.portMax');
   return parsed.data;
 }

@@ -43,6 +43,12 @@ export const configSchema = z.object({
   http: z.object({
     host: z.string().default('0.0.0.0'),
     port: z.number().int().min(0).max(65535).default(3000),
+    /** /health shows calls, workers and the SIP link to anyone; otherwise only with healthToken. */
+    healthDetails: z.boolean().default(false),
+    /** `Authorization: Bearer <healthToken>` on /health shows the details. */
+    healthToken: z.string().min(16).optional(),
+    /** Serve the browser bundles' source maps (*.map), which hold the source. */
+    sourceMaps: z.boolean().default(false),
   }).prefault({}),
   sip: z.object({
     listen: z.array(listenSpec).min(1).default(['udp:0.0.0.0:5060', 'tcp:0.0.0.0:5060', 'ws:0.0.0.0:8088']),

@@ -1,5 +1,5 @@
 /** The media server's public surface for the rest of Switchboard (main thread). */
-export { MediaServer, MediaOverloadError, type MediaServerOptions } from './media-server.js';
+export { MediaServer, MediaOverloadError, type MediaServerOptions, type WorkerHealth } from './media-server.js';
 export { MediaSession } from './media-session.js';
 export { Endpoint, type EndpointEvents } from './endpoint-handle.js';
 export { PlaybackHandle, RecordingHandle, MixerHandle, type MixerHandleOptions } from './session-handles.js';

@@ -45,10 +45,13 @@ export interface MediaServerOptions {
 
 const DEFAULT_WEBRTC: Config['webrtc'] = { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] };
 
+export interface WorkerHealth { index: number; state: 'ready' | 'starting' | 'unresponsive' | 'down'; restarts: number }
+
 export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
   private readonly opts: MediaServerOptions;
   private readonly log: Logger;
   private readonly workers: WorkerHandle[] = [];
+  private readonly restarts = new Map<number, number>();
   private readonly sessions = new Map<string, { session: MediaSession; worker: WorkerHandle }>();
   private started = false;
   private closing = false;
@@ -122,6 +125,25 @@ export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
     return Promise.all(this.workers.filter((w) => w.alive).map((w) => w.request('stats', { gc: opts?.gc })));
   }
 
+  /**
+   * Whether each worker serves right now, for health checks: `down` (died, not replaced),
+   * `starting` (a replacement still loading), `unresponsive` (no answer within `timeoutMs`: its
+   * event loop is stuck) or `ready`. `restarts` counts replacements since start.
+   */
+  async workerHealth(timeoutMs = 1000): Promise<WorkerHealth[]> {
+    return Promise.all(this.workers.map(async (w): Promise<WorkerHealth> => {
+      const restarts = this.restarts.get(w.index) ?? 0;
+      if (!w.alive) return { index: w.index, state: 'down', restarts };
+      if (!w.serving) return { index: w.index, state: 'starting', restarts };
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'unresponsive'>((r) => { timer = setTimeout(() => r('unresponsive'), timeoutMs); });
+      const answer = w.request('stats', {}).then(() => 'ready' as const, () => 'down' as const);
+      const state = await Promise.race([answer, timeout]);
+      clearTimeout(timer);
+      return { index: w.index, state, restarts };
+    }));
+  }
+
   /** Last load report per worker: event-loop utilisation, timer lag and admitted sessions. */
   workerLoad(): { index: number; sessions: number; elu: number; lagMs: number }[] {
     return this.workers.map((w) => ({ index: w.index, sessions: w.sessions, elu: w.load.elu, lagMs: w.load.lagMs }));
@@ -164,6 +186,7 @@ export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
       if (this.closing) return;
       this.log.error({ err, worker: init.index }, 'media worker died; its calls are lost, starting a new one');
       for (const [id, e] of this.sessions) if (e.worker === w) this.sessions.delete(id);
+      this.restarts.set(init.index, (this.restarts.get(init.index) ?? 0) + 1);
       this.emit('worker-died', err);
       this.spawn(init).catch((e: unknown) => this.log.error({ err: e }, 'media worker restart failed'));
     });

@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import Srf from 'drachtio-srf';
 import { loadConfig } from '../config/load.js';
+import { readTlsFiles } from '../config/tls-files.js';
 import type { Config } from '../config/schema.js';
 import { SipServer } from '../sip/server/sip-server.js';
 import { AuthThrottle, SipApplication } from '../sip/sip-app.js';
@@ -24,6 +25,9 @@ import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
 import { AccountService } from './accounts/account-service.js';
 import { createMailSender } from './mail/sender.js';
+import { PlatformHealth } from './health.js';
+import { SipLink } from './sip-link.js';
+import { explainListenError, sipListener, startupFailureLine } from './startup-errors.js';
 
 export interface Platform {
   config: Config;
@@ -37,6 +41,7 @@ export interface Platform {
   media: MediaServer;
   calls: CallRegistry;
   store: Store;
+  health: PlatformHealth;
   stop(): Promise<void>;
 }
 
@@ -82,19 +87,24 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       secret,
       externalAddress: config.sip.externalAddress,
       timers: config.sip.timers,
-      tls: config.sip.tls,
+      tls: config.sip.tls ? readTlsFiles(config.sip.tls) : undefined,
       maxMessageSize: config.sip.maxMessageSize,
       dnsServers: config.sip.dnsServers,
       logger: logger.child({ component: 'sip-server' }),
     });
-    const started = await sipServer.start();
+    const listeners = [...config.sip.listen.map(sipListener),
+      { label: 'SIP admin (drachtio)', host: config.sip.admin.host, port: config.sip.admin.port, datagram: false }];
+    const started = await sipServer.start().catch(async (err: unknown) => {
+      await sipServer?.close().catch(() => undefined);
+      throw explainListenError(err, listeners);
+    });
     sipAddresses = started.sip;
     drachtio = { host: started.admin.host, port: started.admin.port, secret };
   }
 
   const srf = new Srf();
-  srf.connect({ host: drachtio.host, port: drachtio.port, secret: drachtio.secret });
-  await once(srf, 'connect');
+  const sipLink = new SipLink(srf, { ...drachtio, embedded: !config.sip.drachtio }, logger.child({ component: 'sip-link' }));
+  await sipLink.connected();
   logger.info({ drachtio: `${drachtio.host}:${drachtio.port}`, embedded: !config.sip.drachtio }, 'connected to SIP server');
 
   const advertised = config.rtp.advertisedAddress ?? config.sip.externalAddress ?? firstExternalIPv4() ?? '127.0.0.1';
@@ -139,56 +149,91 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   callService.start();
   sip.start();
 
+  const health = new PlatformHealth({ media, calls, sipLink: () => sipLink.snapshot() });
   const app = createHttpApp({
-    calls, media, store, accounts, authAttemptsPerMinute: config.auth.attemptsPerMinute, logger: logger.child({ component: 'http' }),
+    store, accounts, authAttemptsPerMinute: config.auth.attemptsPerMinute, health, logger: logger.child({ component: 'http' }),
+    options: { healthDetails: config.http.healthDetails, healthToken: config.http.healthToken, sourceMaps: config.http.sourceMaps },
   });
   const server: Server = app.listen(config.http.port, config.http.host);
-  await once(server, 'listening');
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await calls.endAll(SHUTDOWN);
+      await callService.drain();
+      await sip.close().catch(() => undefined);
+      server.closeAllConnections();
+      server.close();
+      sipLink.close();
+      await media.close();
+      await sipServer?.close();
+      mail.close();
+      await store.close();
+    })();
+    return stopping;
+  };
+  await once(server, 'listening').catch(async (err: unknown) => {
+    await stop().catch(() => undefined);
+    throw explainListenError(err, [{ label: 'HTTP', host: config.http.host, port: config.http.port, datagram: false }]);
+  });
   const addr = server.address();
   const http = { host: config.http.host, port: typeof addr === 'object' && addr ? addr.port : config.http.port };
   logger.info({ http, sip: sipAddresses }, 'Switchboard is up');
-  let stopping: Promise<void> | undefined;
 
   return {
-    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, store,
+    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, store, health,
     /** Idempotent: a second call waits for the first shutdown. */
-    stop() {
-      stopping ??= (async () => {
-        await calls.endAll(SHUTDOWN);
-        await callService.drain();
-        await sip.close().catch(() => undefined);
-        server.closeAllConnections();
-        server.close();
-        srf.disconnect();
-        await media.close();
-        await sipServer?.close();
-        mail.close();
-        await store.close();
-      })();
-      return stopping;
-    },
+    stop,
   };
 }
 
+/** A stop that has not finished by then is stuck: exit anyway rather than hang a service manager. */
+const STOP_DEADLINE_MS = 10_000;
+
+/**
+ * `node dist/src/main.js` (what `npm start` runs): start, then on SIGTERM or SIGINT end the calls,
+ * finish the recordings, close every listener and exit 0. A second signal exits at once.
+ */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
-  const platform = await startPlatform(config, logger);
+  let platform: Platform | undefined;
+  let logger: Logger | undefined;
+  let stopRequested: NodeJS.Signals | undefined;
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    // a signal during start-up is honoured once the platform is up (half-built services cannot be stopped)
+    if (!platform || !logger) { stopRequested ??= signal; return; }
+    const log = logger;
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without finishing the shutdown');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    platform.stop().then(() => process.exit(0), (err: unknown) => { logger.error({ err }, 'shutdown failed'); process.exit(1); });
+    log.info({ signal, calls: platform.calls.size }, 'stopping');
+    const deadline = setTimeout(() => {
+      log.error({ afterMs: STOP_DEADLINE_MS }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
+    platform.stop().then(() => {
+      log.info({ signal }, 'stopped');
+      process.exit(0);
+    }, (err: unknown) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  try {
+    const config = loadConfig();
+    logger = pino({ level: config.logLevel });
+    platform = await startPlatform(config, logger);
+  } catch (err) {
+    process.stderr.write(`switchboard: ${err instanceof SchemaTooNewError ? err.message : startupFailureLine(err)}\n`);
+    // a bug rather than a setting: the stack helps whoever debugs it
+    if (/^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '')) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exit(1);
+  }
+  if (stopRequested) shutdown(stopRequested);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    // A schema from a newer release is an operator decision, not a bug: one clear line, no stack.
-    console.error(err instanceof SchemaTooNewError ? `switchboard: ${err.message}` : err instanceof Error ? err.stack : err);
-    process.exit(1);
-  });
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

@@ -30,6 +30,8 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
   private readonly targets = new Map<string, TargetListener>();
   private dead = false;
   private stopping = false;
+  /** The worker has loaded its code and answered: until then requests only queue. */
+  private answered = false;
 
   constructor(init: WorkerInit) {
     super();
@@ -43,6 +45,11 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
 
   get alive(): boolean {
     return !this.dead;
+  }
+
+  /** Alive and has answered at least once (a fresh thread spends a second or two loading code). */
+  get serving(): boolean {
+    return !this.dead && this.answered;
   }
 
   /** Resolves once the worker thread runs. */
@@ -77,6 +84,7 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
   }
 
   private onMessage(m: FromWorker): void {
+    this.answered = true;
     if (m.kind === 'res') {
       const p = this.pending.get(m.id);
       this.portsInUse = m.portsInUse;

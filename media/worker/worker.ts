@@ -51,6 +51,9 @@ function main(): void {
     worstLag = 0;
   }, LOAD_INTERVAL_MS);
 
+  // the first report tells the main thread this worker has loaded and serves (health checks)
+  post({ kind: 'load', elu: 0, lagMs: 0, counts: dispatcher.counts() });
+
   port.on('close', () => {
     clearInterval(probe);
     clearInterval(report);

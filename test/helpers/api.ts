@@ -37,7 +37,9 @@ export async function startTestApi(t: TeardownHost, opts: { authAttemptsPerMinut
   const logger = pino({ level: 'info' }, sink);
   const accounts = new AccountService({ store, mail: new LogMailSender(logger), logger, codeTtlMinutes: 30, maxCodeAttempts: opts.maxCodeAttempts ?? 5 });
   const { app, registry } = buildHttpApp({
-    calls: { size: 0 }, media: { stats: () => ({}) }, store, accounts, logger, authAttemptsPerMinute: opts.authAttemptsPerMinute ?? 1000,
+    store, accounts, logger, authAttemptsPerMinute: opts.authAttemptsPerMinute ?? 1000,
+    health: { check: async () => ({ healthy: true, failing: [], details: { calls: 0, media: { workers: [], sessions: 0, endpoints: 0, portsInUse: 0 }, sip: { connected: true, since: 0, server: 'none', embedded: true } } }) },
+    options: { healthDetails: false, sourceMaps: false },
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
