@@ -26,7 +26,8 @@ export async function settled(check: () => boolean, timeoutMs = 5000): Promise<v
 
 /** A temp dir removed on teardown. */
 export function tempDir(t: TeardownHost, prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  // sb-: the suite's temp dirs are recognisable, so a leftover one can be found after a run
+  const dir = mkdtempSync(join(tmpdir(), prefix.startsWith('sb-') ? prefix : `sb-${prefix}`));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -9,7 +9,7 @@ import { readWav } from '../../../media/wav.js';
 import { peakFrequency } from '../../media/unit/spectrum.js';
 
 t.test('baresip phones: direct call, audio both ways, recordings', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bs-wav-'));
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bs-wav-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const wavA = join(dir, 'a.wav');
   const wavB = join(dir, 'b.wav');

@@ -3,25 +3,27 @@
  * Contact.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import Srf from 'drachtio-srf';
 import { SipServer } from '../../../sip/server/sip-server.js';
 import { freePort, runSipp } from '../../helpers/sipp.js';
+import { spawnOwned } from '../../helpers/processes.js';
 import { SDP, SECRET, connectSrf, delay, scenario, startServer } from './harness.js';
 
 t.test('CLI: npm run sip-server equivalent serves an srf app', async (t) => {
   const sipPort = await freePort();
   const adminPort = await freePort();
   const cli = join(dirname(fileURLToPath(import.meta.url)), '../../../sip/server/cli.js');
-  const child = spawn(process.execPath, [cli, '--sip', `udp:127.0.0.1:${sipPort}`, '--sip', `tcp:127.0.0.1:${sipPort}`,
-    '--admin', `127.0.0.1:${adminPort}`, '--secret', 'S3', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => { child.kill('SIGKILL'); });
+  // its own process group, killed with this test even if tap kills the test (no tap loaders)
+  const proc = spawnOwned(process.execPath, [cli, '--sip', `udp:127.0.0.1:${sipPort}`, '--sip', `tcp:127.0.0.1:${sipPort}`,
+    '--admin', `127.0.0.1:${adminPort}`, '--secret', 'S3', '--log-level', 'info'], { env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = proc.child;
+  t.teardown(() => proc.kill());
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('"ready"')) resolve(); });
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('"ready"')) resolve(); });
     child.once('exit', (c) => reject(new Error(`cli exited ${c}`)));
     setTimeout(() => reject(new Error('cli did not start')), 10000).unref();
   });
