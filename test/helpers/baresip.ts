@@ -217,7 +217,9 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
 
   /** WAV files sndfile wrote: `dec` = what the phone heard, `enc` = what it sent. */
   recordings(kind: 'dec' | 'enc'): string[] {
-    return readdirSync(this.dir).filter((f) => f.startsWith('dump-') && f.endsWith(`-${kind}.wav`)).map((f) => join(this.dir, f));
+    return readdirSync(this.dir)
+      .filter((f) => f.startsWith('dump-') && f.endsWith(`-${kind}.wav`))
+      .map((f) => join(this.dir, f));
   }
 
   /** Kills the phone (SIGKILL to its process group) and removes its directory unless `keepDir`. */

@@ -38,9 +38,16 @@ export interface LaunchOptions {
 
 export function chromiumArgs(wavPath: string, opts: { mdnsCandidates?: boolean } = {}): string[] {
   const args = [
-    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    '--headless=new',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
     `--use-file-for-fake-audio-capture=${wavPath}`,
     '--allow-loopback-in-peer-connection',
     '--autoplay-policy=no-user-gesture-required',

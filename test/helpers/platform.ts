@@ -11,7 +11,9 @@ import { startPlatform, type Platform } from '../../src/main.js';
 import { loadConfig, mergeConfig } from '../../config/load.js';
 import type { Call } from '../../src/calls/call.js';
 
-export interface TeardownHost { teardown(fn: () => void | Promise<void>): void }
+export interface TeardownHost {
+  teardown(fn: () => void | Promise<void>): void;
+}
 
 export interface TestPlatformOptions {
   /** Registrar users; password defaults to `<username>-pw`. */

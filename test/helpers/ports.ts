@@ -84,7 +84,12 @@ export function portInUse(port: number, proto: 'udp' | 'tcp'): boolean {
 }
 
 /** Resolves once `port` is bound (see `portInUse`); rejects after `timeoutMs` or when `alive()` turns false. */
-export async function waitForPort(port: number, proto: 'udp' | 'tcp', timeoutMs = 10000, alive: () => boolean = () => true): Promise<void> {
+export async function waitForPort(
+  port: number,
+  proto: 'udp' | 'tcp',
+  timeoutMs = 10000,
+  alive: () => boolean = () => true,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!portInUse(port, proto)) {
     if (!alive()) throw new Error(`the process meant to bind ${proto} port ${port} is gone`);

@@ -126,8 +126,13 @@ function runChild(): void {
     let end = m.length;
     if (m[0] & 0x20) end -= m[m.length - 1];
     received.push({
-      pt, seq: m.readUInt16BE(2), ts: m.readUInt32BE(4), ssrc: m.readUInt32BE(8), marker: (m[1] & 0x80) !== 0,
-      payloadHex: m.subarray(off, end).toString('hex'), atMs: Date.now() - t0,
+      pt,
+      seq: m.readUInt16BE(2),
+      ts: m.readUInt32BE(4),
+      ssrc: m.readUInt32BE(8),
+      marker: (m[1] & 0x80) !== 0,
+      payloadHex: m.subarray(off, end).toString('hex'),
+      atMs: Date.now() - t0,
     });
   });
   sock.bind(0, '127.0.0.1', () => process.send?.({ type: 'bound', port: sock.address().port } satisfies FromChild));
@@ -169,22 +174,30 @@ function runChild(): void {
       if (dtmfQueue.length > 0 && o.dtmf) {
         // one event packet per 20 ms is enough for a receiver keyed on the timestamp
         const p = dtmfQueue.shift()!;
-        sock.send(Buffer.concat([header(o.dtmf.payloadType, seq++, dtmfTs, p.marker), p.payload]), o.remote.port, o.remote.address);
+        sock.send(
+          Buffer.concat([header(o.dtmf.payloadType, seq++, dtmfTs, p.marker), p.payload]),
+          o.remote.port,
+          o.remote.address,
+        );
       } else {
         const pcm = new Int16Array(frame);
-        const pair = o.inband && i >= o.inband.atMs / 20 && i < (o.inband.atMs + 120) / 20 ? dtmfFrequencies(o.inband.digit) : undefined;
+        const pair =
+          o.inband && i >= o.inband.atMs / 20 && i < (o.inband.atMs + 120) / 20 ? dtmfFrequencies(o.inband.digit) : undefined;
         for (let k = 0; k < frame; k++) {
           const n = i * frame + k;
           pcm[k] = pair
-            ? Math.round(0.4 * amp * (Math.sin((2 * Math.PI * pair[0] * n) / pcmRate) + Math.sin((2 * Math.PI * pair[1] * n) / pcmRate)))
+            ? Math.round(
+                0.4 * amp * (Math.sin((2 * Math.PI * pair[0] * n) / pcmRate) + Math.sin((2 * Math.PI * pair[1] * n) / pcmRate)),
+              )
             : Math.round(amp * Math.sin((2 * Math.PI * o.toneHz * n) / pcmRate));
         }
         const payload = enc.encode(pcm);
         sent.push(payload.toString('hex'));
         const packet = Buffer.concat([header(o.codec.payloadType, seq++, ts, i === 0), payload]);
         const late = o.lateMs?.[i];
-        if (o.drop?.includes(i)) { /* lost */ }
-        else if (late) setTimeout(() => sock.send(packet, o.remote.port, o.remote.address), late);
+        if (o.drop?.includes(i)) {
+          /* lost */
+        } else if (late) setTimeout(() => sock.send(packet, o.remote.port, o.remote.address), late);
         else sock.send(packet, o.remote.port, o.remote.address);
       }
       ts += ticks;

@@ -53,7 +53,9 @@ export interface SippResult {
   localPort: number;
 }
 
-export interface TeardownHost { teardown(fn: () => void | Promise<void>): void }
+export interface TeardownHost {
+  teardown(fn: () => void | Promise<void>): void;
+}
 
 export class SippProcess {
   readonly dir: string;
@@ -68,15 +70,30 @@ export class SippProcess {
   /** Spawns sipp; resolves once it has bound its SIP port (or has already exited). */
   async start(): Promise<void> {
     const o = this.opts;
-    this.localPort = o.localPort || await freePort(o.localHost);
+    this.localPort = o.localPort || (await freePort(o.localHost));
     const isBuiltin = !o.scenario.includes('/') && !o.scenario.endsWith('.xml');
     const args = [
       ...(isBuiltin ? ['-sn', o.scenario] : ['-sf', o.scenario]),
-      '-i', o.localHost ?? '127.0.0.1', '-p', String(this.localPort),
-      '-t', o.transport ?? 'u1', '-m', String(o.calls ?? 1), '-nostdin',
-      '-trace_err', '-error_file', join(this.dir, 'errors.log'),
-      '-trace_stat', '-stf', join(this.dir, 'stats.csv'), '-fd', '1',
-      '-timeout', `${Math.ceil((o.timeoutMs ?? 30000) / 1000)}s`, '-timeout_error',
+      '-i',
+      o.localHost ?? '127.0.0.1',
+      '-p',
+      String(this.localPort),
+      '-t',
+      o.transport ?? 'u1',
+      '-m',
+      String(o.calls ?? 1),
+      '-nostdin',
+      '-trace_err',
+      '-error_file',
+      join(this.dir, 'errors.log'),
+      '-trace_stat',
+      '-stf',
+      join(this.dir, 'stats.csv'),
+      '-fd',
+      '1',
+      '-timeout',
+      `${Math.ceil((o.timeoutMs ?? 30000) / 1000)}s`,
+      '-timeout_error',
     ];
     if (o.rate) args.push('-r', String(o.rate));
     if (o.limit) args.push('-l', String(o.limit));
@@ -90,11 +107,17 @@ export class SippProcess {
     const child = proc.child;
     let stdout = '';
     let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => { if (stdout.length < 200_000) stdout += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { if (stderr.length < 200_000) stderr += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => {
+      if (stdout.length < 200_000) stdout += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      if (stderr.length < 200_000) stderr += d.toString();
+    });
     const killTimer = setTimeout(() => void proc.kill(), (o.timeoutMs ?? 30000) + 5000);
     this.result = new Promise<SippResult>((resolve) => {
-      child.once('error', (err) => { stderr += String(err); });
+      child.once('error', (err) => {
+        stderr += String(err);
+      });
       child.once('close', (code, signal) => {
         clearTimeout(killTimer);
         resolve({ code, signal, stdout, stderr, localPort: this.localPort, ...this.readFiles() });
@@ -103,7 +126,8 @@ export class SippProcess {
     // Over TCP only a sipp without a remote (a UAS) listens; a UAC connects out.
     const tcp = o.transport === 't1' || o.transport === 'tn';
     // A sipp that exits at once (bad arguments) is reported by wait(), not here.
-    if (!tcp || !o.remote) await waitForPort(this.localPort, tcp ? 'tcp' : 'udp', 10000, () => proc.running).catch(() => undefined);
+    if (!tcp || !o.remote)
+      await waitForPort(this.localPort, tcp ? 'tcp' : 'udp', 10000, () => proc.running).catch(() => undefined);
   }
 
   wait(): Promise<SippResult> {
@@ -122,11 +146,18 @@ export class SippProcess {
   }
 
   private readFiles(): { successful: number; failed: number; errors: string; rtts: number[] } {
-    try { return this.readFilesUnsafe(); } catch { return { successful: 0, failed: 0, errors: '', rtts: [] }; }
+    try {
+      return this.readFilesUnsafe();
+    } catch {
+      return { successful: 0, failed: 0, errors: '', rtts: [] };
+    }
   }
 
   private readFilesUnsafe(): { successful: number; failed: number; errors: string; rtts: number[] } {
-    let successful = 0; let failed = 0; let errors = ''; const rtts: number[] = [];
+    let successful = 0;
+    let failed = 0;
+    let errors = '';
+    const rtts: number[] = [];
     const stats = join(this.dir, 'stats.csv');
     if (existsSync(stats)) {
       const lines = readFileSync(stats, 'utf8').trim().split('\n');

@@ -32,7 +32,9 @@ export const local = (port: number): { address: string; port: number } => ({ add
 /** `n` RTP peers in child processes, closed at teardown. */
 export async function peers(t: { teardown(fn: () => void): void }, n: number): Promise<RtpPeer[]> {
   const out = await Promise.all(Array.from({ length: n }, () => RtpPeer.start()));
-  t.teardown(() => out.forEach((p) => p.close()));
+  t.teardown(() => {
+    for (const p of out) p.close();
+  });
   return out;
 }
 
