@@ -10,9 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPlatform } from '../helpers/platform.js';
 import { freePort, runSipp } from '../helpers/sipp.js';
-import { dialAndWait, heard, peakHz, registeredPhone, settled, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { dialAndWait, heard, peakHz, registeredPhone, settled, tempDir, toneSeconds, toneWav, untilHeard } from './phones.js';
 
-t.setTimeout(60000);
+t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
@@ -32,7 +32,7 @@ t.test('Opus phone calls PCMU phone: transcoded both ways, callee hangs up', asy
   t.notMatch(callerLeg?.dialog.remoteSdp ?? '', /PCMU/, 'alice offered nothing else');
   t.match(calleeLeg?.dialog.remoteSdp ?? '', /^m=audio \d+ RTP\/AVP 0\b/m, 'bob answered PCMU');
 
-  await sleep(3000);
+  await untilHeard([alice, bob], 3);
   const ended = once(call, 'ended');
   const aliceClosed = alice.waitFor('CALL_CLOSED', 5000);
   await bob.hangup();
@@ -69,7 +69,7 @@ for (const { codec, sdp } of SAME_CODEC) t.test(`${codec} phones are passed thro
   await dialAndWait(carol, tp, 'dave');
   const call = await nextCall;
   for (const leg of call.legs) t.match(leg.dialog.remoteSdp, sdp, `${leg.role} speaks ${codec}: no transcoding needed`);
-  await sleep(3000);
+  await untilHeard([carol, dave], 3);
   const ended = once(call, 'ended');
   const daveClosed = dave.waitFor('CALL_CLOSED', 5000);
   await carol.hangup();

@@ -13,9 +13,9 @@ import type { DtmfEvent } from '../../media/types.js';
 import { freePort, runSipp } from '../helpers/sipp.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav } from './phones.js';
+import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav, untilHeard } from './phones.js';
 
-t.setTimeout(60000);
+t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
@@ -29,7 +29,7 @@ for (const codec of ['PCMU', 'opus'] as const) {
     await dialAndWait(alice, tp, '*43');
     const call = await nextCall;
     t.equal(await answeredState(call), 'active', 'the echo service answered');
-    await sleep(3000);
+    await untilHeard(alice, 3);
     const ended = once(call, 'ended');
     await alice.hangup();
     await ended;
@@ -54,7 +54,8 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
   const digits: DtmfEvent[] = [];
   caller.on('dtmf', (e) => digits.push(e));
 
-  // Beep (250 ms), then about two seconds of the phone's 700 Hz is recorded.
+  // Beep (250 ms), then about two seconds of the phone's 700 Hz is recorded. A timed sleep on
+  // purpose: the phone hears nothing while it is recorded, and the test measures this span.
   await sleep(2300);
   const closed = alice.waitFor('CALL_CLOSED', 15000);
   const pressedAt = Date.now() - started;

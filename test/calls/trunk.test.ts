@@ -13,9 +13,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, runSipp, startSipp } from '../helpers/sipp.js';
 import { TestDnsServer } from '../helpers/dns-server.js';
-import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { dialAndWait, heard, peakHz, registeredPhone, tempDir, toneSeconds, toneWav, untilHeard } from './phones.js';
 
-t.setTimeout(60000);
+t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 // The carrier lives on another loopback address: trunks are recognised by source address, and the
 // phones on 127.0.0.1 must not pass for the carrier.
@@ -41,7 +41,7 @@ t.test('a phone calls out through the trunk: audio both ways, BYE reaches the ca
   t.equal(call.dialed, '15551234567', 'the number was dialed');
   const callee = call.legs.find((l) => l.role === 'callee');
   t.match(callee?.dialog.remoteSdp ?? '', /^m=audio \d+ RTP\/AVP 0\b/m, 'the carrier answered PCMU (transcoded from the phone\'s Opus)');
-  await sleep(3000);
+  await untilHeard(alice, 3);
   const ended = once(call, 'ended');
   await alice.hangup();
   await ended;
@@ -116,7 +116,7 @@ t.test('a trunk named by its SRV records (no port): calls go to the server they 
   const nextCall = tp.nextCall();
   await dialAndWait(alice, tp, '15551234567');
   const call = await nextCall;
-  await sleep(1500);
+  await untilHeard(alice, 1.5);
   const ended = once(call, 'ended');
   await alice.hangup();
   await ended;

@@ -199,7 +199,7 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
   }
 
   /** Resolves with the first event of `type` (optionally matching `pred`). */
-  waitFor(type: string, timeoutMs = 10000, pred?: (e: BaresipEvent) => boolean): Promise<BaresipEvent> {
+  waitFor(type: string, timeoutMs = 20000, pred?: (e: BaresipEvent) => boolean): Promise<BaresipEvent> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('event', onEvent);

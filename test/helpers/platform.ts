@@ -72,7 +72,8 @@ export async function startTestPlatform(t: TeardownHost, opts: TestPlatformOptio
     dataDir,
     sip: { host: udp.host, port: udp.port },
     password: (user) => users.find((u) => u.username === user)?.password ?? '',
-    nextCall: (timeoutMs = 10000) => nextCall(platform, timeoutMs),
+    // generous: a loaded machine is slow, and a call that comes resolves this at once
+    nextCall: (timeoutMs = 30000) => nextCall(platform, timeoutMs),
   };
 }
 

@@ -98,6 +98,19 @@ export class RtpPeer {
     return (await this.request({ cmd: 'report', decodeAs, pcmRate }, 'report')).report;
   }
 
+  /**
+   * Asks for reports until `pred` holds (media in flight has arrived) or `timeoutMs` passes, then
+   * returns a report decoded as asked; the test asserts on that report either way.
+   */
+  async reportWhen(
+    pred: (r: PeerReport) => boolean,
+    opts: { decodeAs?: CodecSpec; pcmRate?: number; timeoutMs?: number } = {},
+  ): Promise<PeerReport> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 3000);
+    while (!pred(await this.report()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 30));
+    return this.report(opts.decodeAs, opts.pcmRate);
+  }
+
   /** Forgets what was received so far. */
   reset(): void {
     this.child.send({ cmd: 'reset' } satisfies ToChild);
