@@ -17,6 +17,7 @@ import { startPlatform, type Platform } from '../../src/main.js';
 import { configSchema } from '../../config/schema.js';
 import { ChromiumPool } from '../helpers/chromium.js';
 import { sleep, until } from '../helpers/wait.js';
+import { warmMedia } from '../helpers/warm-media.js';
 import { freePort, runSipp, startSipp } from '../helpers/sipp.js';
 import { Baresip } from '../helpers/baresip.js';
 import { settled, tempDir, toneWav } from '../calls/phones.js';
@@ -65,6 +66,7 @@ async function platform(t: Test): Promise<{ p: Platform; ws: number; udp: number
   });
   const p = await startPlatform(config, pino({ level: process.env.SB_TEST_LOG ?? 'silent' }, pino.destination(2)));
   t.teardown(async () => { await p.stop(); rmSync(dataDir, { recursive: true, force: true }); });
+  await warmMedia(p.media);
   const ws = p.sipAddresses.find((a) => a.transport === 'ws')!.port;
   const udp = p.sipAddresses.find((a) => a.transport === 'udp')!.port;
   return { p, ws, udp };

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { startPlatform, type Platform } from '../../src/main.js';
 import { loadConfig, mergeConfig } from '../../config/load.js';
 import type { Call } from '../../src/calls/call.js';
+import { warmMedia } from './warm-media.js';
 
 export interface TeardownHost {
   teardown(fn: () => void | Promise<void>): void;
@@ -65,6 +66,7 @@ export async function startTestPlatform(t: TeardownHost, opts: TestPlatformOptio
     await platform.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   });
+  await warmMedia(platform.media);
   const udp = platform.sipAddresses.find((a) => a.transport === 'udp');
   if (!udp) throw new Error('platform has no UDP SIP listener');
   return {

@@ -1,5 +1,6 @@
 /** A MediaServer on loopback with its own random RTP range, closed at teardown. */
 import { MediaServer, type MediaServerOptions } from '../../../media/index.js';
+import { warmMedia } from '../../helpers/warm-media.js';
 import { RtpPeer } from '../../helpers/rtp-peer.js';
 import { peerOffer } from './peer-sdp.js';
 
@@ -15,6 +16,7 @@ export async function startMediaServer(
   });
   t.teardown(() => ms.close());
   await ms.start();
+  await warmMedia(ms);
   return ms;
 }
 
