@@ -16,7 +16,7 @@ import { dialAndWait, heard, peakHz, registeredPhone, settled, sleep, tempDir, t
 t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 /** The recorder flushes about once a second and finishes the header on stop: wait for a whole file. */
-async function finishedWav(path: string, minSeconds: number, timeoutMs = 5000): Promise<WavAudio> {
+async function finishedWav(path: string, minSeconds: number, timeoutMs = 20000): Promise<WavAudio> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
