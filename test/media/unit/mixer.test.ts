@@ -4,6 +4,7 @@ import { Mixer } from '../../../media/mixer.js';
 import { FakePort } from './fake-port.js';
 import { sine, toneAmplitude } from './spectrum.js';
 
+// Parties speak in real time (20 ms frames): these sleeps pace them.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Each party speaks its own tone, 20 ms at a time, for `ms`. */
