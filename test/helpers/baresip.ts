@@ -67,8 +67,8 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
 
   static async start(opts: BaresipOptions): Promise<Baresip> {
     const dir = mkdtempSync(join(tmpdir(), `sb-baresip-${opts.user}-`));
-    // sip_listen binds UDP and TCP on the port
-    const sipPort = await freePort();
+    // sip_listen binds UDP and TCP on the port, and SIP/TLS (TCP) on the port after it
+    const sipPort = await freePort('127.0.0.1', 2);
     const ctrlPort = await freePort();
     const rate = opts.sampleRate ?? 48000;
     const codecs = (opts.codecs ?? ['opus', 'PCMU']).map((c) => CODEC_NAMES[c]).join(',');
