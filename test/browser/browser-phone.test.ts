@@ -19,7 +19,7 @@ import { ChromiumPool } from '../helpers/chromium.js';
 import { sleep, until } from '../helpers/wait.js';
 import { warmMedia } from '../helpers/warm-media.js';
 import { relaxMediaAdmission } from '../helpers/platform.js';
-import { freePort, runSipp, startSipp } from '../helpers/sipp.js';
+import { freeMediaPort, freePort, runSipp, startSipp } from '../helpers/sipp.js';
 import { Baresip } from '../helpers/baresip.js';
 import { settled, tempDir, toneWav } from '../calls/phones.js';
 
@@ -88,7 +88,7 @@ async function browserPhone(t: Test, plat: { p: Platform; ws: number }, user: st
  */
 async function deskPhone(t: Test, udp: number, scenario: string) {
   const sipPort = await freePort();
-  const mediaPort = await freePort();
+  const mediaPort = await freeMediaPort();
   const reg = await runSipp(t, {
     scenario: join(scenarios, 'register.xml'), remote: `127.0.0.1:${udp}`, localPort: sipPort, timeoutMs: 10000,
     keys: { user: 'bob', contact_port: String(sipPort) }, extraArgs: ['-au', 'bob', '-ap', 'bob-pw'],
@@ -180,7 +180,7 @@ t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs 
   const plat = await platform(t);
   const page = await browserPhone(t, plat, 'alice', 'alice-pw', '&autoAnswer=1');
   t.ok(await phone(page, (p) => p.state.registered), 'browser registered');
-  const mediaPort = await freePort();
+  const mediaPort = await freeMediaPort();
   const caller = await startSipp(t, {
     scenario: join(scenarios, 'phone-calls-user.xml'), remote: `127.0.0.1:${plat.udp}`, service: 'alice', timeoutMs: 30000,
     extraArgs: ['-au', 'bob', '-ap', 'bob-pw', '-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1'],

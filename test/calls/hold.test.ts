@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { startTestPlatform } from '../helpers/platform.js';
 import { dialAndWait, heard, registeredPhone, sleep, tempDir, toneSeconds, toneWav, heardSeconds, untilHeard } from './phones.js';
 import type { Leg } from '../../src/calls/leg.js';
-import { freePort, runSipp } from '../helpers/sipp.js';
+import { freeMediaPort, runSipp } from '../helpers/sipp.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -87,7 +87,7 @@ t.test('a sipp desk phone holds and resumes: the platform stops sending to it wh
   const result = runSipp(t, {
     scenario: join(scenarios, 'uac-hold-resume.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: 'bob', timeoutMs: 20000,
     keys: { caller: 'alice' },
-    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-rtp_echo', '-mp', String(await freePort()), '-mi', '127.0.0.1'],
+    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-rtp_echo', '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });
   const call = await nextCall;
   const r = await result;

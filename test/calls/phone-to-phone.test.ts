@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPlatform } from '../helpers/platform.js';
-import { freePort, runSipp } from '../helpers/sipp.js';
+import { freeMediaPort, runSipp } from '../helpers/sipp.js';
 import { dialAndWait, heard, peakHz, registeredPhone, settled, tempDir, toneSeconds, toneWav, untilHeard } from './phones.js';
 
 t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
@@ -143,7 +143,7 @@ t.test('a sipp caller CANCELs while a phone rings: 487 on the wire, the phone st
   const nextCall = tp.nextCall();
   const r = await runSipp(t, {
     scenario: join(scenarios, 'uac-cancel-on-ringing.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: 'judy', timeoutMs: 15000,
-    keys: { caller: 'ivan' }, extraArgs: ['-au', 'ivan', '-ap', tp.password('ivan'), '-mp', String(await freePort()), '-mi', '127.0.0.1'],
+    keys: { caller: 'ivan' }, extraArgs: ['-au', 'ivan', '-ap', tp.password('ivan'), '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });
   t.equal(r.code, 0, `sipp: 180, CANCEL answered 200, INVITE ended 487 ${r.code ? r.errors.slice(0, 400) : ''}`);
   await ringing;

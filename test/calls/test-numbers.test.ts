@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestPlatform } from '../helpers/platform.js';
 import type { DtmfEvent } from '../../media/types.js';
-import { freePort, runSipp } from '../helpers/sipp.js';
+import { freeMediaPort, runSipp } from '../helpers/sipp.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav, untilHeard } from './phones.js';
@@ -91,7 +91,7 @@ t.test('*44: a # sent as SIP INFO (dtmf-relay) by a sipp desk phone ends the rec
   const result = runSipp(t, {
     scenario: join(scenarios, 'uac-info-dtmf-await-bye.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: '*44', timeoutMs: 20000,
     keys: { caller: 'alice', digit: '#' },
-    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-mp', String(await freePort()), '-mi', '127.0.0.1'],
+    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });
   const call = await nextCall;
   const digits: string[] = [];
