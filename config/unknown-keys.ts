@@ -55,7 +55,7 @@ export function findUnknownKeys(schema: ZodType, value: unknown, path = ''): Unk
       out.push({ path: here, nearest: nearest === undefined ? undefined : path ? `${path}.${nearest}` : nearest });
     }
   } else if (d.type === 'array' && d.element && Array.isArray(value)) {
-    value.forEach((v, i) => out.push(...findUnknownKeys(d.element!, v, `${path}[${i}]`)));
+    value.forEach((v, i) => { out.push(...findUnknownKeys(d.element!, v, `${path}[${i}]`)); });
   }
   return out;
 }

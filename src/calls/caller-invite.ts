@@ -1,7 +1,7 @@
 import type { Call } from './call.js';
 import { sipForStatus, type FinalCallStatus, type HangupCause } from './call-status.js';
 import { Leg } from './leg.js';
-import type { InboundInvite, MediaEndpoint } from './ports.js';
+import type { InboundInvite, MediaEndpoint, SipDialog } from './ports.js';
 
 /**
  * The party a handler talks to first: the caller of an inbound INVITE, or (for a call the API
@@ -69,7 +69,7 @@ export class CallerInvite implements CallerParty {
     if (this.settled || this.call.isEnded()) return undefined;
     if (!this.endpoint || this.answerSdp === undefined) throw new Error('caller media not ready');
     this.finalStatus = 200;
-    let dialog;
+    let dialog: SipDialog;
     try {
       dialog = await this.invite.answer(this.answerSdp);
     } catch (err) {

@@ -15,8 +15,11 @@ import type { Page } from 'playwright-core';
 import { pino } from 'pino';
 import { startPlatform, type Platform } from '../../src/main.js';
 import { configSchema } from '../../config/schema.js';
-import { launchChromium } from '../helpers/chromium.js';
-import { freePort, runSipp, startSipp } from '../helpers/sipp.js';
+import { ChromiumPool } from '../helpers/chromium.js';
+import { sleep, until } from '../helpers/wait.js';
+import { warmMedia } from '../helpers/warm-media.js';
+import { relaxMediaAdmission } from '../helpers/platform.js';
+import { freeMediaPort, freePort, runSipp, startSipp } from '../helpers/sipp.js';
 import { Baresip } from '../helpers/baresip.js';
 import { settled, tempDir, toneWav } from '../calls/phones.js';
 
@@ -26,7 +29,8 @@ const scenarios = join(here, '..', '..', '..', 'test', 'browser', 'scenarios');
 const widgetBuilt = existsSync(join(here, '..', '..', 'widget', 'test-phone', 'phone.js'));
 
 t.setTimeout(170000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// one Chromium per microphone tone for the file, a fresh context per subtest
+const browsers = new ChromiumPool(t);
 
 interface PhoneState { registered: boolean; callState: string; lastStatus?: number; lastError?: string }
 interface CallStats { packetsReceived: number; packetsSent: number; totalAudioEnergy: number; codec: string; connectionState: string }
@@ -63,13 +67,15 @@ async function platform(t: Test): Promise<{ p: Platform; ws: number; udp: number
   });
   const p = await startPlatform(config, pino({ level: process.env.SB_TEST_LOG ?? 'silent' }, pino.destination(2)));
   t.teardown(async () => { await p.stop(); rmSync(dataDir, { recursive: true, force: true }); });
+  relaxMediaAdmission(p.media);
+  await warmMedia(p.media);
   const ws = p.sipAddresses.find((a) => a.transport === 'ws')!.port;
   const udp = p.sipAddresses.find((a) => a.transport === 'udp')!.port;
   return { p, ws, udp };
 }
 
 async function browserPhone(t: Test, plat: { p: Platform; ws: number }, user: string, password: string, extra = '', micToneHz = 1000): Promise<Page> {
-  const browser = await launchChromium(t, { micToneHz });
+  const browser = await browsers.harness(t, { micToneHz });
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${plat.p.http.port}/test-phone/index.html?ws=ws://127.0.0.1:${plat.ws}&user=${user}&password=${password}&domain=127.0.0.1${extra}`);
   await waitFor(page, 'registration', (s) => s.registered || !!s.lastError);
@@ -82,7 +88,7 @@ async function browserPhone(t: Test, plat: { p: Platform; ws: number }, user: st
  */
 async function deskPhone(t: Test, udp: number, scenario: string) {
   const sipPort = await freePort();
-  const mediaPort = await freePort();
+  const mediaPort = await freeMediaPort();
   const reg = await runSipp(t, {
     scenario: join(scenarios, 'register.xml'), remote: `127.0.0.1:${udp}`, localPort: sipPort, timeoutMs: 10000,
     keys: { user: 'bob', contact_port: String(sipPort) }, extraArgs: ['-au', 'bob', '-ap', 'bob-pw'],
@@ -94,12 +100,28 @@ async function deskPhone(t: Test, udp: number, scenario: string) {
   return { uas, registered: reg.code === 0 };
 }
 
+/**
+ * Waits (at most 15 s) until the browser has received `packets` packets (default 100, 2 s of
+ * audio) with energy, and its analyser's peak sits at `hz`: the audio the test then asserts on.
+ */
+async function hearing(page: Page, hz: number, opts: { packets?: number; sent?: number } = {}): Promise<void> {
+  await until(
+    async () => {
+      const st = await phone(page, (p) => p.stats());
+      if (st.packetsReceived < (opts.packets ?? 100) || st.totalAudioEnergy <= 0 || st.packetsSent < (opts.sent ?? 0)) return false;
+      return Math.abs((await phone(page, (p) => p.peakHz())) - hz) < 20;
+    },
+    { timeoutMs: 15000, intervalMs: 100 },
+  );
+}
+
 /** A fresh media worker may report high load for a moment and refuse with 503: retry then. */
 async function callUntilAnswered(page: Page, target: string): Promise<PhoneState> {
   for (let attempt = 0; ; attempt++) {
     await phone(page, (p, a) => p.call(a), target);
     const s = await waitFor(page, 'answer', (st) => st.callState === 'established' || st.callState === 'terminated', 15000);
     if (s.callState === 'established' || s.lastStatus !== 503 || attempt >= 4) return s;
+    // back-off before a retry (the 503 says the worker is busy; its load report is what we wait on)
     await sleep(1500);
   }
 }
@@ -112,7 +134,7 @@ t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { s
   t.ok(desk.registered, 'desk phone registered');
   const s = await callUntilAnswered(page, 'bob');
   t.equal(s.callState, 'established', `call answered (${JSON.stringify(s)})`);
-  await sleep(3000);
+  await hearing(page, 1000);
   const stats = await phone(page, (p) => p.stats());
   t.ok(stats.packetsReceived > 50, `browser received ${stats.packetsReceived} packets`);
   t.ok(stats.totalAudioEnergy > 0, `browser audio energy ${stats.totalAudioEnergy}`);
@@ -144,28 +166,27 @@ t.test('closing the browser tab mid-call ends the call and frees media', { skip:
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
   const s = await callUntilAnswered(page, '*43');
   t.equal(s.callState, 'established', 'echo test answered');
-  await sleep(1500);
+  await hearing(page, 1000);
   const hz = await phone(page, (p) => p.peakHz());
   t.ok(Math.abs(hz - 1000) < 20, `echo returns the 1 kHz tone (${hz.toFixed(1)} Hz)`);
   t.ok(plat.p.media.stats().endpoints > 0);
   await page.close();
-  const until = Date.now() + 10000;
-  while (plat.p.media.stats().endpoints > 0 && Date.now() < until) await sleep(200);
-  t.equal(plat.p.media.stats().endpoints, 0, `media freed ${10000 - (until - Date.now())} ms after the tab closed`);
+  const closedAt = Date.now();
+  await until(() => plat.p.media.stats().endpoints === 0, { timeoutMs: 10000 });
+  t.equal(plat.p.media.stats().endpoints, 0, `media freed ${Date.now() - closedAt} ms after the tab closed`);
 });
 
 t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs up', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
   const plat = await platform(t);
   const page = await browserPhone(t, plat, 'alice', 'alice-pw', '&autoAnswer=1');
   t.ok(await phone(page, (p) => p.state.registered), 'browser registered');
-  await sleep(1500); // let the fresh media worker settle (it refuses calls while busy starting)
-  const mediaPort = await freePort();
+  const mediaPort = await freeMediaPort();
   const caller = await startSipp(t, {
     scenario: join(scenarios, 'phone-calls-user.xml'), remote: `127.0.0.1:${plat.udp}`, service: 'alice', timeoutMs: 30000,
     extraArgs: ['-au', 'bob', '-ap', 'bob-pw', '-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1'],
   });
   await waitFor(page, 'incoming call answered', (s) => s.callState === 'established', 15000);
-  await sleep(2500);
+  await hearing(page, 1000, { sent: 50 });
   const stats = await phone(page, (p) => p.stats());
   t.ok(stats.packetsReceived > 50 && stats.totalAudioEnergy > 0, `browser receives audio (${JSON.stringify(stats)})`);
   t.ok(stats.packetsSent > 50, 'browser sends audio');
@@ -194,7 +215,7 @@ async function lossEndsCall(t: Test, cut: 'network' | 'websocket', withinMs: num
   t.ok(desk.registered);
   const s = await callUntilAnswered(page, 'bob');
   t.equal(s.callState, 'established');
-  await sleep(1000);
+  await hearing(page, 1000, { packets: 25 }); // media flows before it is cut
   await phone(page, (p, what) => {
     const inner = p as unknown as InnerPhone;
     if (what === 'network') inner.session?.sessionDescriptionHandler?.peerConnection?.close();
@@ -226,11 +247,12 @@ t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { sk
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
   const s = await callUntilAnswered(page, '*43');
   t.equal(s.callState, 'established');
-  await sleep(500);
+  await hearing(page, 1000, { packets: 10 });
+  const bySource = (source: string) => digits.filter((d) => d.source === source).length;
   await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
-  await sleep(1500);
+  await until(() => bySource('rfc4733') >= 3);
   await phone(page, (p) => p.sendDtmf('7*', 'info'));
-  await sleep(1000);
+  await until(() => bySource('info') >= 2);
   t.same(digits.filter((d) => d.source === 'rfc4733').map((d) => d.digit).join(''), '12#', `RFC 4733 digits (${JSON.stringify(digits)})`);
   t.same(digits.filter((d) => d.source === 'info').map((d) => d.digit).join(''), '7*', 'SIP INFO digits');
   t.ok(digits.every((d) => d.role === 'caller'));
@@ -242,18 +264,17 @@ t.test('browser DTMF reaches a PCMU phone: RFC 4733 and SIP INFO both arrive as 
   const wav = toneWav(tempDir(t, 'browser-dtmf-'), 600);
   const bob = await Baresip.start({ user: 'bob', password: 'bob-pw', registrar: { host: '127.0.0.1', port: plat.udp }, codecs: ['PCMU'], playWav: wav, autoAnswer: true, verbose: process.env.SB_TEST_BARESIP === '1' });
   t.teardown(() => bob.stop());
-  const until = Date.now() + 10000;
-  while (plat.p.sip.registrar.lookup('bob').length === 0 && Date.now() < until) await sleep(50);
+  await until(() => plat.p.sip.registrar.lookup('bob').length > 0);
   const pressed: string[] = [];
   bob.on('event', (e) => { if (e.type === 'CALL_DTMF_START') pressed.push(String(e.param ?? '')); });
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
   const s = await callUntilAnswered(page, 'bob');
   t.equal(s.callState, 'established', 'bob answered');
-  await sleep(800);
+  await hearing(page, 600, { packets: 10 });
   await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
-  await sleep(1500);
+  await until(() => pressed.length >= 3);
   await phone(page, (p) => p.sendDtmf('7*', 'info'));
-  await sleep(1500);
+  await until(() => pressed.length >= 5);
   t.equal(pressed.join(''), '12#7*', `bob's phone saw every digit, in order (${JSON.stringify(pressed)})`);
   await phone(page, (p) => p.hangup());
 });
@@ -266,7 +287,7 @@ t.test('browser calls browser: each hears the other (Opus both legs)', { skip: !
   const s = await callUntilAnswered(alice, 'bob');
   t.equal(s.callState, 'established', 'alice connected');
   await waitFor(bob, 'bob answered', (st) => st.callState === 'established');
-  await sleep(3000);
+  await Promise.all([hearing(alice, 600), hearing(bob, 1000)]);
   const hzAlice = await phone(alice, (p) => p.peakHz());
   const hzBob = await phone(bob, (p) => p.peakHz());
   t.ok(Math.abs(hzAlice - 600) < 20, `alice hears bob's 600 Hz (${hzAlice.toFixed(1)})`);

@@ -9,10 +9,10 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPlatform } from '../helpers/platform.js';
-import { freePort, runSipp } from '../helpers/sipp.js';
-import { dialAndWait, heard, peakHz, registeredPhone, settled, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { freeMediaPort, runSipp } from '../helpers/sipp.js';
+import { dialAndWait, heard, peakHz, registeredPhone, settled, tempDir, toneSeconds, toneWav, untilHeard } from './phones.js';
 
-t.setTimeout(60000);
+t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
@@ -32,7 +32,7 @@ t.test('Opus phone calls PCMU phone: transcoded both ways, callee hangs up', asy
   t.notMatch(callerLeg?.dialog.remoteSdp ?? '', /PCMU/, 'alice offered nothing else');
   t.match(calleeLeg?.dialog.remoteSdp ?? '', /^m=audio \d+ RTP\/AVP 0\b/m, 'bob answered PCMU');
 
-  await sleep(3000);
+  await untilHeard([alice, bob], 3);
   const ended = once(call, 'ended');
   const aliceClosed = alice.waitFor('CALL_CLOSED', 5000);
   await bob.hangup();
@@ -69,7 +69,7 @@ for (const { codec, sdp } of SAME_CODEC) t.test(`${codec} phones are passed thro
   await dialAndWait(carol, tp, 'dave');
   const call = await nextCall;
   for (const leg of call.legs) t.match(leg.dialog.remoteSdp, sdp, `${leg.role} speaks ${codec}: no transcoding needed`);
-  await sleep(3000);
+  await untilHeard([carol, dave], 3);
   const ended = once(call, 'ended');
   const daveClosed = dave.waitFor('CALL_CLOSED', 5000);
   await carol.hangup();
@@ -143,7 +143,7 @@ t.test('a sipp caller CANCELs while a phone rings: 487 on the wire, the phone st
   const nextCall = tp.nextCall();
   const r = await runSipp(t, {
     scenario: join(scenarios, 'uac-cancel-on-ringing.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: 'judy', timeoutMs: 15000,
-    keys: { caller: 'ivan' }, extraArgs: ['-au', 'ivan', '-ap', tp.password('ivan'), '-mp', String(await freePort()), '-mi', '127.0.0.1'],
+    keys: { caller: 'ivan' }, extraArgs: ['-au', 'ivan', '-ap', tp.password('ivan'), '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });
   t.equal(r.code, 0, `sipp: 180, CANCEL answered 200, INVITE ended 487 ${r.code ? r.errors.slice(0, 400) : ''}`);
   await ringing;

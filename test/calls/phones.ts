@@ -3,7 +3,7 @@
  * platform's registrar, and what a phone heard, measured per time window.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Baresip } from '../helpers/baresip.js';
@@ -19,14 +19,49 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * ends, and a loaded machine may take longer than any fixed sleep. The assertion that follows
  * still fails if it never holds.
  */
-export async function settled(check: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function settled(check: () => boolean, timeoutMs = 10000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check() && Date.now() < until) await sleep(25);
 }
 
+/**
+ * Seconds of audio a phone has decoded so far (its sndfile `dec` dumps grow as frames are played:
+ * 16-bit mono, the rate in the WAV header). Only audio that arrived counts.
+ */
+export function heardSeconds(phone: Baresip): number {
+  let seconds = 0;
+  for (const f of phone.recordings('dec')) {
+    try {
+      const head = Buffer.alloc(44);
+      const fd = openSync(f, 'r');
+      try {
+        readSync(fd, head, 0, 44, 0);
+      } finally {
+        closeSync(fd);
+      }
+      const rate = head.readUInt32LE(24);
+      if (rate > 0) seconds += Math.max(0, statSync(f).size - 44) / (rate * 2);
+    } catch {
+      // the dump is being created
+    }
+  }
+  return seconds;
+}
+
+/**
+ * Waits until each phone has heard at least `seconds` of audio in total (see `heardSeconds`): how
+ * long audio has to flow, measured in audio rather than in wall-clock time, which a loaded machine
+ * stretches. Returns after `timeoutMs` regardless; the assertions on what was heard then fail.
+ */
+export async function untilHeard(phones: Baresip | Baresip[], seconds: number, timeoutMs = seconds * 1000 + 15000): Promise<void> {
+  const list = Array.isArray(phones) ? phones : [phones];
+  await settled(() => list.every((p) => heardSeconds(p) >= seconds), timeoutMs);
+}
+
 /** A temp dir removed on teardown. */
 export function tempDir(t: TeardownHost, prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  // sb-: the suite's temp dirs are recognisable, so a leftover one can be found after a run
+  const dir = mkdtempSync(join(tmpdir(), prefix.startsWith('sb-') ? prefix : `sb-${prefix}`));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
@@ -60,7 +95,7 @@ export async function registeredPhone(t: TeardownHost, tp: TestPlatform, user: s
   });
   t.teardown(() => phone.stop());
   // The registrar is the judge: REGISTER_OK may fire before ctrl_tcp is connected.
-  const until = Date.now() + 10000;
+  const until = Date.now() + 30000;
   while (tp.platform.sip.registrar.lookup(user).length === 0) {
     if (Date.now() > until) throw new Error(`${user} did not register: ${phone.output.join('').slice(-2000)}`);
     await sleep(50);
@@ -69,7 +104,7 @@ export async function registeredPhone(t: TeardownHost, tp: TestPlatform, user: s
 }
 
 /** Dials `target` at the platform and resolves once the call is established at the phone. */
-export async function dialAndWait(phone: Baresip, tp: TestPlatform, target: string, timeoutMs = 10000): Promise<void> {
+export async function dialAndWait(phone: Baresip, tp: TestPlatform, target: string, timeoutMs = 30000): Promise<void> {
   const established = phone.waitFor('CALL_ESTABLISHED', timeoutMs);
   await phone.dial(`sip:${target}@${tp.sip.host}:${tp.sip.port}`);
   await established;
@@ -79,7 +114,7 @@ export async function dialAndWait(phone: Baresip, tp: TestPlatform, target: stri
  * The call's state once the platform has its answer confirmed (or after `timeoutMs`). A phone
  * reports the call established as it sends its ACK, a moment before the platform has it.
  */
-export async function answeredState(call: Call, timeoutMs = 5000): Promise<string> {
+export async function answeredState(call: Call, timeoutMs = 10000): Promise<string> {
   if (call.state === 'setup') {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs);

@@ -11,12 +11,12 @@ import { startTestPlatform } from '../helpers/platform.js';
 import { readWav, type WavAudio } from '../../media/wav.js';
 import type { DtmfEvent } from '../../media/types.js';
 import { peakFrequency, toneAmplitude } from '../media/unit/spectrum.js';
-import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneWav } from './phones.js';
+import { dialAndWait, heard, peakHz, registeredPhone, settled, sleep, tempDir, toneWav, untilHeard } from './phones.js';
 
-t.setTimeout(60000);
+t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 /** The recorder flushes about once a second and finishes the header on stop: wait for a whole file. */
-async function finishedWav(path: string, minSeconds: number, timeoutMs = 5000): Promise<WavAudio> {
+async function finishedWav(path: string, minSeconds: number, timeoutMs = 20000): Promise<WavAudio> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -43,11 +43,12 @@ for (const [callerCodec, calleeCodec] of [['opus', 'PCMU'], ['PCMU', 'PCMU']] as
   const digits: Record<string, string[]> = { caller: [], callee: [] };
   for (const leg of call.legs) leg.on('dtmf', (e: DtmfEvent) => digits[leg.role]!.push(e.digit));
 
-  await sleep(1500);
+  await untilHeard([alice, bob], 1.5);
   await alice.sendDtmf('5');
-  await sleep(600);
+  await settled(() => digits.caller.length > 0);
   await bob.sendDtmf('9');
-  await sleep(1500);
+  await settled(() => digits.callee.length > 0);
+  await untilHeard([alice, bob], 3.8);
   const ended = once(call, 'ended');
   await alice.hangup();
   await ended;
@@ -83,11 +84,12 @@ t.test('without recording.enabled no recording is written', async (t) => {
   const nextCall = tp.nextCall();
   await dialAndWait(carol, tp, 'dave');
   const call = await nextCall;
-  await sleep(1500);
+  await untilHeard(carol, 1.5);
   const ended = once(call, 'ended');
   await carol.hangup();
   await ended;
-  await sleep(300);
+  // the call's release is done once its ports are back (a recorder would have closed its file by then)
+  await settled(() => tp.platform.media.stats().portsInUse === 0);
   t.notOk(existsSync(join(tp.dataDir, 'recordings', `${call.id}.wav`)), 'no file for the call');
   t.same(readdirSync(join(tp.dataDir, 'recordings')), [], 'the recordings folder is empty');
 });

@@ -12,9 +12,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 import { runSipp, type SippResult } from '../helpers/sipp.js';
-import { answeredState, dialAndWait, heard, peakHz, registeredPhone, settled, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { answeredState, dialAndWait, heard, peakHz, registeredPhone, settled, tempDir, toneSeconds, toneWav, heardSeconds, untilHeard } from './phones.js';
 
-t.setTimeout(60000);
+t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
@@ -94,12 +94,12 @@ t.test('a saturated media server answers 503 with Retry-After; the running call 
   const first = tp.nextCall();
   await dialAndWait(alice, tp, '*43');
   const call = await first;
-  await sleep(1000);
+  await untilHeard(alice, 1);
   const retryAfter = '<action><ereg regexp="^ *[0-9]+$" search_in="hdr" header="Retry-After:" check_it="true" assign_to="ra"/></action>';
   const r = await refusedCall(t, tp, 'bob', '*43', 503, retryAfter);
   t.equal(r.code, 0, `sipp saw 503 with a Retry-After header ${r.errors.slice(0, 300)}`);
   t.equal(tp.platform.calls.size, 1, 'only the first call exists');
-  await sleep(1500);
+  await untilHeard(alice, heardSeconds(alice) + 1.5);
   const ended = once(call, 'ended');
   await alice.hangup();
   await ended;

@@ -10,12 +10,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestPlatform } from '../helpers/platform.js';
 import type { DtmfEvent } from '../../media/types.js';
-import { freePort, runSipp } from '../helpers/sipp.js';
+import { freeMediaPort, runSipp } from '../helpers/sipp.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav } from './phones.js';
+import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav, untilHeard } from './phones.js';
 
-t.setTimeout(60000);
+t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
@@ -29,7 +29,7 @@ for (const codec of ['PCMU', 'opus'] as const) {
     await dialAndWait(alice, tp, '*43');
     const call = await nextCall;
     t.equal(await answeredState(call), 'active', 'the echo service answered');
-    await sleep(3000);
+    await untilHeard(alice, 3);
     const ended = once(call, 'ended');
     await alice.hangup();
     await ended;
@@ -54,7 +54,8 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
   const digits: DtmfEvent[] = [];
   caller.on('dtmf', (e) => digits.push(e));
 
-  // Beep (250 ms), then about two seconds of the phone's 700 Hz is recorded.
+  // Beep (250 ms), then about two seconds of the phone's 700 Hz is recorded. A timed sleep on
+  // purpose: the phone hears nothing while it is recorded, and the test measures this span.
   await sleep(2300);
   const closed = alice.waitFor('CALL_CLOSED', 15000);
   const pressedAt = Date.now() - started;
@@ -90,7 +91,7 @@ t.test('*44: a # sent as SIP INFO (dtmf-relay) by a sipp desk phone ends the rec
   const result = runSipp(t, {
     scenario: join(scenarios, 'uac-info-dtmf-await-bye.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: '*44', timeoutMs: 20000,
     keys: { caller: 'alice', digit: '#' },
-    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-mp', String(await freePort()), '-mi', '127.0.0.1'],
+    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });
   const call = await nextCall;
   const digits: string[] = [];

@@ -11,11 +11,11 @@ import { startTestPlatform } from '../helpers/platform.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, runSipp, startSipp } from '../helpers/sipp.js';
+import { freeMediaPort, freePort, runSipp, startSipp } from '../helpers/sipp.js';
 import { TestDnsServer } from '../helpers/dns-server.js';
-import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { dialAndWait, heard, peakHz, registeredPhone, tempDir, toneSeconds, toneWav, untilHeard } from './phones.js';
 
-t.setTimeout(60000);
+t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 // The carrier lives on another loopback address: trunks are recognised by source address, and the
 // phones on 127.0.0.1 must not pass for the carrier.
@@ -28,7 +28,7 @@ t.test('a phone calls out through the trunk: audio both ways, BYE reaches the ca
   const carrierPort = await freePort(CARRIER);
   const carrier = await startSipp(t, {
     scenario: 'uas', localHost: CARRIER, localPort: carrierPort, timeoutMs: 30000,
-    extraArgs: ['-rtp_echo', '-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
+    extraArgs: ['-rtp_echo', '-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
   const tp = await startTestPlatform(t, {
     users: ['alice'],
@@ -41,7 +41,7 @@ t.test('a phone calls out through the trunk: audio both ways, BYE reaches the ca
   t.equal(call.dialed, '15551234567', 'the number was dialed');
   const callee = call.legs.find((l) => l.role === 'callee');
   t.match(callee?.dialog.remoteSdp ?? '', /^m=audio \d+ RTP\/AVP 0\b/m, 'the carrier answered PCMU (transcoded from the phone\'s Opus)');
-  await sleep(3000);
+  await untilHeard(alice, 3);
   const ended = once(call, 'ended');
   await alice.hangup();
   await ended;
@@ -65,7 +65,7 @@ t.test('a carrier call to a number nobody here owns is refused, not sent back ou
   tp.platform.calls.on('added', () => calls++);
   const r = await runSipp(t, {
     scenario, localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: '15557654321', timeoutMs: 10000,
-    keys: { caller: '15550001111' }, extraArgs: ['-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
+    keys: { caller: '15550001111' }, extraArgs: ['-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
   t.equal(r.code, 0, `the carrier got 404 without a challenge ${r.code ? r.errors.slice(0, 300) : ''}`);
   t.equal(calls, 0, 'no call was set up');
@@ -82,7 +82,7 @@ t.test('a carrier calls a registered phone: answered, the phone hears its tone e
   // sipp's built-in caller: INVITE, ACK, 3 s of talk (echoing what arrives), BYE.
   const r = await runSipp(t, {
     scenario: 'uac', localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: 'alice', timeoutMs: 20000,
-    extraArgs: ['-d', '3000', '-rtp_echo', '-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
+    extraArgs: ['-d', '3000', '-rtp_echo', '-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
   t.equal(r.code, 0, `the carrier's call was answered and hung up ${r.code ? r.errors.slice(0, 300) : ''}`);
   const call = await nextCall;
@@ -106,7 +106,7 @@ t.test('a trunk named by its SRV records (no port): calls go to the server they 
   t.teardown(() => dns.close());
   const carrier = await startSipp(t, {
     scenario: 'uas', localHost: CARRIER, localPort: carrierPort, timeoutMs: 30000,
-    extraArgs: ['-rtp_echo', '-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
+    extraArgs: ['-rtp_echo', '-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
   const tp = await startTestPlatform(t, {
     users: ['alice'],
@@ -116,7 +116,7 @@ t.test('a trunk named by its SRV records (no port): calls go to the server they 
   const nextCall = tp.nextCall();
   await dialAndWait(alice, tp, '15551234567');
   const call = await nextCall;
-  await sleep(1500);
+  await untilHeard(alice, 1.5);
   const ended = once(call, 'ended');
   await alice.hangup();
   await ended;
@@ -129,7 +129,7 @@ t.test('a trunk named by its SRV records (no port): calls go to the server they 
   writeFileSync(scenario, readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', '404').replaceAll('__CHECK__', ''));
   const r = await runSipp(t, {
     scenario, localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: '15557654321', timeoutMs: 10000,
-    keys: { caller: '15550001111' }, extraArgs: ['-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
+    keys: { caller: '15550001111' }, extraArgs: ['-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
   t.equal(r.code, 0, `the SRV target's call was taken as the carrier's (404, no challenge) ${r.code ? r.errors.slice(0, 300) : ''}`);
 });

@@ -29,16 +29,43 @@ export interface TestApi {
   fetchJson(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
 }
 
-export async function startTestApi(t: TeardownHost, opts: { authAttemptsPerMinute?: number; maxCodeAttempts?: number } = {}): Promise<TestApi> {
+export async function startTestApi(
+  t: TeardownHost,
+  opts: { authAttemptsPerMinute?: number; maxCodeAttempts?: number } = {},
+): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-api-'));
   const store = await Store.open({ dataDir });
   const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _enc, cb) { for (const l of chunk.toString().split('\n')) if (l) logs.push(JSON.parse(l) as Record<string, unknown>); cb(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l) logs.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
   const logger = pino({ level: 'info' }, sink);
-  const accounts = new AccountService({ store, mail: new LogMailSender(logger), logger, codeTtlMinutes: 30, maxCodeAttempts: opts.maxCodeAttempts ?? 5 });
+  const accounts = new AccountService({
+    store,
+    mail: new LogMailSender(logger),
+    logger,
+    codeTtlMinutes: 30,
+    maxCodeAttempts: opts.maxCodeAttempts ?? 5,
+  });
   const { app, registry } = buildHttpApp({
-    store, accounts, logger, authAttemptsPerMinute: opts.authAttemptsPerMinute ?? 1000,
-    health: { check: async () => ({ healthy: true, failing: [], details: { calls: 0, media: { workers: [], sessions: 0, endpoints: 0, portsInUse: 0 }, sip: { connected: true, since: 0, server: 'none', embedded: true } } }) },
+    store,
+    accounts,
+    logger,
+    authAttemptsPerMinute: opts.authAttemptsPerMinute ?? 1000,
+    health: {
+      check: async () => ({
+        healthy: true,
+        failing: [],
+        details: {
+          calls: 0,
+          media: { workers: [], sessions: 0, endpoints: 0, portsInUse: 0 },
+          sip: { connected: true, since: 0, server: 'none', embedded: true },
+        },
+      }),
+    },
     options: { healthDetails: false, sourceMaps: false },
   });
   const server: Server = app.listen(0, '127.0.0.1');
@@ -52,7 +79,11 @@ export async function startTestApi(t: TeardownHost, opts: { authAttemptsPerMinut
     rmSync(dataDir, { recursive: true, force: true });
   });
   return {
-    base, store, app, registry, logs,
+    base,
+    store,
+    app,
+    registry,
+    logs,
     codeFor(email) {
       for (const l of [...logs].reverse()) {
         const mail = l.mail as { to?: string; text?: string } | undefined;
@@ -65,12 +96,18 @@ export async function startTestApi(t: TeardownHost, opts: { authAttemptsPerMinut
       const res = await fetch(base + path, init);
       const text = await res.text();
       let body: Record<string, unknown>;
-      try { body = JSON.parse(text) as Record<string, unknown>; } catch { body = { raw: text }; }
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        body = { raw: text };
+      }
       return { status: res.status, headers: res.headers, body };
     },
   };
 }
 
 export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
 });

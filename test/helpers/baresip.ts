@@ -4,13 +4,13 @@
  * to WAV files, ALSA's null device instead of a sound card, and `ctrl_tcp` to drive it (dial,
  * answer, hang up, DTMF) and to receive its call events.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { type OwnedProcess, spawnOwned } from './processes.js';
 
 export interface BaresipOptions {
   /** SIP user of the account (also the display name). */
@@ -39,22 +39,6 @@ export interface BaresipEvent {
   [k: string]: unknown;
 }
 
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  s.close();
-  return port;
-}
-
-async function freeTcpPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 // Debian's baresip registers Opus as opus/48000/1 when opus_stereo is off; match it by name and rate.
 const CODEC_NAMES: Record<string, string> = { PCMU: 'PCMU/8000/1', PCMA: 'PCMA/8000/1', opus: 'opus/48000' };
 
@@ -62,18 +46,18 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
   readonly dir: string;
   readonly sipPort: number;
   readonly user: string;
-  private readonly child: ChildProcess;
+  private readonly proc: OwnedProcess;
   private ctrl: net.Socket | undefined;
   private buf = Buffer.alloc(0);
   private readonly replies: ((r: Record<string, unknown>) => void)[] = [];
   readonly output: string[] = [];
 
-  private constructor(dir: string, sipPort: number, user: string, child: ChildProcess) {
+  private constructor(dir: string, sipPort: number, user: string, proc: OwnedProcess) {
     super();
     this.dir = dir;
     this.sipPort = sipPort;
     this.user = user;
-    this.child = child;
+    this.proc = proc;
   }
 
   /** The URI to dial this phone directly. */
@@ -82,9 +66,10 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
   }
 
   static async start(opts: BaresipOptions): Promise<Baresip> {
-    const dir = mkdtempSync(join(tmpdir(), `baresip-${opts.user}-`));
-    const sipPort = await freeUdpPort();
-    const ctrlPort = await freeTcpPort();
+    const dir = mkdtempSync(join(tmpdir(), `sb-baresip-${opts.user}-`));
+    // sip_listen binds UDP and TCP on the port, and SIP/TLS (TCP) on the port after it
+    const sipPort = await freePort('127.0.0.1', 2);
+    const ctrlPort = await freePort();
     const rate = opts.sampleRate ?? 48000;
     const codecs = (opts.codecs ?? ['opus', 'PCMU']).map((c) => CODEC_NAMES[c]).join(',');
     const config = [
@@ -127,8 +112,10 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
     const transport = reg?.transport ?? 'udp';
     writeFileSync(join(dir, 'accounts'), `<sip:${opts.user}@${domain};transport=${transport}>;${params.join(';')}\n`);
     writeFileSync(join(dir, 'contacts'), '');
-    const child = spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const phone = new Baresip(dir, sipPort, opts.user, child);
+    // baresip ignores SIGTERM: it runs in its own process group, killed with SIGKILL (see processes.ts)
+    const proc = spawnOwned('baresip', ['-f', dir]);
+    const child = proc.child;
+    const phone = new Baresip(dir, sipPort, opts.user, proc);
     const onData = (d: Buffer): void => {
       phone.output.push(d.toString());
       if (opts.verbose) process.stderr.write(`[baresip ${opts.user}] ${d.toString()}`);
@@ -136,14 +123,19 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.on('exit', (code) => phone.emit('exit', code));
-    await phone.connectCtrl(ctrlPort);
+    try {
+      await phone.connectCtrl(ctrlPort);
+    } catch (err) {
+      await phone.stop();
+      throw err;
+    }
     return phone;
   }
 
   private async connectCtrl(port: number): Promise<void> {
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15000;
     for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`baresip exited: ${this.output.join('')}`);
+      if (!this.proc.running) throw new Error(`baresip exited: ${this.output.join('')}`);
       try {
         const sock = net.connect(port, '127.0.0.1');
         await once(sock, 'connect');
@@ -153,6 +145,7 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
         return;
       } catch {
         if (Date.now() > deadline) throw new Error('baresip ctrl_tcp did not come up');
+        // poll: ctrl_tcp gives no other sign that it listens
         await new Promise((r) => setTimeout(r, 50));
       }
     }
@@ -206,7 +199,7 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
   }
 
   /** Resolves with the first event of `type` (optionally matching `pred`). */
-  waitFor(type: string, timeoutMs = 10000, pred?: (e: BaresipEvent) => boolean): Promise<BaresipEvent> {
+  waitFor(type: string, timeoutMs = 20000, pred?: (e: BaresipEvent) => boolean): Promise<BaresipEvent> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('event', onEvent);
@@ -224,17 +217,15 @@ export class Baresip extends EventEmitter<{ event: [BaresipEvent]; exit: [number
 
   /** WAV files sndfile wrote: `dec` = what the phone heard, `enc` = what it sent. */
   recordings(kind: 'dec' | 'enc'): string[] {
-    return readdirSync(this.dir).filter((f) => f.startsWith('dump-') && f.endsWith(`-${kind}.wav`)).map((f) => join(this.dir, f));
+    return readdirSync(this.dir)
+      .filter((f) => f.startsWith('dump-') && f.endsWith(`-${kind}.wav`))
+      .map((f) => join(this.dir, f));
   }
 
+  /** Kills the phone (SIGKILL to its process group) and removes its directory unless `keepDir`. */
   async stop(opts?: { keepDir?: boolean }): Promise<void> {
     this.ctrl?.destroy();
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
-      await once(this.child, 'exit').catch(() => undefined);
-      clearTimeout(t);
-    }
+    await this.proc.kill();
     if (!opts?.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

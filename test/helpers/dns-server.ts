@@ -5,7 +5,12 @@
  */
 import dgram from 'node:dgram';
 
-export interface SrvAnswer { priority: number; weight: number; port: number; target: string }
+export interface SrvAnswer {
+  priority: number;
+  weight: number;
+  port: number;
+  target: string;
+}
 
 export interface DnsZone {
   a?: Record<string, string[]>;
@@ -17,7 +22,10 @@ const TYPE_SRV = 33;
 
 function encodeName(name: string): Buffer {
   const parts = name.replace(/\.$/, '').split('.').filter(Boolean);
-  return Buffer.concat([...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p, 'ascii')])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p, 'ascii')])),
+    Buffer.from([0]),
+  ]);
 }
 
 function readQuestion(msg: Buffer): { name: string; type: number; end: number } {
@@ -44,7 +52,11 @@ function record(type: number, rdata: Buffer): Buffer {
 export class TestDnsServer {
   readonly asked: { name: string; type: number }[] = [];
 
-  private constructor(private readonly socket: dgram.Socket, readonly port: number, private readonly zone: DnsZone) {
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly port: number,
+    private readonly zone: DnsZone,
+  ) {
     socket.on('message', (msg, rinfo) => {
       if (msg.length < 17) return;
       const q = readQuestion(msg);
@@ -59,9 +71,13 @@ export class TestDnsServer {
     return new TestDnsServer(socket, socket.address().port, zone);
   }
 
-  get server(): string { return `127.0.0.1:${this.port}`; }
+  get server(): string {
+    return `127.0.0.1:${this.port}`;
+  }
 
-  close(): void { this.socket.close(); }
+  close(): void {
+    this.socket.close();
+  }
 
   private answer(query: Buffer, q: { name: string; type: number; end: number }): Buffer {
     const a = this.zone.a?.[q.name];

@@ -25,8 +25,15 @@ export interface PgCluster {
 
 function binDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin/initdb'))).sort((a, b) => Number(b) - Number(a)) : [];
-  if (!versions[0]) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql (Debian package "postgresql"; .ci/run installs it)');
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin/initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (!versions[0])
+    throw new Error(
+      'PostgreSQL server binaries not found under /usr/lib/postgresql (Debian package "postgresql"; .ci/run installs it)',
+    );
   return join(root, versions[0], 'bin');
 }
 
@@ -58,18 +65,35 @@ export async function startPostgres(t: TeardownHost): Promise<PgCluster> {
   const data = join(dir, 'data');
   let started = false;
   t.teardown(async () => {
-    if (started) await asOwner(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], asPostgres).catch(() => undefined);
+    if (started)
+      await asOwner(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], asPostgres).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
-  await asOwner(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'], asPostgres);
+  await asOwner(
+    join(bin, 'initdb'),
+    ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'],
+    asPostgres,
+  );
   let port = 0;
   for (let attempt = 0; attempt < 5 && !started; attempt++) {
     port = await freeTcpPort();
     try {
-      await asOwner(join(bin, 'pg_ctl'), [
-        '-D', data, '-w', '-t', '60', '-l', join(dir, 'server.log'),
-        '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`, 'start',
-      ], asPostgres);
+      await asOwner(
+        join(bin, 'pg_ctl'),
+        [
+          '-D',
+          data,
+          '-w',
+          '-t',
+          '60',
+          '-l',
+          join(dir, 'server.log'),
+          '-o',
+          `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+          'start',
+        ],
+        asPostgres,
+      );
       started = true;
     } catch (err) {
       if (attempt === 4) throw err;
@@ -83,7 +107,11 @@ export async function startPostgres(t: TeardownHost): Promise<PgCluster> {
       const name = `sb_${randomBytes(6).toString('hex')}`;
       const client = new pg.Client({ connectionString: url() });
       await client.connect();
-      try { await client.query(`CREATE DATABASE ${name}`); } finally { await client.end(); }
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
       return url(name);
     },
   };

@@ -60,7 +60,13 @@ export class RtpPeer {
   }
 
   static async start(): Promise<RtpPeer> {
-    const child = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Without tap's loaders (its --import hooks in execArgv and NODE_OPTIONS): they cost seconds
+    // of start-up per peer and this plain script needs none of them.
+    const child = fork(fileURLToPath(import.meta.url), ['--child'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (m: FromChild) => (m.type === 'bound' ? resolve(m.port) : reject(new Error('unexpected'))));
       child.once('exit', (code) => reject(new Error(`rtp peer exited ${code}`)));
@@ -92,13 +98,27 @@ export class RtpPeer {
     return (await this.request({ cmd: 'report', decodeAs, pcmRate }, 'report')).report;
   }
 
+  /**
+   * Asks for reports until `pred` holds (media in flight has arrived) or `timeoutMs` passes, then
+   * returns a report decoded as asked; the test asserts on that report either way.
+   */
+  async reportWhen(
+    pred: (r: PeerReport) => boolean,
+    opts: { decodeAs?: CodecSpec; pcmRate?: number; timeoutMs?: number } = {},
+  ): Promise<PeerReport> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 3000);
+    while (!pred(await this.report()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 30));
+    return this.report(opts.decodeAs, opts.pcmRate);
+  }
+
   /** Forgets what was received so far. */
   reset(): void {
     this.child.send({ cmd: 'reset' } satisfies ToChild);
   }
 
+  /** Kills the peer (it also exits by itself when this process dies: its IPC channel closes). */
   close(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
 
@@ -119,8 +139,13 @@ function runChild(): void {
     let end = m.length;
     if (m[0] & 0x20) end -= m[m.length - 1];
     received.push({
-      pt, seq: m.readUInt16BE(2), ts: m.readUInt32BE(4), ssrc: m.readUInt32BE(8), marker: (m[1] & 0x80) !== 0,
-      payloadHex: m.subarray(off, end).toString('hex'), atMs: Date.now() - t0,
+      pt,
+      seq: m.readUInt16BE(2),
+      ts: m.readUInt32BE(4),
+      ssrc: m.readUInt32BE(8),
+      marker: (m[1] & 0x80) !== 0,
+      payloadHex: m.subarray(off, end).toString('hex'),
+      atMs: Date.now() - t0,
     });
   });
   sock.bind(0, '127.0.0.1', () => process.send?.({ type: 'bound', port: sock.address().port } satisfies FromChild));
@@ -162,22 +187,30 @@ function runChild(): void {
       if (dtmfQueue.length > 0 && o.dtmf) {
         // one event packet per 20 ms is enough for a receiver keyed on the timestamp
         const p = dtmfQueue.shift()!;
-        sock.send(Buffer.concat([header(o.dtmf.payloadType, seq++, dtmfTs, p.marker), p.payload]), o.remote.port, o.remote.address);
+        sock.send(
+          Buffer.concat([header(o.dtmf.payloadType, seq++, dtmfTs, p.marker), p.payload]),
+          o.remote.port,
+          o.remote.address,
+        );
       } else {
         const pcm = new Int16Array(frame);
-        const pair = o.inband && i >= o.inband.atMs / 20 && i < (o.inband.atMs + 120) / 20 ? dtmfFrequencies(o.inband.digit) : undefined;
+        const pair =
+          o.inband && i >= o.inband.atMs / 20 && i < (o.inband.atMs + 120) / 20 ? dtmfFrequencies(o.inband.digit) : undefined;
         for (let k = 0; k < frame; k++) {
           const n = i * frame + k;
           pcm[k] = pair
-            ? Math.round(0.4 * amp * (Math.sin((2 * Math.PI * pair[0] * n) / pcmRate) + Math.sin((2 * Math.PI * pair[1] * n) / pcmRate)))
+            ? Math.round(
+                0.4 * amp * (Math.sin((2 * Math.PI * pair[0] * n) / pcmRate) + Math.sin((2 * Math.PI * pair[1] * n) / pcmRate)),
+              )
             : Math.round(amp * Math.sin((2 * Math.PI * o.toneHz * n) / pcmRate));
         }
         const payload = enc.encode(pcm);
         sent.push(payload.toString('hex'));
         const packet = Buffer.concat([header(o.codec.payloadType, seq++, ts, i === 0), payload]);
         const late = o.lateMs?.[i];
-        if (o.drop?.includes(i)) { /* lost */ }
-        else if (late) setTimeout(() => sock.send(packet, o.remote.port, o.remote.address), late);
+        if (o.drop?.includes(i)) {
+          /* lost */
+        } else if (late) setTimeout(() => sock.send(packet, o.remote.port, o.remote.address), late);
         else sock.send(packet, o.remote.port, o.remote.address);
       }
       ts += ticks;

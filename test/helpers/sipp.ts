@@ -3,12 +3,13 @@
  * ports; waits for exit and returns the exit code, the call counts from the statistics file, and the
  * unexpected-message log. The process is always killed on teardown, even if the test fails.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, waitForPort } from './ports.js';
+import { type OwnedProcess, spawnOwned } from './processes.js';
+
+export { freeMediaPort, freePort } from './ports.js';
 
 export interface SippOptions {
   /** Path to a scenario XML, or a built-in scenario name (`uac`, `uas`, `uac_pcap`, ...). */
@@ -55,48 +56,47 @@ export interface SippResult {
   localPort: number;
 }
 
-export interface TeardownHost { teardown(fn: () => void | Promise<void>): void }
-
-/** A free UDP+TCP port on 127.0.0.1 (bound and released; races are unlikely on loopback). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createSocket('udp4');
-      s.once('error', reject);
-      s.bind(0, host, () => { const p = s.address().port; s.close(() => resolve(p)); });
-    });
-    const tcpOk = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, host, () => srv.close(() => resolve(true)));
-    });
-    if (tcpOk) return port;
-  }
-  throw new Error('no free port');
+export interface TeardownHost {
+  teardown(fn: () => void | Promise<void>): void;
 }
 
 export class SippProcess {
   readonly dir: string;
   localPort = 0;
-  private child?: ChildProcess;
+  private proc?: OwnedProcess;
   private result?: Promise<SippResult>;
 
   constructor(private readonly opts: SippOptions) {
-    this.dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+    this.dir = mkdtempSync(join(tmpdir(), 'sb-sipp-'));
   }
 
-  /** Spawn sipp; resolves once the process is started (give it ~100 ms to bind before relying on it). */
+  /** Spawns sipp; resolves once it has bound its SIP port (or has already exited). */
   async start(): Promise<void> {
     const o = this.opts;
-    this.localPort = o.localPort || await freePort(o.localHost);
+    this.localPort = o.localPort || (await freePort(o.localHost));
     const isBuiltin = !o.scenario.includes('/') && !o.scenario.endsWith('.xml');
     const args = [
       ...(isBuiltin ? ['-sn', o.scenario] : ['-sf', o.scenario]),
-      '-i', o.localHost ?? '127.0.0.1', '-p', String(this.localPort),
-      '-t', o.transport ?? 'u1', '-m', String(o.calls ?? 1), '-nostdin',
-      '-trace_err', '-error_file', join(this.dir, 'errors.log'),
-      '-trace_stat', '-stf', join(this.dir, 'stats.csv'), '-fd', '1',
-      '-timeout', `${Math.ceil((o.timeoutMs ?? 30000) / 1000)}s`, '-timeout_error',
+      '-i',
+      o.localHost ?? '127.0.0.1',
+      '-p',
+      String(this.localPort),
+      '-t',
+      o.transport ?? 'u1',
+      '-m',
+      String(o.calls ?? 1),
+      '-nostdin',
+      '-trace_err',
+      '-error_file',
+      join(this.dir, 'errors.log'),
+      '-trace_stat',
+      '-stf',
+      join(this.dir, 'stats.csv'),
+      '-fd',
+      '1',
+      '-timeout',
+      `${Math.ceil((o.timeoutMs ?? 30000) / 1000)}s`,
+      '-timeout_error',
     ];
     if (o.rate) args.push('-r', String(o.rate));
     if (o.limit) args.push('-l', String(o.limit));
@@ -112,24 +112,32 @@ export class SippProcess {
       args.push('-auth_uri', `${o.service}@${o.remote}`); // sipp adds the `sip:`
     }
     if (o.remote) args.push(o.remote);
-    const child = spawn('sipp', args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
+    const proc = spawnOwned('sipp', args, { cwd: this.dir });
+    this.proc = proc;
+    const child = proc.child;
     let stdout = '';
     let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => { if (stdout.length < 200_000) stdout += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { if (stderr.length < 200_000) stderr += d.toString(); });
-    const killTimer = setTimeout(() => child.kill('SIGKILL'), (o.timeoutMs ?? 30000) + 5000);
+    child.stdout?.on('data', (d: Buffer) => {
+      if (stdout.length < 200_000) stdout += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      if (stderr.length < 200_000) stderr += d.toString();
+    });
+    const killTimer = setTimeout(() => void proc.kill(), (o.timeoutMs ?? 30000) + 5000);
     this.result = new Promise<SippResult>((resolve) => {
-      child.once('error', (err) => { stderr += String(err); });
+      child.once('error', (err) => {
+        stderr += String(err);
+      });
       child.once('close', (code, signal) => {
         clearTimeout(killTimer);
         resolve({ code, signal, stdout, stderr, localPort: this.localPort, ...this.readFiles() });
       });
     });
-    await new Promise<void>((resolve) => {
-      child.once('spawn', () => resolve());
-      child.once('error', () => resolve());
-    });
+    // Over TCP only a sipp without a remote (a UAS) listens; a UAC connects out.
+    const tcp = o.transport === 't1' || o.transport === 'tn';
+    // A sipp that exits at once (bad arguments) is reported by wait(), not here.
+    if (!tcp || !o.remote)
+      await waitForPort(this.localPort, tcp ? 'tcp' : 'udp', 10000, () => proc.running).catch(() => undefined);
   }
 
   wait(): Promise<SippResult> {
@@ -137,21 +145,29 @@ export class SippProcess {
     return this.result;
   }
 
-  kill(): void {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  /** SIGKILL to sipp's process group; resolves once it is gone. */
+  async kill(): Promise<void> {
+    await this.proc?.kill();
   }
 
-  cleanup(): void {
-    this.kill();
+  async cleanup(): Promise<void> {
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   private readFiles(): { successful: number; failed: number; errors: string; rtts: number[] } {
-    try { return this.readFilesUnsafe(); } catch { return { successful: 0, failed: 0, errors: '', rtts: [] }; }
+    try {
+      return this.readFilesUnsafe();
+    } catch {
+      return { successful: 0, failed: 0, errors: '', rtts: [] };
+    }
   }
 
   private readFilesUnsafe(): { successful: number; failed: number; errors: string; rtts: number[] } {
-    let successful = 0; let failed = 0; let errors = ''; const rtts: number[] = [];
+    let successful = 0;
+    let failed = 0;
+    let errors = '';
+    const rtts: number[] = [];
     const stats = join(this.dir, 'stats.csv');
     if (existsSync(stats)) {
       const lines = readFileSync(stats, 'utf8').trim().split('\n');

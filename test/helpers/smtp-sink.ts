@@ -3,8 +3,17 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { TeardownHost } from './platform.js';
 
-export interface SmtpMessage { from: string; to: string[]; data: string; auth?: string }
-export interface SmtpSink { port: number; messages: SmtpMessage[]; next(timeoutMs?: number): Promise<SmtpMessage> }
+export interface SmtpMessage {
+  from: string;
+  to: string[];
+  data: string;
+  auth?: string;
+}
+export interface SmtpSink {
+  port: number;
+  messages: SmtpMessage[];
+  next(timeoutMs?: number): Promise<SmtpMessage>;
+}
 
 export async function startSmtpSink(t: TeardownHost): Promise<SmtpSink> {
   const messages: SmtpMessage[] = [];
@@ -37,27 +46,48 @@ export async function startSmtpSink(t: TeardownHost): Promise<SmtpSink> {
           continue;
         }
         const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') { sock.write('250-sink\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n'); }
-        else if (verb === 'HELO') reply('250 sink');
-        else if (verb === 'AUTH') { auth = Buffer.from(line.split(' ')[2] ?? '', 'base64').toString('utf8'); reply('235 ok'); }
-        else if (verb === 'MAIL') { cur.from = line.replace(/^MAIL FROM:\s*/i, '').replace(/[<>]/g, '').split(' ')[0]!; reply('250 ok'); }
-        else if (verb === 'RCPT') { cur.to.push(line.replace(/^RCPT TO:\s*/i, '').replace(/[<>]/g, '')); reply('250 ok'); }
-        else if (verb === 'DATA') { inData = true; reply('354 go on'); }
-        else if (verb === 'QUIT') { reply('221 bye'); sock.end(); }
-        else reply('250 ok');
+        if (verb === 'EHLO') {
+          sock.write('250-sink\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n');
+        } else if (verb === 'HELO') reply('250 sink');
+        else if (verb === 'AUTH') {
+          auth = Buffer.from(line.split(' ')[2] ?? '', 'base64').toString('utf8');
+          reply('235 ok');
+        } else if (verb === 'MAIL') {
+          cur.from = line
+            .replace(/^MAIL FROM:\s*/i, '')
+            .replace(/[<>]/g, '')
+            .split(' ')[0]!;
+          reply('250 ok');
+        } else if (verb === 'RCPT') {
+          cur.to.push(line.replace(/^RCPT TO:\s*/i, '').replace(/[<>]/g, ''));
+          reply('250 ok');
+        } else if (verb === 'DATA') {
+          inData = true;
+          reply('354 go on');
+        } else if (verb === 'QUIT') {
+          reply('221 bye');
+          sock.end();
+        } else reply('250 ok');
       }
     });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  t.teardown(() => { for (const s of sockets) s.destroy(); server.close(); });
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
   const addr = server.address();
   return {
     port: typeof addr === 'object' && addr ? addr.port : 0,
     messages,
-    next: (timeoutMs = 10000) => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no mail')), timeoutMs);
-      waiters.push((m) => { clearTimeout(timer); resolve(m); });
-    }),
+    next: (timeoutMs = 10000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no mail')), timeoutMs);
+        waiters.push((m) => {
+          clearTimeout(timer);
+          resolve(m);
+        });
+      }),
   };
 }

@@ -31,10 +31,17 @@ export function forEachDialect(root: Test, name: string, fn: (t: Test, target: S
       }
       const options = { url, dataDir };
       const opened: Store[] = [];
-      t.teardown(async () => { for (const s of opened) await s.close(); });
+      t.teardown(async () => {
+        for (const s of opened) await s.close();
+      });
       await fn(t, {
-        dialect, options,
-        open: async () => { const s = await Store.open(options); opened.push(s); return s; },
+        dialect,
+        options,
+        open: async () => {
+          const s = await Store.open(options);
+          opened.push(s);
+          return s;
+        },
       });
     });
   }

@@ -5,11 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Baresip } from '../../helpers/baresip.js';
+import { untilHeard } from '../../calls/phones.js';
 import { readWav } from '../../../media/wav.js';
 import { peakFrequency } from '../../media/unit/spectrum.js';
 
 t.test('baresip phones: direct call, audio both ways, recordings', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bs-wav-'));
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bs-wav-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const wavA = join(dir, 'a.wav');
   const wavB = join(dir, 'b.wav');
@@ -21,7 +22,7 @@ t.test('baresip phones: direct call, audio both ways, recordings', async (t) => 
   const established = a.waitFor('CALL_ESTABLISHED', 10000);
   await a.dial(b.uri);
   await established;
-  await new Promise((r) => setTimeout(r, 2000));
+  await untilHeard([a, b], 2); // two seconds of audio each way
   const closed = b.waitFor('CALL_CLOSED', 5000);
   await a.hangup();
   await closed;

@@ -38,9 +38,8 @@ t.test('PCMU <-> Opus bridge carries a tone each way (transcoded)', async (t) =>
     pa.send({ remote: { address: '127.0.0.1', port: a.port }, codec: PCMU, toneHz: 1000, durationMs: 1000 }),
     pb.send({ remote: { address: '127.0.0.1', port: b.port }, codec: OPUS, toneHz: 600, durationMs: 1000 }),
   ]);
-  await new Promise((r) => setTimeout(r, 150));
-  const ra = await pa.report(PCMU);
-  const rb = await pb.report(OPUS, 48000);
+  const ra = await pa.reportWhen((r) => r.packets.length >= 48, { decodeAs: PCMU });
+  const rb = await pb.reportWhen((r) => r.packets.length >= 48, { decodeAs: OPUS, pcmRate: 48000 });
   t.ok(rb.packets.length > 40, `opus side got ${rb.packets.length} packets`);
   t.ok(ra.packets.length > 40, `pcmu side got ${ra.packets.length} packets`);
   const atB = Int16Array.from(rb.pcm.slice(48000 * 0.2));
@@ -56,9 +55,8 @@ t.test('PCMU <-> PCMU bridge passes payloads through untouched', async (t) => {
   const bridge = new Bridge(a, b);
   t.equal(bridge.mode, 'passthrough');
   await pa.send({ remote: { address: '127.0.0.1', port: a.port }, codec: PCMU, toneHz: 1000, durationMs: 400 });
-  await new Promise((r) => setTimeout(r, 100));
   const sent = (await pa.report()).sentPayloadsHex;
-  const got = (await pb.report()).packets;
+  const got = (await pb.reportWhen((r) => r.packets.length >= sent.length)).packets;
   t.equal(got.length, sent.length, 'every packet arrived');
   t.same(got.map((p) => p.payloadHex), sent, 'payload bytes identical');
   t.not(got[0].ssrc, 0x1234abcd, 'SSRC rewritten to the bridge leg');

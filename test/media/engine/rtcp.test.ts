@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import pino from 'pino';
@@ -34,7 +35,7 @@ t.test('RTCP: receiver reports while only receiving, sender reports once sending
     h[0] = 0x80; h[1] = 0; h.writeUInt16BE(100 + i, 2); h.writeUInt32BE(i * 160, 4); h.writeUInt32BE(0xabc, 8);
     rtp.send(h, ep.port, '127.0.0.1');
   }
-  await new Promise((r) => setTimeout(r, 350));
+  await until(() => reports.some((p) => p instanceof ReceiverReportPacket), { timeoutMs: 5000 });
   const rr = reports.find((p) => p instanceof ReceiverReportPacket) as ReceiverReportPacket | undefined;
   t.ok(rr, 'receiver report sent');
   const block = rr?.getReports()[0];
@@ -43,7 +44,7 @@ t.test('RTCP: receiver reports while only receiving, sender reports once sending
   t.equal(block?.getHighestSeqNumber(), 109);
   ep.sendAudio({ samples: new Int16Array(160), sampleRate: 8000 });
   ep.sendAudio({ samples: new Int16Array(160), sampleRate: 8000 });
-  await new Promise((r) => setTimeout(r, 250));
+  await until(() => reports.some((p) => p instanceof SenderReportPacket), { timeoutMs: 5000 });
   const sr = reports.find((p) => p instanceof SenderReportPacket) as SenderReportPacket | undefined;
   t.ok(sr, 'sender report once we sent');
   t.equal(sr?.getPacketCount(), 2);
@@ -70,7 +71,7 @@ t.test('RTCP multiplexing (RFC 5761): offered, it is answered, and reports come 
     if (pt >= 200 && pt <= 204) reports.push({ from: rinfo.port });
   });
   ep.sendAudio({ samples: new Int16Array(160), sampleRate: 8000 });
-  await new Promise((r) => setTimeout(r, 400));
+  await until(() => reports.length > 0, { timeoutMs: 5000 });
   t.ok(reports.length > 0, `RTCP arrived on the peer's RTP port (${reports.length} reports)`);
   t.ok(reports.every((r) => r.from === ep.port), 'sent from our RTP port');
 

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import { MediaOverloadError } from '../../../media/index.js';
 import { RtpPeer } from '../../helpers/rtp-peer.js';
 import { peerOffer } from './peer-sdp.js';
@@ -33,8 +34,7 @@ t.test('outbound leg: createOffer + setRemoteAnswer, then media flows to the ans
   const ansB = await pb.answer(peerOffer(src.port, 'PCMU'));
   await s.bridge(pb, ep);
   await src.send({ remote: { address: '127.0.0.1', port: sdpPort(ansB) }, codec: PCMU, toneHz: 800, durationMs: 300 });
-  await sleep(300);
-  t.ok((await peer.report()).packets.length >= 14, 'answerer receives the bridged audio');
+  t.ok((await peer.reportWhen((r) => r.packets.length >= 15)).packets.length >= 14, 'answerer receives the bridged audio');
 });
 
 t.test('media timeout: a silent sending peer fails the endpoint; a held one does not', async (t) => {
@@ -48,7 +48,8 @@ t.test('media timeout: a silent sending peer fails the endpoint; a held one does
   const failedB: string[] = [];
   a.on('failed', (why) => failedA.push(why));
   b.on('failed', (why) => failedB.push(why));
-  await sleep(900);
+  await until(() => failedA.length > 0, { timeoutMs: 5000 });
+  await sleep(100); // the test: the held side stays up past the silent one's timeout
   t.equal(failedA.length, 1, `silent peer -> failed (${failedA[0]})`);
   t.equal(failedB.length, 0, 'inactive (held) peer is not timed out');
 });
@@ -66,7 +67,7 @@ t.test('a worker that dies is reported, its calls close, and a new worker takes 
   t.match((await died).message, /exited/);
   await closed;
   t.equal(await epFailed, 'media worker died');
-  await sleep(300);
+  await until(() => ms.stats().workers === 1, { timeoutMs: 10000 }); // the replacement worker is up
   const s2 = await ms.createSession();
   const ep2 = await s2.createEndpoint('rtp');
   t.match(await ep2.answer(peerOffer(9, 'PCMU')), /m=audio \d+ RTP\/AVP 0/);
@@ -82,8 +83,7 @@ t.test('symmetric RTP: media goes back to where the peer really sends from (NAT)
   const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
   await s.echo(ep);
   await peer.send({ remote: { address: '127.0.0.1', port: sdpPort(ans) }, codec: PCMU, toneHz: 500, durationMs: 400 });
-  await sleep(300);
-  const got = (await peer.report()).packets.length;
+  const got = (await peer.reportWhen((r) => r.packets.length >= 20)).packets.length;
   t.ok(got >= 16, `echo reached the real source address (${got} of 20 packets; the first ones prove the source)`);
 });
 
@@ -92,7 +92,7 @@ t.test('admission also follows the measured worker load', async (t) => {
   const ms = await startMediaServer(t, { workers: 1, maxWorkerUtilization: 1e-9 });
   const first = await ms.createSession(); // before the first load report: admitted
   await first.createEndpoint('rtp');
-  await sleep(1300);
+  await until(() => ms.workerLoad()[0]!.elu > 0, { timeoutMs: 10000 }); // the first load report
   t.ok(ms.workerLoad()[0].elu > 0, `worker reported its utilisation (${ms.workerLoad()[0].elu.toFixed(4)})`);
   await t.rejects(ms.createSession(), { name: 'MediaOverloadError' });
 });

@@ -1,5 +1,6 @@
 /** A MediaServer on loopback with its own random RTP range, closed at teardown. */
 import { MediaServer, type MediaServerOptions } from '../../../media/index.js';
+import { warmMedia } from '../../helpers/warm-media.js';
 import { RtpPeer } from '../../helpers/rtp-peer.js';
 import { peerOffer } from './peer-sdp.js';
 
@@ -11,10 +12,15 @@ export async function startMediaServer(
   const ms = new MediaServer({
     workers: 1,
     rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: base, portMax: base + 399 },
+    // Admission by load is measured on the worker's event loop, which a busy test machine slows for
+    // reasons of its own: only the tests of that admission (which set these) should see refusals.
+    maxWorkerUtilization: 1,
+    maxWorkerLagMs: 10000,
     ...opts,
   });
   t.teardown(() => ms.close());
   await ms.start();
+  await warmMedia(ms);
   return ms;
 }
 
@@ -32,7 +38,9 @@ export const local = (port: number): { address: string; port: number } => ({ add
 /** `n` RTP peers in child processes, closed at teardown. */
 export async function peers(t: { teardown(fn: () => void): void }, n: number): Promise<RtpPeer[]> {
   const out = await Promise.all(Array.from({ length: n }, () => RtpPeer.start()));
-  t.teardown(() => out.forEach((p) => p.close()));
+  t.teardown(() => {
+    for (const p of out) p.close();
+  });
   return out;
 }
 

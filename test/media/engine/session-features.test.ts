@@ -3,15 +3,15 @@ import { peakFrequency, toneAmplitude } from '../../media/unit/spectrum.js';
 import type { CodecSpec } from '../../../media/types.js';
 import { decodeAlaw, decodeMulaw } from '../../../media/codecs/index.js';
 import { peerOffer } from './peer-sdp.js';
-import { bridgedPeers, local, peers, sdpPort, sleep, startMediaServer } from './server-fixture.js';
+import { until } from '../../helpers/wait.js';
+import { bridgedPeers, local, peers, sdpPort, startMediaServer } from './server-fixture.js';
 
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
 const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
 t.test('lost packets on the PCMU leg are concealed: the Opus leg gets a frame for every 20 ms', async (t) => {
   const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 1000, drop: [20, 30, 31, 40] });
-  await sleep(300);
-  const r = await pb.report(OPUS, 48000);
+  const r = await pb.reportWhen((x) => x.packets.length >= 50, { decodeAs: OPUS, pcmRate: 48000 });
   t.equal(r.packets.length, 50, '46 packets in, 50 frames out (4 concealed)');
   const seqs = r.packets.map((p) => p.seq);
   t.ok(seqs.every((q, i) => i === 0 || ((q - seqs[i - 1]) & 0xffff) === 1), 'no gap on the Opus leg');
@@ -25,9 +25,8 @@ const PCMA: CodecSpec = { name: 'PCMA', payloadType: 8, clockRate: 8000, channel
 async function pcmuToPcmaWorstFrame(t: { teardown(fn: () => void): void }, timing: { lateMs?: Record<number, number>; drop?: number[] }) {
   const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMA');
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 770, durationMs: 1000, ...timing });
-  await sleep(300);
   const sent = (await pa.report()).sentPayloadsHex.map((h) => decodeMulaw(Buffer.from(h, 'hex')));
-  const got = (await pb.report()).packets.filter((p) => p.pt === 8).map((p) => decodeAlaw(Buffer.from(p.payloadHex, 'hex')));
+  const got = (await pb.reportWhen((x) => x.packets.filter((p) => p.pt === 8).length >= 50)).packets.filter((p) => p.pt === 8).map((p) => decodeAlaw(Buffer.from(p.payloadHex, 'hex')));
   const worst = (k: number) => (got[k] ? Math.max(...got[k].map((v, i) => Math.abs(v - sent[k][i]))) : Infinity);
   return { frames: got.length, worst, worstOf: (ks: number[]) => Math.max(...ks.map(worst)) };
 }
@@ -48,10 +47,13 @@ for (const [from, to, ptime] of [['opus', 'PCMU', 30], ['opus', 'PCMA', 10], ['P
   t.test(`a ${to} peer that asks for ptime ${ptime} gets ${ptime} ms packets of continuous audio`, async (t) => {
     const { pa, pb, towardsA } = await bridgedPeers(t, from, to, { ptimeB: ptime });
     await pa.send({ remote: towardsA, codec: from === 'opus' ? OPUS : PCMU, toneHz: 700, durationMs: 1200 });
-    await sleep(300);
     const spec = to === 'opus' ? OPUS : to === 'PCMA' ? PCMA : PCMU;
     const rate = to === 'opus' ? 48000 : 8000;
-    const r = await pb.report(spec, rate);
+    // the last packet may stay partial: all but one of 1.2 s worth
+    const r = await pb.reportWhen((x) => x.packets.filter((p) => p.pt === spec.payloadType).length >= 1200 / ptime - 1, {
+      decodeAs: spec,
+      pcmRate: rate,
+    });
     const audio = r.packets.filter((p) => p.pt === spec.payloadType);
     const ticks = (spec.clockRate * ptime) / 1000;
     const steps = audio.slice(1).map((p, i) => (p.ts - audio[i].ts) >>> 0);
@@ -73,13 +75,12 @@ t.test('play a tone to an endpoint, with an ended event', async (t) => {
   const pb = await s.play(a, { tone: 'beep' });
   const ended = await new Promise<{ reason: string }>((r) => pb.once('ended', r));
   t.equal(ended.reason, 'finished');
-  await sleep(300);
-  const r = await pa.report(OPUS, 48000);
+  const r = await pa.reportWhen((x) => x.packets.length >= 11, { decodeAs: OPUS, pcmRate: 48000 });
   t.ok(r.packets.length >= 11 && r.packets.length <= 16, `a 250 ms beep is about 13 packets (${r.packets.length})`);
   const pcm = Int16Array.from(r.pcm);
   t.ok(Math.abs(peakFrequency(pcm, 48000, 200, 4000) - 1000) <= 20, 'the beep is 1 kHz');
   const looping = await s.play(a, { tone: 'busy' }, { loop: true });
-  await sleep(200);
+  await pa.reportWhen((x) => x.packets.length >= r.packets.length + 5); // the loop is playing
   looping.stop();
   t.equal((await new Promise<{ reason: string }>((r) => looping.once('ended', r))).reason, 'stopped');
   await t.rejects(s.play(a, { file: '/nonexistent.wav' }), 'a missing file is an error, not a crash');
@@ -103,8 +104,9 @@ t.test('mixer: a listener hears both talkers; muting one removes it', async (t) 
     p1.send({ remote: local(sdpPort(a1)), codec: PCMU, toneHz: 500, durationMs: 1000 }),
     p2.send({ remote: local(sdpPort(a2)), codec: OPUS, toneHz: 1300, durationMs: 1000 }),
   ]);
-  await sleep(200);
-  const heard = Int16Array.from((await p3.report(PCMU)).pcm.slice(2400));
+  // the mixer sends every 20 ms: five more frames and the talkers' last audio is through
+  const n0 = (await p3.report()).packets.length;
+  const heard = Int16Array.from((await p3.reportWhen((x) => x.packets.length >= n0 + 5, { decodeAs: PCMU })).pcm.slice(2400));
   t.ok(heard.length > 2000, `listener receives audio (${heard.length} samples)`);
   const a500 = toneAmplitude(heard, 8000, 500);
   const a1300 = toneAmplitude(heard, 8000, 1300);
@@ -116,8 +118,8 @@ t.test('mixer: a listener hears both talkers; muting one removes it', async (t) 
     p1.send({ remote: local(sdpPort(a1)), codec: PCMU, toneHz: 500, durationMs: 800 }),
     p2.send({ remote: local(sdpPort(a2)), codec: OPUS, toneHz: 1300, durationMs: 800 }),
   ]);
-  await sleep(200);
-  const muted = Int16Array.from((await p3.report(PCMU)).pcm.slice(2400));
+  const n1 = (await p3.report()).packets.length;
+  const muted = Int16Array.from((await p3.reportWhen((x) => x.packets.length >= n1 + 5, { decodeAs: PCMU })).pcm.slice(2400));
   t.ok(toneAmplitude(muted, 8000, 500) > 10 * toneAmplitude(muted, 8000, 1300), 'muted talker is gone from the mix');
   await mixer.close();
 });
@@ -125,16 +127,14 @@ t.test('mixer: a listener hears both talkers; muting one removes it', async (t) 
 t.test('a re-offer that changes codec switches the bridge between transcoding and pass-through', async (t) => {
   const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
-  await sleep(300);
-  t.ok((await pb.report()).packets.every((p) => p.pt === 111), 'transcoded to Opus first');
+  t.ok((await pb.reportWhen((x) => x.packets.length >= 15)).packets.every((p) => p.pt === 111), 'transcoded to Opus first');
   const re = await b.answer(peerOffer(pb.port, 'PCMU'));
   t.match(re, /m=audio \d+ RTP\/AVP 0 101/);
   pb.reset();
   pa.reset();
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
-  await sleep(300);
   const sent = (await pa.report()).sentPayloadsHex.slice(-15);
-  const got = (await pb.report()).packets;
+  const got = (await pb.reportWhen((x) => x.packets.length >= 15)).packets;
   t.ok(got.length >= 14 && got.every((p) => p.pt === 0), 'PCMU now');
   t.same(got.map((p) => p.payloadHex), sent.slice(sent.length - got.length), 'passed through byte for byte');
 });
@@ -150,7 +150,7 @@ t.test('in-band DTMF from a peer without telephone-event becomes a dtmf event', 
   const got: { digit: string; source: string }[] = [];
   a.on('dtmf', (e) => got.push(e));
   await pa.send({ remote: local(sdpPort(ans)), codec: PCMU, toneHz: 300, durationMs: 800, amplitude: 3000, inband: { digit: '9', atMs: 300 } });
-  await sleep(200);
+  await until(() => got.length > 0, { timeoutMs: 2000 });
   t.same(got.map((e) => [e.digit, e.source]), [['9', 'inband']]);
 });
 
@@ -158,14 +158,13 @@ t.test('a re-offer with a new address moves the media there', async (t) => {
   const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMU');
   const [pc] = await peers(t, 1);
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
-  await sleep(300);
-  const before = (await pb.report()).packets.length;
+  const before = (await pb.reportWhen((x) => x.packets.length >= 15)).packets.length;
   t.ok(before >= 14, `old address got media (${before})`);
   await b.answer(peerOffer(pc.port, 'PCMU')); // e.g. the phone moved networks
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
-  await sleep(300);
+  // once the new address has it all, anything sent to the old one would have arrived too
+  t.ok((await pc.reportWhen((x) => x.packets.length >= 15)).packets.length >= 14, 'the new address gets the media');
   t.equal((await pb.report()).packets.length, before, 'nothing more to the old address');
-  t.ok((await pc.report()).packets.length >= 14, 'the new address gets the media');
 });
 
 t.test('Endpoint.sendDtmf sends an RFC 4733 event train with the offerer\'s payload type', async (t) => {
@@ -175,8 +174,9 @@ t.test('Endpoint.sendDtmf sends an RFC 4733 event train with the offerer\'s payl
   const a = await s.createEndpoint('rtp');
   await a.answer(peerOffer(pa.port, 'PCMU'));
   await a.sendDtmf('5', 200);
-  await sleep(500);
-  const ev = (await pa.report()).packets.filter((p) => p.pt === 101);
+  const isEnd = (p: { pt: number; payloadHex: string }) => p.pt === 101 && (parseInt(p.payloadHex.slice(2, 4), 16) & 0x80) !== 0;
+  // the end packet goes out three times (RFC 4733 2.5.1.4): wait for the last of them
+  const ev = (await pa.reportWhen((x) => x.packets.filter(isEnd).length >= 3)).packets.filter((p) => p.pt === 101);
   t.ok(ev.length >= 6, `${ev.length} event packets`);
   t.ok(ev[0].marker, 'first packet has the marker');
   t.ok(ev.every((p) => p.ts === ev[0].ts), 'one timestamp for the whole event');

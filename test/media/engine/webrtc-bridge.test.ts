@@ -1,12 +1,13 @@
 /** PSTN <-> browser path through the worker: a PCMU RTP peer bridged to a WebRTC (werift) peer. */
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import { RtpPeer } from '../../helpers/rtp-peer.js';
 import { WeriftClient } from '../../media/webrtc/werift-client.js';
 import { createDecoder, createEncoder } from '../../../media/codecs/index.js';
 import { peakFrequency } from '../../media/unit/spectrum.js';
 import type { CodecSpec } from '../../../media/types.js';
 import { peerOffer } from './peer-sdp.js';
-import { sdpPort, sleep, startMediaServer } from './server-fixture.js';
+import { sdpPort, startMediaServer } from './server-fixture.js';
 
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
 const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
@@ -38,7 +39,8 @@ t.test('PCMU phone <-> WebRTC Opus: tones both ways through one worker', async (
   t.teardown(() => { clearInterval(timer); enc.close(); });
   await pa.send({ remote: { address: '127.0.0.1', port: sdpPort(ansR) }, codec: PCMU, toneHz: 1000, durationMs: 1500 });
   clearInterval(timer);
-  await sleep(300);
+  // the tail of the 1.5 s (75 frames) has crossed the bridge to the browser side
+  await until(() => client.received.filter((p) => p.payloadType === 111).length >= 72, { timeoutMs: 3000 });
 
   const dec = createDecoder(OPUS, { pcmRate: 48000 });
   const got: number[] = [];

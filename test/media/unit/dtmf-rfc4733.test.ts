@@ -60,7 +60,9 @@ function deliver(rx: Rfc4733Receiver, digit: string, ts: number, seq: number, sk
 t.test('round trip: every digit once per key press, with its duration', async (t) => {
   const rx = new Rfc4733Receiver(8000);
   const got: DtmfEvent[] = [];
-  [...ALL].forEach((d, i) => got.push(...deliver(rx, d, 1000 + i * 8000, i * 10)));
+  [...ALL].forEach((d, i) => {
+    got.push(...deliver(rx, d, 1000 + i * 8000, i * 10));
+  });
   t.same(
     got.map((e) => e.digit),
     [...ALL],

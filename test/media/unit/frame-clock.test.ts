@@ -1,6 +1,7 @@
 import t from 'tap';
 import { FrameClock } from '../../../media/frame-clock.js';
 
+// The clock is measured against spans of wall-clock time: these sleeps are the test.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('ticks every 20 ms without drifting', async (t) => {

@@ -1,8 +1,10 @@
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import { Mixer } from '../../../media/mixer.js';
 import { FakePort } from './fake-port.js';
 import { sine, toneAmplitude } from './spectrum.js';
 
+// Parties speak in real time (20 ms frames): these sleeps pace them.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Each party speaks its own tone, 20 ms at a time, for `ms`. */
@@ -104,14 +106,14 @@ t.test('remove, port close and close() stop all traffic and listeners', async (t
   const b = new FakePort('b', 8000);
   mixer.add(a);
   mixer.add(b);
-  await sleep(100);
+  await until(() => a.sent.length > 0 && b.sent.length > 0); // the mix is running
   b.close();
   t.equal(mixer.size, 1, 'closed port left the mix');
   t.equal(b.listenerCount('audio'), 0);
   mixer.remove('a');
   t.equal(a.listenerCount('audio'), 0);
   const n = a.sent.length;
-  await sleep(100);
+  await sleep(100); // the test: frames would show up in this span
   t.equal(a.sent.length, n, 'no frames after removal');
   mixer.close();
   t.throws(() => mixer.add(new FakePort('x', 8000)), 'closed mixer refuses parties');

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,13 +66,13 @@ t.test('tones: a finite beep ends by itself; ringback loops until stopped', asyn
   const reasons: string[] = [];
   ring.on('ended', (e) => reasons.push(e.reason));
   ring.start();
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 300)); // the test: ringback for a while, then stopped
   ring.stop();
   t.same(reasons, ['stopped']);
   const pcm = port2.sentSamples();
   t.ok(toneAmplitude(pcm, 48000, 440) > 1000 && toneAmplitude(pcm, 48000, 480) > 1000, 'ringback is 440+480 Hz');
   const n = port2.sent.length;
-  await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 100)); // the test: frames would show up in this span
   t.equal(port2.sent.length, n, 'nothing after stop');
 });
 
@@ -81,7 +82,7 @@ t.test('stop emits ended once with reason stopped; closing the port stops the pl
   const reasons: string[] = [];
   p.on('ended', (e) => reasons.push(e.reason));
   p.start();
-  await new Promise((r) => setTimeout(r, 60));
+  await new Promise((r) => setTimeout(r, 60)); // the test: the port closes mid-tone
   port.close();
   p.stop();
   t.same(reasons, ['stopped']);
@@ -92,7 +93,7 @@ t.test('looping a file repeats it', async (t) => {
   const port = new FakePort('p', 8000);
   const player = new Player(port, { file }, { loop: true });
   player.start();
-  await new Promise((r) => setTimeout(r, 450));
+  await until(() => port.sent.length >= 15, { timeoutMs: 5000 });
   player.stop();
   t.ok(port.sent.length >= 15, `kept playing past the 100 ms file (${port.sent.length} frames)`);
 });
@@ -106,7 +107,7 @@ t.test('a PCM stream at 24 kHz plays as it arrives and ends when the stream ends
   const bytes = Buffer.from(x.buffer, x.byteOffset, x.byteLength);
   // Deliver in uneven pieces with a pause, as a TTS engine would.
   stream.write(bytes.subarray(0, 5001));
-  await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 150)); // the test: the stream pauses
   stream.write(bytes.subarray(5001));
   stream.end();
   const [e] = await once(player, 'ended');

@@ -121,7 +121,7 @@ t.test('a codec change between packets starts a new decoder (no stale state)', a
   let spec: CodecSpec = SPECS[1];
   const frames: Int16Array[] = [];
   const inbound = new InboundAudio(pino({ level: 'silent' }), { maxDelayMs: 60, format: () => ({ codec: spec, pcmRate: 8000 }), onFrame: (f) => frames.push(Int16Array.from(f)) });
-  pcmu.slice(0, 5).forEach((p) => inbound.push(p, 0));
+  for (const p of pcmu.slice(0, 5)) inbound.push(p, 0);
   spec = pcma;
   const enc = createEncoder(pcma);
   const a = enc.encode(sine(500, 8000, 160, 10000));

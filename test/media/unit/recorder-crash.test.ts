@@ -1,11 +1,11 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readWav } from '../../../media/wav.js';
 import { toneAmplitude } from './spectrum.js';
+import { spawnOwned } from '../../helpers/processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const recorderUrl = pathToFileURL(join(here, '../../../media/recorder.js')).href;
@@ -30,18 +30,18 @@ t.test('a recording survives SIGKILL of the process, losing at most about a seco
       if (n % 25 === 0) process.stdout.write('fed ' + n + '\\n');
     }, 20);
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  // own process group, killed with this test whatever ends it; without tap's loaders
+  const proc = spawnOwned(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = proc.child;
+  child.stderr!.pipe(process.stderr);
+  t.teardown(() => proc.kill());
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       if (/fed (1[2-9]\d|[2-9]\d\d)/.test(d.toString())) resolve();
     });
     child.once('exit', () => reject(new Error('child exited early')));
   });
-  child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
+  await proc.kill();
 
   const file = readFileSync(path);
   const dataBytes = file.readUInt32LE(40);

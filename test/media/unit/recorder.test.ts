@@ -93,7 +93,7 @@ t.test('stops by itself when every port has closed', async (t) => {
   const rec = new Recorder(path, [a, b], { sampleRate: 8000 });
   let closedEvents = 0;
   rec.on('closed', () => closedEvents++);
-  await sleep(100);
+  await sleep(100); // the test: record a moment before the ports close
   a.close();
   t.equal(closedEvents, 0, 'one port left: still recording');
   b.close();

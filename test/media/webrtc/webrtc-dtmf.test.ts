@@ -1,5 +1,6 @@
 /** RFC 4733 on WebRTC legs: receiver de-duplication and loss, sender packet train, outbound RTP clock. */
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import { TelephoneEventReceiver, buildTelephoneEvent, parseTelephoneEvent } from '../../../media/endpoints/webrtc-dtmf.js';
 import { DtmfSender } from '../../../media/endpoints/webrtc-dtmf-sender.js';
 import { RtpOutboundClock, FRAME_TICKS } from '../../../media/endpoints/webrtc-rtp-clock.js';
@@ -45,7 +46,8 @@ t.test('sender: marker first, growing duration, three End packets, queued digits
   t.equal(span1, 100 * 48 + 60 * 48, 'first digit plus gap');
   t.ok(span2 > span1, 'second digit placed after the first');
   t.equal(tx.send('x', 100, 1000), 0, 'not a DTMF key');
-  await new Promise((r) => setTimeout(r, 500));
+  // both digits are done once six End packets (three each) went out
+  await until(() => sent.filter((s) => s.p?.end).length >= 6, { timeoutMs: 5000 });
   const first = sent.filter((s) => s.ts === 1000);
   const second = sent.filter((s) => s.ts !== 1000);
   t.ok(first[0]!.marker && !first[1]!.marker);

@@ -7,12 +7,14 @@ import type { Page } from 'playwright-core';
 import { WebRtcEndpoint } from '../../../media/endpoints/webrtc-endpoint.js';
 import { configSchema } from '../../../config/schema.js';
 import type { AudioFrame, DtmfEvent } from '../../../media/types.js';
-import { launchChromium } from '../../helpers/chromium.js';
+import { ChromiumPool } from '../../helpers/chromium.js';
 import { servePeerPage } from './peer-page.js';
 import { ToneSource, concat, peakFrequency } from './tone.js';
 
 const webrtc = configSchema.parse({ webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true } }).webrtc;
 t.setTimeout(170000);
+// one Chromium for the file, a fresh context per subtest
+const browsers = new ChromiumPool(t);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Inbound { packetsReceived: number; totalAudioEnergy: number; codec: string }
@@ -20,7 +22,7 @@ interface Inbound { packetsReceived: number; totalAudioEnergy: number; codec: st
 async function setup(t: Test, direction: 'browser-offers' | 'endpoint-offers', opts: { hideBrowserCandidates?: boolean } = {}) {
   const site = await servePeerPage();
   t.teardown(() => site.close());
-  const browser = await launchChromium(t, { micToneHz: 1000 });
+  const browser = await browsers.harness(t, { micToneHz: 1000 });
   const page = await browser.newPage();
   await page.goto(site.url);
   const ep = new WebRtcEndpoint({ id: `chromium-${direction}`, webrtc }, { rtpTimeoutMs: 3000 });

@@ -4,6 +4,7 @@
  * when the peer goes away, and close() releasing the ICE sockets.
  */
 import t, { type Test } from 'tap';
+import { until } from '../../helpers/wait.js';
 import { WebRtcEndpoint } from '../../../media/endpoints/webrtc-endpoint.js';
 import { configSchema } from '../../../config/schema.js';
 import { createDecoder, createEncoder } from '../../../media/codecs/index.js';
@@ -62,9 +63,9 @@ t.test('audio both ways, decoded by spectrum', async (t) => {
   for (let i = 0; i < 40; i++) {
     client.sendOpus(enc.encode(src.next()));
     ep.sendAudio({ samples: ep440.next(), sampleRate: 48000 });
-    await sleep(20);
+    await sleep(20); // paced like a phone
   }
-  await sleep(200);
+  await until(() => rtpCount >= 38, { timeoutMs: 3000 });
   t.ok(rtpCount >= 35, `endpoint got ${rtpCount} rtp packets`);
   const got = peakFrequency(concat(frames), 48000);
   t.equal(got.freq, 1000, 'endpoint hears 1 kHz');
@@ -97,7 +98,7 @@ t.test('endpoint offers (call towards a browser) and 8 kHz PCM side', async (t) 
   t.teardown(() => enc.close());
   const src = new ToneSource(1000, 48000);
   for (let i = 0; i < 30; i++) { client.sendOpus(enc.encode(src.next())); await sleep(20); }
-  await sleep(200);
+  await until(() => frames.length >= 28, { timeoutMs: 3000 });
   t.ok(frames.length > 20);
   t.equal(frames[0]!.length, 160, '20 ms at 8 kHz');
   t.equal(peakFrequency(concat(frames), 8000).freq, 1000);
@@ -111,11 +112,13 @@ t.test('RFC 4733 both ways', async (t) => {
   const ts = 777000;
   for (let d = 960; d < 4800; d += 960) { client.sendEvent(buildTelephoneEvent({ event: 5, end: false, volume: 10, duration: d }), d === 960, ts); await sleep(20); }
   for (let i = 0; i < 3; i++) client.sendEvent(buildTelephoneEvent({ event: 5, end: true, volume: 10, duration: 4800 }), false, ts);
-  await sleep(300);
+  await until(() => digits.length > 0, { timeoutMs: 3000 });
+  await sleep(100); // the test: the repeated End packets must not report it again
   t.same(digits, [{ digit: '5', durationMs: 100, source: 'rfc4733' }], 'one digit, reported once');
   ep.sendDtmf('#', 120);
   ep.sendDtmf('1', 80);
-  await sleep(600);
+  const endsSeen = () => client.received.filter((p) => p.payloadType === 126 && (p.payload[1]! & 0x80) !== 0).length;
+  await until(() => endsSeen() >= 6, { timeoutMs: 5000 });
   const events = client.received.filter((p) => p.payloadType === 126);
   const ends = events.filter((p) => (p.payload[1]! & 0x80) !== 0);
   t.equal(ends.length, 6, 'three End packets per digit');
@@ -138,7 +141,7 @@ t.test('pass-through keeps our own continuous numbering', async (t) => {
     ep.sendRtp({ payloadType: 111, sequenceNumber: 9 + i, timestamp: 99 + i * 960, ssrc: 77, marker: false, payload: enc.encode(src.next()) });
     await sleep(20);
   }
-  await sleep(200);
+  await until(() => client.received.filter((p) => p.payloadType === 111).length >= 20, { timeoutMs: 3000 });
   const got = client.received.filter((p) => p.payloadType === 111);
   t.equal(got.length, 20);
   for (let i = 1; i < got.length; i++) {
@@ -184,7 +187,9 @@ t.test('bad offers are SdpNegotiationError, not crashes', async (t) => {
 t.test('close() releases the ICE sockets and timers', async (t) => {
   const udpHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWRAP' || r === 'UDPWrap').length;
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-  await sleep(200);
+  // the sockets of the tests before have closed once the count holds still
+  let last = -1;
+  await until(() => { const n = udpHandles(); const still = n === last; last = n; return still; }, { intervalMs: 100, timeoutMs: 3000 });
   const before = udpHandles();
   const ep = new WebRtcEndpoint({ id: 'leak', webrtc }, { rtpTimeoutMs: 60000 });
   const client = new WeriftClient();
@@ -194,7 +199,7 @@ t.test('close() releases the ICE sockets and timers', async (t) => {
   t.ok(udpHandles() > before, `sockets open during the call (${udpHandles()} > ${before})`);
   ep.close();
   await client.close();
-  await sleep(500);
+  await until(() => udpHandles() === before, { timeoutMs: 5000 });
   t.equal(udpHandles(), before, 'every UDP socket closed');
   t.ok(timers() < 20, `no runaway timers (${timers()})`);
 });
@@ -212,7 +217,7 @@ t.test('re-offers: hold (sendonly) is answered recvonly, resume sendrecv, media 
   const before = client.received.length;
   const src = new ToneSource(440, 48000);
   for (let i = 0; i < 10; i++) { ep.sendAudio({ samples: src.next(), sampleRate: 48000 }); await sleep(20); }
-  await sleep(200);
+  await until(() => client.received.length - before >= 10, { timeoutMs: 3000 });
   t.ok(client.received.length - before >= 9, 'audio after resume');
   t.ok(ep.isConnected, 'same ICE/DTLS session');
 });

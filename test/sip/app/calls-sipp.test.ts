@@ -135,7 +135,6 @@ t.test(`outbound call through a challenging trunk: ${challenge} answered, 180 pr
   const sipp = await startSipp(t, {
     scenario: join(scenarios, `uas-invite-${challenge}.xml`), localPort: sippPort, keys: { user: 'acct', pass: 'trunk-pw' }, timeoutMs: 10000, extraArgs: process.env.SIPP_TRACE ? ['-trace_msg', '-message_file', '/tmp/sipp-trace.log'] : [],
   });
-  await new Promise((r) => setTimeout(r, 200));
   const progress: number[] = [];
   const call = stack.app.dial({ trunk: 'carrier', number: '+15551234' }, {
     sdp: answerSdp('sendrecv'), from: { user: 'alice' }, onProgress: (s) => progress.push(s),
@@ -143,7 +142,7 @@ t.test(`outbound call through a challenging trunk: ${challenge} answered, 180 pr
   const leg = await call.leg;
   t.match(leg.remoteSdp, /o=carrier 7 7/);
   t.same(progress, [180]);
-  await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 100)); // the call lasts a moment before the BYE
   await leg.hangup();
   const r = await sipp.wait();
   t.equal(r.code, 0, r.errors || r.stderr);
@@ -157,7 +156,6 @@ t.test('outbound call through a TCP trunk that challenges with 407', async (t) =
     username: 'acct', password: 'trunk-pw',
   }] });
   const sipp = await startSipp(t, { scenario: join(scenarios, 'uas-invite-407.xml'), localPort: sippPort, transport: 't1', timeoutMs: 10000 });
-  await new Promise((r) => setTimeout(r, 200));
   const leg = await stack.app.dial({ trunk: 'carrier', number: '2000' }, { sdp: answerSdp('sendrecv') }).leg;
   t.match(leg.remoteSdp, /o=carrier 7 7/);
   await leg.hangup();

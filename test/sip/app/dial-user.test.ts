@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import { DigestClient, pickChallenge } from '../../../sip/digest.js';
 import { startStack, type Stack } from './harness.js';
 import { UdpUa, buildRequest, buildResponse, header } from './udp-ua.js';
@@ -43,7 +44,7 @@ t.test('dial a registered user behind NAT: INVITE goes to the REGISTER source, n
   const invite = ua.requests.find((r) => r.startsWith('INVITE'))!;
   t.match(invite, /^INVITE sip:bob@192\.0\.2\.77:5999 SIP\/2\.0/, 'Request-URI is the registered Contact');
   t.match(invite, /\r\nFrom: "Alice" <sip:alice@/);
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => ua.requests.some((r) => r.startsWith('ACK')));
   t.ok(ua.requests.some((r) => r.startsWith('ACK')), 'ACK reached the phone');
   // Our re-offer (hold) and DTMF by INFO travel in the dialog to the phone.
   const held = ua.onRequest;
@@ -60,7 +61,7 @@ t.test('dial a registered user behind NAT: INVITE goes to the REGISTER source, n
   t.match(info, /Content-Type: application\/dtmf-relay/i);
   t.match(info, /Signal=7\r\nDuration=120/);
   await leg.hangup();
-  await new Promise((r) => setTimeout(r, 100));
+  await until(() => ua.requests.some((r) => r.startsWith('BYE')));
   t.ok(ua.requests.some((r) => r.startsWith('BYE')), 'BYE reached the phone');
 });
 
@@ -87,7 +88,7 @@ t.test('dial a user with two phones: both ring, the first to answer wins, the ot
   };
   const leg = await stack.app.dial({ user: 'bob' }, { sdp: SDP }).leg;
   t.ok(leg.callId);
-  await new Promise((r) => setTimeout(r, 200));
+  await until(() => slow.requests.some((r) => r.startsWith('CANCEL')));
   t.ok(slow.requests.some((r) => r.startsWith('INVITE')), 'slow phone rang');
   t.ok(slow.requests.some((r) => r.startsWith('CANCEL')), 'slow phone got CANCEL');
   t.notOk(fast.requests.some((r) => r.startsWith('CANCEL')), 'the winner was not cancelled');
@@ -118,7 +119,7 @@ t.test('dial: unregistered user 480, busy everywhere 486, unknown trunk 404, can
   mode = 'ring';
   const progress: number[] = [];
   const call = stack.app.dial({ user: 'bob' }, { sdp: SDP, onProgress: (s) => progress.push(s) });
-  await new Promise((r) => setTimeout(r, 150));
+  await until(() => progress.length > 0);
   t.same(progress, [180]);
   call.cancel();
   t.equal(await failureStatus(call.leg), 487);

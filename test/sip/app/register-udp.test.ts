@@ -103,7 +103,7 @@ t.test('an expired nonce is re-challenged with stale=true', async (t) => {
   const { ua, stack } = await setup(t, { nonceTtlMs: 50 });
   const base = { From: '<sip:alice@switchboard.test>;tag=s', To: '<sip:alice@switchboard.test>', 'Call-ID': 'stale', Contact: `<sip:alice@127.0.0.1:${ua.port}>` };
   const c = await ua.request(buildRequest('REGISTER', 'sip:switchboard.test', ua, { ...base, CSeq: '1 REGISTER' }), stack.udpPort);
-  await new Promise((r) => setTimeout(r, 120));
+  await new Promise((r) => setTimeout(r, 120)); // the test: outlive the 50 ms nonce
   const auth = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(pickChallenge(header(c, 'WWW-Authenticate'))!, 'REGISTER', 'sip:switchboard.test');
   const res = await ua.request(buildRequest('REGISTER', 'sip:switchboard.test', ua, { ...base, CSeq: '2 REGISTER', Authorization: auth }), stack.udpPort);
   t.equal(res.status, 401);

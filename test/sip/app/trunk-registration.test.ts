@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 
 // The code under test unrefs its timers (they must not hold a process open); the test must.
 const keepAlive = setInterval(() => undefined, 1000);
@@ -30,7 +31,7 @@ t.test('challenge answered, refresh before expiry, un-REGISTER on stop', async (
   reg.on('registered', ({ expires }) => registered.push(expires));
   reg.start();
   t.teardown(() => reg.stop());
-  await new Promise((r) => setTimeout(r, 1400));
+  await until(() => registered.length >= 2, { timeoutMs: 5000 });
   t.same(registered, [6, 6], 'registered and refreshed once (refresh at 1 s = 6 - 5)');
   t.equal(reg.state, 'registered');
   t.ok(seen.every((s) => s.callId === seen[0]!.callId), 'same Call-ID throughout');
@@ -60,7 +61,7 @@ t.test('exponential backoff while the carrier is down, then recovery', async (t)
   reg.on('failed', ({ status, retryInMs }) => { t.equal(status, 408); failures.push(retryInMs); });
   reg.start();
   t.teardown(() => reg.stop());
-  await new Promise((r) => setTimeout(r, 1200));
+  await until(() => failures.length >= 4, { timeoutMs: 5000 });
   t.ok(failures.length >= 4, `several failures (${failures.length})`);
   t.ok(failures[1]! > failures[0]! * 1.5 && failures[2]! > failures[1]! * 1.5, `backoff grows: ${failures.join(',')}`);
   t.ok(Math.max(...failures) <= 400 * 1.1, 'capped');

@@ -16,7 +16,6 @@ function trunk(port: number): TrunkConfig {
 t.test('trunk registers against a challenging carrier, refreshes before expiry, un-registers on close', async (t) => {
   const port = await freePort();
   const sipp = await startSipp(t, { scenario: join(scenarios, 'uas-register-challenge.xml'), localPort: port, keys: { grant: '6' }, timeoutMs: 15000 });
-  await new Promise((r) => setTimeout(r, 200));
   const stack = await startStack(t, { trunks: [trunk(port)] });
   const reg = stack.app.trunks.registration('carrier')!;
   t.ok(reg, 'registration exists');
@@ -37,7 +36,6 @@ t.test('trunk registers against a challenging carrier, refreshes before expiry, 
 t.test('trunk retries with exponential backoff while the carrier answers 503, then registers', async (t) => {
   const port = await freePort();
   const sipp = await startSipp(t, { scenario: join(scenarios, 'uas-register-down-then-up.xml'), localPort: port, keys: { grant: '6' }, timeoutMs: 20000 });
-  await new Promise((r) => setTimeout(r, 200));
   const stack = await startStack(t, { trunks: [trunk(port)], trunkRetry: { baseMs: 150, maxMs: 1200 } });
   const reg = stack.app.trunks.registration('carrier')!;
   const failures: { status: number; retryInMs: number; at: number }[] = [];

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import { Trunks } from '../../../sip/trunks.js';
 import type { TrunkConfig } from '../../../config/schema.js';
 import type { RegisterResponse } from '../../../sip/trunk-registration.js';
@@ -29,7 +30,7 @@ t.test('inbound recognition by source address (host and extra addresses) and by 
   const token = trunks.lineToken('b')!;
   t.equal(trunks.match('10.1.1.1', `sip:acct@10.0.0.1:5060;transport=tcp;line=${token}`), 'b', 'by registration');
   t.equal(trunks.match('10.1.1.1', 'sip:acct@10.0.0.1;line=bogus'), undefined);
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => sent.length > 0);
   t.equal(sent.length, 1, 'only the registering trunk sent REGISTER');
   t.equal(sent[0]!.uri, 'sip:192.0.2.44:5080;transport=tcp');
   t.equal(sent[0]!.headers.To, '<sip:acct@carrier.example>');

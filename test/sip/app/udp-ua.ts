@@ -29,12 +29,18 @@ export class UdpUa {
     this.port = this.sock.address().port;
   }
 
-  close(): void { try { this.sock.close(); } catch { /* already closed */ } }
+  private closed = false;
+
+  close(): void {
+    this.closed = true;
+    try { this.sock.close(); } catch { /* already closed */ }
+  }
 
   private onMessage(text: string, host: string, port: number): void {
     if (!text.startsWith('SIP/2.0')) {
       this.requests.push(text);
-      this.onRequest?.(text, (out) => this.sock.send(out, port, host));
+      // a reply scheduled by a test may fire after the test closed the UA: dropped, as on a dead phone
+      this.onRequest?.(text, (out) => { if (!this.closed) this.sock.send(out, port, host); });
       return;
     }
     const [head] = text.split('\r\n\r\n');

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import { WebSocket } from 'ws';
 import { randomBytes } from 'node:crypto';
 import { DigestClient, pickChallenge } from '../../../sip/digest.js';
@@ -64,9 +65,9 @@ t.test('a browser registers over WebSocket and is called back over the same conn
   const leg = await stack.app.dial({ user: 'bob' }, { sdp: SDP }).leg;
   t.match(leg.remoteSdp, /opus\/48000\/2/);
   t.match(ua.requests[0] ?? '', new RegExp(`^INVITE sip:b0b@${ua.host};transport=ws SIP/2.0`));
-  await new Promise((r) => setTimeout(r, 100));
+  await until(() => ua.requests.some((r) => r.startsWith('ACK')));
   t.ok(ua.requests.some((r) => r.startsWith('ACK')), 'ACK over the WebSocket');
   await leg.hangup();
-  await new Promise((r) => setTimeout(r, 100));
+  await until(() => ua.requests.some((r) => r.startsWith('BYE')));
   t.ok(ua.requests.some((r) => r.startsWith('BYE')), 'BYE over the WebSocket');
 });

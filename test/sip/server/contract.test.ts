@@ -10,6 +10,7 @@ import Srf from 'drachtio-srf';
 import { freePort, startSipp, type SippProcess } from '../../helpers/sipp.js';
 import { SDP, delay, onMethod, scenario, startServer, SECRET } from './harness.js';
 import { AdminTap } from './contract/admin-tap.js';
+import { until } from '../../helpers/wait.js';
 import { replayConnection } from './contract/raw-client.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
@@ -182,12 +183,16 @@ for (const c of CASES) {
     if (wantsCdr) for (const ev of ['cdr:attempt', 'cdr:start', 'cdr:stop']) (srf as unknown as { on(e: string, f: () => void): void }).on(ev, noop);
     await c.app(srf, { bPort, silentPort });
     await new Promise<void>((resolve) => { srf.once('connect', () => resolve()); void (srf as unknown as { connect(o: object): unknown }).connect({ host: '127.0.0.1', port: tap.port, secret: SECRET }); });
-    await delay(100);
+    // the app's routes are in place once the server has answered each (the recording says how many)
+    const routes = appFrames(rec, 'admin conn 1').filter((f) => f.includes('|route|')).length;
+    await until(() => tap.toApp.filter((f) => f.includes('|response|')).length >= 1 + routes);
     const a = c.a ? await startSipp(t, { scenario: scenario(c.a.scenario), remote: ts.sip, service: c.a.service, localPort: aPort, timeoutMs: 20000, extraArgs: trace(''), transport: c.a.transport }) : undefined;
     if (a) t.equal((await a.wait()).code, 0, 'sipp-A completed its scenario');
     if (b) t.equal((await b.wait()).code, 0, 'sipp-B completed its scenario');
-    if (!a && !b) await delay(1500);
-    await delay(c.settleMs ?? 300);
+    // every frame the recording has reached the app (timeouts included: Timer B/F run 64*T1)...
+    await until(() => tap.toApp.length >= serverFrames(rec).length, { timeoutMs: 20000 });
+    // ...and the test: a frame too many would arrive in this span
+    await delay(c.settleMs ? 300 : 150);
     compare(t, tap.toApp, serverFrames(rec), ports);
     if (c.network === false) return;
     for (const [peer, proc] of [['sipp-A', a], ['sipp-B', b]] as const) {
@@ -213,7 +218,7 @@ t.test('a1-auth-route-ping', async (t) => {
   srf.invite(noop);
   // the recording pinged every 5 s (srf's minimum) for 11.5 s
   void (srf as unknown as { connect(o: object): unknown }).connect({ host: '127.0.0.1', port: tap.port, secret: SECRET, enablePing: true, pingInterval: 5000 });
-  await delay(11500);
+  await until(() => tap.toApp.length >= serverFrames(rec).length, { timeoutMs: 20000 });
   compare(t, tap.toApp, serverFrames(rec), { [ts.sipPort]: 5060 });
 });
 

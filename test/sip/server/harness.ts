@@ -45,7 +45,7 @@ export async function connectSrf(t: TeardownHost, ts: TestServer, secret = SECRE
   // srf's connect() resolves before authentication completes; wait for its 'connect' event
   const connected = new Promise<void>((resolve, reject) => {
     srf.once('connect', () => resolve());
-    setTimeout(() => reject(new Error('srf did not connect')), 5000).unref();
+    setTimeout(() => reject(new Error('srf did not connect')), 15000).unref();
   });
   void srf.connect({ host: '127.0.0.1', port: ts.adminPort, secret });
   await connected;

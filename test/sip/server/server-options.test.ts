@@ -3,25 +3,28 @@
  * Contact.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import Srf from 'drachtio-srf';
 import { SipServer } from '../../../sip/server/sip-server.js';
 import { freePort, runSipp } from '../../helpers/sipp.js';
-import { SDP, SECRET, connectSrf, delay, scenario, startServer } from './harness.js';
+import { spawnOwned } from '../../helpers/processes.js';
+import { until } from '../../helpers/wait.js';
+import { SDP, SECRET, connectSrf, scenario, startServer } from './harness.js';
 
 t.test('CLI: npm run sip-server equivalent serves an srf app', async (t) => {
   const sipPort = await freePort();
   const adminPort = await freePort();
   const cli = join(dirname(fileURLToPath(import.meta.url)), '../../../sip/server/cli.js');
-  const child = spawn(process.execPath, [cli, '--sip', `udp:127.0.0.1:${sipPort}`, '--sip', `tcp:127.0.0.1:${sipPort}`,
-    '--admin', `127.0.0.1:${adminPort}`, '--secret', 'S3', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => { child.kill('SIGKILL'); });
+  // its own process group, killed with this test even if tap kills the test (no tap loaders)
+  const proc = spawnOwned(process.execPath, [cli, '--sip', `udp:127.0.0.1:${sipPort}`, '--sip', `tcp:127.0.0.1:${sipPort}`,
+    '--admin', `127.0.0.1:${adminPort}`, '--secret', 'S3', '--log-level', 'info'], { env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = proc.child;
+  t.teardown(() => proc.kill());
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('"ready"')) resolve(); });
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('"ready"')) resolve(); });
     child.once('exit', (c) => reject(new Error(`cli exited ${c}`)));
     setTimeout(() => reject(new Error('cli did not start')), 10000).unref();
   });
@@ -72,7 +75,7 @@ t.test('externalAddress is advertised in Contact', async (t) => {
   sock.send(Buffer.from([`INVITE sip:uas@127.0.0.1:${sipPort} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${lp};rport;branch=z9hG4bKext1`,
     'From: <sip:a@127.0.0.1>;tag=e1', `To: <sip:uas@127.0.0.1:${sipPort}>`, 'Call-ID: ext-1', 'CSeq: 1 INVITE', `Contact: <sip:a@127.0.0.1:${lp}>`,
     'Max-Forwards: 70', 'Content-Type: application/sdp', `Content-Length: ${Buffer.byteLength(SDP)}`, '', SDP].join('\r\n')), sipPort, '127.0.0.1');
-  for (let i = 0; i < 40 && !got.some((m) => m.startsWith('SIP/2.0 200')); i++) await delay(50);
+  await until(() => got.some((m) => m.startsWith('SIP/2.0 200')), { timeoutMs: 10000 });
   const ok = got.find((m) => m.startsWith('SIP/2.0 200')) ?? '';
   t.match(ok, /\r\nContact: <sip:203\.0\.113\.7:\d+>/, 'Contact carries the external address');
   t.match(got[0] ?? '', /^SIP\/2\.0 100 Trying/, '100 Trying first');

@@ -2,6 +2,7 @@
  * Transaction state machines with an in-process sender (pure unit tests) and short timers.
  */
 import t from 'tap';
+import { until } from '../../helpers/wait.js';
 import { SipRequest, SipResponse, type SipMessage } from '../../../sip/server/message.js';
 import { ServerTransaction } from '../../../sip/server/transaction/server-transaction.js';
 import { ClientTransaction } from '../../../sip/server/transaction/client-transaction.js';
@@ -31,17 +32,18 @@ function invite(): SipRequest {
   return r;
 }
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const isAck = (x: { msg: SipMessage }): boolean => (x.msg as SipRequest).method === 'ACK';
 
 t.test('INVITE server: non-2xx retransmitted (Timer G) until ACK', async (t) => {
   const s = new Recorder();
   const txn = new ServerTransaction({ id: 'x', request: invite(), target: udp, timers, sender: s });
   await txn.respond(new SipResponse(486, 'Busy Here'));
-  await wait(130);
+  await until(() => s.sent.length >= 3);
   t.ok(s.sent.length >= 3, `486 retransmitted (${s.sent.length})`);
   txn.onAck();
   t.equal(txn.state, 'confirmed');
   const n = s.sent.length;
-  await wait(120);
+  await until(() => txn.state === 'terminated');
   t.equal(s.sent.length, n, 'no retransmission after ACK');
   t.equal(txn.state, 'terminated', 'Timer I ended it');
 });
@@ -52,14 +54,14 @@ t.test('INVITE server: 2xx retransmitted with T1 doubling capped at T2, ack-time
   let timedOut = false;
   txn.on('ack-timeout', () => { timedOut = true; });
   await txn.respond(new SipResponse(200, 'OK'));
-  await wait(64 * timers.t1 + 60);
+  await until(() => timedOut, { timeoutMs: 64 * timers.t1 * 5 });
   t.ok(timedOut);
   const gaps = s.sent.slice(1).map((x, i) => x.at - s.sent[i]!.at);
   t.ok(gaps[0]! >= 15 && gaps[0]! < 40, `first gap ~T1 (${gaps[0]})`);
   t.ok(gaps[1]! >= 35, `second gap ~2*T1 (${gaps[1]})`);
   t.ok(Math.max(...gaps) < 80 + 30, 'capped at T2');
   const n = s.sent.length;
-  await wait(100);
+  await wait(100); // the test: nothing more is sent in a span longer than T2
   t.equal(s.sent.length, n, 'no timers left');
 });
 
@@ -68,7 +70,7 @@ t.test('retransmitted request re-sends the last response', async (t) => {
   const txn = new ServerTransaction({ id: 'x', request: invite(), target: udp, timers, sender: s });
   await txn.respond(new SipResponse(180, 'Ringing'));
   txn.onRetransmission();
-  await wait(5);
+  await until(() => s.sent.length >= 2, { timeoutMs: 2000 });
   t.equal(s.sent.length, 2);
   t.equal((s.sent[1]!.msg as SipResponse).status, 180);
   txn.terminate();
@@ -80,7 +82,7 @@ t.test('INVITE client: Timer A doubling, Timer B timeout', async (t) => {
   let timeout = false;
   txn.on('timeout', () => { timeout = true; });
   await txn.start();
-  await wait(64 * timers.t1 + 50);
+  await until(() => timeout, { timeoutMs: 64 * timers.t1 * 5 });
   t.ok(timeout, 'timed out');
   // sends at 0, 20, 60, 140, 300, 620, 1260(>1280? no)
   t.ok(s.sent.length >= 6 && s.sent.length <= 7, `retransmissions ${s.sent.length}`);
@@ -99,7 +101,7 @@ t.test('INVITE client: non-2xx is ACKed on the same branch, retransmitted finals
   txn.onResponse(new SipResponse(100, 'Trying'));
   txn.onResponse(busy);
   txn.onResponse(busy);
-  await wait(5);
+  await until(() => s.sent.filter(isAck).length >= 2, { timeoutMs: 2000 });
   t.same(seen, [100, 486], 'retransmitted final not passed up');
   const acks = s.sent.filter((x) => (x.msg as SipRequest).method === 'ACK');
   t.equal(acks.length, 2);

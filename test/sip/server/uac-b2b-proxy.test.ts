@@ -4,20 +4,19 @@
  */
 import t from 'tap';
 import { runSipp, startSipp } from '../../helpers/sipp.js';
-import { SDP, connectSrf, delay, onMethod, scenario, startServer } from './harness.js';
+import { until } from '../../helpers/wait.js';
+import { SDP, connectSrf, onMethod, scenario, startServer } from './harness.js';
 
 t.test('createUAC: 100/180/200, app ACK, app BYE', async (t) => {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
   const b = await startSipp(t, { scenario: scenario('uas-answer-await-bye.xml'), timeoutMs: 15000 });
-  await delay(150);
   const dlg = await srf.createUAC(`sip:bob@127.0.0.1:${b.localPort}`, { localSdp: SDP, headers: { 'X-App': 'uac' } });
   t.ok(dlg.sip.remoteTag, 'dialog has the remote tag');
-  await delay(200);
-  dlg.destroy();
+  dlg.destroy(); // the BYE follows the ACK on the same socket
   const r = await b.wait();
   t.equal(r.code, 0, `sipp-B succeeded: ${r.errors}${r.stderr}`);
-  await delay(50);
+  await until(() => ts.server.stats().dialogs === 0);
   t.equal(ts.server.stats().dialogs, 0);
 });
 
@@ -25,7 +24,6 @@ t.test('createUAC rejected 486: error status, server ACKs the 486', async (t) =>
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
   const b = await startSipp(t, { scenario: scenario('uas-reject-486.xml'), timeoutMs: 15000 });
-  await delay(150);
   const err = await srf.createUAC(`sip:bob@127.0.0.1:${b.localPort}`, { localSdp: SDP }).then(() => null, (e: { status?: number }) => e);
   t.equal(err?.status, 486);
   const r = await b.wait();
@@ -36,10 +34,8 @@ t.test('createUAC challenged 407: digest retry succeeds', async (t) => {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
   const b = await startSipp(t, { scenario: scenario('uas-challenge-407.xml'), timeoutMs: 15000 });
-  await delay(150);
   const dlg = await srf.createUAC(`sip:bob@127.0.0.1:${b.localPort}`, { localSdp: SDP, auth: { username: 'alice', password: 'secret123' } });
-  await delay(200);
-  dlg.destroy();
+  dlg.destroy(); // the BYE follows the ACK on the same socket
   const r = await b.wait();
   t.equal(r.code, 0, `sipp-B succeeded: ${r.errors}${r.stderr}`);
 });
@@ -48,7 +44,6 @@ t.test('createUAC cancelled by the app after 180: 487', async (t) => {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
   const b = await startSipp(t, { scenario: scenario('uas-ring-await-cancel.xml'), timeoutMs: 15000 });
-  await delay(150);
   let status = 0;
   await new Promise<void>((resolve) => {
     let inviteReq: { cancel(): void } | undefined;
@@ -67,7 +62,6 @@ t.test('createB2BUA: INFO relayed, re-INVITE to B, BYE from A ends both', async 
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
   const b = await startSipp(t, { scenario: scenario('b2b-b-uas.xml'), timeoutMs: 20000 });
-  await delay(150);
   let relayedInfo = false;
   srf.invite((req, res) => {
     srf.createB2BUA(req, res, `sip:b2b@127.0.0.1:${b.localPort}`, { localSdpB: req.body, headers: { 'X-B2B': 'yes' } })
@@ -92,7 +86,7 @@ t.test('createB2BUA: INFO relayed, re-INVITE to B, BYE from A ends both', async 
   const rb = await b.wait();
   t.equal(rb.code, 0, `sipp-B succeeded: ${rb.errors}${rb.stderr}`);
   t.ok(relayedInfo);
-  await delay(50);
+  await until(() => ts.server.stats().dialogs === 0);
   t.equal(ts.server.stats().dialogs, 0);
 });
 
@@ -100,7 +94,6 @@ t.test('proxyRequest with Record-Route: call through, ACK and BYE proxied', asyn
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
   const b = await startSipp(t, { scenario: scenario('uas-proxied-answer.xml'), timeoutMs: 15000 });
-  await delay(150);
   let byeSeen = false;
   srf.invite((req, res) => {
     srf.proxyRequest(req, `sip:127.0.0.1:${b.localPort}`, { recordRoute: true }, () => undefined);
@@ -118,7 +111,6 @@ t.test('proxyRequest: target rejects 486, relayed to the caller', async (t) => {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
   const b = await startSipp(t, { scenario: scenario('uas-reject-486.xml'), timeoutMs: 15000 });
-  await delay(150);
   srf.invite((req) => { srf.proxyRequest(req, `sip:127.0.0.1:${b.localPort}`, {}, () => undefined); });
   const a = await runSipp(t, { scenario: scenario('uac-invite-rejected.xml'), remote: ts.sip, service: 'bob', timeoutMs: 15000 });
   t.equal(a.code, 0, `sipp-A succeeded: ${a.errors}${a.stderr}`);

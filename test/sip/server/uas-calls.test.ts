@@ -3,7 +3,8 @@
  */
 import t from 'tap';
 import { runSipp } from '../../helpers/sipp.js';
-import { SDP, connectSrf, delay, onMethod, scenario, startServer } from './harness.js';
+import { until } from '../../helpers/wait.js';
+import { SDP, connectSrf, onMethod, scenario, startServer } from './harness.js';
 
 t.test('call answered by createUAS, hung up by the caller', async (t) => {
   const ts = await startServer(t);
@@ -19,7 +20,7 @@ t.test('call answered by createUAS, hung up by the caller', async (t) => {
   const r = await runSipp(t, { scenario: scenario('uac-invite-bye.xml'), remote: ts.sip, service: 'uas', timeoutMs: 15000 });
   t.equal(r.code, 0, `sipp succeeded: ${r.errors}${r.stderr}`);
   t.equal(r.successful, 1);
-  await delay(100);
+  await until(() => destroyed && ts.server.stats().dialogs === 0);
   t.equal(invites, 1);
   t.ok(destroyed, 'app saw the BYE');
   t.equal(ts.server.stats().dialogs, 0, 'no dialog left');
@@ -56,7 +57,7 @@ t.test('caller cancels before answer: 200 to CANCEL, 487, app notified', async (
   });
   const r = await runSipp(t, { scenario: scenario('uac-invite-cancel.xml'), remote: ts.sip, service: 'ring', timeoutMs: 15000 });
   t.equal(r.code, 0, `sipp succeeded: ${r.errors}${r.stderr}`);
-  await delay(100);
+  await until(() => cancelled);
   t.ok(cancelled, 'app saw the CANCEL');
 });
 
@@ -90,6 +91,6 @@ t.test('re-INVITE and INFO from the caller inside the dialog reach the app', asy
   t.equal(r.code, 0, `sipp succeeded: ${r.errors}${r.stderr}`);
   t.match(modified, /a=sendonly/, 'app saw the re-INVITE offer');
   t.match(info, /Signal=5/, 'app saw the INFO body');
-  await delay(50);
+  await until(() => ts.server.stats().dialogs === 0);
   t.equal(ts.server.stats().dialogs, 0);
 });

@@ -1,4 +1,5 @@
 import t, { type Test as Tap } from 'tap';
+import { until } from '../../../helpers/wait.js';
 import net from 'node:net';
 import { once } from 'node:events';
 import { nextMessage, options, readStreamMessages, startLayer } from './helpers.js';
@@ -21,6 +22,7 @@ t.test('a message split across chunks and two messages in one chunk', async (t) 
   const got: [string, string | undefined][] = [];
   layer.on('message', (m, i) => got.push([m.callId, i.connectionId]));
   const a = Buffer.from(tcpOptions('split-1'));
+  // the test: the message arrives in pieces, apart in time
   sock.write(a.subarray(0, 10));
   await new Promise((r) => setTimeout(r, 30));
   sock.write(a.subarray(10, 100));
@@ -28,7 +30,7 @@ t.test('a message split across chunks and two messages in one chunk', async (t) 
   t.equal(got.length, 0, 'nothing before the message is complete');
   const withBody = tcpOptions('two-2').replace('Content-Length: 0', 'Content-Length: 4') + 'body';
   sock.write(Buffer.concat([a.subarray(100), Buffer.from(withBody + tcpOptions('two-3'))]));
-  for (let i = 0; i < 50 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+  await until(() => got.length >= 3, { timeoutMs: 5000 });
   t.same(got.map((g) => g[0]), ['split-1', 'two-2', 'two-3']);
   t.ok(got[0]![1], 'has a connectionId');
   t.ok(got.every((g) => g[1] === got[0]![1]), 'connectionId stable on one connection');

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { until } from '../../../helpers/wait.js';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
@@ -35,7 +36,7 @@ t.test('TLS listener: framed messages in, response out on the same connection', 
   layer.on('message', (m, i) => { got.push(m.callId); infos.push(i.connectionId); });
   const two = Buffer.from(tlsOptions('tls-1') + tlsOptions('tls-2'));
   sock.write(two.subarray(0, 33)); sock.write(two.subarray(33));
-  for (let i = 0; i < 50 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  await until(() => got.length >= 2, { timeoutMs: 5000 });
   t.same(got, ['tls-1', 'tls-2']);
   const res = new SipResponse(200, 'OK');
   res.append('Via', 'SIP/2.0/TLS 127.0.0.1:5071;branch=z9hG4bK-tls-1').append('From', '<sip:a@x>;tag=1')

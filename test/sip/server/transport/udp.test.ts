@@ -1,4 +1,5 @@
 import t from 'tap';
+import { until } from '../../../helpers/wait.js';
 import type { Test } from 'tap';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
@@ -105,7 +106,8 @@ t.test(`${MALFORMED.length} malformed datagrams in a row, then a good OPTIONS st
   t.equal(msg.callId, 'after-garbage');
   t.same(delivered, ['after-garbage'], 'nothing malformed was delivered');
   // every answerable case got exactly one 4xx/5xx back, the rest nothing
-  await new Promise((r) => setTimeout(r, 100));
+  const expectedAnswers = MALFORMED.filter((c) => c.answerable && c.raw.length > 0).length;
+  await until(() => peer.inbox.length >= expectedAnswers, { timeoutMs: 5000 });
   const statuses = peer.inbox.map((b) => (parseMessage(b) as SipResponse).status);
   const expected = MALFORMED.filter((c) => c.answerable && c.raw.length > 0).length;
   t.equal(statuses.length, expected, `${expected} answers`);

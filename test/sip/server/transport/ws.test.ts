@@ -92,7 +92,7 @@ t.test('a browser that stops answering pings is dropped; a live one stays', { ti
   const [evt] = await once(layer, 'connection-closed');
   t.equal(evt.remote.port, mute.localPort, 'the mute client was the one dropped');
   t.ok(Date.now() - t0 < 1000, `dropped after ${Date.now() - t0} ms`);
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 300)); // the test: the answering client outlives the drop
   t.equal(live.readyState, WebSocket.OPEN, 'the answering client is still connected');
   const got = nextMessage(layer);
   live.send(wsOptions('still-here'));
