@@ -1,5 +1,5 @@
 /**
- * Requests arriving from the network (PROTOCOL.md §3.2, §5.1, §5.5, §5.7): retransmission absorption,
+ * Requests arriving from the network (docs/drachtio-protocol.md §3.2, §5.1, §5.5, §5.7): retransmission absorption,
  * 100 Trying, Max-Forwards, ACK and CANCEL matching, in-dialog routing or 481, routing new requests to
  * an app (503 when none routes the method), and CDRs.
  */
@@ -119,7 +119,7 @@ export class NetworkInbound {
       const inviteRaw = serializeMessage(inv.request);
       if (invite.initialInvite && invite.appId) ctx.apps.cdr('cdr:stop', 'network', inviteRaw, 'call-canceled');
       const app = invite.appId ? ctx.apps.get(invite.appId) : undefined;
-      // the len field carries the INVITE's length, as the real server does (PROTOCOL.md §3.2)
+      // the len field carries the INVITE's length, as the real server does (docs/drachtio-protocol.md §3.2)
       app?.send(sipFrame('network', this.wire({ ...info, bytes: invite.info.bytes }), inv.id, invite.dialogId, serializeMessage(req)));
     });
   }

@@ -1,5 +1,5 @@
 /**
- * Responses the app sends to requests from the network (PROTOCOL.md §2.4 first row, §5.2, §5.6):
+ * Responses the app sends to requests from the network (docs/drachtio-protocol.md §2.4 first row, §5.2, §5.6):
  * completing them, the echo, UAS dialogs on 2xx to INVITE, CDRs, and the BYE the server sends
  * itself when the ACK for its 2xx never comes.
  */
