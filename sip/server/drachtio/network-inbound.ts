@@ -15,6 +15,7 @@ import { sipFrame } from './messages.js';
 import { makeResponse } from './respond.js';
 import { afterEcho, type InboundInfo, type ServerContext, type ServerTxnRecord } from './context.js';
 import type { ProxyRouter } from '../proxy.js';
+import { checkRequest, type Refusal } from './request-checks.js';
 
 export class NetworkInbound {
   constructor(private readonly ctx: ServerContext, private readonly proxy: ProxyRouter) {}
@@ -43,6 +44,11 @@ export class NetworkInbound {
       return;
     }
     if (method === 'CANCEL') return this.onCancel(req, info, key);
+    const refusal = checkRequest(req, ctx.apps.routedMethods());
+    if (refusal) {
+      this.statelessReply(req, info, key, refusal.status, refusal);
+      return;
+    }
 
     const toTag = tagOf(req.get('to'));
     if (toTag) return this.onInDialog(req, info, key, toTag);
@@ -75,10 +81,13 @@ export class NetworkInbound {
       timers: this.ctx.timers, sender: this.ctx.transport, logger: this.ctx.logger });
   }
 
-  private statelessReply(req: SipRequest, info: InboundInfo, key: string | undefined, status: number): void {
+  private statelessReply(req: SipRequest, info: InboundInfo, key: string | undefined, status: number, refusal?: Refusal): void {
     const txn = this.newTxn(req, info);
     this.ctx.addServerTxn(key, { txn, info, dialogId: '', initialInvite: false });
-    txn.respond(makeResponse(req, status, newTag())).catch(() => undefined);
+    const res = makeResponse(req, status, newTag(), refusal?.reason);
+    // extra headers go before Content-Length, which makeResponse puts last
+    if (refusal) res.headers.splice(res.headers.length - 1, 0, ...refusal.headers.map(([name, value]) => ({ name, value })));
+    txn.respond(res).catch(() => undefined);
   }
 
   private onAck(req: SipRequest, info: InboundInfo, key: string | undefined): void {
