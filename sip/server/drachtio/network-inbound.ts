@@ -37,6 +37,7 @@ export class NetworkInbound {
 
     const existing = key ? ctx.serverByKey.get(key) : undefined;
     if (existing) { existing.txn.onRetransmission(); return; }
+    if (method !== 'CANCEL' && ctx.load.overloaded(info.remote.host)) { this.shed(req, info); return; }
 
     const mf = req.get('max-forwards');
     if (mf !== undefined && Number(mf.trim()) <= 0) {
@@ -77,9 +78,24 @@ export class NetworkInbound {
   }
 
   private newTxn(req: SipRequest, info: InboundInfo): ServerTransaction {
-    return new ServerTransaction({ id: newUuid(), request: req, target: this.responseTarget(req, info),
-      timers: this.ctx.timers, sender: this.ctx.transport, logger: this.ctx.logger });
+    const source = info.remote.host;
+    const load = this.ctx.load;
+    const txn = new ServerTransaction({ id: newUuid(), request: req, target: this.responseTarget(req, info),
+      timers: this.ctx.timers, sender: this.ctx.transport, logger: this.ctx.logger, retransmitFinal: () => load.retransmits(source) });
+    load.track(source, txn);
+    return txn;
   }
+
+  /** A source over its transaction cap: 503 without a transaction, so shedding keeps nothing and sends one datagram per request. */
+  private shed(req: SipRequest, info: InboundInfo): void {
+    const res = makeResponse(req, 503, newTag());
+    res.headers.splice(res.headers.length - 1, 0, { name: 'Retry-After', value: '5' });
+    this.ctx.transport.send(res, this.responseTarget(req, info)).catch(() => undefined);
+    this.shedCount++;
+  }
+
+  /** Requests refused by shedding since start. */
+  shedCount = 0;
 
   private statelessReply(req: SipRequest, info: InboundInfo, key: string | undefined, status: number, refusal?: Refusal): void {
     const txn = this.newTxn(req, info);

@@ -89,6 +89,9 @@ export class TransportLayer extends EventEmitter<{
     }
   }
 
+  /** Open TCP/TLS/WS connections (accepted and dialled). */
+  connectionCount(): number { return this.connections.size; }
+
   listening(): TransportAddress[] {
     return this.order.map((l) => ({ ...l.local }));
   }

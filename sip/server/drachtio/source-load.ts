@@ -1,0 +1,47 @@
+/**
+ * Load shedding per source address, so that one source flooding requests cannot starve the others
+ * or make us amplify its traffic: a source holding `maxOpen` server transactions that still wait on
+ * an app's answer or on the source's ACK gets further requests refused statelessly (503, nothing
+ * kept, nothing reaching the app); and once a source leaves `maxUnackedRetransmitted` rejected
+ * INVITEs unacknowledged, further rejections to it are sent once, without Timer G retransmissions.
+ */
+import type { ServerTransaction } from '../transaction/server-transaction.js';
+
+export class SourceLoad {
+  private readonly open = new Map<string, number>();
+  private readonly unacked = new Map<string, number>();
+
+  constructor(private readonly maxOpen: number, private readonly maxUnackedRetransmitted = 32) {}
+
+  /** Whether a new request from `source` should be shed. */
+  overloaded(source: string): boolean {
+    return this.maxOpen > 0 && (this.open.get(source) ?? 0) >= this.maxOpen;
+  }
+
+  /** Whether a rejection to `source` may be retransmitted (Timer G). */
+  retransmits(source: string): boolean {
+    return (this.unacked.get(source) ?? 0) < this.maxUnackedRetransmitted;
+  }
+
+  track(source: string, txn: ServerTransaction): void {
+    bump(this.open, source, 1);
+    let unacked = false;
+    txn.once('unacked', () => { unacked = true; bump(this.unacked, source, 1); });
+    txn.once('settled', () => {
+      bump(this.open, source, -1);
+      if (unacked) bump(this.unacked, source, -1);
+    });
+  }
+
+  stats(): { sources: number; open: number; unacked: number } {
+    let open = 0; let unacked = 0;
+    for (const n of this.open.values()) open += n;
+    for (const n of this.unacked.values()) unacked += n;
+    return { sources: this.open.size, open, unacked };
+  }
+}
+
+function bump(m: Map<string, number>, k: string, d: number): void {
+  const n = (m.get(k) ?? 0) + d;
+  if (n <= 0) m.delete(k); else m.set(k, n);
+}
