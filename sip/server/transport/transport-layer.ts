@@ -276,10 +276,18 @@ export class TransportLayer extends EventEmitter<{
       server = spec.transport === 'ws' ? http.createServer(reject426) : https.createServer(tlsOpts, reject426);
       wss = new WebSocketServer({ noServer: true, maxPayload: this.maxSize, handleProtocols: (p) => (p.has('sip') ? 'sip' : false) });
       const ws = wss;
-      // the HTTP parser's own deadline covers a WebSocket handshake that never completes
-      const hs = server as http.Server;
-      if (lim.headerTimeoutMs > 0) { hs.headersTimeout = lim.headerTimeoutMs; hs.requestTimeout = lim.headerTimeoutMs; }
+      // Node checks its own headersTimeout only every 30 s: a handshake gets a deadline of its own
+      const handshakes = new WeakMap<net.Socket, NodeJS.Timeout>();
+      if (lim.headerTimeoutMs > 0) {
+        server.on('connection', (s: net.Socket) => {
+          const timer = setTimeout(() => s.destroy(), lim.headerTimeoutMs);
+          timer.unref();
+          handshakes.set(s, timer);
+          s.once('close', () => clearTimeout(timer));
+        });
+      }
       server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
+        clearTimeout(handshakes.get(req.socket));
         if (!originAllowed(req, lim.wsAllowedOrigins)) {
           this.log.info({ origin: req.headers.origin, remote: req.socket.remoteAddress }, 'WebSocket handshake from a foreign origin refused');
           socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
