@@ -22,6 +22,8 @@ export class UdpClient {
   static async open(t: TeardownHost, host = '127.0.0.1'): Promise<UdpClient> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
+    // a test that floods reads its answers in bursts: the kernel's default buffer would drop some
+    socket.setRecvBufferSize(4 * 1024 * 1024);
     const c = new UdpClient(socket, socket.address().port);
     t.teardown(() => c.close());
     return c;
