@@ -58,7 +58,7 @@ export const configSchema = z.object({
     /** Origins allowed to open SIP WebSockets; empty = no Origin or the listener's own host name, `*` = any. */
     wsAllowedOrigins: z.array(z.string()).default([]),
     /** Server transactions one source may hold awaiting an answer or its ACK before it gets stateless 503s (0 = no cap). */
-    maxTransactionsPerSource: z.number().int().min(0).default(1000),
+    maxTransactionsPerSource: z.number().int().min(0).default(2000),
     /** DNS servers (`ip` or `ip:port`) for carrier SRV/A lookups; empty uses the system's. */
     dnsServers: z.array(z.string()).default([]),
     /** Use an external C++ drachtio-server instead of the embedded one. */

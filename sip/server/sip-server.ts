@@ -37,7 +37,7 @@ export interface SipServerOptions {
   connections?: Partial<ConnectionLimits>;
   /**
    * Server transactions one source address may hold waiting for an app's answer or its own ACK;
-   * beyond it requests get a stateless 503 (default 1000; 0 disables).
+   * beyond it, or once it leaves 256 rejected INVITEs unACKed, requests get a stateless 503 (default 2000; 0 disables).
    */
   maxTransactionsPerSource?: number;
   /** DNS servers (`ip` or `ip:port`) for locating other SIP servers; the system's by default. */
@@ -64,7 +64,7 @@ export class SipServer {
     this.transport = new TransportLayer({ listen, tls: opts.tls, maxMessageSize: opts.maxMessageSize, logger: this.logger,
       udpReceiveBufferBytes: opts.udpReceiveBufferBytes, udpSendBufferBytes: opts.udpSendBufferBytes, connections: opts.connections });
     this.ctx = new ServerContext(this.transport, resolveTimers(opts.timers), opts.externalAddress, this.logger,
-      new SipResolver({ servers: opts.dnsServers }), new SourceLoad(opts.maxTransactionsPerSource ?? 1000));
+      new SipResolver({ servers: opts.dnsServers }), new SourceLoad(opts.maxTransactionsPerSource ?? 2000));
     const uac = new UacSender(this.ctx);
     this.proxy = new ProxyRouter(this.ctx, uac);
     this.inbound = new NetworkInbound(this.ctx, this.proxy);

@@ -1,9 +1,11 @@
 /**
  * Load shedding per source address, so that one source flooding requests cannot starve the others
- * or make us amplify its traffic: a source holding `maxOpen` server transactions that still wait on
- * an app's answer or on the source's ACK gets further requests refused statelessly (503, nothing
- * kept, nothing reaching the app); and once a source leaves `maxUnackedRetransmitted` rejected
- * INVITEs unacknowledged, further rejections to it are sent once, without Timer G retransmissions.
+ * or make us amplify its traffic. A source holding `maxOpen` server transactions that still wait on
+ * an app's answer or on the source's ACK, or leaving `maxUnacked` rejected INVITEs unacknowledged
+ * (a UA following RFC 3261 ACKs within a round trip; a flooder never does), gets further requests
+ * refused statelessly (503, nothing kept, nothing reaching the app). Once a source leaves
+ * `maxUnackedRetransmitted` rejections unacknowledged, further ones are sent without Timer G
+ * retransmissions (its own INVITE retransmissions are still answered).
  */
 import type { ServerTransaction } from '../transaction/server-transaction.js';
 
@@ -11,11 +13,12 @@ export class SourceLoad {
   private readonly open = new Map<string, number>();
   private readonly unacked = new Map<string, number>();
 
-  constructor(private readonly maxOpen: number, private readonly maxUnackedRetransmitted = 32) {}
+  constructor(private readonly maxOpen: number, private readonly maxUnackedRetransmitted = 32, private readonly maxUnacked = 256) {}
 
   /** Whether a new request from `source` should be shed. */
   overloaded(source: string): boolean {
-    return this.maxOpen > 0 && (this.open.get(source) ?? 0) >= this.maxOpen;
+    if (this.maxOpen <= 0) return false;
+    return (this.open.get(source) ?? 0) >= this.maxOpen || (this.unacked.get(source) ?? 0) >= this.maxUnacked;
   }
 
   /** Whether a rejection to `source` may be retransmitted (Timer G). */
