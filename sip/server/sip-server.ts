@@ -61,10 +61,12 @@ export class SipServer {
   constructor(private readonly opts: SipServerOptions) {
     this.logger = opts.logger ?? pino({ level: 'silent' });
     const listen = opts.listen.map((l) => (typeof l === 'string' ? parseListenSpec(l) : l));
+    const load = new SourceLoad(opts.maxTransactionsPerSource ?? 2000);
     this.transport = new TransportLayer({ listen, tls: opts.tls, maxMessageSize: opts.maxMessageSize, logger: this.logger,
-      udpReceiveBufferBytes: opts.udpReceiveBufferBytes, udpSendBufferBytes: opts.udpSendBufferBytes, connections: opts.connections });
+      udpReceiveBufferBytes: opts.udpReceiveBufferBytes, udpSendBufferBytes: opts.udpSendBufferBytes, connections: opts.connections,
+      admit: (host) => load.admits(host) });
     this.ctx = new ServerContext(this.transport, resolveTimers(opts.timers), opts.externalAddress, this.logger,
-      new SipResolver({ servers: opts.dnsServers }), new SourceLoad(opts.maxTransactionsPerSource ?? 2000));
+      new SipResolver({ servers: opts.dnsServers }), load);
     const uac = new UacSender(this.ctx);
     this.proxy = new ProxyRouter(this.ctx, uac);
     this.inbound = new NetworkInbound(this.ctx, this.proxy);

@@ -13,12 +13,37 @@ export class SourceLoad {
   private readonly open = new Map<string, number>();
   private readonly unacked = new Map<string, number>();
 
-  constructor(private readonly maxOpen: number, private readonly maxUnackedRetransmitted = 32, private readonly maxUnacked = 256) {}
+  private readonly buckets = new Map<string, { at: number; left: number }>();
+
+  constructor(private readonly maxOpen: number, private readonly maxUnackedRetransmitted = 32, private readonly maxUnacked = 256,
+    private readonly replyRate = 100) {}
 
   /** Whether a new request from `source` should be shed. */
   overloaded(source: string): boolean {
     if (this.maxOpen <= 0) return false;
     return (this.open.get(source) ?? 0) >= this.maxOpen || (this.unacked.get(source) ?? 0) >= this.maxUnacked;
+  }
+
+  /**
+   * Whether a request from a shed source is worth a 503 at all: up to `replyRate` a second each;
+   * beyond that the transport drops its requests unparsed, which is what keeps a flood from
+   * starving everyone else of the event loop (and the kernel's receive buffer).
+   */
+  replyBudget(source: string, now = Date.now()): boolean {
+    let b = this.buckets.get(source);
+    if (!b || now - b.at >= 1000) {
+      if (this.buckets.size > 10_000) this.buckets.clear();
+      b = { at: now, left: this.replyRate };
+      this.buckets.set(source, b);
+    }
+    if (b.left <= 0) return false;
+    b.left--;
+    return true;
+  }
+
+  /** For the transport, before parsing: false drops a request from a shed source over its reply budget. */
+  admits(source: string): boolean {
+    return !this.overloaded(source) || this.replyBudget(source);
   }
 
   /** Whether a rejection to `source` may be retransmitted (Timer G). */

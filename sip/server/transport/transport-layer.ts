@@ -40,6 +40,11 @@ export interface TransportLayerOptions {
   udpSendBufferBytes?: number;
   /** Limits on accepted TCP/TLS/WS connections; see ConnectionLimits. */
   connections?: Partial<ConnectionLimits>;
+  /**
+   * Asked, before parsing, for each UDP request other than ACK and CANCEL: false drops it unread
+   * (load shedding; responses, ACKs and CANCELs always go through).
+   */
+  admit?: (remoteHost: string) => boolean;
   logger?: Logger;
 }
 
@@ -231,6 +236,7 @@ export class TransportLayer extends EventEmitter<{
     let i = 0;
     while (i < data.length && (data[i] === 0x0d || data[i] === 0x0a || data[i] === 0x20 || data[i] === 0x00)) i++;
     if (i === data.length) return;
+    if (this.opts.admit && !isResponseOrAck(data, i) && !this.opts.admit(bareHost(rinfo.address))) return;
     const remote: TransportAddress = { transport: 'udp', host: bareHost(rinfo.address), port: rinfo.port };
     const reply = (b: Buffer): Promise<void> => new Promise((resolve, reject) => {
       l.socket.send(b, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()));
@@ -379,4 +385,13 @@ export class TransportLayer extends EventEmitter<{
       });
     });
   }
+}
+
+const SIP_SLASH = Buffer.from('SIP/');
+const ACK_SP = Buffer.from('ACK ');
+const CANCEL_SP = Buffer.from('CANCEL ');
+
+/** A response, ACK or CANCEL (by its first bytes): never shed, they end transactions rather than start them. */
+function isResponseOrAck(data: Buffer, from: number): boolean {
+  return data.indexOf(SIP_SLASH, from) === from || data.indexOf(ACK_SP, from) === from || data.indexOf(CANCEL_SP, from) === from;
 }
