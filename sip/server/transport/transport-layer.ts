@@ -21,6 +21,7 @@ import { buildBadRequestResponse, stampReceivedVia } from './via-stamp.js';
 import { UdpPeerSockets } from './udp-peer-sockets.js';
 import { SocketConnection, WsConnection, type StreamConnection } from './stream-connection.js';
 import { DEFAULT_CONNECTION_LIMITS, SourceConnectionCap, originAllowed, type ConnectionLimits } from './connection-limits.js';
+import { DEFAULT_UDP_RECEIVE_BUFFER, DEFAULT_UDP_SEND_BUFFER, isResponseOrAck, sizeUdpBuffers } from './udp-options.js';
 
 export { parseListenSpec, type ListenSpec } from './listen-spec.js';
 export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js';
@@ -48,8 +49,6 @@ export interface TransportLayerOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
-export const DEFAULT_UDP_SEND_BUFFER = 1024 * 1024;
 
 /** `dual`: bound to `::` without IPV6_V6ONLY, so it also carries IPv4 as ::ffff:a.b.c.d. */
 interface UdpListener { spec: ListenSpec; socket: dgram.Socket; local: TransportAddress; peers: UdpPeerSockets; dual: boolean }
@@ -198,7 +197,8 @@ export class TransportLayer extends EventEmitter<{
       socket.once('error', reject);
       socket.bind(spec.port, spec.host, () => {
         socket.off('error', reject);
-        this.sizeBuffers(socket, spec);
+        sizeUdpBuffers(socket, `${spec.host}:${spec.port}`, this.opts.udpReceiveBufferBytes ?? DEFAULT_UDP_RECEIVE_BUFFER,
+          this.opts.udpSendBufferBytes ?? DEFAULT_UDP_SEND_BUFFER, this.log);
         const addr = socket.address();
         const local: TransportAddress = { transport: 'udp', host: bareHost(addr.address), port: addr.port };
         const l: UdpListener = {
@@ -211,24 +211,6 @@ export class TransportLayer extends EventEmitter<{
         resolve(l);
       });
     });
-  }
-
-  /**
-   * The kernel's default 212 KB receive buffer overflows during a brief event-loop stall at a few
-   * hundred calls a second, dropping 180s and 200s; a few megabytes ride such stalls out.
-   */
-  private sizeBuffers(socket: dgram.Socket, spec: ListenSpec): void {
-    const rcv = this.opts.udpReceiveBufferBytes ?? DEFAULT_UDP_RECEIVE_BUFFER;
-    const snd = this.opts.udpSendBufferBytes ?? DEFAULT_UDP_SEND_BUFFER;
-    try {
-      if (rcv > 0) socket.setRecvBufferSize(rcv);
-      if (snd > 0) socket.setSendBufferSize(snd);
-      // Linux reports twice the size asked for (bookkeeping overhead); less means net.core.rmem_max capped it
-      const got = socket.getRecvBufferSize();
-      if (rcv > 0 && got < rcv) this.log.warn({ asked: rcv, got, listen: `${spec.host}:${spec.port}` }, 'UDP receive buffer capped by the kernel (raise net.core.rmem_max)');
-    } catch (err) {
-      this.log.warn({ err, listen: `${spec.host}:${spec.port}` }, 'could not size UDP socket buffers');
-    }
   }
 
   private onDatagram(l: UdpListener, data: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -385,13 +367,4 @@ export class TransportLayer extends EventEmitter<{
       });
     });
   }
-}
-
-const SIP_SLASH = Buffer.from('SIP/');
-const ACK_SP = Buffer.from('ACK ');
-const CANCEL_SP = Buffer.from('CANCEL ');
-
-/** A response, ACK or CANCEL (by its first bytes): never shed, they end transactions rather than start them. */
-function isResponseOrAck(data: Buffer, from: number): boolean {
-  return data.indexOf(SIP_SLASH, from) === from || data.indexOf(ACK_SP, from) === from || data.indexOf(CANCEL_SP, from) === from;
 }
