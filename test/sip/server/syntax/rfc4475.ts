@@ -131,6 +131,28 @@ export const TORTURE: TortureCase[] = [
     'Content-Type: application/sdp',
     'l: 150',
   ], SDP150) },
+  // two messages in one datagram: the REGISTER (Content-Length 0) is processed, the trailing INVITE ignored
+  { name: 'dblreq', section: '3.1.1.8', expect: 'parse', raw: m([
+    'REGISTER sip:example.com SIP/2.0',
+    'To: sip:j.user@example.com',
+    'From: sip:j.user@example.com;tag=43251j3j324',
+    'Max-Forwards: 8',
+    'I: dblreq.0ha0isndaksdj99sdfafnl3lk233412',
+    'Contact: sip:j.user@host.example.com',
+    'CSeq: 8 REGISTER',
+    'Via: SIP/2.0/UDP 192.0.2.125;branch=z9hG4bKkdjuw23492',
+    'Content-Length: 0',
+  ], '\r\n' + m([
+    'INVITE sip:joe@example.com SIP/2.0',
+    't: sip:joe@example.com',
+    'From: sip:caller@example.net;tag=141334',
+    'Max-Forwards: 8',
+    'Call-ID: dblreq.0ha0isnda977644900765@192.0.2.15',
+    'CSeq: 8 INVITE',
+    'Via: SIP/2.0/UDP 192.0.2.15;branch=z9hG4bKkdjuw380234',
+    'Content-Type: application/sdp',
+    'Content-Length: 150',
+  ], SDP150)) },
   { name: 'semiuri', section: '3.1.1.9', expect: 'parse', raw: m([
     'OPTIONS sip:user;par=u%40example.net@example.com SIP/2.0',
     'To: sip:j_user@example.com',
@@ -467,6 +489,18 @@ export const TORTURE: TortureCase[] = [
     'Content-Length: 5',
     'Content-Type: text/plain',
   ], "There's no way to know how many octets are supposed to be here.") },
+  // RFC 4475 lets an endpoint process this; our server answers 483 as a proxy would, since its apps
+  // forward what they receive (a B2BUA chain could otherwise loop)
+  { name: 'zeromf', section: '3.3.11', expect: 483, raw: m([
+    'OPTIONS sip:user@example.com SIP/2.0',
+    'To: sip:user@example.com',
+    'From: sip:caller@example.net;tag=3ghsd41',
+    'Call-ID: zeromf.jfasdlfnm2o2l43r5u0asdfas',
+    'CSeq: 39234321 OPTIONS',
+    'Via: SIP/2.0/UDP host1.example.com;branch=z9hG4bKkdjuw2349i',
+    'Max-Forwards: 0',
+    'Content-Length: 0',
+  ]) },
   { name: 'cparam01', section: '3.3.12', expect: 'parse', raw: m([
     'REGISTER sip:example.com SIP/2.0',
     'Via: SIP/2.0/UDP saturn.example.com:5060;branch=z9hG4bKkdjuw',
