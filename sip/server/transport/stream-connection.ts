@@ -87,7 +87,8 @@ export class SocketConnection extends StreamConnection {
     super(transport, remote, local);
     this.framer = new StreamFramer(maxSize);
     this.framer.on('message', (m) => { this.touch(); this.emit('message', m); });
-    this.framer.on('keepalive', () => { if (!socket.destroyed) socket.write('\r\n'); });
+    // an RFC 5626 keep-alive is what keeps a registered phone's quiet connection alive: it counts as traffic
+    this.framer.on('keepalive', () => { this.touch(); if (!socket.destroyed) socket.write('\r\n'); });
     this.framer.on('error', (e) => this.onFramingError(e));
     socket.on('data', (chunk: Buffer) => {
       this.framer.push(chunk);

@@ -61,6 +61,22 @@ t.test('TCP: a message begun and never finished ends the connection; idle ones e
   t.ok(idleMs >= 1000, `idle connection closed after ${idleMs} ms`);
 });
 
+t.test('TCP: CRLF keep-alives keep a quiet connection open past the idle deadline', async (t) => {
+  const port = await freePort();
+  const layer = await startLayer(t, [`tcp:127.0.0.1:${port}`], { connections: { headerTimeoutMs: 400, idleTimeoutMs: 800 } });
+  const phone = await connect(port);
+  t.teardown(() => phone.destroy());
+  const got = nextMessage(layer);
+  phone.write(options('limits-5', 'SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK-l5'));
+  await got;
+  for (let i = 0; i < 6; i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    phone.write('\r\n\r\n');
+  }
+  t.equal(phone.destroyed, false, 'still open after 1.8 s of keep-alives with an 0.8 s idle deadline');
+  t.equal(layer.connectionCount(), 1);
+});
+
 t.test('TCP: connections beyond the per-source cap are refused at accept', async (t) => {
   const port = await freePort();
   const layer = await startLayer(t, [`tcp:127.0.0.1:${port}`], { connections: { maxPerSource: 5, headerTimeoutMs: 0 } });
