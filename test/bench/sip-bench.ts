@@ -72,7 +72,8 @@ async function main(): Promise<void> {
         + `(${achieved.toFixed(0)} cps), INVITE->200 p50 ${pct(rtts, 50).toFixed(1)} ms p99 ${pct(rtts, 99).toFixed(1)} ms, `
         + `load average ${load()}${ok ? '' : '  <- not sustained'}\n`
         + `  main thread: event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms; `
-        + `GC ${(gcMs / elapsed / 10).toFixed(1)} % of the time, longest pause ${gcMax.toFixed(1)} ms\n`);
+        + `GC ${(gcMs / elapsed / 10).toFixed(1)} % of the time, longest pause ${gcMax.toFixed(1)} ms; `
+        + `requests shed so far ${server.stats().shed}\n`);
       if (!ok) {
         const first = r.errors.split('\n').filter((l) => l.trim()).slice(0, 6).join('\n');
         if (first) process.stdout.write(`  first sipp errors:\n${first}\n`);
