@@ -25,6 +25,13 @@ export class AppRegistry {
     return candidates[this.rr % candidates.length];
   }
 
+  /** Whether some live app routes `method` (any case). */
+  routes(method: string): boolean {
+    const verb = method.toLowerCase();
+    for (const a of this.apps.values()) if (!a.isClosed && a.routes.has(verb)) return true;
+    return false;
+  }
+
   /** Methods (upper case) some live app routes; CDR subscriptions are not methods. */
   routedMethods(): Set<string> {
     const out = new Set<string>();

@@ -45,7 +45,7 @@ export class NetworkInbound {
       return;
     }
     if (method === 'CANCEL') return this.onCancel(req, info, key);
-    const refusal = checkRequest(req, ctx.apps.routedMethods());
+    const refusal = checkRequest(req, ctx.apps);
     if (refusal) {
       this.statelessReply(req, info, key, refusal.status, refusal);
       return;

@@ -23,14 +23,18 @@ const ENCODINGS = new Set(['identity']);
 
 export interface Refusal { status: number; reason: string; headers: [string, string][] }
 
+/** Which methods connected apps route: asked per request, listed only for a 501's Allow. */
+export interface RoutedMethods { routes(method: string): boolean; routedMethods(): Set<string> }
+
 /**
- * The refusal a request deserves, or undefined when it may go on to the app.
- * @param routed methods some connected app routes (upper case); an unknown method an app routes is passed on.
+ * The refusal a request deserves, or undefined when it may go on to the app. An unknown method
+ * an app routes is passed on.
  */
-export function checkRequest(req: SipRequest, routed: ReadonlySet<string>): Refusal | undefined {
+export function checkRequest(req: SipRequest, apps: RoutedMethods): Refusal | undefined {
   const method = req.method.toUpperCase();
   if (method === 'ACK' || method === 'CANCEL') return undefined;
-  if (!KNOWN.has(method) && !routed.has(method)) {
+  if (!KNOWN.has(method) && !apps.routes(method)) {
+    const routed = apps.routedMethods();
     const allow = [...new Set([...KNOWN_METHODS.filter((m) => m === 'ACK' || m === 'CANCEL' || routed.has(m)), ...routed])];
     return { status: 501, reason: 'Not Implemented', headers: [['Allow', allow.join(', ')]] };
   }
