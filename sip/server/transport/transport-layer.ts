@@ -267,7 +267,8 @@ export class TransportLayer extends EventEmitter<{
       // Node checks its own headersTimeout only every 30 s: a handshake gets a deadline of its own
       const handshakes = new WeakMap<net.Socket, NodeJS.Timeout>();
       if (lim.headerTimeoutMs > 0) {
-        server.on('connection', (s: net.Socket) => {
+        // on wss the request arrives on the TLS socket, not the raw one 'connection' sees
+        server.on(spec.transport === 'wss' ? 'secureConnection' : 'connection', (s: net.Socket) => {
           const timer = setTimeout(() => s.destroy(), lim.headerTimeoutMs);
           timer.unref();
           handshakes.set(s, timer);
