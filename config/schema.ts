@@ -62,6 +62,19 @@ export const configSchema = z.object({
       t4: z.number().int().positive().default(5000),
     }).prefault({}),
     maxMessageSize: z.number().int().min(1024).default(65535),
+    /** UDP socket buffers (bytes); the kernel caps them at net.core.rmem_max / wmem_max. */
+    udpReceiveBufferBytes: z.number().int().min(0).default(4194304),
+    udpSendBufferBytes: z.number().int().min(0).default(1048576),
+    /** Accepted TCP/TLS/WS connections: message deadline, idle deadline (0 never), cap per source address. */
+    connections: z.object({
+      headerTimeoutMs: z.number().int().min(0).default(10000),
+      idleTimeoutMs: z.number().int().min(0).default(900000),
+      maxPerSource: z.number().int().min(0).default(100),
+    }).prefault({}),
+    /** Origins allowed to open SIP WebSockets; empty = no Origin or the listener's own host name, `*` = any. */
+    wsAllowedOrigins: z.array(z.string()).default([]),
+    /** Server transactions one source may hold awaiting an answer or its ACK before it gets stateless 503s (0 = no cap). */
+    maxTransactionsPerSource: z.number().int().min(0).default(2000),
     /** DNS servers (`ip` or `ip:port`) for carrier SRV/A lookups; empty uses the system's. */
     dnsServers: z.array(z.string()).default([]),
     /** Use an external C++ drachtio-server instead of the embedded one. */

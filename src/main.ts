@@ -89,6 +89,10 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       timers: config.sip.timers,
       tls: config.sip.tls ? readTlsFiles(config.sip.tls) : undefined,
       maxMessageSize: config.sip.maxMessageSize,
+      udpReceiveBufferBytes: config.sip.udpReceiveBufferBytes,
+      udpSendBufferBytes: config.sip.udpSendBufferBytes,
+      connections: { ...config.sip.connections, wsAllowedOrigins: config.sip.wsAllowedOrigins },
+      maxTransactionsPerSource: config.sip.maxTransactionsPerSource,
       dnsServers: config.sip.dnsServers,
       logger: logger.child({ component: 'sip-server' }),
     });

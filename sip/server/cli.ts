@@ -9,7 +9,10 @@ import { SipServer } from './sip-server.js';
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`${msg}\n`);
   process.stderr.write('usage: sip-server --sip udp:HOST:PORT [--sip tcp:HOST:PORT ...] --admin HOST:PORT --secret S\n'
-    + '       [--external-address ADDR] [--tls-cert FILE --tls-key FILE] [--dns IP[:PORT] ...] [--log-level info]\n');
+    + '       [--external-address ADDR] [--tls-cert FILE --tls-key FILE] [--dns IP[:PORT] ...] [--log-level info]\n'
+    + '       [--udp-rcvbuf BYTES] [--udp-sndbuf BYTES] [--header-timeout MS] [--idle-timeout MS]\n'
+    + '       [--max-connections-per-source N] [--ws-origin ORIGIN ...] [--max-transactions-per-source N]\n'
+    + '       (the log level also comes from LOG_LEVEL; --log-level wins)\n');
   process.exit(2);
 }
 
@@ -35,7 +38,19 @@ async function main(): Promise<void> {
   if (sip.length === 0 || !adminArg || !secret) usage();
   const m = /^(.*):(\d+)$/.exec(adminArg);
   if (!m) usage(`bad --admin ${adminArg}`);
-  const logger = pino({ level: args['log-level']?.[0] ?? 'info' });
+  const logger = pino({ level: args['log-level']?.[0] ?? process.env['LOG_LEVEL'] ?? 'info' });
+  const num = (name: string): number | undefined => {
+    const v = args[name]?.[0];
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) usage(`--${name} takes a non-negative integer`);
+    return Number(v);
+  };
+  const connections = {
+    ...(num('header-timeout') !== undefined ? { headerTimeoutMs: num('header-timeout') } : {}),
+    ...(num('idle-timeout') !== undefined ? { idleTimeoutMs: num('idle-timeout') } : {}),
+    ...(num('max-connections-per-source') !== undefined ? { maxPerSource: num('max-connections-per-source') } : {}),
+    ...(args['ws-origin'] ? { wsAllowedOrigins: args['ws-origin'] } : {}),
+  };
   const cert = args['tls-cert']?.[0];
   const key = args['tls-key']?.[0];
   const server = new SipServer({
@@ -44,6 +59,10 @@ async function main(): Promise<void> {
     secret,
     externalAddress: args['external-address']?.[0],
     dnsServers: args['dns'],
+    udpReceiveBufferBytes: num('udp-rcvbuf'),
+    udpSendBufferBytes: num('udp-sndbuf'),
+    connections,
+    maxTransactionsPerSource: num('max-transactions-per-source'),
     tls: cert && key ? { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') } : undefined,
     logger,
   });

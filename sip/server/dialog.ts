@@ -1,6 +1,6 @@
 /**
  * Dialog state the server keeps on behalf of applications (RFC 3261 §12) and the store that finds
- * dialogs by drachtio dialog id (`Call-ID;from-tag=...`, PROTOCOL.md §4.2) or by the tags of a
+ * dialogs by drachtio dialog id (`Call-ID;from-tag=...`, docs/drachtio-protocol.md §4.2) or by the tags of a
  * request arriving from the network.
  */
 import type { SipRequest } from './message.js';

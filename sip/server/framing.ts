@@ -22,6 +22,9 @@ export class StreamFramer extends EventEmitter<{ message: [Buffer]; keepalive: [
 
   constructor(private readonly maxSize: number) { super(); }
 
+  /** Bytes of an incomplete message held (0 between messages). */
+  get pending(): number { return this.end - this.start; }
+
   push(chunk: Buffer): void {
     if (this.failed || chunk.length === 0) return;
     this.append(chunk);

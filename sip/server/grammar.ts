@@ -226,18 +226,21 @@ export function parseNameAddr(s: string): NameAddr {
       if (dn.length > 0) {
         // RFC 3261 wants tokens here, but phones send "John (Work) <sip:..>": accept anything but
         // quotes, angle brackets and control characters
-        if (/["<>\x00-\x08\x0a-\x1f\x7f]/.test(dn)) throw new SipParseError('invalid display name');
+        // a comma is no token character and makes "Bell, Alexander <sip:..>" ambiguous (RFC 4475 §3.1.2.15)
+        if (/["<>,\x00-\x08\x0a-\x1f\x7f]/.test(dn)) throw new SipParseError('invalid display name');
         displayName = dn.replace(/[ \t]+/g, ' ');
       }
     }
     const gt = str.indexOf('>', lt);
     if (gt < 0) throw new SipParseError('missing ">" in address');
-    uri = str.slice(lt + 1, gt).trim();
+    uri = str.slice(lt + 1, gt);
+    // LAQUOT/RAQUOT admit no whitespace inside the brackets (RFC 4475 §3.1.2.14)
+    if (uri !== uri.trim()) throw new SipParseError('whitespace inside <URI>');
     rest = str.slice(gt + 1).trim();
   } else {
     // addr-spec form: parameters after the URI belong to the header (RFC 3261 §20.10)
     const semi = str.indexOf(';');
-    uri = semi < 0 ? str : str.slice(0, semi);
+    uri = (semi < 0 ? str : str.slice(0, semi)).trimEnd(); // SEMI = SWS ";" SWS
     rest = semi < 0 ? '' : str.slice(semi);
     if (/[?,]/.test(uri)) throw new SipParseError('addr-spec with "?" or "," must be in <>');
   }
@@ -289,7 +292,7 @@ export function parseCSeq(s: string): { seq: number; method: string } {
   const m = /^\s*(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)\s*$/.exec(s);
   if (!m) throw new SipParseError('malformed CSeq');
   const seq = Number(m[1]);
-  if (seq > 0x7fffffff) throw new SipParseError('CSeq number out of range');
+  if (seq > 0xffffffff) throw new SipParseError('CSeq number out of range'); // 32-bit unsigned (RFC 3261 §8.1.1.5)
   return { seq, method: m[2]! };
 }
 

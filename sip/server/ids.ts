@@ -1,5 +1,5 @@
 /**
- * Identifiers the server generates, in the shapes the real drachtio-server uses (PROTOCOL.md §4.3)
+ * Identifiers the server generates, in the shapes the real drachtio-server uses (docs/drachtio-protocol.md §4.3)
  * so that applications and log readers see familiar values.
  */
 import { randomBytes, randomUUID } from 'node:crypto';

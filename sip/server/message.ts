@@ -18,10 +18,23 @@ const COMPACT: Record<string, string> = {
   r: 'refer-to', b: 'referred-by', x: 'session-expires', a: 'accept-contact', j: 'reject-contact', d: 'request-disposition', y: 'identity', n: 'identity-info',
 };
 
+/**
+ * Header names seen are few; remembering their normal form spares a lowercase string per header per
+ * lookup, which at hundreds of calls a second was a steady share of the garbage collector's work.
+ * Bounded, so a peer sending random names cannot grow it.
+ */
+const NORMAL = new Map<string, string>();
+const NORMAL_MAX = 512;
+
 /** Lowercase long form of a header name: `v` -> `via`, `Call-ID` -> `call-id`. */
 export function normalizeHeaderName(name: string): string {
+  const hit = NORMAL.get(name);
+  if (hit !== undefined) return hit;
   const lower = name.toLowerCase();
-  return COMPACT[lower] ?? lower;
+  const n = COMPACT[lower] ?? lower;
+  if (NORMAL.size >= NORMAL_MAX) NORMAL.clear();
+  NORMAL.set(name, n);
+  return n;
 }
 
 /** Headers whose values may be comma-joined lists (RFC 3261 §7.3.1); others never split. */

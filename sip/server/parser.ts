@@ -25,23 +25,50 @@ function printable(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 40);
 }
 
-/** Headers a 400 needs, each individually well-formed; anything else stays out. */
-function rescueHeaders(headers: SipHeader[]): SipHeader[] {
-  const out: SipHeader[] = [];
-  let topViaSeen = false;
-  for (const h of headers) {
-    const n = normalizeHeaderName(h.name);
+/** Request-URI checks: sip/sips/tel must parse and carry no headers (RFC 3261 §19.1.5); other schemes need scheme syntax. */
+function checkRequestUri(uri: string, fail: (r: string) => void): void {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
+  if (!scheme) { fail('malformed Request-URI'); return; }
+  if (/^sips?$|^tel$/i.test(scheme[1]!)) {
     try {
-      if (n === 'via') {
-        if (!topViaSeen) parseVia(splitHeaderList(h.value)[0] ?? '');
-        topViaSeen = true;
-      } else if (n === 'from' || n === 'to') parseNameAddr(h.value);
-      else if (n === 'cseq') parseCSeq(h.value);
-      else if (n === 'call-id') { if (!/^\S+$/.test(h.value)) continue; } else continue;
-    } catch {
-      if (n === 'via') return out.filter((x) => normalizeHeaderName(x.name) !== 'via');
+      if (Object.keys(parseUri(uri).headers).length > 0) fail('headers in the Request-URI');
+    } catch (e) { fail(`bad Request-URI: ${(e as Error).message}`); }
+  } else if (/[\x00-\x20\x7f<>"]/.test(uri)) fail('malformed Request-URI');
+}
+
+/**
+ * Control characters other than HTAB are allowed only as a quoted-pair inside a quoted string
+ * (RFC 3261 §25.1; RFC 4475 §3.1.1.2 puts BEL, NUL and DEL in a display name that way).
+ */
+function hasBareControl(value: string): boolean {
+  let inQuote = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (inQuote && c === 0x5c) {
+      const n = value.charCodeAt(i + 1);
+      if (n === 0x0a || n === 0x0d || Number.isNaN(n)) return true;
+      i++;
       continue;
     }
+    if (c === 0x22) inQuote = !inQuote;
+    else if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Headers a 400 needs. A parseable Via set is kept as is; the other headers are echoed as received
+ * when they are at least printable, so that a request with a broken From or CSeq is still answered
+ * (RFC 4475 §3.1.2.4, §3.1.2.6) rather than dropped in silence.
+ */
+function rescueHeaders(headers: SipHeader[]): SipHeader[] {
+  const out: SipHeader[] = [];
+  for (const h of headers) {
+    const n = normalizeHeaderName(h.name);
+    if (n !== 'via' && n !== 'from' && n !== 'to' && n !== 'cseq' && n !== 'call-id') continue;
+    if (h.value.length === 0 || h.value.length > 1024 || /[\x00-\x1f\x7f]/.test(h.value)) continue;
+    // a Via that does not parse is echoed too: the 400 goes back to the source address anyway
+    if (n === 'call-id' && !/^\S+$/.test(h.value)) continue;
     if (n !== 'via' && out.some((x) => normalizeHeaderName(x.name) === n)) continue;
     out.push({ name: h.name, value: h.value });
   }
@@ -77,17 +104,20 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
     msg = new SipResponse(Number(m[1]), m[2] ?? '');
   } else {
     const parts = startLine.split(' ');
-    if (parts.length !== 3 || !isToken(parts[0]!)) throw new SipParseError(`malformed request line "${printable(startLine)}"`);
-    method = parts[0]!;
-    const [, uri, version] = parts as [string, string, string];
-    msg = new SipRequest(method, uri);
-    if (!/^SIP\/\d+\.\d+$/i.test(version)) fail(`malformed request line "${printable(startLine)}"`);
-    else if (version.toUpperCase() !== 'SIP/2.0') fail('SIP version not supported');
-    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
-    if (!scheme) fail('malformed Request-URI');
-    else if (/^sips?$|^tel$/i.test(scheme[1]!)) {
-      try { parseUri(uri); } catch (e) { fail(`bad Request-URI: ${(e as Error).message}`); }
-    } else if (/[\x00-\x20\x7f<>"]/.test(uri)) fail('malformed Request-URI');
+    const sp = startLine.indexOf(' ');
+    method = sp > 0 ? startLine.slice(0, sp) : startLine;
+    if (!isToken(method)) throw new SipParseError(`malformed request line "${printable(startLine)}"`);
+    if (parts.length !== 3) {
+      // LWS inside the Request-URI or doubled spaces (RFC 4475 §3.1.2.8, §3.1.2.9): still answer 400
+      fail(`malformed request line "${printable(startLine)}"`);
+      msg = new SipRequest(method, parts[1] ?? '');
+    } else {
+      const [, uri, version] = parts as [string, string, string];
+      msg = new SipRequest(method, uri);
+      if (!/^SIP\/\d+\.\d+$/i.test(version)) fail(`malformed request line "${printable(startLine)}"`);
+      else if (version.toUpperCase() !== 'SIP/2.0') fail('SIP version not supported');
+      checkRequestUri(uri, fail);
+    }
   }
 
   const headers: SipHeader[] = [];
@@ -111,7 +141,7 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
   // one scan of the whole head; only a hit pays for finding the culprit header
   const dirty = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)/.test(head);
   for (const h of headers) {
-    if (dirty && /[\x00-\x08\x0a-\x1f\x7f]/.test(h.value)) fail(`control characters in ${h.name}`);
+    if (dirty && hasBareControl(h.value)) fail(`control characters in ${h.name}`);
     const n = normalizeHeaderName(h.name);
     const list = byName.get(n);
     if (list) list.push(h.value); else byName.set(n, [h.value]);
@@ -188,7 +218,8 @@ function validateRequest(req: SipRequest, byName: HeaderIndex, fail: (r: string)
   const cseq = validateCommon(byName, fail);
   if (cseq && cseq.method !== req.method) fail('CSeq method does not match the request line');
   const mf = byName.get('max-forwards')?.[0];
-  if (mf !== undefined && !/^\d{1,3}$/.test(mf)) fail('malformed Max-Forwards');
+  // 1*DIGIT, so "0068" is 68; over 255 is an overlarge scalar (RFC 4475 §3.1.2.4)
+  if (mf !== undefined && (!/^\d{1,10}$/.test(mf) || Number(mf) > 255)) fail('malformed Max-Forwards');
   for (const c of listValues(byName, 'contact')) {
     if (c === '*') continue;
     try { parseNameAddr(c); } catch (e) { fail(`bad Contact: ${(e as Error).message}`); break; }

@@ -1,5 +1,5 @@
 /**
- * Stateful proxying for `proxy|…` frames (PROTOCOL.md §2.5, §3.1.4, §5.10): forwarding the INVITE with
+ * Stateful proxying for `proxy|…` frames (docs/drachtio-protocol.md §2.5, §3.1.4, §5.10): forwarding the INVITE with
  * a new Via (and Record-Route when asked), relaying responses upstream, serial fail-over between
  * destinations, `continue`/`done` to the app, CDRs, and stateless forwarding of in-dialog requests
  * (and their responses) in record-routed dialogs.

@@ -6,7 +6,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { SipRequest, type SipResponse, type TransportAddress } from './message.js';
-import { TransportLayer, parseListenSpec, type ListenSpec, type ReceivedInfo } from './transport/transport-layer.js';
+import { TransportLayer, parseListenSpec, type ConnectionLimits, type ListenSpec, type ReceivedInfo } from './transport/transport-layer.js';
+import { SourceLoad } from './drachtio/source-load.js';
 import { newUuid } from './ids.js';
 import { clientKey } from './transaction/keys.js';
 import { resolveTimers, type SipTimers } from './transaction/timers.js';
@@ -29,6 +30,16 @@ export interface SipServerOptions {
   timers?: Partial<SipTimers>;
   tls?: { cert: string; key: string };
   maxMessageSize?: number;
+  /** SO_RCVBUF/SO_SNDBUF of the UDP sockets; default 4 MiB / 1 MiB (capped by net.core.rmem_max/wmem_max). */
+  udpReceiveBufferBytes?: number;
+  udpSendBufferBytes?: number;
+  /** Deadlines, per-source cap and WebSocket origins for accepted TCP/TLS/WS connections. */
+  connections?: Partial<ConnectionLimits>;
+  /**
+   * Server transactions one source address may hold waiting for an app's answer or its own ACK;
+   * beyond it, or once it leaves 256 rejected INVITEs unACKed, requests get a stateless 503 (default 2000; 0 disables).
+   */
+  maxTransactionsPerSource?: number;
   /** DNS servers (`ip` or `ip:port`) for locating other SIP servers; the system's by default. */
   dnsServers?: string[];
   logger?: Logger;
@@ -50,8 +61,12 @@ export class SipServer {
   constructor(private readonly opts: SipServerOptions) {
     this.logger = opts.logger ?? pino({ level: 'silent' });
     const listen = opts.listen.map((l) => (typeof l === 'string' ? parseListenSpec(l) : l));
-    this.transport = new TransportLayer({ listen, tls: opts.tls, maxMessageSize: opts.maxMessageSize, logger: this.logger });
-    this.ctx = new ServerContext(this.transport, resolveTimers(opts.timers), opts.externalAddress, this.logger, new SipResolver({ servers: opts.dnsServers }));
+    const load = new SourceLoad(opts.maxTransactionsPerSource ?? 2000);
+    this.transport = new TransportLayer({ listen, tls: opts.tls, maxMessageSize: opts.maxMessageSize, logger: this.logger,
+      udpReceiveBufferBytes: opts.udpReceiveBufferBytes, udpSendBufferBytes: opts.udpSendBufferBytes, connections: opts.connections,
+      admit: (host) => load.admits(host) });
+    this.ctx = new ServerContext(this.transport, resolveTimers(opts.timers), opts.externalAddress, this.logger,
+      new SipResolver({ servers: opts.dnsServers }), load);
     const uac = new UacSender(this.ctx);
     this.proxy = new ProxyRouter(this.ctx, uac);
     this.inbound = new NetworkInbound(this.ctx, this.proxy);
@@ -81,9 +96,10 @@ export class SipServer {
   }
 
   /** Counts for tests and health checks: nothing should remain after calls end. */
-  stats(): { dialogs: number; serverTransactions: number; clientTransactions: number; apps: number } {
+  stats(): { dialogs: number; serverTransactions: number; clientTransactions: number; apps: number; shed: number; connections: number } {
     return { dialogs: this.ctx.dialogs.size, serverTransactions: this.ctx.serverById.size,
-      clientTransactions: this.ctx.clientById.size, apps: this.ctx.apps.all().filter((a) => !a.isClosed).length };
+      clientTransactions: this.ctx.clientById.size, apps: this.ctx.apps.all().filter((a) => !a.isClosed).length,
+      shed: this.inbound.shedCount, connections: this.transport.connectionCount() };
   }
 
   async close(): Promise<void> {

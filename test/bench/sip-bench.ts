@@ -1,14 +1,24 @@
 /**
  * `npm run bench:sip`: sipp UAC -> our SIP server -> drachtio-srf createB2BUA -> sipp UAS
- * (INVITE, 200, ACK, BYE) at rising call rates. Prints the highest rate sustained with no failed call
- * and the p50/p99 INVITE->200 time seen by the caller (sipp -trace_rtt).
+ * (INVITE, 200, ACK, BYE) at rising call rates, 100 calls/s more every step (20 s each) until calls
+ * fail. Prints each step, the highest rate sustained with no failed call and the p50/p99 INVITE->200
+ * time seen by the caller (sipp -trace_rtt), with the machine's load average (other work skews it).
+ * SIP_BENCH_RATES (comma list) and SIP_BENCH_STEP_SECONDS override the steps.
  */
+import { loadavg } from 'node:os';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import Srf from 'drachtio-srf';
 import { SipServer } from '../../sip/server/sip-server.js';
 import { SippProcess, freePort } from '../helpers/sipp.js';
 
-const RATES = (process.env['SIP_BENCH_RATES'] ?? '100,200,300,400,500,600').split(',').map(Number);
-const STEP_SECONDS = Number(process.env['SIP_BENCH_STEP_SECONDS'] ?? 6);
+const STEP = 100;
+const MAX_RATE = 5000;
+const RATES = process.env['SIP_BENCH_RATES']
+  ? process.env['SIP_BENCH_RATES'].split(',').map(Number)
+  : Array.from({ length: MAX_RATE / STEP }, (_, i) => (i + 1) * STEP);
+const STEP_SECONDS = Number(process.env['SIP_BENCH_STEP_SECONDS'] ?? 20);
+
+function load(): string { return loadavg().map((l) => l.toFixed(2)).join(' '); }
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -35,6 +45,7 @@ async function main(): Promise<void> {
       .catch(() => undefined);
   });
 
+  process.stdout.write(`${STEP_SECONDS} s steps; load average before: ${load()}\n`);
   let best: { rate: number; p50: number; p99: number; calls: number } | undefined;
   try {
     for (const rate of RATES) {
@@ -42,16 +53,27 @@ async function main(): Promise<void> {
       const uac = new SippProcess({ scenario: 'uac', remote: `127.0.0.1:${sipPort}`, service: 'bench', rate, calls,
         limit: rate * 4, rtt: true, timeoutMs: (STEP_SECONDS + 30) * 1000 });
       const t0 = Date.now();
+      // where the main thread stalls: event-loop delay and garbage-collection pauses during the step
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      let gcMs = 0; let gcMax = 0;
+      const gc = new PerformanceObserver((list) => { for (const e of list.getEntries()) { gcMs += e.duration; gcMax = Math.max(gcMax, e.duration); } });
+      gc.observe({ entryTypes: ['gc'] });
       await uac.start();
       const r = await uac.wait();
       const elapsed = (Date.now() - t0) / 1000;
+      loop.disable();
+      gc.disconnect();
       uac.cleanup();
       const rtts = [...r.rtts].sort((x, y) => x - y);
       const achieved = r.successful / Math.max(elapsed - 0.5, 0.001);
       const ok = r.code === 0 && r.failed === 0 && r.successful === calls && elapsed < STEP_SECONDS * 1.5 + 2;
       process.stdout.write(`rate ${rate} cps: ${r.successful}/${calls} ok, ${r.failed} failed, ${elapsed.toFixed(1)} s `
-        + `(${achieved.toFixed(0)} cps), INVITE->200 p50 ${pct(rtts, 50).toFixed(1)} ms p99 ${pct(rtts, 99).toFixed(1)} ms`
-        + `${ok ? '' : '  <- not sustained'}\n`);
+        + `(${achieved.toFixed(0)} cps), INVITE->200 p50 ${pct(rtts, 50).toFixed(1)} ms p99 ${pct(rtts, 99).toFixed(1)} ms, `
+        + `load average ${load()}${ok ? '' : '  <- not sustained'}\n`
+        + `  main thread: event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms; `
+        + `GC ${(gcMs / elapsed / 10).toFixed(1)} % of the time, longest pause ${gcMax.toFixed(1)} ms; `
+        + `requests shed so far ${server.stats().shed}\n`);
       if (!ok) {
         const first = r.errors.split('\n').filter((l) => l.trim()).slice(0, 6).join('\n');
         if (first) process.stdout.write(`  first sipp errors:\n${first}\n`);

@@ -1,5 +1,5 @@
 /**
- * Frames from applications (PROTOCOL.md §2): authenticate, route/remove_route, ping, `sip` in all its
+ * Frames from applications (docs/drachtio-protocol.md §2): authenticate, route/remove_route, ping, `sip` in all its
  * dispatch cases, `proxy`; anything else is answered `NO|Unknown message type` and the connection closed.
  */
 import { SipRequest, SipResponse } from '../message.js';

@@ -25,6 +25,23 @@ export class AppRegistry {
     return candidates[this.rr % candidates.length];
   }
 
+  /** Whether some live app routes `method` (any case). */
+  routes(method: string): boolean {
+    const verb = method.toLowerCase();
+    for (const a of this.apps.values()) if (!a.isClosed && a.routes.has(verb)) return true;
+    return false;
+  }
+
+  /** Methods (upper case) some live app routes; CDR subscriptions are not methods. */
+  routedMethods(): Set<string> {
+    const out = new Set<string>();
+    for (const a of this.apps.values()) {
+      if (a.isClosed) continue;
+      for (const r of a.routes) if (!r.startsWith('cdr:')) out.add(r.toUpperCase());
+    }
+    return out;
+  }
+
   cdr(event: CdrEvent, source: 'network' | 'application', sip: Buffer | string, extra?: string): void {
     let frame: string | undefined;
     for (const a of this.apps.values()) {

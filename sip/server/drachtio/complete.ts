@@ -1,5 +1,5 @@
 /**
- * Turning the bare messages srf sends into full SIP (PROTOCOL.md §5.2-5.4): canonical header names,
+ * Turning the bare messages srf sends into full SIP (docs/drachtio-protocol.md §5.2-5.4): canonical header names,
  * the fixed order the real server emits (known headers first, extension headers after
  * Content-Length), default Content-Type for SDP, `localhost` replaced by our address.
  */

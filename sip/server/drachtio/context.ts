@@ -13,6 +13,7 @@ import { uriTarget } from '../transaction/keys.js';
 import { SipResolver, type SipTransportName } from '../resolver.js';
 import { AppRegistry } from './app-registry.js';
 import type { ProxyOperation } from '../proxy.js';
+import { SourceLoad } from './source-load.js';
 
 export interface InboundInfo { remote: TransportAddress; local: TransportAddress; connectionId?: string; bytes: number }
 
@@ -72,6 +73,8 @@ export class ServerContext {
     readonly externalAddress?: string,
     logger?: Logger,
     private readonly resolver: SipResolver = new SipResolver(),
+    /** Per-source shedding; the default never sheds. */
+    readonly load: SourceLoad = new SourceLoad(0),
   ) {
     this.logger = logger ?? pino({ level: 'silent' });
   }

@@ -1,5 +1,5 @@
 /**
- * `<length>#<payload>` framing of the admin connection (PROTOCOL.md §1). The length counts bytes,
+ * `<length>#<payload>` framing of the admin connection (docs/drachtio-protocol.md §1). The length counts bytes,
  * so frames are cut on the Buffer, never on decoded strings.
  */
 import { EventEmitter } from 'node:events';

@@ -1,5 +1,5 @@
 /**
- * Payload shapes of the drachtio protocol (PROTOCOL.md §2, §3): parsing frames from applications and
+ * Payload shapes of the drachtio protocol (docs/drachtio-protocol.md §2, §3): parsing frames from applications and
  * building every leader the server sends, with the exact field counts and trailing `|` observed.
  */
 import { newUuid, timeOfDay } from '../ids.js';

@@ -1,5 +1,5 @@
 /**
- * Requests arriving from the network (PROTOCOL.md §3.2, §5.1, §5.5, §5.7): retransmission absorption,
+ * Requests arriving from the network (docs/drachtio-protocol.md §3.2, §5.1, §5.5, §5.7): retransmission absorption,
  * 100 Trying, Max-Forwards, ACK and CANCEL matching, in-dialog routing or 481, routing new requests to
  * an app (503 when none routes the method), and CDRs.
  */
@@ -15,6 +15,7 @@ import { sipFrame } from './messages.js';
 import { makeResponse } from './respond.js';
 import { afterEcho, type InboundInfo, type ServerContext, type ServerTxnRecord } from './context.js';
 import type { ProxyRouter } from '../proxy.js';
+import { checkRequest, type Refusal } from './request-checks.js';
 
 export class NetworkInbound {
   constructor(private readonly ctx: ServerContext, private readonly proxy: ProxyRouter) {}
@@ -36,6 +37,7 @@ export class NetworkInbound {
 
     const existing = key ? ctx.serverByKey.get(key) : undefined;
     if (existing) { existing.txn.onRetransmission(); return; }
+    if (method !== 'CANCEL' && ctx.load.overloaded(info.remote.host)) { this.shed(req, info); return; }
 
     const mf = req.get('max-forwards');
     if (mf !== undefined && Number(mf.trim()) <= 0) {
@@ -43,6 +45,11 @@ export class NetworkInbound {
       return;
     }
     if (method === 'CANCEL') return this.onCancel(req, info, key);
+    const refusal = checkRequest(req, ctx.apps);
+    if (refusal) {
+      this.statelessReply(req, info, key, refusal.status, refusal);
+      return;
+    }
 
     const toTag = tagOf(req.get('to'));
     if (toTag) return this.onInDialog(req, info, key, toTag);
@@ -71,14 +78,32 @@ export class NetworkInbound {
   }
 
   private newTxn(req: SipRequest, info: InboundInfo): ServerTransaction {
-    return new ServerTransaction({ id: newUuid(), request: req, target: this.responseTarget(req, info),
-      timers: this.ctx.timers, sender: this.ctx.transport, logger: this.ctx.logger });
+    const source = info.remote.host;
+    const load = this.ctx.load;
+    const txn = new ServerTransaction({ id: newUuid(), request: req, target: this.responseTarget(req, info),
+      timers: this.ctx.timers, sender: this.ctx.transport, logger: this.ctx.logger, retransmitFinal: () => load.retransmits(source) });
+    load.track(source, txn);
+    return txn;
   }
 
-  private statelessReply(req: SipRequest, info: InboundInfo, key: string | undefined, status: number): void {
+  /** A source over its transaction cap: 503 without a transaction, so shedding keeps nothing and sends one datagram per request. */
+  private shed(req: SipRequest, info: InboundInfo): void {
+    const res = makeResponse(req, 503, newTag());
+    res.headers.splice(res.headers.length - 1, 0, { name: 'Retry-After', value: '5' });
+    this.ctx.transport.send(res, this.responseTarget(req, info)).catch(() => undefined);
+    this.shedCount++;
+  }
+
+  /** Requests refused by shedding since start. */
+  shedCount = 0;
+
+  private statelessReply(req: SipRequest, info: InboundInfo, key: string | undefined, status: number, refusal?: Refusal): void {
     const txn = this.newTxn(req, info);
     this.ctx.addServerTxn(key, { txn, info, dialogId: '', initialInvite: false });
-    txn.respond(makeResponse(req, status, newTag())).catch(() => undefined);
+    const res = makeResponse(req, status, newTag(), refusal?.reason);
+    // extra headers go before Content-Length, which makeResponse puts last
+    if (refusal) res.headers.splice(res.headers.length - 1, 0, ...refusal.headers.map(([name, value]) => ({ name, value })));
+    txn.respond(res).catch(() => undefined);
   }
 
   private onAck(req: SipRequest, info: InboundInfo, key: string | undefined): void {
@@ -119,7 +144,7 @@ export class NetworkInbound {
       const inviteRaw = serializeMessage(inv.request);
       if (invite.initialInvite && invite.appId) ctx.apps.cdr('cdr:stop', 'network', inviteRaw, 'call-canceled');
       const app = invite.appId ? ctx.apps.get(invite.appId) : undefined;
-      // the len field carries the INVITE's length, as the real server does (PROTOCOL.md §3.2)
+      // the len field carries the INVITE's length, as the real server does (docs/drachtio-protocol.md §3.2)
       app?.send(sipFrame('network', this.wire({ ...info, bytes: invite.info.bytes }), inv.id, invite.dialogId, serializeMessage(req)));
     });
   }

@@ -1,5 +1,5 @@
 /**
- * Sending requests for applications (PROTOCOL.md §2.4, §5.3, §5.4, §5.8, §5.9): completing the bare
+ * Sending requests for applications (docs/drachtio-protocol.md §2.4, §5.3, §5.4, §5.8, §5.9): completing the bare
  * request srf sends, running the client transaction, forwarding responses as `sip|network` frames,
  * UAC dialogs on 2xx, CDRs, and synthesized 408/503.
  */

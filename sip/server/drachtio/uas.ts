@@ -1,5 +1,5 @@
 /**
- * Responses the app sends to requests from the network (PROTOCOL.md §2.4 first row, §5.2, §5.6):
+ * Responses the app sends to requests from the network (docs/drachtio-protocol.md §2.4 first row, §5.2, §5.6):
  * completing them, the echo, UAS dialogs on 2xx to INVITE, CDRs, and the BYE the server sends
  * itself when the ACK for its 2xx never comes.
  */
@@ -13,6 +13,21 @@ import type { ServerContext, ServerTxnRecord } from './context.js';
 import { newInDialogRequest, type UacSender } from './uac.js';
 
 const STRUCTURAL = new Set(['via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq', 'content-length', 'l']);
+
+/**
+ * Methods whose responses establish or refresh a dialog's remote target, so the peer needs our Contact
+ * (RFC 3261 §12.1.1, §13.3.1.4; RFC 6665 §4.1.3 SUBSCRIBE; RFC 3515 REFER; RFC 3311 UPDATE). A 1xx with
+ * a To tag creates an early dialog and needs it too: sip.js drops a 180 without one.
+ */
+const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'UPDATE']);
+
+/** Whether a response of `status` to `method` must carry a Contact (`toTagged`: the response has a To tag). */
+export function needsContact(method: string, status: number, toTagged: boolean): boolean {
+  const m = method.toUpperCase();
+  if (!DIALOG_METHODS.has(m)) return false;
+  if (status >= 200 && status < 300) return true;
+  return m === 'INVITE' && status > 100 && status < 200 && toTagged;
+}
 
 export class UasResponder {
   constructor(private readonly ctx: ServerContext, private readonly uac: UacSender) {}
@@ -38,7 +53,7 @@ export class UasResponder {
       res.append(h.name, h.value);
     }
     const transport = rec.info.local.transport;
-    if (isInvite && status >= 200 && status < 300 && !res.has('contact')) res.append('Contact', ctx.contact(transport));
+    if (!res.has('contact') && needsContact(req.method, status, tagOf(res.get('to') ?? '') !== undefined)) res.append('Contact', ctx.contact(transport));
     res.body = app.body;
     addBodyHeaders(res);
     canonicalize(res);

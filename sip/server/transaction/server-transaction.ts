@@ -17,9 +17,19 @@ export interface ServerTransactionOptions {
   timers: SipTimers;
   sender: MessageSender;
   logger?: Logger;
+  /**
+   * Asked when a non-2xx final to an INVITE goes out over UDP: false skips Timer G, so a source that
+   * floods INVITEs and never ACKs cannot make us multiply its traffic (its own retransmissions are
+   * still answered).
+   */
+  retransmitFinal?: () => boolean;
 }
 
-export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeout': []; 'transport-error': [Error] }> {
+/**
+ * `settled`: the transaction no longer waits on anyone (final sent for non-INVITE; 2xx sent or ACK
+ * received for INVITE; or terminated). `unacked`: a non-2xx final to an INVITE now awaits its ACK.
+ */
+export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeout': []; 'transport-error': [Error]; settled: []; unacked: [] }> {
   readonly id: string;
   readonly request: SipRequest;
   readonly target: SendTargetLike;
@@ -59,11 +69,14 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
       this.state = 'proceeding';
     } else if (this.isInvite && res.status < 300) {
       this.enterAccepted();
+      this.settle();
     } else if (this.isInvite) {
       this.enterCompletedInvite();
+      this.emit('unacked');
     } else {
       this.state = 'completed';
       this.timerSet.after(this.reliable ? 0 : 64 * this.opts.timers.t1, () => this.terminate()); // Timer J
+      this.settle();
     }
     try {
       return await this.opts.sender.send(res, this.target);
@@ -84,6 +97,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
       this.timerSet.after(64 * this.opts.timers.t1, () => this.terminate()); // absorb INVITE retransmissions a while
       this.state = 'accepted';
       this.relayed = true;
+      this.settle();
       return this.opts.sender.send(res, this.target);
     }
     return this.respond(res);
@@ -100,6 +114,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
   onAck(): void {
     if (this.state === 'completed' && this.isInvite) {
       this.state = 'confirmed';
+      this.settle();
       this.timerSet.clear();
       this.timerSet.after(this.reliable ? 0 : this.opts.timers.t4, () => this.terminate()); // Timer I
     } else if (this.state === 'accepted') {
@@ -113,7 +128,15 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     this.timerSet.clear();
+    this.settle();
     this.emit('terminated');
+  }
+
+  private settled = false;
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.emit('settled');
   }
 
   private resend(): void {
@@ -146,7 +169,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
   private enterCompletedInvite(): void {
     this.state = 'completed';
     const { t1, t2 } = this.opts.timers;
-    if (!this.reliable) {
+    if (!this.reliable && (this.opts.retransmitFinal?.() ?? true)) {
       let interval = t1;
       const tick = (): void => { // Timer G
         if (this.state !== 'completed') return;

@@ -20,8 +20,11 @@ import { bareHost, remoteKey, type ListenSpec } from './listen-spec.js';
 import { buildBadRequestResponse, stampReceivedVia } from './via-stamp.js';
 import { UdpPeerSockets } from './udp-peer-sockets.js';
 import { SocketConnection, WsConnection, type StreamConnection } from './stream-connection.js';
+import { DEFAULT_CONNECTION_LIMITS, SourceConnectionCap, originAllowed, type ConnectionLimits } from './connection-limits.js';
+import { DEFAULT_UDP_RECEIVE_BUFFER, DEFAULT_UDP_SEND_BUFFER, isResponseOrAck, sizeUdpBuffers } from './udp-options.js';
 
 export { parseListenSpec, type ListenSpec } from './listen-spec.js';
+export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js';
 
 export interface ReceivedInfo { remote: TransportAddress; local: TransportAddress; connectionId?: string; bytes: number }
 export interface SendTarget extends TransportAddress { connectionId?: string }
@@ -33,8 +36,19 @@ export interface TransportLayerOptions {
   maxMessageSize?: number;
   /** WebSocket liveness ping period; a connection that misses one pong is closed (0 disables; default 30 s). */
   wsPingIntervalMs?: number;
+  /** SO_RCVBUF/SO_SNDBUF of the UDP sockets (the kernel caps them at net.core.rmem_max/wmem_max). */
+  udpReceiveBufferBytes?: number;
+  udpSendBufferBytes?: number;
+  /** Limits on accepted TCP/TLS/WS connections; see ConnectionLimits. */
+  connections?: Partial<ConnectionLimits>;
+  /**
+   * Asked, before parsing, for each UDP request other than ACK and CANCEL: false drops it unread
+   * (load shedding; responses, ACKs and CANCELs always go through).
+   */
+  admit?: (remoteHost: string) => boolean;
   logger?: Logger;
 }
+
 
 /** `dual`: bound to `::` without IPV6_V6ONLY, so it also carries IPv4 as ::ffff:a.b.c.d. */
 interface UdpListener { spec: ListenSpec; socket: dgram.Socket; local: TransportAddress; peers: UdpPeerSockets; dual: boolean }
@@ -56,11 +70,15 @@ export class TransportLayer extends EventEmitter<{
   private readonly connecting = new Map<string, Promise<StreamConnection>>();
   private ephemeralUdp: UdpListener[] = [];
   private closed = false;
+  private readonly limits: ConnectionLimits;
+  private readonly sources: SourceConnectionCap;
 
   constructor(private readonly opts: TransportLayerOptions) {
     super();
     this.log = opts.logger ?? pino({ level: 'silent' });
     this.maxSize = opts.maxMessageSize ?? 65535;
+    this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...(opts.connections ?? {}) };
+    this.sources = new SourceConnectionCap(this.limits.maxPerSource, this.log);
   }
 
   async start(): Promise<void> {
@@ -74,6 +92,9 @@ export class TransportLayer extends EventEmitter<{
       }
     }
   }
+
+  /** Open TCP/TLS/WS connections (accepted and dialled). */
+  connectionCount(): number { return this.connections.size; }
 
   listening(): TransportAddress[] {
     return this.order.map((l) => ({ ...l.local }));
@@ -176,6 +197,8 @@ export class TransportLayer extends EventEmitter<{
       socket.once('error', reject);
       socket.bind(spec.port, spec.host, () => {
         socket.off('error', reject);
+        sizeUdpBuffers(socket, `${spec.host}:${spec.port}`, this.opts.udpReceiveBufferBytes ?? DEFAULT_UDP_RECEIVE_BUFFER,
+          this.opts.udpSendBufferBytes ?? DEFAULT_UDP_SEND_BUFFER, this.log);
         const addr = socket.address();
         const local: TransportAddress = { transport: 'udp', host: bareHost(addr.address), port: addr.port };
         const l: UdpListener = {
@@ -195,6 +218,7 @@ export class TransportLayer extends EventEmitter<{
     let i = 0;
     while (i < data.length && (data[i] === 0x0d || data[i] === 0x0a || data[i] === 0x20 || data[i] === 0x00)) i++;
     if (i === data.length) return;
+    if (this.opts.admit && !isResponseOrAck(data, i) && !this.opts.admit(bareHost(rinfo.address))) return;
     const remote: TransportAddress = { transport: 'udp', host: bareHost(rinfo.address), port: rinfo.port };
     const reply = (b: Buffer): Promise<void> => new Promise((resolve, reject) => {
       l.socket.send(b, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()));
@@ -222,11 +246,15 @@ export class TransportLayer extends EventEmitter<{
   private listenStream(spec: ListenSpec): Promise<StreamListener> {
     const secure = spec.transport === 'tls' || spec.transport === 'wss';
     if (secure && !this.opts.tls) return Promise.reject(new Error(`${spec.transport} listener needs a certificate (tls.cert/tls.key)`));
-    const tlsOpts = { cert: this.opts.tls?.cert, key: this.opts.tls?.key };
+    const lim = this.limits;
+    const tlsOpts = { cert: this.opts.tls?.cert, key: this.opts.tls?.key, handshakeTimeout: lim.headerTimeoutMs || 120_000 };
+    const timeouts = { headerTimeoutMs: lim.headerTimeoutMs, idleTimeoutMs: lim.idleTimeoutMs, lingerMs: 32_000 };
     let server: Server;
     let wss: WebSocketServer | undefined;
     if (spec.transport === 'tcp' || spec.transport === 'tls') {
-      const onSocket = (s: net.Socket): void => this.adopt(new SocketConnection(spec.transport as 'tcp' | 'tls', s, this.maxSize));
+      const onSocket = (s: net.Socket): void => {
+        if (!s.destroyed) this.adopt(new SocketConnection(spec.transport as 'tcp' | 'tls', s, this.maxSize, timeouts, true));
+      };
       server = spec.transport === 'tcp' ? net.createServer(onSocket) : tls.createServer(tlsOpts, onSocket);
       if (spec.transport === 'tls') server.on('tlsClientError', (err) => this.log.debug({ err }, 'TLS handshake failed'));
     } else {
@@ -236,7 +264,24 @@ export class TransportLayer extends EventEmitter<{
       server = spec.transport === 'ws' ? http.createServer(reject426) : https.createServer(tlsOpts, reject426);
       wss = new WebSocketServer({ noServer: true, maxPayload: this.maxSize, handleProtocols: (p) => (p.has('sip') ? 'sip' : false) });
       const ws = wss;
+      // Node checks its own headersTimeout only every 30 s: a handshake gets a deadline of its own
+      const handshakes = new WeakMap<net.Socket, NodeJS.Timeout>();
+      if (lim.headerTimeoutMs > 0) {
+        // on wss the request arrives on the TLS socket, not the raw one 'connection' sees
+        server.on(spec.transport === 'wss' ? 'secureConnection' : 'connection', (s: net.Socket) => {
+          const timer = setTimeout(() => s.destroy(), lim.headerTimeoutMs);
+          timer.unref();
+          handshakes.set(s, timer);
+          s.once('close', () => clearTimeout(timer));
+        });
+      }
       server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
+        clearTimeout(handshakes.get(req.socket));
+        if (!originAllowed(req, lim.wsAllowedOrigins)) {
+          this.log.info({ origin: req.headers.origin, remote: req.socket.remoteAddress }, 'WebSocket handshake from a foreign origin refused');
+          socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          return;
+        }
         const protos = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim().toLowerCase());
         if (!protos.includes('sip')) {
           socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -248,11 +293,13 @@ export class TransportLayer extends EventEmitter<{
           this.adopt(new WsConnection(t, client,
             { transport: t, host: bareHost(s.remoteAddress ?? ''), port: s.remotePort ?? 0 },
             { transport: t, host: bareHost(s.localAddress ?? ''), port: s.localPort ?? 0 },
-            this.opts.wsPingIntervalMs ?? 30_000));
+            this.opts.wsPingIntervalMs ?? 30_000, lim.idleTimeoutMs));
         });
       });
       server.on('clientError', (_err, socket) => socket.destroy());
     }
+    // counted on the raw socket, before TLS or the WebSocket handshake: a flood of idle sockets costs nothing
+    server.on('connection', (s: net.Socket) => this.sources.admit(s));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(spec.port, spec.host, () => {

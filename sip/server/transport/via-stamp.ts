@@ -54,17 +54,17 @@ export function buildBadRequestResponse(err: SipParseError, remote: TransportAdd
   const find = (n: string): SipHeader[] => p.headers.filter((h) => normalizeHeaderName(h.name) === n);
   const vias = find('via'); const from = find('from')[0]; const to = find('to')[0];
   const callId = find('call-id')[0]; const cseq = find('cseq')[0];
-  if (vias.length === 0 || !from || !to || !callId || !cseq) return undefined;
+  // only a Via is indispensable (the peer matches the response by its branch); the rest is echoed when present
+  if (vias.length === 0) return undefined;
   const problem = err.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
   const res = new SipResponse(err.statusCode, `${REASONS[err.statusCode] ?? 'Bad Request'} (${problem})`);
   const copy = { headers: vias.map((v) => ({ ...v })) };
   stampReceivedVia(copy, remote);
   res.headers = copy.headers;
-  res.headers.push({ name: 'From', value: from.value });
-  const toValue = getTag(to.value) === undefined ? `${to.value};tag=${randomBytes(6).toString('hex')}` : to.value;
-  res.headers.push({ name: 'To', value: toValue });
-  res.headers.push({ name: 'Call-ID', value: callId.value });
-  res.headers.push({ name: 'CSeq', value: cseq.value });
+  if (from) res.headers.push({ name: 'From', value: from.value });
+  if (to) res.headers.push({ name: 'To', value: getTag(to.value) === undefined ? `${to.value};tag=${randomBytes(6).toString('hex')}` : to.value });
+  if (callId) res.headers.push({ name: 'Call-ID', value: callId.value });
+  if (cseq) res.headers.push({ name: 'CSeq', value: cseq.value });
   res.headers.push({ name: 'Content-Length', value: '0' });
   return res;
 }

@@ -68,7 +68,12 @@ export function normalize(payload: string, ports: PortMap): NormalFrame {
   if (crlf < 0) return { leader };
   const sip = s.slice(crlf + 2);
   const sep = sip.indexOf('\r\n\r\n');
-  const head = (sep < 0 ? sip : sip.slice(0, sep)).split('\r\n');
+  let head = (sep < 0 ? sip : sip.slice(0, sep)).split('\r\n');
+  // a deliberate difference (docs/drachtio-protocol.md §5.2): our server adds its Contact to a 1xx with a
+  // To tag (RFC 3261 §12.1.1), the recorded server did not
+  if (/^SIP\/2\.0 1\d\d /.test(head[0] ?? '') && head.some((h) => /^To:.*;tag=/i.test(h))) {
+    head = head.filter((h) => !/^Contact: <sip:127\.0\.0\.1:\d+(;transport=\w+)?>$/.test(h));
+  }
   return { leader, startLine: head[0], headers: head.slice(1), body: sep < 0 ? '' : sip.slice(sep + 4) };
 }
 

@@ -79,3 +79,17 @@ t.test('WSS listener with subprotocol sip', async (t) => {
 t.test('tls/wss listeners without a certificate fail to start', async (t) => {
   await t.rejects(startLayer(t, ['tls:127.0.0.1:0']), /needs a certificate/);
 });
+
+t.test('wss: an upgraded connection outlives the handshake deadline', async (t) => {
+  const pair = selfSigned(t);
+  const layer = await startLayer(t, ['wss:127.0.0.1:0'], { tls: pair, connections: { headerTimeoutMs: 300, idleTimeoutMs: 0 } });
+  const ws = new WebSocket(`wss://127.0.0.1:${layer.listening()[0]!.port}`, 'sip', { ca: pair.cert });
+  t.teardown(() => ws.terminate());
+  await once(ws, 'open');
+  await new Promise((r) => setTimeout(r, 800));
+  t.equal(ws.readyState, ws.OPEN, 'still open after more than the handshake deadline');
+  const got = nextMessage(layer);
+  ws.send(options('wss-late', 'SIP/2.0/WSS abc.invalid;branch=z9hG4bK-wss-late'));
+  const [m] = await got;
+  t.equal(m.callId, 'wss-late');
+});

@@ -108,7 +108,8 @@ t.test(`${MALFORMED.length} malformed datagrams in a row, then a good OPTIONS st
   // every answerable case got exactly one 4xx/5xx back, the rest nothing
   const expectedAnswers = MALFORMED.filter((c) => c.answerable && c.raw.length > 0).length;
   await until(() => peer.inbox.length >= expectedAnswers, { timeoutMs: 5000 });
-  const statuses = peer.inbox.map((b) => (parseMessage(b) as SipResponse).status);
+  // read the status line only: a 400 echoes a broken Via as it came, which a strict parser refuses
+  const statuses = peer.inbox.map((b) => Number(/^SIP\/2\.0 (\d{3}) /.exec(b.toString('latin1'))?.[1]));
   const expected = MALFORMED.filter((c) => c.answerable && c.raw.length > 0).length;
   t.equal(statuses.length, expected, `${expected} answers`);
   t.ok(statuses.every((s) => s === 400 || s === 505));
