@@ -94,14 +94,10 @@ async function deskPhone(t: Test, udp: number, scenario: string) {
   return { uas, registered: reg.code === 0 };
 }
 
-/** A fresh media worker may report high load for a moment and refuse with 503: retry then. */
-async function callUntilAnswered(page: Page, target: string): Promise<PhoneState> {
-  for (let attempt = 0; ; attempt++) {
-    await phone(page, (p, a) => p.call(a), target);
-    const s = await waitFor(page, 'answer', (st) => st.callState === 'established' || st.callState === 'terminated', 15000);
-    if (s.callState === 'established' || s.lastStatus !== 503 || attempt >= 4) return s;
-    await sleep(1500);
-  }
+/** Dials `target` and waits for the call to be answered or to fail. */
+async function callAndWait(page: Page, target: string): Promise<PhoneState> {
+  await phone(page, (p, a) => p.call(a), target);
+  return waitFor(page, 'answer', (st) => st.callState === 'established' || st.callState === 'terminated', 15000);
 }
 
 t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
@@ -110,7 +106,7 @@ t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { s
   t.ok((await phone(page, (p) => p.state.registered)), 'browser registered over WebSocket');
   const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
   t.ok(desk.registered, 'desk phone registered');
-  const s = await callUntilAnswered(page, 'bob');
+  const s = await callAndWait(page, 'bob');
   t.equal(s.callState, 'established', `call answered (${JSON.stringify(s)})`);
   await sleep(3000);
   const stats = await phone(page, (p) => p.stats());
@@ -131,7 +127,7 @@ t.test('desk phone hangs up: the browser call ends', { skip: !widgetBuilt && 'ru
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
   const desk = await deskPhone(t, plat.udp, 'phone-answer-hangup.xml');
   t.ok(desk.registered);
-  const s = await callUntilAnswered(page, 'bob');
+  const s = await callAndWait(page, 'bob');
   t.equal(s.callState, 'established');
   const started = Date.now();
   await waitFor(page, 'BYE from the phone', (st) => st.callState === 'terminated', 10000);
@@ -142,7 +138,7 @@ t.test('desk phone hangs up: the browser call ends', { skip: !widgetBuilt && 'ru
 t.test('closing the browser tab mid-call ends the call and frees media', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
   const plat = await platform(t);
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const s = await callUntilAnswered(page, '*43');
+  const s = await callAndWait(page, '*43');
   t.equal(s.callState, 'established', 'echo test answered');
   await sleep(1500);
   const hz = await phone(page, (p) => p.peakHz());
@@ -158,7 +154,6 @@ t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs 
   const plat = await platform(t);
   const page = await browserPhone(t, plat, 'alice', 'alice-pw', '&autoAnswer=1');
   t.ok(await phone(page, (p) => p.state.registered), 'browser registered');
-  await sleep(1500); // let the fresh media worker settle (it refuses calls while busy starting)
   const mediaPort = await freePort();
   const caller = await startSipp(t, {
     scenario: join(scenarios, 'phone-calls-user.xml'), remote: `127.0.0.1:${plat.udp}`, service: 'alice', timeoutMs: 30000,
@@ -192,7 +187,7 @@ async function lossEndsCall(t: Test, cut: 'network' | 'websocket', withinMs: num
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
   const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
   t.ok(desk.registered);
-  const s = await callUntilAnswered(page, 'bob');
+  const s = await callAndWait(page, 'bob');
   t.equal(s.callState, 'established');
   await sleep(1000);
   await phone(page, (p, what) => {
@@ -224,7 +219,7 @@ t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { sk
   const digits: Array<{ role: string; digit: string; source: string }> = [];
   plat.p.calls.on('added', (call) => call.on('leg-added', (leg) => leg.on('dtmf', (e) => digits.push({ role: leg.role, digit: e.digit, source: e.source }))));
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const s = await callUntilAnswered(page, '*43');
+  const s = await callAndWait(page, '*43');
   t.equal(s.callState, 'established');
   await sleep(500);
   await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
@@ -247,7 +242,7 @@ t.test('browser DTMF reaches a PCMU phone: RFC 4733 and SIP INFO both arrive as 
   const pressed: string[] = [];
   bob.on('event', (e) => { if (e.type === 'CALL_DTMF_START') pressed.push(String(e.param ?? '')); });
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const s = await callUntilAnswered(page, 'bob');
+  const s = await callAndWait(page, 'bob');
   t.equal(s.callState, 'established', 'bob answered');
   await sleep(800);
   await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
@@ -263,7 +258,7 @@ t.test('browser calls browser: each hears the other (Opus both legs)', { skip: !
   const alice = await browserPhone(t, plat, 'alice', 'alice-pw', '', 1000);
   const bob = await browserPhone(t, plat, 'bob', 'bob-pw', '&autoAnswer=1', 600);
   t.ok(await phone(bob, (p) => p.state.registered), 'bob registered');
-  const s = await callUntilAnswered(alice, 'bob');
+  const s = await callAndWait(alice, 'bob');
   t.equal(s.callState, 'established', 'alice connected');
   await waitFor(bob, 'bob answered', (st) => st.callState === 'established');
   await sleep(3000);
