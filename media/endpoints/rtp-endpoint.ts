@@ -6,8 +6,6 @@
 import { EventEmitter } from 'node:events';
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { RtpPacket, isRtp } from 'rtp.js/packets';
-import { dataViewToNodeBuffer, nodeBufferToDataView } from 'rtp.js/utils';
 import pino, { type Logger } from 'pino';
 import type {
   AudioFrame, CodecName, CodecSpec, DtmfEvent, MediaPortEvents, NegotiatingEndpoint, RtpPacketInfo,
@@ -25,6 +23,7 @@ import { SymmetricLatch, type NetAddress } from './rtp-latch.js';
 import { InboundAudio } from './inbound-audio.js';
 import { Packetizer, sendPtime } from './packetizer.js';
 import { ForwardGate } from './forward-gate.js';
+import { isRtcpType, readRtp } from './rtp-wire.js';
 
 export interface RtpEndpointOptions {
   /** No RTP for this long while the remote should send -> `failed`. */
@@ -296,29 +295,14 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   }
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this._closed || !this.negotiated || msg.length < 12) return;
-    const pt = msg[1] & 0x7f;
-    if (pt >= 64 && pt <= 95) {
+    if (this._closed || !this.negotiated || msg.length < 2) return;
+    if (isRtcpType(msg[1])) {
       this.reporter.onRtcp(msg); // rtcp-mux
       return;
     }
-    const view = nodeBufferToDataView(msg);
-    if (!isRtp(view)) return;
-    let pkt: RtpPacket;
-    try {
-      pkt = new RtpPacket(view);
-    } catch {
-      return;
-    }
+    const info = readRtp(msg);
+    if (!info) return;
     const n = this.negotiated;
-    const info: RtpPacketInfo = {
-      payloadType: pkt.getPayloadType(),
-      sequenceNumber: pkt.getSequenceNumber(),
-      timestamp: pkt.getTimestamp(),
-      ssrc: pkt.getSsrc(),
-      marker: pkt.getMarker(),
-      payload: dataViewToNodeBuffer(pkt.getPayload()),
-    };
     const isAudio = info.payloadType === n.codec.payloadType;
     const isDtmf = n.telephoneEvent !== undefined && info.payloadType === n.telephoneEvent.payloadType;
     if (!isAudio && !isDtmf) return;
