@@ -154,7 +154,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     const offer = parseMediaDescription(offerSdp);
     const n = negotiateAnswer(offer);
     this.adopt(n);
-    const answerCodecs: CodecSpec[] = [{ ...n.codec, params: n.codec.name === 'opus' ? { useinbandfec: 1, stereo: 0 } : undefined }];
+    const answerCodecs: CodecSpec[] = [{ ...n.codec, params: n.codec.name === 'opus' ? { stereo: 0 } : undefined }];
     if (n.telephoneEvent) answerCodecs.push({ ...n.telephoneEvent, params: { '0-16': '' } });
     return this.localSdp(answerCodecs, n.localDirection, offer.rtcpMux);
   }
