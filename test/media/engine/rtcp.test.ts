@@ -8,6 +8,12 @@ import { PortAllocator } from '../../../media/port-allocator.js';
 import { RtpEndpoint } from '../../../media/endpoints/rtp-endpoint.js';
 import { peerOffer } from './peer-sdp.js';
 
+/** Waits for a condition (reports come every 150 ms; a loaded machine may take several). */
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
 t.test('RTCP: receiver reports while only receiving, sender reports once sending', async (t) => {
   const base = 45000 + Math.floor(Math.random() * 1000) * 2;
   const ports = new PortAllocator(base, base + 10);
@@ -34,8 +40,9 @@ t.test('RTCP: receiver reports while only receiving, sender reports once sending
     h[0] = 0x80; h[1] = 0; h.writeUInt16BE(100 + i, 2); h.writeUInt32BE(i * 160, 4); h.writeUInt32BE(0xabc, 8);
     rtp.send(h, ep.port, '127.0.0.1');
   }
-  await new Promise((r) => setTimeout(r, 350));
-  const rr = reports.find((p) => p instanceof ReceiverReportPacket) as ReceiverReportPacket | undefined;
+  const complete = (p: SenderReportPacket | ReceiverReportPacket): boolean => p instanceof ReceiverReportPacket && p.getReports()[0]?.getHighestSeqNumber() === 109;
+  await until(() => reports.some(complete));
+  const rr = reports.find(complete) as ReceiverReportPacket | undefined;
   t.ok(rr, 'receiver report sent');
   const block = rr?.getReports()[0];
   t.equal(block?.getSsrc(), 0xabc, 'report block about the remote SSRC');
@@ -43,7 +50,7 @@ t.test('RTCP: receiver reports while only receiving, sender reports once sending
   t.equal(block?.getHighestSeqNumber(), 109);
   ep.sendAudio({ samples: new Int16Array(160), sampleRate: 8000 });
   ep.sendAudio({ samples: new Int16Array(160), sampleRate: 8000 });
-  await new Promise((r) => setTimeout(r, 250));
+  await until(() => reports.some((p) => p instanceof SenderReportPacket));
   const sr = reports.find((p) => p instanceof SenderReportPacket) as SenderReportPacket | undefined;
   t.ok(sr, 'sender report once we sent');
   t.equal(sr?.getPacketCount(), 2);
