@@ -37,9 +37,9 @@ export interface MediaServerOptions {
    * true). It costs a decode of every packet on such legs, even when bridged without transcoding.
    */
   inbandDtmf?: boolean;
-  /** A worker whose event loop is busier than this (0..1, smoothed) admits no new calls (default 0.85). */
+  /** A worker whose event loop is busier than this (0..1) in two load reports running admits no new calls (default 0.85). */
   maxWorkerUtilization?: number;
-  /** A worker whose timers run later than this (smoothed) admits no new calls (default 80 ms). */
+  /** A worker whose timers run later than this in two load reports running admits no new calls (default 80 ms). */
   maxWorkerLagMs?: number;
 }
 

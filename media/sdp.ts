@@ -169,7 +169,7 @@ export function acceptAnswer(answer: MediaDescription, offered: CodecSpec[], loc
 export function offerCodecs(names: readonly CodecName[] = AUDIO_CODECS): CodecSpec[] {
   const out: CodecSpec[] = [];
   for (const name of names) {
-    if (name === 'opus') out.push({ name, payloadType: DEFAULT_PT.opus, clockRate: 48000, channels: 2, params: { useinbandfec: 1, stereo: 0, maxptime: 40 } });
+    if (name === 'opus') out.push({ name, payloadType: DEFAULT_PT.opus, clockRate: 48000, channels: 2, params: { stereo: 0, maxptime: 40 } });
     else if (name === 'PCMU' || name === 'PCMA') out.push({ name, payloadType: DEFAULT_PT[name], clockRate: 8000, channels: 1 });
   }
   if (out.length === 0) throw new SdpNegotiationError('no audio codec to offer');

@@ -2,7 +2,7 @@
  * Codec factory: one encoder/decoder object per leg direction, chosen by the negotiated CodecSpec.
  * pcmRate: G.711 is always 8000; Opus defaults to 48000, or 8000 when the other leg is narrowband
  * (libopus runs at 8 kHz, the RTP clock stays 48 kHz). Opus encoders use complexity 5, VOIP
- * application, in-band FEC, 32 kbps (20 kbps at 8 kHz) unless the fmtp caps it lower.
+ * application, in-band FEC (for the remote's decoder), 32 kbps (20 kbps at 8 kHz) unless the fmtp caps it lower.
  */
 import type { CodecSpec } from '../types.js';
 import { G711Decoder, G711Encoder } from './g711-coders.js';
@@ -18,10 +18,12 @@ export interface AudioEncoder {
 export interface AudioDecoder {
   readonly pcmRate: number;
   decode(payload: Buffer): Int16Array;
-  /** Loss concealment for one missing 20 ms frame: Opus PLC, or for G.711 a fade of the last frame. */
+  /**
+   * Loss concealment for one missing 20 ms frame: Opus PLC, or for G.711 a fade of the last frame.
+   * (The binding, @discordjs/opus, always decodes with decode_fec=0, so the in-band FEC a remote
+   * encoder may send is not used: a lost Opus frame is concealed, never recovered.)
+   */
   conceal(): Int16Array;
-  /** Opus in-band FEC: recover the lost frame before `next`. */
-  recover?(next: Buffer): Int16Array;
   close(): void;
 }
 

@@ -34,14 +34,15 @@ function checkRate(rate: number): void {
   if (!OPUS_RATES.has(rate)) throw new RangeError(`libopus cannot run at ${rate} Hz`);
 }
 
+/**
+ * The binding hands back a fresh buffer of native-endian samples per call: when it is aligned,
+ * a view on it is the frame (no copy per packet); otherwise a copy.
+ */
 function toInt16(buf: Buffer, samples: number): Int16Array {
-  const out = new Int16Array(samples);
   const n = Math.min(samples, buf.length >> 1);
-  if (buf.byteOffset % 2 === 0) {
-    out.set(new Int16Array(buf.buffer, buf.byteOffset, n));
-  } else {
-    for (let i = 0; i < n; i++) out[i] = buf.readInt16LE(i * 2);
-  }
+  if (buf.byteOffset % 2 === 0) return new Int16Array(buf.buffer, buf.byteOffset, n);
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) out[i] = buf.readInt16LE(i * 2);
   return out;
 }
 

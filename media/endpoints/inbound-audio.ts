@@ -1,8 +1,7 @@
 /**
  * One inbound audio stream from packets to 20 ms PCM frames, shared by the RTP and WebRTC
  * endpoints: the jitter buffer puts packets in order (holding back only across a gap), the missing
- * ones are concealed in their slot (Opus FEC for the frame right before a packet where the codec
- * can, PLC or G.711 fade otherwise), and packet times that are not a multiple of 20 ms are carried
+ * ones are concealed in their slot (Opus PLC, G.711 fade), and packet times that are not a multiple of 20 ms are carried
  * over into whole frames.
  */
 import type { Logger } from 'pino';
@@ -88,8 +87,7 @@ export class InboundAudio {
     const decoder = (this.decoder ??= createDecoder(codec, { pcmRate }));
     try {
       if (item.lost > 0 && item.lost <= MAX_CONCEALED) {
-        for (let i = 0; i < item.lost - 1; i++) this.deliver(decoder.conceal(), pcmRate);
-        this.deliver(decoder.recover ? decoder.recover(item.packet.payload) : decoder.conceal(), pcmRate);
+        for (let i = 0; i < item.lost; i++) this.deliver(decoder.conceal(), pcmRate);
       }
       this.deliver(decoder.decode(item.packet.payload), pcmRate);
     } catch (err) {

@@ -3,9 +3,10 @@
  * from them with rtp.js.
  */
 import {
-  CompoundPacket, ReceiverReportPacket, ReceptionReport, SenderReportPacket, isRtcp,
+  CompoundPacket, ReceiverReportPacket, ReceptionReport, SenderReportPacket,
 } from 'rtp.js/packets';
 import { dataViewToNodeBuffer, nodeBufferToDataView } from 'rtp.js/utils';
+import { isWellFormedRtcp } from './rtp-wire.js';
 
 const NTP_EPOCH_OFFSET = 2208988800;
 
@@ -73,12 +74,12 @@ export class RtcpReporter {
     this.lastTransit = transit;
   }
 
-  /** Handles an incoming RTCP datagram; returns false when it is not RTCP. */
+  /** Handles an incoming RTCP datagram; returns false when it is not well-formed RTCP. */
   onRtcp(buf: Buffer): boolean {
-    const view = nodeBufferToDataView(buf);
-    if (!isRtcp(view)) return false;
+    // Checked here, not by the parser: rtp.js throws on short or inconsistent datagrams.
+    if (!isWellFormedRtcp(buf)) return false;
     try {
-      const compound = new CompoundPacket(view);
+      const compound = new CompoundPacket(nodeBufferToDataView(buf));
       for (const p of compound.getPackets()) {
         if (p instanceof SenderReportPacket) {
           this.lastSrNtpMiddle = ((p.getNtpSeconds() & 0xffff) << 16) | (p.getNtpFraction() >>> 16);

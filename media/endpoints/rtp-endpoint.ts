@@ -6,8 +6,6 @@
 import { EventEmitter } from 'node:events';
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { RtpPacket, isRtp } from 'rtp.js/packets';
-import { dataViewToNodeBuffer, nodeBufferToDataView } from 'rtp.js/utils';
 import pino, { type Logger } from 'pino';
 import type {
   AudioFrame, CodecName, CodecSpec, DtmfEvent, MediaPortEvents, NegotiatingEndpoint, RtpPacketInfo,
@@ -25,6 +23,7 @@ import { SymmetricLatch, type NetAddress } from './rtp-latch.js';
 import { InboundAudio } from './inbound-audio.js';
 import { Packetizer, sendPtime } from './packetizer.js';
 import { ForwardGate } from './forward-gate.js';
+import { isRtcpType, readRtp } from './rtp-wire.js';
 
 export interface RtpEndpointOptions {
   /** No RTP for this long while the remote should send -> `failed`. */
@@ -155,7 +154,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     const offer = parseMediaDescription(offerSdp);
     const n = negotiateAnswer(offer);
     this.adopt(n);
-    const answerCodecs: CodecSpec[] = [{ ...n.codec, params: n.codec.name === 'opus' ? { useinbandfec: 1, stereo: 0 } : undefined }];
+    const answerCodecs: CodecSpec[] = [{ ...n.codec, params: n.codec.name === 'opus' ? { stereo: 0 } : undefined }];
     if (n.telephoneEvent) answerCodecs.push({ ...n.telephoneEvent, params: { '0-16': '' } });
     return this.localSdp(answerCodecs, n.localDirection, offer.rtcpMux);
   }
@@ -296,29 +295,14 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   }
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this._closed || !this.negotiated || msg.length < 12) return;
-    const pt = msg[1] & 0x7f;
-    if (pt >= 64 && pt <= 95) {
+    if (this._closed || !this.negotiated || msg.length < 2) return;
+    if (isRtcpType(msg[1])) {
       this.reporter.onRtcp(msg); // rtcp-mux
       return;
     }
-    const view = nodeBufferToDataView(msg);
-    if (!isRtp(view)) return;
-    let pkt: RtpPacket;
-    try {
-      pkt = new RtpPacket(view);
-    } catch {
-      return;
-    }
+    const info = readRtp(msg);
+    if (!info) return;
     const n = this.negotiated;
-    const info: RtpPacketInfo = {
-      payloadType: pkt.getPayloadType(),
-      sequenceNumber: pkt.getSequenceNumber(),
-      timestamp: pkt.getTimestamp(),
-      ssrc: pkt.getSsrc(),
-      marker: pkt.getMarker(),
-      payload: dataViewToNodeBuffer(pkt.getPayload()),
-    };
     const isAudio = info.payloadType === n.codec.payloadType;
     const isDtmf = n.telephoneEvent !== undefined && info.payloadType === n.telephoneEvent.payloadType;
     if (!isAudio && !isDtmf) return;

@@ -2,8 +2,6 @@
  * The outgoing RTP stream of one leg: our SSRC, one continuous sequence and timestamp line
  * whether packets are forwarded from another leg, encoded here, or DTMF events.
  */
-import { RtpPacket } from 'rtp.js/packets';
-import { dataViewToNodeBuffer, nodeBufferToDataView } from 'rtp.js/utils';
 import { randomInt } from 'node:crypto';
 import type { AudioFrame, CodecSpec, RtpPacketInfo } from '../types.js';
 import { rfc4733Packets } from '../dtmf.js';
@@ -11,6 +9,7 @@ import { ToneGenerator } from '../tones.js';
 import type { RtcpReporter } from './rtcp-reporter.js';
 
 const DTMF_STEP_MS = 50;
+const RTP_HEADER = 12;
 /** A forwarded stream whose timestamps jump more than this is treated as a new source. */
 const MAX_TS_JUMP_MS = 2000;
 
@@ -142,15 +141,19 @@ export class RtpSender {
     return (this.ts + advance) >>> 0;
   }
 
+  /**
+   * The 12-byte header written straight into one buffer with the payload (no packet object, no
+   * DataViews: this runs for every packet a worker sends). allocUnsafe comes from Node's pool; a
+   * fresh buffer per packet because the socket may still hold the previous one.
+   */
   private emitPacket(pt: number, seq: number, ts: number, marker: boolean, payload: Buffer): void {
-    const pkt = new RtpPacket();
-    pkt.setPayloadType(pt);
-    pkt.setSequenceNumber(seq);
-    pkt.setTimestamp(ts);
-    pkt.setSsrc(this.ssrc);
-    pkt.setMarker(marker);
-    pkt.setPayload(nodeBufferToDataView(payload));
-    const buf = dataViewToNodeBuffer(pkt.getView());
+    const buf = Buffer.allocUnsafe(RTP_HEADER + payload.length);
+    buf[0] = 0x80;
+    buf[1] = (marker ? 0x80 : 0) | (pt & 0x7f);
+    buf.writeUInt16BE(seq & 0xffff, 2);
+    buf.writeUInt32BE(ts >>> 0, 4);
+    buf.writeUInt32BE(this.ssrc >>> 0, 8);
+    payload.copy(buf, RTP_HEADER);
     this.lastSendMs = Date.now();
     this.reporter.onSent(ts, payload.length);
     this.write(buf);

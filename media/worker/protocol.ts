@@ -88,9 +88,14 @@ export interface LoadMsg {
   kind: 'load';
   /** Event-loop utilisation of the worker over the last interval (0..1). */
   elu: number;
-  /** Worst timer lateness over the last interval, ms. */
+  /** Median timer lateness over the last interval, ms. */
   lagMs: number;
   counts: WorkerObjectCounts;
 }
 
-export type FromWorker = ResponseMsg | EventMsg | LoadMsg;
+/** Sent once, when the worker has loaded its modules and warmed its codecs: it can take calls. */
+export interface ReadyMsg {
+  kind: 'ready';
+}
+
+export type FromWorker = ResponseMsg | EventMsg | LoadMsg | ReadyMsg;

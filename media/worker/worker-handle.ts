@@ -7,8 +7,6 @@ import { EventEmitter } from 'node:events';
 import { SdpNegotiationError } from '../types.js';
 import type { FromWorker, OpName, Ops, TargetEvent, WorkerInit, WorkerObjectCounts } from './protocol.js';
 
-const LOAD_EMA = 0.5;
-
 export type TargetListener = (event: TargetEvent) => void;
 
 export interface WorkerLoad {
@@ -29,9 +27,10 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly targets = new Map<string, TargetListener>();
   private dead = false;
+  private isReady = false;
+  private lastReport = { elu: 0, lagMs: 0 };
+  private readonly readyWaiters: Array<() => void> = [];
   private stopping = false;
-  /** The worker has loaded its code and answered: until then requests only queue. */
-  private answered = false;
 
   constructor(init: WorkerInit) {
     super();
@@ -47,15 +46,20 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
     return !this.dead;
   }
 
-  /** Alive and has answered at least once (a fresh thread spends a second or two loading code). */
+  /** Alive and warmed up (a fresh thread spends a second or two loading code). */
   get serving(): boolean {
-    return !this.dead && this.answered;
+    return !this.dead && this.isReady;
   }
 
-  /** Resolves once the worker thread runs. */
+  /**
+   * Resolves once the worker has loaded and warmed up and can serve calls right away ('online'
+   * comes seconds earlier on a busy host, while the modules still load).
+   */
   ready(): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    if (this.dead) return Promise.reject(new Error(`media worker ${this.index} is gone`));
     return new Promise((resolve, reject) => {
-      this.worker.once('online', () => resolve());
+      this.readyWaiters.push(resolve);
       this.once('exit', reject);
     });
   }
@@ -84,7 +88,6 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
   }
 
   private onMessage(m: FromWorker): void {
-    this.answered = true;
     if (m.kind === 'res') {
       const p = this.pending.get(m.id);
       this.portsInUse = m.portsInUse;
@@ -99,9 +102,14 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
       }
     } else if (m.kind === 'event') {
       this.targets.get(m.target)?.(m.event);
+    } else if (m.kind === 'ready') {
+      this.isReady = true;
+      for (const w of this.readyWaiters.splice(0)) w();
     } else if (m.kind === 'load') {
-      // Smoothed: one late timer on a busy host is not saturation; a sustained backlog is.
-      this.load = { elu: LOAD_EMA * m.elu + (1 - LOAD_EMA) * this.load.elu, lagMs: LOAD_EMA * m.lagMs + (1 - LOAD_EMA) * this.load.lagMs, counts: m.counts };
+      // The lesser of the last two reports: a saturated worker's backlog shows in every report,
+      // while one stall (a first-use compile, a GC, the host briefly busy) shows in one only.
+      this.load = { elu: Math.min(m.elu, this.lastReport.elu), lagMs: Math.min(m.lagMs, this.lastReport.lagMs), counts: m.counts };
+      this.lastReport = { elu: m.elu, lagMs: m.lagMs };
       this.portsInUse = m.counts.portsInUse;
     }
   }

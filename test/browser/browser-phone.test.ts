@@ -115,15 +115,10 @@ async function hearing(page: Page, hz: number, opts: { packets?: number; sent?: 
   );
 }
 
-/** A fresh media worker may report high load for a moment and refuse with 503: retry then. */
-async function callUntilAnswered(page: Page, target: string): Promise<PhoneState> {
-  for (let attempt = 0; ; attempt++) {
-    await phone(page, (p, a) => p.call(a), target);
-    const s = await waitFor(page, 'answer', (st) => st.callState === 'established' || st.callState === 'terminated', 15000);
-    if (s.callState === 'established' || s.lastStatus !== 503 || attempt >= 4) return s;
-    // back-off before a retry (the 503 says the worker is busy; its load report is what we wait on)
-    await sleep(1500);
-  }
+/** Dials `target` and waits for the call to be answered or to fail. */
+async function callAndWait(page: Page, target: string): Promise<PhoneState> {
+  await phone(page, (p, a) => p.call(a), target);
+  return waitFor(page, 'answer', (st) => st.callState === 'established' || st.callState === 'terminated', 15000);
 }
 
 t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
@@ -132,7 +127,7 @@ t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { s
   t.ok((await phone(page, (p) => p.state.registered)), 'browser registered over WebSocket');
   const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
   t.ok(desk.registered, 'desk phone registered');
-  const s = await callUntilAnswered(page, 'bob');
+  const s = await callAndWait(page, 'bob');
   t.equal(s.callState, 'established', `call answered (${JSON.stringify(s)})`);
   await hearing(page, 1000);
   const stats = await phone(page, (p) => p.stats());
@@ -153,7 +148,7 @@ t.test('desk phone hangs up: the browser call ends', { skip: !widgetBuilt && 'ru
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
   const desk = await deskPhone(t, plat.udp, 'phone-answer-hangup.xml');
   t.ok(desk.registered);
-  const s = await callUntilAnswered(page, 'bob');
+  const s = await callAndWait(page, 'bob');
   t.equal(s.callState, 'established');
   const started = Date.now();
   await waitFor(page, 'BYE from the phone', (st) => st.callState === 'terminated', 10000);
@@ -164,7 +159,7 @@ t.test('desk phone hangs up: the browser call ends', { skip: !widgetBuilt && 'ru
 t.test('closing the browser tab mid-call ends the call and frees media', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
   const plat = await platform(t);
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const s = await callUntilAnswered(page, '*43');
+  const s = await callAndWait(page, '*43');
   t.equal(s.callState, 'established', 'echo test answered');
   await hearing(page, 1000);
   const hz = await phone(page, (p) => p.peakHz());
@@ -213,7 +208,7 @@ async function lossEndsCall(t: Test, cut: 'network' | 'websocket', withinMs: num
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
   const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
   t.ok(desk.registered);
-  const s = await callUntilAnswered(page, 'bob');
+  const s = await callAndWait(page, 'bob');
   t.equal(s.callState, 'established');
   await hearing(page, 1000, { packets: 25 }); // media flows before it is cut
   await phone(page, (p, what) => {
@@ -245,7 +240,7 @@ t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { sk
   const digits: Array<{ role: string; digit: string; source: string }> = [];
   plat.p.calls.on('added', (call) => call.on('leg-added', (leg) => leg.on('dtmf', (e) => digits.push({ role: leg.role, digit: e.digit, source: e.source }))));
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const s = await callUntilAnswered(page, '*43');
+  const s = await callAndWait(page, '*43');
   t.equal(s.callState, 'established');
   await hearing(page, 1000, { packets: 10 });
   const bySource = (source: string) => digits.filter((d) => d.source === source).length;
@@ -268,7 +263,7 @@ t.test('browser DTMF reaches a PCMU phone: RFC 4733 and SIP INFO both arrive as 
   const pressed: string[] = [];
   bob.on('event', (e) => { if (e.type === 'CALL_DTMF_START') pressed.push(String(e.param ?? '')); });
   const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const s = await callUntilAnswered(page, 'bob');
+  const s = await callAndWait(page, 'bob');
   t.equal(s.callState, 'established', 'bob answered');
   await hearing(page, 600, { packets: 10 });
   await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
@@ -284,7 +279,7 @@ t.test('browser calls browser: each hears the other (Opus both legs)', { skip: !
   const alice = await browserPhone(t, plat, 'alice', 'alice-pw', '', 1000);
   const bob = await browserPhone(t, plat, 'bob', 'bob-pw', '&autoAnswer=1', 600);
   t.ok(await phone(bob, (p) => p.state.registered), 'bob registered');
-  const s = await callUntilAnswered(alice, 'bob');
+  const s = await callAndWait(alice, 'bob');
   t.equal(s.callState, 'established', 'alice connected');
   await waitFor(bob, 'bob answered', (st) => st.callState === 'established');
   await Promise.all([hearing(alice, 600), hearing(bob, 1000)]);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import type { CallHandler, HandlerContext } from './handler.js';
 
 const MAX_RECORDING_MS = 60_000;
@@ -27,23 +28,28 @@ export class RecordPlaybackHandler implements CallHandler {
     if (call.isEnded()) return;
 
     const path = join(recordingsDir, `echo-test-${call.id}.wav`);
-    const recording = await session.record(path, [ep], { sampleRate: 8000 });
-    let onDtmf: ((e: { digit: string }) => void) | undefined;
-    const hash = new Promise<'hash'>((resolve) => {
-      onDtmf = (e) => { if (e.digit === '#') resolve('hash'); };
-      leg.on('dtmf', onDtmf);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), MAX_RECORDING_MS); });
-    const why = await Promise.race([hash, timeout, this.stopped]);
-    clearTimeout(timer);
-    if (onDtmf) leg.off('dtmf', onDtmf);
-    const result = await recording.stop();
-    call.logger.info({ why, ...result }, 'test recording finished');
-    if (why === 'stopped' || call.isEnded()) return;
+    // The caller's test recording is only for playing back: nothing of it is kept, whatever ends the call.
+    try {
+      const recording = await session.record(path, [ep], { sampleRate: 8000 });
+      let onDtmf: ((e: { digit: string }) => void) | undefined;
+      const hash = new Promise<'hash'>((resolve) => {
+        onDtmf = (e) => { if (e.digit === '#') resolve('hash'); };
+        leg.on('dtmf', onDtmf);
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), MAX_RECORDING_MS); });
+      const why = await Promise.race([hash, timeout, this.stopped]);
+      clearTimeout(timer);
+      if (onDtmf) leg.off('dtmf', onDtmf);
+      const result = await recording.stop();
+      call.logger.info({ why, ...result }, 'test recording finished');
+      if (why === 'stopped' || call.isEnded()) return;
 
-    const playback = await session.play(ep, { file: result.path });
-    await Promise.race([once(playback, 'ended'), this.stopped]);
-    if (!call.isEnded()) await call.hangup({ reason: 'test recording played' });
+      const playback = await session.play(ep, { file: result.path });
+      await Promise.race([once(playback, 'ended'), this.stopped]);
+      if (!call.isEnded()) await call.hangup({ reason: 'test recording played' });
+    } finally {
+      await rm(path, { force: true }).catch(() => undefined);
+    }
   }
 }

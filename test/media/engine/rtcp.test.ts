@@ -35,8 +35,9 @@ t.test('RTCP: receiver reports while only receiving, sender reports once sending
     h[0] = 0x80; h[1] = 0; h.writeUInt16BE(100 + i, 2); h.writeUInt32BE(i * 160, 4); h.writeUInt32BE(0xabc, 8);
     rtp.send(h, ep.port, '127.0.0.1');
   }
-  await until(() => reports.some((p) => p instanceof ReceiverReportPacket), { timeoutMs: 5000 });
-  const rr = reports.find((p) => p instanceof ReceiverReportPacket) as ReceiverReportPacket | undefined;
+  const complete = (p: SenderReportPacket | ReceiverReportPacket): boolean => p instanceof ReceiverReportPacket && p.getReports()[0]?.getHighestSeqNumber() === 109;
+  await until(() => reports.some(complete), { timeoutMs: 5000 });
+  const rr = reports.find(complete) as ReceiverReportPacket | undefined;
   t.ok(rr, 'receiver report sent');
   const block = rr?.getReports()[0];
   t.equal(block?.getSsrc(), 0xabc, 'report block about the remote SSRC');

@@ -1,6 +1,10 @@
 import t from 'tap';
 import { acceptAnswer, answerDirection, buildSdp, negotiateAnswer, offerCodecs, parseMediaDescription } from '../../../media/sdp.js';
 import { SdpNegotiationError } from '../../../media/types.js';
+import pino from 'pino';
+import { RtpEndpoint } from '../../../media/endpoints/rtp-endpoint.js';
+import { PortAllocator } from '../../../media/port-allocator.js';
+import { OPUS_SPEC, weriftCodecs } from '../../../media/endpoints/webrtc-codecs.js';
 
 const offer = (m: string[], c = '10.0.0.5', extra: string[] = []): string =>
   ['v=0', 'o=- 1 1 IN IP4 10.0.0.5', 's=-', `c=IN IP4 ${c}`, 't=0 0', ...m, ...extra, ''].join('\r\n');
@@ -51,7 +55,8 @@ t.test('our offer round-trips through the parser', async (t) => {
   const sdp = buildSdp({ sessionId: 42, version: 3, address: '192.0.2.7', port: 20000, direction: 'sendrecv', codecs });
   t.match(sdp, /m=audio 20000 RTP\/AVP 111 0 101 110/);
   t.match(sdp, /a=rtpmap:111 opus\/48000\/2/);
-  t.match(sdp, /a=fmtp:111 useinbandfec=1;stereo=0;maxptime=40/);
+  t.match(sdp, /a=fmtp:111 stereo=0;maxptime=40/);
+  t.notMatch(sdp, /useinbandfec/, 'our decoder cannot use in-band FEC, so we do not ask for it (RFC 7587 default 0)');
   t.match(sdp, /a=rtpmap:110 telephone-event\/48000/);
   t.match(sdp, /a=rtcp:20001/);
   t.match(sdp, /c=IN IP4 192\.0\.2\.7/);
@@ -61,4 +66,15 @@ t.test('our offer round-trips through the parser', async (t) => {
   const answer = acceptAnswer(parseMediaDescription(offer(['m=audio 5000 RTP/AVP 0 101', 'a=rtpmap:101 telephone-event/8000'])), codecs);
   t.equal(answer.codec.name, 'PCMU');
   t.equal(answer.remote.port, 5000);
+});
+
+t.test('no leg asks the remote for Opus in-band FEC our decoder would ignore', async (t) => {
+  const base = 30000 + Math.floor(Math.random() * 4000) * 2;
+  const ep = new RtpEndpoint({ id: 'fec', ports: new PortAllocator(base, base + 3), address: '127.0.0.1', advertisedAddress: '127.0.0.1', logger: pino({ level: 'silent' }), webrtc: { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] } });
+  t.teardown(() => ep.close());
+  const answer = await ep.answer(offer(['m=audio 30000 RTP/AVP 96', 'a=rtpmap:96 opus/48000/2', 'a=fmtp:96 useinbandfec=1']));
+  t.match(answer, /a=fmtp:96 stereo=0/, 'RTP leg answers Opus');
+  t.notMatch(answer, /useinbandfec/, 'RTP legs');
+  t.notMatch(weriftCodecs().map((c) => c.parameters ?? '').join(' '), /useinbandfec/, 'WebRTC legs');
+  t.notMatch(JSON.stringify(OPUS_SPEC.params), /useinbandfec/);
 });
