@@ -20,7 +20,7 @@ t.test('the first calls on a fresh media server are all admitted', async (t) => 
   const refused: string[] = [];
   const started = Date.now();
   for (let i = 0; i < CALLS; i++) {
-    let session;
+    let session: Awaited<ReturnType<typeof ms.createSession>>;
     try {
       session = await ms.createSession();
     } catch (err) {
