@@ -75,6 +75,14 @@ export class FliteProvider implements TtsProvider {
     checkVoice(this.defaultVoice);
   }
 
+  /**
+   * Starts the workers and speaks one word in each, so the first caller does not pay for thread
+   * start and WebAssembly tier-up (a few hundred ms on an idle machine, seconds on a busy one).
+   */
+  async warmUp(): Promise<void> {
+    await Promise.all(Array.from({ length: this.size }, () => this.enqueue('Ready.', this.defaultVoice, [])));
+  }
+
   async *synthesize(text: string, options: SynthesisOptions = {}): AsyncGenerator<PcmChunk> {
     checkText(text);
     const voice = options.voice ?? this.defaultVoice;

@@ -20,6 +20,12 @@ export type FliteResult =
   | { id: number; ok: true; samples: Int16Array; sampleRate: number; elapsedMs: number }
   | { id: number; ok: false; error: string };
 
+// node:wasi warns that it is experimental on every first use; say so once in the docs instead of in every log.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name !== 'ExperimentalWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
 // Flite writes its WAV to a file; `dir` (made and removed by the parent) is the only one it can see.
 const { module, dir } = workerData as { module: WasmModule; dir: string };
 const devNull = openSync('/dev/null', 'w');
