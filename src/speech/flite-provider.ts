@@ -2,10 +2,8 @@
  * Local, offline TTS: flite compiled to WASI, run on worker threads. Flite returns a whole WAV per
  * call, so text is synthesized sentence by sentence: the first sentence plays while the rest are made.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { FliteJob, FliteResult } from './flite-worker.js';
@@ -33,8 +31,8 @@ interface Pending {
 class FliteWorker {
   readonly worker: Worker;
   current: Pending | undefined;
-  constructor(module: WasmModule, dir: string, onResult: (w: FliteWorker, r: FliteResult) => void, onExit: (w: FliteWorker, err: Error) => void) {
-    this.worker = new Worker(new URL('./flite-worker.js', import.meta.url), { workerData: { module, dir } });
+  constructor(module: WasmModule, onResult: (w: FliteWorker, r: FliteResult) => void, onExit: (w: FliteWorker, err: Error) => void) {
+    this.worker = new Worker(new URL('./flite-worker.js', import.meta.url), { workerData: { module } });
     this.worker.on('message', (r: FliteResult) => onResult(this, r));
     this.worker.on('error', (err) => onExit(this, err));
     this.worker.on('exit', (code) => onExit(this, new Error(`flite worker exited with ${code}`)));
@@ -58,7 +56,6 @@ export class FliteProvider implements TtsProvider {
   private readonly size: number;
   private readonly lookahead: number;
   private readonly logger: Logger | undefined;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'switchboard-flite-'));
   private readonly idle: FliteWorker[] = [];
   private readonly all = new Set<FliteWorker>();
   private readonly queue: Pending[] = [];
@@ -129,7 +126,7 @@ export class FliteProvider implements TtsProvider {
     const module = await compileFlite();
     if (this.closed) return;
     while (this.all.size < this.size) {
-      const w = new FliteWorker(module, this.dir, (wk, r) => this.onResult(wk, r), (wk, e) => this.onExit(wk, e));
+      const w = new FliteWorker(module, (wk, r) => this.onResult(wk, r), (wk, e) => this.onExit(wk, e));
       this.all.add(w);
       this.idle.push(w);
     }
@@ -176,7 +173,6 @@ export class FliteProvider implements TtsProvider {
     const workers = [...this.all];
     await Promise.all(workers.map((w) => w.worker.terminate()));
     for (const w of workers) this.onExitAfterClose(w);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private onExitAfterClose(w: FliteWorker): void {

@@ -13,4 +13,20 @@ interface WasmApi {
   instantiate(module: WasmModule, imports: object): Promise<WasmInstance>;
 }
 
-export const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface WasmConstructors {
+  Instance: new (module: WasmModule, imports: object) => WasmInstance;
+}
+const ctors = (globalThis as unknown as { WebAssembly: WasmConstructors }).WebAssembly;
+
+/** Synchronous instantiation: fine on a worker thread, where blocking is the point. */
+export function instantiateSync(module: WasmModule, imports: object): WasmInstance {
+  return new ctors.Instance(module, imports);
+}
+
+export const wasm = {
+  compile: (bytes: Uint8Array): Promise<WasmModule> => api.compile(bytes),
+  instantiate: (module: WasmModule, imports: object): Promise<WasmInstance> => api.instantiate(module, imports),
+  instantiateSync,
+};

@@ -83,6 +83,7 @@ class ActionParser {
       });
       (action as CollectAction).actions = prompts as PromptAction[];
     } else if (type === 'IF') {
+      // `then` is the format's name. An array is not callable, so an IfAction is never taken for a promise.
       (action as IfAction).then = this.list(rec.then, `${path}.then`, depth + 1);
       (action as IfAction).orElse = this.list(rec.orElse, `${path}.orElse`, depth + 1);
     }
