@@ -95,3 +95,23 @@ t.test('number info: NANP area codes, countries, unknowns', async (t) => {
   t.equal(numberInfo('+1__proto__'), null);
   t.equal(numberInfo('sip:alice@example.com'), null);
 });
+
+t.test('native variables: what conditions and templates read', async (t) => {
+  const { nativeVariables } = await import('../../src/flows/native-variables.js');
+  const { evaluateCondition } = await import('../../src/flows/expression.js');
+  const { renderTemplate } = await import('../../src/flows/template.js');
+  const req: CallbackRequest = {
+    ...request,
+    key_presses: [{ name: 'language', digits: '2' }, { name: 'rating', digits: '1' }],
+    session_data: JSON.parse('{"firstName":"Bob","gender":"male","age":19,"__proto__":{"x":1}}'),
+  };
+  const vars = nativeVariables(req, 12345.6);
+  t.equal(vars.keyPresses, '1', 'the latest COLLECT');
+  t.equal(vars.callTime, 12346);
+  t.ok(evaluateCondition("$keyPresses == '1' && $sessionData.gender == 'male' || $sessionData.age > 21", vars).value);
+  t.ok(evaluateCondition("$collected.language == 2 && $recordingIds.recordingName == 'ABC123'", vars).value);
+  t.ok(evaluateCondition("$callerNoCity == 'Newport Beach' && $apiNoTimezone == 'America/Los_Angeles'", vars).value);
+  t.equal(evaluateCondition('$sessionData.__proto__.x == 1', vars).value, false);
+  t.equal(renderTemplate('Hello, ${sessionData.firstName}. This call lasted ${callTime} milliseconds.', vars), 'Hello, Bob. This call lasted 12346 milliseconds.');
+  t.equal(nativeVariables({ ...request, key_presses: [], session_data: null }, 0).keyPresses, '');
+});
