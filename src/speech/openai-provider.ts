@@ -27,6 +27,7 @@ const VOICE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 export class OpenAiSpeechProvider implements TtsProvider {
   readonly name = 'openai';
   readonly defaultVoice: string;
+  readonly cacheScope: string;
   private readonly url: string;
   private readonly maxBytes: number;
   private readonly controllers = new Set<AbortController>();
@@ -40,6 +41,7 @@ export class OpenAiSpeechProvider implements TtsProvider {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TtsError('http', `speech baseUrl must be http(s): ${base}`);
     this.url = base.endsWith('/v1') ? `${base}/audio/speech` : `${base}/v1/audio/speech`;
     this.defaultVoice = options.voice;
+    this.cacheScope = `${this.url} ${options.model} ${options.responseFormat} ${options.pcmSampleRate}`;
     this.maxBytes = options.maxResponseBytes ?? 50 * 1024 * 1024;
   }
 

@@ -1,5 +1,5 @@
 /**
- * Caches synthesized prompts by (provider, voice, text): an LRU in memory bounded in bytes, and
+ * Caches synthesized prompts by (provider, its settings, voice, text): an LRU in memory bounded in bytes, and
  * optionally WAV files on disk (bounded too, oldest removed first), so a prompt every caller hears
  * is synthesized once. A cache hit yields the whole prompt as one chunk.
  */
@@ -21,14 +21,15 @@ export interface TtsCacheOptions {
   logger?: Logger;
 }
 
-export function ttsCacheKey(provider: string, voice: string, text: string): string {
+export function ttsCacheKey(provider: string, scope: string, voice: string, text: string): string {
   // JSON array: no separator collisions between fields.
-  return createHash('sha256').update(JSON.stringify([provider, voice, text])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([provider, scope, voice, text])).digest('hex');
 }
 
 export class CachedTtsProvider implements TtsProvider {
   readonly name: string;
   readonly defaultVoice: string;
+  readonly cacheScope: string;
   private readonly memory = new Map<string, PcmChunk>();
   private memoryUsed = 0;
   private diskUsed = 0;
@@ -39,13 +40,14 @@ export class CachedTtsProvider implements TtsProvider {
   constructor(private readonly inner: TtsProvider, private readonly options: TtsCacheOptions) {
     this.name = inner.name;
     this.defaultVoice = inner.defaultVoice;
+    this.cacheScope = inner.cacheScope;
     if (options.diskDir) this.scanDisk(options.diskDir);
   }
 
   async *synthesize(text: string, options: SynthesisOptions = {}): AsyncGenerator<PcmChunk> {
     checkText(text);
     const voice = options.voice ?? this.inner.defaultVoice;
-    const key = ttsCacheKey(this.inner.name, voice, text.trim());
+    const key = ttsCacheKey(this.inner.name, this.inner.cacheScope, voice, text.trim());
     const hit = await this.lookup(key);
     if (hit) {
       // A copy: a consumer that edits samples in place must not change the cached prompt.

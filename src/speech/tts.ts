@@ -21,6 +21,8 @@ export interface SynthesisOptions {
 export interface TtsProvider {
   /** Stable name used in cache keys (`flite`, `openai`). */
   readonly name: string;
+  /** Engine settings that change the audio (model, endpoint, engine version): part of cache keys. */
+  readonly cacheScope: string;
   /** The voice used when a request names none. */
   readonly defaultVoice: string;
   /** Yields audio sentence by sentence; rejects with TtsError for bad input or a failed engine. */

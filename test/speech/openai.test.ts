@@ -110,3 +110,18 @@ t.test('a slow endpoint times out', async (t) => {
   await t.rejects(collect(tts.synthesize('Hi.')), { code: 'http' });
   t.ok(performance.now() - start < 1500);
 });
+
+t.test('createTtsProvider builds the configured engine behind the cache', async (t) => {
+  const { configSchema } = await import('../../config/schema.js');
+  const { createTtsProvider } = await import('../../src/speech/index.js');
+  const { seen, baseUrl } = await speechServer(t);
+  const config = configSchema.parse({ speech: { tts: { provider: 'openai', cache: { diskBytes: 0 }, openai: { baseUrl, apiKey: 'k', voice: 'echo' } } } });
+  const tts = createTtsProvider(config);
+  t.teardown(() => tts.close());
+  t.equal(tts.name, 'openai');
+  t.equal(tts.defaultVoice, 'echo');
+  await collect(tts.synthesize('Cached once.'));
+  await collect(tts.synthesize('Cached once.'));
+  t.equal(seen.length, 1, 'the second prompt came from the cache');
+  t.equal(seen[0].body.voice, 'echo');
+});
