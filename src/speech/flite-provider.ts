@@ -1,6 +1,12 @@
 /**
  * Local, offline TTS: flite compiled to WASI, run on worker threads. Flite returns a whole WAV per
  * call, so text is synthesized sentence by sentence: the first sentence plays while the rest are made.
+ *
+ * Why flite: it is intelligible, BSD-licensed, pure WebAssembly from npm (no install script, no
+ * Debian package) and costs ~40-100 ms of CPU per 10-word sentence on this class of machine, so
+ * the first audio is ready in ~0.1-0.3 s. espeak-ng streams but sounds robotic and is GPL-3.0;
+ * festival's HTS voice sounds best but is far too slow for a live call. For better voices, point
+ * `speech.tts.openai` at any OpenAI-compatible speech server.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
