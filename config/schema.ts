@@ -175,6 +175,32 @@ export const configSchema = z.object({
     enabled: z.boolean().default(false),
     sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(48000)]).default(8000),
   }).prefault({}),
+  speech: z.object({
+    tts: z.object({
+      /** `flite`: local and offline (WASM on worker threads); `openai`: any OpenAI-compatible /v1/audio/speech endpoint. */
+      provider: z.enum(['flite', 'openai']).default('flite'),
+      /** Flite voice used when an action names none: slt, rms, awb, kal16 (16 kHz) or kal (8 kHz). */
+      voice: z.enum(['slt', 'rms', 'awb', 'kal16', 'kal']).default('slt'),
+      /** Flite worker threads; synthesis is CPU-bound, so one leaves the other core to calls. */
+      workers: z.number().int().min(1).max(16).default(1),
+      cache: z.object({
+        /** Synthesized prompts kept in memory (bytes of PCM, least recently used dropped first). */
+        memoryBytes: z.number().int().min(0).default(33554432),
+        /** Prompts kept as WAV under DATA_DIR/tts-cache; 0 disables the disk cache. */
+        diskBytes: z.number().int().min(0).default(268435456),
+      }).prefault({}),
+      openai: z.object({
+        baseUrl: z.string().url().default('https://api.openai.com'),
+        apiKey: z.string().optional(),
+        model: z.string().min(1).default('tts-1'),
+        voice: z.string().min(1).default('alloy'),
+        responseFormat: z.enum(['wav', 'pcm']).default('wav'),
+        /** Sample rate of `pcm` responses (OpenAI sends 24 kHz). */
+        pcmSampleRate: z.number().int().min(8000).max(48000).default(24000),
+        timeoutMs: z.number().int().min(100).default(15000),
+      }).prefault({}),
+    }).prefault({}),
+  }).prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

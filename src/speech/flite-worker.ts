@@ -1,0 +1,43 @@
+/**
+ * Worker thread that runs flite (WASI build) one sentence at a time. The compiled module comes
+ * from the parent, so the 21 MB of WebAssembly is compiled once per process, not per worker.
+ * Each job gets a fresh instance (a WASI command runs once); its WAV is written to memory.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { decodeWav } from './wav.js';
+import type { WasmModule } from './wasm.js';
+import { runWasiCommand } from './wasi-memory.js';
+
+export interface FliteJob {
+  id: number;
+  text: string;
+  voice: string;
+}
+
+export type FliteResult =
+  | { id: number; ok: true; samples: Int16Array; sampleRate: number; elapsedMs: number }
+  | { id: number; ok: false; error: string };
+
+const { module } = workerData as { module: WasmModule };
+
+function run(job: FliteJob): FliteResult {
+  const started = performance.now();
+  // argv goes straight to flite's main(): no shell, so the text cannot become an option or a command.
+  const out = runWasiCommand(module, ['flite', '-voice', job.voice, '-t', job.text, '-o', '/out/speech.wav'], '/out');
+  const wav = out.files.get('speech.wav');
+  if (out.exitCode !== 0 || !wav) {
+    return { id: job.id, ok: false, error: `flite exited with ${out.exitCode}${out.stderr ? `: ${out.stderr.trim().slice(0, 200)}` : ''}` };
+  }
+  const pcm = decodeWav(wav);
+  return { id: job.id, ok: true, samples: pcm.samples, sampleRate: pcm.sampleRate, elapsedMs: performance.now() - started };
+}
+
+parentPort?.on('message', (job: FliteJob) => {
+  let result: FliteResult;
+  try {
+    result = run(job);
+  } catch (err) {
+    result = { id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  parentPort?.postMessage(result, result.ok ? [result.samples.buffer as ArrayBuffer] : []);
+});
