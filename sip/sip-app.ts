@@ -59,6 +59,8 @@ export type DialTarget = { user: string } | { trunk: string; number: string } | 
 export interface DialOptions {
   sdp: string;
   from?: { user: string; displayName?: string };
+  /** Our own number presented as the From user through a trunk (a relay DID), instead of the trunk's account. */
+  callerId?: string;
   headers?: Record<string, string>;
   onProgress?: (status: number, sdp?: string) => void;
 }
@@ -124,7 +126,7 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
       })));
     }
     if ('trunk' in target) {
-      const plan = this.trunks.dialPlan(target.trunk, target.number, opts.from);
+      const plan = this.trunks.dialPlan(target.trunk, target.number, opts.from, opts.callerId);
       if (!plan) return failed(new SipCallError(404, `Unknown Trunk ${target.trunk}`));
       return placeCall(this.srf, { ...base, uri: plan.uri, headers: { ...(opts.headers ?? {}), ...plan.headers }, auth: plan.auth });
     }

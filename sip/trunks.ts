@@ -119,15 +119,16 @@ export class Trunks {
   }
 
   /** Request-URI, headers and credentials for a call to `number` through `name`. */
-  dialPlan(name: string, number: string, from?: { user: string; displayName?: string }):
+  dialPlan(name: string, number: string, from?: { user: string; displayName?: string }, callerId?: string):
     { uri: string; headers: Record<string, string>; auth?: DigestCredentials } | undefined {
     const c = this.trunks.get(name)?.config;
     if (!c) return undefined;
     const transportParam = c.transport === 'udp' ? '' : `;transport=${c.transport}`;
     const uri = `sip:${encodeURIComponent(number).replace(/%2B/g, '+')}@${hostport(c)}${transportParam}`;
     // Carriers authorise by the account in From; the caller's own number is a display hint only.
-    const fromUser = c.fromUser ?? c.username ?? from?.user ?? 'anonymous';
-    const display = from?.displayName ?? (c.fromUser && from?.user ? from.user : undefined);
+    // ...unless we present one of our own DIDs on that carrier (a relay), which it knows as ours.
+    const fromUser = callerId ?? c.fromUser ?? c.username ?? from?.user ?? 'anonymous';
+    const display = from?.displayName ?? (!callerId && c.fromUser && from?.user ? from.user : undefined);
     const fromUri = `sip:${fromUser}@${uriHost(c.fromDomain ?? c.host)}`;
     const headers: Record<string, string> = { From: formatNameAddr(fromUri, display) };
     const auth = c.username && c.password ? { username: c.username, password: c.password } : undefined;

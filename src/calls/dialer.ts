@@ -10,6 +10,8 @@ export interface DialOptions {
   role: LegRole;
   /** Who the called party sees as calling. */
   from?: { user: string; displayName?: string };
+  /** Through a trunk: our own number (a relay DID) presented as the From user. */
+  callerId?: string;
   /** How long it may ring before it is cancelled (`no-answer`). */
   ringTimeoutMs: number;
 }
@@ -70,7 +72,7 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     }
     if (this.canceled) return this.fail(endpoint, this.canceled);
     this.attempt = this.sip.dial(target, {
-      sdp: offer, from: opts.from,
+      sdp: offer, from: opts.from, callerId: opts.callerId,
       onProgress: (status, sdp) => this.onProgress(endpoint, status, sdp),
     });
     this.timer = setTimeout(() => {

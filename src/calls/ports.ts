@@ -41,6 +41,8 @@ export interface InboundInvite extends EventEmitter<{ cancel: [] }> {
   readonly callId: string;
   readonly from: { user?: string; uri: string; displayName?: string };
   readonly to: { user?: string; uri: string };
+  /** The `To` header's party, when the SIP stack exposes it (the DID may be there rather than in the Request-URI). */
+  readonly toHeader?: { user?: string; uri: string };
   readonly origin: CallOrigin;
   readonly offer: string;
   /** 180, or 183 with early media when an SDP is given. */
@@ -55,6 +57,8 @@ export type DialTarget = { user: string } | { trunk: string; number: string } | 
 export interface DialRequest {
   sdp: string;
   from?: { user: string; displayName?: string };
+  /** Our own number to present as the From user through a trunk (a relay DID), instead of the trunk's account. */
+  callerId?: string;
   headers?: Record<string, string>;
   onProgress?: (status: number, sdp?: string) => void;
 }

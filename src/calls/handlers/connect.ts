@@ -8,6 +8,10 @@ export interface ConnectOptions {
   recording: { enabled: boolean; sampleRate: number };
   /** How long the callee may ring before the attempt is cancelled and the caller gets 480. */
   ringTimeoutMs: number;
+  /** Record this call (both channels); decided per call by whoever routes it. Default: `recording.enabled`. */
+  record?: boolean;
+  /** Through a trunk: our own number presented as caller ID (a relay DID) instead of the caller's. */
+  callerId?: string;
 }
 
 /** Statuses worth passing back to the caller as they are; anything else becomes 480. */
@@ -33,7 +37,9 @@ export class ConnectHandler implements CallHandler {
   async run(): Promise<void> {
     const { call, caller, recordingsDir } = this.ctx;
     if (this.stopped) return;
-    const outbound = this.opts.dialer.dial(call, this.target, { role: 'callee', from: caller.from, ringTimeoutMs: this.opts.ringTimeoutMs });
+    const outbound = this.opts.dialer.dial(call, this.target, {
+      role: 'callee', from: this.opts.callerId ? undefined : caller.from, callerId: this.opts.callerId, ringTimeoutMs: this.opts.ringTimeoutMs,
+    });
     this.outbound = outbound;
     outbound.on('ringing', () => { if (!this.bridged) caller.ringing(); });
     outbound.on('early-media', ({ endpoint }) => {
@@ -58,11 +64,17 @@ export class ConnectHandler implements CallHandler {
     const calleeEp = outcome.leg.endpoint;
     if (this.bridged) await this.bridged;
     else await call.session.bridge(callerLeg.endpoint, calleeEp);
-    if (this.opts.recording.enabled && !call.isEnded()) {
+    if ((this.opts.record ?? this.opts.recording.enabled) && !call.isEnded()) {
       const path = join(recordingsDir, `${call.id}.wav`);
       const recording = await call.session.record(path, [callerLeg.endpoint, calleeEp], { sampleRate: this.opts.recording.sampleRate });
-      call.once('ending', () => void recording.stop().catch(() => undefined));
       call.logger.info({ path }, 'recording');
+      // Announced once the WAV is complete, so consumers (call records, webhooks) never read a partial file.
+      const finish = () => void recording.stop().then(
+        (r) => call.emit('recording', { path: r.path }),
+        (err: unknown) => call.logger.warn({ err, path }, 'recording could not be finished'),
+      );
+      if (call.isEnded()) finish();
+      else call.once('ending', finish);
     }
   }
 }
