@@ -162,9 +162,23 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
     if (trunk) {
       origin = { kind: 'trunk', trunk };
     } else {
+      // The credential lookup is a database query: a CANCEL arriving meanwhile (the stack answers
+      // the INVITE 487 itself) must stop the call before it exists, not be missed.
+      let canceled = false;
+      const onCancel = () => { canceled = true; };
+      req.on('cancel', onCancel);
       const claimed = parseNameAddr(req.get('From') ?? '');
-      const auth = await this.auth.authenticate(req, res, 'proxy', claimed ? parseSipUri(claimed.uri)?.user : undefined);
+      let auth: Awaited<ReturnType<SipAuthenticator['authenticate']>>;
+      try {
+        auth = await this.auth.authenticate(req, res, 'proxy', claimed ? parseSipUri(claimed.uri)?.user : undefined);
+      } finally {
+        (req as unknown as EventEmitter).off('cancel', onCancel);
+      }
       if (!auth.ok) return;
+      if (canceled) {
+        this.logger.debug({ callId: req.get('Call-ID'), user: auth.user }, 'INVITE canceled during authentication');
+        return;
+      }
       origin = { kind: 'user', user: auth.user };
       // The caller is who authenticated, shown by the account's display name, whatever From says.
       identity = { user: auth.user, displayName: auth.displayName };
