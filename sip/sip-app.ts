@@ -54,7 +54,8 @@ export interface SipAppOptions {
   trunkRequestTimeoutMs?: number;
 }
 
-export type DialTarget = { user: string } | { trunk: string; number: string } | { uri: string };
+/** `contact`: ring only that registration of the user (the caller builds one offer per contact kind). */
+export type DialTarget = { user: string; contact?: string } | { trunk: string; number: string } | { uri: string };
 
 export interface DialOptions {
   sdp: string;
@@ -116,7 +117,8 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
     const base = { sdp: opts.sdp, onProgress: opts.onProgress, logger: this.logger };
     const fromHeader = (user: string, displayName?: string) => nameAddr(`sip:${user}@localhost`, displayName);
     if ('user' in target) {
-      const bindings = this.registrar.lookup(target.user);
+      const all = this.registrar.lookup(target.user);
+      const bindings = target.contact === undefined ? all : all.filter((b) => b.contact === target.contact);
       if (bindings.length === 0) return failed(new SipCallError(480, 'Temporarily Unavailable'));
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (opts.from) headers.From = fromHeader(opts.from.user, opts.from.displayName);

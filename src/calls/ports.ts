@@ -52,7 +52,8 @@ export interface InboundInvite extends EventEmitter<{ cancel: [] }> {
   reject(status: number, reason?: string, headers?: Record<string, string>): void;
 }
 
-export type DialTarget = { user: string } | { trunk: string; number: string } | { uri: string };
+/** `contact` rings one registration of the user only (the call layer forks per contact, each with its own offer). */
+export type DialTarget = { user: string; contact?: string } | { trunk: string; number: string } | { uri: string };
 
 export interface DialRequest {
   sdp: string;
@@ -72,7 +73,7 @@ export interface DialAttempt {
 /** Places outbound INVITEs (SipApplication) and knows where registered users are. */
 export interface SipDialer {
   dial(target: DialTarget, opts: DialRequest): DialAttempt;
-  readonly registrar: { lookup(user: string): { source: { transport: string } }[] };
+  readonly registrar: { lookup(user: string): { contact: string; source: { transport: string } }[] };
 }
 
 /** The SIP application as the call service sees it: a source of admitted INVITEs, and a dialer. */

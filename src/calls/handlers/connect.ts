@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Dialer, OutboundLeg } from '../dialer.js';
-import type { DialTarget } from '../ports.js';
+import type { DialTarget, MediaEndpoint } from '../ports.js';
 import type { CallHandler, HandlerContext } from './handler.js';
 
 export interface ConnectOptions {
@@ -26,6 +26,8 @@ export class ConnectHandler implements CallHandler {
   private stopped = false;
   /** The bridge, made early when the callee sends early media. */
   private bridged: Promise<void> | undefined;
+  /** The callee endpoint bridged early (with forked contacts, another contact may answer). */
+  private earlyEndpoint: MediaEndpoint | undefined;
 
   constructor(private readonly ctx: HandlerContext, private readonly target: DialTarget, private readonly opts: ConnectOptions) {}
 
@@ -46,6 +48,7 @@ export class ConnectHandler implements CallHandler {
       const callerEp = caller.endpoint;
       if (!callerEp || this.bridged || call.isEnded()) return;
       // Bridged before anyone answered, so the caller hears the callee's ringback or announcement.
+      this.earlyEndpoint = endpoint;
       this.bridged = call.session.bridge(callerEp, endpoint).then(() => caller.earlyMedia());
       this.bridged.catch((err: unknown) => call.logger.warn({ err }, 'early media bridge failed'));
     });
@@ -62,7 +65,8 @@ export class ConnectHandler implements CallHandler {
     const callerLeg = await caller.answer();
     if (!callerLeg) return;
     const calleeEp = outcome.leg.endpoint;
-    if (this.bridged) await this.bridged;
+    // With forked contacts, another contact than the one that played early media may have answered.
+    if (this.bridged && this.earlyEndpoint === calleeEp) await this.bridged;
     else await call.session.bridge(callerLeg.endpoint, calleeEp);
     if ((this.opts.record ?? this.opts.recording.enabled) && !call.isEnded()) {
       const path = join(recordingsDir, `${call.id}.wav`);

@@ -121,7 +121,11 @@ export class FakeAttempt implements DialAttempt {
 
 export class FakeSip extends EventEmitter<{ call: [InboundInvite]; dialed: [FakeAttempt] }> implements SipPort {
   readonly attempts: FakeAttempt[] = [];
-  readonly registrar = { lookup: (user: string) => (this.registered.has(user) ? [{ source: { transport: 'udp' } }] : []) };
+  /** Registrations per user, when a test needs several (a desk phone and a browser); else one UDP contact per registered user. */
+  readonly bindings = new Map<string, { contact: string; source: { transport: string } }[]>();
+  readonly registrar = {
+    lookup: (user: string) => this.bindings.get(user) ?? (this.registered.has(user) ? [{ contact: `sip:${user}@127.0.0.1:5062`, source: { transport: 'udp' } }] : []),
+  };
   constructor(private readonly registered = new Set(['bob'])) { super(); }
   dial(target: DialTarget, opts: DialRequest): DialAttempt {
     const attempt = new FakeAttempt(target, opts);
