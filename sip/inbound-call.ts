@@ -17,6 +17,8 @@ export class InboundCall extends EventEmitter<{ cancel: [] }> {
   readonly callId: string;
   readonly from: CallParty;
   readonly to: { user?: string; uri: string };
+  /** The `To` header's party: carriers that send to our registered Contact put the DID here. */
+  readonly toHeader: { user?: string; uri: string };
   readonly transport: string;
   readonly offer: string;
   readonly source: { host: string; port: number };
@@ -43,7 +45,9 @@ export class InboundCall extends EventEmitter<{ cancel: [] }> {
     // The dialed number is the Request-URI user; To is only a display hint and often stale after forwarding.
     const ruri = parseSipUri(req.uri);
     const to = parseNameAddr(req.get('To') ?? '');
-    this.to = { uri: req.uri, user: ruri?.user ?? (to ? parseSipUri(to.uri)?.user : undefined) };
+    const toUser = to ? parseSipUri(to.uri)?.user : undefined;
+    this.to = { uri: req.uri, user: ruri?.user ?? toUser };
+    this.toHeader = { uri: to?.uri ?? '', user: toUser };
     this.transport = (req.protocol || 'udp').toLowerCase();
     this.offer = req.body ?? '';
     this.source = { host: req.source_address, port: Number(req.source_port) };

@@ -53,6 +53,14 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
         safeReply(res, 500);
       });
     });
+    // RFC 3311: an UPDATE in an established dialog may carry a new offer (a moved port, a codec
+    // change); it is negotiated exactly like a re-INVITE's, and one without SDP is a plain refresh.
+    dialog.on('update' as 'modify', (req, res) => {
+      this.onModify(req, res, 'UPDATE').catch((err: unknown) => {
+        this.logger.warn({ err }, 'UPDATE handling failed');
+        safeReply(res, 500);
+      });
+    });
     dialog.on('info', (req, res) => {
       try {
         this.onInfo(req, res);
@@ -113,21 +121,28 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
     this.emit('ended', info);
   }
 
-  private async onModify(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {
+  private async onModify(req: Srf.SrfRequest, res: Srf.SrfResponse, method: 'INVITE' | 'UPDATE' = 'INVITE'): Promise<void> {
     const offer = req.body ?? '';
+    if (method === 'UPDATE' && !offer) {
+      // No offer: nothing to negotiate (a session refresh); our SDP stays as it is.
+      if (!res.finalResponseSent) res.send(200, this.internals.local.contact ? { headers: { Contact: this.internals.local.contact } } : {});
+      return;
+    }
     let answer = this.localSdp;
     if (offer && this.onReoffer) {
       try {
         answer = await this.onReoffer(offer);
       } catch (err) {
         const negotiation = (err as { name?: string }).name === 'SdpNegotiationError';
-        this.logger.info({ err }, 're-INVITE refused');
+        this.logger.info({ err, method }, 're-offer refused');
         const status = negotiation ? 488 : 500;
         reply(res, status, negotiation ? 'Not Acceptable Here' : 'Server Internal Error');
         this.emit('reoffer', { offer, answer: this.localSdp, status });
         return;
       }
       this.internals.local.sdp = answer;
+      // srf records a re-INVITE's offer itself, not an UPDATE's.
+      if (method === 'UPDATE') this.internals.remote.sdp = offer;
     }
     if (res.finalResponseSent) return;
     const headers: Record<string, string> = { 'Content-Type': 'application/sdp' };

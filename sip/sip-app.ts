@@ -54,11 +54,14 @@ export interface SipAppOptions {
   trunkRequestTimeoutMs?: number;
 }
 
-export type DialTarget = { user: string } | { trunk: string; number: string } | { uri: string };
+/** `contact`: ring only that registration of the user (the caller builds one offer per contact kind). */
+export type DialTarget = { user: string; contact?: string } | { trunk: string; number: string } | { uri: string };
 
 export interface DialOptions {
   sdp: string;
   from?: { user: string; displayName?: string };
+  /** Our own number presented as the From user through a trunk (a relay DID), instead of the trunk's account. */
+  callerId?: string;
   headers?: Record<string, string>;
   onProgress?: (status: number, sdp?: string) => void;
 }
@@ -114,7 +117,8 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
     const base = { sdp: opts.sdp, onProgress: opts.onProgress, logger: this.logger };
     const fromHeader = (user: string, displayName?: string) => nameAddr(`sip:${user}@localhost`, displayName);
     if ('user' in target) {
-      const bindings = this.registrar.lookup(target.user);
+      const all = this.registrar.lookup(target.user);
+      const bindings = target.contact === undefined ? all : all.filter((b) => b.contact === target.contact);
       if (bindings.length === 0) return failed(new SipCallError(480, 'Temporarily Unavailable'));
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (opts.from) headers.From = fromHeader(opts.from.user, opts.from.displayName);
@@ -124,7 +128,7 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
       })));
     }
     if ('trunk' in target) {
-      const plan = this.trunks.dialPlan(target.trunk, target.number, opts.from);
+      const plan = this.trunks.dialPlan(target.trunk, target.number, opts.from, opts.callerId);
       if (!plan) return failed(new SipCallError(404, `Unknown Trunk ${target.trunk}`));
       return placeCall(this.srf, { ...base, uri: plan.uri, headers: { ...(opts.headers ?? {}), ...plan.headers }, auth: plan.auth });
     }
@@ -160,9 +164,23 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
     if (trunk) {
       origin = { kind: 'trunk', trunk };
     } else {
+      // The credential lookup is a database query: a CANCEL arriving meanwhile (the stack answers
+      // the INVITE 487 itself) must stop the call before it exists, not be missed.
+      let canceled = false;
+      const onCancel = () => { canceled = true; };
+      req.on('cancel', onCancel);
       const claimed = parseNameAddr(req.get('From') ?? '');
-      const auth = await this.auth.authenticate(req, res, 'proxy', claimed ? parseSipUri(claimed.uri)?.user : undefined);
+      let auth: Awaited<ReturnType<SipAuthenticator['authenticate']>>;
+      try {
+        auth = await this.auth.authenticate(req, res, 'proxy', claimed ? parseSipUri(claimed.uri)?.user : undefined);
+      } finally {
+        (req as unknown as EventEmitter).off('cancel', onCancel);
+      }
       if (!auth.ok) return;
+      if (canceled) {
+        this.logger.debug({ callId: req.get('Call-ID'), user: auth.user }, 'INVITE canceled during authentication');
+        return;
+      }
       origin = { kind: 'user', user: auth.user };
       // The caller is who authenticated, shown by the account's display name, whatever From says.
       identity = { user: auth.user, displayName: auth.displayName };

@@ -109,25 +109,38 @@ export class Trunks {
   /** The `line` token in the Contact we register for `name`: carriers send calls for us to it. */
   lineToken(name: string): string | undefined { return this.trunks.get(name)?.lineToken; }
 
-  /** The trunk an inbound request belongs to, by source address or by our registered `line` token. */
+  /**
+   * The trunk an inbound request belongs to: by source address (the carrier's resolved servers and
+   * `inboundAddresses`). The `line` token of our registered Contact only picks among trunks sharing
+   * that address (two accounts at one carrier); on its own it proves nothing: it is short, travels in
+   * clear in every INVITE the carrier sends us, and a request naming it from any other address
+   * would otherwise skip authentication and ring internal users.
+   */
   match(sourceAddress: string, requestUri: string): string | undefined {
     const src = normaliseIp(sourceAddress);
-    for (const t of this.trunks.values()) if (t.addresses.has(src)) return t.config.name;
+    const fromCarrier = [...this.trunks.values()].filter((t) => t.addresses.has(src));
     const line = parseSipUri(requestUri)?.params.line;
-    if (line) for (const t of this.trunks.values()) if (t.registration && t.lineToken === line) return t.config.name;
-    return undefined;
+    if (line) {
+      const byLine = fromCarrier.find((t) => t.registration && t.lineToken === line);
+      if (byLine) return byLine.config.name;
+      if (fromCarrier.length === 0 && [...this.trunks.values()].some((t) => t.registration && t.lineToken === line)) {
+        this.logger.warn({ source: src }, 'trunk line token from an address that is not the carrier\'s: not treated as the carrier');
+      }
+    }
+    return fromCarrier[0]?.config.name;
   }
 
   /** Request-URI, headers and credentials for a call to `number` through `name`. */
-  dialPlan(name: string, number: string, from?: { user: string; displayName?: string }):
+  dialPlan(name: string, number: string, from?: { user: string; displayName?: string }, callerId?: string):
     { uri: string; headers: Record<string, string>; auth?: DigestCredentials } | undefined {
     const c = this.trunks.get(name)?.config;
     if (!c) return undefined;
     const transportParam = c.transport === 'udp' ? '' : `;transport=${c.transport}`;
     const uri = `sip:${encodeURIComponent(number).replace(/%2B/g, '+')}@${hostport(c)}${transportParam}`;
     // Carriers authorise by the account in From; the caller's own number is a display hint only.
-    const fromUser = c.fromUser ?? c.username ?? from?.user ?? 'anonymous';
-    const display = from?.displayName ?? (c.fromUser && from?.user ? from.user : undefined);
+    // ...unless we present one of our own DIDs on that carrier (a relay), which it knows as ours.
+    const fromUser = callerId ?? c.fromUser ?? c.username ?? from?.user ?? 'anonymous';
+    const display = from?.displayName ?? (!callerId && c.fromUser && from?.user ? from.user : undefined);
     const fromUri = `sip:${fromUser}@${uriHost(c.fromDomain ?? c.host)}`;
     const headers: Record<string, string> = { From: formatNameAddr(fromUri, display) };
     const auth = c.username && c.password ? { username: c.username, password: c.password } : undefined;

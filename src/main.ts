@@ -66,8 +66,6 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     await store.close();
     throw err;
   }
-  // Registrar users live in the store; config users were seeded into it just above.
-  const registrarUsers = await store.agents.sipCredentials();
   const mail = createMailSender(config.mail.smtp, logger.child({ component: 'mail' }));
   const accounts = new AccountService({
     store, mail, logger: logger.child({ component: 'accounts' }),
@@ -142,8 +140,15 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     acceptRfc2069: config.registrar.acceptRfc2069,
     logger: logger.child({ component: 'sip' }),
   });
-  const users = new Set(registrarUsers.map((u) => u.username));
-  const router = new CallRouter({ isUser: (u) => users.has(u), defaultTrunk: config.trunks[0]?.name });
+  // Read per call: numbers and agents change at run time through the API and the admin CLI.
+  const router = new CallRouter({
+    directory: {
+      findNumber: (e164) => store.numbers.findByE164(e164),
+      findAgent: (id) => store.agents.get(id),
+      isAgent: async (username) => (await store.agents.findByUsername(username)) !== undefined,
+    },
+    defaultTrunk: config.trunks[0]?.name,
+  });
   const calls = new CallRegistry();
   const callService = new CallService({
     sip, media, router, registry: calls, recordingsDir, recording: config.recording,

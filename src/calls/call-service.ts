@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Call } from './call.js';
-import type { HangupCause } from './call-status.js';
+import { statusForSip, type HangupCause } from './call-status.js';
 import type { CallRegistry } from './call-registry.js';
 import type { CallRouter, Route } from './router.js';
 import { CallerInvite } from './caller-invite.js';
@@ -79,16 +79,37 @@ export class CallService {
   private async onInbound(invite: InboundInvite): Promise<void> {
     const { router, media, registry, logger } = this.opts;
     const dialed = invite.to.user ?? '';
-    const route = router.route(dialed);
+    // Routing reads the store: a CANCEL arriving meanwhile must not be lost.
+    let canceledEarly = false;
+    const onCancel = () => { canceledEarly = true; };
+    invite.once('cancel', onCancel);
+    let route: Route;
+    try {
+      route = await router.route({ requestUser: dialed, toUser: invite.toHeader?.user });
+    } catch (err) {
+      logger.error({ err, sipCallId: invite.callId, dialed }, 'routing failed');
+      route = { kind: 'refused', sipStatus: 503, sipReason: 'Service Unavailable', reason: 'routing failed' };
+    } finally {
+      invite.off('cancel', onCancel);
+    }
     const call = new Call({
       direction: 'inbound', from: invite.from.user ?? invite.from.uri, to: dialed, route: route.kind,
       sipCallId: invite.callId, logger,
     });
     const caller = new CallerInvite(call, invite);
+    if (canceledEarly) {
+      await call.hangup({ status: 'canceled', sipStatus: 487, reason: 'caller canceled' });
+      return;
+    }
     // A carrier's call to a number nobody here owns must not go straight back out (loops, toll fraud).
     const hairpin = route.kind === 'trunk' && invite.origin.kind === 'trunk';
     if (route.kind === 'unknown' || hairpin) {
       await call.hangup({ status: 'failed', sipStatus: 404, sipReason: 'Not Found', reason: hairpin ? 'trunk call to a trunk number' : 'unknown number' });
+      return;
+    }
+    if (route.kind === 'refused') {
+      call.logger.info({ dialed, number: route.number, projectId: route.projectId, reason: route.reason }, 'call refused by its route');
+      await call.hangup({ status: statusForSip(route.sipStatus), sipStatus: route.sipStatus, sipReason: route.sipReason, reason: route.reason });
       return;
     }
     if (!invite.offer) {
@@ -127,12 +148,15 @@ export class CallService {
     await runHandler(call, this.handlerFor(route, { call, caller, recordingsDir: this.opts.recordingsDir }));
   }
 
-  private handlerFor(route: Exclude<Route, { kind: 'unknown' }>, ctx: HandlerContext): CallHandler {
+  private handlerFor(route: Exclude<Route, { kind: 'unknown' | 'refused' }>, ctx: HandlerContext): CallHandler {
     switch (route.kind) {
       case 'echo': return new EchoHandler(ctx);
       case 'record-playback': return new RecordPlaybackHandler(ctx);
       case 'user': return new ConnectHandler(ctx, { user: route.user }, this.connectOptions());
+      case 'agent': return new ConnectHandler(ctx, { user: route.user }, this.connectOptions());
       case 'trunk': return new ConnectHandler(ctx, { trunk: route.trunk, number: route.number }, this.connectOptions());
+      // A relay presents its own number and is always recorded (both sides, one channel each).
+      case 'relay': return new ConnectHandler(ctx, { trunk: route.trunk, number: route.forwardTo }, { ...this.connectOptions(), record: true, callerId: route.number });
     }
   }
 

@@ -31,6 +31,8 @@ export interface CallEvents {
   ended: [CallEndInfo];
   'leg-added': [Leg];
   'leg-removed': [Leg];
+  /** The call's recording is final on disk (one channel per side); may come just after `ended`. */
+  recording: [{ path: string }];
 }
 
 /**

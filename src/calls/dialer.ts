@@ -4,12 +4,16 @@ import { statusForSip, type FinalCallStatus } from './call-status.js';
 import { endpointKindForTransport } from './endpoint-kind.js';
 import { Leg, type LegRole } from './leg.js';
 import type { DialAttempt, DialTarget, MediaEndpoint, SipDialer, SipDialog } from './ports.js';
+import type { EndpointKind } from '../../media/types.js';
+import { ForkedAttempt } from './fork.js';
 
 export interface DialOptions {
   /** Role of the leg once answered: `callee` when bridging to a caller, `caller` for an API call's first leg. */
   role: LegRole;
   /** Who the called party sees as calling. */
   from?: { user: string; displayName?: string };
+  /** Through a trunk: our own number (a relay DID) presented as the From user. */
+  callerId?: string;
   /** How long it may ring before it is cancelled (`no-answer`). */
   ringTimeoutMs: number;
 }
@@ -35,6 +39,8 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
   readonly outcome: Promise<DialOutcome>;
   /** The SDP of the first provisional that carried one, once the endpoint adopted it. */
   private early: Promise<string | undefined> | undefined;
+  /** The endpoint (of the forked contacts) whose early media is playing. */
+  private earlyEndpoint: MediaEndpoint | undefined;
   private attempt: DialAttempt | undefined;
   private canceled: DialFailure | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -56,23 +62,44 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     this.attempt?.cancel();
   }
 
+  /**
+   * What to ring: one INVITE, or for a user registered more than once one per contact, each
+   * offered what its kind needs (WebRTC for a browser's WebSocket contact, plain RTP otherwise).
+   */
+  private branches(): { kind: EndpointKind; target: DialTarget }[] {
+    const { target } = this;
+    if (!('user' in target)) return [{ kind: 'rtp', target }];
+    const bindings = this.sip.registrar.lookup(target.user);
+    if (bindings.length <= 1 || target.contact !== undefined) {
+      const b = target.contact === undefined ? bindings[0] : bindings.find((x) => x.contact === target.contact);
+      return [{ kind: endpointKindForTransport(b?.source.transport), target }];
+    }
+    return bindings.map((b) => ({ kind: endpointKindForTransport(b.source.transport), target: { user: target.user, contact: b.contact } }));
+  }
+
   private async run(): Promise<DialOutcome> {
-    const { call, target, opts } = this;
-    const kind = 'user' in target ? endpointKindForTransport(this.sip.registrar.lookup(target.user)[0]?.source.transport) : 'rtp';
-    let endpoint: MediaEndpoint;
-    let offer: string;
+    const { call, opts } = this;
+    const branches = this.branches();
+    const endpoints: MediaEndpoint[] = [];
+    const offers: string[] = [];
     try {
-      endpoint = await call.session.createEndpoint(kind);
-      offer = await endpoint.createOffer();
+      for (const b of branches) {
+        const ep = await call.session.createEndpoint(b.kind);
+        endpoints.push(ep);
+        offers.push(await ep.createOffer());
+      }
     } catch (err) {
       call.logger.warn({ err }, 'no endpoint for the outbound leg');
+      await Promise.all(endpoints.map((ep) => ep.close().catch(() => undefined)));
       return { answered: false, status: 'failed', sipStatus: 503, reason: 'Media Unavailable', cause: 'media' };
     }
-    if (this.canceled) return this.fail(endpoint, this.canceled);
-    this.attempt = this.sip.dial(target, {
-      sdp: offer, from: opts.from,
-      onProgress: (status, sdp) => this.onProgress(endpoint, status, sdp),
-    });
+    if (this.canceled) return this.fail(endpoints, this.canceled);
+    const attempts = branches.map((b, i) => this.sip.dial(b.target, {
+      sdp: offers[i]!, from: opts.from, callerId: opts.callerId,
+      onProgress: (status, sdp) => this.onProgress(endpoints[i]!, status, sdp),
+    }));
+    const fork = attempts.length === 1 ? undefined : new ForkedAttempt(attempts);
+    this.attempt = fork ?? attempts[0]!;
     this.timer = setTimeout(() => {
       call.logger.info({ ringTimeoutMs: opts.ringTimeoutMs }, 'no answer, cancelling');
       this.stop({ status: 'no-answer', sipStatus: 480, reason: 'No Answer', cause: 'timeout' });
@@ -83,16 +110,20 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     } catch (err) {
       const sipStatus = (err as { status?: number }).status ?? 500;
       const reason = (err as { reason?: string }).reason ?? 'Failed';
-      call.logger.info({ sipStatus, target }, 'outbound leg not answered');
+      call.logger.info({ sipStatus, target: this.target }, 'outbound leg not answered');
       // After our own CANCEL the far end says 487; what counts is why we cancelled.
-      return this.fail(endpoint, this.canceled ?? { status: statusForSip(sipStatus), sipStatus, reason, cause: 'rejected' });
+      return this.fail(endpoints, this.canceled ?? { status: statusForSip(sipStatus), sipStatus, reason, cause: 'rejected' });
     } finally {
       clearTimeout(this.timer);
     }
+    // The contacts that lost the race release their endpoints; the winner's carries the call.
+    const endpoint = endpoints[fork?.winner ?? 0]!;
+    for (const ep of endpoints) if (ep !== endpoint) void ep.close().catch(() => undefined);
+    if (fork && this.earlyEndpoint && this.earlyEndpoint !== endpoint) this.early = undefined;
     if (this.canceled) {
       // The 200 crossed our CANCEL: too late, hang up at once.
       await dialog.hangup().catch(() => undefined);
-      return this.fail(endpoint, this.canceled);
+      return this.fail([endpoint], this.canceled);
     }
     try {
       // An answer repeating the early SDP is already in place (RFC 3261 §13.2.1: they match).
@@ -100,7 +131,7 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     } catch (err) {
       call.logger.warn({ err }, 'outbound leg answer unusable');
       await dialog.hangup().catch(() => undefined);
-      return this.fail(endpoint, { status: 'failed', sipStatus: 488, reason: 'Not Acceptable Here', cause: 'media' });
+      return this.fail([endpoint], { status: 'failed', sipStatus: 488, reason: 'Not Acceptable Here', cause: 'media' });
     }
     const leg = new Leg(opts.role, dialog, endpoint, call.logger);
     // On a call that ended meanwhile, addLeg hangs the leg up (BYE).
@@ -115,6 +146,7 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
       if (!this.early) this.emit('ringing', { status });
       return;
     }
+    this.earlyEndpoint = endpoint;
     this.early = endpoint.setRemoteAnswer(sdp).then(() => {
       if (!this.canceled) this.emit('early-media', { status, endpoint });
       return sdp;
@@ -125,8 +157,8 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     });
   }
 
-  private async fail(endpoint: MediaEndpoint, why: DialFailure): Promise<DialOutcome> {
-    await endpoint.close().catch(() => undefined);
+  private async fail(endpoints: MediaEndpoint[], why: DialFailure): Promise<DialOutcome> {
+    await Promise.all(endpoints.map((ep) => ep.close().catch(() => undefined)));
     return { answered: false, ...why };
   }
 }

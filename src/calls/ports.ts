@@ -41,6 +41,8 @@ export interface InboundInvite extends EventEmitter<{ cancel: [] }> {
   readonly callId: string;
   readonly from: { user?: string; uri: string; displayName?: string };
   readonly to: { user?: string; uri: string };
+  /** The `To` header's party, when the SIP stack exposes it (the DID may be there rather than in the Request-URI). */
+  readonly toHeader?: { user?: string; uri: string };
   readonly origin: CallOrigin;
   readonly offer: string;
   /** 180, or 183 with early media when an SDP is given. */
@@ -50,11 +52,14 @@ export interface InboundInvite extends EventEmitter<{ cancel: [] }> {
   reject(status: number, reason?: string, headers?: Record<string, string>): void;
 }
 
-export type DialTarget = { user: string } | { trunk: string; number: string } | { uri: string };
+/** `contact` rings one registration of the user only (the call layer forks per contact, each with its own offer). */
+export type DialTarget = { user: string; contact?: string } | { trunk: string; number: string } | { uri: string };
 
 export interface DialRequest {
   sdp: string;
   from?: { user: string; displayName?: string };
+  /** Our own number to present as the From user through a trunk (a relay DID), instead of the trunk's account. */
+  callerId?: string;
   headers?: Record<string, string>;
   onProgress?: (status: number, sdp?: string) => void;
 }
@@ -68,7 +73,7 @@ export interface DialAttempt {
 /** Places outbound INVITEs (SipApplication) and knows where registered users are. */
 export interface SipDialer {
   dial(target: DialTarget, opts: DialRequest): DialAttempt;
-  readonly registrar: { lookup(user: string): { source: { transport: string } }[] };
+  readonly registrar: { lookup(user: string): { contact: string; source: { transport: string } }[] };
 }
 
 /** The SIP application as the call service sees it: a source of admitted INVITEs, and a dialer. */

@@ -1,29 +1,103 @@
+import { toE164 } from './e164.js';
+
+/** Why a dialed number is answered with a refusal rather than run. */
+export type Refusal = { sipStatus: number; sipReason: string; reason: string };
+
 /** What a dialed number means on this box. */
 export type Route =
   | { kind: 'echo' }
   | { kind: 'record-playback' }
+  /** A registered phone or browser dialed by its username. */
   | { kind: 'user'; user: string }
+  /** A project's DID pointed at an agent: ring the agent's registrations. */
+  | { kind: 'agent'; user: string; number: string; projectId: number }
+  /** A project's relay DID: dial `forwardTo` through `trunk`, presenting the DID as caller ID, recorded. */
+  | { kind: 'relay'; number: string; forwardTo: string; trunk: string; projectId: number }
   | { kind: 'trunk'; trunk: string; number: string }
+  /** Known, but answered with a refusal (an application DID before call flows exist, a paused relay...). */
+  | ({ kind: 'refused'; number?: string; projectId?: number } & Refusal)
   | { kind: 'unknown' };
 
+/** A DID as routing needs it (the store's `PhoneNumber` has this shape). */
+export interface DidEntry {
+  e164: string;
+  trunk: string | null;
+  projectId: number | null;
+  target: { kind: 'agent'; agentId: number } | { kind: 'application'; applicationId: number } | { kind: 'forward'; forwardTo: string } | null;
+  forwardTo: string | null;
+  relayEnabled: boolean;
+}
+
+/** Where routing looks numbers and agents up (the store, in main.ts); async because it is a database. */
+export interface RoutingDirectory {
+  findNumber(e164: string): Promise<DidEntry | undefined>;
+  findAgent(id: number): Promise<{ username: string; projectId: number } | undefined>;
+  /** Is this an agent's username (registered or not)? Agents are added at run time. */
+  isAgent(username: string): Promise<boolean>;
+}
+
 export interface RouterOptions {
-  /** Is this a user known to the registrar (registered or not)? */
-  isUser: (user: string) => boolean;
-  /** Trunk that carries calls to numbers nobody here owns, if any. */
+  directory: RoutingDirectory;
+  /** Trunk that carries calls to numbers nobody here owns, and relay forwards of DIDs without a trunk. */
   defaultTrunk?: string;
 }
 
-/** Test numbers as on any PBX, then local users, then the outbound trunk for E.164-ish numbers. */
+/** The dialed party of an inbound INVITE: the Request-URI user, and the `To` user (carriers put the DID in either). */
+export interface Dialed { requestUser: string; toUser?: string }
+
+/**
+ * Test numbers as on any PBX, then the project DIDs (Request-URI, else `To`, E.164-normalised),
+ * then agents by username, then the outbound trunk for anything that looks like a phone number.
+ */
 export class CallRouter {
   constructor(private readonly opts: RouterOptions) {}
 
-  route(dialed: string): Route {
-    if (dialed === '*43') return { kind: 'echo' };
-    if (dialed === '*44') return { kind: 'record-playback' };
-    if (this.opts.isUser(dialed)) return { kind: 'user', user: dialed };
-    if (this.opts.defaultTrunk && /^\+?[0-9]{3,15}$/.test(dialed)) {
-      return { kind: 'trunk', trunk: this.opts.defaultTrunk, number: dialed };
+  async route(dialed: Dialed | string): Promise<Route> {
+    const d = typeof dialed === 'string' ? { requestUser: dialed } : dialed;
+    const user = d.requestUser;
+    if (user === '*43') return { kind: 'echo' };
+    if (user === '*44') return { kind: 'record-playback' };
+    let inventoried: DidEntry | undefined;
+    for (const candidate of new Set([user, d.toUser ?? ''])) {
+      const e164 = toE164(candidate);
+      if (!e164) continue;
+      const did = await this.opts.directory.findNumber(e164);
+      if (did && did.projectId !== null) return this.didRoute(did, did.projectId);
+      inventoried ??= did;
+    }
+    // One of our DIDs that no project owns: nobody to ring, and never sent back out (toll fraud).
+    if (inventoried) return { kind: 'unknown' };
+    if (user && await this.opts.directory.isAgent(user)) return { kind: 'user', user };
+    if (this.opts.defaultTrunk && /^\+?[0-9]{3,15}$/.test(user)) {
+      return { kind: 'trunk', trunk: this.opts.defaultTrunk, number: user };
     }
     return { kind: 'unknown' };
+  }
+
+  private async didRoute(did: DidEntry, projectId: number): Promise<Route> {
+    const number = did.e164;
+    const refused = (sipStatus: number, sipReason: string, reason: string): Route => ({ kind: 'refused', number, projectId, sipStatus, sipReason, reason });
+    // A relay number set up through the relay API may carry `forward_to` without a target kind.
+    const target = did.target ?? (did.forwardTo ? { kind: 'forward' as const, forwardTo: did.forwardTo } : null);
+    if (!target) return refused(404, 'Not Found', 'number has no target');
+    if (target.kind === 'agent') {
+      const agent = await this.opts.directory.findAgent(target.agentId);
+      // An agent of another project is never rung, whatever the number row says.
+      if (!agent || agent.projectId !== projectId) return refused(404, 'Not Found', 'number points at no agent of its project');
+      return { kind: 'agent', user: agent.username, number, projectId };
+    }
+    if (target.kind === 'application') {
+      // Call flows are not built yet: say so plainly instead of pretending to run the application.
+      return refused(480, 'Application Not Available', `application ${target.applicationId} cannot take calls yet`);
+    }
+    if (!did.relayEnabled) return refused(480, 'Relay Paused', 'relay paused');
+    const forwardTo = toE164(target.forwardTo);
+    if (!forwardTo) return refused(404, 'Not Found', 'relay forward_to is not a phone number');
+    // Forwarding to one of our own DIDs would come straight back in through the carrier.
+    const own = await this.opts.directory.findNumber(forwardTo);
+    if (own && own.projectId !== null) return refused(482, 'Loop Detected', 'relay forwards to a number on this box');
+    const trunk = did.trunk ?? this.opts.defaultTrunk;
+    if (!trunk) return refused(503, 'Service Unavailable', 'no trunk to forward through');
+    return { kind: 'relay', number, forwardTo, trunk, projectId };
   }
 }

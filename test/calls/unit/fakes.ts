@@ -7,6 +7,7 @@ import type {
   CallOrigin, DialAttempt, DialRequest, DialTarget, InboundInvite, MediaEndpoint, MediaMixer, MediaPlayback,
   MediaRecording, MediaSessionPort, SipDialog, SipDialogEvents, SipPort,
 } from '../../../src/calls/ports.js';
+import type { DidEntry, RoutingDirectory } from '../../../src/calls/router.js';
 
 export const OFFER = 'v=0\r\nm=audio 4000 RTP/AVP 0\r\n';
 export const CALLEE_SDP = 'v=0\r\nm=audio 5000 RTP/AVP 0\r\n';
@@ -41,6 +42,8 @@ export class FakeInvite extends EventEmitter<{ cancel: [] }> implements InboundI
   readonly callId = `inv-${Math.random().toString(36).slice(2)}`;
   readonly from = { user: 'alice', uri: 'sip:alice@example.test' };
   readonly to: { user?: string; uri: string };
+  /** The To header, when a test sets one different from the Request-URI. */
+  toHeader: { user?: string; uri: string } | undefined;
   readonly provisional: number[] = [];
   /** The SDP of our last 183 (early media). */
   earlySdp: string | undefined;
@@ -118,7 +121,11 @@ export class FakeAttempt implements DialAttempt {
 
 export class FakeSip extends EventEmitter<{ call: [InboundInvite]; dialed: [FakeAttempt] }> implements SipPort {
   readonly attempts: FakeAttempt[] = [];
-  readonly registrar = { lookup: (user: string) => (this.registered.has(user) ? [{ source: { transport: 'udp' } }] : []) };
+  /** Registrations per user, when a test needs several (a desk phone and a browser); else one UDP contact per registered user. */
+  readonly bindings = new Map<string, { contact: string; source: { transport: string } }[]>();
+  readonly registrar = {
+    lookup: (user: string) => this.bindings.get(user) ?? (this.registered.has(user) ? [{ contact: `sip:${user}@127.0.0.1:5062`, source: { transport: 'udp' } }] : []),
+  };
   constructor(private readonly registered = new Set(['bob'])) { super(); }
   dial(target: DialTarget, opts: DialRequest): DialAttempt {
     const attempt = new FakeAttempt(target, opts);
@@ -214,5 +221,36 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 2000)
   while (!cond()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/**
+ * The store as routing sees it: DIDs and agents in maps. `gate`, when set, holds every lookup until
+ * it resolves (a slow database).
+ */
+export class FakeDirectory implements RoutingDirectory {
+  readonly numbers = new Map<string, DidEntry>();
+  readonly agents = new Map<number, { username: string; projectId: number }>();
+  gate: Promise<void> | undefined;
+  lookups = 0;
+  constructor(usernames: string[] = []) {
+    usernames.forEach((u, i) => this.agents.set(i + 1, { username: u, projectId: 1 }));
+  }
+  addNumber(e164: string, projectId: number | null, target: DidEntry['target'], extra: Partial<DidEntry> = {}): void {
+    this.numbers.set(e164, { e164, trunk: 'carrier', projectId, target, forwardTo: target?.kind === 'forward' ? target.forwardTo : null, relayEnabled: target?.kind === 'forward', ...extra });
+  }
+  agentId(username: string): number {
+    for (const [id, a] of this.agents) if (a.username === username) return id;
+    throw new Error(`no agent ${username}`);
+  }
+  async findNumber(e164: string): Promise<DidEntry | undefined> { await this.wait(); return this.numbers.get(e164); }
+  async findAgent(id: number): Promise<{ username: string; projectId: number } | undefined> { await this.wait(); return this.agents.get(id); }
+  async isAgent(username: string): Promise<boolean> {
+    await this.wait();
+    return [...this.agents.values()].some((a) => a.username === username);
+  }
+  private async wait(): Promise<void> {
+    this.lookups++;
+    if (this.gate) await this.gate;
   }
 }

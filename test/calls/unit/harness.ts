@@ -2,7 +2,7 @@ import { CallRegistry } from '../../../src/calls/call-registry.js';
 import { CallRouter } from '../../../src/calls/router.js';
 import { CallService } from '../../../src/calls/call-service.js';
 import type { Call } from '../../../src/calls/call.js';
-import { capturedLogger, FakeInvite, FakeMedia, FakeSip, OFFER, until, type FakeAttempt } from './fakes.js';
+import { capturedLogger, FakeDirectory, FakeInvite, FakeMedia, FakeSip, OFFER, until, type FakeAttempt } from './fakes.js';
 
 /** A CallService on fakes: `bob` is registered, `carol` is a user who is not, numbers go to trunk `carrier`. */
 export function callLayer(opts: { ringTimeoutMs?: number; recording?: boolean } = {}) {
@@ -10,7 +10,8 @@ export function callLayer(opts: { ringTimeoutMs?: number; recording?: boolean } 
   const media = new FakeMedia();
   const registry = new CallRegistry();
   const { logger, lines } = capturedLogger();
-  const router = new CallRouter({ isUser: (u) => u === 'bob' || u === 'carol', defaultTrunk: 'carrier' });
+  const directory = new FakeDirectory(['bob', 'carol']);
+  const router = new CallRouter({ directory, defaultTrunk: 'carrier' });
   const service = new CallService({
     sip, media, router, registry, recordingsDir: '/nonexistent', logger,
     recording: { enabled: opts.recording ?? false, sampleRate: 8000 }, ringTimeoutMs: opts.ringTimeoutMs ?? 10_000,
@@ -19,7 +20,7 @@ export function callLayer(opts: { ringTimeoutMs?: number; recording?: boolean } 
   const calls: Call[] = [];
   registry.on('added', (c) => calls.push(c));
   return {
-    sip, media, registry, service, lines, calls,
+    sip, media, registry, service, lines, calls, directory,
     /** An INVITE from alice to `dialed` arrives. */
     invite(dialed: string, offer = OFFER, origin?: FakeInvite['origin']): FakeInvite {
       const inv = new FakeInvite(dialed, offer, origin);

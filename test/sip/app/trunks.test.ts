@@ -28,7 +28,9 @@ t.test('inbound recognition by source address (host and extra addresses) and by 
   t.equal(trunks.match('192.0.2.44', 'sip:100@me'), 'b');
   t.equal(trunks.match('10.1.1.1', 'sip:100@me'), undefined);
   const token = trunks.lineToken('b')!;
-  t.equal(trunks.match('10.1.1.1', `sip:acct@10.0.0.1:5060;transport=tcp;line=${token}`), 'b', 'by registration');
+  t.equal(trunks.match('192.0.2.44', `sip:acct@10.0.0.1:5060;transport=tcp;line=${token}`), 'b', 'by registration, from the carrier');
+  // The token alone (it travels in clear in every INVITE to us) does not make a request the carrier's.
+  t.equal(trunks.match('10.1.1.1', `sip:acct@10.0.0.1:5060;transport=tcp;line=${token}`), undefined, 'the token from another address is not the carrier');
   t.equal(trunks.match('10.1.1.1', 'sip:acct@10.0.0.1;line=bogus'), undefined);
   await until(() => sent.length > 0);
   t.equal(sent.length, 1, 'only the registering trunk sent REGISTER');
@@ -52,4 +54,17 @@ t.test('dial plan: Request-URI at the carrier, From with our account, credential
   t.equal(open.headers.From, '<sip:alice@[2001:db8::1]>');
   t.equal(open.auth, undefined);
   t.equal(trunks.dialPlan('missing', '1'), undefined);
+});
+
+t.test('the line token picks among trunks that share the carrier address', async (t) => {
+  const trunks = new Trunks(async () => ({ status: 200, reason: 'OK', get: () => undefined } as RegisterResponse), [
+    cfg({ name: 'one', host: '192.0.2.50', register: true, username: 'acct1', password: 'pw' }),
+    cfg({ name: 'two', host: '192.0.2.50', register: true, username: 'acct2', password: 'pw' }),
+  ]);
+  t.teardown(() => trunks.close());
+  await trunks.start();
+  t.equal(trunks.match('192.0.2.50', `sip:acct2@me;line=${trunks.lineToken('two')!}`), 'two');
+  t.equal(trunks.match('192.0.2.50', `sip:acct1@me;line=${trunks.lineToken('one')!}`), 'one');
+  t.equal(trunks.match('192.0.2.50', 'sip:acct1@me'), 'one', 'no token: the first trunk at that address');
+  t.equal(trunks.match('192.0.2.51', `sip:acct2@me;line=${trunks.lineToken('two')!}`), undefined);
 });
