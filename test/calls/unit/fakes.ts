@@ -234,7 +234,7 @@ export class FakeDirectory implements RoutingDirectory {
   gate: Promise<void> | undefined;
   lookups = 0;
   constructor(usernames: string[] = []) {
-    usernames.forEach((u, i) => this.agents.set(i + 1, { username: u, projectId: 1 }));
+    usernames.forEach((u, i) => { this.agents.set(i + 1, { username: u, projectId: 1 }); });
   }
   addNumber(e164: string, projectId: number | null, target: DidEntry['target'], extra: Partial<DidEntry> = {}): void {
     this.numbers.set(e164, { e164, trunk: 'carrier', projectId, target, forwardTo: target?.kind === 'forward' ? target.forwardTo : null, relayEnabled: target?.kind === 'forward', ...extra });
