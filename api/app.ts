@@ -14,6 +14,8 @@ import { DOCS_CSP, DOCS_HTML } from './docs-page.js';
 import type { ApiContext, RouteModule } from './context.js';
 import { accountRoutes } from './routers/account.js';
 import { numberRoutes } from './routers/numbers.js';
+import { callRoutes } from './routers/calls.js';
+import type { ApiCalls } from '../src/calls/api-calls.js';
 
 export interface HttpDeps {
   /** Only what /health reports (the CallRegistry and MediaServer in production). */
@@ -24,10 +26,12 @@ export interface HttpDeps {
   accounts: AccountService;
   /** Sign-up/confirm requests per source address per minute. */
   authAttemptsPerMinute: number;
+  /** The calls API's domain service (absent in API-only tests: call control answers 503). */
+  apiCalls?: ApiCalls;
 }
 
 /** Every resource's routes, in mount order. Add a module here to put it on the API. */
-export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes, callRoutes];
 
 export interface HttpApp { app: Express; registry: OpenApiRegistry }
 
@@ -43,6 +47,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   const api = new ApiRouter(deps.store, registry);
   const ctx: ApiContext = {
     store: deps.store, accounts: deps.accounts, logger: deps.logger, authLimiter: new RateLimiter(deps.authAttemptsPerMinute),
+    calls: deps.apiCalls,
   };
 
   api.route({

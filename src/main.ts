@@ -19,6 +19,8 @@ import { MediaServer } from '../media/index.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { CallRouter } from './calls/router.js';
 import { CallService, SHUTDOWN } from './calls/call-service.js';
+import { CallRecords } from './calls/call-records.js';
+import { ApiCalls } from './calls/api-calls.js';
 import { createHttpApp } from '../api/app.js';
 import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
@@ -36,6 +38,8 @@ export interface Platform {
   authThrottle: AuthThrottle;
   media: MediaServer;
   calls: CallRegistry;
+  /** The call-record writer (CDRs); `liveCall(phone_call_id)`, `flushed()`. */
+  records: CallRecords;
   store: Store;
   stop(): Promise<void>;
 }
@@ -131,16 +135,22 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   const users = new Set(registrarUsers.map((u) => u.username));
   const router = new CallRouter({ isUser: (u) => users.has(u), defaultTrunk: config.trunks[0]?.name });
   const calls = new CallRegistry();
+  // Subscribed before any call can start: every call the registry announces gets its record.
+  const records = new CallRecords({ store, registry: calls, logger: logger.child({ component: 'call-records' }) });
   const callService = new CallService({
     sip, media, router, registry: calls, recordingsDir, recording: config.recording,
     ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
     logger: logger.child({ component: 'calls' }),
   });
   callService.start();
+  const apiCalls = new ApiCalls({
+    store, calls: callService, records, trunk: config.trunks[0]?.name, ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+    blockedPrefixes: config.calls.blockedPrefixes, logger: logger.child({ component: 'api-calls' }),
+  });
   sip.start();
 
   const app = createHttpApp({
-    calls, media, store, accounts, authAttemptsPerMinute: config.auth.attemptsPerMinute, logger: logger.child({ component: 'http' }),
+    calls, media, store, accounts, apiCalls, authAttemptsPerMinute: config.auth.attemptsPerMinute, logger: logger.child({ component: 'http' }),
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   await once(server, 'listening');
@@ -150,12 +160,15 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   let stopping: Promise<void> | undefined;
 
   return {
-    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, store,
+    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, records, store,
     /** Idempotent: a second call waits for the first shutdown. */
     stop() {
       stopping ??= (async () => {
         await calls.endAll(SHUTDOWN);
         await callService.drain();
+        // The final statuses of the calls just ended reach the database before it closes.
+        await records.flushed();
+        records.close();
         await sip.close().catch(() => undefined);
         server.closeAllConnections();
         server.close();

@@ -62,6 +62,7 @@ export class ConnectHandler implements CallHandler {
       const path = join(recordingsDir, `${call.id}.wav`);
       const recording = await call.session.record(path, [callerLeg.endpoint, calleeEp], { sampleRate: this.opts.recording.sampleRate });
       call.once('ending', () => void recording.stop().catch(() => undefined));
+      call.recordingStarted(path);
       call.logger.info({ path }, 'recording');
     }
   }
