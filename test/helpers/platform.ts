@@ -18,6 +18,8 @@ export interface TestPlatformOptions {
   users?: (string | { username: string; password: string })[];
   /** Deep-merged over the test defaults (e.g. `{ recording: { enabled: true } }`). */
   config?: Record<string, unknown>;
+  /** Reuse this DATA_DIR (a restart); the caller owns it and removes it. A temp dir otherwise. */
+  dataDir?: string;
 }
 
 export interface TestPlatform {
@@ -38,7 +40,8 @@ function rtpRange(): { portMin: number; portMax: number } {
 }
 
 export async function startTestPlatform(t: TeardownHost, opts: TestPlatformOptions = {}): Promise<TestPlatform> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sb-calls-'));
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sb-calls-'));
   const users = (opts.users ?? []).map((u) => (typeof u === 'string' ? { username: u, password: `${u}-pw` } : u));
   const base = {
     logLevel: 'silent',
@@ -56,12 +59,12 @@ export async function startTestPlatform(t: TeardownHost, opts: TestPlatformOptio
   try {
     platform = await startPlatform(config, logger);
   } catch (err) {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   t.teardown(async () => {
     await platform.stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   });
   const udp = platform.sipAddresses.find((a) => a.transport === 'udp');
   if (!udp) throw new Error('platform has no UDP SIP listener');
