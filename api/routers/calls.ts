@@ -93,13 +93,13 @@ export const callRoutes: RouteModule = (api, ctx) => {
   api.route({
     method: 'get', path: '/api/v1/calls', summary: 'Your calls, newest first (filter by status, direction and creation date)', tags: ['calls'],
     auth: 'project', scope: 'calls:read', query: listQuery,
-    response: z.object({ calls: z.array(callSchema), total: z.number().int(), page: z.number().int(), per_page: z.number().int() }),
+    response: z.object({ calls: z.array(callSchema), page: z.number().int(), per_page: z.number().int(), has_more: z.boolean() }),
     handler: async ({ project, query }) => {
-      const { calls, total } = await ctx.store.calls.list(project.id, {
+      const { calls, hasMore } = await ctx.store.calls.page(project.id, {
         status: query.status, direction: query.direction, from: query.from, to: query.to,
         limit: query.per_page, offset: (query.page - 1) * query.per_page,
       });
-      return { calls: calls.map(callJson), total, page: query.page, per_page: query.per_page };
+      return { calls: calls.map(callJson), page: query.page, per_page: query.per_page, has_more: hasMore };
     },
   });
 
