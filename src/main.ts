@@ -21,6 +21,7 @@ import { CallRouter } from './calls/router.js';
 import { CallService, SHUTDOWN } from './calls/call-service.js';
 import { CallRecords } from './calls/call-records.js';
 import { ApiCalls } from './calls/api-calls.js';
+import { BrowserBridges } from './calls/browser-bridge.js';
 import { createHttpApp } from '../api/app.js';
 import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
@@ -141,10 +142,18 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     sip, media, router, registry: calls, recordingsDir, recording: config.recording,
     ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
     logger: logger.child({ component: 'calls' }),
+    // Bound late: the browser bridges need the service's dialer.
+    claim: (invite) => browserBridges.claim(invite),
+  });
+  const browserBridges: BrowserBridges = new BrowserBridges({
+    media, registry: calls, dialer: callService.dialer, recording: config.recording, recordingsDir,
+    ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000, joinTimeoutMs: config.calls.agentJoinTimeoutSeconds * 1000,
+    agentProject: async (username) => (await store.agents.findByUsername(username))?.projectId,
+    logger: logger.child({ component: 'calls' }),
   });
   callService.start();
   const apiCalls = new ApiCalls({
-    store, calls: callService, records, trunk: config.trunks[0]?.name, ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+    store, calls: callService, records, browser: browserBridges, trunk: config.trunks[0]?.name, ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
     blockedPrefixes: config.calls.blockedPrefixes, logger: logger.child({ component: 'api-calls' }),
   });
   sip.start();
@@ -166,6 +175,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       stopping ??= (async () => {
         await calls.endAll(SHUTDOWN);
         await callService.drain();
+        await browserBridges.drain();
         // The final statuses of the calls just ended reach the database before it closes.
         await records.flushed();
         records.close();

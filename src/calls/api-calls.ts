@@ -6,6 +6,7 @@ import type { CallRecords } from './call-records.js';
 import type { CallService } from './call-service.js';
 import type { DialTarget } from './ports.js';
 import { addMonitor, MonitorError } from './monitor.js';
+import type { BrowserBridges } from './browser-bridge.js';
 
 /** A refused API request, with the HTTP status the API answers (the domain knows no HTTP types). */
 export class CallRequestError extends Error {
@@ -32,6 +33,7 @@ export interface ApiCallsOptions {
   store: Store;
   calls: CallService;
   records: CallRecords;
+  browser: BrowserBridges;
   /** The trunk PSTN numbers go out through (the first configured); none means no PSTN. */
   trunk: string | undefined;
   ringTimeoutMs: number;
@@ -60,15 +62,14 @@ export class ApiCalls {
       throw new CallRequestError(422, 'agent_id: calls run by an application need the call-flow engine, which this server does not have yet; use call_type "bridge"');
     }
     if (req.callType !== 'bridge') throw new CallRequestError(422, 'call_type: must be "bridge" (or give agent_id)');
-    if (req.vendeurMode === 'browser') {
-      throw new CallRequestError(422, 'vendeur_mode: browser bridges need the browser softphone join, which this server does not have yet; use the phone bridge (inbound_phone_number)');
-    }
+    const browser = req.vendeurMode === 'browser';
     const recipient = this.dialable(req.recipient, 'recipient_phone_number');
-    if (!req.inboundPhoneNumber) throw new CallRequestError(422, 'inbound_phone_number: required for a phone bridge (the agent line: a number or an agent username)');
+    if (!browser && !req.inboundPhoneNumber) throw new CallRequestError(422, 'inbound_phone_number: required for a phone bridge (the agent line: a number or an agent username)');
     const numbers = await store.numbers.list(projectId);
     const callerId = numbers.find((n) => n.e164 === req.inboundPhoneNumber)?.e164 ?? numbers[0]?.e164;
     if (!callerId) throw new CallRequestError(422, 'inbound_phone_number: the project has no number to present as caller ID');
-    const agentLine = await this.agentLine(projectId, req.inboundPhoneNumber);
+    // In browser mode the agent joins later; inbound_phone_number, if given, only picks the caller ID.
+    const agentLine = browser ? undefined : await this.agentLine(projectId, req.inboundPhoneNumber!);
     if (!this.opts.trunk) throw new CallRequestError(503, 'no trunk configured to reach recipient_phone_number');
 
     const telephonyRef = `CA${randomBytes(16).toString('hex')}`;
@@ -76,10 +77,15 @@ export class ApiCalls {
     const record = await store.calls.insert({
       projectId, direction: 'outbound', from: callerId, to: recipient, telephonyRef, cableTokenHash: sha256Hex(cableToken),
       enableRecording: req.enableRecording, enableTranscription: req.enableTranscription, enableAnalysis: req.enableAnalysis,
-      agentId: agentLine.agentId ?? null, numberId: numbers.find((n) => n.e164 === callerId)?.id ?? null,
+      agentId: agentLine?.agentId ?? null, numberId: numbers.find((n) => n.e164 === callerId)?.id ?? null,
     });
     try {
-      await this.opts.calls.originate({
+      if (!agentLine) {
+        await this.opts.browser.wait({
+          recordId: record.id, projectId, telephonyRef, recipient: { trunk: this.opts.trunk, number: recipient }, from: { user: callerId },
+          record: req.enableRecording === true,
+        });
+      } else await this.opts.calls.originate({
         to: agentLine.target, from: { user: callerId }, connect: { trunk: this.opts.trunk, number: recipient },
         record: req.enableRecording === true, recordId: record.id,
       });
