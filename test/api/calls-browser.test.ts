@@ -69,4 +69,13 @@ t.test('nobody joins: the call ends canceled after calls.agentJoinTimeoutSeconds
   t.ok(await until(async () => (await cp.api(`/api/v1/calls/${id}`)).body.status === 'canceled', 10000), 'canceled');
   t.match((await cp.api(`/api/v1/calls/${id}`)).body, { status: 'canceled', reason: 'no agent joined within 1 s' });
   t.equal(cp.tp.platform.calls.size, 0, 'nothing left waiting');
+
+  // Hung up while queued (waiting for its agent): canceled at once, and its join address is dead.
+  const q = await cp.api('/api/v1/calls/initiate', { body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT } });
+  const qid = q.body.phone_call_id as number;
+  t.equal((await cp.api(`/api/v1/calls/${qid}`)).body.status, 'queued');
+  const h = await cp.api(`/api/v1/calls/${qid}/hangup`, { method: 'POST' });
+  t.match([h.status, h.body], [200, { call_status: 'canceled', call: { reason: 'api hangup' } }], 'hangup while queued');
+  t.same([(await cp.api(`/api/v1/calls/${qid}/hangup`, { method: 'POST' })).body.call_status], ['canceled'], 'and again');
+  t.equal(cp.tp.platform.calls.size, 0, 'nothing left');
 });
