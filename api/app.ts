@@ -16,6 +16,8 @@ import type { ApiContext, RouteModule } from './context.js';
 import type { PlatformHealth } from '../src/health.js';
 import { accountRoutes } from './routers/account.js';
 import { numberRoutes } from './routers/numbers.js';
+import { callRoutes } from './routers/calls.js';
+import type { ApiCalls } from '../src/calls/api-calls.js';
 
 export interface HttpOptions {
   /** Show calls, workers and the SIP link on /health to anyone (otherwise only with the token). */
@@ -34,6 +36,8 @@ export interface HttpDeps {
   authAttemptsPerMinute: number;
   health: Pick<PlatformHealth, 'check'>;
   options: HttpOptions;
+  /** The calls API's domain service (absent in API-only tests: call control answers 503). */
+  apiCalls?: ApiCalls;
 }
 
 /** Compares hashes so neither the token's length nor its prefix leaks through timing. */
@@ -46,7 +50,7 @@ function bearerMatches(req: Request, token: string | undefined): boolean {
 }
 
 /** Every resource's routes, in mount order. Add a module here to put it on the API. */
-export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes, callRoutes];
 
 export interface HttpApp { app: Express; registry: OpenApiRegistry }
 
@@ -62,6 +66,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   const api = new ApiRouter(deps.store, registry);
   const ctx: ApiContext = {
     store: deps.store, accounts: deps.accounts, logger: deps.logger, authLimiter: new RateLimiter(deps.authAttemptsPerMinute),
+    calls: deps.apiCalls,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../src/store/index.js';
 import type { AccountService } from '../src/accounts/account-service.js';
+import type { ApiCalls } from '../src/calls/api-calls.js';
 import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -11,6 +12,8 @@ export interface ApiContext {
   logger: Logger;
   /** Shared by sign-up and confirmation: attempts per source address per minute. */
   authLimiter: RateLimiter;
+  /** Places and controls calls; absent when the API runs without the call layer (API-only tests). */
+  calls?: ApiCalls;
 }
 
 /**

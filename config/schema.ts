@@ -170,6 +170,10 @@ export const configSchema = z.object({
   calls: z.object({
     /** A callee that has not answered after this long is cancelled; the caller gets 480 No Answer. */
     ringTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+    /** A browser-mode API call (`vendeur_mode: "browser"`) nobody joined after this long ends `canceled`. */
+    agentJoinTimeoutSeconds: z.number().int().min(1).max(86400).default(300),
+    /** E.164 prefixes the calls API never dials (premium rate, satellite, international shared cost). */
+    blockedPrefixes: z.array(z.string().regex(/^\+[0-9]{1,8}$/)).default(['+1900', '+1976', '+3389', '+4490', '+4491', '+4498', '+881', '+882', '+883', '+979']),
   }).prefault({}),
   recording: z.object({
     enabled: z.boolean().default(false),

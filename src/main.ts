@@ -20,6 +20,9 @@ import { MediaServer } from '../media/index.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { CallRouter } from './calls/router.js';
 import { CallService, SHUTDOWN } from './calls/call-service.js';
+import { CallRecords } from './calls/call-records.js';
+import { ApiCalls } from './calls/api-calls.js';
+import { BrowserBridges } from './calls/browser-bridge.js';
 import { createHttpApp } from '../api/app.js';
 import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
@@ -40,6 +43,8 @@ export interface Platform {
   authThrottle: AuthThrottle;
   media: MediaServer;
   calls: CallRegistry;
+  /** The call-record writer (CDRs); `liveCall(phone_call_id)`, `flushed()`. */
+  records: CallRecords;
   store: Store;
   health: PlatformHealth;
   stop(): Promise<void>;
@@ -150,17 +155,31 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     defaultTrunk: config.trunks[0]?.name,
   });
   const calls = new CallRegistry();
+  // Subscribed before any call can start: every call the registry announces gets its record.
+  const records = new CallRecords({ store, registry: calls, logger: logger.child({ component: 'call-records' }) });
   const callService = new CallService({
     sip, media, router, registry: calls, recordingsDir, recording: config.recording,
     ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
     logger: logger.child({ component: 'calls' }),
+    // Bound late: the browser bridges need the service's dialer.
+    claim: (invite) => browserBridges.claim(invite),
+  });
+  const browserBridges: BrowserBridges = new BrowserBridges({
+    media, registry: calls, dialer: callService.dialer, recording: config.recording, recordingsDir,
+    ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000, joinTimeoutMs: config.calls.agentJoinTimeoutSeconds * 1000,
+    agentProject: async (username) => (await store.agents.findByUsername(username))?.projectId,
+    logger: logger.child({ component: 'calls' }),
   });
   callService.start();
+  const apiCalls = new ApiCalls({
+    store, calls: callService, records, browser: browserBridges, trunk: config.trunks[0]?.name, ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+    blockedPrefixes: config.calls.blockedPrefixes, logger: logger.child({ component: 'api-calls' }),
+  });
   sip.start();
 
   const health = new PlatformHealth({ media, calls, sipLink: () => sipLink.snapshot() });
   const app = createHttpApp({
-    store, accounts, authAttemptsPerMinute: config.auth.attemptsPerMinute, health, logger: logger.child({ component: 'http' }),
+    store, accounts, apiCalls, authAttemptsPerMinute: config.auth.attemptsPerMinute, health, logger: logger.child({ component: 'http' }),
     options: { healthDetails: config.http.healthDetails, healthToken: config.http.healthToken, sourceMaps: config.http.sourceMaps },
   });
   const server: Server = app.listen(config.http.port, config.http.host);
@@ -169,6 +188,10 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     stopping ??= (async () => {
       await calls.endAll(SHUTDOWN);
       await callService.drain();
+      await browserBridges.drain();
+      // The final statuses of the calls just ended reach the database before it closes.
+      await records.flushed();
+      records.close();
       await sip.close().catch(() => undefined);
       server.closeAllConnections();
       server.close();
@@ -189,7 +212,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   logger.info({ http, sip: sipAddresses }, 'Switchboard is up');
 
   return {
-    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, store, health,
+    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, records, store, health,
     /** Idempotent: a second call waits for the first shutdown. */
     stop,
   };

@@ -22,6 +22,8 @@ export interface CallServiceOptions {
   recording: { enabled: boolean; sampleRate: number };
   ringTimeoutMs: number;
   logger: Logger;
+  /** Takes INVITEs another service answers (an agent joining a waiting API call); true when taken. */
+  claim?: (invite: InboundInvite) => boolean;
 }
 
 /** The cause for calls ended by a shutdown: a caller still ringing hears 503. */
@@ -45,6 +47,7 @@ export class CallService {
 
   start(): void {
     this.opts.sip.on('call', (invite) => {
+      if (this.opts.claim?.(invite)) return;
       this.track(this.onInbound(invite).catch((err: unknown) => {
         this.opts.logger.error({ err, sipCallId: invite.callId }, 'inbound call failed');
       }));

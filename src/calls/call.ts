@@ -54,6 +54,10 @@ export class Call extends EventEmitter<CallEvents> {
   /** SIP status of the outcome once the call ended: 200 if it was answered, else what the caller heard (or would have). */
   sipStatus: number | undefined;
   endReason: string | undefined;
+  /** The call's stored record (the API's `phone_call_id`), once the record writer has one. */
+  recordId: number | undefined;
+  /** Where the call's recording is written, once one started. */
+  recordingPath: string | undefined;
   private _status: CallStatus = 'queued';
   private _session: MediaSessionPort | undefined;
   private ending: Promise<void> | undefined;
@@ -109,6 +113,11 @@ export class Call extends EventEmitter<CallEvents> {
       void this.hangup({ reason: `${leg.role} ${info.by === 'remote' ? 'hung up' : info.reason}` });
     });
     this.emit('leg-added', leg);
+  }
+
+  /** A recording of this call is being written to `path`; `recording` follows once it is final. */
+  recordingStarted(path: string): void {
+    this.recordingPath = path;
   }
 
   markRinging(): void {

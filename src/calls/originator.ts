@@ -16,6 +16,10 @@ export interface OriginateRequest {
   connect?: DialTarget;
   /** Overrides the configured ring timeout (both dials). */
   ringTimeoutMs?: number;
+  /** Records both parties whatever `recording.enabled` says (the API's `enable_recording`). */
+  record?: boolean;
+  /** The call's stored record, set before anyone hears of the call (the API inserted it first). */
+  recordId?: number;
 }
 
 export interface OriginatorOptions {
@@ -41,6 +45,7 @@ export class Originator {
   async originate(req: OriginateRequest): Promise<Call> {
     const { media, registry, logger } = this.opts;
     const call = new Call({ direction: 'outbound', from: req.from?.user ?? '', to: describeTarget(req.to), route: 'api', logger });
+    call.recordId = req.recordId;
     // A refused session surfaces to the API as the error; the call never existed for anyone else.
     const session = await media.createSession();
     call.attachSession(session);
@@ -64,7 +69,7 @@ export class Originator {
     call.markAnswered();
     if (!req.connect || call.isEnded()) return;
     const handler = new ConnectHandler({ call, caller: new AnsweredParty(outcome.leg, req.from), recordingsDir: this.opts.recordingsDir }, req.connect, {
-      dialer: this.opts.dialer, recording: this.opts.recording, ringTimeoutMs,
+      dialer: this.opts.dialer, recording: req.record ? { ...this.opts.recording, enabled: true } : this.opts.recording, ringTimeoutMs,
     });
     await runHandler(call, handler);
   }

@@ -9,7 +9,15 @@ import { startTestApi, type TestApi } from '../helpers/api.js';
 interface Fixture { own: number; foreign: number }
 type Setup = (api: TestApi, owner: number, other: number) => Promise<Fixture>;
 
+const callPair: Setup = async (api, owner, other) => ({
+  own: (await api.store.calls.insert({ projectId: owner, direction: 'outbound', from: '+14155550100', to: '+33612345678' })).id,
+  foreign: (await api.store.calls.insert({ projectId: other, direction: 'outbound', from: '+14155550199', to: '+33612345678' })).id,
+});
+
 const ROUTES: Record<string, Setup> = {
+  'GET /api/v1/calls/:id': callPair,
+  'POST /api/v1/calls/:id/hangup': callPair,
+  'POST /api/v1/calls/:id/add_monitor': callPair,
   'GET /api/v1/relay_numbers/:id': async (api, owner, other) => ({
     own: (await api.store.numbers.assign(owner, '+14155550100', { kind: 'forward', forwardTo: '+33612345678' })).id,
     foreign: (await api.store.numbers.assign(other, '+14155550199')).id,

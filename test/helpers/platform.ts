@@ -21,6 +21,8 @@ export interface TestPlatformOptions {
   users?: (string | { username: string; password: string })[];
   /** Deep-merged over the test defaults (e.g. `{ recording: { enabled: true } }`). */
   config?: Record<string, unknown>;
+  /** Reuse this DATA_DIR (a restart); the caller owns it and removes it. A temp dir otherwise. */
+  dataDir?: string;
 }
 
 export interface TestPlatform {
@@ -41,7 +43,8 @@ function rtpRange(): { portMin: number; portMax: number } {
 }
 
 export async function startTestPlatform(t: TeardownHost, opts: TestPlatformOptions = {}): Promise<TestPlatform> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sb-calls-'));
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sb-calls-'));
   const users = (opts.users ?? []).map((u) => (typeof u === 'string' ? { username: u, password: `${u}-pw` } : u));
   const base = {
     logLevel: 'silent',
@@ -59,12 +62,12 @@ export async function startTestPlatform(t: TeardownHost, opts: TestPlatformOptio
   try {
     platform = await startPlatform(config, logger);
   } catch (err) {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   t.teardown(async () => {
     await platform.stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   });
   relaxMediaAdmission(platform.media);
   await warmMedia(platform.media);

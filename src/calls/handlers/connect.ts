@@ -71,6 +71,7 @@ export class ConnectHandler implements CallHandler {
     if ((this.opts.record ?? this.opts.recording.enabled) && !call.isEnded()) {
       const path = join(recordingsDir, `${call.id}.wav`);
       const recording = await call.session.record(path, [callerLeg.endpoint, calleeEp], { sampleRate: this.opts.recording.sampleRate });
+      call.recordingStarted(path);
       call.logger.info({ path }, 'recording');
       // Announced once the WAV is complete, so consumers (call records, webhooks) never read a partial file.
       const finish = () => void recording.stop().then(

@@ -158,6 +158,21 @@ export class CallRepository {
     return { calls: rows.map((r) => toCall(r as Row)), total: Number(count?.n ?? 0) };
   }
 
+  /**
+   * A page of a project's calls, newest first, without counting them all: one row more than asked
+   * says whether another page follows (a COUNT over a large history costs more than the page).
+   */
+  async page(projectId: number, q: CallQuery = {}): Promise<{ calls: CallRecord[]; hasMore: boolean }> {
+    const limit = Math.min(q.limit ?? 50, 500);
+    let base = this.db.selectFrom('calls').where('project_id', '=', projectId);
+    if (q.status) base = base.where('status', '=', q.status);
+    if (q.direction) base = base.where('direction', '=', q.direction);
+    if (q.from) base = base.where('created_at', '>=', q.from);
+    if (q.to) base = base.where('created_at', '<', q.to);
+    const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).offset(q.offset ?? 0).execute();
+    return { calls: rows.slice(0, limit).map((r) => toCall(r as Row)), hasMore: rows.length > limit };
+  }
+
   async events(callId: number): Promise<CallEvent[]> {
     const rows = await this.db.selectFrom('call_events').selectAll().where('call_id', '=', callId).orderBy('id').execute();
     return rows.map((r) => ({ id: r.id, callId: r.call_id, status: r.status, at: r.at, detail: r.detail ? JSON.parse(r.detail) as Record<string, unknown> : null }));

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CallRecord, Store } from '../store/index.js';
+import { newSecret, sha256Hex } from '../store/index.js';
+import type { CallRecords } from './call-records.js';
+import type { CallService } from './call-service.js';
+import type { DialTarget } from './ports.js';
+import { addMonitor, MonitorError } from './monitor.js';
+import type { BrowserBridges } from './browser-bridge.js';
+
+/** A refused API request, with the HTTP status the API answers (the domain knows no HTTP types). */
+export class CallRequestError extends Error {
+  constructor(readonly status: 403 | 404 | 409 | 422 | 503, message: string, readonly retryAfter?: number) {
+    super(message);
+    this.name = 'CallRequestError';
+  }
+}
+
+export interface InitiateRequest {
+  callType?: 'bridge';
+  vendeurMode?: 'phone' | 'browser';
+  agentId?: number;
+  recipient: string;
+  inboundPhoneNumber?: string;
+  enableRecording?: boolean;
+  enableTranscription?: boolean;
+  enableAnalysis?: boolean;
+}
+
+export interface Initiated { record: CallRecord; telephonyRef: string; cableToken: string }
+
+export interface ApiCallsOptions {
+  store: Store;
+  calls: CallService;
+  records: CallRecords;
+  browser: BrowserBridges;
+  /** The trunk PSTN numbers go out through (the first configured); none means no PSTN. */
+  trunk: string | undefined;
+  ringTimeoutMs: number;
+  /** Number prefixes never dialed from the API (premium rate, satellite...). */
+  blockedPrefixes: readonly string[];
+  logger: Logger;
+}
+
+const E164 = /^\+[1-9][0-9]{6,14}$/;
+
+/**
+ * The calls the REST API places and controls: a bridge rings the agent's line first (a registered
+ * agent of the project, or a number through the trunk), then the recipient through the trunk with
+ * one of the project's numbers as caller ID. The row is written before anything is dialed, so the
+ * `phone_call_id` is known at once and survives restarts.
+ */
+export class ApiCalls {
+  constructor(private readonly opts: ApiCallsOptions) {}
+
+  async initiate(projectId: number, req: InitiateRequest): Promise<Initiated> {
+    const { store } = this.opts;
+    if (req.agentId !== undefined) {
+      const app = await store.applications.get(req.agentId);
+      if (!app) throw new CallRequestError(404, 'agent_id: application not found');
+      if (app.projectId !== projectId) throw new CallRequestError(403, 'forbidden: this application belongs to another project');
+      throw new CallRequestError(422, 'agent_id: calls run by an application need the call-flow engine, which this server does not have yet; use call_type "bridge"');
+    }
+    if (req.callType !== 'bridge') throw new CallRequestError(422, 'call_type: must be "bridge" (or give agent_id)');
+    const browser = req.vendeurMode === 'browser';
+    const recipient = this.dialable(req.recipient, 'recipient_phone_number');
+    if (!browser && !req.inboundPhoneNumber) throw new CallRequestError(422, 'inbound_phone_number: required for a phone bridge (the agent line: a number or an agent username)');
+    const numbers = await store.numbers.list(projectId);
+    const callerId = numbers.find((n) => n.e164 === req.inboundPhoneNumber)?.e164 ?? numbers[0]?.e164;
+    if (!callerId) throw new CallRequestError(422, 'inbound_phone_number: the project has no number to present as caller ID');
+    // In browser mode the agent joins later; inbound_phone_number, if given, only picks the caller ID.
+    const agentLine = browser ? undefined : await this.agentLine(projectId, req.inboundPhoneNumber!);
+    if (!this.opts.trunk) throw new CallRequestError(503, 'no trunk configured to reach recipient_phone_number');
+
+    const telephonyRef = `CA${randomBytes(16).toString('hex')}`;
+    const cableToken = newSecret('');
+    const record = await store.calls.insert({
+      projectId, direction: 'outbound', from: callerId, to: recipient, telephonyRef, cableTokenHash: sha256Hex(cableToken),
+      enableRecording: req.enableRecording, enableTranscription: req.enableTranscription, enableAnalysis: req.enableAnalysis,
+      agentId: agentLine?.agentId ?? null, numberId: numbers.find((n) => n.e164 === callerId)?.id ?? null,
+    });
+    try {
+      if (!agentLine) {
+        await this.opts.browser.wait({
+          recordId: record.id, projectId, telephonyRef, recipient: { trunk: this.opts.trunk, number: recipient }, from: { user: callerId },
+          record: req.enableRecording === true,
+        });
+      } else await this.opts.calls.originate({
+        to: agentLine.target, from: { user: callerId }, connect: { trunk: this.opts.trunk, number: recipient },
+        record: req.enableRecording === true, recordId: record.id,
+      });
+    } catch (err) {
+      const retryAfter = (err as { name?: string; retryAfter?: number }).name === 'MediaOverloadError' ? (err as { retryAfter?: number }).retryAfter : undefined;
+      await store.calls.updateStatus(record.id, { status: 'failed', sipStatus: 503, reason: retryAfter !== undefined ? 'media overloaded' : 'media session failed' });
+      throw new CallRequestError(503, 'no media capacity for the call; retry later', retryAfter ?? 1);
+    }
+    return { record, telephonyRef, cableToken };
+  }
+
+  /**
+   * Ends the call in any state (ringing legs are cancelled, answered ones get BYE) and answers its
+   * final status; a call already over answers the status it ended with. A call left unfinished by
+   * a restart (no longer live anywhere here) is closed as failed.
+   */
+  async hangup(record: CallRecord): Promise<CallRecord> {
+    const call = this.opts.records.liveCall(record.id);
+    if (call) {
+      await call.hangup({ reason: 'api hangup', status: 'canceled', sipStatus: 487, sipReason: 'Request Terminated' });
+      await this.opts.records.flushed(call);
+    } else if (!isFinal(record.status)) {
+      await this.opts.store.calls.updateStatus(record.id, { status: 'failed', reason: 'call lost (server restarted)' });
+    }
+    return (await this.opts.store.calls.get(record.id)) ?? record;
+  }
+
+  /** Dials a supervisor into the live call, listen-only; resolves once the dial started. */
+  async addMonitor(projectId: number, record: CallRecord, supervisor: string): Promise<void> {
+    const call = this.opts.records.liveCall(record.id);
+    if (!call || call.isEnded()) throw new CallRequestError(409, 'the call is not live');
+    const target = (await this.agentLine(projectId, supervisor, 'supervisor_phone')).target;
+    if (call.status !== 'in-progress' || !call.legs.some((l) => l.role === 'callee')) {
+      throw new CallRequestError(409, 'the call is not connected yet; add a monitor once both parties are on the line');
+    }
+    const from = record.from ? { user: record.from } : undefined;
+    void addMonitor(call, target, { dialer: this.opts.calls.dialer, ringTimeoutMs: this.opts.ringTimeoutMs, from }).then(
+      (r) => { if (!r.answered) call.logger.info({ reason: r.reason }, 'supervisor not reached'); },
+      (err: unknown) => call.logger[err instanceof MonitorError ? 'info' : 'warn']({ err }, 'monitor failed'),
+    );
+  }
+
+  /** A line to ring: a registered agent of the project (by username), or a dialable number through the trunk. */
+  private async agentLine(projectId: number, line: string, field = 'inbound_phone_number'): Promise<{ target: DialTarget; agentId?: number }> {
+    if (line.startsWith('+')) {
+      const number = this.dialable(line, field);
+      if (!this.opts.trunk) throw new CallRequestError(503, `no trunk configured to reach ${field}`);
+      return { target: { trunk: this.opts.trunk, number } };
+    }
+    const agent = await this.opts.store.agents.findByUsername(line);
+    if (!agent) throw new CallRequestError(422, `${field}: not an E.164 number nor one of your agents`);
+    if (agent.projectId !== projectId) throw new CallRequestError(403, `forbidden: ${field} is another project's agent`);
+    return { target: { user: agent.username }, agentId: agent.id };
+  }
+
+  private dialable(number: string, field: string): string {
+    if (!E164.test(number)) throw new CallRequestError(422, `${field}: must be an E.164 number (+ and 7 to 15 digits)`);
+    if (this.opts.blockedPrefixes.some((p) => number.startsWith(p))) throw new CallRequestError(422, `${field}: premium-rate and special numbers are not dialed`);
+    return number;
+  }
+}
+
+function isFinal(status: string): boolean {
+  return status !== 'queued' && status !== 'ringing' && status !== 'in-progress';
+}
