@@ -14,6 +14,9 @@ import { DOCS_CSP, DOCS_HTML } from './docs-page.js';
 import type { ApiContext, RouteModule } from './context.js';
 import { accountRoutes } from './routers/account.js';
 import { numberRoutes } from './routers/numbers.js';
+import { webhookRoutes } from './routers/webhooks.js';
+import { recordingRoutes } from './routers/recordings.js';
+import type { RecordingLinks } from '../src/events/recording-links.js';
 
 export interface HttpDeps {
   /** Only what /health reports (the CallRegistry and MediaServer in production). */
@@ -24,10 +27,13 @@ export interface HttpDeps {
   accounts: AccountService;
   /** Sign-up/confirm requests per source address per minute. */
   authAttemptsPerMinute: number;
+  /** `webhooks.allowPrivateTargets` (default false). */
+  allowPrivateWebhookTargets?: boolean;
+  recordingLinks?: RecordingLinks;
 }
 
 /** Every resource's routes, in mount order. Add a module here to put it on the API. */
-export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes, webhookRoutes, recordingRoutes];
 
 export interface HttpApp { app: Express; registry: OpenApiRegistry }
 
@@ -43,6 +49,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   const api = new ApiRouter(deps.store, registry);
   const ctx: ApiContext = {
     store: deps.store, accounts: deps.accounts, logger: deps.logger, authLimiter: new RateLimiter(deps.authAttemptsPerMinute),
+    allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false, recordingLinks: deps.recordingLinks,
   };
 
   api.route({

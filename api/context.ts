@@ -4,6 +4,7 @@ import type { Store } from '../src/store/index.js';
 import type { AccountService } from '../src/accounts/account-service.js';
 import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { RecordingLinks } from '../src/events/recording-links.js';
 
 export interface ApiContext {
   store: Store;
@@ -11,6 +12,10 @@ export interface ApiContext {
   logger: Logger;
   /** Shared by sign-up and confirmation: attempts per source address per minute. */
   authLimiter: RateLimiter;
+  /** `webhooks.allowPrivateTargets`: webhook URLs on loopback/private networks are accepted. */
+  allowPrivateWebhookTargets: boolean;
+  /** Signs and checks `/recordings/:id.wav` links; absent, every link is refused. */
+  recordingLinks?: RecordingLinks;
 }
 
 /**

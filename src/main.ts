@@ -24,6 +24,9 @@ import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
 import { AccountService } from './accounts/account-service.js';
 import { createMailSender } from './mail/sender.js';
+import { EventBus } from './events/event-bus.js';
+import { WebhookDispatcher } from './events/webhook-dispatcher.js';
+import { loadOrCreateLinkSecret, RecordingLinks } from './events/recording-links.js';
 
 export interface Platform {
   config: Config;
@@ -37,6 +40,10 @@ export interface Platform {
   media: MediaServer;
   calls: CallRegistry;
   store: Store;
+  /** Every committed event; consumers subscribe. */
+  bus: EventBus;
+  webhooks: WebhookDispatcher;
+  recordingLinks: RecordingLinks;
   stop(): Promise<void>;
 }
 
@@ -139,23 +146,43 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   callService.start();
   sip.start();
 
+  const bus = new EventBus(store, logger.child({ component: 'events' }));
+  // The public URL may need the port the listener got (port 0 in tests), so links resolve it late.
+  const linkOpts = { publicUrl: config.http.publicUrl ?? '', secret: loadOrCreateLinkSecret(join(dataDir, 'url-signing.key')), ttlSeconds: config.recording.urlTtlSeconds };
+  const recordingLinks = new RecordingLinks(linkOpts);
+  const w = config.webhooks;
+  const webhooks = new WebhookDispatcher({
+    store, bus, links: recordingLinks, logger: logger.child({ component: 'webhooks' }), allowPrivateTargets: w.allowPrivateTargets,
+    timeoutMs: w.timeoutSeconds * 1000, concurrency: w.concurrency, retryBaseMs: w.retryBaseSeconds * 1000,
+    retryMaxMs: w.retryMaxSeconds * 1000, retryWindowMs: w.retryHours * 3600_000, pollMs: w.pollSeconds * 1000,
+  });
+
   const app = createHttpApp({
     calls, media, store, accounts, authAttemptsPerMinute: config.auth.attemptsPerMinute, logger: logger.child({ component: 'http' }),
+    allowPrivateWebhookTargets: w.allowPrivateTargets, recordingLinks,
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   await once(server, 'listening');
   const addr = server.address();
   const http = { host: config.http.host, port: typeof addr === 'object' && addr ? addr.port : config.http.port };
+  if (!config.http.publicUrl) {
+    const host = http.host === '0.0.0.0' || http.host === '::' ? (firstExternalIPv4() ?? '127.0.0.1') : http.host;
+    linkOpts.publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
+  }
+  // After the listener: a backlog left by a crash starts draining once links can be served.
+  webhooks.start();
   logger.info({ http, sip: sipAddresses }, 'Switchboard is up');
   let stopping: Promise<void> | undefined;
 
   return {
-    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, store,
+    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, store, bus, webhooks, recordingLinks,
     /** Idempotent: a second call waits for the first shutdown. */
     stop() {
       stopping ??= (async () => {
         await calls.endAll(SHUTDOWN);
         await callService.drain();
+        await webhooks.close();
+        bus.close();
         await sip.close().catch(() => undefined);
         server.closeAllConnections();
         server.close();
