@@ -4,7 +4,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { guardedLookup } from './target-guard.js';
+import { isIP } from 'node:net';
+import { guardedLookup, isPrivateAddress } from './target-guard.js';
 import { SIGNATURE_HEADERS, signatureHeader } from './signature.js';
 import type { AttemptResult } from '../store/index.js';
 
@@ -27,6 +28,7 @@ export class WebhookSender {
     const started = performance.now();
     return new Promise((resolve) => {
       let done = false;
+      let timer: NodeJS.Timeout | undefined;
       const finish = (statusCode: number | null, error: string | null): void => {
         if (done) return;
         done = true;
@@ -37,6 +39,12 @@ export class WebhookSender {
       try { target = new URL(url); } catch { finish(null, 'invalid URL'); return; }
       const isHttps = target.protocol === 'https:';
       if (!isHttps && target.protocol !== 'http:') { finish(null, 'only http and https URLs'); return; }
+      // Node dials an IP literal without calling `lookup`, so literals are judged here.
+      const literal = target.hostname.replace(/^\[|\]$/g, '');
+      if (!this.opts.allowPrivateTargets && isIP(literal) && isPrivateAddress(literal)) {
+        finish(null, `refused: ${literal} is a private or loopback address`);
+        return;
+      }
       const signature = signatureHeader(secret, body);
       const headers: Record<string, string | number> = {
         'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Switchboard-Webhooks/1',
@@ -52,7 +60,7 @@ export class WebhookSender {
         res.on('end', () => finish(res.statusCode ?? null, res.statusCode && res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`));
         res.on('error', () => finish(res.statusCode ?? null, res.statusCode && res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`));
       });
-      const timer = setTimeout(() => { finish(null, `timeout after ${this.opts.timeoutMs} ms`); req.destroy(); }, this.opts.timeoutMs);
+      timer = setTimeout(() => { finish(null, `timeout after ${this.opts.timeoutMs} ms`); req.destroy(); }, this.opts.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => finish(null, err.name === 'TargetRefusedError' ? err.message : err.code ?? err.message));
       req.end(body);
     });

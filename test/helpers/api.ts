@@ -16,6 +16,7 @@ import { AccountService } from '../../src/accounts/account-service.js';
 import { LogMailSender } from '../../src/mail/sender.js';
 import type { TeardownHost } from './platform.js';
 import type { Express } from 'express';
+import type { RecordingLinks } from '../../src/events/recording-links.js';
 
 export interface TestApi {
   base: string;
@@ -29,7 +30,7 @@ export interface TestApi {
   fetchJson(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
 }
 
-export async function startTestApi(t: TeardownHost, opts: { authAttemptsPerMinute?: number; maxCodeAttempts?: number } = {}): Promise<TestApi> {
+export async function startTestApi(t: TeardownHost, opts: { authAttemptsPerMinute?: number; maxCodeAttempts?: number; allowPrivateWebhookTargets?: boolean; recordingLinks?: RecordingLinks } = {}): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-api-'));
   const store = await Store.open({ dataDir });
   const logs: Record<string, unknown>[] = [];
@@ -38,6 +39,7 @@ export async function startTestApi(t: TeardownHost, opts: { authAttemptsPerMinut
   const accounts = new AccountService({ store, mail: new LogMailSender(logger), logger, codeTtlMinutes: 30, maxCodeAttempts: opts.maxCodeAttempts ?? 5 });
   const { app, registry } = buildHttpApp({
     calls: { size: 0 }, media: { stats: () => ({}) }, store, accounts, logger, authAttemptsPerMinute: opts.authAttemptsPerMinute ?? 1000,
+    allowPrivateWebhookTargets: opts.allowPrivateWebhookTargets, recordingLinks: opts.recordingLinks,
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
