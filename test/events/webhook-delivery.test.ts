@@ -148,11 +148,11 @@ t.test('after the retry window a failing delivery is marked failed and the next 
   startDispatcher(t, api.store, { retryWindowMs: 250 });
   const call = await api.store.calls.insert({ projectId: project.id, direction: 'inbound' });
   await api.store.calls.updateStatus(call.id, { status: 'in-progress' });
-  await api.store.calls.updateStatus(call.id, { status: 'completed' });
   await receiver.until((d) => d.length >= 2);
   const deadline = Date.now() + 10000;
   while ((await api.store.outbox.counts()).failed === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   allow();
+  await api.store.calls.updateStatus(call.id, { status: 'completed' });
   const got = await receiver.until((d) => d.some((x) => x.envelope.type === 'phone_call.completed'));
   t.equal(got[0]!.envelope.type, 'phone_call.started');
   t.equal(got.at(-1)!.envelope.type, 'phone_call.completed', 'completed only after started was given up');
