@@ -27,6 +27,7 @@ import { createMailSender } from './mail/sender.js';
 import { EventBus } from './events/event-bus.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { loadOrCreateLinkSecret, RecordingLinks } from './events/recording-links.js';
+import { SmsReceiver } from './events/sms-receiver.js';
 
 export interface Platform {
   config: Config;
@@ -144,6 +145,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     logger: logger.child({ component: 'calls' }),
   });
   callService.start();
+  const sms = new SmsReceiver(store, logger.child({ component: 'sms' }));
+  sip.on('message', (m) => { void sms.handle(m); });
   sip.start();
 
   const bus = new EventBus(store, logger.child({ component: 'events' }));
