@@ -4,9 +4,11 @@
  * one before its predecessor finished, so one call's events reach an endpoint in order. A 2xx ends
  * a delivery; anything else is retried with exponential backoff and jitter until `retryWindowMs`
  * after the event, then marked failed. State lives in the store, so a restart resumes where it was.
+ * Results are written in batches (one transaction per tick), and a delivery counts as in flight
+ * until its result is stored, so it is never picked twice.
  */
 import type { Logger } from 'pino';
-import type { DueDelivery, Store } from '../store/index.js';
+import type { DueDelivery, RecordedAttempt, Store } from '../store/index.js';
 import type { EventBus } from './event-bus.js';
 import type { RecordingLinks } from './recording-links.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -30,6 +32,10 @@ export class WebhookDispatcher {
   private readonly sender: WebhookSender;
   private readonly inflight = new Map<number, Promise<void>>();
   private readonly busyKeys = new Set<string>();
+  /** Fetched and eligible, not yet started. */
+  private queue: DueDelivery[] = [];
+  private results: { rec: RecordedAttempt; done: () => void }[] = [];
+  private flushing = false;
   private unsubscribe?: () => void;
   private timer?: NodeJS.Timeout;
   private pumping = false;
@@ -57,29 +63,39 @@ export class WebhookDispatcher {
     try {
       do {
         this.again = false;
-        const free = this.opts.concurrency - this.inflight.size;
-        if (free <= 0 || this.closed) break;
-        const due = await this.opts.store.outbox.due(new Date().toISOString(), free + this.inflight.size);
-        for (const d of due) {
-          if (this.inflight.size >= this.opts.concurrency) break;
-          const key = `${d.webhookId}|${d.orderingKey}`;
-          if (this.inflight.has(d.id) || this.busyKeys.has(key)) continue;
-          this.busyKeys.add(key);
-          const p = this.deliver(d).finally(() => {
-            this.inflight.delete(d.id);
-            this.busyKeys.delete(key);
-            this.wake();
-          });
-          this.inflight.set(d.id, p);
-        }
+        if (this.closed) break;
+        this.startQueued();
+        if (this.inflight.size >= this.opts.concurrency) break;
+        const due = await this.opts.store.outbox.due(new Date().toISOString(), this.opts.concurrency * 4 + this.inflight.size);
+        this.queue = due.filter((d) => !this.inflight.has(d.id));
+        this.startQueued();
       } while (this.again);
     } catch (err) {
       if (!this.closed) this.opts.logger.error({ err }, 'webhook outbox read failed');
     } finally {
       this.pumping = false;
       if (this.again) this.wake();
-      else await this.schedule();
+      // With attempts in flight their completion wakes us; only an idle dispatcher needs a timer.
+      else if (this.inflight.size === 0) await this.schedule();
     }
+  }
+
+  private startQueued(): void {
+    const rest: DueDelivery[] = [];
+    for (const d of this.queue) {
+      const key = `${d.webhookId}|${d.orderingKey}`;
+      if (this.inflight.size >= this.opts.concurrency || this.inflight.has(d.id) || this.busyKeys.has(key)) { rest.push(d); continue; }
+      this.busyKeys.add(key);
+      const p = this.deliver(d).finally(() => {
+        this.inflight.delete(d.id);
+        this.busyKeys.delete(key);
+        // Work on hand goes first; the outbox is read again once it runs out.
+        if (this.queue.length) this.startQueued();
+        if (this.queue.length === 0) this.wake();
+      });
+      this.inflight.set(d.id, p);
+    }
+    this.queue = rest;
   }
 
   /** Sleeps until the next retry is due, or `pollMs` at most. */
@@ -111,11 +127,26 @@ export class WebhookDispatcher {
       this.opts.logger[giveUp ? 'warn' : 'debug']({ webhookId: d.webhookId, eventId: d.eventId, attempt, status: r.statusCode, error: r.error },
         giveUp ? 'webhook delivery failed for good' : 'webhook delivery failed, will retry');
     }
-    try {
-      await this.opts.store.outbox.recordAttempt(d, r, ok ? { delivered: true } : { delivered: false, retryAt });
-    } catch (err) {
-      if (!this.closed) this.opts.logger.error({ err, eventId: d.eventId }, 'recording a webhook attempt failed');
+    await new Promise<void>((done) => {
+      this.results.push({ rec: { delivery: d, result: r, outcome: ok ? { delivered: true } : { delivered: false, retryAt } }, done });
+      if (!this.flushing) { this.flushing = true; setImmediate(() => { void this.flush(); }); }
+    });
+  }
+
+  /** Stores every result gathered since the last flush in one transaction. */
+  private async flush(): Promise<void> {
+    while (this.results.length) {
+      const batch = this.results;
+      this.results = [];
+      try {
+        await this.opts.store.outbox.recordAttempts(batch.map((b) => b.rec));
+      } catch (err) {
+        // Left pending: the delivery is tried again (the receiver dedupes by the event id).
+        if (!this.closed) this.opts.logger.error({ err }, 'recording webhook attempts failed');
+      }
+      for (const b of batch) b.done();
     }
+    this.flushing = false;
   }
 
   /** A recording path in the stored envelope becomes a fresh signed URL at each attempt. */
@@ -131,6 +162,7 @@ export class WebhookDispatcher {
     this.closed = true;
     this.unsubscribe?.();
     clearTimeout(this.timer);
+    this.queue = [];
     await Promise.allSettled([...this.inflight.values()]);
     this.sender.close();
   }

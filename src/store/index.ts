@@ -26,7 +26,7 @@ export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, Call
 export { CALL_STATUSES, eventTypeFor, recordingPathFor } from './repos/calls.js';
 export type { Webhook, WebhookChange, DeliveryAttempt } from './repos/webhooks.js';
 export { WEBHOOK_SECRET_PREFIX, subscribes } from './repos/webhooks.js';
-export type { EventEnvelope, StoredEvent, NewEvent, DueDelivery, AttemptResult } from './repos/outbox.js';
+export type { EventEnvelope, StoredEvent, NewEvent, DueDelivery, AttemptResult, RecordedAttempt } from './repos/outbox.js';
 export { sha256Hex, matchesHash, newSecret, PROJECT_TOKEN_PREFIX, USER_TOKEN_PREFIX } from './secrets.js';
 
 export class Store {

@@ -44,6 +44,12 @@ export interface DueDelivery {
 
 export interface AttemptResult { statusCode: number | null; durationMs: number; error: string | null }
 
+export interface RecordedAttempt {
+  delivery: DueDelivery;
+  result: AttemptResult;
+  outcome: { delivered: true } | { delivered: false; retryAt: string | null };
+}
+
 /** Seconds precision, as the seed's `created_at`. */
 const isoSeconds = (d = new Date()): string => `${d.toISOString().slice(0, 19)}Z`;
 
@@ -109,20 +115,23 @@ export class OutboxRepository extends EventEmitter<{ committed: [StoredEvent[]] 
   }
 
   /**
-   * Logs an attempt and moves the delivery on in one transaction: `delivered` after a 2xx,
+   * Logs attempts and moves each delivery on, all in one transaction: `delivered` after a 2xx,
    * `failed` when `retryAt` is null (retries exhausted), else pending until `retryAt`.
    */
-  async recordAttempt(d: DueDelivery, r: AttemptResult, outcome: { delivered: true } | { delivered: false; retryAt: string | null }): Promise<void> {
+  async recordAttempts(batch: readonly RecordedAttempt[]): Promise<void> {
+    if (!batch.length) return;
     const at = nowIso();
-    const attempt = d.attempts + 1;
     await this.db.transaction().execute(async (trx) => {
-      const set = outcome.delivered ? { state: 'delivered', finished_at: at }
-        : outcome.retryAt ? { next_attempt_at: outcome.retryAt } : { state: 'failed', finished_at: at };
-      await trx.updateTable('webhook_deliveries').set({ attempts: attempt, ...set }).where('id', '=', d.id).execute();
-      await trx.insertInto('webhook_attempts').values({
-        delivery_id: d.id, webhook_id: d.webhookId, event_id: d.eventId, type: d.type, attempt, status_code: r.statusCode,
-        duration_ms: Math.round(r.durationMs), error: r.error, at,
-      }).execute();
+      for (const { delivery: d, result: r, outcome } of batch) {
+        const attempt = d.attempts + 1;
+        const set = outcome.delivered ? { state: 'delivered', finished_at: at }
+          : outcome.retryAt ? { next_attempt_at: outcome.retryAt } : { state: 'failed', finished_at: at };
+        await trx.updateTable('webhook_deliveries').set({ attempts: attempt, ...set }).where('id', '=', d.id).execute();
+        await trx.insertInto('webhook_attempts').values({
+          delivery_id: d.id, webhook_id: d.webhookId, event_id: d.eventId, type: d.type, attempt, status_code: r.statusCode,
+          duration_ms: Math.round(r.durationMs), error: r.error, at,
+        }).execute();
+      }
     });
   }
 
