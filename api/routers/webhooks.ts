@@ -6,6 +6,9 @@ import { ownedBy, unprocessable } from '../errors.js';
 import type { RouteModule } from '../context.js';
 import { idParams } from './numbers.js';
 
+/** Each webhook multiplies every event's deliveries: a bound keeps one tenant from flooding the outbox. */
+export const MAX_WEBHOOKS_PER_PROJECT = 20;
+
 const eventType = z.string().regex(/^(\*|[a-z_]+(\.[a-z_-]+)+)$/, 'expected an event type such as phone_call.completed, or *');
 const url = z.string().max(2048).url();
 
@@ -56,6 +59,7 @@ export const webhookRoutes: RouteModule = (api, ctx) => {
     auth: 'project', scope: 'webhooks:write', status: 201, response: createdSchema,
     body: z.object({ url, name: z.string().max(200).optional(), events: z.array(eventType).max(50).optional() }),
     handler: async ({ project, body }) => {
+      if ((await ctx.store.webhooks.list(project.id)).length >= MAX_WEBHOOKS_PER_PROJECT) throw unprocessable(`url: at most ${MAX_WEBHOOKS_PER_PROJECT} webhooks per project`);
       await guard(body.url);
       const w = await ctx.store.webhooks.create(project.id, body);
       return { ...webhookJson(w), secret: w.secret };

@@ -212,4 +212,7 @@ t.test('webhook CRUD: PATCH url/name/events/active, DELETE; a paused webhook hol
   t.same([del.status, del.body], [200, { status: 'deleted', id: c.id }]);
   t.equal((await api.fetchJson(`/api/v1/webhooks/${c.id as number}/calls`, { headers: auth })).status, 404);
   t.same((await api.fetchJson('/api/v1/webhooks', { headers: auth })).body, { webhooks: [] });
+  for (let i = 0; i < 20; i++) t.equal((await api.fetchJson('/api/v1/webhooks', json({ url: `${receiver.url}/${i}` }, auth))).status, 201);
+  const over = await api.fetchJson('/api/v1/webhooks', json({ url: receiver.url }, auth));
+  t.same([over.status, over.body], [422, { error: 'url: at most 20 webhooks per project' }], 'webhooks per project are bounded');
 });
