@@ -166,11 +166,14 @@ t.test('a receiver on a private or loopback address is refused unless allowed', 
   const project = await api.store.projects.create('acme');
   const { token } = await api.store.apiTokens.create(project.id);
   const auth = { authorization: `Bearer ${token}` };
-  for (const url of [receiver.url, 'http://localhost:9/x', 'http://10.1.2.3/x', 'http://[::1]:80/x', 'http://169.254.169.254/latest', 'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/', 'ftp://example.com/']) {
+  for (const url of [receiver.url, 'http://localhost:9/x', 'http://10.1.2.3/x', 'http://[::1]:80/x', 'http://169.254.169.254/latest', 'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/', 'http://[fd00::1]/', 'http://[fe80::1]/', 'http://224.0.0.1/', 'http://100.64.0.1/', 'http://user:pw@93.184.216.34/', 'ftp://example.com/']) {
     const r = await api.fetchJson('/api/v1/webhooks', json({ url }, auth));
     t.equal(r.status, 422, `${url} refused`);
     t.match(r.body.error, /^url: /);
   }
+  const pub = await api.fetchJson('/api/v1/webhooks', json({ url: 'https://93.184.216.34/hooks' }, auth));
+  t.equal(pub.status, 201, 'a public address is accepted');
+  await api.store.webhooks.delete(pub.body.id as number);
   // Saved anyway (an operator toggling the setting, or DNS changing later): refused at delivery too.
   const hook = await api.store.webhooks.create(project.id, { url: receiver.url });
   startDispatcher(t, api.store, { allowPrivateTargets: false });
