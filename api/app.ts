@@ -27,6 +27,9 @@ export interface HttpOptions {
   /** Serve the browser bundles' `*.map` files (they hold the source). */
   sourceMaps: boolean;
 }
+import { webhookRoutes } from './routers/webhooks.js';
+import { recordingRoutes } from './routers/recordings.js';
+import type { RecordingLinks } from '../src/events/recording-links.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -38,6 +41,9 @@ export interface HttpDeps {
   options: HttpOptions;
   /** The calls API's domain service (absent in API-only tests: call control answers 503). */
   apiCalls?: ApiCalls;
+  /** `webhooks.allowPrivateTargets` (default false). */
+  allowPrivateWebhookTargets?: boolean;
+  recordingLinks?: RecordingLinks;
 }
 
 /** Compares hashes so neither the token's length nor its prefix leaks through timing. */
@@ -50,7 +56,7 @@ function bearerMatches(req: Request, token: string | undefined): boolean {
 }
 
 /** Every resource's routes, in mount order. Add a module here to put it on the API. */
-export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes, callRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes, callRoutes, webhookRoutes, recordingRoutes];
 
 export interface HttpApp { app: Express; registry: OpenApiRegistry }
 
@@ -67,6 +73,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   const ctx: ApiContext = {
     store: deps.store, accounts: deps.accounts, logger: deps.logger, authLimiter: new RateLimiter(deps.authAttemptsPerMinute),
     calls: deps.apiCalls,
+    allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false, recordingLinks: deps.recordingLinks,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.

@@ -5,6 +5,7 @@ import type { AccountService } from '../src/accounts/account-service.js';
 import type { ApiCalls } from '../src/calls/api-calls.js';
 import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { RecordingLinks } from '../src/events/recording-links.js';
 
 export interface ApiContext {
   store: Store;
@@ -14,6 +15,10 @@ export interface ApiContext {
   authLimiter: RateLimiter;
   /** Places and controls calls; absent when the API runs without the call layer (API-only tests). */
   calls?: ApiCalls;
+  /** `webhooks.allowPrivateTargets`: webhook URLs on loopback/private networks are accepted. */
+  allowPrivateWebhookTargets: boolean;
+  /** Signs and checks `/recordings/:id.wav` links; absent, every link is refused. */
+  recordingLinks?: RecordingLinks;
 }
 
 /**

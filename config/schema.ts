@@ -49,6 +49,8 @@ export const configSchema = z.object({
     healthToken: z.string().min(16).optional(),
     /** Serve the browser bundles' source maps (*.map), which hold the source. */
     sourceMaps: z.boolean().default(false),
+    /** Base of links we hand out (recording URLs); default `http://<host>:<port>`. */
+    publicUrl: z.string().url().optional(),
   }).prefault({}),
   sip: z.object({
     listen: z.array(listenSpec).min(1).default(['udp:0.0.0.0:5060', 'tcp:0.0.0.0:5060', 'ws:0.0.0.0:8088']),
@@ -175,7 +177,23 @@ export const configSchema = z.object({
     /** E.164 prefixes the calls API never dials (premium rate, satellite, international shared cost). */
     blockedPrefixes: z.array(z.string().regex(/^\+[0-9]{1,8}$/)).default(['+1900', '+1976', '+3389', '+4490', '+4491', '+4498', '+881', '+882', '+883', '+979']),
   }).prefault({}),
+  webhooks: z.object({
+    /** Accept receivers on loopback/private/link-local networks (tests, a receiver on the same LAN). Off: no SSRF into the box. */
+    allowPrivateTargets: z.boolean().default(false),
+    timeoutSeconds: z.number().positive().max(60).default(10),
+    /** Deliveries in flight at once. */
+    concurrency: z.number().int().min(1).max(1000).default(32),
+    /** First retry delay; each failure doubles it (±25 % jitter) up to `retryMaxSeconds`. */
+    retryBaseSeconds: z.number().positive().default(5),
+    retryMaxSeconds: z.number().positive().default(3600),
+    /** A delivery still failing this long after its event is marked failed. */
+    retryHours: z.number().positive().default(24),
+    /** Longest pause between looks at the outbox (events written by another process such as the admin CLI). */
+    pollSeconds: z.number().positive().default(1),
+  }).prefault({}),
   recording: z.object({
+    /** Lifetime of a signed recording link handed out in an event. */
+    urlTtlSeconds: z.number().int().min(60).default(86400),
     enabled: z.boolean().default(false),
     sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(48000)]).default(8000),
   }).prefault({}),

@@ -10,6 +10,7 @@ import type { TrunkConfig } from '../config/schema.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { DigestServer, type OfferedAlgorithm } from './digest-server.js';
 import { InboundCall } from './inbound-call.js';
+import { InboundMessage } from './inbound-message.js';
 import { SipCallError, type SipLeg } from './legs.js';
 import { handleOptions } from './options.js';
 import { forkCall, placeCall, type OutboundCall } from './outbound.js';
@@ -23,6 +24,7 @@ import { srfRegisterSender, Trunks } from './trunks.js';
 import { SipResolver } from './server/resolver.js';
 
 export { InboundCall, type CallOrigin, type CallParty } from './inbound-call.js';
+export { InboundMessage } from './inbound-message.js';
 export { SipLeg, SipCallError } from './legs.js';
 export type { OutboundCall } from './outbound.js';
 export { Registrar, type Binding, type BindingSource } from './registrar.js';
@@ -71,9 +73,10 @@ type SrfVerbs = {
   options(fn: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
   register(fn: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
   invite(fn: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
+  message(fn: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void;
 };
 
-export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
+export class SipApplication extends EventEmitter<{ call: [InboundCall]; message: [InboundMessage] }> {
   readonly registrar: Registrar;
   readonly trunks: Trunks;
   readonly digest: DigestServer;
@@ -109,6 +112,7 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
         reply(res, 500);
       });
     });
+    verbs.message((req, res) => this.guard(res, () => this.onMessage(req, res)));
     this.trunks.start().catch((err: unknown) => this.logger.error({ err }, 'trunks failed to start'));
   }
 
@@ -155,6 +159,14 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall] }> {
   /** Authentication counters for metrics (the throttle's own are on the shared `AuthThrottle`). */
   authStats(): SipAuthStats {
     return this.auth.stats();
+  }
+
+  /** Text messages come from carriers only: anyone else could forge an SMS to a customer's webhook. */
+  private onMessage(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+    const trunk = this.trunks.match(req.source_address, req.uri);
+    if (!trunk) { reply(res, 403, 'Forbidden'); return; }
+    if (this.listenerCount('message') === 0) { reply(res, 404, 'Not Found'); return; }
+    this.emit('message', new InboundMessage(res, req, trunk));
   }
 
   private async onInvite(req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void> {

@@ -31,6 +31,10 @@ import { createMailSender } from './mail/sender.js';
 import { PlatformHealth } from './health.js';
 import { SipLink } from './sip-link.js';
 import { explainListenError, sipListener, startupFailureLine } from './startup-errors.js';
+import { EventBus } from './events/event-bus.js';
+import { WebhookDispatcher } from './events/webhook-dispatcher.js';
+import { loadOrCreateLinkSecret, RecordingLinks } from './events/recording-links.js';
+import { SmsReceiver } from './events/sms-receiver.js';
 
 export interface Platform {
   config: Config;
@@ -47,6 +51,10 @@ export interface Platform {
   records: CallRecords;
   store: Store;
   health: PlatformHealth;
+  /** Every committed event; consumers subscribe. */
+  bus: EventBus;
+  webhooks: WebhookDispatcher;
+  recordingLinks: RecordingLinks;
   stop(): Promise<void>;
 }
 
@@ -175,12 +183,26 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     store, calls: callService, records, browser: browserBridges, trunk: config.trunks[0]?.name, ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
     blockedPrefixes: config.calls.blockedPrefixes, logger: logger.child({ component: 'api-calls' }),
   });
+  const sms = new SmsReceiver(store, logger.child({ component: 'sms' }));
+  sip.on('message', (m) => { void sms.handle(m); });
   sip.start();
+
+  const bus = new EventBus(store, logger.child({ component: 'events' }));
+  // The public URL may need the port the listener got (port 0 in tests), so links resolve it late.
+  const linkOpts = { publicUrl: config.http.publicUrl ?? '', secret: loadOrCreateLinkSecret(join(dataDir, 'url-signing.key')), ttlSeconds: config.recording.urlTtlSeconds };
+  const recordingLinks = new RecordingLinks(linkOpts);
+  const w = config.webhooks;
+  const webhooks = new WebhookDispatcher({
+    store, bus, links: recordingLinks, logger: logger.child({ component: 'webhooks' }), allowPrivateTargets: w.allowPrivateTargets,
+    timeoutMs: w.timeoutSeconds * 1000, concurrency: w.concurrency, retryBaseMs: w.retryBaseSeconds * 1000,
+    retryMaxMs: w.retryMaxSeconds * 1000, retryWindowMs: w.retryHours * 3600_000, pollMs: w.pollSeconds * 1000,
+  });
 
   const health = new PlatformHealth({ media, calls, sipLink: () => sipLink.snapshot() });
   const app = createHttpApp({
     store, accounts, apiCalls, authAttemptsPerMinute: config.auth.attemptsPerMinute, health, logger: logger.child({ component: 'http' }),
     options: { healthDetails: config.http.healthDetails, healthToken: config.http.healthToken, sourceMaps: config.http.sourceMaps },
+    allowPrivateWebhookTargets: w.allowPrivateTargets, recordingLinks,
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   let stopping: Promise<void> | undefined;
@@ -192,6 +214,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       // The final statuses of the calls just ended reach the database before it closes.
       await records.flushed();
       records.close();
+      await webhooks.close();
+      bus.close();
       await sip.close().catch(() => undefined);
       server.closeAllConnections();
       server.close();
@@ -209,10 +233,16 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   });
   const addr = server.address();
   const http = { host: config.http.host, port: typeof addr === 'object' && addr ? addr.port : config.http.port };
+  if (!config.http.publicUrl) {
+    const host = http.host === '0.0.0.0' || http.host === '::' ? (firstExternalIPv4() ?? '127.0.0.1') : http.host;
+    linkOpts.publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
+  }
+  // After the listener: a backlog left by a crash starts draining once links can be served.
+  webhooks.start();
   logger.info({ http, sip: sipAddresses }, 'Switchboard is up');
 
   return {
-    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, records, store, health,
+    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, records, store, health, bus, webhooks, recordingLinks,
     /** Idempotent: a second call waits for the first shutdown. */
     stop,
   };

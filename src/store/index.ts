@@ -12,6 +12,8 @@ import { AgentRepository } from './repos/agents.js';
 import { ApplicationRepository } from './repos/applications.js';
 import { NumberRepository } from './repos/numbers.js';
 import { CallRepository } from './repos/calls.js';
+import { WebhookRepository } from './repos/webhooks.js';
+import { OutboxRepository } from './repos/outbox.js';
 
 export { SchemaTooNewError } from './migrator.js';
 export type { Project } from './repos/projects.js';
@@ -21,7 +23,10 @@ export type { Agent, SipCredential } from './repos/agents.js';
 export type { Application } from './repos/applications.js';
 export type { PhoneNumber, NumberTarget, InventoryEntry } from './repos/numbers.js';
 export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, CallEvent, CallQuery } from './repos/calls.js';
-export { CALL_STATUSES } from './repos/calls.js';
+export { CALL_STATUSES, eventTypeFor, recordingPathFor } from './repos/calls.js';
+export type { Webhook, WebhookChange, DeliveryAttempt } from './repos/webhooks.js';
+export { WEBHOOK_SECRET_PREFIX, subscribes } from './repos/webhooks.js';
+export type { EventEnvelope, StoredEvent, NewEvent, DueDelivery, AttemptResult, RecordedAttempt } from './repos/outbox.js';
 export { sha256Hex, matchesHash, newSecret, PROJECT_TOKEN_PREFIX, USER_TOKEN_PREFIX } from './secrets.js';
 
 export class Store {
@@ -32,6 +37,9 @@ export class Store {
   readonly applications: ApplicationRepository;
   readonly numbers: NumberRepository;
   readonly calls: CallRepository;
+  readonly webhooks: WebhookRepository;
+  /** Events and their webhook deliveries; emits `committed` after each transaction that wrote events. */
+  readonly outbox: OutboxRepository;
   private closed?: Promise<void>;
 
   private constructor(private readonly database: Database) {
@@ -42,7 +50,9 @@ export class Store {
     this.agents = new AgentRepository(db);
     this.applications = new ApplicationRepository(db);
     this.numbers = new NumberRepository(db);
-    this.calls = new CallRepository(db);
+    this.outbox = new OutboxRepository(db);
+    this.calls = new CallRepository(db, this.outbox);
+    this.webhooks = new WebhookRepository(db);
   }
 
   /** Opens the database and applies pending migrations; refuses a schema newer than this code. */

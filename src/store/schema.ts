@@ -122,6 +122,55 @@ export interface CallEventsTable {
   detail: string | null;
 }
 
+export interface WebhooksTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string | null;
+  url: string;
+  /** JSON array of event types; `["*"]` is every event. */
+  events: string;
+  secret: string;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  event_id: string;
+  project_id: number;
+  type: string;
+  call_id: number | null;
+  /** The envelope JSON, byte for byte what is posted. */
+  body: string;
+  created_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  event_row_id: number;
+  webhook_id: number;
+  ordering_key: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: string;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  webhook_id: number;
+  event_id: string;
+  type: string;
+  attempt: number;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  at: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -139,5 +188,9 @@ export interface DB {
   numbers: NumbersTable;
   calls: CallsTable;
   call_events: CallEventsTable;
+  webhooks: WebhooksTable;
+  events: EventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -22,7 +22,18 @@ const ROUTES: Record<string, Setup> = {
     own: (await api.store.numbers.assign(owner, '+14155550100', { kind: 'forward', forwardTo: '+33612345678' })).id,
     foreign: (await api.store.numbers.assign(other, '+14155550199')).id,
   }),
+  'PATCH /api/v1/relay_numbers/:id': async (api, owner, other) => ({
+    own: (await api.store.numbers.assign(owner, '+14155550200', { kind: 'forward', forwardTo: '+33612345678' })).id,
+    foreign: (await api.store.numbers.assign(other, '+14155550299')).id,
+  }),
+  'PATCH /api/v1/webhooks/:id': webhookPair,
+  'DELETE /api/v1/webhooks/:id': webhookPair,
+  'GET /api/v1/webhooks/:id/calls': webhookPair,
 };
+
+async function webhookPair(api: TestApi, owner: number, other: number): Promise<Fixture> {
+  return { own: (await api.store.webhooks.create(owner, { url: 'https://example.com/a' })).id, foreign: (await api.store.webhooks.create(other, { url: 'https://example.com/b' })).id };
+}
 
 t.test('a foreign id is 403 on every project route', async (t) => {
   const api = await startTestApi(t);
@@ -50,8 +61,11 @@ t.test('a foreign id is 403 on every project route', async (t) => {
   }
   // Listings show only the caller's rows.
   const list = await api.fetchJson('/api/v1/relay_numbers', auth);
-  t.same((list.body.relay_numbers as { phone_number: string }[]).map((n) => n.phone_number), ['+14155550100']);
-  t.match(list.body.relay_numbers, [{ forward_to: '+33612345678', relay_enabled: true, target: { kind: 'forward', forward_to: '+33612345678' } }]);
+  t.same((list.body.relay_numbers as { phone_number: string }[]).map((n) => n.phone_number).sort(), ['+14155550100', '+14155550200']);
+  t.match((list.body.relay_numbers as { phone_number: string }[]).find((n) => n.phone_number === '+14155550100'), { forward_to: '+33612345678', relay_enabled: true, target: { kind: 'forward', forward_to: '+33612345678' } });
+  const hooks = await api.fetchJson('/api/v1/webhooks', auth);
+  t.ok((hooks.body.webhooks as { url: string }[]).every((w) => w.url === 'https://example.com/a'), 'only our webhooks are listed');
+  t.notOk(JSON.stringify(hooks.body).includes('whsec_'), 'and no secret');
 });
 
 t.test('a user token acts on its own project only', async (t) => {

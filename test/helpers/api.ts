@@ -16,6 +16,7 @@ import { AccountService } from '../../src/accounts/account-service.js';
 import { LogMailSender } from '../../src/mail/sender.js';
 import type { TeardownHost } from './platform.js';
 import type { Express } from 'express';
+import type { RecordingLinks } from '../../src/events/recording-links.js';
 
 export interface TestApi {
   base: string;
@@ -31,7 +32,12 @@ export interface TestApi {
 
 export async function startTestApi(
   t: TeardownHost,
-  opts: { authAttemptsPerMinute?: number; maxCodeAttempts?: number } = {},
+  opts: {
+    authAttemptsPerMinute?: number;
+    maxCodeAttempts?: number;
+    allowPrivateWebhookTargets?: boolean;
+    recordingLinks?: RecordingLinks;
+  } = {},
 ): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-api-'));
   const store = await Store.open({ dataDir });
@@ -67,6 +73,8 @@ export async function startTestApi(
       }),
     },
     options: { healthDetails: false, sourceMaps: false },
+    allowPrivateWebhookTargets: opts.allowPrivateWebhookTargets,
+    recordingLinks: opts.recordingLinks,
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrator.js';
 import { initial } from './001_initial.js';
+import { webhooks } from './002_webhooks.js';
 
 /** Every migration, in order. Append only: a released migration never changes. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, webhooks];

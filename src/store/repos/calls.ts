@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.js';
 import { nowIso } from '../secrets.js';
+import type { OutboxRepository, StoredEvent } from './outbox.js';
 
 export const CALL_STATUSES = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
 export type CallStatus = typeof CALL_STATUSES[number];
@@ -81,10 +82,39 @@ const toCall = (r: Row): CallRecord => ({
   createdAt: r.created_at, answeredAt: r.answered_at, endedAt: r.ended_at, duration: r.duration, legs: JSON.parse(r.legs) as Record<string, unknown>[],
 });
 const FINAL: readonly CallStatus[] = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
+
+/** The webhook event a transition fires, if any: connect is `started`, every final status its own type. */
+export function eventTypeFor(status: CallStatus): string | undefined {
+  if (status === 'in-progress') return 'phone_call.started';
+  return FINAL.includes(status) ? `phone_call.${status}` : undefined;
+}
+
+/** Where a call's recording is served; the dispatcher turns it into a signed, expiring absolute URL. */
+export const recordingPathFor = (callId: number): string => `/recordings/${callId}.wav`;
+
+/**
+ * The seed's `data` for phone_call.* events. `cost` is 0 (no rates yet); transcription and analysis
+ * arrive with their issues.
+ */
+function callEventData(r: Row, relayNumber: string | null): Record<string, unknown> {
+  return {
+    id: r.id, status: r.status, duration: r.duration ?? 0, cost: 0, direction: r.direction, from: r.from_number, to: r.to_number,
+    relay_number: relayNumber, recording_url: r.recording_path ? recordingPathFor(r.id) : null, transcription: null, analysis: null,
+  };
+}
 const flag = (b: boolean | undefined): number => (b ? 1 : 0);
 
 export class CallRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(private readonly db: Kysely<DB>, private readonly outbox: OutboxRepository) {}
+
+  /** Enqueues `type` for the call as it now stands, on `trx`. */
+  private async enqueueCallEvent(trx: Kysely<DB>, id: number, type: string): Promise<StoredEvent> {
+    const r = await trx.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirstOrThrow() as Row;
+    const num = r.number_id === null ? undefined
+      : await trx.selectFrom('numbers').select(['e164', 'target_kind', 'relay_enabled']).where('id', '=', r.number_id).executeTakeFirst();
+    const relay = num && (num.target_kind === 'forward' || num.relay_enabled === 1) ? num.e164 : null;
+    return this.outbox.enqueueIn(trx, { projectId: r.project_id, type, callId: id, data: callEventData(r, relay) });
+  }
 
   async insert(c: NewCall): Promise<CallRecord> {
     const at = nowIso();
@@ -102,12 +132,16 @@ export class CallRepository {
   /**
    * Records a transition and its event. `in-progress` stamps answered_at; a final status stamps
    * ended_at and the duration since answer. A call already final is left as it is (returns false).
+   * In the same transaction the matching event (`eventTypeFor`) goes into the outbox.
    */
   async updateStatus(id: number, ch: StatusChange): Promise<boolean> {
     const at = ch.at ?? nowIso();
-    return this.db.transaction().execute(async (trx) => {
+    let fired: StoredEvent | undefined;
+    const changed = await this.db.transaction().execute(async (trx) => {
       const cur = await trx.selectFrom('calls').select(['status', 'answered_at']).where('id', '=', id).executeTakeFirst();
       if (!cur || FINAL.includes(cur.status as CallStatus)) return false;
+      // A repeated status (ringing twice) is no transition worth a second event.
+      const repeated = cur.status === ch.status;
       const set: Partial<Omit<DB['calls'], 'id'>> = { status: ch.status };
       if (ch.sipStatus !== undefined) set.sip_status = ch.sipStatus;
       if (ch.reason !== undefined) set.reason = ch.reason;
@@ -118,16 +152,32 @@ export class CallRepository {
       }
       await trx.updateTable('calls').set(set).where('id', '=', id).execute();
       await trx.insertInto('call_events').values({ call_id: id, status: ch.status, at, detail: ch.detail ? JSON.stringify(ch.detail) : null }).execute();
+      const type = repeated ? undefined : eventTypeFor(ch.status);
+      if (type) fired = await this.enqueueCallEvent(trx, id, type);
       return true;
     });
+    if (fired) this.outbox.announce([fired]);
+    return changed;
   }
 
   async setTelephonyRef(id: number, ref: string): Promise<void> {
     await this.db.updateTable('calls').set({ telephony_ref: ref }).where('id', '=', id).execute();
   }
 
+  /**
+   * Stores the final recording's path. On a completed call `phone_call.completed` fires again, now
+   * with `recording_url`, in the same transaction; a recording set before the call ends rides on
+   * its completed event instead.
+   */
   async setRecording(id: number, path: string): Promise<void> {
-    await this.db.updateTable('calls').set({ recording_path: path }).where('id', '=', id).execute();
+    let fired: StoredEvent | undefined;
+    await this.db.transaction().execute(async (trx) => {
+      const cur = await trx.selectFrom('calls').select(['status', 'recording_path']).where('id', '=', id).executeTakeFirst();
+      if (!cur || cur.recording_path === path) return;
+      await trx.updateTable('calls').set({ recording_path: path }).where('id', '=', id).execute();
+      if (cur.status === 'completed') fired = await this.enqueueCallEvent(trx, id, 'phone_call.completed');
+    });
+    if (fired) this.outbox.announce([fired]);
   }
 
   async setLegs(id: number, legs: Record<string, unknown>[]): Promise<void> {
