@@ -68,10 +68,8 @@ export class CallRecords {
       call.off('leg-added', onLegs);
       call.off('leg-removed', onLegs);
       this.enqueue(call, () => this.writeLegs(call));
-      const last = this.chains.get(call);
-      void last?.finally(() => {
+      void this.chains.get(call)?.then(() => {
         if (call.recordId !== undefined && this.live.get(call.recordId) === call) this.live.delete(call.recordId);
-        if (this.chains.get(call) === last) this.chains.delete(call);
       });
     });
   }
@@ -80,16 +78,26 @@ export class CallRecords {
     const prev = this.chains.get(call) ?? Promise.resolve();
     const next = prev.then(write).catch((err: unknown) => call.logger.error({ err, recordId: call.recordId }, 'call record write failed'));
     this.chains.set(call, next);
+    // A settled chain orders nothing: dropped, so that no ended call stays referenced here, whether
+    // its last write was the final status or the recording that came after `ended`.
+    void next.then(() => { if (this.chains.get(call) === next) this.chains.delete(call); });
   }
 
   private async ensureRecord(call: Call, seen: Call['status']): Promise<void> {
     if (call.recordId === undefined) {
-      const projectId = await this.projectOf(call);
+      const did = call.number;
+      const projectId = did?.projectId ?? await this.projectOf(call);
       if (projectId === undefined) {
         call.logger.warn('no project to record the call under (no projects yet)');
         return;
       }
-      const rec = await this.opts.store.calls.insert({ projectId, direction: call.direction, from: call.from, to: call.to });
+      const numberId = did ? (await this.opts.store.numbers.findByE164(did.e164))?.id ?? null : null;
+      // A relay call goes from the caller to the number it forwards to (the seed's `to`), by way of
+      // the relay number (its `relay_number`, found through `numberId`); relays are always recorded.
+      const rec = await this.opts.store.calls.insert({
+        projectId, direction: call.direction, from: call.from, to: did?.forwardTo ?? call.to, numberId,
+        enableRecording: did?.forwardTo !== undefined,
+      });
       call.recordId = rec.id;
     }
     this.live.set(call.recordId, call);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Call } from './call.js';
+import { Call, type DialedNumber } from './call.js';
 import { statusForSip, type HangupCause } from './call-status.js';
 import type { CallRegistry } from './call-registry.js';
 import type { CallRouter, Route } from './router.js';
@@ -24,6 +24,14 @@ export interface CallServiceOptions {
   logger: Logger;
   /** Takes INVITEs another service answers (an agent joining a waiting API call); true when taken. */
   claim?: (invite: InboundInvite) => boolean;
+}
+
+/** The project DID a route was resolved from, kept on the call for its record and events. */
+function dialedNumber(route: Route): DialedNumber | undefined {
+  if (route.kind === 'agent') return { e164: route.number, projectId: route.projectId };
+  if (route.kind === 'relay') return { e164: route.number, projectId: route.projectId, forwardTo: route.forwardTo };
+  if (route.kind === 'refused' && route.number !== undefined && route.projectId !== undefined) return { e164: route.number, projectId: route.projectId };
+  return undefined;
 }
 
 /** The cause for calls ended by a shutdown: a caller still ringing hears 503. */
@@ -97,7 +105,7 @@ export class CallService {
     }
     const call = new Call({
       direction: 'inbound', from: invite.from.user ?? invite.from.uri, to: dialed, route: route.kind,
-      sipCallId: invite.callId, logger,
+      number: dialedNumber(route), sipCallId: invite.callId, logger,
     });
     const caller = new CallerInvite(call, invite);
     if (canceledEarly) {

@@ -12,12 +12,17 @@ export interface CallStatusEvent { status: CallStatus; previous: CallStatus; sip
 
 export interface CallEndInfo { status: FinalCallStatus; reason: string; sipStatus: number; durationMs: number }
 
+/** A project's number (DID) an inbound call was routed by; a relay's also names where it forwards. */
+export interface DialedNumber { e164: string; projectId: number; forwardTo?: string }
+
 export interface CallInit {
   direction: 'inbound' | 'outbound';
   from: string;
   to: string;
   /** What runs the call (route kind, `api`...), for the outcome log and the record. */
   route?: string;
+  /** The project DID the call came in on, as routing resolved it (the record's project and number). */
+  number?: DialedNumber;
   /** The caller's Call-ID for an inbound call, so an operator can find the SIP trace. */
   sipCallId?: string;
   logger: Logger;
@@ -48,6 +53,7 @@ export class Call extends EventEmitter<CallEvents> {
   readonly from: string;
   readonly to: string;
   readonly route: string | undefined;
+  readonly number: DialedNumber | undefined;
   readonly logger: Logger;
   answeredAt: number | undefined;
   endedAt: number | undefined;
@@ -69,6 +75,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.from = init.from;
     this.to = init.to;
     this.route = init.route;
+    this.number = init.number;
     this.sipCallId = init.sipCallId;
     this._session = session;
     this.logger = init.logger.child({ callId: this.id, ...(init.sipCallId ? { sipCallId: init.sipCallId } : {}) });

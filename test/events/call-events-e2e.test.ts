@@ -1,20 +1,19 @@
 /**
- * A real SIP call (two baresip phones, recorded) reported by webhooks. The production call-record
- * writer (src/calls/call-records.ts) is being built on another branch, so this test drives the
- * store from the call's own events with a minimal TEST-ONLY driver doing what that writer does:
- * every status change through `store.calls.updateStatus`, the final WAV through `setRecording`.
- * What is asserted is this branch's part: the outbox, the signed deliveries, the recording link.
+ * A real SIP call (two baresip phones, recorded) reported by webhooks through the production path:
+ * the call-record writer (src/calls/call-records.ts) writes each status and the final recording
+ * through the store, whose call repository puts the events in the outbox. The receiver gets
+ * started, completed, then completed again with a signed recording link whose WAV holds each
+ * side's tone on its channel; nothing more, nothing twice.
  */
 import t from 'tap';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestPlatform } from '../helpers/platform.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { verifySignature } from '../../src/events/signature.js';
 import { readWav } from '../../media/wav.js';
 import { peakFrequency } from '../media/unit/spectrum.js';
-import { dialAndWait, registeredPhone, sleep, tempDir, toneWav } from '../calls/phones.js';
-import type { Call } from '../../src/calls/call.js';
+import { dialAndWait, registeredPhone, settled, sleep, tempDir, toneWav } from '../calls/phones.js';
 
 t.setTimeout(90000);
 
@@ -23,41 +22,30 @@ t.test('a recorded phone call fires started, completed, then completed with a re
   const tp = await startTestPlatform(t, { users: ['alice', 'bob'], config: { recording: { enabled: true }, webhooks: { allowPrivateTargets: true } } });
   const store = tp.platform.store;
   const receiver = await WebhookReceiver.start(t);
-  const project = await store.projects.create('acme');
+  // The registrar's users are agents of the default project: their calls are its calls.
+  const project = await store.projects.first();
+  if (!project) throw new Error('no default project');
   const hook = await store.webhooks.create(project.id, { url: receiver.url });
-
-  // TEST-ONLY stand-in for h-api's call-record writer.
-  let chain = Promise.resolve();
-  const serial = (fn: () => Promise<unknown>) => { chain = chain.then(fn).then(() => undefined, (err: unknown) => { t.fail(String(err)); }); };
-  tp.platform.calls.on('added', (call: Call) => {
-    let id = 0;
-    serial(async () => {
-      id = (await store.calls.insert({ projectId: project.id, direction: 'inbound', from: call.from, to: call.to })).id;
-      if (call.status !== 'queued') await store.calls.updateStatus(id, { status: call.status });
-    });
-    call.on('status', (s) => serial(() => store.calls.updateStatus(id, { status: s.status, sipStatus: s.sipStatus, reason: s.reason })));
-    call.on('ended', () => serial(async () => {
-      const path = join(tp.dataDir, 'recordings', `${call.id}.wav`);
-      const until = Date.now() + 10000;
-      // The recorder finishes the header on stop.
-      while (Date.now() < until) {
-        try { if (existsSync(path) && (readWav(path).samples[0]?.length ?? 0) > 8000 * 2) break; } catch { /* not yet */ }
-        await sleep(100);
-      }
-      await store.calls.setRecording(id, path);
-    }));
-  });
 
   const alice = await registeredPhone(t, tp, 'alice', { codecs: ['PCMU'], wav: toneWav(dir, 1000) });
   await registeredPhone(t, tp, 'bob', { codecs: ['PCMU'], wav: toneWav(dir, 600), autoAnswer: true });
   const next = tp.nextCall();
   await dialAndWait(alice, tp, 'bob');
-  await next;
+  const call = await next;
+  const recorded = new Promise((resolve) => call.once('recording', resolve));
   await sleep(2500);
   await alice.hangup();
 
   const got = await receiver.until((d) => d.length >= 3, 30000);
-  t.same(got.map((d) => d.envelope.type), ['phone_call.started', 'phone_call.completed', 'phone_call.completed']);
+  await recorded;
+  await settled(() => tp.platform.calls.size === 0);
+  await tp.platform.records.flushed();
+  // Anything delivered twice would be on its way once the outbox has nothing left to send.
+  const deadline = Date.now() + 10000;
+  while ((await store.outbox.counts()).pending > 0 && Date.now() < deadline) await sleep(50);
+  t.same(receiver.deliveries.map((d) => d.envelope.type), ['phone_call.started', 'phone_call.completed', 'phone_call.completed'], 'exactly these, in order');
+  t.equal(new Set(got.map((d) => d.envelope.id)).size, 3, 'three distinct events');
+  for (const d of got) t.match(d.envelope.data, { id: call.recordId, direction: 'inbound', from: 'alice', to: 'bob', relay_number: null });
   for (const d of got) t.ok(verifySignature(hook.secret, d.body, d.headers['switchboard-signature'] as string, 300), `${d.envelope.type} signed`);
   t.match(got[1]!.envelope.data, { status: 'completed', recording_url: null, duration: Number });
   const url = got[2]!.envelope.data.recording_url as string;

@@ -4,14 +4,13 @@
  * Python verify snippets accept them; failures are retried with the same event id and logged.
  */
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startTestApi, json } from '../helpers/api.js';
 import { WebhookReceiver, type Delivery } from '../helpers/webhook-receiver.js';
 import { startDispatcher } from './harness.js';
+import { seedVerify } from './seed-verify.js';
 import { RecordingLinks } from '../../src/events/recording-links.js';
 import type { Store } from '../../src/store/index.js';
 
@@ -21,22 +20,6 @@ async function settled(store: Store): Promise<Record<string, number>> {
   let c = await store.outbox.counts();
   while (c.pending > 0 && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 20)); c = await store.outbox.counts(); }
   return c;
-}
-
-const verifyDir = join(dirname(fileURLToPath(import.meta.url)), '../../../test/events/verify');
-
-/** Runs the seed's snippet (`node` or `python3`) on a captured body and header. */
-function seedVerify(runtime: 'node' | 'python3', body: string, header: string, secret: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-verify-'));
-  try {
-    const file = join(dir, 'body.json');
-    writeFileSync(file, body);
-    const script = join(verifyDir, runtime === 'node' ? 'verify.cjs' : 'verify.py');
-    const r = spawnSync(runtime, [script, file, header, secret], { encoding: 'utf8', timeout: 15000 });
-    return r.status === 0 ? r.stdout.trim() : `error: ${r.stderr}`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 t.test('call events reach a receiver in order, signed so the seed snippets verify them', async (t) => {

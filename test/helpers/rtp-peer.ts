@@ -59,10 +59,11 @@ export class RtpPeer {
     this.port = port;
   }
 
-  static async start(): Promise<RtpPeer> {
+  /** `host`: the loopback address to bind (a carrier's media lives on its own address, e.g. 127.0.0.2). */
+  static async start(host = '127.0.0.1'): Promise<RtpPeer> {
     // Without tap's loaders (its --import hooks in execArgv and NODE_OPTIONS): they cost seconds
     // of start-up per peer and this plain script needs none of them.
-    const child = fork(fileURLToPath(import.meta.url), ['--child'], {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', host], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: [],
       env: { ...process.env, NODE_OPTIONS: '' },
@@ -124,7 +125,7 @@ export class RtpPeer {
 
 // ---- child side ----
 
-function runChild(): void {
+function runChild(host: string): void {
   const sock = dgram.createSocket('udp4');
   const received: ReceivedPacket[] = [];
   const sent: string[] = [];
@@ -148,7 +149,7 @@ function runChild(): void {
       atMs: Date.now() - t0,
     });
   });
-  sock.bind(0, '127.0.0.1', () => process.send?.({ type: 'bound', port: sock.address().port } satisfies FromChild));
+  sock.bind(0, host, () => process.send?.({ type: 'bound', port: sock.address().port } satisfies FromChild));
 
   const header = (pt: number, seq: number, ts: number, marker: boolean): Buffer => {
     const h = Buffer.alloc(12);
@@ -244,4 +245,4 @@ function runChild(): void {
   process.on('disconnect', () => process.exit(0));
 }
 
-if (process.argv[2] === '--child') runChild();
+if (process.argv[2] === '--child') runChild(process.argv[3] ?? '127.0.0.1');

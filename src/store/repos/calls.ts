@@ -110,9 +110,12 @@ export class CallRepository {
   /** Enqueues `type` for the call as it now stands, on `trx`. */
   private async enqueueCallEvent(trx: Kysely<DB>, id: number, type: string): Promise<StoredEvent> {
     const r = await trx.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirstOrThrow() as Row;
-    const num = r.number_id === null ? undefined
-      : await trx.selectFrom('numbers').select(['e164', 'target_kind', 'relay_enabled']).where('id', '=', r.number_id).executeTakeFirst();
-    const relay = num && (num.target_kind === 'forward' || num.relay_enabled === 1) ? num.e164 : null;
+    const num = r.number_id === null || r.direction !== 'inbound' ? undefined
+      : await trx.selectFrom('numbers').select(['e164', 'target_kind', 'forward_to']).where('id', '=', r.number_id).executeTakeFirst();
+    // As routing reads the number: forwarded when its target is a forward, or when it has only a
+    // `forward_to` (a relay bought through the API); an agent's DID with a forward_to set is no relay.
+    // Relays forward inbound calls only: an API call showing the number as caller ID is not one.
+    const relay = num && (num.target_kind === 'forward' || (num.target_kind === null && num.forward_to !== null)) ? num.e164 : null;
     return this.outbox.enqueueIn(trx, { projectId: r.project_id, type, callId: id, data: callEventData(r, relay) });
   }
 
