@@ -3,7 +3,9 @@
  * PCM, a file, a tone) until it ends or is interrupted, the caller's key presses, hang up, and
  * the call's clock. `CallFlowPort` implements it over a real Call and its caller Leg; tests use fakes.
  */
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Call } from '../calls/call.js';
 import type { Leg } from '../calls/leg.js';
@@ -15,6 +17,14 @@ export type FlowAudio = { pcm: AsyncIterable<PcmChunk> } | { file: string } | { 
 /** How a playback ended: played out, or cut short (signal, barge-in, call ended). */
 export type PlayResult = 'finished' | 'stopped';
 
+/** A recording of what the caller says, in progress. */
+export interface FlowRecording {
+  /** Reported in `recordings[]` of later callbacks. */
+  readonly id: string;
+  /** Stops it and closes the file. */
+  stop(): Promise<{ path: string; durationMs: number }>;
+}
+
 export interface FlowCallPort {
   /** Aborted when the call ends (any side). */
   readonly ended: AbortSignal;
@@ -24,6 +34,8 @@ export interface FlowCallPort {
   /** Calls `listener` for every DTMF digit the caller sends (RFC 4733, SIP INFO, in-band); returns an unsubscribe. */
   onDigit(listener: (digit: string) => void): () => void;
   hangup(reason?: string): Promise<void>;
+  /** Starts recording the caller (RECORD). */
+  record(): Promise<FlowRecording>;
   /** ms since the call was answered. */
   callTimeMs(): number;
 }
@@ -53,7 +65,8 @@ export class CallFlowPort implements FlowCallPort {
   readonly ended = this.abort.signal;
   readonly logger: Logger;
 
-  constructor(private readonly call: Call, private readonly leg: Leg) {
+  /** @param recordingsDir where RECORD writes `flow-<id>.wav` */
+  constructor(private readonly call: Call, private readonly leg: Leg, private readonly recordingsDir: string) {
     this.logger = call.logger;
     const end = (): void => this.abort.abort(new Error('call ended'));
     if (call.isEnded() || leg.ended) end();
@@ -75,6 +88,13 @@ export class CallFlowPort implements FlowCallPort {
 
   async hangup(reason = 'call flow hung up'): Promise<void> {
     await this.call.hangup({ reason });
+  }
+
+  async record(): Promise<FlowRecording> {
+    const id = randomUUID();
+    const path = join(this.recordingsDir, `flow-${id}.wav`);
+    const recording = await this.call.session.record(path, [this.leg.endpoint], { sampleRate: 8000 });
+    return { id, stop: () => recording.stop() };
   }
 
   async play(source: FlowAudio, opts: { signal?: AbortSignal } = {}): Promise<PlayResult> {

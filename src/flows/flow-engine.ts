@@ -82,7 +82,7 @@ class FlowHandler implements CallHandler {
     const { call, caller } = this.ctx;
     const leg = await caller.answer();
     if (!leg || this.stopped) return;
-    const port = new CallFlowPort(call, leg);
+    const port = new CallFlowPort(call, leg, this.ctx.recordingsDir);
     this.runner = this.engine.runner(port, this.start.callback, initialRequest(call, this.start));
     call.logger.info({ url: this.start.callback.url, appId: this.start.appId }, 'call flow started');
     await this.runner.run();

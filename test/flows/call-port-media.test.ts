@@ -4,6 +4,9 @@
  * a whole flow (callback server, flite, media) speaks to the peer.
  */
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { Call } from '../../src/calls/call.js';
 import { Leg } from '../../src/calls/leg.js';
@@ -20,6 +23,8 @@ import { local, peers, sdpPort, startMediaServer } from '../media/engine/server-
 import type { RtpPeer } from '../helpers/rtp-peer.js';
 import { CallbackServer, silentLogger } from './flow-fakes.js';
 
+const recordingsDir = mkdtempSync(join(tmpdir(), 'flow-rec-'));
+t.teardown(() => rmSync(recordingsDir, { recursive: true, force: true }));
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
 
 class FakeDialog extends EventEmitter<SipDialogEvents> implements SipDialog {
@@ -56,7 +61,7 @@ async function* tone(hz: number, rate: number, ms: number, chunkMs = 200): Async
 t.test('PCM written from the main thread plays to the peer; a stop cuts it short', async (t) => {
   const [peer] = await peers(t, 1);
   const { call } = await answeredCall(t, peer!);
-  const port = new CallFlowPort(call, call.legs[0]!);
+  const port = new CallFlowPort(call, call.legs[0]!, recordingsDir);
   const started = Date.now();
   t.equal(await port.play({ pcm: tone(1000, 16000, 1000) }), 'finished');
   const elapsed = Date.now() - started;
@@ -77,7 +82,7 @@ t.test('PCM written from the main thread plays to the peer; a stop cuts it short
 t.test("the peer's RFC 4733 key presses reach the flow; hangup sends BYE", async (t) => {
   const [peer] = await peers(t, 1);
   const { call, dialog, towardsUs } = await answeredCall(t, peer!);
-  const port = new CallFlowPort(call, call.legs[0]!);
+  const port = new CallFlowPort(call, call.legs[0]!, recordingsDir);
   const digits: string[] = [];
   port.onDigit((d) => digits.push(d));
   await peer!.send({ remote: towardsUs, codec: PCMU, toneHz: 440, durationMs: 600, dtmf: { digit: '7', payloadType: 101, clockRate: 8000, atMs: 100 } });
@@ -103,7 +108,7 @@ t.test('a whole flow: the callback server says hello, the peer hears speech, the
   for (let round = 0; round < 2; round++) {
     peer!.reset();
     const { call, dialog } = await answeredCall(t, peer!);
-    const port = new CallFlowPort(call, call.legs[0]!);
+    const port = new CallFlowPort(call, call.legs[0]!, recordingsDir);
     const started = Date.now();
     const run = engine.runner(port, { url: server.url('/hello.json'), method: 'GET', format: 'query' }, initialRequest(call, { appId: 'app-1', callback: { url: '', method: 'GET', format: 'query' } })).run();
     // First audio after the answer (the runner starts as the call is answered): callback + synthesis + media.
@@ -119,4 +124,33 @@ t.test('a whole flow: the callback server says hello, the peer hears speech, the
   }
   t.ok(firstAudio[1]! < 1000, `first audio after answer: ${firstAudio[0]} ms (prompt synthesized), ${firstAudio[1]} ms (cached prompt)`);
   t.comment(`first audio after answer: ${firstAudio[0]} ms uncached, ${firstAudio[1]} ms cached`);
+});
+
+t.test('RECORD on a real call: the caller is recorded until #, the callback gets the id, the file holds the audio', async (t) => {
+  const server = new CallbackServer();
+  await server.start();
+  t.teardown(() => server.close());
+  server.routes.set('/rec', (req, res) => {
+    res.end(JSON.stringify(req.fields.type === 'init_call'
+      ? { actions: [{ type: 'RECORD', name: 'message', params: { beep: false, finish_on_key: '#' } }] }
+      : { actions: [{ type: 'HANGUP' }] }));
+  });
+  const tts = new CachedTtsProvider(new FliteProvider({ workers: 1, logger: silentLogger }), { memoryBytes: 1024 * 1024 });
+  t.teardown(() => tts.close());
+  const engine = new FlowEngine({ tts, dataDir: '/nonexistent', logger: silentLogger, allowPrivateTargets: true });
+  const [peer] = await peers(t, 1);
+  const { call, towardsUs } = await answeredCall(t, peer!);
+  const port = new CallFlowPort(call, call.legs[0]!, recordingsDir);
+  const run = engine.runner(port, { url: server.url('/rec'), method: 'POST', format: 'json' }, initialRequest(call, { appId: 'a', callback: { url: '', method: 'POST', format: 'json' } })).run();
+  await server.waitFor('init_call');
+  await new Promise((res) => setTimeout(res, 200));
+  await peer!.send({ remote: towardsUs, codec: PCMU, toneHz: 600, durationMs: 1500, dtmf: { digit: '#', payloadType: 101, clockRate: 8000, atMs: 1200 } });
+  const second = await server.waitFor('actions_complete', 5000);
+  await run;
+  const recordings = second.fields.recordings as { name: string; id: string }[];
+  t.equal(recordings.length, 1);
+  t.equal(recordings[0]!.name, 'message');
+  const size = statSync(join(recordingsDir, `flow-${recordings[0]!.id}.wav`)).size;
+  t.ok(size > 44 + 8000, `the recording holds over half a second of audio (${size} bytes)`);
+  t.equal(call.status, 'completed');
 });

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { PcmChunk, SynthesisOptions, TtsProvider } from '../../src/speech/tts.js';
-import type { FlowAudio, FlowCallPort, PlayResult } from '../../src/flows/call-port.js';
+import type { FlowAudio, FlowCallPort, FlowRecording, PlayResult } from '../../src/flows/call-port.js';
 
 export const silentLogger: Logger = pino({ level: process.env.FLOW_TEST_LOG ?? 'silent' });
 
@@ -71,6 +71,21 @@ export class FakeCallPort implements FlowCallPort {
 
   press(digit: string): void {
     for (const l of [...this.listeners]) l(digit);
+  }
+
+  private recordings = 0;
+
+  async record(): Promise<FlowRecording> {
+    const id = `rec-${++this.recordings}`;
+    const started = Date.now();
+    this.events.push(`record:${id}`);
+    return {
+      id,
+      stop: async () => {
+        this.events.push(`record-stop:${id}`);
+        return { path: `/tmp/${id}.wav`, durationMs: Date.now() - started };
+      },
+    };
   }
 
   async hangup(): Promise<void> {

@@ -253,3 +253,21 @@ t.test('COLLECT: num_digits ends it, a key before the timeout restarts the wait,
   const second = s.server.received[1]!;
   t.same(second.fields.key_presses, [{ name: 'pin', digits: '1234' }, { name: 'collect', digits: '9' }]);
 });
+
+t.test('RECORD: beep, record until the finishing key (or max_length), id reported under its name', async (t) => {
+  const s = await setup(t);
+  s.server.routes.set('/r', (req, res) => {
+    res.end(JSON.stringify(req.fields.type === 'init_call'
+      ? { actions: [
+        { type: 'RECORD', name: 'voicemail', params: { finish_on_key: 'pound', max_length: 60000 } },
+        { type: 'RECORD', name: 'short', params: { beep: false, max_length: 1000 } },
+      ] }
+      : { actions: [{ type: 'HANGUP' }] }));
+  });
+  s.port.keys = ['#'];
+  const started = Date.now();
+  await runFlow(s, { url: s.server.url('/r'), method: 'POST', format: 'json' });
+  t.same(s.port.events.slice(0, 5), ['play:tone:finished', 'record:rec-1', 'digits:#', 'record-stop:rec-1', 'record:rec-2'], 'beep, record, # ends it; the second has no beep');
+  t.ok(Date.now() - started >= 1000, 'the second ran for its max_length');
+  t.same(s.server.received[1]!.fields.recordings, [{ name: 'voicemail', id: 'rec-1' }, { name: 'short', id: 'rec-2' }]);
+});

@@ -12,6 +12,7 @@ import { SessionData } from './session-data.js';
 import { Hangup } from './hangup.js';
 import { Redirect } from './redirect.js';
 import { Unsupported } from './unsupported.js';
+import { Record } from './record.js';
 
 export function createActionRunner(ctx: FlowContext, action: FlowAction): FlowActionRunner {
   switch (action.type) {
@@ -25,9 +26,9 @@ export function createActionRunner(ctx: FlowContext, action: FlowAction): FlowAc
     case 'SESSIONDATA': return new SessionData(ctx, action);
     case 'HANGUP': return new Hangup();
     case 'REDIRECT': return new Redirect(action);
+    case 'RECORD': return new Record(ctx, action);
     case 'DIAL':
     case 'CONFERENCE':
-    case 'RECORD':
       return new Unsupported(ctx, action);
   }
 }
