@@ -4,7 +4,7 @@
  * decoder is installed (see README). Concurrent calls asking for the same URL share one download.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readWav } from '../../media/wav.js';
@@ -18,6 +18,8 @@ export interface AudioFetcherOptions {
   timeoutMs: number;
   /** A cached file older than this is fetched again. */
   maxAgeMs: number;
+  /** Disk budget of the cache: beyond it the oldest files go (URLs come from callback servers, which could send many). */
+  cacheMaxBytes: number;
   allowPrivate: boolean;
   logger?: Logger;
 }
@@ -64,7 +66,26 @@ export class CachingAudioFetcher implements AudioFetcher {
       await rm(tmp, { force: true }).catch(() => undefined);
     }
     this.opts.logger?.debug({ url, bytes: body.length }, 'call flow: audio cached');
+    await this.prune(path).catch((err: unknown) => this.opts.logger?.warn({ err }, 'call flow: audio cache prune failed'));
     return path;
+  }
+
+  /** Deletes the oldest cached files while the cache is over budget (never the one just fetched). */
+  private async prune(keep: string): Promise<void> {
+    const names = (await readdir(this.opts.dir)).filter((n) => n.endsWith('.wav'));
+    const files = await Promise.all(names.map(async (n) => {
+      const p = join(this.opts.dir, n);
+      const st = await stat(p).catch(() => undefined);
+      return { p, size: st?.size ?? 0, mtime: st?.mtimeMs ?? 0 };
+    }));
+    let total = files.reduce((a, f) => a + f.size, 0);
+    files.sort((a, b) => a.mtime - b.mtime);
+    for (const f of files) {
+      if (total <= this.opts.cacheMaxBytes) break;
+      if (f.p === keep) continue;
+      await rm(f.p, { force: true });
+      total -= f.size;
+    }
   }
 }
 

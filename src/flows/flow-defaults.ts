@@ -15,6 +15,7 @@ export interface FlowLimits {
   audioTimeoutMs: number;
   audioMaxBytes: number;
   audioCacheMaxAgeMs: number;
+  audioCacheMaxBytes: number;
 }
 
 export const FLOW_LIMITS: FlowLimits = {
@@ -26,6 +27,7 @@ export const FLOW_LIMITS: FlowLimits = {
   audioTimeoutMs: 10_000,
   audioMaxBytes: 20 * 1024 * 1024,
   audioCacheMaxAgeMs: 60 * 60 * 1000,
+  audioCacheMaxBytes: 512 * 1024 * 1024,
 };
 
 /** What the caller hears when no callback server answers with a usable flow. */

@@ -57,7 +57,7 @@ export class FlowEngine {
     this.client = new CallbackClient({ timeoutMs: this.limits.callbackTimeoutMs, maxBytes: this.limits.callbackMaxBytes, allowPrivate }, opts.logger);
     this.audio = opts.audio ?? new CachingAudioFetcher({
       dir: join(opts.dataDir, 'flow-audio'), maxBytes: this.limits.audioMaxBytes, timeoutMs: this.limits.audioTimeoutMs,
-      maxAgeMs: this.limits.audioCacheMaxAgeMs, allowPrivate, logger: opts.logger,
+      maxAgeMs: this.limits.audioCacheMaxAgeMs, cacheMaxBytes: this.limits.audioCacheMaxBytes, allowPrivate, logger: opts.logger,
     });
   }
 

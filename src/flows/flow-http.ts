@@ -85,17 +85,19 @@ export function flowHttp(
       signal,
     }, (res) => {
       const declared = Number(res.headers['content-length']);
+      // Rejected before destroy(): destroying emits `aborted`, whose rejection must not win.
       if (declared > opts.maxBytes) {
+        reject(new FlowHttpError(`response larger than ${opts.maxBytes} bytes`));
         res.destroy();
-        return reject(new FlowHttpError(`response larger than ${opts.maxBytes} bytes`));
+        return;
       }
       const parts: Buffer[] = [];
       let size = 0;
       res.on('data', (d: Buffer) => {
         size += d.length;
         if (size > opts.maxBytes) {
-          res.destroy();
           reject(new FlowHttpError(`response larger than ${opts.maxBytes} bytes`));
+          res.destroy();
           return;
         }
         parts.push(d);
