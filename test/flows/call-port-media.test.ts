@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { Call } from '../../src/calls/call.js';
 import { Leg } from '../../src/calls/leg.js';
+import { AnsweredParty } from '../../src/calls/caller-invite.js';
+import { runHandler } from '../../src/calls/handlers/handler.js';
 import type { SipDialog, SipDialogEvents } from '../../src/calls/ports.js';
 import { CallFlowPort } from '../../src/flows/call-port.js';
 import { FlowEngine, initialRequest } from '../../src/flows/flow-engine.js';
@@ -153,4 +155,31 @@ t.test('RECORD on a real call: the caller is recorded until #, the callback gets
   const size = statSync(join(recordingsDir, `flow-${recordings[0]!.id}.wav`)).size;
   t.ok(size > 44 + 8000, `the recording holds over half a second of audio (${size} bytes)`);
   t.equal(call.status, 'completed');
+});
+
+t.test("the integrator's entry point: FlowEngine.handler() run by runHandler answers, runs the app's flow, ends the call", async (t) => {
+  const server = new CallbackServer();
+  await server.start();
+  t.teardown(() => server.close());
+  server.json('/app', { actions: [{ type: 'PAUSE', params: { length: 100 } }, { type: 'HANGUP' }] });
+  const tts = new CachedTtsProvider(new FliteProvider({ workers: 1, logger: silentLogger }), { memoryBytes: 1024 * 1024 });
+  t.teardown(() => tts.close());
+  const engine = new FlowEngine({ tts, dataDir: '/nonexistent', logger: silentLogger, allowPrivateTargets: true });
+  const [peer] = await peers(t, 1);
+  const { call, leg, dialog } = await answeredCall(t, peer!);
+  const handler = engine.handler({ call, caller: new AnsweredParty(leg), recordingsDir }, {
+    appId: 'app-7', callback: { url: server.url('/app'), method: 'POST', format: 'form' }, sessionData: { plan: 'pro' },
+  });
+  await runHandler(call, handler);
+  t.equal(call.status, 'completed');
+  t.equal(dialog.byes, 1);
+  const init = server.received[0]!;
+  t.equal(init.fields.type, 'init_call');
+  t.equal(init.fields.app_id, 'app-7');
+  t.equal(init.fields.call_id, call.id);
+  t.equal(init.fields.caller_no, '+19495551212');
+  t.equal(init.fields.caller_no_city, 'Newport Beach', 'number info filled in');
+  t.equal(init.fields.api_no, '+17145551212');
+  t.equal(init.fields['session_data[plan]'], 'pro');
+  t.same(server.received.map((r) => r.fields.type), ['init_call', 'call_ended']);
 });
