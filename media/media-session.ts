@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { EndpointKind } from './types.js';
 import { Endpoint } from './endpoint-handle.js';
 import { MixerHandle, PlaybackHandle, RecordingHandle } from './session-handles.js';
+import { PcmPlaybackHandle } from './pcm-playback.js';
 import type { WorkerHandle } from './worker/worker-handle.js';
 
 export class MediaSession extends EventEmitter<{ closed: [] }> {
@@ -75,6 +76,23 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
     handle.once('ended', () => this.playbacks.delete(handle));
     try {
       await this.worker.request('play', { sessionId: this.id, playbackId: id, endpointId: ep.id, source, loop: opts?.loop ?? false });
+    } catch (err) {
+      handle.finish('stopped');
+      throw err;
+    }
+    return handle;
+  }
+
+  /** A playback of PCM written from this thread (`write()`, then `end()`); see PcmPlaybackHandle. */
+  async playPcm(ep: Endpoint, opts: { sampleRate: number }): Promise<PcmPlaybackHandle> {
+    this.assertMine(ep);
+    if (!(opts.sampleRate >= 8000 && opts.sampleRate <= 48000)) throw new RangeError(`invalid PCM sample rate ${opts.sampleRate}`);
+    const id = randomUUID();
+    const handle = new PcmPlaybackHandle(this.worker, id, opts.sampleRate);
+    this.playbacks.add(handle);
+    handle.once('ended', () => this.playbacks.delete(handle));
+    try {
+      await this.worker.request('playPcm', { sessionId: this.id, playbackId: id, endpointId: ep.id, sampleRate: opts.sampleRate });
     } catch (err) {
       handle.finish('stopped');
       throw err;

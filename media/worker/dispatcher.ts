@@ -16,6 +16,7 @@ import { Player } from '../player.js';
 import { Recorder } from '../recorder.js';
 import { Mixer } from '../mixer.js';
 import type { ToneName } from '../tones.js';
+import { PassThrough } from 'node:stream';
 import type { NegotiatingEndpoint } from '../types.js';
 import type { Ops, OpName, TargetEvent, WorkerInit, WorkerObjectCounts } from './protocol.js';
 
@@ -48,6 +49,8 @@ export class Dispatcher {
   private readonly playbackSession = new Map<string, WorkerSession>();
   private readonly recordingSession = new Map<string, WorkerSession>();
   private readonly mixerSession = new Map<string, WorkerSession>();
+  /** Streams feeding PCM playbacks from the main thread. */
+  private readonly pcmStreams = new Map<string, PassThrough>();
   readonly ports: PortAllocator;
 
   constructor(
@@ -213,6 +216,29 @@ export class Dispatcher {
         this.emitEvent(playbackId, { name: 'ended', args: [e] });
       });
       player.start();
+    },
+    playPcm: ({ sessionId, playbackId, endpointId, sampleRate }) => {
+      const s = this.session(sessionId);
+      const ep = this.endpoint(endpointId);
+      const stream = new PassThrough();
+      const player = new Player(ep, { stream, sampleRate });
+      s.players.set(playbackId, player);
+      this.playbackSession.set(playbackId, s);
+      this.pcmStreams.set(playbackId, stream);
+      player.once('ended', (e) => {
+        s.players.delete(playbackId);
+        this.playbackSession.delete(playbackId);
+        this.pcmStreams.delete(playbackId);
+        stream.destroy();
+        this.emitEvent(playbackId, { name: 'ended', args: [e] });
+      });
+      player.start();
+    },
+    pcmData: ({ playbackId, samples }) => {
+      this.pcmStreams.get(playbackId)?.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+    },
+    pcmEnd: ({ playbackId }) => {
+      this.pcmStreams.get(playbackId)?.end();
     },
     stopPlay: ({ playbackId }) => this.playbackSession.get(playbackId)?.players.get(playbackId)?.stop(),
     record: ({ sessionId, recordingId, path, endpointIds, sampleRate }) => {

@@ -32,6 +32,10 @@ export interface Ops {
   echo: [{ sessionId: string; endpointId: string }, void];
   play: [{ sessionId: string; playbackId: string; endpointId: string; source: PlaySourceMsg; loop: boolean }, void];
   stopPlay: [{ playbackId: string }, void];
+  /** A playback of PCM the main thread sends in pieces (TTS); ends after `pcmEnd` once drained. */
+  playPcm: [{ sessionId: string; playbackId: string; endpointId: string; sampleRate: number }, void];
+  pcmData: [{ playbackId: string; samples: Int16Array }, void];
+  pcmEnd: [{ playbackId: string }, void];
   record: [{ sessionId: string; recordingId: string; path: string; endpointIds: string[]; sampleRate: number }, void];
   stopRecord: [{ recordingId: string }, { path: string; durationMs: number }];
   createMixer: [{ sessionId: string; mixerId: string; sampleRate?: number }, void];

@@ -1,0 +1,132 @@
+/**
+ * The call-flow engine's entry point for the composition root. Built once (with the TTS provider
+ * and DATA_DIR); `handler()` returns the CallHandler that runs an application's flow on a routed
+ * call: it answers the caller, sends `init_call` to the callback URL and runs the loop until the
+ * call ends.
+ *
+ *   const flows = new FlowEngine({ tts, dataDir: config.dataDir, logger });
+ *   await runHandler(call, flows.handler(ctx, { callback: { url, method: 'POST', format: 'json' }, appId: String(app.id) }));
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Call } from '../calls/call.js';
+import type { CallHandler, HandlerContext } from '../calls/handlers/handler.js';
+import type { TtsProvider } from '../speech/tts.js';
+import { CachingAudioFetcher } from './audio-fetcher.js';
+import { CallbackClient, type CallbackConfig } from './callback-client.js';
+import type { CallbackRequest } from './callback-request.js';
+import { CallFlowPort, type FlowCallPort } from './call-port.js';
+import type { AudioFetcher } from './flow-context.js';
+import { FLOW_LIMITS, type FlowLimits } from './flow-defaults.js';
+import { FlowRunner } from './flow-runner.js';
+import { numberInfo } from './number-info.js';
+
+export interface FlowEngineOptions {
+  tts: TtsProvider;
+  /** PLAY audio is cached under `<dataDir>/flow-audio`. */
+  dataDir: string;
+  logger: Logger;
+  /** Let callback and audio URLs reach loopback/private addresses (development, tests). Default false. */
+  allowPrivateTargets?: boolean;
+  limits?: Partial<FlowLimits>;
+  /** Replaces the URL fetcher of PLAY (tests). */
+  audio?: AudioFetcher;
+}
+
+/** One application's flow on one call. */
+export interface FlowStart {
+  callback: CallbackConfig;
+  appId: string;
+  /** The account the call belongs to (`subaccount_id`); default '0'. */
+  accountId?: string;
+  /** `call_id` of the callbacks; default the Call's id (the integrator may pass the stored call's id). */
+  callId?: string;
+  sessionData?: Record<string, unknown> | null;
+  customData?: Record<string, unknown> | null;
+  sipDomain?: string | null;
+}
+
+export class FlowEngine {
+  readonly limits: FlowLimits;
+  private readonly client: CallbackClient;
+  private readonly audio: AudioFetcher;
+
+  constructor(private readonly opts: FlowEngineOptions) {
+    this.limits = { ...FLOW_LIMITS, ...opts.limits };
+    const allowPrivate = opts.allowPrivateTargets ?? false;
+    this.client = new CallbackClient({ timeoutMs: this.limits.callbackTimeoutMs, maxBytes: this.limits.callbackMaxBytes, allowPrivate }, opts.logger);
+    this.audio = opts.audio ?? new CachingAudioFetcher({
+      dir: join(opts.dataDir, 'flow-audio'), maxBytes: this.limits.audioMaxBytes, timeoutMs: this.limits.audioTimeoutMs,
+      maxAgeMs: this.limits.audioCacheMaxAgeMs, cacheMaxBytes: this.limits.audioCacheMaxBytes, allowPrivate, logger: opts.logger,
+    });
+  }
+
+  /** The handler for a routed call (inbound, or an API call once its first leg answered). */
+  handler(ctx: HandlerContext, start: FlowStart): CallHandler {
+    return new FlowHandler(this, ctx, start);
+  }
+
+  /** A runner on any FlowCallPort (the handler uses it; tests drive it with a fake port). */
+  runner(port: FlowCallPort, callback: CallbackConfig, request: CallbackRequest): FlowRunner {
+    return new FlowRunner({ port, callback, request, client: this.client, tts: this.opts.tts, audio: this.audio, limits: this.limits });
+  }
+}
+
+class FlowHandler implements CallHandler {
+  private runner: FlowRunner | undefined;
+  private stopped = false;
+
+  constructor(private readonly engine: FlowEngine, private readonly ctx: HandlerContext, private readonly start: FlowStart) {}
+
+  async run(): Promise<void> {
+    const { call, caller } = this.ctx;
+    const leg = await caller.answer();
+    if (!leg || this.stopped) return;
+    const port = new CallFlowPort(call, leg, this.ctx.recordingsDir);
+    this.runner = this.engine.runner(port, this.start.callback, initialRequest(call, this.start));
+    call.logger.info({ url: this.start.callback.url, appId: this.start.appId }, 'call flow started');
+    await this.runner.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.runner?.stop();
+  }
+}
+
+/** The `init_call` request of a call. `caller_no` is the other party, `api_no` our number, in both directions. */
+export function initialRequest(call: Call, start: FlowStart): CallbackRequest {
+  const inbound = call.direction === 'inbound';
+  const callerNo = inbound ? call.from : call.to;
+  const apiNo = inbound ? call.to : call.from;
+  const c = numberInfo(callerNo);
+  const a = numberInfo(apiNo);
+  return {
+    type: 'init_call',
+    app_id: start.appId,
+    subaccount_id: start.accountId ?? '0',
+    call_id: start.callId ?? call.id,
+    start_time: new Date(call.createdAt).toISOString(),
+    direction: call.direction,
+    duration: 0,
+    status: 'live-in-progress',
+    detection: null,
+    caller_no: callerNo,
+    caller_no_city: c?.city ?? null,
+    caller_no_region: c?.region ?? null,
+    caller_no_country: c?.country ?? null,
+    caller_no_timezone: c?.timezone ?? null,
+    api_no: apiNo,
+    api_no_city: a?.city ?? null,
+    api_no_region: a?.region ?? null,
+    api_no_country: a?.country ?? null,
+    api_no_timezone: a?.timezone ?? null,
+    key_presses: [],
+    recordings: [],
+    custom_data: start.customData ?? null,
+    session_data: start.sessionData ?? null,
+    end_time: null,
+    sip_domain: start.sipDomain ?? null,
+    sip_forwarded_for: null,
+  };
+}
