@@ -157,6 +157,10 @@ export const configSchema = z.object({
     workers: z.number().int().min(0).default(0),
     /** Concurrent transcoded calls one worker admits before new calls get 503. */
     maxCallsPerWorker: z.number().int().positive().default(120),
+    /** A worker whose event loop is busier than this share (0..1] in two load reports running admits no new calls. */
+    maxWorkerUtilization: z.number().gt(0).max(1).default(0.85),
+    /** A worker whose timers fire later than this (ms) in two load reports running admits no new calls. */
+    maxWorkerLagMs: z.number().int().positive().default(80),
     jitterBufferMs: z.number().int().min(0).max(500).default(60),
   }).prefault({}),
   webrtc: z.object({

@@ -127,6 +127,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     workers: config.media.workers,
     rtp: { address: config.rtp.address, advertisedAddress: advertised, portMin: config.rtp.portMin, portMax: config.rtp.portMax },
     maxCallsPerWorker: config.media.maxCallsPerWorker,
+    maxWorkerUtilization: config.media.maxWorkerUtilization,
+    maxWorkerLagMs: config.media.maxWorkerLagMs,
     jitterBufferMs: config.media.jitterBufferMs,
     webrtc: config.webrtc,
     logger: logger.child({ component: 'media' }),

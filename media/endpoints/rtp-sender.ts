@@ -9,6 +9,9 @@ import { ToneGenerator } from '../tones.js';
 import type { RtcpReporter } from './rtcp-reporter.js';
 
 const DTMF_STEP_MS = 50;
+/** Pause between queued digits, so each is a separate press for the far end's ear and detector. */
+const DTMF_GAP_MS = 40;
+const MAX_QUEUED_DIGITS = 32;
 const RTP_HEADER = 12;
 /** A forwarded stream whose timestamps jump more than this is treated as a new source. */
 const MAX_TS_JUMP_MS = 2000;
@@ -27,6 +30,8 @@ export class RtpSender {
   private tsOffset = 0;
   private seqOffset = 0;
   private dtmfBusyUntil = 0;
+  private readonly dtmfQueue: { te: CodecSpec; packets: ReturnType<typeof rfc4733Packets> }[] = [];
+  private dtmfPlaying = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -73,9 +78,25 @@ export class RtpSender {
     this.emitPacket(payloadType, this.seq, ts, false, payload);
   }
 
-  /** RFC 4733 events, one packet every 50 ms; audio is held back while the digit plays. */
+  /**
+   * RFC 4733 events, one packet every 50 ms; audio is held back while the digit plays. Digits
+   * asked for while one plays wait their turn: trains interleaved on the wire would alternate two
+   * event timestamps, and the far end counts every timestamp change as a new key press.
+   */
   sendDtmf(te: CodecSpec, digit: string, durationMs: number): void {
+    // validated now, so a bad digit throws to the caller instead of inside a timer
     const packets = rfc4733Packets(digit, durationMs, te.clockRate);
+    // bounded: a peer flooding SIP INFO digits must not grow the queue without end
+    if (this.dtmfQueue.length >= MAX_QUEUED_DIGITS) return;
+    this.dtmfQueue.push({ te, packets });
+    if (!this.dtmfPlaying) this.playNextDtmf();
+  }
+
+  private playNextDtmf(): void {
+    const next = this.dtmfQueue.shift();
+    this.dtmfPlaying = next !== undefined && !this.closed;
+    if (!next || this.closed) return;
+    const { te, packets } = next;
     const start = this.nextTimestamp(Math.round(te.clockRate / 50));
     this.ts = start;
     this.srcSsrc = undefined;
@@ -90,6 +111,7 @@ export class RtpSender {
         if (i === total - 1) {
           this.ts = (start + pkt.durationSamples) >>> 0;
           this.lastSendMs = Date.now();
+          this.later(() => this.playNextDtmf(), DTMF_GAP_MS);
         }
       };
       if (i === 0) send();

@@ -7,6 +7,8 @@
 import type { DtmfEvent } from '../types.js';
 
 const DIGITS = '0123456789*#ABCD';
+/** Reported digits whose timestamps are remembered. */
+const REMEMBERED = 8;
 
 export function dtmfDigitToEvent(digit: string): number | undefined {
   const i = DIGITS.indexOf(digit.toUpperCase());
@@ -47,7 +49,8 @@ export function buildTelephoneEvent(p: TelephoneEventPayload): Buffer {
 export class TelephoneEventReceiver {
   private currentTs: number | undefined;
   private pending: { digit: string; duration: number } | undefined;
-  private reportedTs: number | undefined;
+  /** Timestamps of digits already reported, however they ended: their late packets are not a new press. */
+  private readonly reported: number[] = [];
 
   constructor(private readonly clockRate: number, private readonly onDigit: (e: DtmfEvent) => void) {}
 
@@ -56,14 +59,11 @@ export class TelephoneEventReceiver {
     if (!ev) return;
     const digit = dtmfEventToDigit(ev.event);
     if (digit === undefined) return;
-    if (timestamp === this.reportedTs) return; // End retransmissions of a digit already reported
+    if (this.reported.includes(timestamp)) return; // End retransmissions, or late packets, of a digit already reported
     if (this.currentTs !== undefined && timestamp !== this.currentTs) this.flush();
     this.currentTs = timestamp;
     this.pending = { digit, duration: ev.duration };
-    if (ev.end) {
-      this.report();
-      this.reportedTs = timestamp;
-    }
+    if (ev.end) this.report();
   }
 
   /** A digit whose End packets never came is still a digit. */
@@ -73,6 +73,10 @@ export class TelephoneEventReceiver {
 
   private report(): void {
     const p = this.pending;
+    if (this.currentTs !== undefined) {
+      this.reported.push(this.currentTs);
+      if (this.reported.length > REMEMBERED) this.reported.shift();
+    }
     this.pending = undefined;
     this.currentTs = undefined;
     if (!p) return;

@@ -18,7 +18,7 @@ import { configSchema } from '../../config/schema.js';
 import { ChromiumPool } from '../helpers/chromium.js';
 import { sleep, until } from '../helpers/wait.js';
 import { warmMedia } from '../helpers/warm-media.js';
-import { relaxMediaAdmission } from '../helpers/platform.js';
+import { relaxedAdmission } from '../helpers/platform.js';
 import { freeMediaPort, freePort, runSipp, startSipp } from '../helpers/sipp.js';
 import { Baresip } from '../helpers/baresip.js';
 import { settled, tempDir, toneWav } from '../calls/phones.js';
@@ -62,12 +62,11 @@ async function platform(t: Test): Promise<{ p: Platform; ws: number; udp: number
     sip: { listen: ['udp:127.0.0.1:0', 'ws:127.0.0.1:0'] },
     registrar: { users: [{ username: 'alice', password: 'alice-pw' }, { username: 'bob', password: 'bob-pw' }] },
     rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 39 },
-    media: { workers: 1 },
+    media: { workers: 1, ...relaxedAdmission },
     webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true },
   });
   const p = await startPlatform(config, pino({ level: process.env.SB_TEST_LOG ?? 'silent' }, pino.destination(2)));
   t.teardown(async () => { await p.stop(); rmSync(dataDir, { recursive: true, force: true }); });
-  relaxMediaAdmission(p.media);
   await warmMedia(p.media);
   const ws = p.sipAddresses.find((a) => a.transport === 'ws')!.port;
   const udp = p.sipAddresses.find((a) => a.transport === 'udp')!.port;

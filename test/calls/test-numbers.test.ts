@@ -6,19 +6,26 @@
  */
 import t from 'tap';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestPlatform } from '../helpers/platform.js';
 import type { DtmfEvent } from '../../media/types.js';
 import { freeMediaPort, runSipp } from '../helpers/sipp.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { answeredState, dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSeconds, toneTrack, toneWav, untilHeard } from './phones.js';
+import { answeredState, dialAndWait, heard, peakHz, registeredPhone, settled, sleep, tempDir, toneSeconds, toneTrack, toneWav, untilHeard } from './phones.js';
 
 t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
+
+/** The *44 test recordings left in the recordings folder, once its release has had time to run. */
+async function leftoverTestRecordings(dataDir: string): Promise<string[]> {
+  const list = () => readdirSync(join(dataDir, 'recordings')).filter((f) => f.startsWith('echo-test-') && f.endsWith('.wav'));
+  await settled(() => list().length === 0, 10000);
+  return list();
+}
 
 for (const codec of ['PCMU', 'opus'] as const) {
   t.test(`*43 echo (${codec}): the tone the phone sends comes back`, async (t) => {
@@ -57,6 +64,7 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
   // Beep (250 ms), then about two seconds of the phone's 700 Hz is recorded. A timed sleep on
   // purpose: the phone hears nothing while it is recorded, and the test measures this span.
   await sleep(2300);
+  t.ok(existsSync(join(tp.dataDir, 'recordings', `echo-test-${call.id}.wav`)), 'the test recording is being written under DATA_DIR/recordings');
   const closed = alice.waitFor('CALL_CLOSED', 15000);
   const pressedAt = Date.now() - started;
   await alice.sendDtmf('#');
@@ -82,7 +90,7 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
   const playedS = toneSeconds(h, 700);
   t.ok(Math.abs(playedS - recordedS) <= 0.6, `the ${recordedS.toFixed(1)} s recorded were played back (${playedS} s of 700 Hz)`);
   t.ok(heardS < callS - recordedS + 0.8, `nothing came back while recording (heard ${heardS.toFixed(1)} s of a ${callS.toFixed(1)} s call)`);
-  t.ok(existsSync(join(tp.dataDir, 'recordings', `echo-test-${call.id}.wav`)), 'the test recording is under DATA_DIR/recordings');
+  t.same(await leftoverTestRecordings(tp.dataDir), [], 'no echo-test-*.wav is left once the call has ended');
 });
 
 t.test('*44: a # sent as SIP INFO (dtmf-relay) by a sipp desk phone ends the recording', async (t) => {
@@ -100,5 +108,5 @@ t.test('*44: a # sent as SIP INFO (dtmf-relay) by a sipp desk phone ends the rec
   t.equal(r.code, 0, `sipp: answered, INFO accepted, BYE from the platform ${r.code ? r.errors.slice(0, 400) : ''}`);
   if (!call.isEnded()) await once(call, 'ended');
   t.same(digits, ['#'], 'the INFO digit reached the leg as a dtmf event');
-  t.ok(existsSync(join(tp.dataDir, 'recordings', `echo-test-${call.id}.wav`)), 'the test recording was made');
+  t.same(await leftoverTestRecordings(tp.dataDir), [], 'no echo-test-*.wav is left once the call has ended');
 });

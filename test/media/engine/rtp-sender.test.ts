@@ -1,6 +1,7 @@
 import t from 'tap';
 import { RtpSender } from '../../../media/endpoints/rtp-sender.js';
 import { RtcpReporter } from '../../../media/endpoints/rtcp-reporter.js';
+import type { CodecSpec } from '../../../media/types.js';
 
 function parse(b: Buffer) {
   return { pt: b[1] & 0x7f, marker: (b[1] & 0x80) !== 0, seq: b.readUInt16BE(2), ts: b.readUInt32BE(4), ssrc: b.readUInt32BE(8), payload: b.subarray(12) };
@@ -30,4 +31,42 @@ t.test('forwarded streams are rewritten onto one continuous line across SSRC and
   t.same(out.slice(0, 11).map((p) => p.payload[0]), [253, 254, 255, 0, 1, 100, 101, 102, 103, 104, 110]);
   t.equal((out[11].ts - out[10].ts) >>> 0, 160, 'a jump of minutes is a new talk spurt, not a hole');
   t.ok(((out[12].seq - out[11].seq) & 0xffff) === 1, 'late packet re-anchored ahead');
+});
+
+// Digits relayed back to back (browser RFC 4733 ends, or SIP INFO digits a few ms apart) used to
+// start their packet trains at once: the trains interleaved on the wire with two timestamps, and
+// a receiver keyed on the timestamp (baresip, RFC 4733 §2.5.1.2) saw 1,2,1,2 or a 2 twice.
+t.test('digits sent back to back go out one after the other: one timestamp and one marker per digit', async (t) => {
+  const out: ReturnType<typeof parse>[] = [];
+  const s = new RtpSender(0x1234, (b) => out.push(parse(Buffer.from(b))), new RtcpReporter(0x1234));
+  t.teardown(() => s.close());
+  s.setClockRate(8000);
+  const te: CodecSpec = { name: 'telephone-event', payloadType: 101, clockRate: 8000, channels: 1 };
+  s.sendDtmf(te, '1', 100);
+  s.sendDtmf(te, '2', 100);
+  s.sendDtmf(te, '#', 160);
+  const until = Date.now() + 10000;
+  while (out.filter((p) => (p.payload[1]! & 0x80) !== 0).length < 9 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 150)); // nothing more may follow
+  const events = '0123456789*#';
+  // the digits in wire order, a new run whenever the timestamp changes (what the far end counts)
+  const runs: { digit: string; ts: number; packets: typeof out }[] = [];
+  for (const p of out) {
+    const last = runs.at(-1);
+    if (last && last.ts === p.ts) last.packets.push(p);
+    else runs.push({ digit: events[p.payload[0]!]!, ts: p.ts, packets: [p] });
+  }
+  t.same(runs.map((r) => r.digit), ['1', '2', '#'], `one run of packets per digit, in order (${runs.map((r) => r.digit).join(',')})`);
+  for (const r of runs) {
+    t.ok(r.packets.every((p) => events[p.payload[0]!] === r.digit), `digit ${r.digit}: every packet of its timestamp carries it`);
+    t.same(r.packets.map((p) => p.marker), r.packets.map((_, i) => i === 0), `digit ${r.digit}: marker on its first packet only`);
+    t.equal(r.packets.filter((p) => (p.payload[1]! & 0x80) !== 0).length, 3, `digit ${r.digit}: three end packets, last`);
+    t.ok(r.packets.slice(-3).every((p) => (p.payload[1]! & 0x80) !== 0), `digit ${r.digit}: the end packets close its run`);
+  }
+  for (let i = 1; i < runs.length; i++) {
+    const prev = runs[i - 1]!;
+    const duration = prev.packets.at(-1)!.payload.readUInt16BE(2);
+    t.ok(((runs[i]!.ts - prev.ts) | 0) >= duration, `digit ${runs[i]!.digit} starts after digit ${prev.digit} ended on the timestamp line`);
+  }
+  for (let i = 1; i < out.length; i++) t.equal((out[i]!.seq - out[i - 1]!.seq) & 0xffff, 1, `seq continuous at ${i}`);
 });

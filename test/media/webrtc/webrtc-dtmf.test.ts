@@ -73,3 +73,24 @@ t.test('outbound clock: continuous across forwarded sources, keeps a source spac
   const s1 = c.nextSequence();
   t.equal(c.nextSequence(), (s1 + 1) & 0xffff);
 });
+
+// Chromium's train for "1" then "2" at 48 kHz, with loopback reordering: a late End of "1" after
+// "2" ended, and late packets of a digit reported by the next one's start (its Ends all lost).
+t.test('late or reordered packets of a digit already reported are not a new press', async (t) => {
+  const got: string[] = [];
+  const rx = new TelephoneEventReceiver(48000, (e) => got.push(e.digit));
+  const pkt = (event: number, end: boolean, duration: number) => buildTelephoneEvent({ event, end, volume: 10, duration });
+  rx.push(1000, pkt(1, false, 960));
+  rx.push(1000, pkt(1, false, 1920));
+  for (let i = 0; i < 3; i++) rx.push(1000, pkt(1, true, 4800));
+  rx.push(9000, pkt(2, false, 960));
+  for (let i = 0; i < 2; i++) rx.push(9000, pkt(2, true, 4800));
+  rx.push(1000, pkt(1, true, 4800)); // late End retransmission of "1", after "2" ended
+  rx.push(9000, pkt(2, true, 4800));
+  rx.push(20000, pkt(3, false, 960)); // "3": every End lost
+  rx.push(30000, pkt(4, false, 960)); // "4" starts: "3" is reported
+  rx.push(20000, pkt(3, false, 1920)); // a late update of "3"
+  for (let i = 0; i < 3; i++) rx.push(30000, pkt(4, true, 4800));
+  rx.flush();
+  t.same(got, ['1', '2', '3', '4'], 'one event per digit');
+});
