@@ -26,6 +26,7 @@ import { TelephoneEventReceiver } from './webrtc-dtmf.js';
 import { DtmfSender } from './webrtc-dtmf-sender.js';
 import { RtpOutboundClock } from './webrtc-rtp-clock.js';
 import { OPUS_SPEC, checkWebRtcSdp, weriftCodecs } from './webrtc-codecs.js';
+import { installSessionCiphers, type DtlsTransportLike } from './srtp-cipher.js';
 
 /** The part of the media engine's EndpointContext this endpoint uses. */
 export interface WebRtcEndpointContext {
@@ -299,6 +300,10 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.log.debug({ state }, 'connection state');
     if (state === 'connected') {
       this.connected = true;
+      // werift builds a cipher per packet; ours keeps the key schedule per session.
+      for (const t of this.pc.dtlsTransports) {
+        if (!installSessionCiphers(t as unknown as DtlsTransportLike)) this.log.debug('SRTP profile kept on werift transform');
+      }
       this.clearConnectTimer();
       this.settleWaiters();
       this.lastRtpAt = Date.now();

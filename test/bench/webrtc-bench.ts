@@ -11,6 +11,7 @@
  *     one thread, so the figure is conservative.
  */
 import { pathToFileURL } from 'node:url';
+import { loadavg } from 'node:os';
 import { WebRtcEndpoint } from '../../media/endpoints/webrtc-endpoint.js';
 import { configSchema } from '../../config/schema.js';
 import { createEncoder } from '../../media/codecs/index.js';
@@ -24,8 +25,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface WebRtcBenchResult {
   setupMs: { p50: number; p99: number; runs: number };
   maxConcurrentCalls: number;
-  capacitySteps: Array<{ calls: number; sent: number; lost: number; p50LatencyMs: number; p99LatencyMs: number; p99FrameGapMs: number }>;
+  capacitySteps: Array<StepResult & { calls: number }>;
 }
+
+/**
+ * cpuMsPerCallSecond: process CPU (user+system) over the traffic window divided by calls×seconds.
+ * Client and endpoint share the process, so it is an upper bound on the endpoint's cost; it does
+ * not depend on how loaded the (shared) machine is, unlike the wall-clock capacity.
+ */
+interface StepResult { sent: number; lost: number; p50LatencyMs: number; p99LatencyMs: number; p99FrameGapMs: number; cpuMsPerCallSecond: number }
 
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
@@ -77,7 +85,7 @@ async function setupOnce(i: number, opusFrame: Buffer): Promise<number> {
   }
 }
 
-async function capacityStep(calls: number, seconds: number, opusFrame: Buffer): Promise<{ sent: number; lost: number; p50LatencyMs: number; p99LatencyMs: number; p99FrameGapMs: number }> {
+export async function capacityStep(calls: number, seconds: number, opusFrame: Buffer): Promise<StepResult> {
   const pairs: Pair[] = [];
   try {
     for (let i = 0; i < calls; i++) pairs.push(await connectPair(`cap-${calls}-${i}`));
@@ -109,6 +117,7 @@ async function capacityStep(calls: number, seconds: number, opusFrame: Buffer): 
     }
     const frames = seconds * 50;
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let n = 0; n < frames; n++) {
       for (const p of pairs) {
         const times = sentAt.get(p) as { fromClient: number[]; fromEp: number[] };
@@ -120,9 +129,12 @@ async function capacityStep(calls: number, seconds: number, opusFrame: Buffer): 
       const wait = start + (n + 1) * 20 - performance.now();
       if (wait > 0) await sleep(wait);
     }
+    const cpu = process.cpuUsage(cpu0);
+    const windowS = (performance.now() - start) / 1000;
     await sleep(500);
+    const cpuMsPerCallSecond = (cpu.user + cpu.system) / 1000 / (calls * windowS);
     const sent = frames * calls * 2;
-    return { sent, lost: sent - received, p50LatencyMs: percentile(latencies, 50), p99LatencyMs: percentile(latencies, 99), p99FrameGapMs: percentile(gaps, 99) };
+    return { sent, lost: sent - received, p50LatencyMs: percentile(latencies, 50), p99LatencyMs: percentile(latencies, 99), p99FrameGapMs: percentile(gaps, 99), cpuMsPerCallSecond };
   } finally {
     await Promise.all(pairs.map(closePair));
   }
@@ -145,7 +157,7 @@ export async function benchWebRtc(opts: { runs?: number; maxCalls?: number; seco
   for (const calls of ladder) {
     const r = await capacityStep(calls, opts.seconds ?? 4, opusFrame);
     steps.push({ calls, ...r });
-    log(`${calls} concurrent calls: ${r.sent} packets, ${r.lost} lost, added latency p50 ${r.p50LatencyMs.toFixed(1)} / p99 ${r.p99LatencyMs.toFixed(1)} ms, p99 inter-frame gap ${r.p99FrameGapMs.toFixed(1)} ms`);
+    log(`${calls} concurrent calls: ${r.sent} packets, ${r.lost} lost, added latency p50 ${r.p50LatencyMs.toFixed(1)} / p99 ${r.p99LatencyMs.toFixed(1)} ms, p99 inter-frame gap ${r.p99FrameGapMs.toFixed(1)} ms, CPU ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(1000 / r.cpuMsPerCallSecond).toFixed(0)} calls per core)`);
     if (r.lost > 0 || r.p99LatencyMs >= 20) break;
     best = calls;
   }
@@ -154,7 +166,20 @@ export async function benchWebRtc(opts: { runs?: number; maxCalls?: number; seco
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const quick = process.argv.includes('--quick');
-  benchWebRtc({ runs: quick ? 5 : 20, maxCalls: quick ? 20 : 160, seconds: quick ? 2 : 4, log: (l) => process.stdout.write(`webrtc: ${l}\n`) })
+  const cpuCalls = Number(process.argv.find((a) => a.startsWith('--cpu='))?.slice(6) ?? 0);
+  if (cpuCalls > 0) {
+    // Fixed load, three runs: CPU per call-second is what compares across a shared machine.
+    void (async () => {
+      const enc = createEncoder(OPUS, { pcmRate: 48000 });
+      const opusFrame = enc.encode(new ToneSource(1000, 48000).next());
+      enc.close();
+      for (let run = 1; run <= 3; run++) {
+        const r = await capacityStep(cpuCalls, 6, opusFrame);
+        process.stdout.write(`webrtc cpu: run ${run}, ${cpuCalls} calls: ${r.lost} lost of ${r.sent}, p99 ${r.p99LatencyMs.toFixed(1)} ms, CPU ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(1000 / r.cpuMsPerCallSecond).toFixed(0)} calls per core), load ${loadavg()[0].toFixed(2)}\n`);
+      }
+      process.exit(0);
+    })();
+  } else benchWebRtc({ runs: quick ? 5 : 20, maxCalls: quick ? 20 : 160, seconds: quick ? 2 : 4, log: (l) => process.stdout.write(`webrtc: ${l}\n`) })
     .then((r) => { process.stdout.write(`webrtc: max concurrent calls with zero loss and p99 added latency < 20 ms: ${r.maxConcurrentCalls}\n`); process.exit(0); })
     .catch((err: unknown) => { process.stderr.write(`webrtc bench failed: ${String(err)}\n`); process.exit(1); });
 }
