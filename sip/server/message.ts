@@ -62,9 +62,12 @@ export function splitHeaderList(value: string): string[] {
   return out.filter((v) => v.length > 0);
 }
 
+/** Zero bytes cannot be written to, so every bodiless message can share one. */
+const NO_BODY = Buffer.alloc(0);
+
 export abstract class SipMessage {
   headers: SipHeader[] = [];
-  body: Buffer = Buffer.alloc(0);
+  body: Buffer = NO_BODY;
 
   abstract get isRequest(): boolean;
 
@@ -157,6 +160,20 @@ export class SipResponse extends SipMessage {
     c.body = this.body;
     return c;
   }
+}
+
+/** The headers transaction and dialog matching read after the final response (RFC 3261 §17.1.3, §17.2.3, §9.1). */
+const KEY_HEADERS = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'route']);
+
+/**
+ * A copy of `req` with only its key headers and no body. A transaction that outlives its final
+ * response (32 s over UDP) keeps this instead of the whole parsed request, so the old generation of
+ * the heap does not fill with bodies and headers nobody reads again.
+ */
+export function keyHeadersOnly(req: SipRequest): SipRequest {
+  const c = new SipRequest(req.method, req.uri);
+  for (const h of req.headers) if (KEY_HEADERS.has(normalizeHeaderName(h.name))) c.headers.push(h);
+  return c;
 }
 
 /** Where a message came from or goes to. */
