@@ -72,8 +72,12 @@ export class ClientTransaction extends EventEmitter<{
     if (!this.reliable) {
       let interval = this.opts.timers.clientFirstRetransmit ?? t1;
       const tick = (): void => {
-        if (this.state !== 'calling' && !(this.state === 'proceeding' && !this.isInvite)) return;
-        this.opts.sender.send(this.request, this.target).catch((err: Error) => this.fail(err));
+        const retransmitting = (): boolean => this.state === 'calling' || (this.state === 'proceeding' && !this.isInvite);
+        if (!retransmitting()) return;
+        // after the poll phase, so a response already waiting unread stops it (see ServerTransaction)
+        setImmediate(() => {
+          if (retransmitting()) this.opts.sender.send(this.request, this.target).catch((err: Error) => this.fail(err));
+        });
         interval = this.isInvite ? interval * 2 : Math.min(interval * 2, t2);
         this.timerSet.after(this.state === 'proceeding' ? t2 : interval, tick);
       };

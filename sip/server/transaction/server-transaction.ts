@@ -183,6 +183,16 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
     });
   }
 
+  /**
+   * Timers run before the event loop reads its sockets: after a stall, the ACK that ends this
+   * retransmission may already be waiting unread. Resending after the read (setImmediate runs after
+   * the poll phase) spares the peer a retransmission of a call it has finished, which sipp and others
+   * count as an error.
+   */
+  private resendAfterPoll(state: ServerTransactionState): void {
+    setImmediate(() => { if (this.state === state) this.resend(); });
+  }
+
   private enterAccepted(): void {
     this.state = 'accepted';
     const { t1, t2 } = this.opts.timers;
@@ -190,7 +200,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
       let interval = t1;
       const tick = (): void => {
         if (this.state !== 'accepted') return;
-        this.resend();
+        this.resendAfterPoll('accepted');
         interval = Math.min(interval * 2, t2);
         this.timerSet.after(interval, tick);
       };
@@ -210,7 +220,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
       let interval = t1;
       const tick = (): void => { // Timer G
         if (this.state !== 'completed') return;
-        this.resend();
+        this.resendAfterPoll('completed');
         interval = Math.min(interval * 2, t2);
         this.timerSet.after(interval, tick);
       };

@@ -176,3 +176,16 @@ t.test('INVITE client answered 2xx: keeps only the key headers while it absorbs 
   t.equal(txn.request.get('cseq'), '1 INVITE');
   txn.terminate();
 });
+
+t.test('INVITE server: a 2xx retransmission due after a stall waits for the ACK already there', async (t) => {
+  const s = new Recorder();
+  const txn = new ServerTransaction({ id: 'x', request: invite(), target: udp, timers, sender: s });
+  await txn.respond(new SipResponse(200, 'OK'));
+  // the ACK "arrives" in the same turn the retransmission timer fires, as after a main-thread stall
+  setTimeout(() => txn.onAck(), timers.t1);
+  const until2 = Date.now() + timers.t1 + 15;
+  while (Date.now() < until2) { /* stall the event loop past T1 */ }
+  await until(() => txn.state === 'terminated', { timeoutMs: 2000 });
+  await wait(timers.t1);
+  t.equal(s.sent.length, 1, 'the 200 went out once: no retransmission after the ACK was handled');
+});
