@@ -2,7 +2,7 @@
  * Identifiers the server generates, in the shapes the real drachtio-server uses (docs/drachtio-protocol.md §4.3)
  * so that applications and log readers see familiar values.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -14,31 +14,55 @@ function randomByte(): number {
   return pool[poolPos++]!;
 }
 
-function randomAlnum(n: number): string {
-  let s = '';
+/**
+ * Ids are written into this scratch buffer and decoded once: a string built with `+=` (or node's
+ * randomUUID, which concatenates hex pairs) is a chain of a dozen cons-string objects, and ids live
+ * as long as their transaction or dialog, so at hundreds of calls a second those chains were a large
+ * share of the old generation the garbage collector has to mark.
+ */
+const scratch = Buffer.alloc(64);
+const ALNUM_CODES = Buffer.from(ALNUM, 'latin1');
+const HEX_CODES = Buffer.from('0123456789abcdef', 'latin1');
+
+function randomAlnum(n: number, prefix = ''): string {
+  let at = scratch.write(prefix, 0, 'latin1');
   for (let i = 0; i < n; i++) {
     let b = randomByte();
     // 248 = 4*62 keeps the modulo unbiased
     while (b >= 248) b = randomByte();
-    s += ALNUM[b % 62];
+    scratch[at++] = ALNUM_CODES[b % 62]!;
   }
-  return s;
+  return scratch.toString('latin1', 0, at);
+}
+
+/** RFC 9562 version 4 layout, lowercase, from the shared random pool. */
+function randomUuid(prefix = ''): string {
+  let at = scratch.write(prefix, 0, 'latin1');
+  for (let i = 0; i < 16; i++) {
+    let b = randomByte();
+    if (i === 6) b = (b & 0x0f) | 0x40;
+    else if (i === 8) b = (b & 0x3f) | 0x80;
+    if (i === 4 || i === 6 || i === 8 || i === 10) scratch[at++] = 0x2d;
+    scratch[at++] = HEX_CODES[b >> 4]!;
+    scratch[at++] = HEX_CODES[b & 15]!;
+  }
+  return scratch.toString('latin1', 0, at);
 }
 
 /** Lowercase UUID v4: message ids and transaction ids on the admin connection. */
-export function newUuid(): string { return randomUUID(); }
+export function newUuid(): string { return randomUuid(); }
 
 /** 13-character From/To tag. */
 export function newTag(): string { return randomAlnum(13); }
 
 /** Via branch for requests the server originates as a UA. */
-export function newBranch(): string { return 'z9hG4bK' + randomAlnum(13); }
+export function newBranch(): string { return randomAlnum(13, 'z9hG4bK'); }
 
 /** Via branch for a request forwarded statefully by the proxy. */
-export function newProxyBranch(): string { return 'z9hG4bK' + randomUUID(); }
+export function newProxyBranch(): string { return randomUuid('z9hG4bK'); }
 
 /** Via branch for in-dialog requests forwarded statelessly by the proxy. */
-export function newStatelessBranch(): string { return 'z9hG4bK.' + randomAlnum(26); }
+export function newStatelessBranch(): string { return randomAlnum(26, 'z9hG4bK.'); }
 
 const NODE = randomBytes(6).toString('hex');
 let clockSeq = randomBytes(2).readUInt16BE(0) & 0x3fff;
@@ -55,7 +79,9 @@ export function newCallId(): string {
   const hi = (((ticks >> 48n) & 0x0fffn) | 0x1000n).toString(16).padStart(4, '0');
   clockSeq = (clockSeq + 1) & 0x3fff;
   const seq = (clockSeq | 0x8000).toString(16).padStart(4, '0');
-  return `${low}-${mid}-${hi}-${seq}-${NODE}`;
+  // decoded from bytes so the id is one flat string, not a chain (see `scratch`)
+  const at = scratch.write(`${low}-${mid}-${hi}-${seq}-${NODE}`, 0, 'latin1');
+  return scratch.toString('latin1', 0, at);
 }
 
 /** Initial CSeq for a UAC dialog: time-derived so it grows across restarts, as observed. */

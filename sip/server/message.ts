@@ -37,6 +37,15 @@ export function normalizeHeaderName(name: string): string {
   return n;
 }
 
+/**
+ * Whether header `name` is the one whose normal form is `normal`. Only a name of the same length or a
+ * one-letter compact form can be: the length test skips the name lookup for nearly every header.
+ */
+function sameHeader(name: string, normal: string): boolean {
+  if (name.length !== normal.length && name.length !== 1) return false;
+  return normalizeHeaderName(name) === normal;
+}
+
 /** Headers whose values may be comma-joined lists (RFC 3261 §7.3.1); others never split. */
 const LIST_HEADERS = new Set(['via', 'route', 'record-route', 'contact', 'allow', 'supported', 'require',
   'proxy-require', 'unsupported', 'accept', 'accept-encoding', 'accept-language', 'allow-events', 'content-encoding']);
@@ -62,16 +71,19 @@ export function splitHeaderList(value: string): string[] {
   return out.filter((v) => v.length > 0);
 }
 
+/** Zero bytes cannot be written to, so every bodiless message can share one. */
+const NO_BODY = Buffer.alloc(0);
+
 export abstract class SipMessage {
   headers: SipHeader[] = [];
-  body: Buffer = Buffer.alloc(0);
+  body: Buffer = NO_BODY;
 
   abstract get isRequest(): boolean;
 
   /** First value of a header (the whole line, not list-split), or undefined. */
   get(name: string): string | undefined {
     const n = normalizeHeaderName(name);
-    for (const h of this.headers) if (normalizeHeaderName(h.name) === n) return h.value;
+    for (const h of this.headers) if (sameHeader(h.name, n)) return h.value;
     return undefined;
   }
 
@@ -84,7 +96,7 @@ export abstract class SipMessage {
     const n = normalizeHeaderName(name);
     const out: string[] = [];
     for (const h of this.headers) {
-      if (normalizeHeaderName(h.name) !== n) continue;
+      if (!sameHeader(h.name, n)) continue;
       if (LIST_HEADERS.has(n)) out.push(...splitHeaderList(h.value));
       else out.push(h.value);
     }
@@ -94,7 +106,7 @@ export abstract class SipMessage {
   /** Replace every line of `name` by one line, kept at the position of the first. */
   set(name: string, value: string): this {
     const n = normalizeHeaderName(name);
-    const idx = this.headers.findIndex((h) => normalizeHeaderName(h.name) === n);
+    const idx = this.headers.findIndex((h) => sameHeader(h.name, n));
     this.remove(name);
     if (idx < 0) this.headers.push({ name, value });
     else this.headers.splice(Math.min(idx, this.headers.length), 0, { name, value });
@@ -109,21 +121,21 @@ export abstract class SipMessage {
   /** Insert before the first line of the same header (a new top Via, Record-Route). */
   prepend(name: string, value: string): this {
     const n = normalizeHeaderName(name);
-    const idx = this.headers.findIndex((h) => normalizeHeaderName(h.name) === n);
+    const idx = this.headers.findIndex((h) => sameHeader(h.name, n));
     this.headers.splice(idx < 0 ? 0 : idx, 0, { name, value });
     return this;
   }
 
   remove(name: string): this {
     const n = normalizeHeaderName(name);
-    this.headers = this.headers.filter((h) => normalizeHeaderName(h.name) !== n);
+    this.headers = this.headers.filter((h) => !sameHeader(h.name, n));
     return this;
   }
 
   /** Remove the first value of a list header (the top Via); drops the line when it empties. */
   removeFirstValue(name: string): string | undefined {
     const n = normalizeHeaderName(name);
-    const idx = this.headers.findIndex((h) => normalizeHeaderName(h.name) === n);
+    const idx = this.headers.findIndex((h) => sameHeader(h.name, n));
     if (idx < 0) return undefined;
     const values = splitHeaderList(this.headers[idx]!.value);
     const first = values.shift();
@@ -157,6 +169,20 @@ export class SipResponse extends SipMessage {
     c.body = this.body;
     return c;
   }
+}
+
+/** The headers transaction and dialog matching read after the final response (RFC 3261 §17.1.3, §17.2.3, §9.1). */
+const KEY_HEADERS = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'route']);
+
+/**
+ * A copy of `req` with only its key headers and no body. A transaction that outlives its final
+ * response (32 s over UDP) keeps this instead of the whole parsed request, so the old generation of
+ * the heap does not fill with bodies and headers nobody reads again.
+ */
+export function keyHeadersOnly(req: SipRequest): SipRequest {
+  const c = new SipRequest(req.method, req.uri);
+  for (const h of req.headers) if (KEY_HEADERS.has(normalizeHeaderName(h.name))) c.headers.push(h);
+  return c;
 }
 
 /** Where a message came from or goes to. */

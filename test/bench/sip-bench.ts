@@ -59,9 +59,15 @@ async function main(): Promise<void> {
       let gcMs = 0; let gcMax = 0;
       const gc = new PerformanceObserver((list) => { for (const e of list.getEntries()) { gcMs += e.duration; gcMax = Math.max(gcMax, e.duration); } });
       gc.observe({ entryTypes: ['gc'] });
+      // CPU of this process (server + srf app), not wall time: the machine is shared, so wall time is noisy
+      const cpu0 = process.cpuUsage();
+      const heap0 = process.memoryUsage().heapUsed;
       await uac.start();
       const r = await uac.wait();
       const elapsed = (Date.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuPerCall = (cpu.user + cpu.system) / 1000 / Math.max(r.successful, 1);
+      const heapGrowth = (process.memoryUsage().heapUsed - heap0) / 1048576;
       loop.disable();
       gc.disconnect();
       uac.cleanup();
@@ -73,7 +79,8 @@ async function main(): Promise<void> {
         + `load average ${load()}${ok ? '' : '  <- not sustained'}\n`
         + `  main thread: event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms; `
         + `GC ${(gcMs / elapsed / 10).toFixed(1)} % of the time, longest pause ${gcMax.toFixed(1)} ms; `
-        + `requests shed so far ${server.stats().shed}\n`);
+        + `requests shed so far ${server.stats().shed}\n`
+        + `  CPU ${cpuPerCall.toFixed(2)} ms per call (server and app), heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB over the step\n`);
       if (!ok) {
         const first = r.errors.split('\n').filter((l) => l.trim()).slice(0, 6).join('\n');
         if (first) process.stdout.write(`  first sipp errors:\n${first}\n`);

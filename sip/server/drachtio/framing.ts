@@ -10,8 +10,13 @@ export class FramingError extends Error {}
 const MAX_FRAME = 16 * 1024 * 1024;
 
 export function encodeFrame(payload: string): Buffer {
-  const body = Buffer.from(payload, 'utf8');
-  return Buffer.concat([Buffer.from(`${body.length}#`, 'ascii'), body]);
+  // one allocation and one encode per frame (every SIP message crosses here once)
+  const len = Buffer.byteLength(payload, 'utf8');
+  const prefix = `${len}#`;
+  const out = Buffer.allocUnsafe(prefix.length + len);
+  out.write(prefix, 0, 'latin1');
+  out.write(payload, prefix.length, 'utf8');
+  return out;
 }
 
 export class FrameDecoder extends EventEmitter<{ frame: [string]; error: [FramingError] }> {

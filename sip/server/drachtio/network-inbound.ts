@@ -139,10 +139,11 @@ export class NetworkInbound {
     txn.respond(makeResponse(req, 200, inv.localTag)).catch(() => undefined);
     if (inv.state !== 'proceeding') return;
     if (invite.proxy) { invite.proxy.cancel(); return; }
+    // the CDR carries the whole INVITE, which the transaction trims once its final is out
+    const inviteRaw = invite.initialInvite && invite.appId ? serializeMessage(inv.request) : undefined;
     inv.respond(makeResponse(inv.request, 487, inv.localTag)).catch(() => undefined);
     afterEcho(invite, () => {
-      const inviteRaw = serializeMessage(inv.request);
-      if (invite.initialInvite && invite.appId) ctx.apps.cdr('cdr:stop', 'network', inviteRaw, 'call-canceled');
+      if (inviteRaw) ctx.apps.cdr('cdr:stop', 'network', inviteRaw, 'call-canceled');
       const app = invite.appId ? ctx.apps.get(invite.appId) : undefined;
       // the len field carries the INVITE's length, as the real server does (docs/drachtio-protocol.md §3.2)
       app?.send(sipFrame('network', this.wire({ ...info, bytes: invite.info.bytes }), inv.id, invite.dialogId, serializeMessage(req)));

@@ -174,7 +174,9 @@ export class UacSender {
     const w = i ? { len: i.bytes, protocol: i.remote.transport, address: i.remote.host, port: i.remote.port }
       : { len: raw.length, protocol: rec.txn.target.transport, address: rec.txn.target.host, port: rec.txn.target.port };
     app?.send(sipFrame('network', w, rec.txn.id, rec.dialogId, raw));
-    if (!rec.initialInvite || res.status < 200) return;
+    if (res.status < 200) return;
+    rec.txn.release();
+    if (!rec.initialInvite) return;
     if (res.status < 300) ctx.apps.cdr('cdr:start', 'network', raw, 'uac');
     else {
       ctx.markRejected(rec.dialogId);

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
-import { SipRequest, type SipResponse } from '../message.js';
+import { SipRequest, keyHeadersOnly, type SipResponse } from '../message.js';
 import { TimerSet, isReliable, type MessageSender, type SendTargetLike, type SentInfo, type SipTimers } from './timers.js';
 
 export type ClientTransactionState = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
@@ -31,7 +31,8 @@ export class ClientTransaction extends EventEmitter<{
   terminated: [];
 }> {
   readonly id: string;
-  readonly request: SipRequest;
+  /** The request; only its key headers after `release()`. */
+  request: SipRequest;
   readonly target: SendTargetLike;
   readonly isInvite: boolean;
   state: ClientTransactionState = 'calling';
@@ -42,12 +43,17 @@ export class ClientTransaction extends EventEmitter<{
   private readonly reliable: boolean;
   private readonly logger: Logger;
 
-  constructor(private readonly opts: ClientTransactionOptions) {
+  /** The options without the request, which `release()` must be able to let go of. */
+  private readonly opts: Omit<ClientTransactionOptions, 'request'>;
+
+  constructor(options: ClientTransactionOptions) {
     super();
+    const { request: _request, ...opts } = options;
+    this.opts = opts;
     this.id = opts.id;
-    this.request = opts.request;
+    this.request = options.request;
     this.target = opts.target;
-    this.isInvite = opts.request.method === 'INVITE';
+    this.isInvite = options.request.method === 'INVITE';
     this.reliable = isReliable(opts.target.transport);
     this.logger = opts.logger ?? pino({ level: 'silent' });
   }
@@ -66,8 +72,12 @@ export class ClientTransaction extends EventEmitter<{
     if (!this.reliable) {
       let interval = this.opts.timers.clientFirstRetransmit ?? t1;
       const tick = (): void => {
-        if (this.state !== 'calling' && !(this.state === 'proceeding' && !this.isInvite)) return;
-        this.opts.sender.send(this.request, this.target).catch((err: Error) => this.fail(err));
+        const retransmitting = (): boolean => this.state === 'calling' || (this.state === 'proceeding' && !this.isInvite);
+        if (!retransmitting()) return;
+        // after the poll phase, so a response already waiting unread stops it (see ServerTransaction)
+        setImmediate(() => {
+          if (retransmitting()) this.opts.sender.send(this.request, this.target).catch((err: Error) => this.fail(err));
+        });
         interval = this.isInvite ? interval * 2 : Math.min(interval * 2, t2);
         this.timerSet.after(this.state === 'proceeding' ? t2 : interval, tick);
       };
@@ -123,7 +133,19 @@ export class ClientTransaction extends EventEmitter<{
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     this.timerSet.clear();
+    this.release();
     this.emit('terminated');
+  }
+
+  private released = false;
+  /**
+   * Once the final response has been handled, nothing reads the body or the other headers again;
+   * an INVITE answered 2xx stays 32 s to absorb retransmitted 2xx, and should not keep them.
+   */
+  release(): void {
+    if (this.released || this.state === 'calling' || this.state === 'proceeding') return;
+    this.released = true;
+    this.request = keyHeadersOnly(this.request);
   }
 
   private fail(err: Error): void {

@@ -2,14 +2,31 @@
  * Transaction matching (RFC 3261 §17.1.3, §17.2.3): server transactions by top-Via branch, sent-by and
  * method (ACK matches the INVITE); client transactions by branch and CSeq method.
  */
-import type { SipMessage } from '../message.js';
+import { splitHeaderList, type SipMessage } from '../message.js';
 
 export interface TopVia { transport: string; sentBy: string; host: string; port?: number; params: Record<string, string | null> }
 
-export function topVia(msg: SipMessage): TopVia | undefined {
-  const v = msg.getAll('via')[0];
-  if (!v) return undefined;
-  const m = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+([^;\s]+)\s*(.*)$/i.exec(v.trim());
+/**
+ * The last top Via parsed: one request is keyed, answered and routed in turn, each asking again,
+ * and parsing it once per message instead of three times showed in the call-rate profile. The
+ * result is shared, so callers must not change it.
+ */
+let lastViaValue: string | undefined;
+let lastVia: TopVia | undefined;
+
+export function topVia(msg: SipMessage): Readonly<TopVia> | undefined {
+  const line = msg.get('via');
+  if (line === undefined) return undefined;
+  if (line === lastViaValue) return lastVia;
+  const v = line.includes(',') ? splitHeaderList(line)[0] : line.trim();
+  const parsed = v ? parseTopVia(v) : undefined;
+  lastViaValue = line;
+  lastVia = parsed;
+  return parsed;
+}
+
+function parseTopVia(v: string): TopVia | undefined {
+  const m = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+([^;\s]+)\s*(.*)$/i.exec(v);
   if (!m) return undefined;
   const params: Record<string, string | null> = {};
   for (const p of m[3]!.split(';')) {

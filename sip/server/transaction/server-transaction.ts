@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
-import { SipResponse, type SipRequest } from '../message.js';
+import { SipResponse, keyHeadersOnly, type SipRequest } from '../message.js';
 import { TimerSet, isReliable, type MessageSender, type SendTargetLike, type SentInfo, type SipTimers } from './timers.js';
 
 export type ServerTransactionState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
@@ -31,24 +31,32 @@ export interface ServerTransactionOptions {
  */
 export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeout': []; 'transport-error': [Error]; settled: []; unacked: [] }> {
   readonly id: string;
-  readonly request: SipRequest;
+  /** The request; only its key headers once a final response makes the rest useless (see `release`). */
+  request: SipRequest;
   readonly target: SendTargetLike;
   readonly isInvite: boolean;
   state: ServerTransactionState;
   /** To-tag used on every response of this transaction. */
   localTag?: string;
+  /** Last response sent, until its bytes are known (then only `lastBytes` is kept when the sender can resend bytes). */
   lastResponse?: SipResponse;
+  private lastBytes?: Buffer;
   finalStatus?: number;
   private readonly timerSet = new TimerSet();
   private readonly reliable: boolean;
   private readonly logger: Logger;
 
-  constructor(private readonly opts: ServerTransactionOptions) {
+  /** The options without the request, which `release()` must be able to let go of. */
+  private readonly opts: Omit<ServerTransactionOptions, 'request'>;
+
+  constructor(options: ServerTransactionOptions) {
     super();
+    const { request: _request, ...opts } = options;
+    this.opts = opts;
     this.id = opts.id;
-    this.request = opts.request;
+    this.request = options.request;
     this.target = opts.target;
-    this.isInvite = opts.request.method === 'INVITE';
+    this.isInvite = options.request.method === 'INVITE';
     this.state = this.isInvite ? 'proceeding' : 'trying';
     this.reliable = isReliable(opts.target.transport);
     this.logger = opts.logger ?? pino({ level: 'silent' });
@@ -79,12 +87,35 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
       this.settle();
     }
     try {
-      return await this.opts.sender.send(res, this.target);
+      const sent = await this.opts.sender.send(res, this.target);
+      this.remember(res, sent.bytes);
+      return sent;
     } catch (err) {
       this.emit('transport-error', err as Error);
       this.terminate();
       throw err;
     }
+  }
+
+  /**
+   * Keep the wire bytes of the response just sent rather than the message, when the sender can
+   * resend bytes; and once no further response can be sent (any final but an INVITE's 2xx, which
+   * the app may repeat until the ACK), keep only the request's key headers.
+   */
+  private remember(res: SipResponse, bytes: Buffer): void {
+    if (this.lastResponse !== res) return; // a later response already replaced it
+    if (this.opts.sender.sendBytes) {
+      this.lastBytes = bytes;
+      this.lastResponse = undefined;
+    }
+    if (res.status >= 200 && !(this.isInvite && res.status < 300 && this.state === 'accepted')) this.release();
+  }
+
+  private released = false;
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.request = keyHeadersOnly(this.request);
   }
 
   /** A proxy relaying a downstream response: a 2xx ends the transaction (the UAC's ACK goes end to end). */
@@ -98,7 +129,10 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
       this.state = 'accepted';
       this.relayed = true;
       this.settle();
-      return this.opts.sender.send(res, this.target);
+      const sent = await this.opts.sender.send(res, this.target);
+      this.remember(res, sent.bytes);
+      this.release();
+      return sent;
     }
     return this.respond(res);
   }
@@ -107,7 +141,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
 
   /** A retransmission of the request arrived: repeat the last response, if any. */
   onRetransmission(): void {
-    if (this.lastResponse && this.state !== 'terminated') this.resend();
+    if ((this.lastResponse || this.lastBytes) && this.state !== 'terminated') this.resend();
   }
 
   /** The ACK for a non-2xx final (same branch) or for the 2xx (matched by dialog). */
@@ -128,6 +162,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     this.timerSet.clear();
+    this.release();
     this.settle();
     this.emit('terminated');
   }
@@ -140,10 +175,22 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
   }
 
   private resend(): void {
-    if (!this.lastResponse) return;
-    this.opts.sender.send(this.lastResponse, this.target).catch((err: Error) => {
+    const sender = this.opts.sender;
+    const sent = this.lastBytes && sender.sendBytes ? sender.sendBytes(this.lastBytes, this.target, false)
+      : this.lastResponse ? sender.send(this.lastResponse, this.target) : undefined;
+    sent?.catch((err: Error) => {
       this.logger.debug({ err: err.message }, 'response retransmission failed');
     });
+  }
+
+  /**
+   * Timers run before the event loop reads its sockets: after a stall, the ACK that ends this
+   * retransmission may already be waiting unread. Resending after the read (setImmediate runs after
+   * the poll phase) spares the peer a retransmission of a call it has finished, which sipp and others
+   * count as an error.
+   */
+  private resendAfterPoll(state: ServerTransactionState): void {
+    setImmediate(() => { if (this.state === state) this.resend(); });
   }
 
   private enterAccepted(): void {
@@ -153,7 +200,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
       let interval = t1;
       const tick = (): void => {
         if (this.state !== 'accepted') return;
-        this.resend();
+        this.resendAfterPoll('accepted');
         interval = Math.min(interval * 2, t2);
         this.timerSet.after(interval, tick);
       };
@@ -173,7 +220,7 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
       let interval = t1;
       const tick = (): void => { // Timer G
         if (this.state !== 'completed') return;
-        this.resend();
+        this.resendAfterPoll('completed');
         interval = Math.min(interval * 2, t2);
         this.timerSet.after(interval, tick);
       };

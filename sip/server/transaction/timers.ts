@@ -26,6 +26,11 @@ export interface SentInfo { local: TransportAddress; bytes: Buffer }
 /** What transactions need from the transport: the TransportLayer satisfies it. */
 export interface MessageSender {
   send(msg: SipMessage, target: SendTargetLike): Promise<SentInfo>;
+  /**
+   * Send bytes already serialized (a retransmission). Optional: a sender with it lets a transaction
+   * keep only the wire bytes of its last message instead of the parsed message for its whole life.
+   */
+  sendBytes?(bytes: Buffer, target: SendTargetLike, isRequest: boolean): Promise<unknown>;
 }
 
 export function isReliable(t: TransportAddress['transport']): boolean {

@@ -103,22 +103,29 @@ export class TransportLayer extends EventEmitter<{
   async send(msg: SipMessage, target: SendTarget): Promise<{ local: TransportAddress; bytes: Buffer }> {
     if (this.closed) throw new Error('transport layer is closed');
     const bytes = serializeMessage(msg);
+    const local = await this.sendBytes(bytes, target, msg.isRequest);
+    return { local: { ...local }, bytes };
+  }
+
+  /** Send serialized bytes (retransmissions); resolves with the local address used. */
+  async sendBytes(bytes: Buffer, target: SendTarget, isRequest: boolean): Promise<TransportAddress> {
+    if (this.closed) throw new Error('transport layer is closed');
     if (target.transport === 'udp') {
       const l = await this.udpFor(target.host);
       const bare = bareHost(target.host);
       const host = l.dual && net.isIPv4(bare) ? `::ffff:${bare}` : bare;
       // requests go over a connected socket so ICMP errors reach the transaction (see UdpPeerSockets)
-      const viaPeer = msg.isRequest && net.isIP(host) !== 0 && await l.peers.send(bytes, host, target.port);
+      const viaPeer = isRequest && net.isIP(host) !== 0 && await l.peers.send(bytes, host, target.port);
       if (!viaPeer) {
         await new Promise<void>((resolve, reject) => {
           l.socket.send(bytes, target.port, host, (err) => (err ? reject(err) : resolve()));
         });
       }
-      return { local: { ...l.local }, bytes };
+      return l.local;
     }
     const conn = await this.connectionFor(target);
     await conn.write(bytes);
-    return { local: { ...conn.local }, bytes };
+    return conn.local;
   }
 
   async close(): Promise<void> {

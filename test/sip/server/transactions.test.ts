@@ -122,3 +122,70 @@ t.test('non-INVITE client: transport error reported', async (t) => {
   await t.rejects(txn.start());
   t.equal(txn.state, 'terminated');
 });
+
+/** A sender that can resend bytes, as the transport layer can. */
+class ByteRecorder extends Recorder {
+  resent: Buffer[] = [];
+  override async send(msg: SipMessage): Promise<SentInfo> {
+    await super.send(msg);
+    return { local: { transport: 'udp', host: '127.0.0.1', port: 5060 }, bytes: Buffer.from(`wire of ${(msg as SipResponse).status}`) };
+  }
+  async sendBytes(bytes: Buffer): Promise<void> { this.resent.push(bytes); }
+}
+
+t.test('non-INVITE server after its final: keeps the wire bytes and only the key headers of the request', async (t) => {
+  const s = new ByteRecorder();
+  const bye = new SipRequest('BYE', 'sip:bob@127.0.0.1:5999');
+  bye.append('Via', 'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-9;rport=5070');
+  bye.append('From', '<sip:a@x>;tag=1');
+  bye.append('To', '<sip:b@x>;tag=2');
+  bye.append('Call-ID', 'c9');
+  bye.append('CSeq', '2 BYE');
+  bye.append('User-Agent', 'tester');
+  bye.append('X-Big', 'y'.repeat(2000));
+  bye.body = Buffer.from('some body');
+  const txn = new ServerTransaction({ id: 'b', request: bye, target: udp, timers: { t1: 500, t2: 4000, t4: 5000 }, sender: s });
+  await txn.respond(new SipResponse(200, 'OK'));
+  t.equal(txn.state, 'completed');
+  t.equal(txn.request.body.length, 0, 'body dropped');
+  t.same(txn.request.headers.map((h) => h.name), ['Via', 'From', 'To', 'Call-ID', 'CSeq'], 'key headers kept');
+  t.equal(txn.request.callId, 'c9');
+  t.equal(txn.lastResponse, undefined, 'parsed response dropped');
+  txn.onRetransmission();
+  await until(() => s.resent.length === 1, { timeoutMs: 2000 });
+  t.equal(s.resent[0]!.toString(), 'wire of 200', 'retransmitted BYE answered with the same bytes');
+  txn.terminate();
+});
+
+t.test('INVITE client answered 2xx: keeps only the key headers while it absorbs retransmitted 2xx', async (t) => {
+  const s = new Recorder();
+  const req = invite();
+  req.append('Contact', '<sip:a@127.0.0.1:5070>');
+  req.body = Buffer.from('v=0\r\n');
+  const txn = new ClientTransaction({ id: 'c', request: req, target: udp, timers: { t1: 500, t2: 4000, t4: 5000 }, sender: s });
+  await txn.start();
+  txn.release();
+  t.equal(txn.request.body.length, 5, 'nothing released before the final');
+  const ok = new SipResponse(200, 'OK');
+  ok.append('Via', req.get('via')!);
+  txn.onResponse(ok);
+  t.equal(txn.state, 'accepted');
+  txn.release();
+  t.equal(txn.request.body.length, 0);
+  t.equal(txn.request.get('contact'), undefined);
+  t.equal(txn.request.get('cseq'), '1 INVITE');
+  txn.terminate();
+});
+
+t.test('INVITE server: a 2xx retransmission due after a stall waits for the ACK already there', async (t) => {
+  const s = new Recorder();
+  const txn = new ServerTransaction({ id: 'x', request: invite(), target: udp, timers, sender: s });
+  await txn.respond(new SipResponse(200, 'OK'));
+  // the ACK "arrives" in the same turn the retransmission timer fires, as after a main-thread stall
+  setTimeout(() => txn.onAck(), timers.t1);
+  const until2 = Date.now() + timers.t1 + 15;
+  while (Date.now() < until2) { /* stall the event loop past T1 */ }
+  await until(() => txn.state === 'terminated', { timeoutMs: 2000 });
+  await wait(timers.t1);
+  t.equal(s.sent.length, 1, 'the 200 went out once: no retransmission after the ACK was handled');
+});
