@@ -52,9 +52,19 @@ function send(h: Http, method: string, path: string, body?: unknown): Promise<{ 
  */
 function load(h: Http, name: string, method: string, path: string, ids: number[] = []): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['--load'], { stdio: 'inherit' });
+  // The server's own CPU time per request: comparable across runs on a shared, loaded machine
+  // where wall-clock req/s depends on what else runs ("requests per CPU-second" ~ "reads/s on one core").
+  const cpu0 = process.cpuUsage();
+  let requests = 0;
+  child.on('message', (m: { requests?: number }) => { requests = m.requests ?? requests; });
   child.send({ port: h.port, token: h.token, name, method, path, ids });
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`load child exited ${code}`))));
+    child.once('exit', (code) => {
+      const used = process.cpuUsage(cpu0);
+      const cpuS = (used.user + used.system) / 1e6;
+      console.log(`${name}: server CPU ${cpuS.toFixed(2)} s for ${requests} requests = ${(requests / cpuS).toFixed(0)} requests per server CPU-second (${(cpuS * 1e6 / Math.max(1, requests)).toFixed(0)} µs each; load ${loadavg()[0]!.toFixed(2)})`);
+      if (code === 0) resolve(); else reject(new Error(`load child exited ${code}`));
+    });
   });
 }
 
@@ -74,6 +84,7 @@ async function loadHere(h: Http, name: string, next: (i: number) => [string, str
     }
   }));
   lat.sort((a, b) => a - b);
+  process.send?.({ requests: lat.length });
   console.log(`${name}: ${(lat.length / SECONDS).toFixed(0)} req/s, p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, ${bad} unexpected answers (concurrency ${CONCURRENCY}, ${SECONDS} s)`);
 }
 
