@@ -6,21 +6,14 @@ import type { Dialer } from './dialer.js';
 import { endpointKindForOffer } from './endpoint-kind.js';
 import { ConnectHandler } from './handlers/connect.js';
 import { runHandler } from './handlers/handler.js';
-import { describeTarget } from './originator.js';
+import { describeTarget, type OriginatorOptions } from './originator.js';
 import type { DialTarget, InboundInvite, MediaPort } from './ports.js';
 
-export interface BrowserBridgeOptions {
-  media: MediaPort;
-  registry: CallRegistry;
-  dialer: Dialer;
-  recording: { enabled: boolean; sampleRate: number };
-  recordingsDir: string;
-  ringTimeoutMs: number;
+export interface BrowserBridgeOptions extends Omit<OriginatorOptions, 'track'> {
   /** How long a call waits for its agent before it ends `canceled`. */
   joinTimeoutMs: number;
   /** The project of an agent (by SIP username), to check who joins. */
   agentProject(username: string): Promise<number | undefined>;
-  logger: Logger;
 }
 
 export interface WaitRequest {

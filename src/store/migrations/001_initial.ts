@@ -1,14 +1,8 @@
 /** The first schema: tenants, credentials, agents, applications, numbers, calls. */
-import type { CreateTableBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DialectName } from '../database.js';
 import type { Migration } from '../migrator.js';
-
-/** Integer ids that count up on both dialects. */
-function withId<T extends string>(t: CreateTableBuilder<T, never>, dialect: DialectName): CreateTableBuilder<T, 'id'> {
-  return dialect === 'postgres'
-    ? t.addColumn('id', 'serial', (c) => c.primaryKey())
-    : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import { withId } from './columns.js';
 
 async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const s = db.schema;

@@ -1,13 +1,8 @@
 /** Webhooks and the transactional outbox: events, one delivery per (event, webhook), and every attempt. */
-import type { CreateTableBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DialectName } from '../database.js';
 import type { Migration } from '../migrator.js';
-
-function withId<T extends string>(t: CreateTableBuilder<T, never>, dialect: DialectName): CreateTableBuilder<T, 'id'> {
-  return dialect === 'postgres'
-    ? t.addColumn('id', 'serial', (c) => c.primaryKey())
-    : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import { withId } from './columns.js';
 
 async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const s = db.schema;
