@@ -98,7 +98,8 @@ class FlowHandler implements CallHandler {
 export function initialRequest(call: Call, start: FlowStart): CallbackRequest {
   const inbound = call.direction === 'inbound';
   const callerNo = inbound ? call.from : call.to;
-  const apiNo = inbound ? call.to : call.from;
+  // A DID call: our number as stored (E.164), whatever form the carrier put in the Request-URI.
+  const apiNo = inbound ? (call.number?.e164 ?? call.to) : call.from;
   const c = numberInfo(callerNo);
   const a = numberInfo(apiNo);
   return {
