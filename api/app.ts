@@ -29,6 +29,7 @@ export interface HttpOptions {
 }
 import { webhookRoutes } from './routers/webhooks.js';
 import { recordingRoutes } from './routers/recordings.js';
+import { applicationRoutes } from './routers/applications.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 
 export interface HttpDeps {
@@ -56,7 +57,7 @@ function bearerMatches(req: Request, token: string | undefined): boolean {
 }
 
 /** Every resource's routes, in mount order. Add a module here to put it on the API. */
-export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes, callRoutes, webhookRoutes, recordingRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes, callRoutes, webhookRoutes, recordingRoutes, applicationRoutes];
 
 export interface HttpApp { app: Express; registry: OpenApiRegistry }
 
@@ -100,6 +101,8 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   for (const mount of ROUTE_MODULES) mount(api, ctx);
 
   app.use('/api', express.json({ limit: '100kb' }));
+  // Voxology's surface lives under /v1 (its x-api-key clients call https://host/v1/...).
+  app.use('/v1', express.json({ limit: '100kb' }));
   app.use(api.router);
   // Built by esbuild into dist/widget; this file runs from dist/api.
   const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '../widget/test-phone');

@@ -35,6 +35,8 @@ import { EventBus } from './events/event-bus.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { loadOrCreateLinkSecret, RecordingLinks } from './events/recording-links.js';
 import { SmsReceiver } from './events/sms-receiver.js';
+import { createTtsProvider } from './speech/index.js';
+import { FlowEngine } from './flows/flow-engine.js';
 
 export interface Platform {
   config: Config;
@@ -161,8 +163,16 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       findNumber: (e164) => store.numbers.findByE164(e164),
       findAgent: (id) => store.agents.get(id),
       isAgent: async (username) => (await store.agents.findByUsername(username)) !== undefined,
+      findApplication: (id) => store.applications.get(id),
     },
     defaultTrunk: config.trunks[0]?.name,
+  });
+  // Speech for call flows' SAY; warmed in the background so the first caller does not wait for it,
+  // and start-up does not wait either.
+  const tts = createTtsProvider(config, logger.child({ component: 'tts' }));
+  void Promise.resolve(tts.warmUp?.()).catch((err: unknown) => logger.warn({ err }, 'speech engine warm-up failed'));
+  const flows = new FlowEngine({
+    tts, dataDir, logger: logger.child({ component: 'flows' }), allowPrivateTargets: config.webhooks.allowPrivateTargets,
   });
   const calls = new CallRegistry();
   // Subscribed before any call can start: every call the registry announces gets its record.
@@ -173,6 +183,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     logger: logger.child({ component: 'calls' }),
     // Bound late: the browser bridges need the service's dialer.
     claim: (invite) => browserBridges.claim(invite),
+    flows,
   });
   const browserBridges: BrowserBridges = new BrowserBridges({
     media, registry: calls, dialer: callService.dialer, recording: config.recording, recordingsDir,
@@ -217,6 +228,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       await records.flushed();
       records.close();
       await webhooks.close();
+      await tts.close().catch(() => undefined);
       bus.close();
       await sip.close().catch(() => undefined);
       server.closeAllConnections();

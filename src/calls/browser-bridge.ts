@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import { Call } from './call.js';
 import type { CallRegistry } from './call-registry.js';
 import { AnsweredParty, CallerInvite } from './caller-invite.js';

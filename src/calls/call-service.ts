@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Call, type DialedNumber } from './call.js';
 import { statusForSip, type HangupCause } from './call-status.js';
 import type { CallRegistry } from './call-registry.js';
-import type { CallRouter, Route } from './router.js';
+import type { AppCallback, CallRouter, Route } from './router.js';
 import { CallerInvite } from './caller-invite.js';
 import { Dialer } from './dialer.js';
 import { endpointKindForOffer } from './endpoint-kind.js';
@@ -24,11 +24,18 @@ export interface CallServiceOptions {
   logger: Logger;
   /** Takes INVITEs another service answers (an agent joining a waiting API call); true when taken. */
   claim?: (invite: InboundInvite) => boolean;
+  /** Runs applications' call flows (the FlowEngine, src/flows); absent, application DIDs answer 480. */
+  flows?: FlowHandlers;
+}
+
+/** What the call layer needs of the flow engine (FlowEngine satisfies it; src/calls does not import src/flows). */
+export interface FlowHandlers {
+  handler(ctx: HandlerContext, start: { appId: string; callback: AppCallback; callId?: string }): CallHandler;
 }
 
 /** The project DID a route was resolved from, kept on the call for its record and events. */
 function dialedNumber(route: Route): DialedNumber | undefined {
-  if (route.kind === 'agent') return { e164: route.number, projectId: route.projectId };
+  if (route.kind === 'agent' || route.kind === 'application') return { e164: route.number, projectId: route.projectId };
   if (route.kind === 'relay') return { e164: route.number, projectId: route.projectId, forwardTo: route.forwardTo };
   if (route.kind === 'refused' && route.number !== undefined && route.projectId !== undefined) return { e164: route.number, projectId: route.projectId };
   return undefined;
@@ -103,6 +110,9 @@ export class CallService {
     } finally {
       invite.off('cancel', onCancel);
     }
+    if (route.kind === 'application' && !this.opts.flows) {
+      route = { kind: 'refused', number: route.number, projectId: route.projectId, sipStatus: 480, sipReason: 'Application Not Available', reason: 'no call-flow engine' };
+    }
     const call = new Call({
       direction: 'inbound', from: invite.from.user ?? invite.from.uri, to: dialed, route: route.kind,
       number: dialedNumber(route), sipCallId: invite.callId, logger,
@@ -168,6 +178,11 @@ export class CallService {
       case 'trunk': return new ConnectHandler(ctx, { trunk: route.trunk, number: route.number }, this.connectOptions());
       // A relay presents its own number and is always recorded (both sides, one channel each).
       case 'relay': return new ConnectHandler(ctx, { trunk: route.trunk, number: route.forwardTo }, { ...this.connectOptions(), record: true, callerId: route.number });
+      // The callbacks' call_id is the stored record's id (the API's phone_call_id) when the record writer has one.
+      case 'application': return this.opts.flows!.handler(ctx, {
+        appId: String(route.appId), callback: route.callback,
+        ...(ctx.call.recordId !== undefined ? { callId: String(ctx.call.recordId) } : {}),
+      });
     }
   }
 

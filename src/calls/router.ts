@@ -14,7 +14,9 @@ export type Route =
   /** A project's relay DID: dial `forwardTo` through `trunk`, presenting the DID as caller ID, recorded. */
   | { kind: 'relay'; number: string; forwardTo: string; trunk: string; projectId: number }
   | { kind: 'trunk'; trunk: string; number: string }
-  /** Known, but answered with a refusal (an application DID before call flows exist, a paused relay...). */
+  /** A project's DID pointed at an application with a callback URL: run its call flow. */
+  | { kind: 'application'; number: string; projectId: number; appId: number; callback: AppCallback }
+  /** Known, but answered with a refusal (an application without a callback URL, a paused relay...). */
   | ({ kind: 'refused'; number?: string; projectId?: number } & Refusal)
   | { kind: 'unknown' };
 
@@ -28,12 +30,34 @@ export interface DidEntry {
   relayEnabled: boolean;
 }
 
+/** An application's call-flow callback as the flow engine takes it (`CallbackConfig` in src/flows). */
+export interface AppCallback {
+  url: string;
+  method: 'GET' | 'POST';
+  format: 'json' | 'form' | 'query';
+  fallbackUrl?: string;
+  statusCallbackUrl?: string;
+}
+
+/** An application as routing needs it (the store's `Application` has this shape). */
+export interface AppEntry {
+  id: number;
+  projectId: number;
+  callbackUrl: string | null;
+  callbackMethod: 'GET' | 'POST';
+  callbackFormat: 'json' | 'form' | 'query';
+  fallbackUrl: string | null;
+  statusCallbackUrl: string | null;
+}
+
 /** Where routing looks numbers and agents up (the store, in main.ts); async because it is a database. */
 export interface RoutingDirectory {
   findNumber(e164: string): Promise<DidEntry | undefined>;
   findAgent(id: number): Promise<{ username: string; projectId: number } | undefined>;
   /** Is this an agent's username (registered or not)? Agents are added at run time. */
   isAgent(username: string): Promise<boolean>;
+  /** Absent: application DIDs are refused with 480 (no call-flow engine on this box). */
+  findApplication?(id: number): Promise<AppEntry | undefined>;
 }
 
 export interface RouterOptions {
@@ -87,8 +111,18 @@ export class CallRouter {
       return { kind: 'agent', user: agent.username, number, projectId };
     }
     if (target.kind === 'application') {
-      // Call flows are not built yet: say so plainly instead of pretending to run the application.
-      return refused(480, 'Application Not Available', `application ${target.applicationId} cannot take calls yet`);
+      const app = await this.opts.directory.findApplication?.(target.applicationId);
+      // Another project's application is never run, whatever the number row says.
+      if (this.opts.directory.findApplication && (!app || app.projectId !== projectId)) return refused(404, 'Not Found', 'number points at no application of its project');
+      // Nothing to ask what to do: say so plainly instead of answering into silence.
+      if (!app?.callbackUrl) return refused(480, 'Application Not Available', `application ${target.applicationId} has no callback URL`);
+      return {
+        kind: 'application', number, projectId, appId: app.id,
+        callback: {
+          url: app.callbackUrl, method: app.callbackMethod, format: app.callbackFormat,
+          ...(app.fallbackUrl ? { fallbackUrl: app.fallbackUrl } : {}), ...(app.statusCallbackUrl ? { statusCallbackUrl: app.statusCallbackUrl } : {}),
+        },
+      };
     }
     if (!did.relayEnabled) return refused(480, 'Relay Paused', 'relay paused');
     const forwardTo = toE164(target.forwardTo);

@@ -39,7 +39,7 @@ export interface FlowStart {
   appId: string;
   /** The account the call belongs to (`subaccount_id`); default '0'. */
   accountId?: string;
-  /** `call_id` of the callbacks; default the Call's id (the integrator may pass the stored call's id). */
+  /** `call_id` of the callbacks; default the stored record's id (phone_call_id) once the call has one, else the Call's id. */
   callId?: string;
   sessionData?: Record<string, unknown> | null;
   customData?: Record<string, unknown> | null;
@@ -98,14 +98,16 @@ class FlowHandler implements CallHandler {
 export function initialRequest(call: Call, start: FlowStart): CallbackRequest {
   const inbound = call.direction === 'inbound';
   const callerNo = inbound ? call.from : call.to;
-  const apiNo = inbound ? call.to : call.from;
+  // A DID call: our number as stored (E.164), whatever form the carrier put in the Request-URI.
+  const apiNo = inbound ? (call.number?.e164 ?? call.to) : call.from;
   const c = numberInfo(callerNo);
   const a = numberInfo(apiNo);
   return {
     type: 'init_call',
     app_id: start.appId,
     subaccount_id: start.accountId ?? '0',
-    call_id: start.callId ?? call.id,
+    // Read once answered: by then the record writer has usually given an inbound call its phone_call_id.
+    call_id: start.callId ?? (call.recordId !== undefined ? String(call.recordId) : call.id),
     start_time: new Date(call.createdAt).toISOString(),
     direction: call.direction,
     duration: 0,

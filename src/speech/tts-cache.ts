@@ -136,6 +136,10 @@ export class CachedTtsProvider implements TtsProvider {
     }
   }
 
+  async warmUp(): Promise<void> {
+    await this.inner.warmUp?.();
+  }
+
   close(): Promise<void> {
     this.memory.clear();
     this.memoryUsed = 0;

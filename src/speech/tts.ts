@@ -27,6 +27,8 @@ export interface TtsProvider {
   readonly defaultVoice: string;
   /** Yields audio sentence by sentence; rejects with TtsError for bad input or a failed engine. */
   synthesize(text: string, options?: SynthesisOptions): AsyncIterable<PcmChunk>;
+  /** Starts what the first request would otherwise wait for (flite's workers); engines with nothing to start omit it. */
+  warmUp?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -20,7 +20,7 @@ export type { Project } from './repos/projects.js';
 export type { ApiToken } from './repos/api-tokens.js';
 export type { User } from './repos/users.js';
 export type { Agent, SipCredential } from './repos/agents.js';
-export type { Application } from './repos/applications.js';
+export type { Application, ApplicationFields, CallbackMethod, CallbackFormat } from './repos/applications.js';
 export type { PhoneNumber, NumberTarget, InventoryEntry } from './repos/numbers.js';
 export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, CallEvent, CallQuery } from './repos/calls.js';
 export { CALL_STATUSES, eventTypeFor, recordingPathFor } from './repos/calls.js';

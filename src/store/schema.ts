@@ -68,7 +68,11 @@ export interface ApplicationsTable {
   name: string;
   callback_url: string | null;
   callback_method: string | null;
+  callback_format: string | null;
+  fallback_url: string | null;
+  status_callback_url: string | null;
   created_at: string;
+  updated_at: string | null;
 }
 
 export interface NumbersTable {

@@ -29,7 +29,17 @@ const ROUTES: Record<string, Setup> = {
   'PATCH /api/v1/webhooks/:id': webhookPair,
   'DELETE /api/v1/webhooks/:id': webhookPair,
   'GET /api/v1/webhooks/:id/calls': webhookPair,
+  'GET /v1/applications/:id': applicationPair,
+  'PATCH /v1/applications/:id': applicationPair,
+  'DELETE /v1/applications/:id': applicationPair,
 };
+
+async function applicationPair(api: TestApi, owner: number, other: number): Promise<Fixture> {
+  return {
+    own: (await api.store.applications.create({ projectId: owner, name: 'mine', callbackUrl: 'https://example.com/flow' })).id,
+    foreign: (await api.store.applications.create({ projectId: other, name: 'theirs', callbackUrl: 'https://example.com/theirs' })).id,
+  };
+}
 
 async function webhookPair(api: TestApi, owner: number, other: number): Promise<Fixture> {
   return { own: (await api.store.webhooks.create(owner, { url: 'https://example.com/a' })).id, foreign: (await api.store.webhooks.create(other, { url: 'https://example.com/b' })).id };
@@ -66,6 +76,9 @@ t.test('a foreign id is 403 on every project route', async (t) => {
   const hooks = await api.fetchJson('/api/v1/webhooks', auth);
   t.ok((hooks.body.webhooks as { url: string }[]).every((w) => w.url === 'https://example.com/a'), 'only our webhooks are listed');
   t.notOk(JSON.stringify(hooks.body).includes('whsec_'), 'and no secret');
+  const apps = await api.fetchJson('/v1/applications', { headers: { 'x-api-key': token } });
+  t.ok((apps.body.applications as { name: string }[]).length > 0, 'x-api-key lists applications');
+  t.ok((apps.body.applications as { name: string }[]).every((a) => a.name === 'mine'), 'only our applications are listed');
 });
 
 t.test('a user token acts on its own project only', async (t) => {

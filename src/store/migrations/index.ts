@@ -2,6 +2,7 @@ import type { Migration } from '../migrator.js';
 import { initial } from './001_initial.js';
 import { webhooks } from './002_webhooks.js';
 import { callListIndexes } from './003_call_list_indexes.js';
+import { applicationCallbacks } from './004_application_callbacks.js';
 
 /** Every migration, in order. Append only: a released migration never changes. */
-export const migrations: readonly Migration[] = [initial, webhooks, callListIndexes];
+export const migrations: readonly Migration[] = [initial, webhooks, callListIndexes, applicationCallbacks];

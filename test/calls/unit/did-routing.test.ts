@@ -94,7 +94,7 @@ t.test('a relay to one of our own DIDs is refused (loop)', async (t) => {
   t.equal(cl.sip.attempts.length, 0);
 });
 
-t.test('an application DID is refused plainly (call flows do not exist yet)', async (t) => {
+t.test('an application DID without a call-flow engine or callback URL is refused plainly', async (t) => {
   const cl = callLayer();
   cl.directory.addNumber('+15550400', 1, { kind: 'application', applicationId: 9 });
   const inv = cl.invite('+15550400', undefined, CARRIER);
