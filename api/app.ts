@@ -57,9 +57,19 @@ function bearerMatches(req: Request, token: string | undefined): boolean {
 }
 
 /** Every resource's routes, in mount order. Add a module here to put it on the API. */
-export const ROUTE_MODULES: readonly RouteModule[] = [accountRoutes, numberRoutes, callRoutes, webhookRoutes, recordingRoutes, applicationRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [
+  accountRoutes,
+  numberRoutes,
+  callRoutes,
+  webhookRoutes,
+  recordingRoutes,
+  applicationRoutes,
+];
 
-export interface HttpApp { app: Express; registry: OpenApiRegistry }
+export interface HttpApp {
+  app: Express;
+  registry: OpenApiRegistry;
+}
 
 /** The HTTP face of the platform: health, the REST API with its OpenAPI document, the browser test phone. */
 export function createHttpApp(deps: HttpDeps): Express {
@@ -72,14 +82,22 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   const registry = new OpenApiRegistry();
   const api = new ApiRouter(deps.store, registry);
   const ctx: ApiContext = {
-    store: deps.store, accounts: deps.accounts, logger: deps.logger, authLimiter: new RateLimiter(deps.authAttemptsPerMinute),
+    store: deps.store,
+    accounts: deps.accounts,
+    logger: deps.logger,
+    authLimiter: new RateLimiter(deps.authAttemptsPerMinute),
     calls: deps.apiCalls,
-    allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false, recordingLinks: deps.recordingLinks,
+    allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false,
+    recordingLinks: deps.recordingLinks,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.
   api.route({
-    method: 'get', path: '/health', summary: 'Liveness; calls, workers and the SIP link for operators', tags: ['meta'], auth: 'none',
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness; calls, workers and the SIP link for operators',
+    tags: ['meta'],
+    auth: 'none',
     handler: async ({ req, res }) => {
       const report = await deps.health.check();
       res.status(report.healthy ? 200 : 503).set('Cache-Control', 'no-store');
@@ -90,13 +108,25 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     },
   });
   api.route({
-    method: 'get', path: '/api/openapi.json', summary: 'This API as an OpenAPI 3.1 document', tags: ['meta'], auth: 'none',
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This API as an OpenAPI 3.1 document',
+    tags: ['meta'],
+    auth: 'none',
     response: z.record(z.string(), z.unknown()),
     handler: () => registry.document({ title: 'Switchboard API', version: '0.1.0' }),
   });
   api.route({
-    method: 'get', path: '/api/docs', summary: 'Browsable API reference', tags: ['meta'], auth: 'none', contentType: 'text/html',
-    handler: ({ res }) => { res.set('Content-Security-Policy', DOCS_CSP).type('html').send(DOCS_HTML); return undefined; },
+    method: 'get',
+    path: '/api/docs',
+    summary: 'Browsable API reference',
+    tags: ['meta'],
+    auth: 'none',
+    contentType: 'text/html',
+    handler: ({ res }) => {
+      res.set('Content-Security-Policy', DOCS_CSP).type('html').send(DOCS_HTML);
+      return undefined;
+    },
   });
   for (const mount of ROUTE_MODULES) mount(api, ctx);
 
@@ -110,13 +140,19 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     app.use('/test-phone', (req, res, next) => {
       // decoded as express.static will, so `phone.js%2Emap` is refused too
       let path = req.path;
-      try { path = decodeURIComponent(path); } catch { /* malformed: static refuses it anyway */ }
+      try {
+        path = decodeURIComponent(path);
+      } catch {
+        /* malformed: static refuses it anyway */
+      }
       if (path.toLowerCase().endsWith('.map')) res.status(404).json({ error: 'not found' });
       else next();
     });
   }
   if (existsSync(widgetDir)) app.use('/test-phone', express.static(widgetDir));
-  app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
   app.use(errorMiddleware(deps.logger));
   return { app, registry };
 }

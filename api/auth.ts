@@ -8,9 +8,7 @@ import type { ApiToken, Project, Store, User } from '../src/store/index.js';
 import { USER_TOKEN_PREFIX } from '../src/store/index.js';
 import { forbidden, unauthorized } from './errors.js';
 
-export type Principal =
-  | { kind: 'project'; project: Project; token: ApiToken }
-  | { kind: 'user'; user: User };
+export type Principal = { kind: 'project'; project: Project; token: ApiToken } | { kind: 'user'; user: User };
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -29,7 +27,9 @@ function single(v: unknown): string | undefined {
 }
 
 /** The presented token and which kind the caller said it is, if any. */
-export function presentedToken(req: Request): { token: string; via: 'bearer' | 'header' | 'api_token' | 'user_token' } | undefined {
+export function presentedToken(
+  req: Request,
+): { token: string; via: 'bearer' | 'header' | 'api_token' | 'user_token' } | undefined {
   const authz = req.get('authorization');
   const bearer = authz?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   if (bearer) return { token: bearer, via: 'bearer' };
@@ -74,7 +74,9 @@ export async function projectOf(store: Store, req: Request, who: Principal): Pro
     return p;
   }
   if (mine.length === 1) return mine[0]!;
-  throw forbidden(mine.length ? 'forbidden: member of several projects; name one with X-Project-Id' : 'forbidden: not a member of any project');
+  throw forbidden(
+    mine.length ? 'forbidden: member of several projects; name one with X-Project-Id' : 'forbidden: not a member of any project',
+  );
 }
 
 /** A token with scopes may only use routes needing one of them; a token without scopes may use all. */
@@ -91,7 +93,10 @@ export function checkScope(who: Principal, scope: string | undefined): void {
 export function requireProject(store: Store): RequestHandler {
   return (req, _res, next) => {
     authenticate(store, req)
-      .then(async (who) => { req.auth = who; req.project = await projectOf(store, req, who); })
+      .then(async (who) => {
+        req.auth = who;
+        req.project = await projectOf(store, req, who);
+      })
       .then(() => next(), next);
   };
 }

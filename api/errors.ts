@@ -4,7 +4,11 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -43,9 +47,18 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       return;
     }
     const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.parse.failed') { res.status(400).json({ error: 'body: malformed JSON' }); return; }
-    if (e.type === 'entity.too.large') { res.status(413).json({ error: 'body: too large' }); return; }
-    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') { res.status(415).json({ error: 'body: unsupported encoding' }); return; }
+    if (e.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'body: malformed JSON' });
+      return;
+    }
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: 'body: too large' });
+      return;
+    }
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      res.status(415).json({ error: 'body: unsupported encoding' });
+      return;
+    }
     logger.error({ err }, 'API handler failed');
     res.status(500).json({ error: 'internal error' });
   };

@@ -29,8 +29,14 @@ type Json = Record<string, unknown>;
 
 const errorSchema = z.object({ error: z.string() });
 const ERROR_TEXT: Record<number, string> = {
-  400: 'Malformed request', 401: 'Missing or invalid token', 403: 'Authenticated but not yours', 404: 'Not found',
-  409: 'Conflict', 413: 'Body too large', 422: 'Validation error (the message names the field)', 429: 'Too many requests (see Retry-After)',
+  400: 'Malformed request',
+  401: 'Missing or invalid token',
+  403: 'Authenticated but not yours',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Body too large',
+  422: 'Validation error (the message names the field)',
+  429: 'Too many requests (see Retry-After)',
 };
 
 function jsonSchema(s: z.ZodType, io: 'input' | 'output'): Json {
@@ -46,7 +52,10 @@ function parameters(where: 'path' | 'query', schema: z.ZodObject | undefined): J
   if (!schema) return [];
   const js = jsonSchema(schema, 'input') as { properties?: Record<string, Json>; required?: string[] };
   return Object.entries(js.properties ?? {}).map(([name, s]) => ({
-    name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: s,
+    name,
+    in: where,
+    required: where === 'path' || (js.required ?? []).includes(name),
+    schema: s,
     ...(typeof s.description === 'string' ? { description: s.description } : {}),
   }));
 }
@@ -62,11 +71,14 @@ export class OpenApiRegistry {
   private readonly routes: RouteDoc[] = [];
 
   add(doc: RouteDoc): void {
-    if (this.routes.some((r) => r.method === doc.method && r.path === doc.path)) throw new Error(`route registered twice: ${doc.method.toUpperCase()} ${doc.path}`);
+    if (this.routes.some((r) => r.method === doc.method && r.path === doc.path))
+      throw new Error(`route registered twice: ${doc.method.toUpperCase()} ${doc.path}`);
     this.routes.push(doc);
   }
 
-  list(): readonly RouteDoc[] { return this.routes; }
+  list(): readonly RouteDoc[] {
+    return this.routes;
+  }
 
   document(info: { title: string; version: string }): Json {
     const paths: Record<string, Record<string, Json>> = {};
@@ -74,23 +86,34 @@ export class OpenApiRegistry {
       const responses: Record<string, Json> = {
         [String(r.status)]: {
           description: 'Success',
-          ...(r.response ? { content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } }
-            : r.contentType ? { content: { [r.contentType]: {} } } : {}),
+          ...(r.response
+            ? { content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } }
+            : r.contentType
+              ? { content: { [r.contentType]: {} } }
+              : {}),
         },
       };
       const errs = new Set(r.errors ?? []);
-      if (r.auth !== 'none') { errs.add(401); errs.add(403); }
+      if (r.auth !== 'none') {
+        errs.add(401);
+        errs.add(403);
+      }
       if (r.body || r.query || r.params) errs.add(422);
       if (r.body) errs.add(400);
       for (const code of [...errs].sort()) {
-        responses[String(code)] = { description: ERROR_TEXT[code] ?? 'Error', content: { 'application/json': { schema: jsonSchema(errorSchema, 'output') } } };
+        responses[String(code)] = {
+          description: ERROR_TEXT[code] ?? 'Error',
+          content: { 'application/json': { schema: jsonSchema(errorSchema, 'output') } },
+        };
       }
       const op: Json = {
         summary: r.summary,
         operationId: `${r.method}${r.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
         ...(r.tags ? { tags: r.tags } : {}),
         parameters: [...parameters('path', r.params), ...parameters('query', r.query)],
-        ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
+        ...(r.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } }
+          : {}),
         responses,
         security: SECURITY[r.auth],
       };

@@ -24,7 +24,13 @@ export interface RouteContext<P, Q, B, A extends AuthMode> {
   project: A extends 'project' ? Project : undefined;
 }
 
-export interface RouteSpec<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined, R extends z.ZodType | undefined, A extends AuthMode> {
+export interface RouteSpec<
+  P extends z.ZodObject | undefined,
+  Q extends z.ZodObject | undefined,
+  B extends z.ZodType | undefined,
+  R extends z.ZodType | undefined,
+  A extends AuthMode,
+> {
   method: HttpMethod;
   path: string;
   summary: string;
@@ -44,7 +50,9 @@ export interface RouteSpec<P extends z.ZodObject | undefined, Q extends z.ZodObj
   contentType?: string;
   errors?: number[];
   /** Returns the body to send as JSON with `status`, or undefined after answering through `ctx.res`. */
-  handler(ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>, A>): Promise<(R extends z.ZodType ? z.input<R> : unknown) | undefined> | (R extends z.ZodType ? z.input<R> : unknown) | undefined;
+  handler(
+    ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>, A>,
+  ): Promise<(R extends z.ZodType ? z.input<R> : unknown) | undefined> | (R extends z.ZodType ? z.input<R> : unknown) | undefined;
 }
 
 function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): unknown {
@@ -58,15 +66,32 @@ export class ApiRouter {
   /** Mount this on the app (routes carry full paths, so mount at the root). */
   readonly router: Router = express.Router();
 
-  constructor(private readonly store: Store, private readonly registry: OpenApiRegistry) {}
+  constructor(
+    private readonly store: Store,
+    private readonly registry: OpenApiRegistry,
+  ) {}
 
-  route<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends z.ZodType | undefined = undefined, A extends AuthMode = AuthMode>(
-    spec: RouteSpec<P, Q, B, R, A>,
-  ): this {
+  route<
+    P extends z.ZodObject | undefined = undefined,
+    Q extends z.ZodObject | undefined = undefined,
+    B extends z.ZodType | undefined = undefined,
+    R extends z.ZodType | undefined = undefined,
+    A extends AuthMode = AuthMode,
+  >(spec: RouteSpec<P, Q, B, R, A>): this {
     const status = spec.status ?? 200;
     this.registry.add({
-      method: spec.method, path: spec.path, summary: spec.summary, tags: spec.tags, auth: spec.auth, params: spec.params, query: spec.query,
-      body: spec.body, status, response: spec.response, contentType: spec.contentType, errors: [...(spec.errors ?? []), ...(spec.rateLimit ? [429] : [])],
+      method: spec.method,
+      path: spec.path,
+      summary: spec.summary,
+      tags: spec.tags,
+      auth: spec.auth,
+      params: spec.params,
+      query: spec.query,
+      body: spec.body,
+      status,
+      response: spec.response,
+      contentType: spec.contentType,
+      errors: [...(spec.errors ?? []), ...(spec.rateLimit ? [429] : [])],
     });
     this.router[spec.method](spec.path, async (req, res) => {
       if (spec.rateLimit) {

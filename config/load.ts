@@ -24,7 +24,12 @@ function defaultsPath(): string {
   // Compiled to dist/config; the JSON stays in the source tree's config/.
   const here = dirname(fileURLToPath(import.meta.url));
   for (const candidate of [resolve(here, 'default.json'), resolve(here, '../../config/default.json')]) {
-    try { readFileSync(candidate); return candidate; } catch { /* try next */ }
+    try {
+      readFileSync(candidate);
+      return candidate;
+    } catch {
+      /* try next */
+    }
   }
   throw new ConfigError('config/default.json not found');
 }
@@ -43,7 +48,11 @@ const boolean: EnvParse = (name, v) => {
   if (b === undefined) throw new ConfigError(`${name}: expected true, false, 1 or 0, got "${v}"`);
   return b;
 };
-const list: EnvParse = (_name, v) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list: EnvParse = (_name, v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const ENV: [name: string, path: string[], parse: EnvParse][] = [
   ['LOG_LEVEL', ['logLevel'], text],
@@ -117,13 +126,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Json
   }
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    const msg = parsed.error.issues.map((i) => {
-      const path = i.path.join('.');
-      const from = fromEnv.sources.get(path);
-      return `${path}: ${i.message}${from ? ` (from ${from})` : ''}`;
-    }).join('; ');
+    const msg = parsed.error.issues
+      .map((i) => {
+        const path = i.path.join('.');
+        const from = fromEnv.sources.get(path);
+        return `${path}: ${i.message}${from ? ` (from ${from})` : ''}`;
+      })
+      .join('; ');
     throw new ConfigError(`invalid configuration: ${msg}`);
   }
-  if (parsed.data.rtp.portMin >= parsed.data.rtp.portMax) throw new ConfigError('invalid configuration: rtp.portMin must be below rtp.portMax');
+  if (parsed.data.rtp.portMin >= parsed.data.rtp.portMax)
+    throw new ConfigError('invalid configuration: rtp.portMin must be below rtp.portMax');
   return parsed.data;
 }

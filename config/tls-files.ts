@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 
-export interface TlsFiles { cert: string; key: string }
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
 
 function readPem(setting: string, path: string, label: RegExp): string {
   let text: string;

@@ -6,7 +6,14 @@
  */
 import type { ZodType } from 'zod';
 
-interface Def { type: string; innerType?: ZodType; shape?: Record<string, ZodType>; element?: ZodType; catchall?: ZodType; in?: ZodType }
+interface Def {
+  type: string;
+  innerType?: ZodType;
+  shape?: Record<string, ZodType>;
+  element?: ZodType;
+  catchall?: ZodType;
+  in?: ZodType;
+}
 
 function def(schema: ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;
@@ -16,7 +23,8 @@ function def(schema: ZodType): Def {
 function unwrap(schema: ZodType): ZodType {
   let s = schema;
   for (let d = def(s); ; d = def(s)) {
-    if (d.innerType && ['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(d.type)) s = d.innerType;
+    if (d.innerType && ['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(d.type))
+      s = d.innerType;
     else if (d.type === 'pipe' && d.in) s = d.in;
     else return s;
   }
@@ -37,7 +45,10 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-export interface UnknownKey { path: string; nearest?: string }
+export interface UnknownKey {
+  path: string;
+  nearest?: string;
+}
 
 export function findUnknownKeys(schema: ZodType, value: unknown, path = ''): UnknownKey[] {
   const s = unwrap(schema);
@@ -50,12 +61,17 @@ export function findUnknownKeys(schema: ZodType, value: unknown, path = ''): Unk
     for (const [key, v] of Object.entries(value)) {
       const here = path ? `${path}.${key}` : key;
       const field = d.shape[key];
-      if (field) { out.push(...findUnknownKeys(field, v, here)); continue; }
+      if (field) {
+        out.push(...findUnknownKeys(field, v, here));
+        continue;
+      }
       const nearest = known.map((k) => ({ k, n: editDistance(key, k) })).sort((x, y) => x.n - y.n)[0]?.k;
       out.push({ path: here, nearest: nearest === undefined ? undefined : path ? `${path}.${nearest}` : nearest });
     }
   } else if (d.type === 'array' && d.element && Array.isArray(value)) {
-    value.forEach((v, i) => { out.push(...findUnknownKeys(d.element!, v, `${path}[${i}]`)); });
+    value.forEach((v, i) => {
+      out.push(...findUnknownKeys(d.element!, v, `${path}[${i}]`));
+    });
   }
   return out;
 }

@@ -42,7 +42,10 @@ class Direction {
     if (e.source !== 'inband') this.to.sendDtmf(e.digit, e.durationMs);
   };
 
-  constructor(readonly from: MediaPort, readonly to: MediaPort) {}
+  constructor(
+    readonly from: MediaPort,
+    readonly to: MediaPort,
+  ) {}
 
   attach(mode: BridgeMode): void {
     this.detach();
@@ -92,7 +95,10 @@ export class Bridge {
       mode = ca.name === cb.name && ca.clockRate === cb.clockRate ? 'passthrough' : 'transcode';
     }
     if (mode === 'transcode') {
-      for (const [p, other] of [[this.a, this.b], [this.b, this.a]] as const) {
+      for (const [p, other] of [
+        [this.a, this.b],
+        [this.b, this.a],
+      ] as const) {
         if (p.codec?.name === 'opus' && canSwitchRate(p)) p.setPcmRate(narrowband(other) ? 8000 : 48000);
       }
     }

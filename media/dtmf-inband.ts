@@ -93,7 +93,11 @@ export class InbandDtmfDetector {
     if (!g) {
       const group = (hzs: readonly number[]): ToneGroup => {
         const w = hzs.map((hz) => (2 * Math.PI * hz) / this.sampleRate);
-        return { coeff: Float64Array.from(w, (x) => 2 * Math.cos(x)), cos: Float64Array.from(w, Math.cos), sin: Float64Array.from(w, Math.sin) };
+        return {
+          coeff: Float64Array.from(w, (x) => 2 * Math.cos(x)),
+          cos: Float64Array.from(w, Math.cos),
+          sin: Float64Array.from(w, Math.sin),
+        };
       };
       g = [group(DTMF_ROW_HZ), group(DTMF_COLUMN_HZ)];
       this.groups.set(n, g);
@@ -117,7 +121,7 @@ export class InbandDtmfDetector {
     goertzel4(frame, colGroup, this.colPowers);
     const col = strongest(this.colPowers);
     if (col.second * GROUP_DOMINANCE > col.power) return undefined;
-    if ((row.power + col.power) < MIN_TONE_SHARE * energy) return undefined;
+    if (row.power + col.power < MIN_TONE_SHARE * energy) return undefined;
     const twistDb = 10 * Math.log10(col.power / row.power);
     if (Math.abs(twistDb) > MAX_TWIST_DB) return undefined;
     const perTone = Math.min(row.power, col.power) / n;
@@ -131,15 +135,33 @@ export class InbandDtmfDetector {
  * a sine at it would have: 2|X|^2 / N.
  */
 function goertzel4(frame: Int16Array, g: ToneGroup, out: Float64Array): void {
-  const c0 = g.coeff[0], c1 = g.coeff[1], c2 = g.coeff[2], c3 = g.coeff[3];
-  let a1 = 0, a2 = 0, b1 = 0, b2 = 0, d1 = 0, d2 = 0, e1 = 0, e2 = 0;
+  const c0 = g.coeff[0],
+    c1 = g.coeff[1],
+    c2 = g.coeff[2],
+    c3 = g.coeff[3];
+  let a1 = 0,
+    a2 = 0,
+    b1 = 0,
+    b2 = 0,
+    d1 = 0,
+    d2 = 0,
+    e1 = 0,
+    e2 = 0;
   const n = frame.length;
   for (let i = 0; i < n; i++) {
     const x = frame[i];
-    const a0 = x + c0 * a1 - a2; a2 = a1; a1 = a0;
-    const b0 = x + c1 * b1 - b2; b2 = b1; b1 = b0;
-    const d0 = x + c2 * d1 - d2; d2 = d1; d1 = d0;
-    const e0 = x + c3 * e1 - e2; e2 = e1; e1 = e0;
+    const a0 = x + c0 * a1 - a2;
+    a2 = a1;
+    a1 = a0;
+    const b0 = x + c1 * b1 - b2;
+    b2 = b1;
+    b1 = b0;
+    const d0 = x + c2 * d1 - d2;
+    d2 = d1;
+    d1 = d0;
+    const e0 = x + c3 * e1 - e2;
+    e2 = e1;
+    e1 = e0;
   }
   out[0] = power(a1, a2, g.cos[0], g.sin[0], n);
   out[1] = power(b1, b2, g.cos[1], g.sin[1], n);

@@ -54,7 +54,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   /** A digit learnt from signalling (SIP INFO): comes back as the same `dtmf` event. */
   injectDtmf(digit: string, durationMs: number): void {
     if (this._closed) return;
-    this.worker.request('injectDtmf', { endpointId: this.id, event: { digit, durationMs, source: 'info' } }).catch(() => undefined);
+    this.worker
+      .request('injectDtmf', { endpointId: this.id, event: { digit, durationMs, source: 'info' } })
+      .catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -35,7 +35,10 @@ export interface PlayoutItem {
   restart: boolean;
 }
 
-interface Slot { packet: RtpPacketInfo | undefined; arrivalMs: number }
+interface Slot {
+  packet: RtpPacketInfo | undefined;
+  arrivalMs: number;
+}
 
 /** A jump this big (either way) is a new stream, not loss or reordering. */
 const MAX_SEQ_JUMP = 1000;
@@ -79,7 +82,9 @@ export class JitterBuffer {
   }
 
   /** Interarrival jitter (RFC 3550 §6.4.1), in ms. */
-  get jitter(): number { return this.jitterMs; }
+  get jitter(): number {
+    return this.jitterMs;
+  }
 
   /** How long a packet after a gap currently waits for the missing ones. */
   get holdMs(): number {

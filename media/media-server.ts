@@ -45,7 +45,11 @@ export interface MediaServerOptions {
 
 const DEFAULT_WEBRTC: Config['webrtc'] = { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] };
 
-export interface WorkerHealth { index: number; state: 'ready' | 'starting' | 'unresponsive' | 'down'; restarts: number }
+export interface WorkerHealth {
+  index: number;
+  state: 'ready' | 'starting' | 'unresponsive' | 'down';
+  restarts: number;
+}
 
 export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
   private readonly opts: MediaServerOptions;
@@ -131,17 +135,24 @@ export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
    * event loop is stuck) or `ready`. `restarts` counts replacements since start.
    */
   async workerHealth(timeoutMs = 1000): Promise<WorkerHealth[]> {
-    return Promise.all(this.workers.map(async (w): Promise<WorkerHealth> => {
-      const restarts = this.restarts.get(w.index) ?? 0;
-      if (!w.alive) return { index: w.index, state: 'down', restarts };
-      if (!w.serving) return { index: w.index, state: 'starting', restarts };
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'unresponsive'>((r) => { timer = setTimeout(() => r('unresponsive'), timeoutMs); });
-      const answer = w.request('stats', {}).then(() => 'ready' as const, () => 'down' as const);
-      const state = await Promise.race([answer, timeout]);
-      clearTimeout(timer);
-      return { index: w.index, state, restarts };
-    }));
+    return Promise.all(
+      this.workers.map(async (w): Promise<WorkerHealth> => {
+        const restarts = this.restarts.get(w.index) ?? 0;
+        if (!w.alive) return { index: w.index, state: 'down', restarts };
+        if (!w.serving) return { index: w.index, state: 'starting', restarts };
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<'unresponsive'>((r) => {
+          timer = setTimeout(() => r('unresponsive'), timeoutMs);
+        });
+        const answer = w.request('stats', {}).then(
+          () => 'ready' as const,
+          () => 'down' as const,
+        );
+        const state = await Promise.race([answer, timeout]);
+        clearTimeout(timer);
+        return { index: w.index, state, restarts };
+      }),
+    );
   }
 
   /** Last load report per worker: event-loop utilisation, timer lag and admitted sessions. */

@@ -75,7 +75,13 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
     this.playbacks.add(handle);
     handle.once('ended', () => this.playbacks.delete(handle));
     try {
-      await this.worker.request('play', { sessionId: this.id, playbackId: id, endpointId: ep.id, source, loop: opts?.loop ?? false });
+      await this.worker.request('play', {
+        sessionId: this.id,
+        playbackId: id,
+        endpointId: ep.id,
+        source,
+        loop: opts?.loop ?? false,
+      });
     } catch (err) {
       handle.finish('stopped');
       throw err;
@@ -86,13 +92,19 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
   /** A playback of PCM written from this thread (`write()`, then `end()`); see PcmPlaybackHandle. */
   async playPcm(ep: Endpoint, opts: { sampleRate: number }): Promise<PcmPlaybackHandle> {
     this.assertMine(ep);
-    if (!(opts.sampleRate >= 8000 && opts.sampleRate <= 48000)) throw new RangeError(`invalid PCM sample rate ${opts.sampleRate}`);
+    if (!(opts.sampleRate >= 8000 && opts.sampleRate <= 48000))
+      throw new RangeError(`invalid PCM sample rate ${opts.sampleRate}`);
     const id = randomUUID();
     const handle = new PcmPlaybackHandle(this.worker, id, opts.sampleRate);
     this.playbacks.add(handle);
     handle.once('ended', () => this.playbacks.delete(handle));
     try {
-      await this.worker.request('playPcm', { sessionId: this.id, playbackId: id, endpointId: ep.id, sampleRate: opts.sampleRate });
+      await this.worker.request('playPcm', {
+        sessionId: this.id,
+        playbackId: id,
+        endpointId: ep.id,
+        sampleRate: opts.sampleRate,
+      });
     } catch (err) {
       handle.finish('stopped');
       throw err;
@@ -105,7 +117,13 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
     const id = randomUUID();
     const handle = new RecordingHandle(this.worker, id, path);
     try {
-      await this.worker.request('record', { sessionId: this.id, recordingId: id, path, endpointIds: eps.map((e) => e.id), sampleRate: opts?.sampleRate ?? 8000 });
+      await this.worker.request('record', {
+        sessionId: this.id,
+        recordingId: id,
+        path,
+        endpointIds: eps.map((e) => e.id),
+        sampleRate: opts?.sampleRate ?? 8000,
+      });
     } catch (err) {
       this.worker.unsubscribe(id);
       throw err;

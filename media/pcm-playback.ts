@@ -13,7 +13,12 @@ export class PcmPlaybackHandle extends PlaybackHandle {
   private ending = false;
 
   /** @internal */
-  constructor(private readonly pcmWorker: WorkerHandle, id: string, readonly sampleRate: number, private readonly leadMs = 1000) {
+  constructor(
+    private readonly pcmWorker: WorkerHandle,
+    id: string,
+    readonly sampleRate: number,
+    private readonly leadMs = 1000,
+  ) {
     super(pcmWorker, id);
   }
 

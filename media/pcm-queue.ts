@@ -10,9 +10,14 @@ export class PcmQueue {
   private samples = new Int16Array(0);
   private resampler: Resampler | undefined;
 
-  constructor(private readonly rate: number, private readonly maxFrames: number) {}
+  constructor(
+    private readonly rate: number,
+    private readonly maxFrames: number,
+  ) {}
 
-  get length(): number { return this.samples.length; }
+  get length(): number {
+    return this.samples.length;
+  }
 
   push(frame: AudioFrame): void {
     if (!this.resampler || this.resampler.fromRate !== frame.sampleRate) {

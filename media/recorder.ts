@@ -26,7 +26,7 @@ class RecorderChannel {
 
   constructor(
     readonly port: MediaPort,
-    private readonly rate: number,
+    rate: number,
     onClosed: (ch: RecorderChannel) => void,
   ) {
     this.queue = new PcmQueue(rate, MAX_QUEUED_FRAMES);

@@ -77,7 +77,11 @@ export function parseMediaDescription(sdp: string): MediaDescription {
   if (!m) throw new SdpNegotiationError('no audio stream in SDP');
   const address = m.connection?.ip ?? session.connection?.ip;
   if (!address) throw new SdpNegotiationError('no connection address in SDP');
-  const pts = String(m.payloads ?? '').split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n >= 0 && n < 128);
+  const pts = String(m.payloads ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 0 && n < 128);
   const codecs: CodecSpec[] = [];
   const telephoneEvents: CodecSpec[] = [];
   for (const pt of pts) {
@@ -138,7 +142,8 @@ function pickTelephoneEvent(remote: MediaDescription, codec: CodecSpec): CodecSp
 /** Chooses the first offered codec we support, keeping the offerer's payload numbers. */
 export function negotiateAnswer(offer: MediaDescription, supported: readonly CodecName[] = AUDIO_CODECS): NegotiatedMedia {
   const codec = offer.codecs.find((c) => supported.includes(c.name));
-  if (!codec) throw new SdpNegotiationError(`no common audio codec (offered ${offer.codecs.map((c) => c.name).join(', ') || 'none'})`);
+  if (!codec)
+    throw new SdpNegotiationError(`no common audio codec (offered ${offer.codecs.map((c) => c.name).join(', ') || 'none'})`);
   const localDirection = answerDirection(offer);
   return {
     codec,
@@ -151,7 +156,11 @@ export function negotiateAnswer(offer: MediaDescription, supported: readonly Cod
 }
 
 /** Interprets the remote answer to our offer: their first codec must be one we offered. */
-export function acceptAnswer(answer: MediaDescription, offered: CodecSpec[], localDirection: Direction = 'sendrecv'): NegotiatedMedia {
+export function acceptAnswer(
+  answer: MediaDescription,
+  offered: CodecSpec[],
+  localDirection: Direction = 'sendrecv',
+): NegotiatedMedia {
   const codec = answer.codecs.find((c) => offered.some((o) => o.name === c.name));
   if (!codec) throw new SdpNegotiationError('answer has no codec we offered');
   const effective = answerDirection(answer, localDirection);
@@ -169,17 +178,22 @@ export function acceptAnswer(answer: MediaDescription, offered: CodecSpec[], loc
 export function offerCodecs(names: readonly CodecName[] = AUDIO_CODECS): CodecSpec[] {
   const out: CodecSpec[] = [];
   for (const name of names) {
-    if (name === 'opus') out.push({ name, payloadType: DEFAULT_PT.opus, clockRate: 48000, channels: 2, params: { stereo: 0, maxptime: 40 } });
+    if (name === 'opus')
+      out.push({ name, payloadType: DEFAULT_PT.opus, clockRate: 48000, channels: 2, params: { stereo: 0, maxptime: 40 } });
     else if (name === 'PCMU' || name === 'PCMA') out.push({ name, payloadType: DEFAULT_PT[name], clockRate: 8000, channels: 1 });
   }
   if (out.length === 0) throw new SdpNegotiationError('no audio codec to offer');
-  if (out.some((c) => c.clockRate === 8000)) out.push({ name: 'telephone-event', payloadType: TE_PT_8K, clockRate: 8000, channels: 1, params: { '0-16': '' } });
-  if (out.some((c) => c.clockRate === 48000)) out.push({ name: 'telephone-event', payloadType: TE_PT_48K, clockRate: 48000, channels: 1, params: { '0-16': '' } });
+  if (out.some((c) => c.clockRate === 8000))
+    out.push({ name: 'telephone-event', payloadType: TE_PT_8K, clockRate: 8000, channels: 1, params: { '0-16': '' } });
+  if (out.some((c) => c.clockRate === 48000))
+    out.push({ name: 'telephone-event', payloadType: TE_PT_48K, clockRate: 48000, channels: 1, params: { '0-16': '' } });
   return out;
 }
 
 function fmtpString(params: Record<string, string | number>): string {
-  return Object.entries(params).map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join(';');
+  return Object.entries(params)
+    .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
+    .join(';');
 }
 
 export interface LocalDescription {
@@ -208,7 +222,9 @@ export function buildSdp(local: LocalDescription): string {
       rate: c.clockRate,
       ...(c.channels > 1 ? { encoding: c.channels } : {}),
     })),
-    fmtp: local.codecs.filter((c) => c.params && Object.keys(c.params).length > 0).map((c) => ({ payload: c.payloadType, config: fmtpString(c.params ?? {}) })),
+    fmtp: local.codecs
+      .filter((c) => c.params && Object.keys(c.params).length > 0)
+      .map((c) => ({ payload: c.payloadType, config: fmtpString(c.params ?? {}) })),
     rtcp: { port: local.rtcpMux ? local.port : local.port + 1, netType: 'IN', ipVer, address: local.address },
     ...(local.rtcpMux ? { rtcpMux: 'rtcp-mux' } : {}),
     ptime: local.ptime ?? 20,
@@ -217,7 +233,14 @@ export function buildSdp(local: LocalDescription): string {
   if (local.codecs.some((c) => c.name === 'opus')) media.maxptime = 40;
   return sdpTransform.write({
     version: 0,
-    origin: { username: 'switchboard', sessionId: local.sessionId, sessionVersion: local.version, netType: 'IN', ipVer, address: local.address },
+    origin: {
+      username: 'switchboard',
+      sessionId: local.sessionId,
+      sessionVersion: local.version,
+      netType: 'IN',
+      ipVer,
+      address: local.address,
+    },
     name: 'switchboard',
     connection: { version: ipVer, ip: local.address },
     timing: { start: 0, stop: 0 },

@@ -8,7 +8,10 @@ export class PlaybackHandle extends EventEmitter<{ ended: [{ reason: string }] }
   private done = false;
 
   /** @internal */
-  constructor(private readonly worker: WorkerHandle, id: string) {
+  constructor(
+    private readonly worker: WorkerHandle,
+    id: string,
+  ) {
     super();
     this.id = id;
     worker.subscribe(id, (e) => {
@@ -41,7 +44,11 @@ export class RecordingHandle extends EventEmitter<{ stopped: [{ path: string; du
   private result: { path: string; durationMs: number } | undefined;
 
   /** @internal */
-  constructor(private readonly worker: WorkerHandle, id: string, path: string) {
+  constructor(
+    private readonly worker: WorkerHandle,
+    id: string,
+    path: string,
+  ) {
     super();
     this.id = id;
     this.path = path;
@@ -82,7 +89,10 @@ export class MixerHandle {
   private closed = false;
 
   /** @internal */
-  constructor(private readonly worker: WorkerHandle, id: string) {
+  constructor(
+    private readonly worker: WorkerHandle,
+    id: string,
+  ) {
     this.id = id;
   }
 

@@ -19,9 +19,21 @@ const DTMF_GAP_MS = 100;
 function cadence(tone: ToneName): { segments: Segment[]; repeat: boolean } {
   switch (tone) {
     case 'ringback':
-      return { segments: [{ freqs: [440, 480], ms: 2000 }, { freqs: [], ms: 4000 }], repeat: true };
+      return {
+        segments: [
+          { freqs: [440, 480], ms: 2000 },
+          { freqs: [], ms: 4000 },
+        ],
+        repeat: true,
+      };
     case 'busy':
-      return { segments: [{ freqs: [480, 620], ms: 500 }, { freqs: [], ms: 500 }], repeat: true };
+      return {
+        segments: [
+          { freqs: [480, 620], ms: 500 },
+          { freqs: [], ms: 500 },
+        ],
+        repeat: true,
+      };
     case 'beep':
       return { segments: [{ freqs: [1000], ms: 250 }], repeat: false };
     default: {

@@ -74,8 +74,7 @@ export function readWav(path: string): WavAudio {
   } else if (format === FORMAT_ALAW && bits === 8) {
     const pcm = decodeAlaw(data);
     read = (p) => pcm[p];
-  }
-  else throw new Error(`${path}: unsupported WAV encoding (format ${format}, ${bits} bits)`);
+  } else throw new Error(`${path}: unsupported WAV encoding (format ${format}, ${bits} bits)`);
 
   for (let f = 0; f < frames; f++) {
     const base = f * blockAlign;

@@ -78,7 +78,10 @@ export class AuthThrottle {
     this.failures++;
     // A series of lockouts ends once the key has been quiet for a full maximum lock.
     if (e.strikes > 0 && this.seriesOver(e, now)) e.strikes = 0;
-    if (now - e.windowStart > this.opts.windowMs) { e.failures = 0; e.windowStart = now; }
+    if (now - e.windowStart > this.opts.windowMs) {
+      e.failures = 0;
+      e.windowStart = now;
+    }
     e.failures++;
     e.lastFailureAt = now;
     const threshold = e.strikes > 0 ? 1 : this.opts.maxFailures;
@@ -139,9 +142,14 @@ export class AuthThrottle {
     let unlocked: string | undefined;
     for (const [k, e] of this.entries) {
       if (++scanned > EVICTION_SCAN) break;
-      const idle = (e.strikes === 0 ? e.blockedUntil <= now : this.seriesOver(e, now)) && now - e.windowStart > this.opts.windowMs
-        && now - e.lastSuccessAt >= this.opts.trustMs;
-      if (idle) { this.entries.delete(k); return; }
+      const idle =
+        (e.strikes === 0 ? e.blockedUntil <= now : this.seriesOver(e, now)) &&
+        now - e.windowStart > this.opts.windowMs &&
+        now - e.lastSuccessAt >= this.opts.trustMs;
+      if (idle) {
+        this.entries.delete(k);
+        return;
+      }
       if (unlocked === undefined && e.blockedUntil <= now) unlocked = k;
     }
     const victim = unlocked ?? this.entries.keys().next().value;

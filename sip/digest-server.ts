@@ -30,8 +30,17 @@ export interface DigestServerOptions {
 }
 
 export type DigestFailure =
-  | 'missing' | 'malformed' | 'wrong-realm' | 'algorithm-not-offered' | 'invalid-nonce' | 'stale'
-  | 'qop-required' | 'uri-mismatch' | 'unknown-user' | 'bad-response' | 'replay';
+  | 'missing'
+  | 'malformed'
+  | 'wrong-realm'
+  | 'algorithm-not-offered'
+  | 'invalid-nonce'
+  | 'stale'
+  | 'qop-required'
+  | 'uri-mismatch'
+  | 'unknown-user'
+  | 'bad-response'
+  | 'replay';
 
 /** A parsed Authorization / Proxy-Authorization answer, before any check that needs the password. */
 export interface DigestAnswer {
@@ -42,7 +51,10 @@ export interface DigestAnswer {
 export type DigestVerdict = { ok: true; username: string } | { ok: false; reason: DigestFailure };
 
 /** The request the answer claims to be for. */
-export interface DigestRequest { method: string; uri: string }
+export interface DigestRequest {
+  method: string;
+  uri: string;
+}
 
 const NONCE_FUTURE_SKEW_MS = 5000;
 const MAX_USERNAME = 256;
@@ -68,8 +80,10 @@ export class DigestServer {
   /** Header values for WWW-Authenticate / Proxy-Authenticate: one per algorithm, preferred first. */
   challenge(opts: { stale?: boolean } = {}): string[] {
     const nonce = this.newNonce();
-    return this.opts.algorithms.map((alg) =>
-      `Digest realm=${quote(this.realm)}, nonce=${quote(nonce)}, algorithm=${alg}, qop="auth"${opts.stale ? ', stale=true' : ''}`);
+    return this.opts.algorithms.map(
+      (alg) =>
+        `Digest realm=${quote(this.realm)}, nonce=${quote(nonce)}, algorithm=${alg}, qop="auth"${opts.stale ? ', stale=true' : ''}`,
+    );
   }
 
   /** Parses an answer far enough to know who it claims to be; no secret or state is consulted. */
@@ -105,7 +119,8 @@ export class DigestServer {
       if (!this.opts.acceptRfc2069) return { ok: false, reason: 'qop-required' };
       nc = Number.POSITIVE_INFINITY;
     } else {
-      if (qop.toLowerCase() !== 'auth' || !p.cnonce || !/^[0-9a-fA-F]{8}$/.test(p.nc ?? '')) return { ok: false, reason: 'malformed' };
+      if (qop.toLowerCase() !== 'auth' || !p.cnonce || !/^[0-9a-fA-F]{8}$/.test(p.nc ?? ''))
+        return { ok: false, reason: 'malformed' };
       nc = parseInt(p.nc!, 16);
       if (nc === 0) return { ok: false, reason: 'malformed' };
     }
@@ -116,8 +131,16 @@ export class DigestServer {
     if (this.isReplay(p.nonce!, nc)) return { ok: false, reason: 'replay' };
     // An unknown user costs the same hash as a known one, so timing does not tell which names exist.
     const expected = digestResponse({
-      algorithm, username: answer.username, realm: this.realm, password: password ?? this.key.toString('hex'),
-      method: request.method, uri: p.uri!, nonce: p.nonce!, qop: qop || undefined, nc: p.nc, cnonce: p.cnonce,
+      algorithm,
+      username: answer.username,
+      realm: this.realm,
+      password: password ?? this.key.toString('hex'),
+      method: request.method,
+      uri: p.uri!,
+      nonce: p.nonce!,
+      qop: qop || undefined,
+      nc: p.nc,
+      cnonce: p.cnonce,
     });
     if (password === undefined) return { ok: false, reason: 'unknown-user' };
     const a = Buffer.from(expected);
@@ -161,7 +184,10 @@ export class DigestServer {
 
   private remember(nonce: string, nc: number, issued: number): void {
     const existing = this.seen.get(nonce);
-    if (existing) { existing.nc = nc; return; }
+    if (existing) {
+      existing.nc = nc;
+      return;
+    }
     const now = this.now();
     // Expired nonces are refused as stale anyway: their entries can go.
     for (const [k, v] of this.seen) {

@@ -10,7 +10,10 @@ export type DigestAlgorithm = 'MD5' | 'SHA-256' | 'MD5-sess' | 'SHA-256-sess';
 /** Parsed `Digest k=v, k="v"` parameters (keys lowercased, quotes removed). */
 export type DigestParams = Record<string, string>;
 
-export interface ParsedAuthHeader { scheme: string; params: DigestParams }
+export interface ParsedAuthHeader {
+  scheme: string;
+  params: DigestParams;
+}
 
 /** Parses one WWW-Authenticate / Authorization value. Returns undefined on garbage. */
 export function parseAuthHeader(value: string | undefined): ParsedAuthHeader | undefined {
@@ -25,7 +28,10 @@ export function parseAuthHeader(value: string | undefined): ParsedAuthHeader | u
     const keyStart = i;
     while (i < rest.length && rest[i] !== '=' && rest[i] !== ',') i++;
     const key = rest.slice(keyStart, i).trim().toLowerCase();
-    if (rest[i] !== '=') { if (key) params[key] = ''; continue; }
+    if (rest[i] !== '=') {
+      if (key) params[key] = '';
+      continue;
+    }
     i++;
     while (i < rest.length && rest[i] === ' ') i++;
     let val = '';
@@ -89,7 +95,10 @@ export function quote(v: string): string {
 // ---------------------------------------------------------------------------------------------
 // Client side
 
-export interface DigestCredentials { username: string; password: string }
+export interface DigestCredentials {
+  username: string;
+  password: string;
+}
 
 /**
  * Picks the strongest challenge we support among several WWW-/Proxy-Authenticate values
@@ -114,19 +123,37 @@ export class DigestClient {
     const algorithm = challenge.algorithm || 'MD5';
     const realm = challenge.realm ?? '';
     const nonce = challenge.nonce ?? '';
-    const qops = (challenge.qop ?? '').split(',').map((q) => q.trim()).filter(Boolean);
+    const qops = (challenge.qop ?? '')
+      .split(',')
+      .map((q) => q.trim())
+      .filter(Boolean);
     const qop = qops.includes('auth') ? 'auth' : undefined;
-    if (nonce !== this.lastNonce) { this.nc = 0; this.lastNonce = nonce; }
+    if (nonce !== this.lastNonce) {
+      this.nc = 0;
+      this.lastNonce = nonce;
+    }
     this.nc++;
     const nc = this.nc.toString(16).padStart(8, '0');
     const cnonce = randomBytes(8).toString('hex');
     const response = digestResponse({
-      algorithm, username: this.creds.username, realm, password: this.creds.password, method, uri, nonce,
-      qop, nc: qop ? nc : undefined, cnonce: qop ? cnonce : undefined,
+      algorithm,
+      username: this.creds.username,
+      realm,
+      password: this.creds.password,
+      method,
+      uri,
+      nonce,
+      qop,
+      nc: qop ? nc : undefined,
+      cnonce: qop ? cnonce : undefined,
     });
     const parts = [
-      `username=${quote(this.creds.username)}`, `realm=${quote(realm)}`, `nonce=${quote(nonce)}`,
-      `uri=${quote(uri)}`, `response=${quote(response)}`, `algorithm=${algorithm}`,
+      `username=${quote(this.creds.username)}`,
+      `realm=${quote(realm)}`,
+      `nonce=${quote(nonce)}`,
+      `uri=${quote(uri)}`,
+      `response=${quote(response)}`,
+      `algorithm=${algorithm}`,
     ];
     if (challenge.opaque !== undefined) parts.push(`opaque=${quote(challenge.opaque)}`);
     if (qop) parts.push(`qop=${qop}`, `nc=${nc}`, `cnonce=${quote(cnonce)}`);

@@ -5,7 +5,10 @@
  * Digits are normalised to 0-9 * # A-D; event codes 10/11 map to * and #.
  */
 
-export interface InfoDtmf { digit: string; durationMs: number }
+export interface InfoDtmf {
+  digit: string;
+  durationMs: number;
+}
 
 const DEFAULT_DURATION_MS = 100;
 const MAX_DURATION_MS = 60_000;

@@ -11,7 +11,11 @@ import { reply } from './reply.js';
 
 export type CallOrigin = { kind: 'trunk'; trunk: string } | { kind: 'user'; user: string };
 
-export interface CallParty { user?: string; uri: string; displayName?: string }
+export interface CallParty {
+  user?: string;
+  uri: string;
+  displayName?: string;
+}
 
 export class InboundCall extends EventEmitter<{ cancel: [] }> {
   readonly callId: string;
@@ -60,7 +64,9 @@ export class InboundCall extends EventEmitter<{ cancel: [] }> {
     });
   }
 
-  get isSettled(): boolean { return this.settled; }
+  get isSettled(): boolean {
+    return this.settled;
+  }
 
   /** 180 Ringing, or 183 Session Progress with early media when an SDP is given. */
   ringing(sdp?: string): void {

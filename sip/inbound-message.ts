@@ -16,13 +16,22 @@ export class InboundMessage {
   readonly charset: string | undefined;
   readonly body: string;
 
-  constructor(private readonly res: Srf.SrfResponse, req: Srf.SrfRequest, readonly trunk: string) {
+  constructor(
+    private readonly res: Srf.SrfResponse,
+    req: Srf.SrfRequest,
+    readonly trunk: string,
+  ) {
     const from = parseNameAddr(req.get('From') ?? '');
     this.from = decodeURIComponent((from && parseSipUri(from.uri)?.user) ?? '');
     this.to = decodeURIComponent(parseSipUri(req.uri)?.user ?? '');
     const ct = (req.get('Content-Type') ?? '').split(';');
     this.contentType = (ct[0] ?? '').trim().toLowerCase();
-    this.charset = ct.slice(1).map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
+    this.charset = ct
+      .slice(1)
+      .map((p) => p.trim().toLowerCase())
+      .find((p) => p.startsWith('charset='))
+      ?.slice(8)
+      .replace(/"/g, '');
     this.body = String(req.body ?? '');
   }
 

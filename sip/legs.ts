@@ -11,7 +11,10 @@ import { reply } from './reply.js';
 
 /** A SIP failure of an outbound request or of a call attempt, with the status seen on the wire. */
 export class SipCallError extends Error {
-  constructor(readonly status: number, readonly reason: string) {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {
     super(`${status} ${reason}`);
     this.name = 'SipCallError';
   }
@@ -39,7 +42,10 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
   private endedInfo: { by: 'local' | 'remote'; reason: string } | undefined;
   private readonly logger: Logger;
 
-  constructor(readonly dialog: Srf.Dialog, logger?: Logger) {
+  constructor(
+    readonly dialog: Srf.Dialog,
+    logger?: Logger,
+  ) {
     super();
     this.callId = dialog.sip.callId;
     this.logger = (logger ?? pino({ level: 'silent' })).child({ callId: this.callId });
@@ -71,11 +77,19 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
     });
   }
 
-  get remoteSdp(): string { return this.internals.remote.sdp ?? ''; }
-  get localSdp(): string { return this.internals.local.sdp ?? ''; }
-  get ended(): boolean { return this.endedInfo !== undefined; }
+  get remoteSdp(): string {
+    return this.internals.remote.sdp ?? '';
+  }
+  get localSdp(): string {
+    return this.internals.local.sdp ?? '';
+  }
+  get ended(): boolean {
+    return this.endedInfo !== undefined;
+  }
 
-  private get internals(): DialogInternals { return this.dialog as unknown as DialogInternals; }
+  private get internals(): DialogInternals {
+    return this.dialog as unknown as DialogInternals;
+  }
 
   /** Our re-offer (hold, resume, codec change); resolves with the peer's answer. */
   async reinvite(sdp: string): Promise<string> {
@@ -91,7 +105,11 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
     if (this.endedInfo) throw new SipCallError(481, 'Call Leg Ended');
     let res: Srf.SrfResponse;
     try {
-      res = await this.dialog.request({ method: 'INFO', headers: { 'Content-Type': contentType }, body } as unknown as Srf.SrfRequest);
+      res = await this.dialog.request({
+        method: 'INFO',
+        headers: { 'Content-Type': contentType },
+        body,
+      } as unknown as Srf.SrfRequest);
     } catch (err) {
       throw toCallError(err);
     }
@@ -125,7 +143,8 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
     const offer = req.body ?? '';
     if (method === 'UPDATE' && !offer) {
       // No offer: nothing to negotiate (a session refresh); our SDP stays as it is.
-      if (!res.finalResponseSent) res.send(200, this.internals.local.contact ? { headers: { Contact: this.internals.local.contact } } : {});
+      if (!res.finalResponseSent)
+        res.send(200, this.internals.local.contact ? { headers: { Contact: this.internals.local.contact } } : {});
       return;
     }
     let answer = this.localSdp;
@@ -162,7 +181,11 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
 }
 
 function safeReply(res: Srf.SrfResponse, status: number): void {
-  try { reply(res, status); } catch { /* the transaction is gone; nothing left to answer */ }
+  try {
+    reply(res, status);
+  } catch {
+    /* the transaction is gone; nothing left to answer */
+  }
 }
 
 /** Maps srf's errors (SipError with status, or transport errors) to SipCallError. */

@@ -19,7 +19,11 @@ function parseParams(text: string): Record<string, string> {
     if (!p) continue;
     const eq = p.indexOf('=');
     if (eq < 0) out[p.toLowerCase()] = '';
-    else out[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    else
+      out[p.slice(0, eq).trim().toLowerCase()] = p
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
   }
   return out;
 }
@@ -85,7 +89,11 @@ export function parseSipUri(uri: string): SipUriParts | undefined {
     user = rest.slice(0, at);
     const colon = user.indexOf(':');
     if (colon >= 0) user = user.slice(0, colon);
-    try { user = decodeURIComponent(user); } catch { /* keep raw */ }
+    try {
+      user = decodeURIComponent(user);
+    } catch {
+      /* keep raw */
+    }
     rest = rest.slice(at + 1);
   }
   const semi = rest.indexOf(';');
@@ -99,7 +107,10 @@ export function parseSipUri(uri: string): SipUriParts | undefined {
     port = v6[2] ? Number(v6[2]) : undefined;
   } else {
     const c = hostport.lastIndexOf(':');
-    if (c >= 0) { host = hostport.slice(0, c); port = Number(hostport.slice(c + 1)); }
+    if (c >= 0) {
+      host = hostport.slice(0, c);
+      port = Number(hostport.slice(c + 1));
+    }
   }
   if (!host || (port !== undefined && !(port > 0 && port < 65536))) return undefined;
   return { scheme, user: user || undefined, host, port, params };
@@ -121,8 +132,12 @@ export function sameSipUri(a: string, b: string): boolean {
   const x = parseSipUri(a);
   const y = parseSipUri(b);
   if (!x || !y) return false;
-  const headersOf = (u: string) => { const q = u.indexOf('?'); return q < 0 ? '' : u.slice(q); };
-  if (x.scheme !== y.scheme || x.user !== y.user || x.host.toLowerCase() !== y.host.toLowerCase() || x.port !== y.port) return false;
+  const headersOf = (u: string) => {
+    const q = u.indexOf('?');
+    return q < 0 ? '' : u.slice(q);
+  };
+  if (x.scheme !== y.scheme || x.user !== y.user || x.host.toLowerCase() !== y.host.toLowerCase() || x.port !== y.port)
+    return false;
   if (headersOf(a) !== headersOf(b)) return false;
   const px = Object.entries(x.params);
   if (px.length !== Object.keys(y.params).length) return false;

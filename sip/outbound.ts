@@ -36,17 +36,21 @@ export function placeCall(srf: Srf, attempt: CallAttempt): OutboundCall {
   const launch = async (headers: Record<string, string>, challenges: number): Promise<SipLeg> => {
     if (canceled) throw new SipCallError(487, 'Request Terminated');
     try {
-      const dialog = await srf.createUAC(attempt.uri, { localSdp: attempt.sdp, headers: { ...headers }, proxy: attempt.proxy }, {
-        // srf calls this as (err, req) despite its typings declaring (req).
-        cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
-          if (err || !req) return;
-          sentReq = req;
-          if (canceled) req.cancel(() => undefined);
-        }) as unknown as (req: Srf.SrfRequest) => void,
-        cbProvisional: (res: Srf.SrfResponse) => {
-          if (res.status > 100) attempt.onProgress?.(res.status, res.body || undefined);
+      const dialog = await srf.createUAC(
+        attempt.uri,
+        { localSdp: attempt.sdp, headers: { ...headers }, proxy: attempt.proxy },
+        {
+          // srf calls this as (err, req) despite its typings declaring (req).
+          cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
+            if (err || !req) return;
+            sentReq = req;
+            if (canceled) req.cancel(() => undefined);
+          }) as unknown as (req: Srf.SrfRequest) => void,
+          cbProvisional: (res: Srf.SrfResponse) => {
+            if (res.status > 100) attempt.onProgress?.(res.status, res.body || undefined);
+          },
         },
-      });
+      );
       if (canceled) {
         // Answered while we were cancelling: the 200 crossed our CANCEL, so hang up at once.
         (dialog.destroy() as unknown as Promise<unknown>).catch(() => undefined);
@@ -112,18 +116,22 @@ export function forkCall(calls: OutboundCall[]): OutboundCall {
     }
     const errors: SipCallError[] = [];
     calls.forEach((c) => {
-      c.leg.then((l) => {
-        if (winner || canceled) {
-          void l.hangup();
-          return;
-        }
-        winner = l;
-        for (const other of calls) if (other !== c) other.cancel();
-        resolve(l);
-      }, (err: unknown) => {
-        errors.push(toCallError(err));
-        if (errors.length === calls.length) reject(canceled ? new SipCallError(487, 'Request Terminated') : bestFailure(errors));
-      });
+      c.leg.then(
+        (l) => {
+          if (winner || canceled) {
+            void l.hangup();
+            return;
+          }
+          winner = l;
+          for (const other of calls) if (other !== c) other.cancel();
+          resolve(l);
+        },
+        (err: unknown) => {
+          errors.push(toCallError(err));
+          if (errors.length === calls.length)
+            reject(canceled ? new SipCallError(487, 'Request Terminated') : bestFailure(errors));
+        },
+      );
     });
   });
   leg.catch(() => undefined);

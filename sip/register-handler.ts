@@ -109,7 +109,9 @@ export class RegisterHandler {
     // The expiry granted to the first contact asked for (0 when it was removed).
     const first = outcome.bindings.find((b) => b.contact === contacts[0]!.uri);
     const expires = first?.expires ?? 0;
-    this.logger.info({ ...fields, contact, expires, bindings: outcome.bindings.length, result: 200 },
-      expires > 0 ? 'REGISTER registered' : 'REGISTER unregistered');
+    this.logger.info(
+      { ...fields, contact, expires, bindings: outcome.bindings.length, result: 200 },
+      expires > 0 ? 'REGISTER registered' : 'REGISTER unregistered',
+    );
   }
 }

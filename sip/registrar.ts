@@ -8,7 +8,11 @@
 import { EventEmitter } from 'node:events';
 import type { NameAddr } from './name-addr.js';
 
-export interface BindingSource { transport: string; host: string; port: number }
+export interface BindingSource {
+  transport: string;
+  host: string;
+  port: number;
+}
 
 export interface Binding {
   user: string;
@@ -115,13 +119,24 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     for (const p of planned) {
       const old = existing.get(p.key);
       if (p.expires === 0) {
-        if (old) { existing.delete(p.key); this.emit('unregistered', old, 'removed'); }
+        if (old) {
+          existing.delete(p.key);
+          this.emit('unregistered', old, 'removed');
+        }
         continue;
       }
       const b: Binding = {
-        user: input.user, contact: p.uri, expires: p.expires, expiresAt: now + p.expires * 1000,
-        source: { ...input.source }, userAgent: input.userAgent, callId: input.callId, cseq: input.cseq,
-        updatedAt: now, instance: p.instance, displayName: input.displayName,
+        user: input.user,
+        contact: p.uri,
+        expires: p.expires,
+        expiresAt: now + p.expires * 1000,
+        source: { ...input.source },
+        userAgent: input.userAgent,
+        callId: input.callId,
+        cseq: input.cseq,
+        updatedAt: now,
+        instance: p.instance,
+        displayName: input.displayName,
       };
       existing.set(p.key, b);
       this.emit('registered', b);

@@ -84,16 +84,33 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall]; message:
   private readonly logger: Logger;
   private started = false;
 
-  constructor(private readonly srf: Srf, private readonly opts: SipAppOptions) {
+  constructor(
+    private readonly srf: Srf,
+    private readonly opts: SipAppOptions,
+  ) {
     super();
     this.logger = opts.logger ?? pino({ level: 'silent' });
-    this.registrar = new Registrar({ minExpires: opts.minExpires, maxExpires: opts.maxExpires, defaultExpires: opts.defaultExpires });
-    this.digest = new DigestServer({
-      realm: opts.realm, algorithms: opts.digestAlgorithms, nonceTtlMs: opts.nonceTtlMs, acceptRfc2069: opts.acceptRfc2069,
+    this.registrar = new Registrar({
+      minExpires: opts.minExpires,
+      maxExpires: opts.maxExpires,
+      defaultExpires: opts.defaultExpires,
     });
-    this.auth = new SipAuthenticator({ digest: this.digest, throttle: opts.throttle, credentials: opts.credentials, logger: this.logger });
+    this.digest = new DigestServer({
+      realm: opts.realm,
+      algorithms: opts.digestAlgorithms,
+      nonceTtlMs: opts.nonceTtlMs,
+      acceptRfc2069: opts.acceptRfc2069,
+    });
+    this.auth = new SipAuthenticator({
+      digest: this.digest,
+      throttle: opts.throttle,
+      credentials: opts.credentials,
+      logger: this.logger,
+    });
     this.trunks = new Trunks(srfRegisterSender(srf), opts.trunks, {
-      retry: opts.trunkRetry, requestTimeoutMs: opts.trunkRequestTimeoutMs, logger: this.logger,
+      retry: opts.trunkRetry,
+      requestTimeoutMs: opts.trunkRequestTimeoutMs,
+      logger: this.logger,
       resolver: new SipResolver({ servers: opts.dnsServers }),
     });
   }
@@ -127,14 +144,26 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall]; message:
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (opts.from) headers.From = fromHeader(opts.from.user, opts.from.displayName);
       headers.To = nameAddr(`sip:${target.user}@${this.opts.realm}`, bindings[0]!.displayName);
-      return forkCall(bindings.map((b) => placeCall(this.srf, {
-        ...base, uri: b.contact, proxy: proxyUriFor(b.source), headers: { ...headers },
-      })));
+      return forkCall(
+        bindings.map((b) =>
+          placeCall(this.srf, {
+            ...base,
+            uri: b.contact,
+            proxy: proxyUriFor(b.source),
+            headers: { ...headers },
+          }),
+        ),
+      );
     }
     if ('trunk' in target) {
       const plan = this.trunks.dialPlan(target.trunk, target.number, opts.from, opts.callerId);
       if (!plan) return failed(new SipCallError(404, `Unknown Trunk ${target.trunk}`));
-      return placeCall(this.srf, { ...base, uri: plan.uri, headers: { ...(opts.headers ?? {}), ...plan.headers }, auth: plan.auth });
+      return placeCall(this.srf, {
+        ...base,
+        uri: plan.uri,
+        headers: { ...(opts.headers ?? {}), ...plan.headers },
+        auth: plan.auth,
+      });
     }
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.from) headers.From = fromHeader(opts.from.user, opts.from.displayName);
@@ -164,8 +193,14 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall]; message:
   /** Text messages come from carriers only: anyone else could forge an SMS to a customer's webhook. */
   private onMessage(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
     const trunk = this.trunks.match(req.source_address, req.uri);
-    if (!trunk) { reply(res, 403, 'Forbidden'); return; }
-    if (this.listenerCount('message') === 0) { reply(res, 404, 'Not Found'); return; }
+    if (!trunk) {
+      reply(res, 403, 'Forbidden');
+      return;
+    }
+    if (this.listenerCount('message') === 0) {
+      reply(res, 404, 'Not Found');
+      return;
+    }
     this.emit('message', new InboundMessage(res, req, trunk));
   }
 
@@ -179,7 +214,9 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall]; message:
       // The credential lookup is a database query: a CANCEL arriving meanwhile (the stack answers
       // the INVITE 487 itself) must stop the call before it exists, not be missed.
       let canceled = false;
-      const onCancel = () => { canceled = true; };
+      const onCancel = () => {
+        canceled = true;
+      };
       req.on('cancel', onCancel);
       const claimed = parseNameAddr(req.get('From') ?? '');
       let auth: Awaited<ReturnType<SipAuthenticator['authenticate']>>;

@@ -10,13 +10,18 @@ import type { AuthThrottle } from './auth-throttle.js';
 import type { DigestFailure, DigestServer } from './digest-server.js';
 import { reply } from './reply.js';
 
-export interface UserCredentials { password: string; displayName?: string }
+export interface UserCredentials {
+  password: string;
+  displayName?: string;
+}
 
 /** Finds a user's credentials; undefined for an unknown user. Config today, the database later. */
 export type CredentialLookup = (username: string) => Promise<UserCredentials | undefined>;
 
 /** A lookup over a fixed list (the `registrar.users` of the config). */
-export function staticCredentials(users: readonly { username: string; password: string; displayName?: string }[]): CredentialLookup {
+export function staticCredentials(
+  users: readonly { username: string; password: string; displayName?: string }[],
+): CredentialLookup {
   const byName = new Map(users.map((u) => [u.username, { password: u.password, displayName: u.displayName }]));
   return async (username) => byName.get(username);
 }
@@ -60,7 +65,12 @@ export class SipAuthenticator {
    * `claimedUser` is who the request says it is before any answer (To of a REGISTER, From of an
    * INVITE), so a locked account is refused even its first challenge.
    */
-  async authenticate(req: Srf.SrfRequest, res: Srf.SrfResponse, style: keyof typeof STYLES, claimedUser?: string): Promise<AuthOutcome> {
+  async authenticate(
+    req: Srf.SrfRequest,
+    res: Srf.SrfResponse,
+    style: keyof typeof STYLES,
+    claimedUser?: string,
+  ): Promise<AuthOutcome> {
     const s = STYLES[style];
     const { digest, throttle, logger } = this.opts;
     const source = req.source_address;
@@ -143,7 +153,8 @@ export class SipAuthenticator {
     this.opts.logger.warn({ ...log, reason }, 'authentication failed');
     for (const key of keys) {
       const after = this.opts.throttle.fail(key);
-      if (after.blocked) this.opts.logger.warn({ ...log, key, retryAfterMs: after.retryAfterMs }, 'authentication locked after repeated failures');
+      if (after.blocked)
+        this.opts.logger.warn({ ...log, key, retryAfterMs: after.retryAfterMs }, 'authentication locked after repeated failures');
     }
   }
 }
@@ -161,5 +172,8 @@ export function throttleAddress(address: string): string {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = a.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -10,7 +10,11 @@ import { DigestClient, pickChallenge } from './digest.js';
 import { parseContactList } from './name-addr.js';
 
 /** What the registration needs from the wire: send one REGISTER, get its final response. */
-export interface RegisterResponse { status: number; reason: string; get(name: string): string | undefined }
+export interface RegisterResponse {
+  status: number;
+  reason: string;
+  get(name: string): string | undefined;
+}
 export type RegisterSender = (req: { uri: string; headers: Record<string, string> }) => Promise<RegisterResponse>;
 
 export interface TrunkRegistrationOptions {
@@ -55,7 +59,8 @@ export class TrunkRegistration extends EventEmitter<TrunkRegistrationEvents> {
   constructor(private readonly opts: TrunkRegistrationOptions) {
     super();
     this.logger = (opts.logger ?? pino({ level: 'silent' })).child({ trunk: opts.trunk });
-    this.digest = opts.username && opts.password ? new DigestClient({ username: opts.username, password: opts.password }) : undefined;
+    this.digest =
+      opts.username && opts.password ? new DigestClient({ username: opts.username, password: opts.password }) : undefined;
   }
 
   start(): void {
@@ -169,7 +174,13 @@ export class TrunkRegistration extends EventEmitter<TrunkRegistrationEvents> {
       const challenge = pickChallenge([res.get(header) ?? '']);
       const retryable = round === 0 || /^true$/i.test(challenge?.stale ?? '');
       if (!this.digest || !challenge || !retryable) return res;
-      auth = { [res.status === 407 ? 'Proxy-Authorization' : 'Authorization']: this.digest.authorize(challenge, 'REGISTER', this.opts.registrarUri) };
+      auth = {
+        [res.status === 407 ? 'Proxy-Authorization' : 'Authorization']: this.digest.authorize(
+          challenge,
+          'REGISTER',
+          this.opts.registrarUri,
+        ),
+      };
     }
     throw new Error('too many challenges');
   }
@@ -179,7 +190,16 @@ export class TrunkRegistration extends EventEmitter<TrunkRegistrationEvents> {
     return new Promise<T>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('Request Timeout')), ms);
       t.unref();
-      p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e instanceof Error ? e : new Error(String(e))); });
+      p.then(
+        (v) => {
+          clearTimeout(t);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(t);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
     });
   }
 }

@@ -27,19 +27,26 @@ interface TrunkState {
 
 /** srf.request as it really behaves (its bundled typings are off for this overload). */
 type SrfRequester = {
-  request(uri: string, opts: { method: string; headers: Record<string, string> },
-    cb: (err: Error | null, req: Srf.SrfRequest) => void): unknown;
+  request(
+    uri: string,
+    opts: { method: string; headers: Record<string, string> },
+    cb: (err: Error | null, req: Srf.SrfRequest) => void,
+  ): unknown;
 };
 
 export function srfRegisterSender(srf: Srf): RegisterSender {
-  return ({ uri, headers }) => new Promise<RegisterResponse>((resolve, reject) => {
-    (srf as unknown as SrfRequester).request(uri, { method: 'REGISTER', headers }, (err, req) => {
-      if (err) { reject(err); return; }
-      req.on('response', (res?: Srf.SrfResponse) => {
-        if (res && res.status >= 200) resolve({ status: res.status, reason: res.reason, get: (n) => res.get(n) ?? undefined });
+  return ({ uri, headers }) =>
+    new Promise<RegisterResponse>((resolve, reject) => {
+      (srf as unknown as SrfRequester).request(uri, { method: 'REGISTER', headers }, (err, req) => {
+        if (err) {
+          reject(err);
+          return;
+        }
+        req.on('response', (res?: Srf.SrfResponse) => {
+          if (res && res.status >= 200) resolve({ status: res.status, reason: res.reason, get: (n) => res.get(n) ?? undefined });
+        });
       });
     });
-  });
 }
 
 function normaliseIp(a: string): string {
@@ -52,7 +59,11 @@ export class Trunks {
 
   private readonly resolver: SipResolver;
 
-  constructor(private readonly send: RegisterSender, configs: TrunkConfig[], private readonly opts: TrunksOptions = {}) {
+  constructor(
+    private readonly send: RegisterSender,
+    configs: TrunkConfig[],
+    private readonly opts: TrunksOptions = {},
+  ) {
     this.resolver = opts.resolver ?? new SipResolver();
     this.logger = opts.logger ?? pino({ level: 'silent' });
     for (const c of configs) {
@@ -82,32 +93,42 @@ export class Trunks {
 
   /** Resolves carrier addresses, then starts registrations. Resolution failures are logged, not fatal. */
   async start(): Promise<void> {
-    await Promise.all([...this.trunks.values()].map(async (t) => {
-      const c = t.config;
-      // The carrier's own servers (its SRV targets when no port is set) and any extra addresses.
-      const lookups = [
-        { host: c.host, find: () => this.resolver.resolve(c.host, c.port, c.transport).then((ts) => ts.map((x) => x.host)) },
-        ...c.inboundAddresses.map((host) => ({ host, find: () => this.resolver.addresses(host) })),
-      ];
-      for (const { host, find } of lookups) {
-        try {
-          for (const a of await find()) t.addresses.add(normaliseIp(a));
-        } catch (err) {
-          this.logger.warn({ err, trunk: t.config.name, host }, 'cannot resolve trunk host');
+    await Promise.all(
+      [...this.trunks.values()].map(async (t) => {
+        const c = t.config;
+        // The carrier's own servers (its SRV targets when no port is set) and any extra addresses.
+        const lookups = [
+          { host: c.host, find: () => this.resolver.resolve(c.host, c.port, c.transport).then((ts) => ts.map((x) => x.host)) },
+          ...c.inboundAddresses.map((host) => ({ host, find: () => this.resolver.addresses(host) })),
+        ];
+        for (const { host, find } of lookups) {
+          try {
+            for (const a of await find()) t.addresses.add(normaliseIp(a));
+          } catch (err) {
+            this.logger.warn({ err, trunk: t.config.name, host }, 'cannot resolve trunk host');
+          }
         }
-      }
-    }));
+      }),
+    );
     for (const t of this.trunks.values()) t.registration?.start();
   }
 
-  names(): string[] { return [...this.trunks.keys()]; }
+  names(): string[] {
+    return [...this.trunks.keys()];
+  }
 
-  config(name: string): TrunkConfig | undefined { return this.trunks.get(name)?.config; }
+  config(name: string): TrunkConfig | undefined {
+    return this.trunks.get(name)?.config;
+  }
 
-  registration(name: string): TrunkRegistration | undefined { return this.trunks.get(name)?.registration; }
+  registration(name: string): TrunkRegistration | undefined {
+    return this.trunks.get(name)?.registration;
+  }
 
   /** The `line` token in the Contact we register for `name`: carriers send calls for us to it. */
-  lineToken(name: string): string | undefined { return this.trunks.get(name)?.lineToken; }
+  lineToken(name: string): string | undefined {
+    return this.trunks.get(name)?.lineToken;
+  }
 
   /**
    * The trunk an inbound request belongs to: by source address (the carrier's resolved servers and
@@ -124,15 +145,22 @@ export class Trunks {
       const byLine = fromCarrier.find((t) => t.registration && t.lineToken === line);
       if (byLine) return byLine.config.name;
       if (fromCarrier.length === 0 && [...this.trunks.values()].some((t) => t.registration && t.lineToken === line)) {
-        this.logger.warn({ source: src }, 'trunk line token from an address that is not the carrier\'s: not treated as the carrier');
+        this.logger.warn(
+          { source: src },
+          "trunk line token from an address that is not the carrier's: not treated as the carrier",
+        );
       }
     }
     return fromCarrier[0]?.config.name;
   }
 
   /** Request-URI, headers and credentials for a call to `number` through `name`. */
-  dialPlan(name: string, number: string, from?: { user: string; displayName?: string }, callerId?: string):
-    { uri: string; headers: Record<string, string>; auth?: DigestCredentials } | undefined {
+  dialPlan(
+    name: string,
+    number: string,
+    from?: { user: string; displayName?: string },
+    callerId?: string,
+  ): { uri: string; headers: Record<string, string>; auth?: DigestCredentials } | undefined {
     const c = this.trunks.get(name)?.config;
     if (!c) return undefined;
     const transportParam = c.transport === 'udp' ? '' : `;transport=${c.transport}`;

@@ -24,7 +24,10 @@ const USAGE = `usage: npm run admin -- <command>
 class UsageError extends Error {}
 class Refused extends Error {}
 
-export interface AdminIo { out(line: string): void; err(line: string): void }
+export interface AdminIo {
+  out(line: string): void;
+  err(line: string): void;
+}
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -62,18 +65,26 @@ export async function runAdmin(store: Store, argv: string[], io: AdminIo): Promi
       for (const p of await store.projects.list()) io.out(`${p.id}\t${p.name}\t${p.createdAt}`);
       return;
     case 'token create': {
-      const scopes = option(args, '--scopes')?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+      const scopes =
+        option(args, '--scopes')
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean) ?? [];
       const pid = id(args[0], 'PROJECT_ID');
       await project(store, pid);
       const { token, record } = await store.apiTokens.create(pid, scopes);
-      io.err(`token ${record.id} for project ${pid}${scopes.length ? ` (scopes ${scopes.join(',')})` : ''}; store it now, it will not be shown again:`);
+      io.err(
+        `token ${record.id} for project ${pid}${scopes.length ? ` (scopes ${scopes.join(',')})` : ''}; store it now, it will not be shown again:`,
+      );
       io.out(token);
       return;
     }
     case 'token list': {
       const pid = id(args[0], 'PROJECT_ID');
       for (const t of await store.apiTokens.list(pid)) {
-        io.out(`${t.id}\t${t.prefix}…\t${t.scopes.join(',') || '*'}\t${t.revokedAt ? `revoked ${t.revokedAt}` : 'active'}\t${t.lastUsedAt ?? 'never used'}`);
+        io.out(
+          `${t.id}\t${t.prefix}…\t${t.scopes.join(',') || '*'}\t${t.revokedAt ? `revoked ${t.revokedAt}` : 'active'}\t${t.lastUsedAt ?? 'never used'}`,
+        );
       }
       return;
     }
@@ -90,7 +101,8 @@ export async function runAdmin(store: Store, argv: string[], io: AdminIo): Promi
       const pid = id(args[0], 'PROJECT_ID');
       const e164 = args[1];
       if (!e164 || !E164.test(e164)) throw new UsageError('number add needs an E.164 number such as +14155550123');
-      if ([agent, application, forward].filter(Boolean).length > 1) throw new UsageError('give at most one of --agent, --application, --forward');
+      if ([agent, application, forward].filter(Boolean).length > 1)
+        throw new UsageError('give at most one of --agent, --application, --forward');
       await project(store, pid);
       let target: NumberTarget | null = null;
       if (agent) {
@@ -117,7 +129,13 @@ export async function runAdmin(store: Store, argv: string[], io: AdminIo): Promi
       const pid = id(args[0], 'PROJECT_ID');
       for (const n of await store.numbers.list(pid)) {
         const t = n.target;
-        const to = !t ? '-' : t.kind === 'agent' ? `agent ${t.agentId}` : t.kind === 'application' ? `application ${t.applicationId}` : `forward ${t.forwardTo}`;
+        const to = !t
+          ? '-'
+          : t.kind === 'agent'
+            ? `agent ${t.agentId}`
+            : t.kind === 'application'
+              ? `application ${t.applicationId}`
+              : `forward ${t.forwardTo}`;
         io.out(`${n.id}\t${n.e164}\t${n.trunk ?? '-'}\t${to}`);
       }
       return;
@@ -135,8 +153,14 @@ async function main(): Promise<number> {
     await runAdmin(store, process.argv.slice(2), io);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) { io.err(`admin: ${err.message}\n${USAGE}`); return 2; }
-    if (err instanceof Refused) { io.err(`admin: ${err.message}`); return 1; }
+    if (err instanceof UsageError) {
+      io.err(`admin: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof Refused) {
+      io.err(`admin: ${err.message}`);
+      return 1;
+    }
     throw err;
   } finally {
     await store.close();
@@ -144,8 +168,13 @@ async function main(): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().then((code) => { process.exitCode = code; }, (err: unknown) => {
-    process.stderr.write(`admin: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`admin: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

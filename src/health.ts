@@ -7,7 +7,12 @@ import type { MediaServer, WorkerHealth } from '../media/index.js';
 import type { CallRegistry } from './calls/call-registry.js';
 
 /** The SIP application's link to the drachtio server, as the composition root observes it. */
-export interface SipLinkState { connected: boolean; since: number; server: string; embedded: boolean }
+export interface SipLinkState {
+  connected: boolean;
+  since: number;
+  server: string;
+  embedded: boolean;
+}
 
 export interface HealthReport {
   healthy: boolean;

@@ -83,8 +83,11 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   }
   const mail = createMailSender(config.mail.smtp, logger.child({ component: 'mail' }));
   const accounts = new AccountService({
-    store, mail, logger: logger.child({ component: 'accounts' }),
-    codeTtlMinutes: config.auth.codeTtlMinutes, maxCodeAttempts: config.auth.maxCodeAttempts,
+    store,
+    mail,
+    logger: logger.child({ component: 'accounts' }),
+    codeTtlMinutes: config.auth.codeTtlMinutes,
+    maxCodeAttempts: config.auth.maxCodeAttempts,
   });
 
   let sipServer: SipServer | undefined;
@@ -109,8 +112,10 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       dnsServers: config.sip.dnsServers,
       logger: logger.child({ component: 'sip-server' }),
     });
-    const listeners = [...config.sip.listen.map(sipListener),
-      { label: 'SIP admin (drachtio)', host: config.sip.admin.host, port: config.sip.admin.port, datagram: false }];
+    const listeners = [
+      ...config.sip.listen.map(sipListener),
+      { label: 'SIP admin (drachtio)', host: config.sip.admin.host, port: config.sip.admin.port, datagram: false },
+    ];
     const started = await sipServer.start().catch(async (err: unknown) => {
       await sipServer?.close().catch(() => undefined);
       throw explainListenError(err, listeners);
@@ -139,8 +144,12 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
 
   const t = config.authThrottle;
   const authThrottle = new AuthThrottle({
-    maxFailures: t.maxFailures, windowMs: t.windowSeconds * 1000, blockMs: t.blockSeconds * 1000,
-    maxBlockMs: t.maxBlockSeconds * 1000, trustMs: t.trustSeconds * 1000, maxKeys: t.maxTrackedKeys,
+    maxFailures: t.maxFailures,
+    windowMs: t.windowSeconds * 1000,
+    blockMs: t.blockSeconds * 1000,
+    maxBlockMs: t.maxBlockSeconds * 1000,
+    trustMs: t.trustSeconds * 1000,
+    maxKeys: t.maxTrackedKeys,
   });
   const sip = new SipApplication(srf, {
     realm: config.registrar.realm,
@@ -172,13 +181,21 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   const tts = createTtsProvider(config, logger.child({ component: 'tts' }));
   void Promise.resolve(tts.warmUp?.()).catch((err: unknown) => logger.warn({ err }, 'speech engine warm-up failed'));
   const flows = new FlowEngine({
-    tts, dataDir, logger: logger.child({ component: 'flows' }), allowPrivateTargets: config.webhooks.allowPrivateTargets,
+    tts,
+    dataDir,
+    logger: logger.child({ component: 'flows' }),
+    allowPrivateTargets: config.webhooks.allowPrivateTargets,
   });
   const calls = new CallRegistry();
   // Subscribed before any call can start: every call the registry announces gets its record.
   const records = new CallRecords({ store, registry: calls, logger: logger.child({ component: 'call-records' }) });
   const callService = new CallService({
-    sip, media, router, registry: calls, recordingsDir, recording: config.recording,
+    sip,
+    media,
+    router,
+    registry: calls,
+    recordingsDir,
+    recording: config.recording,
     ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
     logger: logger.child({ component: 'calls' }),
     // Bound late: the browser bridges need the service's dialer.
@@ -186,36 +203,71 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     flows,
   });
   const browserBridges: BrowserBridges = new BrowserBridges({
-    media, registry: calls, dialer: callService.dialer, recording: config.recording, recordingsDir,
-    ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000, joinTimeoutMs: config.calls.agentJoinTimeoutSeconds * 1000,
+    media,
+    registry: calls,
+    dialer: callService.dialer,
+    recording: config.recording,
+    recordingsDir,
+    ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+    joinTimeoutMs: config.calls.agentJoinTimeoutSeconds * 1000,
     agentProject: async (username) => (await store.agents.findByUsername(username))?.projectId,
     logger: logger.child({ component: 'calls' }),
   });
   callService.start();
   const apiCalls = new ApiCalls({
-    store, calls: callService, records, browser: browserBridges, trunk: config.trunks[0]?.name, ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
-    blockedPrefixes: config.calls.blockedPrefixes, logger: logger.child({ component: 'api-calls' }),
+    store,
+    calls: callService,
+    records,
+    browser: browserBridges,
+    trunk: config.trunks[0]?.name,
+    ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+    blockedPrefixes: config.calls.blockedPrefixes,
+    logger: logger.child({ component: 'api-calls' }),
   });
   const sms = new SmsReceiver(store, logger.child({ component: 'sms' }));
-  sip.on('message', (m) => { void sms.handle(m); });
+  sip.on('message', (m) => {
+    void sms.handle(m);
+  });
   sip.start();
 
   const bus = new EventBus(store, logger.child({ component: 'events' }));
   // The public URL may need the port the listener got (port 0 in tests), so links resolve it late.
-  const linkOpts = { publicUrl: config.http.publicUrl ?? '', secret: loadOrCreateLinkSecret(join(dataDir, 'url-signing.key')), ttlSeconds: config.recording.urlTtlSeconds };
+  const linkOpts = {
+    publicUrl: config.http.publicUrl ?? '',
+    secret: loadOrCreateLinkSecret(join(dataDir, 'url-signing.key')),
+    ttlSeconds: config.recording.urlTtlSeconds,
+  };
   const recordingLinks = new RecordingLinks(linkOpts);
   const w = config.webhooks;
   const webhooks = new WebhookDispatcher({
-    store, bus, links: recordingLinks, logger: logger.child({ component: 'webhooks' }), allowPrivateTargets: w.allowPrivateTargets,
-    timeoutMs: w.timeoutSeconds * 1000, concurrency: w.concurrency, retryBaseMs: w.retryBaseSeconds * 1000,
-    retryMaxMs: w.retryMaxSeconds * 1000, retryWindowMs: w.retryHours * 3600_000, pollMs: w.pollSeconds * 1000,
+    store,
+    bus,
+    links: recordingLinks,
+    logger: logger.child({ component: 'webhooks' }),
+    allowPrivateTargets: w.allowPrivateTargets,
+    timeoutMs: w.timeoutSeconds * 1000,
+    concurrency: w.concurrency,
+    retryBaseMs: w.retryBaseSeconds * 1000,
+    retryMaxMs: w.retryMaxSeconds * 1000,
+    retryWindowMs: w.retryHours * 3600_000,
+    pollMs: w.pollSeconds * 1000,
   });
 
   const health = new PlatformHealth({ media, calls, sipLink: () => sipLink.snapshot() });
   const app = createHttpApp({
-    store, accounts, apiCalls, authAttemptsPerMinute: config.auth.attemptsPerMinute, health, logger: logger.child({ component: 'http' }),
-    options: { healthDetails: config.http.healthDetails, healthToken: config.http.healthToken, sourceMaps: config.http.sourceMaps },
-    allowPrivateWebhookTargets: w.allowPrivateTargets, recordingLinks,
+    store,
+    accounts,
+    apiCalls,
+    authAttemptsPerMinute: config.auth.attemptsPerMinute,
+    health,
+    logger: logger.child({ component: 'http' }),
+    options: {
+      healthDetails: config.http.healthDetails,
+      healthToken: config.http.healthToken,
+      sourceMaps: config.http.sourceMaps,
+    },
+    allowPrivateWebhookTargets: w.allowPrivateTargets,
+    recordingLinks,
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   let stopping: Promise<void> | undefined;
@@ -256,7 +308,20 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   logger.info({ http, sip: sipAddresses }, 'Switchboard is up');
 
   return {
-    config, sipServer, sipAddresses, http, sip, authThrottle, media, calls, records, store, health, bus, webhooks, recordingLinks,
+    config,
+    sipServer,
+    sipAddresses,
+    http,
+    sip,
+    authThrottle,
+    media,
+    calls,
+    records,
+    store,
+    health,
+    bus,
+    webhooks,
+    recordingLinks,
     /** Idempotent: a second call waits for the first shutdown. */
     stop,
   };
@@ -276,7 +341,10 @@ async function main(): Promise<void> {
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     // a signal during start-up is honoured once the platform is up (half-built services cannot be stopped)
-    if (!platform || !logger) { stopRequested ??= signal; return; }
+    if (!platform || !logger) {
+      stopRequested ??= signal;
+      return;
+    }
     const log = logger;
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting without finishing the shutdown');
@@ -289,13 +357,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }, STOP_DEADLINE_MS);
     deadline.unref();
-    platform.stop().then(() => {
-      log.info({ signal }, 'stopped');
-      process.exit(0);
-    }, (err: unknown) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
+    platform.stop().then(
+      () => {
+        log.info({ signal }, 'stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

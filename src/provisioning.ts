@@ -15,7 +15,9 @@ export interface ProvisionResult {
 }
 
 export function inventoryOf(config: Config): InventoryEntry[] {
-  return config.trunks.flatMap((t) => (t.numbers ?? []).map((n) => ({ number: n.number, trunk: t.name, country: n.country, type: n.type, areaCode: n.areaCode })));
+  return config.trunks.flatMap((t) =>
+    (t.numbers ?? []).map((n) => ({ number: n.number, trunk: t.name, country: n.country, type: n.type, areaCode: n.areaCode })),
+  );
 }
 
 export async function provisionStore(store: Store, config: Config, logger: Logger): Promise<ProvisionResult> {
@@ -24,8 +26,10 @@ export async function provisionStore(store: Store, config: Config, logger: Logge
   if (!project) {
     project = await store.projects.create('default');
     createdToken = (await store.apiTokens.create(project.id)).token;
-    logger.warn({ projectId: project.id, token: createdToken },
-      `created project "default" (id ${project.id}) with API token ${createdToken} — store it now, it will not be shown again (more with: npm run admin -- token create ${project.id})`);
+    logger.warn(
+      { projectId: project.id, token: createdToken },
+      `created project "default" (id ${project.id}) with API token ${createdToken} — store it now, it will not be shown again (more with: npm run admin -- token create ${project.id})`,
+    );
   }
   const numbersAdded = await store.numbers.syncInventory(inventoryOf(config));
   const agentsAdded = await store.agents.seed(project.id, config.registrar.users);

@@ -12,13 +12,20 @@ import { StartupError } from './startup-errors.js';
 const RETRY_MAX_DELAY_MS = 5000;
 
 /** The parts of drachtio-srf 5 used to stop its reconnect loop when the socket is already gone. */
-interface SrfWire { closing: boolean; reconnectVars?: { retryTimer?: NodeJS.Timeout | null } }
+interface SrfWire {
+  closing: boolean;
+  reconnectVars?: { retryTimer?: NodeJS.Timeout | null };
+}
 
 export class SipLink {
   private readonly state: SipLinkState;
   private closed = false;
 
-  constructor(private readonly srf: Srf, target: { host: string; port: number; secret: string; embedded: boolean }, private readonly logger: Logger) {
+  constructor(
+    private readonly srf: Srf,
+    target: { host: string; port: number; secret: string; embedded: boolean },
+    private readonly logger: Logger,
+  ) {
     this.state = { connected: false, since: Date.now(), server: `${target.host}:${target.port}`, embedded: target.embedded };
     // srf's typings list only SIP methods; its connection events are plain EventEmitter events
     const events = srf as unknown as EventEmitter;
@@ -36,14 +43,19 @@ export class SipLink {
     // an unheard 'error' (a refused reconnect) would kill the process
     events.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'SIP server connection error'));
     events.on('reconnecting', () => this.logger.debug({ drachtio: this.state.server }, 'reconnecting to the SIP server'));
-    srf.connect({ host: target.host, port: target.port, secret: target.secret, reconnect: { retryMaxDelay: RETRY_MAX_DELAY_MS } } as Srf.SrfConfig);
+    srf.connect({
+      host: target.host,
+      port: target.port,
+      secret: target.secret,
+      reconnect: { retryMaxDelay: RETRY_MAX_DELAY_MS },
+    } as Srf.SrfConfig);
   }
 
   /** Resolves once connected and authenticated; rejects (and stops retrying) if the server is unreachable or refuses the secret. */
   async connected(): Promise<void> {
     try {
       while (!this.state.connected) {
-        const [err] = await once(this.srf as unknown as EventEmitter, 'connect') as [Error | undefined];
+        const [err] = (await once(this.srf as unknown as EventEmitter, 'connect')) as [Error | undefined];
         if (err) throw err;
       }
     } catch (err) {

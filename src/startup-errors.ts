@@ -9,7 +9,12 @@ export class StartupError extends Error {
 }
 
 /** A listener as configured: `SIP udp`, `HTTP`, ... and where it was asked to listen. */
-export interface ListenerDescription { label: string; host: string; port: number; datagram: boolean }
+export interface ListenerDescription {
+  label: string;
+  host: string;
+  port: number;
+  datagram: boolean;
+}
 
 const REASONS: Record<string, string> = {
   EADDRINUSE: 'is in use',

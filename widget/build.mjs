@@ -8,9 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const out = join(root, 'dist', 'widget');
 
-const pages = [
-  { name: 'test-phone', entry: 'phone.ts', bundle: 'phone.js', assets: ['index.html'] },
-];
+const pages = [{ name: 'test-phone', entry: 'phone.ts', bundle: 'phone.js', assets: ['index.html'] }];
 
 for (const page of pages) {
   const src = join(root, 'widget', page.name);

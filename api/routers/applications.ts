@@ -10,7 +10,10 @@ import { idParams } from './numbers.js';
 export const MAX_APPLICATIONS_PER_PROJECT = 100;
 
 const url = z.string().max(2048).url();
-const method = z.string().transform((s) => s.toUpperCase()).pipe(z.enum(['GET', 'POST']));
+const method = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .pipe(z.enum(['GET', 'POST']));
 const format = z.enum(['json', 'form', 'query']);
 
 export const applicationSchema = z.object({
@@ -33,20 +36,39 @@ const fields = {
   fallback_url: url.nullable(),
   status_callback_url: url.nullable(),
 };
-const createBody = z.object({ ...fields, name: fields.name.optional(), callback_url: fields.callback_url.optional(), callback_method: method.optional(), callback_format: format.optional(), fallback_url: fields.fallback_url.optional(), status_callback_url: fields.status_callback_url.optional() });
+const createBody = z.object({
+  ...fields,
+  name: fields.name.optional(),
+  callback_url: fields.callback_url.optional(),
+  callback_method: method.optional(),
+  callback_format: format.optional(),
+  fallback_url: fields.fallback_url.optional(),
+  status_callback_url: fields.status_callback_url.optional(),
+});
 const patchBody = createBody;
 
 function applicationJson(a: Application): z.input<typeof applicationSchema> {
   return {
-    id: a.id, name: a.name, callback_url: a.callbackUrl, callback_method: a.callbackMethod, callback_format: a.callbackFormat,
-    fallback_url: a.fallbackUrl, status_callback_url: a.statusCallbackUrl, created_at: a.createdAt, updated_at: a.updatedAt,
+    id: a.id,
+    name: a.name,
+    callback_url: a.callbackUrl,
+    callback_method: a.callbackMethod,
+    callback_format: a.callbackFormat,
+    fallback_url: a.fallbackUrl,
+    status_callback_url: a.statusCallbackUrl,
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
   };
 }
 
 function toFields(b: z.output<typeof createBody>): ApplicationFields {
   return {
-    name: b.name, callbackUrl: b.callback_url, callbackMethod: b.callback_method, callbackFormat: b.callback_format,
-    fallbackUrl: b.fallback_url, statusCallbackUrl: b.status_callback_url,
+    name: b.name,
+    callbackUrl: b.callback_url,
+    callbackMethod: b.callback_method,
+    callbackFormat: b.callback_format,
+    fallbackUrl: b.fallback_url,
+    statusCallbackUrl: b.status_callback_url,
   };
 }
 
@@ -66,30 +88,61 @@ export const applicationRoutes: RouteModule = (api, ctx) => {
   };
 
   api.route({
-    method: 'get', path: '/v1/applications', summary: 'List your applications', tags: ['applications'],
-    auth: 'project', scope: 'applications:read', response: z.object({ applications: z.array(applicationSchema) }),
+    method: 'get',
+    path: '/v1/applications',
+    summary: 'List your applications',
+    tags: ['applications'],
+    auth: 'project',
+    scope: 'applications:read',
+    response: z.object({ applications: z.array(applicationSchema) }),
     handler: async ({ project }) => ({ applications: (await ctx.store.applications.list(project.id)).map(applicationJson) }),
   });
 
   api.route({
-    method: 'post', path: '/v1/applications', summary: 'Create an application (its call-flow callback configuration)', tags: ['applications'],
-    auth: 'project', scope: 'applications:write', status: 201, response: applicationSchema, body: createBody,
+    method: 'post',
+    path: '/v1/applications',
+    summary: 'Create an application (its call-flow callback configuration)',
+    tags: ['applications'],
+    auth: 'project',
+    scope: 'applications:write',
+    status: 201,
+    response: applicationSchema,
+    body: createBody,
     handler: async ({ project, body }) => {
-      if (await ctx.store.applications.count(project.id) >= MAX_APPLICATIONS_PER_PROJECT) throw unprocessable(`name: at most ${MAX_APPLICATIONS_PER_PROJECT} applications per project`);
+      if ((await ctx.store.applications.count(project.id)) >= MAX_APPLICATIONS_PER_PROJECT)
+        throw unprocessable(`name: at most ${MAX_APPLICATIONS_PER_PROJECT} applications per project`);
       await guard(body);
-      return applicationJson(await ctx.store.applications.create({ ...toFields(body), projectId: project.id, name: body.name ?? 'application' }));
+      return applicationJson(
+        await ctx.store.applications.create({ ...toFields(body), projectId: project.id, name: body.name ?? 'application' }),
+      );
     },
   });
 
   api.route({
-    method: 'get', path: '/v1/applications/:id', summary: 'One of your applications', tags: ['applications'],
-    auth: 'project', scope: 'applications:read', params: idParams, response: applicationSchema, errors: [404],
-    handler: async ({ project, params }) => applicationJson(ownedBy(project.id, await ctx.store.applications.get(params.id), 'application')),
+    method: 'get',
+    path: '/v1/applications/:id',
+    summary: 'One of your applications',
+    tags: ['applications'],
+    auth: 'project',
+    scope: 'applications:read',
+    params: idParams,
+    response: applicationSchema,
+    errors: [404],
+    handler: async ({ project, params }) =>
+      applicationJson(ownedBy(project.id, await ctx.store.applications.get(params.id), 'application')),
   });
 
   api.route({
-    method: 'patch', path: '/v1/applications/:id', summary: 'Change an application\'s name or callback configuration (null clears a URL)', tags: ['applications'],
-    auth: 'project', scope: 'applications:write', params: idParams, body: patchBody, response: applicationSchema, errors: [404],
+    method: 'patch',
+    path: '/v1/applications/:id',
+    summary: "Change an application's name or callback configuration (null clears a URL)",
+    tags: ['applications'],
+    auth: 'project',
+    scope: 'applications:write',
+    params: idParams,
+    body: patchBody,
+    response: applicationSchema,
+    errors: [404],
     handler: async ({ project, params, body }) => {
       ownedBy(project.id, await ctx.store.applications.get(params.id), 'application');
       await guard(body);
@@ -98,8 +151,15 @@ export const applicationRoutes: RouteModule = (api, ctx) => {
   });
 
   api.route({
-    method: 'delete', path: '/v1/applications/:id', summary: 'Delete an application; its numbers are left without a target', tags: ['applications'],
-    auth: 'project', scope: 'applications:write', params: idParams, response: z.object({ status: z.literal('deleted'), id: z.number().int() }), errors: [404],
+    method: 'delete',
+    path: '/v1/applications/:id',
+    summary: 'Delete an application; its numbers are left without a target',
+    tags: ['applications'],
+    auth: 'project',
+    scope: 'applications:write',
+    params: idParams,
+    response: z.object({ status: z.literal('deleted'), id: z.number().int() }),
+    errors: [404],
     handler: async ({ project, params }) => {
       ownedBy(project.id, await ctx.store.applications.get(params.id), 'application');
       await ctx.store.applications.delete(params.id);

@@ -29,11 +29,25 @@ export const callSchema = z.object({
 
 export function callJson(c: CallRecord): z.input<typeof callSchema> {
   return {
-    id: c.id, phone_call_id: c.id, telephony_ref: c.telephonyRef, status: c.status, direction: c.direction, from: c.from, to: c.to,
-    sip_status: c.sipStatus, reason: c.reason, created_at: c.createdAt, answered_at: c.answeredAt, ended_at: c.endedAt, duration: c.duration,
+    id: c.id,
+    phone_call_id: c.id,
+    telephony_ref: c.telephonyRef,
+    status: c.status,
+    direction: c.direction,
+    from: c.from,
+    to: c.to,
+    sip_status: c.sipStatus,
+    reason: c.reason,
+    created_at: c.createdAt,
+    answered_at: c.answeredAt,
+    ended_at: c.endedAt,
+    duration: c.duration,
     // The path stays on the server; recordings are served through signed URLs (a later issue).
-    recording: c.recordingPath !== null, enable_recording: c.enableRecording, enable_transcription: c.enableTranscription,
-    enable_analysis: c.enableAnalysis, legs: c.legs,
+    recording: c.recordingPath !== null,
+    enable_recording: c.enableRecording,
+    enable_transcription: c.enableTranscription,
+    enable_analysis: c.enableAnalysis,
+    legs: c.legs,
   };
 }
 
@@ -48,7 +62,10 @@ const initiateBody = z.object({
   enable_analysis: z.boolean().optional(),
 });
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date').transform((s) => new Date(s).toISOString());
+const isoDate = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date')
+  .transform((s) => new Date(s).toISOString());
 const listQuery = z.object({
   status: z.enum(CALL_STATUSES).optional(),
   direction: z.enum(['inbound', 'outbound']).optional(),
@@ -58,14 +75,20 @@ const listQuery = z.object({
   per_page: z.coerce.number().int().positive().max(500).default(50),
 });
 
-const hangupResponse = z.object({ status: z.literal('success'), phone_call_id: z.number().int(), call_status: z.enum(CALL_STATUSES), call: callSchema });
+const hangupResponse = z.object({
+  status: z.literal('success'),
+  phone_call_id: z.number().int(),
+  call_status: z.enum(CALL_STATUSES),
+  call: callSchema,
+});
 
 /** The domain's refusals become the API's error answers. */
 async function mapped<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof CallRequestError) throw new ApiError(err.status, err.message, err.retryAfter !== undefined ? { 'Retry-After': String(err.retryAfter) } : {});
+    if (err instanceof CallRequestError)
+      throw new ApiError(err.status, err.message, err.retryAfter !== undefined ? { 'Retry-After': String(err.retryAfter) } : {});
     throw err;
   }
 }
@@ -77,41 +100,83 @@ export const callRoutes: RouteModule = (api, ctx) => {
   };
 
   api.route({
-    method: 'post', path: '/api/v1/calls/initiate', summary: 'Start an outbound call (call_type "bridge": the agent line first, then the recipient)', tags: ['calls'],
-    auth: 'project', scope: 'calls:write', body: initiateBody, status: 201, errors: [403, 404, 422, 503],
-    response: z.object({ status: z.literal('success'), phone_call_id: z.number().int(), telephony_ref: z.string(), cable_token: z.string() }),
+    method: 'post',
+    path: '/api/v1/calls/initiate',
+    summary: 'Start an outbound call (call_type "bridge": the agent line first, then the recipient)',
+    tags: ['calls'],
+    auth: 'project',
+    scope: 'calls:write',
+    body: initiateBody,
+    status: 201,
+    errors: [403, 404, 422, 503],
+    response: z.object({
+      status: z.literal('success'),
+      phone_call_id: z.number().int(),
+      telephony_ref: z.string(),
+      cable_token: z.string(),
+    }),
     handler: async ({ project, body }) => {
-      const r = await mapped(() => control().initiate(project.id, {
-        callType: body.call_type, vendeurMode: body.vendeur_mode, agentId: body.agent_id, recipient: body.recipient_phone_number,
-        inboundPhoneNumber: body.inbound_phone_number, enableRecording: body.enable_recording,
-        enableTranscription: body.enable_transcription, enableAnalysis: body.enable_analysis,
-      }));
+      const r = await mapped(() =>
+        control().initiate(project.id, {
+          callType: body.call_type,
+          vendeurMode: body.vendeur_mode,
+          agentId: body.agent_id,
+          recipient: body.recipient_phone_number,
+          inboundPhoneNumber: body.inbound_phone_number,
+          enableRecording: body.enable_recording,
+          enableTranscription: body.enable_transcription,
+          enableAnalysis: body.enable_analysis,
+        }),
+      );
       return { status: 'success' as const, phone_call_id: r.record.id, telephony_ref: r.telephonyRef, cable_token: r.cableToken };
     },
   });
 
   api.route({
-    method: 'get', path: '/api/v1/calls', summary: 'Your calls, newest first (filter by status, direction and creation date)', tags: ['calls'],
-    auth: 'project', scope: 'calls:read', query: listQuery,
+    method: 'get',
+    path: '/api/v1/calls',
+    summary: 'Your calls, newest first (filter by status, direction and creation date)',
+    tags: ['calls'],
+    auth: 'project',
+    scope: 'calls:read',
+    query: listQuery,
     response: z.object({ calls: z.array(callSchema), page: z.number().int(), per_page: z.number().int(), has_more: z.boolean() }),
     handler: async ({ project, query }) => {
       const { calls, hasMore } = await ctx.store.calls.page(project.id, {
-        status: query.status, direction: query.direction, from: query.from, to: query.to,
-        limit: query.per_page, offset: (query.page - 1) * query.per_page,
+        status: query.status,
+        direction: query.direction,
+        from: query.from,
+        to: query.to,
+        limit: query.per_page,
+        offset: (query.page - 1) * query.per_page,
       });
       return { calls: calls.map(callJson), page: query.page, per_page: query.per_page, has_more: hasMore };
     },
   });
 
   api.route({
-    method: 'get', path: '/api/v1/calls/:id', summary: 'One of your calls', tags: ['calls'],
-    auth: 'project', scope: 'calls:read', params: idParams, response: callSchema, errors: [404],
+    method: 'get',
+    path: '/api/v1/calls/:id',
+    summary: 'One of your calls',
+    tags: ['calls'],
+    auth: 'project',
+    scope: 'calls:read',
+    params: idParams,
+    response: callSchema,
+    errors: [404],
     handler: async ({ project, params }) => callJson(ownedBy(project.id, await ctx.store.calls.get(params.id), 'call')),
   });
 
   api.route({
-    method: 'post', path: '/api/v1/calls/:id/hangup', summary: 'Hang up a call in any state; a call already over answers its final status', tags: ['calls'],
-    auth: 'project', scope: 'calls:write', params: idParams, response: hangupResponse, errors: [404],
+    method: 'post',
+    path: '/api/v1/calls/:id/hangup',
+    summary: 'Hang up a call in any state; a call already over answers its final status',
+    tags: ['calls'],
+    auth: 'project',
+    scope: 'calls:write',
+    params: idParams,
+    response: hangupResponse,
+    errors: [404],
     handler: async ({ project, params }) => {
       const record = ownedBy(project.id, await ctx.store.calls.get(params.id), 'call');
       const after = ctx.calls ? await ctx.calls.hangup(record) : record;
@@ -120,9 +185,16 @@ export const callRoutes: RouteModule = (api, ctx) => {
   });
 
   api.route({
-    method: 'post', path: '/api/v1/calls/:id/add_monitor', summary: 'Dial a supervisor (number or agent) into the live call, listen-only', tags: ['calls'],
-    auth: 'project', scope: 'calls:write', params: idParams, body: z.object({ supervisor_phone: z.string().min(1).max(64).optional() }),
-    errors: [403, 404, 409, 422], response: z.object({ status: z.literal('success'), phone_call_id: z.number().int(), supervisor_phone: z.string() }),
+    method: 'post',
+    path: '/api/v1/calls/:id/add_monitor',
+    summary: 'Dial a supervisor (number or agent) into the live call, listen-only',
+    tags: ['calls'],
+    auth: 'project',
+    scope: 'calls:write',
+    params: idParams,
+    body: z.object({ supervisor_phone: z.string().min(1).max(64).optional() }),
+    errors: [403, 404, 409, 422],
+    response: z.object({ status: z.literal('success'), phone_call_id: z.number().int(), supervisor_phone: z.string() }),
     handler: async ({ project, params, body }) => {
       // Whose call it is is answered before what is wrong with the request (403 never hides behind a 422).
       const record = ownedBy(project.id, await ctx.store.calls.get(params.id), 'call');

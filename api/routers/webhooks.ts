@@ -34,7 +34,15 @@ const attemptSchema = z.object({
 });
 
 function webhookJson(w: Webhook): z.input<typeof webhookSchema> {
-  return { id: w.id, url: w.url, name: w.name, events: w.events, active: w.active, created_at: w.createdAt, updated_at: w.updatedAt };
+  return {
+    id: w.id,
+    url: w.url,
+    name: w.name,
+    events: w.events,
+    active: w.active,
+    created_at: w.createdAt,
+    updated_at: w.updatedAt,
+  };
 }
 
 export const webhookRoutes: RouteModule = (api, ctx) => {
@@ -49,17 +57,29 @@ export const webhookRoutes: RouteModule = (api, ctx) => {
   };
 
   api.route({
-    method: 'get', path: '/api/v1/webhooks', summary: 'List your webhooks', tags: ['webhooks'],
-    auth: 'project', scope: 'webhooks:read', response: z.object({ webhooks: z.array(webhookSchema) }),
+    method: 'get',
+    path: '/api/v1/webhooks',
+    summary: 'List your webhooks',
+    tags: ['webhooks'],
+    auth: 'project',
+    scope: 'webhooks:read',
+    response: z.object({ webhooks: z.array(webhookSchema) }),
     handler: async ({ project }) => ({ webhooks: (await ctx.store.webhooks.list(project.id)).map(webhookJson) }),
   });
 
   api.route({
-    method: 'post', path: '/api/v1/webhooks', summary: 'Create a webhook (answers its secret, once)', tags: ['webhooks'],
-    auth: 'project', scope: 'webhooks:write', status: 201, response: createdSchema,
+    method: 'post',
+    path: '/api/v1/webhooks',
+    summary: 'Create a webhook (answers its secret, once)',
+    tags: ['webhooks'],
+    auth: 'project',
+    scope: 'webhooks:write',
+    status: 201,
+    response: createdSchema,
     body: z.object({ url, name: z.string().max(200).optional(), events: z.array(eventType).max(50).optional() }),
     handler: async ({ project, body }) => {
-      if ((await ctx.store.webhooks.list(project.id)).length >= MAX_WEBHOOKS_PER_PROJECT) throw unprocessable(`url: at most ${MAX_WEBHOOKS_PER_PROJECT} webhooks per project`);
+      if ((await ctx.store.webhooks.list(project.id)).length >= MAX_WEBHOOKS_PER_PROJECT)
+        throw unprocessable(`url: at most ${MAX_WEBHOOKS_PER_PROJECT} webhooks per project`);
       await guard(body.url);
       const w = await ctx.store.webhooks.create(project.id, body);
       return { ...webhookJson(w), secret: w.secret };
@@ -67,9 +87,21 @@ export const webhookRoutes: RouteModule = (api, ctx) => {
   });
 
   api.route({
-    method: 'patch', path: '/api/v1/webhooks/:id', summary: 'Update url, name, events or active', tags: ['webhooks'],
-    auth: 'project', scope: 'webhooks:write', params: idParams, response: webhookSchema, errors: [404],
-    body: z.object({ url: url.optional(), name: z.string().max(200).nullable().optional(), events: z.array(eventType).max(50).optional(), active: z.boolean().optional() }),
+    method: 'patch',
+    path: '/api/v1/webhooks/:id',
+    summary: 'Update url, name, events or active',
+    tags: ['webhooks'],
+    auth: 'project',
+    scope: 'webhooks:write',
+    params: idParams,
+    response: webhookSchema,
+    errors: [404],
+    body: z.object({
+      url: url.optional(),
+      name: z.string().max(200).nullable().optional(),
+      events: z.array(eventType).max(50).optional(),
+      active: z.boolean().optional(),
+    }),
     handler: async ({ project, params, body }) => {
       ownedBy(project.id, await ctx.store.webhooks.get(params.id), 'webhook');
       if (body.url !== undefined) await guard(body.url);
@@ -78,8 +110,15 @@ export const webhookRoutes: RouteModule = (api, ctx) => {
   });
 
   api.route({
-    method: 'delete', path: '/api/v1/webhooks/:id', summary: 'Delete a webhook and its pending deliveries', tags: ['webhooks'],
-    auth: 'project', scope: 'webhooks:write', params: idParams, response: z.object({ status: z.literal('deleted'), id: z.number().int() }), errors: [404],
+    method: 'delete',
+    path: '/api/v1/webhooks/:id',
+    summary: 'Delete a webhook and its pending deliveries',
+    tags: ['webhooks'],
+    auth: 'project',
+    scope: 'webhooks:write',
+    params: idParams,
+    response: z.object({ status: z.literal('deleted'), id: z.number().int() }),
+    errors: [404],
     handler: async ({ project, params }) => {
       ownedBy(project.id, await ctx.store.webhooks.get(params.id), 'webhook');
       await ctx.store.webhooks.delete(params.id);
@@ -88,14 +127,27 @@ export const webhookRoutes: RouteModule = (api, ctx) => {
   });
 
   api.route({
-    method: 'get', path: '/api/v1/webhooks/:id/calls', summary: 'Delivery log: the last 50 attempts, newest first', tags: ['webhooks'],
-    auth: 'project', scope: 'webhooks:read', params: idParams, response: z.object({ calls: z.array(attemptSchema) }), errors: [404],
+    method: 'get',
+    path: '/api/v1/webhooks/:id/calls',
+    summary: 'Delivery log: the last 50 attempts, newest first',
+    tags: ['webhooks'],
+    auth: 'project',
+    scope: 'webhooks:read',
+    params: idParams,
+    response: z.object({ calls: z.array(attemptSchema) }),
+    errors: [404],
     handler: async ({ project, params }) => {
       ownedBy(project.id, await ctx.store.webhooks.get(params.id), 'webhook');
       const attempts = await ctx.store.webhooks.attempts(params.id, 50);
       return {
         calls: attempts.map((a) => ({
-          event_id: a.eventId, type: a.type, status_code: a.statusCode, duration_ms: a.durationMs, error: a.error, attempt: a.attempt, created_at: a.at,
+          event_id: a.eventId,
+          type: a.type,
+          status_code: a.statusCode,
+          duration_ms: a.durationMs,
+          error: a.error,
+          attempt: a.attempt,
+          created_at: a.at,
         })),
       };
     },

@@ -46,12 +46,17 @@ export class InboundAudio {
   private timer: unknown;
   private timerAt = Infinity;
 
-  constructor(private readonly log: Logger, private readonly opts: InboundAudioOptions) {
+  constructor(
+    private readonly log: Logger,
+    private readonly opts: InboundAudioOptions,
+  ) {
     this.jitter = new JitterBuffer({ clockRate: 8000, maxDelayMs: opts.maxDelayMs });
     this.clock = opts.clock ?? REAL_CLOCK;
   }
 
-  get stats(): JitterBuffer['stats'] { return this.jitter.stats; }
+  get stats(): JitterBuffer['stats'] {
+    return this.jitter.stats;
+  }
 
   /** An audio packet arrived. */
   push(packet: RtpPacketInfo, nowMs = this.clock.now()): void {
@@ -79,8 +84,11 @@ export class InboundAudio {
   }
 
   private decode(item: PlayoutItem, { codec, pcmRate }: { codec: CodecSpec; pcmRate: number }): void {
-    const same = this.decoderCodec !== undefined && codec.name === this.decoderCodec.name
-      && codec.payloadType === this.decoderCodec.payloadType && pcmRate === this.decoderRate;
+    const same =
+      this.decoderCodec !== undefined &&
+      codec.name === this.decoderCodec.name &&
+      codec.payloadType === this.decoderCodec.payloadType &&
+      pcmRate === this.decoderRate;
     if (item.restart || !same) this.dropDecoder();
     this.decoderCodec = codec;
     this.decoderRate = pcmRate;
@@ -105,7 +113,8 @@ export class InboundAudio {
       this.carry = EMPTY;
     }
     let off = 0;
-    for (; off + frame <= input.length; off += frame) this.opts.onFrame(input.length === frame ? input : input.subarray(off, off + frame), pcmRate);
+    for (; off + frame <= input.length; off += frame)
+      this.opts.onFrame(input.length === frame ? input : input.subarray(off, off + frame), pcmRate);
     if (off < input.length) this.carry = input.slice(off);
   }
 
@@ -116,11 +125,14 @@ export class InboundAudio {
     if (this.timer !== undefined && this.timerAt <= deadline) return;
     this.disarm();
     this.timerAt = deadline;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.play(this.jitter.release(this.clock.now()));
-    }, Math.max(0, deadline - this.clock.now()));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.play(this.jitter.release(this.clock.now()));
+      },
+      Math.max(0, deadline - this.clock.now()),
+    );
   }
 
   private disarm(): void {

@@ -2,9 +2,7 @@
  * RTP statistics of one leg (RFC 3550 appendix A) and the RTCP sender/receiver reports built
  * from them with rtp.js.
  */
-import {
-  CompoundPacket, ReceiverReportPacket, ReceptionReport, SenderReportPacket,
-} from 'rtp.js/packets';
+import { CompoundPacket, ReceiverReportPacket, ReceptionReport, SenderReportPacket } from 'rtp.js/packets';
 import { dataViewToNodeBuffer, nodeBufferToDataView } from 'rtp.js/utils';
 import { isWellFormedRtcp } from './rtp-wire.js';
 
@@ -108,7 +106,9 @@ export class RtcpReporter {
       this.receivedPrior = this.packetsReceived;
       const lostInterval = expectedInterval - receivedInterval;
       rr.setSsrc(this.remoteSsrc);
-      rr.setFractionLost(expectedInterval > 0 && lostInterval > 0 ? Math.min(255, Math.floor((lostInterval << 8) / expectedInterval)) : 0);
+      rr.setFractionLost(
+        expectedInterval > 0 && lostInterval > 0 ? Math.min(255, Math.floor((lostInterval << 8) / expectedInterval)) : 0,
+      );
       rr.setTotalLost(Math.min(lost, 0x7fffff));
       rr.setHighestSeqNumber(extMax >>> 0);
       rr.setJitter(Math.floor(this.jitter) >>> 0);

@@ -8,13 +8,25 @@ import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import type {
-  AudioFrame, CodecName, CodecSpec, DtmfEvent, MediaPortEvents, NegotiatingEndpoint, RtpPacketInfo,
+  AudioFrame,
+  CodecName,
+  CodecSpec,
+  DtmfEvent,
+  MediaPortEvents,
+  NegotiatingEndpoint,
+  RtpPacketInfo,
 } from '../types.js';
 import { SdpNegotiationError } from '../types.js';
 import { createEncoder, Resampler, type AudioEncoder } from '../codecs/index.js';
 import { Rfc4733Receiver, InbandDtmfDetector } from '../dtmf.js';
 import {
-  acceptAnswer, buildSdp, negotiateAnswer, offerCodecs, parseMediaDescription, type Direction, type NegotiatedMedia,
+  acceptAnswer,
+  buildSdp,
+  negotiateAnswer,
+  offerCodecs,
+  parseMediaDescription,
+  type Direction,
+  type NegotiatedMedia,
 } from '../sdp.js';
 import type { EndpointContext } from './context.js';
 import { RtcpReporter } from './rtcp-reporter.js';
@@ -83,7 +95,11 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.ctx = ctx;
     this.id = ctx.id;
     this.log = ctx.logger ?? pino({ level: 'silent' });
-    this.opts = { rtpTimeoutMs: opts.rtpTimeoutMs ?? 30000, inbandDtmf: opts.inbandDtmf ?? true, rtcpIntervalMs: opts.rtcpIntervalMs ?? 5000 };
+    this.opts = {
+      rtpTimeoutMs: opts.rtpTimeoutMs ?? 30000,
+      inbandDtmf: opts.inbandDtmf ?? true,
+      rtcpIntervalMs: opts.rtcpIntervalMs ?? 5000,
+    };
     const ssrc = randomInt(1, 2 ** 32 - 1);
     this.reporter = new RtcpReporter(ssrc);
     this.sender = new RtpSender(ssrc, (buf) => this.sendDatagram(buf), this.reporter);
@@ -94,13 +110,27 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     });
   }
 
-  get closed(): boolean { return this._closed; }
-  get codec(): CodecSpec | undefined { return this.negotiated?.codec; }
-  get pcmRate(): number { return this._pcmRate; }
-  get port(): number { return this.localPort; }
-  get telephoneEvent(): CodecSpec | undefined { return this.negotiated?.telephoneEvent; }
-  get sending(): boolean { return this.negotiated?.canSend ?? false; }
-  get remoteAddress(): NetAddress | undefined { return this.latch.rtp; }
+  get closed(): boolean {
+    return this._closed;
+  }
+  get codec(): CodecSpec | undefined {
+    return this.negotiated?.codec;
+  }
+  get pcmRate(): number {
+    return this._pcmRate;
+  }
+  get port(): number {
+    return this.localPort;
+  }
+  get telephoneEvent(): CodecSpec | undefined {
+    return this.negotiated?.telephoneEvent;
+  }
+  get sending(): boolean {
+    return this.negotiated?.canSend ?? false;
+  }
+  get remoteAddress(): NetAddress | undefined {
+    return this.latch.rtp;
+  }
 
   /** Opus legs run their codec at 8 kHz while the other leg is narrowband (see ARCHITECTURE). */
   setPcmRate(rate: 48000 | 8000): void {
@@ -264,7 +294,11 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.inband = !n.telephoneEvent && this.opts.inbandDtmf ? new InbandDtmfDetector(8000) : undefined;
     const addrChanged = !prev || prev.remote.address !== n.remote.address || prev.remote.port !== n.remote.port;
     if (addrChanged || !this.latch.rtp) {
-      this.latch.reset({ address: n.remote.address, port: n.remote.port }, { address: n.remote.address, port: n.remote.rtcpPort }, n.remote.rtcpMux);
+      this.latch.reset(
+        { address: n.remote.address, port: n.remote.port },
+        { address: n.remote.address, port: n.remote.rtcpPort },
+        n.remote.rtcpMux,
+      );
     }
     this.lastRxMs = Date.now();
     this.failed = false;

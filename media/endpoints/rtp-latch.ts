@@ -6,7 +6,10 @@
  */
 import type { RtpPacketInfo } from '../types.js';
 
-export interface NetAddress { address: string; port: number }
+export interface NetAddress {
+  address: string;
+  port: number;
+}
 
 /** In-sequence packets a source must send before we send to it. */
 const PROBATION = 3;
@@ -34,8 +37,13 @@ export class SymmetricLatch {
     const cur = this.rtp;
     if (this.latched && cur && cur.address === from.address && cur.port === from.port) return true;
     const c = this.candidate;
-    if (c && c.address === from.address && c.port === from.port && c.ssrc === info.ssrc
-      && ((info.sequenceNumber - c.seq) & 0xffff) === 1) {
+    if (
+      c &&
+      c.address === from.address &&
+      c.port === from.port &&
+      c.ssrc === info.ssrc &&
+      ((info.sequenceNumber - c.seq) & 0xffff) === 1
+    ) {
       c.seq = info.sequenceNumber;
       c.count++;
     } else {

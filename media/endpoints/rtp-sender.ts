@@ -49,7 +49,7 @@ export class RtpSender {
   /** Pass-through: keeps the source's own gaps (so the far end conceals them) on our line. */
   forward(p: RtpPacketInfo, payloadType: number): void {
     if (Date.now() < this.dtmfBusyUntil) return;
-    const tsJump = Math.abs(((p.timestamp - this.srcLastTs) | 0)) > (MAX_TS_JUMP_MS * this.clockRate) / 1000;
+    const tsJump = Math.abs((p.timestamp - this.srcLastTs) | 0) > (MAX_TS_JUMP_MS * this.clockRate) / 1000;
     const seqBack = (this.seq - ((p.sequenceNumber + this.seqOffset) & 0xffff)) & 0xffff;
     // Not ahead of our line (late packet, restarted source, or our own DTMF used those numbers): re-anchor.
     const restarted = seqBack < 0x8000;

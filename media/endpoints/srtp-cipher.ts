@@ -14,8 +14,12 @@ const MAX_BLOCKS = 128; // 2 KiB of keystream: above any datagram we accept (MTU
 
 /** The session keys of one direction (RFC 3711 §4.3). */
 export interface SrtpSessionKeys {
-  srtpKey: Buffer; srtpSalt: Buffer; srtpAuth: Buffer;
-  srtcpKey: Buffer; srtcpSalt: Buffer; srtcpAuth: Buffer;
+  srtpKey: Buffer;
+  srtpSalt: Buffer;
+  srtpAuth: Buffer;
+  srtcpKey: Buffer;
+  srtcpSalt: Buffer;
+  srtcpAuth: Buffer;
 }
 
 function aesBlock(key: Buffer, block: Buffer): Buffer {
@@ -38,8 +42,12 @@ export function deriveSessionKeys(masterKey: Buffer, masterSalt: Buffer): SrtpSe
     return out.subarray(0, length);
   };
   return {
-    srtpKey: prf(0, 16), srtpAuth: prf(1, 20), srtpSalt: prf(2, 14),
-    srtcpKey: prf(3, 16), srtcpAuth: prf(4, 20), srtcpSalt: prf(5, 14),
+    srtpKey: prf(0, 16),
+    srtpAuth: prf(1, 20),
+    srtpSalt: prf(2, 14),
+    srtcpKey: prf(3, 16),
+    srtcpAuth: prf(4, 20),
+    srtcpSalt: prf(5, 14),
   };
 }
 
@@ -48,13 +56,25 @@ class CounterKeystream {
   private readonly ecb: Cipher;
   private readonly blocks = Buffer.alloc(MAX_BLOCKS * 16);
 
-  constructor(key: Buffer, private readonly salt: Buffer) {
+  constructor(
+    key: Buffer,
+    private readonly salt: Buffer,
+  ) {
     this.ecb = createCipheriv('aes-128-ecb', key, null);
     this.ecb.setAutoPadding(false);
   }
 
   /** XORs `length` bytes of `src` from `srcOff` into `dst` at `dstOff` (RFC 3711 §4.1.1). */
-  apply(ssrc: number, indexHigh: number, indexLow: number, src: Buffer, srcOff: number, length: number, dst: Buffer, dstOff: number): void {
+  apply(
+    ssrc: number,
+    indexHigh: number,
+    indexLow: number,
+    src: Buffer,
+    srcOff: number,
+    length: number,
+    dst: Buffer,
+    dstOff: number,
+  ): void {
     const n = Math.ceil(length / 16);
     if (n > MAX_BLOCKS) throw new SrtpAuthenticationError('SRTP packet too large');
     const b = this.blocks;
@@ -85,15 +105,23 @@ class SessionHmac {
   /** The 80-bit tag over `data` (and the ROC for SRTP) written at `dst[off]`. */
   tag(data: Buffer, roc: number | undefined, dst: Buffer, off: number): void {
     const h = createHmac('sha1', this.key).update(data);
-    if (roc !== undefined) { this.roc.writeUInt32BE(roc >>> 0, 0); h.update(this.roc); }
+    if (roc !== undefined) {
+      this.roc.writeUInt32BE(roc >>> 0, 0);
+      h.update(this.roc);
+    }
     h.digest().copy(dst, off, 0, TAG_LENGTH);
   }
 }
 
 /** The subset of werift's RtpHeader the cipher reads. */
 interface HeaderLike {
-  ssrc: number; sequenceNumber: number; padding: boolean; paddingSize: number; payloadOffset: number;
-  serializeSize: number; serialize(size: number): Buffer;
+  ssrc: number;
+  sequenceNumber: number;
+  padding: boolean;
+  paddingSize: number;
+  payloadOffset: number;
+  serializeSize: number;
+  serialize(size: number): Buffer;
 }
 
 /** One direction's SRTP+SRTCP transform; drop-in for werift's CipherAesCtr. */
@@ -125,7 +153,8 @@ export class SrtpAesCmCipher {
   decryptRtp(packet: Buffer, roc: number, header: HeaderLike): [Buffer, HeaderLike] {
     const tagAt = packet.length - TAG_LENGTH;
     this.rtpMac.tag(packet.subarray(0, tagAt), roc, this.expected, 0);
-    if (!timingSafeEqual(packet.subarray(tagAt), this.expected)) throw new SrtpAuthenticationError('Failed to authenticate SRTP packet');
+    if (!timingSafeEqual(packet.subarray(tagAt), this.expected))
+      throw new SrtpAuthenticationError('Failed to authenticate SRTP packet');
     const off = header.payloadOffset;
     const out = Buffer.allocUnsafe(tagAt);
     packet.copy(out, 0, 0, off);
@@ -153,7 +182,8 @@ export class SrtpAesCmCipher {
     if (packet.length < 8 + 4 + TAG_LENGTH) throw new SrtpAuthenticationError('Failed to authenticate SRTCP packet');
     const tagAt = packet.length - TAG_LENGTH;
     this.rtcpMac.tag(packet.subarray(0, tagAt), undefined, this.expected, 0);
-    if (!timingSafeEqual(packet.subarray(tagAt), this.expected)) throw new SrtpAuthenticationError('Failed to authenticate SRTCP packet');
+    if (!timingSafeEqual(packet.subarray(tagAt), this.expected))
+      throw new SrtpAuthenticationError('Failed to authenticate SRTCP packet');
     const tail = tagAt - 4;
     const out = Buffer.from(packet.subarray(0, tail));
     const word = packet.readUInt32BE(tail);
@@ -166,10 +196,21 @@ export class SrtpAesCmCipher {
   }
 }
 
-interface WeriftContextLike { masterKey: Buffer; masterSalt: Buffer; profile: number; cipher: unknown }
-interface WeriftSessionLike { localContext?: WeriftContextLike; remoteContext?: WeriftContextLike }
+interface WeriftContextLike {
+  masterKey: Buffer;
+  masterSalt: Buffer;
+  profile: number;
+  cipher: unknown;
+}
+interface WeriftSessionLike {
+  localContext?: WeriftContextLike;
+  remoteContext?: WeriftContextLike;
+}
 /** What we touch of werift's RTCDtlsTransport (its SRTP sessions exist once DTLS connects). */
-export interface DtlsTransportLike { srtp?: WeriftSessionLike; srtcp?: WeriftSessionLike }
+export interface DtlsTransportLike {
+  srtp?: WeriftSessionLike;
+  srtcp?: WeriftSessionLike;
+}
 
 const AES_CM_128_HMAC_SHA1_80 = 1;
 
@@ -178,8 +219,12 @@ const AES_CM_128_HMAC_SHA1_80 = 1;
  * the ROC and SRTCP index bookkeeping. Returns false when the profile is not ours to handle (GCM).
  */
 export function installSessionCiphers(transport: DtlsTransportLike): boolean {
-  const contexts = [transport.srtp?.localContext, transport.srtp?.remoteContext,
-    transport.srtcp?.localContext, transport.srtcp?.remoteContext];
+  const contexts = [
+    transport.srtp?.localContext,
+    transport.srtp?.remoteContext,
+    transport.srtcp?.localContext,
+    transport.srtcp?.remoteContext,
+  ];
   if (contexts.some((c) => !c || c.profile !== AES_CM_128_HMAC_SHA1_80)) return false;
   for (const c of contexts as WeriftContextLike[]) {
     c.cipher = new SrtpAesCmCipher(deriveSessionKeys(c.masterKey, c.masterSalt));

@@ -6,11 +6,23 @@ import { SdpNegotiationError } from '../types.js';
 const OPUS_PT = 111;
 const TEL_EVENT_PT = 126;
 
-export const OPUS_SPEC: CodecSpec = { name: 'opus', payloadType: OPUS_PT, clockRate: 48000, channels: 2, params: { minptime: 10 } };
+export const OPUS_SPEC: CodecSpec = {
+  name: 'opus',
+  payloadType: OPUS_PT,
+  clockRate: 48000,
+  channels: 2,
+  params: { minptime: 10 },
+};
 
 export function weriftCodecs(): RTCRtpCodecParameters[] {
   return [
-    new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT, parameters: 'minptime=10' }),
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/opus',
+      clockRate: 48000,
+      channels: 2,
+      payloadType: OPUS_PT,
+      parameters: 'minptime=10',
+    }),
     new RTCRtpCodecParameters({ mimeType: 'audio/telephone-event', clockRate: 48000, channels: 1, payloadType: TEL_EVENT_PT }),
   ];
 }

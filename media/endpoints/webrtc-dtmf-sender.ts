@@ -10,7 +10,11 @@ const TICKS_PER_MS = 48;
 const PACKET_MS = 20;
 const GAP_MS = 60;
 
-interface Job { event: number; ticks: number; timestamp: number }
+interface Job {
+  event: number;
+  ticks: number;
+  timestamp: number;
+}
 
 export class DtmfSender {
   private readonly queue: Job[] = [];
@@ -33,7 +37,7 @@ export class DtmfSender {
     this.tailTs = (start + span) >>> 0;
     this.queue.push({ event, ticks, timestamp: start });
     if (!this.timer) this.tick();
-    return ((start + span - timestamp) >>> 0);
+    return (start + span - timestamp) >>> 0;
   }
 
   close(): void {
@@ -54,7 +58,11 @@ export class DtmfSender {
     const first = this.sentTicks === 0;
     this.sentTicks = Math.min(job.ticks, this.sentTicks + PACKET_MS * TICKS_PER_MS);
     if (this.sentTicks < job.ticks) {
-      this.transmit(buildTelephoneEvent({ event: job.event, end: false, volume: 10, duration: this.sentTicks }), first, job.timestamp);
+      this.transmit(
+        buildTelephoneEvent({ event: job.event, end: false, volume: 10, duration: this.sentTicks }),
+        first,
+        job.timestamp,
+      );
       this.timer = setTimeout(() => this.tick(), PACKET_MS);
       return;
     }

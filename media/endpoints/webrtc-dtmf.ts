@@ -52,7 +52,10 @@ export class TelephoneEventReceiver {
   /** Timestamps of digits already reported, however they ended: their late packets are not a new press. */
   private readonly reported: number[] = [];
 
-  constructor(private readonly clockRate: number, private readonly onDigit: (e: DtmfEvent) => void) {}
+  constructor(
+    private readonly clockRate: number,
+    private readonly onDigit: (e: DtmfEvent) => void,
+  ) {}
 
   push(timestamp: number, payload: Buffer): void {
     const ev = parseTelephoneEvent(payload);

@@ -7,15 +7,15 @@
  */
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
-import {
-  RTCPeerConnection,
-  RtpHeader,
-  RtpPacket,
-  type MediaStreamTrack,
-  type RTCRtpTransceiver,
-} from 'werift';
+import { RTCPeerConnection, RtpHeader, RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
 import type {
-  AudioFrame, CodecName, CodecSpec, DtmfEvent, MediaPortEvents, NegotiatingEndpoint, RtpPacketInfo,
+  AudioFrame,
+  CodecName,
+  CodecSpec,
+  DtmfEvent,
+  MediaPortEvents,
+  NegotiatingEndpoint,
+  RtpPacketInfo,
 } from '../types.js';
 import { SdpNegotiationError } from '../types.js';
 import { createEncoder, type AudioEncoder } from '../codecs/index.js';
@@ -90,7 +90,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       iceServers: this.plan.iceServers,
       iceAdditionalHostAddresses: this.plan.additionalHostAddresses,
       ...(ctx.icePortRange ? { icePortRange: ctx.icePortRange } : {}),
-      ...(allowed ? { iceFilterCandidatePair: (pair) => pair.localCandidate.type !== 'host' || allowed.has(pair.localCandidate.host) } : {}),
+      ...(allowed
+        ? { iceFilterCandidatePair: (pair) => pair.localCandidate.type !== 'host' || allowed.has(pair.localCandidate.host) }
+        : {}),
       iceUseIpv6: false,
       bundlePolicy: 'max-bundle',
     });
@@ -104,15 +106,22 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.pc.connectionStateChange.subscribe((state) => this.onConnectionState(state));
   }
 
-  get closed(): boolean { return this._closed; }
-  get codec(): CodecSpec | undefined { return this._codec; }
-  get pcmRate(): number { return this._pcmRate; }
+  get closed(): boolean {
+    return this._closed;
+  }
+  get codec(): CodecSpec | undefined {
+    return this._codec;
+  }
+  get pcmRate(): number {
+    return this._pcmRate;
+  }
 
   /** Switch the PCM side between 48 kHz and 8 kHz (the RTP clock stays 48 kHz). */
   setPcmRate(rate: 48000 | 8000): void {
     if (rate === this._pcmRate) return;
     this._pcmRate = rate;
-    this.encoder?.close(); this.encoder = undefined;
+    this.encoder?.close();
+    this.encoder = undefined;
     this.inbound.reset();
   }
 
@@ -186,7 +195,8 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.clearConnectTimer();
     this.settleWaiters(new Error(`endpoint ${this.id} closed`));
     this.dtmfOut.close();
-    this.encoder?.close(); this.encoder = undefined;
+    this.encoder?.close();
+    this.encoder = undefined;
     this.inbound.reset();
     this.pc.close().catch((err: unknown) => this.log.debug({ err }, 'peer connection close'));
     this.emit('closed');
@@ -200,7 +210,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     return new Promise((resolve, reject) => this.connectWaiters.push((err) => (err ? reject(err) : resolve())));
   }
 
-  get isConnected(): boolean { return this.connected; }
+  get isConnected(): boolean {
+    return this.connected;
+  }
 
   /** werift's stats (for benchmarks and diagnostics). */
   async getStats(): Promise<unknown> {
@@ -219,7 +231,8 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.transceiver ??= this.pc.getTransceivers().find((t) => t.kind === 'audio');
     if (!this.transceiver) throw new SdpNegotiationError('offer has no audio stream');
     // The browser may offer recvonly (a listen-only phone) or sendrecv; we always send and receive when allowed.
-    if (this.transceiver.direction === 'inactive' || this.transceiver.direction === 'recvonly') this.transceiver.setDirection('sendrecv');
+    if (this.transceiver.direction === 'inactive' || this.transceiver.direction === 'recvonly')
+      this.transceiver.setDirection('sendrecv');
   }
 
   private adoptNegotiated(): void {
@@ -232,12 +245,18 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     const receivers = new Map<number, TelephoneEventReceiver>();
     for (const c of codecs) {
       if (c.mimeType.toLowerCase() !== 'audio/telephone-event') continue;
-      receivers.set(c.payloadType, this.dtmfIn.get(c.payloadType) ?? new TelephoneEventReceiver(c.clockRate, (e) => this.emit('dtmf', e)));
+      receivers.set(
+        c.payloadType,
+        this.dtmfIn.get(c.payloadType) ?? new TelephoneEventReceiver(c.clockRate, (e) => this.emit('dtmf', e)),
+      );
     }
     this.dtmfIn = receivers;
     this._codec = { name: 'opus', payloadType: opus.payloadType, clockRate: 48000, channels: 2, params: { useinbandfec: 1 } };
     if (!this.connected && !this.connectTimer) {
-      this.connectTimer = setTimeout(() => this.fail(`ICE/DTLS not connected after ${this.connectTimeoutMs} ms`), this.connectTimeoutMs);
+      this.connectTimer = setTimeout(
+        () => this.fail(`ICE/DTLS not connected after ${this.connectTimeoutMs} ms`),
+        this.connectTimeoutMs,
+      );
       this.connectTimer.unref();
     }
   }
@@ -276,8 +295,12 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     }
     if (!this._codec || h.payloadType !== this._codec.payloadType) return;
     const info: RtpPacketInfo = {
-      payloadType: h.payloadType, sequenceNumber: h.sequenceNumber, timestamp: h.timestamp,
-      ssrc: h.ssrc, marker: h.marker, payload: rtp.payload,
+      payloadType: h.payloadType,
+      sequenceNumber: h.sequenceNumber,
+      timestamp: h.timestamp,
+      ssrc: h.ssrc,
+      marker: h.marker,
+      payload: rtp.payload,
     };
     if (this.forwardGate.admit(h.ssrc, h.sequenceNumber)) this.emit('rtp', info);
     if (decoding) this.inbound.push(info);
@@ -286,7 +309,13 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private sendRaw(pt: number | undefined, payload: Buffer, marker: boolean, timestamp: number): void {
     const sender = this.transceiver?.sender;
     if (pt === undefined || !sender || this._closed) return;
-    const header = new RtpHeader({ payloadType: pt, sequenceNumber: this.clock.nextSequence(), timestamp, ssrc: sender.ssrc, marker });
+    const header = new RtpHeader({
+      payloadType: pt,
+      sequenceNumber: this.clock.nextSequence(),
+      timestamp,
+      ssrc: sender.ssrc,
+      marker,
+    });
     if (pt === this._codec?.payloadType) {
       // Through the sender so RTCP sender reports count it (it keeps our numbers: no offsets set).
       sender.sendRtp(new RtpPacket(header, payload)).catch((err: unknown) => this.log.debug({ err }, 'send failed'));

@@ -96,7 +96,8 @@ export function rewriteLocalSdp(sdp: string, plan: IcePlan): string {
     for (let i = 0; i < out.length; i++) {
       if (out[i]!.startsWith('c=IN ')) out[i] = `c=IN ${family} ${firstCandidateAddress}`;
       // SIP peers and B2BUAs read the default destination from m= and c= (RFC 8839 §4.2.1.1).
-      else if (firstCandidatePort && /^m=audio 9 /.test(out[i]!)) out[i] = out[i]!.replace(/^m=audio 9 /, `m=audio ${firstCandidatePort} `);
+      else if (firstCandidatePort && /^m=audio 9 /.test(out[i]!))
+        out[i] = out[i]!.replace(/^m=audio 9 /, `m=audio ${firstCandidatePort} `);
     }
   }
   return out.join('\r\n');

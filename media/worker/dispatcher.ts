@@ -66,7 +66,12 @@ export class Dispatcher {
   }
 
   counts(): WorkerObjectCounts {
-    let endpoints = 0, bridges = 0, echoes = 0, players = 0, recorders = 0, mixers = 0;
+    let endpoints = 0,
+      bridges = 0,
+      echoes = 0,
+      players = 0,
+      recorders = 0,
+      mixers = 0;
     for (const s of this.sessions.values()) {
       endpoints += s.endpoints.size;
       bridges += s.bridges.length;
@@ -76,7 +81,13 @@ export class Dispatcher {
       mixers += s.mixers.size;
     }
     return {
-      sessions: this.sessions.size, endpoints, bridges, echoes, players, recorders, mixers,
+      sessions: this.sessions.size,
+      endpoints,
+      bridges,
+      echoes,
+      players,
+      recorders,
+      mixers,
       portsInUse: this.ports.size * 2,
       heapUsed: getHeapStatistics().used_heap_size,
       activeResources: process.getActiveResourcesInfo().length,
@@ -243,7 +254,11 @@ export class Dispatcher {
     stopPlay: ({ playbackId }) => this.playbackSession.get(playbackId)?.players.get(playbackId)?.stop(),
     record: ({ sessionId, recordingId, path, endpointIds, sampleRate }) => {
       const s = this.session(sessionId);
-      const rec = new Recorder(path, endpointIds.map((id) => this.endpoint(id)), { sampleRate });
+      const rec = new Recorder(
+        path,
+        endpointIds.map((id) => this.endpoint(id)),
+        { sampleRate },
+      );
       s.recorders.set(recordingId, rec);
       this.recordingSession.set(recordingId, s);
       rec.once('closed', (r) => {
@@ -256,7 +271,9 @@ export class Dispatcher {
       const rec = this.recordingSession.get(recordingId)?.recorders.get(recordingId);
       if (!rec) throw new Error(`no recording ${recordingId}`);
       let result = { path: rec.path, durationMs: 0 };
-      rec.once('closed', (r) => { result = r; });
+      rec.once('closed', (r) => {
+        result = r;
+      });
       rec.stop();
       return result;
     },

@@ -17,7 +17,9 @@ function speechLikeFrame(rate: number, n: number): Int16Array {
   const out = new Int16Array((rate * 20) / 1000);
   for (let i = 0; i < out.length; i++) {
     const t = (n * out.length + i) / rate;
-    out[i] = Math.round(4000 * Math.sin(2 * Math.PI * 180 * t) + 2000 * Math.sin(2 * Math.PI * 720 * t) + 800 * Math.sin(2 * Math.PI * 2300 * t));
+    out[i] = Math.round(
+      4000 * Math.sin(2 * Math.PI * 180 * t) + 2000 * Math.sin(2 * Math.PI * 720 * t) + 800 * Math.sin(2 * Math.PI * 2300 * t),
+    );
   }
   return out;
 }

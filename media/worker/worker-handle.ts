@@ -21,7 +21,22 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
   /** Sessions the main thread placed here (admission counts these, not the lagging report). */
   sessions = 0;
   portsInUse = 0;
-  load: WorkerLoad = { elu: 0, lagMs: 0, counts: { sessions: 0, endpoints: 0, bridges: 0, echoes: 0, players: 0, recorders: 0, mixers: 0, portsInUse: 0, heapUsed: 0, activeResources: 0 } };
+  load: WorkerLoad = {
+    elu: 0,
+    lagMs: 0,
+    counts: {
+      sessions: 0,
+      endpoints: 0,
+      bridges: 0,
+      echoes: 0,
+      players: 0,
+      recorders: 0,
+      mixers: 0,
+      portsInUse: 0,
+      heapUsed: 0,
+      activeResources: 0,
+    },
+  };
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -96,7 +111,8 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
       if (m.ok) p.resolve(m.result);
       else {
         // Keep the error class the callers test for (SDP failures map to 488 on the SIP side).
-        const err = m.error.name === 'SdpNegotiationError' ? new SdpNegotiationError(m.error.message) : new Error(m.error.message);
+        const err =
+          m.error.name === 'SdpNegotiationError' ? new SdpNegotiationError(m.error.message) : new Error(m.error.message);
         if (!(err instanceof SdpNegotiationError)) err.name = m.error.name;
         p.reject(err);
       }
@@ -108,7 +124,11 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
     } else if (m.kind === 'load') {
       // The lesser of the last two reports: a saturated worker's backlog shows in every report,
       // while one stall (a first-use compile, a GC, the host briefly busy) shows in one only.
-      this.load = { elu: Math.min(m.elu, this.lastReport.elu), lagMs: Math.min(m.lagMs, this.lastReport.lagMs), counts: m.counts };
+      this.load = {
+        elu: Math.min(m.elu, this.lastReport.elu),
+        lagMs: Math.min(m.lagMs, this.lastReport.lagMs),
+        counts: m.counts,
+      };
       this.lastReport = { elu: m.elu, lagMs: m.lagMs };
       this.portsInUse = m.counts.portsInUse;
     }

@@ -37,7 +37,13 @@ async function main(): Promise<void> {
       (result) => post({ kind: 'res', id: msg.id, ok: true, result, portsInUse: dispatcher.ports.size * 2 }),
       (err: unknown) => {
         const e = err instanceof Error ? err : new Error(String(err));
-        post({ kind: 'res', id: msg.id, ok: false, error: { name: e.name, message: e.message }, portsInUse: dispatcher.ports.size * 2 });
+        post({
+          kind: 'res',
+          id: msg.id,
+          ok: false,
+          error: { name: e.name, message: e.message },
+          portsInUse: dispatcher.ports.size * 2,
+        });
       },
     );
   });

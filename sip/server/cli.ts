@@ -8,11 +8,13 @@ import { SipServer } from './sip-server.js';
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`${msg}\n`);
-  process.stderr.write('usage: sip-server --sip udp:HOST:PORT [--sip tcp:HOST:PORT ...] --admin HOST:PORT --secret S\n'
-    + '       [--external-address ADDR] [--tls-cert FILE --tls-key FILE] [--dns IP[:PORT] ...] [--log-level info]\n'
-    + '       [--udp-rcvbuf BYTES] [--udp-sndbuf BYTES] [--header-timeout MS] [--idle-timeout MS]\n'
-    + '       [--max-connections-per-source N] [--ws-origin ORIGIN ...] [--max-transactions-per-source N]\n'
-    + '       (the log level also comes from LOG_LEVEL; --log-level wins)\n');
+  process.stderr.write(
+    'usage: sip-server --sip udp:HOST:PORT [--sip tcp:HOST:PORT ...] --admin HOST:PORT --secret S\n' +
+      '       [--external-address ADDR] [--tls-cert FILE --tls-key FILE] [--dns IP[:PORT] ...] [--log-level info]\n' +
+      '       [--udp-rcvbuf BYTES] [--udp-sndbuf BYTES] [--header-timeout MS] [--idle-timeout MS]\n' +
+      '       [--max-connections-per-source N] [--ws-origin ORIGIN ...] [--max-transactions-per-source N]\n' +
+      '       (the log level also comes from LOG_LEVEL; --log-level wins)\n',
+  );
   process.exit(2);
 }
 
@@ -68,7 +70,9 @@ async function main(): Promise<void> {
   });
   const addr = await server.start();
   logger.info({ admin: addr.admin, sip: addr.sip }, 'ready');
-  const stop = (): void => { void server.close().then(() => process.exit(0)); };
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

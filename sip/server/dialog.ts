@@ -29,18 +29,36 @@ export interface DialogInit {
 }
 
 export class Dialog implements DialogInit {
-  id!: string; role!: DialogRole; callId!: string; localTag!: string; remoteTag!: string;
-  localHeader!: string; remoteHeader!: string; remoteTarget!: string; routeSet!: string[];
-  localSeq!: number; remoteSeq!: number; inviteSeq!: number; ownerId!: string; fixedTarget?: SendTargetLike;
+  id!: string;
+  role!: DialogRole;
+  callId!: string;
+  localTag!: string;
+  remoteTag!: string;
+  localHeader!: string;
+  remoteHeader!: string;
+  remoteTarget!: string;
+  routeSet!: string[];
+  localSeq!: number;
+  remoteSeq!: number;
+  inviteSeq!: number;
+  ownerId!: string;
+  fixedTarget?: SendTargetLike;
   /** The ACK the app last sent for a 2xx, re-sent when the 2xx is retransmitted. */
   lastAck?: SipRequest;
   lastAckTarget?: SendTargetLike;
 
-  constructor(init: DialogInit) { Object.assign(this, init); }
+  constructor(init: DialogInit) {
+    Object.assign(this, init);
+  }
 
-  get key(): string { return dialogKey(this.callId, this.localTag, this.remoteTag); }
+  get key(): string {
+    return dialogKey(this.callId, this.localTag, this.remoteTag);
+  }
 
-  nextSeq(): number { this.localSeq += 1; return this.localSeq; }
+  nextSeq(): number {
+    this.localSeq += 1;
+    return this.localSeq;
+  }
 }
 
 export function dialogKey(callId: string, localTag: string, remoteTag: string): string {
@@ -60,7 +78,9 @@ export class DialogStore {
     this.byKey.set(d.key, d);
   }
 
-  get(id: string): Dialog | undefined { return this.byId.get(id); }
+  get(id: string): Dialog | undefined {
+    return this.byId.get(id);
+  }
 
   /** Match a request from the network: its To-tag is our tag, its From-tag the peer's. */
   match(callId: string, toTag: string | undefined, fromTag: string | undefined): Dialog | undefined {
@@ -73,9 +93,16 @@ export class DialogStore {
     if (this.byKey.get(d.key) === d) this.byKey.delete(d.key);
   }
 
-  get size(): number { return this.byId.size; }
+  get size(): number {
+    return this.byId.size;
+  }
 
-  all(): Dialog[] { return [...this.byId.values()]; }
+  all(): Dialog[] {
+    return [...this.byId.values()];
+  }
 
-  clear(): void { this.byId.clear(); this.byKey.clear(); }
+  clear(): void {
+    this.byId.clear();
+    this.byKey.clear();
+  }
 }

@@ -20,10 +20,14 @@ export class StreamFramer extends EventEmitter<{ message: [Buffer]; keepalive: [
   private pendingTotal: number | undefined;
   private failed = false;
 
-  constructor(private readonly maxSize: number) { super(); }
+  constructor(private readonly maxSize: number) {
+    super();
+  }
 
   /** Bytes of an incomplete message held (0 between messages). */
-  get pending(): number { return this.end - this.start; }
+  get pending(): number {
+    return this.end - this.start;
+  }
 
   push(chunk: Buffer): void {
     if (this.failed || chunk.length === 0) return;
@@ -31,7 +35,11 @@ export class StreamFramer extends EventEmitter<{ message: [Buffer]; keepalive: [
     while (!this.failed && this.end > this.start) {
       if (!this.next()) break;
     }
-    if (this.start === this.end) { this.start = 0; this.end = 0; this.scanned = 0; }
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+      this.scanned = 0;
+    }
   }
 
   private append(chunk: Buffer): void {
@@ -86,9 +94,15 @@ export class StreamFramer extends EventEmitter<{ message: [Buffer]; keepalive: [
         return false;
       }
       const cl = contentLength(b.toString('latin1', 0, end));
-      if (typeof cl === 'string') { this.fail(cl); return false; }
+      if (typeof cl === 'string') {
+        this.fail(cl);
+        return false;
+      }
       total = end + 4 + cl;
-      if (total > this.maxSize) { this.fail(`message of ${total} bytes exceeds ${this.maxSize}`); return false; }
+      if (total > this.maxSize) {
+        this.fail(`message of ${total} bytes exceeds ${this.maxSize}`);
+        return false;
+      }
       this.pendingTotal = total;
     }
     if (b.length < total) return false;
@@ -101,7 +115,8 @@ export class StreamFramer extends EventEmitter<{ message: [Buffer]; keepalive: [
   private fail(reason: string): void {
     this.failed = true;
     this.store = Buffer.alloc(0);
-    this.start = 0; this.end = 0;
+    this.start = 0;
+    this.end = 0;
     this.emit('error', new Error(reason));
   }
 }

@@ -55,7 +55,8 @@ function parsePort(s: string, what: string): number {
 
 /** Split `host[:port]`, keeping IPv6 brackets. */
 export function parseHostPort(s: string, what = 'host'): { host: string; port?: number } {
-  let host: string; let portStr: string | undefined;
+  let host: string;
+  let portStr: string | undefined;
   if (s.startsWith('[')) {
     const end = s.indexOf(']');
     if (end < 0) throw new SipParseError(`unterminated IPv6 reference in ${what}`);
@@ -67,7 +68,10 @@ export function parseHostPort(s: string, what = 'host'): { host: string; port?: 
     }
   } else {
     const colon = s.indexOf(':');
-    if (colon >= 0) { host = s.slice(0, colon); portStr = s.slice(colon + 1); } else host = s;
+    if (colon >= 0) {
+      host = s.slice(0, colon);
+      portStr = s.slice(colon + 1);
+    } else host = s;
   }
   if (!isValidHost(host)) throw new SipParseError(`invalid host in ${what}`);
   return portStr === undefined ? { host } : { host, port: parsePort(portStr, what) };
@@ -97,7 +101,10 @@ function parseParams(s: string, what: string, allowQuoted: boolean): Record<stri
 function isQuotedString(v: string): boolean {
   if (v.length < 2 || v[0] !== '"' || v[v.length - 1] !== '"') return false;
   for (let i = 1; i < v.length - 1; i++) {
-    if (v[i] === '\\') { i++; if (i >= v.length - 1) return false; } else if (v[i] === '"') return false;
+    if (v[i] === '\\') {
+      i++;
+      if (i >= v.length - 1) return false;
+    } else if (v[i] === '"') return false;
   }
   return true;
 }
@@ -105,14 +112,18 @@ function isQuotedString(v: string): boolean {
 /** Split on a separator outside double quotes; throws on an unterminated quote. */
 export function splitOutsideQuotes(s: string, sep: string, what: string): string[] {
   const out: string[] = [];
-  let start = 0; let inQuote = false;
+  let start = 0;
+  let inQuote = false;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
     if (inQuote) {
       if (ch === '\\') i++;
       else if (ch === '"') inQuote = false;
     } else if (ch === '"') inQuote = true;
-    else if (ch === sep) { out.push(s.slice(start, i)); start = i + 1; }
+    else if (ch === sep) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
   }
   if (inQuote) throw new SipParseError(`unterminated quoted string in ${what}`);
   out.push(s.slice(start));
@@ -129,18 +140,27 @@ export function parseUri(s: string): SipUri {
   const colon = s.indexOf(':');
   if (colon < 0) throw new SipParseError('URI without scheme');
   const scheme = s.slice(0, colon).toLowerCase();
-  if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') throw new SipParseError(`unsupported URI scheme "${s.slice(0, colon).slice(0, 20)}"`);
+  if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel')
+    throw new SipParseError(`unsupported URI scheme "${s.slice(0, colon).slice(0, 20)}"`);
   const rest = s.slice(colon + 1);
   if (rest.length === 0 || URI_FORBIDDEN_RE.test(rest)) throw new SipParseError('invalid characters in URI');
   if (scheme === 'tel') {
     const semi = rest.indexOf(';');
     const number = semi < 0 ? rest : rest.slice(0, semi);
-    if (!/^\+?[0-9A-Fa-f*#.()\-]+$/.test(number) || !/[0-9A-Fa-f*#]/.test(number)) throw new SipParseError('invalid telephone number in tel URI');
-    return { scheme, user: number, host: '', params: parseParams(semi < 0 ? '' : rest.slice(semi), 'tel URI', false), headers: {} };
+    if (!/^\+?[0-9A-Fa-f*#.()\-]+$/.test(number) || !/[0-9A-Fa-f*#]/.test(number))
+      throw new SipParseError('invalid telephone number in tel URI');
+    return {
+      scheme,
+      user: number,
+      host: '',
+      params: parseParams(semi < 0 ? '' : rest.slice(semi), 'tel URI', false),
+      headers: {},
+    };
   }
   const firstAt = rest.indexOf('@');
   if (firstAt >= 0 && rest.indexOf('@', firstAt + 1) >= 0) throw new SipParseError('more than one "@" in URI');
-  let user: string | undefined; let password: string | undefined;
+  let user: string | undefined;
+  let password: string | undefined;
   let hostPart = rest;
   if (firstAt >= 0) {
     const userinfo = rest.slice(0, firstAt);
@@ -153,7 +173,10 @@ export function parseUri(s: string): SipUri {
   }
   let headersPart = '';
   const q = hostPart.indexOf('?');
-  if (q >= 0) { headersPart = hostPart.slice(q + 1); hostPart = hostPart.slice(0, q); }
+  if (q >= 0) {
+    headersPart = hostPart.slice(q + 1);
+    hostPart = hostPart.slice(0, q);
+  }
   const semi = hostPart.indexOf(';');
   const hp = semi < 0 ? hostPart : hostPart.slice(0, semi);
   const { host, port } = parseHostPort(hp, 'URI');
@@ -185,7 +208,11 @@ export function formatUri(u: SipUri): string {
   return out;
 }
 
-export interface NameAddr { displayName?: string; uri: string; params: Record<string, string | null> }
+export interface NameAddr {
+  displayName?: string;
+  uri: string;
+  params: Record<string, string | null>;
+}
 
 /** Checks a URI found in a name-addr: sip/sips/tel must parse, any other scheme just needs scheme syntax. */
 function checkAnyUri(uri: string): void {
@@ -208,7 +235,9 @@ function unquote(q: string): string {
 export function parseNameAddr(s: string): NameAddr {
   const str = s.trim();
   if (str.length === 0) throw new SipParseError('empty address');
-  let displayName: string | undefined; let uri: string; let rest: string;
+  let displayName: string | undefined;
+  let uri: string;
+  let rest: string;
   let i = 0;
   if (str[0] === '"') {
     i = 1;
@@ -251,8 +280,8 @@ export function parseNameAddr(s: string): NameAddr {
 }
 
 export function formatNameAddr(n: NameAddr): string {
-  const dn = n.displayName !== undefined && n.displayName.length > 0
-    ? `"${n.displayName.replace(/["\\]/g, (c) => '\\' + c)}" ` : '';
+  const dn =
+    n.displayName !== undefined && n.displayName.length > 0 ? `"${n.displayName.replace(/["\\]/g, (c) => '\\' + c)}" ` : '';
   return `${dn}<${n.uri}>${formatParams(n.params)}`;
 }
 
@@ -268,7 +297,13 @@ export function getTag(headerValue: string): string | undefined {
   }
 }
 
-export interface Via { protocol: string; transport: string; host: string; port?: number; params: Record<string, string | null> }
+export interface Via {
+  protocol: string;
+  transport: string;
+  host: string;
+  port?: number;
+  params: Record<string, string | null>;
+}
 
 export function parseVia(s: string): Via {
   const m = /^\s*([A-Za-z0-9\-.!%*_+`'~]+)\s*\/\s*([0-9A-Za-z.]+)\s*\/\s*([A-Za-z0-9\-.!%*_+`'~]+)\s+([^;\s]+)\s*(.*)$/s.exec(s);
@@ -277,7 +312,8 @@ export function parseVia(s: string): Via {
   if (protocol !== 'SIP/2.0') throw new SipParseError('unsupported Via protocol');
   const { host, port } = parseHostPort(m[4]!, 'Via');
   const rest = m[5]!.trim();
-  if (rest.includes(',') && splitOutsideQuotes(rest, ',', 'Via').length > 1) throw new SipParseError('several Via values; split them first');
+  if (rest.includes(',') && splitOutsideQuotes(rest, ',', 'Via').length > 1)
+    throw new SipParseError('several Via values; split them first');
   const params = parseParams(rest, 'Via', true);
   const via: Via = { protocol, transport: m[3]!.toUpperCase(), host, params };
   if (port !== undefined) via.port = port;
@@ -333,6 +369,8 @@ export function formatAuthHeader(scheme: string, params: Record<string, string>,
     if (lk === 'qop') return !isCredentials;
     return true;
   };
-  const parts = Object.entries(params).map(([k, v]) => shouldQuote(k) ? `${k}="${v.replace(/["\\]/g, (c) => '\\' + c)}"` : `${k}=${v}`);
+  const parts = Object.entries(params).map(([k, v]) =>
+    shouldQuote(k) ? `${k}="${v.replace(/["\\]/g, (c) => '\\' + c)}"` : `${k}=${v}`,
+  );
   return `${scheme} ${parts.join(', ')}`;
 }

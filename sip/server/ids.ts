@@ -10,7 +10,10 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 let pool = Buffer.alloc(0);
 let poolPos = 0;
 function randomByte(): number {
-  if (poolPos >= pool.length) { pool = randomBytes(4096); poolPos = 0; }
+  if (poolPos >= pool.length) {
+    pool = randomBytes(4096);
+    poolPos = 0;
+  }
   return pool[poolPos++]!;
 }
 
@@ -50,19 +53,29 @@ function randomUuid(prefix = ''): string {
 }
 
 /** Lowercase UUID v4: message ids and transaction ids on the admin connection. */
-export function newUuid(): string { return randomUuid(); }
+export function newUuid(): string {
+  return randomUuid();
+}
 
 /** 13-character From/To tag. */
-export function newTag(): string { return randomAlnum(13); }
+export function newTag(): string {
+  return randomAlnum(13);
+}
 
 /** Via branch for requests the server originates as a UA. */
-export function newBranch(): string { return randomAlnum(13, 'z9hG4bK'); }
+export function newBranch(): string {
+  return randomAlnum(13, 'z9hG4bK');
+}
 
 /** Via branch for a request forwarded statefully by the proxy. */
-export function newProxyBranch(): string { return randomUuid('z9hG4bK'); }
+export function newProxyBranch(): string {
+  return randomUuid('z9hG4bK');
+}
 
 /** Via branch for in-dialog requests forwarded statelessly by the proxy. */
-export function newStatelessBranch(): string { return randomAlnum(26, 'z9hG4bK.'); }
+export function newStatelessBranch(): string {
+  return randomAlnum(26, 'z9hG4bK.');
+}
 
 const NODE = randomBytes(6).toString('hex');
 let clockSeq = randomBytes(2).readUInt16BE(0) & 0x3fff;
@@ -72,7 +85,9 @@ let lastTicks = 0n;
 export function newCallId(): string {
   // 100 ns ticks since 1582-10-15, as UUID v1 does
   let ticks = BigInt(Date.now()) * 10000n + 122192928000000000n;
-  if (ticks <= lastTicks) { ticks = lastTicks + 1n; }
+  if (ticks <= lastTicks) {
+    ticks = lastTicks + 1n;
+  }
   lastTicks = ticks;
   const low = (ticks & 0xffffffffn).toString(16).padStart(8, '0');
   const mid = ((ticks >> 32n) & 0xffffn).toString(16).padStart(4, '0');
@@ -86,7 +101,7 @@ export function newCallId(): string {
 
 /** Initial CSeq for a UAC dialog: time-derived so it grows across restarts, as observed. */
 export function initialCSeq(): number {
-  return Math.floor(Date.now() / 1000) % 1_000_000_000 % 2 ** 31;
+  return (Math.floor(Date.now() / 1000) % 1_000_000_000) % 2 ** 31;
 }
 
 /** `HH:MM:SS.uuuuuu`, the wall-clock time-of-day carried in protocol frames. */

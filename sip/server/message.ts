@@ -13,9 +13,26 @@ export interface SipHeader {
 }
 
 const COMPACT: Record<string, string> = {
-  i: 'call-id', m: 'contact', e: 'content-encoding', l: 'content-length', c: 'content-type',
-  f: 'from', s: 'subject', k: 'supported', t: 'to', v: 'via', o: 'event', u: 'allow-events',
-  r: 'refer-to', b: 'referred-by', x: 'session-expires', a: 'accept-contact', j: 'reject-contact', d: 'request-disposition', y: 'identity', n: 'identity-info',
+  i: 'call-id',
+  m: 'contact',
+  e: 'content-encoding',
+  l: 'content-length',
+  c: 'content-type',
+  f: 'from',
+  s: 'subject',
+  k: 'supported',
+  t: 'to',
+  v: 'via',
+  o: 'event',
+  u: 'allow-events',
+  r: 'refer-to',
+  b: 'referred-by',
+  x: 'session-expires',
+  a: 'accept-contact',
+  j: 'reject-contact',
+  d: 'request-disposition',
+  y: 'identity',
+  n: 'identity-info',
 };
 
 /**
@@ -47,13 +64,29 @@ function sameHeader(name: string, normal: string): boolean {
 }
 
 /** Headers whose values may be comma-joined lists (RFC 3261 §7.3.1); others never split. */
-const LIST_HEADERS = new Set(['via', 'route', 'record-route', 'contact', 'allow', 'supported', 'require',
-  'proxy-require', 'unsupported', 'accept', 'accept-encoding', 'accept-language', 'allow-events', 'content-encoding']);
+const LIST_HEADERS = new Set([
+  'via',
+  'route',
+  'record-route',
+  'contact',
+  'allow',
+  'supported',
+  'require',
+  'proxy-require',
+  'unsupported',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'allow-events',
+  'content-encoding',
+]);
 
 /** Split a list header value on commas outside quotes and angle brackets. */
 export function splitHeaderList(value: string): string[] {
   const out: string[] = [];
-  let depthAngle = 0; let inQuote = false; let start = 0;
+  let depthAngle = 0;
+  let inQuote = false;
+  let start = 0;
   for (let i = 0; i < value.length; i++) {
     const ch = value[i];
     if (inQuote) {
@@ -144,14 +177,23 @@ export abstract class SipMessage {
     return first;
   }
 
-  get callId(): string { return this.get('call-id') ?? ''; }
+  get callId(): string {
+    return this.get('call-id') ?? '';
+  }
 
   abstract clone(): SipMessage;
 }
 
 export class SipRequest extends SipMessage {
-  constructor(public method: string, public uri: string) { super(); }
-  get isRequest(): boolean { return true; }
+  constructor(
+    public method: string,
+    public uri: string,
+  ) {
+    super();
+  }
+  get isRequest(): boolean {
+    return true;
+  }
   clone(): SipRequest {
     const c = new SipRequest(this.method, this.uri);
     c.headers = this.headers.map((h) => ({ ...h }));
@@ -161,8 +203,15 @@ export class SipRequest extends SipMessage {
 }
 
 export class SipResponse extends SipMessage {
-  constructor(public status: number, public reason: string) { super(); }
-  get isRequest(): boolean { return false; }
+  constructor(
+    public status: number,
+    public reason: string,
+  ) {
+    super();
+  }
+  get isRequest(): boolean {
+    return false;
+  }
   clone(): SipResponse {
     const c = new SipResponse(this.status, this.reason);
     c.headers = this.headers.map((h) => ({ ...h }));

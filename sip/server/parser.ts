@@ -28,11 +28,16 @@ function printable(s: string): string {
 /** Request-URI checks: sip/sips/tel must parse and carry no headers (RFC 3261 §19.1.5); other schemes need scheme syntax. */
 function checkRequestUri(uri: string, fail: (r: string) => void): void {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
-  if (!scheme) { fail('malformed Request-URI'); return; }
+  if (!scheme) {
+    fail('malformed Request-URI');
+    return;
+  }
   if (/^sips?$|^tel$/i.test(scheme[1]!)) {
     try {
       if (Object.keys(parseUri(uri).headers).length > 0) fail('headers in the Request-URI');
-    } catch (e) { fail(`bad Request-URI: ${(e as Error).message}`); }
+    } catch (e) {
+      fail(`bad Request-URI: ${(e as Error).message}`);
+    }
   } else if (/[\x00-\x20\x7f<>"]/.test(uri)) fail('malformed Request-URI');
 }
 
@@ -94,7 +99,9 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
   let method: string | undefined;
   let msg: SipRequest | SipResponse | undefined;
   let firstError: string | undefined;
-  const fail = (reason: string): void => { if (firstError === undefined) firstError = reason; };
+  const fail = (reason: string): void => {
+    if (firstError === undefined) firstError = reason;
+  };
   if (tooLarge) fail(`message too large (${whole.length} > ${maxSize} bytes)`);
 
   if (startLine.startsWith('SIP/')) {
@@ -126,15 +133,24 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
     if (line.length === 0) continue;
     if (line[0] === ' ' || line[0] === '\t') {
       const prev = headers[headers.length - 1];
-      if (!prev) { fail('continuation line before the first header'); continue; }
+      if (!prev) {
+        fail('continuation line before the first header');
+        continue;
+      }
       const cont = line.trim();
       if (cont.length > 0) prev.value = prev.value.length > 0 ? `${prev.value} ${cont}` : cont;
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) { fail(`malformed header line "${printable(line)}"`); continue; }
+    if (colon <= 0) {
+      fail(`malformed header line "${printable(line)}"`);
+      continue;
+    }
     const name = line.slice(0, colon).replace(/[ \t]+$/, '');
-    if (!isToken(name)) { fail(`invalid header name "${printable(name)}"`); continue; }
+    if (!isToken(name)) {
+      fail(`invalid header name "${printable(name)}"`);
+      continue;
+    }
     headers.push({ name, value: line.slice(colon + 1).trim() });
   }
   const byName = new Map<string, string[]>();
@@ -144,7 +160,8 @@ export function parseMessage(data: Buffer | string, opts?: { maxSize?: number })
     if (dirty && hasBareControl(h.value)) fail(`control characters in ${h.name}`);
     const n = normalizeHeaderName(h.name);
     const list = byName.get(n);
-    if (list) list.push(h.value); else byName.set(n, [h.value]);
+    if (list) list.push(h.value);
+    else byName.set(n, [h.value]);
   }
   msg.headers = headers;
 
@@ -184,8 +201,14 @@ type HeaderIndex = Map<string, string[]>;
 
 function single(byName: HeaderIndex, name: string, fail: (r: string) => void): string | undefined {
   const values = byName.get(name.toLowerCase());
-  if (!values) { fail(`missing ${name} header`); return undefined; }
-  if (values.length > 1) { fail(`more than one ${name} header`); return undefined; }
+  if (!values) {
+    fail(`missing ${name} header`);
+    return undefined;
+  }
+  if (values.length > 1) {
+    fail(`more than one ${name} header`);
+    return undefined;
+  }
   return values[0]!;
 }
 
@@ -199,19 +222,33 @@ function validateCommon(byName: HeaderIndex, fail: (r: string) => void): { seq: 
   const vias = listValues(byName, 'via');
   if (vias.length === 0) fail('missing Via header');
   for (const v of vias) {
-    try { parseVia(v); } catch (e) { fail(`bad Via: ${(e as Error).message}`); break; }
+    try {
+      parseVia(v);
+    } catch (e) {
+      fail(`bad Via: ${(e as Error).message}`);
+      break;
+    }
   }
   for (const name of ['From', 'To']) {
     const v = single(byName, name, fail);
     if (v !== undefined) {
-      try { parseNameAddr(v); } catch (e) { fail(`bad ${name}: ${(e as Error).message}`); }
+      try {
+        parseNameAddr(v);
+      } catch (e) {
+        fail(`bad ${name}: ${(e as Error).message}`);
+      }
     }
   }
   const callId = single(byName, 'Call-ID', fail);
   if (callId !== undefined && !/^[\x21-\x7e]+$/.test(callId)) fail('malformed Call-ID');
   const cseq = single(byName, 'CSeq', fail);
   if (cseq === undefined) return undefined;
-  try { return parseCSeq(cseq); } catch (e) { fail(`bad CSeq: ${(e as Error).message}`); return undefined; }
+  try {
+    return parseCSeq(cseq);
+  } catch (e) {
+    fail(`bad CSeq: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 function validateRequest(req: SipRequest, byName: HeaderIndex, fail: (r: string) => void): void {
@@ -222,6 +259,11 @@ function validateRequest(req: SipRequest, byName: HeaderIndex, fail: (r: string)
   if (mf !== undefined && (!/^\d{1,10}$/.test(mf) || Number(mf) > 255)) fail('malformed Max-Forwards');
   for (const c of listValues(byName, 'contact')) {
     if (c === '*') continue;
-    try { parseNameAddr(c); } catch (e) { fail(`bad Contact: ${(e as Error).message}`); break; }
+    try {
+      parseNameAddr(c);
+    } catch (e) {
+      fail(`bad Contact: ${(e as Error).message}`);
+      break;
+    }
   }
 }

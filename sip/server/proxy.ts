@@ -15,7 +15,11 @@ import type { AppConnection } from './drachtio/connection.js';
 import type { ClientTxnRecord, InboundInfo, ServerContext, ServerTxnRecord } from './drachtio/context.js';
 import type { UacSender } from './drachtio/uac.js';
 
-interface ProxiedDialog { callId: string; tags: Set<string>; expires: NodeJS.Timeout }
+interface ProxiedDialog {
+  callId: string;
+  tags: Set<string>;
+  expires: NodeJS.Timeout;
+}
 
 export class ProxyOperation {
   private index = 0;
@@ -50,13 +54,28 @@ export class ProxyOperation {
     const ctx = this.router.ctx;
     const up = res.clone();
     up.removeFirstValue('via');
-    if (res.status < 200) { this.upstream.txn.relay(up).catch(() => undefined); return; }
+    if (res.status < 200) {
+      this.upstream.txn.relay(up).catch(() => undefined);
+      return;
+    }
     const canFailOver = res.status >= 300 && res.status < 600 && res.status !== 487 && this.index < this.dests.length;
     const i = rec.lastInfo;
     const raw = serializeMessage(res);
-    const continueFrame = proxyContinueFrame(this.msgId, { len: i?.bytes ?? raw.length, protocol: i?.remote.transport ?? '',
-      address: i?.remote.host ?? '', port: i?.remote.port ?? 0 }, raw);
-    if (canFailOver) { this.app.send(continueFrame); void this.next().catch(() => undefined); return; }
+    const continueFrame = proxyContinueFrame(
+      this.msgId,
+      {
+        len: i?.bytes ?? raw.length,
+        protocol: i?.remote.transport ?? '',
+        address: i?.remote.host ?? '',
+        port: i?.remote.port ?? 0,
+      },
+      raw,
+    );
+    if (canFailOver) {
+      this.app.send(continueFrame);
+      void this.next().catch(() => undefined);
+      return;
+    }
     this.finished = true;
     const done = responseFrame(this.msgId, 'OK', 'done');
     if (res.status < 300) {
@@ -65,24 +84,35 @@ export class ProxyOperation {
       this.app.send(continueFrame);
       this.app.send(done);
       if (this.recordRoute) this.router.rememberDialog(res.callId, tagOf(res.get('from')), tagOf(res.get('to')));
-      this.upstream.txn.relay(up).then((sent) => ctx.apps.cdr('cdr:start', 'application', sent.bytes, 'proxy-uas'))
+      this.upstream.txn
+        .relay(up)
+        .then((sent) => ctx.apps.cdr('cdr:start', 'application', sent.bytes, 'proxy-uas'))
         .catch(() => undefined);
       return;
     }
     // non-2xx: relayed upstream first, then cdr:stop(network), continue, cdr:stop(application), done
-    this.upstream.txn.relay(up).then((sent) => {
-      ctx.apps.cdr('cdr:stop', 'network', raw, 'call-rejected');
-      this.app.send(continueFrame);
-      ctx.apps.cdr('cdr:stop', 'application', sent.bytes, 'call-rejected');
-      this.app.send(done);
-    }).catch(() => { this.app.send(continueFrame); this.app.send(done); });
+    this.upstream.txn
+      .relay(up)
+      .then((sent) => {
+        ctx.apps.cdr('cdr:stop', 'network', raw, 'call-rejected');
+        this.app.send(continueFrame);
+        ctx.apps.cdr('cdr:stop', 'application', sent.bytes, 'call-rejected');
+        this.app.send(done);
+      })
+      .catch(() => {
+        this.app.send(continueFrame);
+        this.app.send(done);
+      });
   }
 }
 
 export class ProxyRouter {
   private readonly proxied = new Map<string, ProxiedDialog>();
 
-  constructor(readonly ctx: ServerContext, readonly uac: UacSender) {}
+  constructor(
+    readonly ctx: ServerContext,
+    readonly uac: UacSender,
+  ) {}
 
   async start(app: AppConnection, f: AppFrame): Promise<void> {
     const [txnId = '', remain = '', , , , , , ...dests] = f.fields;
@@ -94,8 +124,15 @@ export class ProxyRouter {
     const extra = parseAppMessage(f.sip ?? '');
     const targets = dests.filter((d) => d.length > 0);
     if (targets.length === 0 && extra instanceof SipRequest) targets.push(extra.uri);
-    const op = new ProxyOperation(this, app, f.msgId, rec, targets, remain === 'remainInDialog',
-      extra instanceof SipRequest ? extra : new SipRequest(rec.txn.request.method, rec.txn.request.uri));
+    const op = new ProxyOperation(
+      this,
+      app,
+      f.msgId,
+      rec,
+      targets,
+      remain === 'remainInDialog',
+      extra instanceof SipRequest ? extra : new SipRequest(rec.txn.request.method, rec.txn.request.uri),
+    );
     rec.proxy = op;
     await op.next();
   }
@@ -131,7 +168,9 @@ export class ProxyRouter {
   }
 
   /** Initial requests with a Route naming us are not loose-routed further by this server. */
-  handleLooseRouted(_req: SipRequest, _info: InboundInfo): boolean { return false; }
+  handleLooseRouted(_req: SipRequest, _info: InboundInfo): boolean {
+    return false;
+  }
 
   /** In-dialog request in a record-routed proxied dialog: strip our Route and forward statelessly. */
   forwardInDialog(req: SipRequest, info: InboundInfo): boolean {
@@ -146,16 +185,22 @@ export class ProxyRouter {
     if (req.method.toUpperCase() === 'BYE') {
       this.ctx.apps.cdr('cdr:stop', 'network', raw, 'normal-release');
     }
-    void this.ctx.resolve(nextHop).then(async (target) => {
-      const t = target.transport;
-      fwd.prepend('Via', `SIP/2.0/${t.toUpperCase()} ${this.ctx.viaSentBy(t)};rport;branch=${newStatelessBranch()}`);
-      const sent = await this.ctx.transport.send(fwd, target);
-      if (req.method.toUpperCase() === 'BYE') {
-        this.ctx.apps.cdr('cdr:stop', 'application', sent.bytes, 'normal-release');
-        const p = this.proxied.get(req.callId);
-        if (p) { clearTimeout(p.expires); this.proxied.delete(req.callId); }
-      }
-    }).catch((err: Error) => this.ctx.logger.info({ err: err.message }, 'stateless forward failed'));
+    void this.ctx
+      .resolve(nextHop)
+      .then(async (target) => {
+        const t = target.transport;
+        fwd.prepend('Via', `SIP/2.0/${t.toUpperCase()} ${this.ctx.viaSentBy(t)};rport;branch=${newStatelessBranch()}`);
+        const sent = await this.ctx.transport.send(fwd, target);
+        if (req.method.toUpperCase() === 'BYE') {
+          this.ctx.apps.cdr('cdr:stop', 'application', sent.bytes, 'normal-release');
+          const p = this.proxied.get(req.callId);
+          if (p) {
+            clearTimeout(p.expires);
+            this.proxied.delete(req.callId);
+          }
+        }
+      })
+      .catch((err: Error) => this.ctx.logger.info({ err: err.message }, 'stateless forward failed'));
     void info;
     return true;
   }
@@ -171,7 +216,7 @@ export class ProxyRouter {
     if (!next) return true;
     const rport = next.params['rport'];
     const host = next.params['received'] ?? next.host;
-    const port = rport ? Number(rport) : next.port ?? 5060;
+    const port = rport ? Number(rport) : (next.port ?? 5060);
     const transport = next.transport.toLowerCase() as 'udp';
     this.ctx.transport.send(up, { transport, host, port }).catch(() => undefined);
     return true;
@@ -181,7 +226,8 @@ export class ProxyRouter {
     const t = uriTarget(uri);
     if (!t) return false;
     const hosts = new Set(this.ctx.transport.listening().map((a) => `${a.host}:${a.port}`));
-    if (this.ctx.externalAddress) for (const a of this.ctx.transport.listening()) hosts.add(`${this.ctx.externalAddress}:${a.port}`);
+    if (this.ctx.externalAddress)
+      for (const a of this.ctx.transport.listening()) hosts.add(`${this.ctx.externalAddress}:${a.port}`);
     return hosts.has(`${t.host}:${t.port ?? 5060}`);
   }
 

@@ -10,7 +10,10 @@ import { isIP } from 'node:net';
 
 export type SipTransportName = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
-export interface ResolvedTarget { host: string; port: number }
+export interface ResolvedTarget {
+  host: string;
+  port: number;
+}
 
 export interface SipResolverOptions {
   /** DNS servers (`ip` or `ip:port`) instead of the system's; for SRV as well as A/AAAA. */
@@ -21,7 +24,12 @@ export interface SipResolverOptions {
   cacheMs?: number;
 }
 
-interface SrvRecord { name: string; port: number; priority: number; weight: number }
+interface SrvRecord {
+  name: string;
+  port: number;
+  priority: number;
+  weight: number;
+}
 
 const SRV_PREFIX: Partial<Record<SipTransportName, string>> = { udp: '_sip._udp.', tcp: '_sip._tcp.', tls: '_sips._tcp.' };
 const DEFAULT_PORT: Record<SipTransportName, number> = { udp: 5060, tcp: 5060, tls: 5061, ws: 80, wss: 443 };
@@ -52,7 +60,9 @@ export class SipResolver {
     const targets = this.lookupTargets(bare, port, transport);
     this.cache.set(key, { at: now, targets });
     // A failure is not remembered: the next call asks again.
-    targets.catch(() => { if (this.cache.get(key)?.targets === targets) this.cache.delete(key); });
+    targets.catch(() => {
+      if (this.cache.get(key)?.targets === targets) this.cache.delete(key);
+    });
     if (this.cache.size > 1000) this.cache.delete(this.cache.keys().next().value as string);
     return targets;
   }

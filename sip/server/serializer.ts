@@ -7,9 +7,10 @@
 import { SipRequest, normalizeHeaderName, type SipMessage, type SipResponse } from './message.js';
 
 export function serializeMessage(msg: SipMessage): Buffer {
-  const startLine = msg instanceof SipRequest
-    ? `${msg.method} ${msg.uri} SIP/2.0`
-    : `SIP/2.0 ${(msg as SipResponse).status} ${(msg as SipResponse).reason}`;
+  const startLine =
+    msg instanceof SipRequest
+      ? `${msg.method} ${msg.uri} SIP/2.0`
+      : `SIP/2.0 ${(msg as SipResponse).status} ${(msg as SipResponse).reason}`;
   const bodyLen = String(msg.body.length);
   let head = startLine + '\r\n';
   let clWritten = false;

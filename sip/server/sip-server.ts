@@ -6,7 +6,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { SipRequest, type SipResponse, type TransportAddress } from './message.js';
-import { TransportLayer, parseListenSpec, type ConnectionLimits, type ListenSpec, type ReceivedInfo } from './transport/transport-layer.js';
+import {
+  TransportLayer,
+  parseListenSpec,
+  type ConnectionLimits,
+  type ListenSpec,
+  type ReceivedInfo,
+} from './transport/transport-layer.js';
 import { SourceLoad } from './drachtio/source-load.js';
 import { newUuid } from './ids.js';
 import { clientKey } from './transaction/keys.js';
@@ -45,7 +51,10 @@ export interface SipServerOptions {
   logger?: Logger;
 }
 
-export interface SipServerAddresses { admin: { host: string; port: number }; sip: TransportAddress[] }
+export interface SipServerAddresses {
+  admin: { host: string; port: number };
+  sip: TransportAddress[];
+}
 
 export class SipServer {
   private readonly logger: Logger;
@@ -62,11 +71,24 @@ export class SipServer {
     this.logger = opts.logger ?? pino({ level: 'silent' });
     const listen = opts.listen.map((l) => (typeof l === 'string' ? parseListenSpec(l) : l));
     const load = new SourceLoad(opts.maxTransactionsPerSource ?? 2000);
-    this.transport = new TransportLayer({ listen, tls: opts.tls, maxMessageSize: opts.maxMessageSize, logger: this.logger,
-      udpReceiveBufferBytes: opts.udpReceiveBufferBytes, udpSendBufferBytes: opts.udpSendBufferBytes, connections: opts.connections,
-      admit: (host) => load.admits(host) });
-    this.ctx = new ServerContext(this.transport, resolveTimers(opts.timers), opts.externalAddress, this.logger,
-      new SipResolver({ servers: opts.dnsServers }), load);
+    this.transport = new TransportLayer({
+      listen,
+      tls: opts.tls,
+      maxMessageSize: opts.maxMessageSize,
+      logger: this.logger,
+      udpReceiveBufferBytes: opts.udpReceiveBufferBytes,
+      udpSendBufferBytes: opts.udpSendBufferBytes,
+      connections: opts.connections,
+      admit: (host) => load.admits(host),
+    });
+    this.ctx = new ServerContext(
+      this.transport,
+      resolveTimers(opts.timers),
+      opts.externalAddress,
+      this.logger,
+      new SipResolver({ servers: opts.dnsServers }),
+      load,
+    );
     const uac = new UacSender(this.ctx);
     this.proxy = new ProxyRouter(this.ctx, uac);
     this.inbound = new NetworkInbound(this.ctx, this.proxy);
@@ -75,7 +97,9 @@ export class SipServer {
     this.transport.on('error', (err) => this.logger.warn({ err: err.message }, 'transport error'));
     this.transport.on('connection-closed', ({ connectionId }) => {
       endDialogsOfLostConnection(this.ctx, connectionId).then(
-        (n) => { if (n > 0) this.logger.info({ connectionId, dialogs: n }, 'WebSocket lost: dialogs ended'); },
+        (n) => {
+          if (n > 0) this.logger.info({ connectionId, dialogs: n }, 'WebSocket lost: dialogs ended');
+        },
         (err: unknown) => this.logger.warn({ err, connectionId }, 'ending dialogs of a lost connection failed'),
       );
     });
@@ -87,7 +111,10 @@ export class SipServer {
     this.admin = admin;
     await new Promise<void>((resolve, reject) => {
       admin.once('error', reject);
-      admin.listen(this.opts.admin.port, this.opts.admin.host, () => { admin.off('error', reject); resolve(); });
+      admin.listen(this.opts.admin.port, this.opts.admin.host, () => {
+        admin.off('error', reject);
+        resolve();
+      });
     });
     const a = admin.address();
     const port = typeof a === 'object' && a ? a.port : this.opts.admin.port;
@@ -96,10 +123,22 @@ export class SipServer {
   }
 
   /** Counts for tests and health checks: nothing should remain after calls end. */
-  stats(): { dialogs: number; serverTransactions: number; clientTransactions: number; apps: number; shed: number; connections: number } {
-    return { dialogs: this.ctx.dialogs.size, serverTransactions: this.ctx.serverById.size,
-      clientTransactions: this.ctx.clientById.size, apps: this.ctx.apps.all().filter((a) => !a.isClosed).length,
-      shed: this.inbound.shedCount, connections: this.transport.connectionCount() };
+  stats(): {
+    dialogs: number;
+    serverTransactions: number;
+    clientTransactions: number;
+    apps: number;
+    shed: number;
+    connections: number;
+  } {
+    return {
+      dialogs: this.ctx.dialogs.size,
+      serverTransactions: this.ctx.serverById.size,
+      clientTransactions: this.ctx.clientById.size,
+      apps: this.ctx.apps.all().filter((a) => !a.isClosed).length,
+      shed: this.inbound.shedCount,
+      connections: this.transport.connectionCount(),
+    };
   }
 
   async close(): Promise<void> {
@@ -114,7 +153,10 @@ export class SipServer {
   }
 
   private onAdminConnection(socket: Socket): void {
-    if (this.closed) { socket.destroy(); return; }
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     const app = new AppConnection(socket, newUuid(), this.logger);

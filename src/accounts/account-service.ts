@@ -11,7 +11,10 @@ import { hashPassword } from './passwords.js';
 export type AccountErrorKind = 'invalid' | 'exhausted';
 
 export class AccountError extends Error {
-  constructor(readonly kind: AccountErrorKind, message: string) {
+  constructor(
+    readonly kind: AccountErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'AccountError';
   }
@@ -42,7 +45,12 @@ export class AccountService {
     const passwordHash = await hashPassword(input.password);
     let user: User;
     if (existing) {
-      await store.users.resetPending(existing.id, { name, passwordHash, codeHash: codeHash(existing.id, code), codeExpiresAt: expires });
+      await store.users.resetPending(existing.id, {
+        name,
+        passwordHash,
+        codeHash: codeHash(existing.id, code),
+        codeExpiresAt: expires,
+      });
       user = (await store.users.get(existing.id))!;
     } else {
       // The hash binds the code to the id, which exists only after the insert: store a placeholder first.

@@ -10,7 +10,11 @@ import type { BrowserBridges } from './browser-bridge.js';
 
 /** A refused API request, with the HTTP status the API answers (the domain knows no HTTP types). */
 export class CallRequestError extends Error {
-  constructor(readonly status: 403 | 404 | 409 | 422 | 503, message: string, readonly retryAfter?: number) {
+  constructor(
+    readonly status: 403 | 404 | 409 | 422 | 503,
+    message: string,
+    readonly retryAfter?: number,
+  ) {
     super(message);
     this.name = 'CallRequestError';
   }
@@ -27,7 +31,11 @@ export interface InitiateRequest {
   enableAnalysis?: boolean;
 }
 
-export interface Initiated { record: CallRecord; telephonyRef: string; cableToken: string }
+export interface Initiated {
+  record: CallRecord;
+  telephonyRef: string;
+  cableToken: string;
+}
 
 export interface ApiCallsOptions {
   store: Store;
@@ -59,12 +67,19 @@ export class ApiCalls {
       const app = await store.applications.get(req.agentId);
       if (!app) throw new CallRequestError(404, 'agent_id: application not found');
       if (app.projectId !== projectId) throw new CallRequestError(403, 'forbidden: this application belongs to another project');
-      throw new CallRequestError(422, 'agent_id: calls run by an application need the call-flow engine, which this server does not have yet; use call_type "bridge"');
+      throw new CallRequestError(
+        422,
+        'agent_id: calls run by an application need the call-flow engine, which this server does not have yet; use call_type "bridge"',
+      );
     }
     if (req.callType !== 'bridge') throw new CallRequestError(422, 'call_type: must be "bridge" (or give agent_id)');
     const browser = req.vendeurMode === 'browser';
     const recipient = this.dialable(req.recipient, 'recipient_phone_number');
-    if (!browser && !req.inboundPhoneNumber) throw new CallRequestError(422, 'inbound_phone_number: required for a phone bridge (the agent line: a number or an agent username)');
+    if (!browser && !req.inboundPhoneNumber)
+      throw new CallRequestError(
+        422,
+        'inbound_phone_number: required for a phone bridge (the agent line: a number or an agent username)',
+      );
     const numbers = await store.numbers.list(projectId);
     const callerId = numbers.find((n) => n.e164 === req.inboundPhoneNumber)?.e164 ?? numbers[0]?.e164;
     if (!callerId) throw new CallRequestError(422, 'inbound_phone_number: the project has no number to present as caller ID');
@@ -75,23 +90,46 @@ export class ApiCalls {
     const telephonyRef = `CA${randomBytes(16).toString('hex')}`;
     const cableToken = newSecret('');
     const record = await store.calls.insert({
-      projectId, direction: 'outbound', from: callerId, to: recipient, telephonyRef, cableTokenHash: sha256Hex(cableToken),
-      enableRecording: req.enableRecording, enableTranscription: req.enableTranscription, enableAnalysis: req.enableAnalysis,
-      agentId: agentLine?.agentId ?? null, numberId: numbers.find((n) => n.e164 === callerId)?.id ?? null,
+      projectId,
+      direction: 'outbound',
+      from: callerId,
+      to: recipient,
+      telephonyRef,
+      cableTokenHash: sha256Hex(cableToken),
+      enableRecording: req.enableRecording,
+      enableTranscription: req.enableTranscription,
+      enableAnalysis: req.enableAnalysis,
+      agentId: agentLine?.agentId ?? null,
+      numberId: numbers.find((n) => n.e164 === callerId)?.id ?? null,
     });
     try {
       if (!agentLine) {
         await this.opts.browser.wait({
-          recordId: record.id, projectId, telephonyRef, recipient: { trunk: this.opts.trunk, number: recipient }, from: { user: callerId },
+          recordId: record.id,
+          projectId,
+          telephonyRef,
+          recipient: { trunk: this.opts.trunk, number: recipient },
+          from: { user: callerId },
           record: req.enableRecording === true,
         });
-      } else await this.opts.calls.originate({
-        to: agentLine.target, from: { user: callerId }, connect: { trunk: this.opts.trunk, number: recipient },
-        record: req.enableRecording === true, recordId: record.id,
-      });
+      } else
+        await this.opts.calls.originate({
+          to: agentLine.target,
+          from: { user: callerId },
+          connect: { trunk: this.opts.trunk, number: recipient },
+          record: req.enableRecording === true,
+          recordId: record.id,
+        });
     } catch (err) {
-      const retryAfter = (err as { name?: string; retryAfter?: number }).name === 'MediaOverloadError' ? (err as { retryAfter?: number }).retryAfter : undefined;
-      await store.calls.updateStatus(record.id, { status: 'failed', sipStatus: 503, reason: retryAfter !== undefined ? 'media overloaded' : 'media session failed' });
+      const retryAfter =
+        (err as { name?: string; retryAfter?: number }).name === 'MediaOverloadError'
+          ? (err as { retryAfter?: number }).retryAfter
+          : undefined;
+      await store.calls.updateStatus(record.id, {
+        status: 'failed',
+        sipStatus: 503,
+        reason: retryAfter !== undefined ? 'media overloaded' : 'media session failed',
+      });
       throw new CallRequestError(503, 'no media capacity for the call; retry later', retryAfter ?? 1);
     }
     return { record, telephonyRef, cableToken };
@@ -123,13 +161,19 @@ export class ApiCalls {
     }
     const from = record.from ? { user: record.from } : undefined;
     void addMonitor(call, target, { dialer: this.opts.calls.dialer, ringTimeoutMs: this.opts.ringTimeoutMs, from }).then(
-      (r) => { if (!r.answered) call.logger.info({ reason: r.reason }, 'supervisor not reached'); },
+      (r) => {
+        if (!r.answered) call.logger.info({ reason: r.reason }, 'supervisor not reached');
+      },
       (err: unknown) => call.logger[err instanceof MonitorError ? 'info' : 'warn']({ err }, 'monitor failed'),
     );
   }
 
   /** A line to ring: a registered agent of the project (by username), or a dialable number through the trunk. */
-  private async agentLine(projectId: number, line: string, field = 'inbound_phone_number'): Promise<{ target: DialTarget; agentId?: number }> {
+  private async agentLine(
+    projectId: number,
+    line: string,
+    field = 'inbound_phone_number',
+  ): Promise<{ target: DialTarget; agentId?: number }> {
     if (line.startsWith('+')) {
       const number = this.dialable(line, field);
       if (!this.opts.trunk) throw new CallRequestError(503, `no trunk configured to reach ${field}`);
@@ -143,7 +187,8 @@ export class ApiCalls {
 
   private dialable(number: string, field: string): string {
     if (!E164.test(number)) throw new CallRequestError(422, `${field}: must be an E.164 number (+ and 7 to 15 digits)`);
-    if (this.opts.blockedPrefixes.some((p) => number.startsWith(p))) throw new CallRequestError(422, `${field}: premium-rate and special numbers are not dialed`);
+    if (this.opts.blockedPrefixes.some((p) => number.startsWith(p)))
+      throw new CallRequestError(422, `${field}: premium-rate and special numbers are not dialed`);
     return number;
   }
 }

@@ -1,12 +1,10 @@
 import { Call } from './call.js';
-import type { CallRegistry } from './call-registry.js';
 import { AnsweredParty, CallerInvite } from './caller-invite.js';
-import type { Dialer } from './dialer.js';
 import { endpointKindForOffer } from './endpoint-kind.js';
 import { ConnectHandler } from './handlers/connect.js';
 import { runHandler } from './handlers/handler.js';
 import { describeTarget, type OriginatorOptions } from './originator.js';
-import type { DialTarget, InboundInvite, MediaPort } from './ports.js';
+import type { DialTarget, InboundInvite } from './ports.js';
 
 export interface BrowserBridgeOptions extends Omit<OriginatorOptions, 'track'> {
   /** How long a call waits for its agent before it ends `canceled`. */
@@ -29,7 +27,11 @@ export interface WaitRequest {
 export const joinUser = (telephonyRef: string): string => `join-${telephonyRef}`;
 const JOIN = /^join-(CA[0-9a-f]{32})$/;
 
-interface Waiting { call: Call; req: WaitRequest; timer: NodeJS.Timeout }
+interface Waiting {
+  call: Call;
+  req: WaitRequest;
+  timer: NodeJS.Timeout;
+}
 
 /**
  * Browser-mode bridges (`vendeur_mode: "browser"`): the call waits, `queued`, for an agent of its
@@ -45,7 +47,13 @@ export class BrowserBridges {
 
   /** Creates the waiting call (media reserved now, so a join is answered at once). Rejects with the media error. */
   async wait(req: WaitRequest): Promise<Call> {
-    const call = new Call({ direction: 'outbound', from: req.from.user, to: describeTarget(req.recipient), route: 'api-browser', logger: this.opts.logger });
+    const call = new Call({
+      direction: 'outbound',
+      from: req.from.user,
+      to: describeTarget(req.recipient),
+      route: 'api-browser',
+      logger: this.opts.logger,
+    });
     call.recordId = req.recordId;
     call.attachSession(await this.opts.media.createSession());
     const timer = setTimeout(() => {
@@ -80,13 +88,22 @@ export class BrowserBridges {
   private async join(invite: InboundInvite, ref: string): Promise<void> {
     const w = this.waiting.get(ref);
     // The same answer for an unknown, ended or already joined call: nothing to learn by guessing refs.
-    if (!w || invite.origin.kind !== 'user') { invite.reject(404, 'Not Found'); return; }
+    if (!w || invite.origin.kind !== 'user') {
+      invite.reject(404, 'Not Found');
+      return;
+    }
     if ((await this.opts.agentProject(invite.origin.user)) !== w.req.projectId) {
       invite.reject(403, 'Forbidden');
       return;
     }
-    if (!invite.offer) { invite.reject(488, 'SDP offer required'); return; }
-    if (this.waiting.get(ref) !== w) { invite.reject(404, 'Not Found'); return; }
+    if (!invite.offer) {
+      invite.reject(488, 'SDP offer required');
+      return;
+    }
+    if (this.waiting.get(ref) !== w) {
+      invite.reject(404, 'Not Found');
+      return;
+    }
     this.waiting.delete(ref);
     clearTimeout(w.timer);
     const { call, req } = w;
@@ -103,9 +120,15 @@ export class BrowserBridges {
     const leg = await caller.answer();
     if (!leg) return;
     const record = req.record ? { ...this.opts.recording, enabled: true } : this.opts.recording;
-    const handler = new ConnectHandler({ call, caller: new AnsweredParty(leg, req.from), recordingsDir: this.opts.recordingsDir }, req.recipient, {
-      dialer: this.opts.dialer, recording: record, ringTimeoutMs: this.opts.ringTimeoutMs,
-    });
+    const handler = new ConnectHandler(
+      { call, caller: new AnsweredParty(leg, req.from), recordingsDir: this.opts.recordingsDir },
+      req.recipient,
+      {
+        dialer: this.opts.dialer,
+        recording: record,
+        ringTimeoutMs: this.opts.ringTimeoutMs,
+      },
+    );
     await runHandler(call, handler);
   }
 }

@@ -10,7 +10,12 @@ export interface CallRecordsOptions {
 }
 
 /** What a leg looks like in the stored record (`legs` JSON). */
-interface LegSnapshot { role: string; sipCallId: string; endpoint: string; ended: boolean }
+interface LegSnapshot {
+  role: string;
+  sipCallId: string;
+  endpoint: string;
+  ended: boolean;
+}
 
 /**
  * The call-record (CDR) writer: every call the registry announces gets a stored record, and every
@@ -33,11 +38,16 @@ export class CallRecords {
   }
 
   /** The live call behind a stored record, if it is still up on this node. */
-  liveCall(recordId: number): Call | undefined { return this.live.get(recordId); }
+  liveCall(recordId: number): Call | undefined {
+    return this.live.get(recordId);
+  }
 
   /** Resolves once every write queued so far for `call` is done (tests, shutdown). */
   async flushed(call?: Call): Promise<void> {
-    if (call) { await this.chains.get(call); return; }
+    if (call) {
+      await this.chains.get(call);
+      return;
+    }
     await Promise.allSettled([...this.chains.values()]);
   }
 
@@ -55,9 +65,10 @@ export class CallRecords {
       this.enqueue(call, () => this.writeStatus(call, e, at));
     };
     const onLegs = (): void => this.enqueue(call, () => this.writeLegs(call));
-    const onRecording = ({ path }: { path: string }): void => this.enqueue(call, async () => {
-      if (call.recordId !== undefined) await this.opts.store.calls.setRecording(call.recordId, path);
-    });
+    const onRecording = ({ path }: { path: string }): void =>
+      this.enqueue(call, async () => {
+        if (call.recordId !== undefined) await this.opts.store.calls.setRecording(call.recordId, path);
+      });
     call.on('status', onStatus);
     call.on('leg-added', onLegs);
     call.on('leg-removed', onLegs);
@@ -76,26 +87,34 @@ export class CallRecords {
 
   private enqueue(call: Call, write: () => Promise<void>): void {
     const prev = this.chains.get(call) ?? Promise.resolve();
-    const next = prev.then(write).catch((err: unknown) => call.logger.error({ err, recordId: call.recordId }, 'call record write failed'));
+    const next = prev
+      .then(write)
+      .catch((err: unknown) => call.logger.error({ err, recordId: call.recordId }, 'call record write failed'));
     this.chains.set(call, next);
     // A settled chain orders nothing: dropped, so that no ended call stays referenced here, whether
     // its last write was the final status or the recording that came after `ended`.
-    void next.then(() => { if (this.chains.get(call) === next) this.chains.delete(call); });
+    void next.then(() => {
+      if (this.chains.get(call) === next) this.chains.delete(call);
+    });
   }
 
   private async ensureRecord(call: Call, seen: Call['status']): Promise<void> {
     if (call.recordId === undefined) {
       const did = call.number;
-      const projectId = did?.projectId ?? await this.projectOf(call);
+      const projectId = did?.projectId ?? (await this.projectOf(call));
       if (projectId === undefined) {
         call.logger.warn('no project to record the call under (no projects yet)');
         return;
       }
-      const numberId = did ? (await this.opts.store.numbers.findByE164(did.e164))?.id ?? null : null;
+      const numberId = did ? ((await this.opts.store.numbers.findByE164(did.e164))?.id ?? null) : null;
       // A relay call goes from the caller to the number it forwards to (the seed's `to`), by way of
       // the relay number (its `relay_number`, found through `numberId`); relays are always recorded.
       const rec = await this.opts.store.calls.insert({
-        projectId, direction: call.direction, from: call.from, to: did?.forwardTo ?? call.to, numberId,
+        projectId,
+        direction: call.direction,
+        from: call.from,
+        to: did?.forwardTo ?? call.to,
+        numberId,
         enableRecording: did?.forwardTo !== undefined,
       });
       call.recordId = rec.id;
@@ -126,7 +145,8 @@ export class CallRecords {
   private async writeStatus(call: Call, e: CallStatusEvent, at?: string): Promise<void> {
     if (call.recordId === undefined) return;
     await this.opts.store.calls.updateStatus(call.recordId, {
-      status: e.status, ...(at ? { at } : {}),
+      status: e.status,
+      ...(at ? { at } : {}),
       ...(e.sipStatus !== undefined ? { sipStatus: e.sipStatus } : {}),
       ...(e.reason !== undefined ? { reason: e.reason } : {}),
       detail: { previous: e.previous, ...(e.sipStatus !== undefined ? { sipStatus: e.sipStatus } : {}) },
@@ -135,7 +155,12 @@ export class CallRecords {
 
   private async writeLegs(call: Call): Promise<void> {
     if (call.recordId === undefined) return;
-    const legs: LegSnapshot[] = call.legs.map((l) => ({ role: l.role, sipCallId: l.dialog.callId, endpoint: l.endpoint.kind, ended: l.ended }));
+    const legs: LegSnapshot[] = call.legs.map((l) => ({
+      role: l.role,
+      sipCallId: l.dialog.callId,
+      endpoint: l.endpoint.kind,
+      ended: l.ended,
+    }));
     await this.opts.store.calls.setLegs(call.recordId, legs as unknown as Record<string, unknown>[]);
   }
 }

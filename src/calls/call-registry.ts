@@ -12,9 +12,15 @@ export class CallRegistry extends EventEmitter<{ added: [Call] }> {
     this.emit('added', call);
   }
 
-  get(id: string): Call | undefined { return this.calls.get(id); }
-  get size(): number { return this.calls.size; }
-  list(): Call[] { return [...this.calls.values()]; }
+  get(id: string): Call | undefined {
+    return this.calls.get(id);
+  }
+  get size(): number {
+    return this.calls.size;
+  }
+  list(): Call[] {
+    return [...this.calls.values()];
+  }
 
   /** Ends every call (shutdown). */
   async endAll(cause: HangupCause | string): Promise<void> {

@@ -37,7 +37,8 @@ export interface FlowHandlers {
 function dialedNumber(route: Route): DialedNumber | undefined {
   if (route.kind === 'agent' || route.kind === 'application') return { e164: route.number, projectId: route.projectId };
   if (route.kind === 'relay') return { e164: route.number, projectId: route.projectId, forwardTo: route.forwardTo };
-  if (route.kind === 'refused' && route.number !== undefined && route.projectId !== undefined) return { e164: route.number, projectId: route.projectId };
+  if (route.kind === 'refused' && route.number !== undefined && route.projectId !== undefined)
+    return { e164: route.number, projectId: route.projectId };
   return undefined;
 }
 
@@ -54,8 +55,13 @@ export class CallService {
   constructor(private readonly opts: CallServiceOptions) {
     this.dialer = new Dialer(opts.sip);
     this.originator = new Originator({
-      media: opts.media, registry: opts.registry, dialer: this.dialer, recording: opts.recording,
-      recordingsDir: opts.recordingsDir, ringTimeoutMs: opts.ringTimeoutMs, logger: opts.logger,
+      media: opts.media,
+      registry: opts.registry,
+      dialer: this.dialer,
+      recording: opts.recording,
+      recordingsDir: opts.recordingsDir,
+      ringTimeoutMs: opts.ringTimeoutMs,
+      logger: opts.logger,
       track: (p) => this.track(p),
     });
   }
@@ -63,9 +69,11 @@ export class CallService {
   start(): void {
     this.opts.sip.on('call', (invite) => {
       if (this.opts.claim?.(invite)) return;
-      this.track(this.onInbound(invite).catch((err: unknown) => {
-        this.opts.logger.error({ err, sipCallId: invite.callId }, 'inbound call failed');
-      }));
+      this.track(
+        this.onInbound(invite).catch((err: unknown) => {
+          this.opts.logger.error({ err, sipCallId: invite.callId }, 'inbound call failed');
+        }),
+      );
     });
   }
 
@@ -84,7 +92,9 @@ export class CallService {
    */
   async drain(timeoutMs = 2000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
     await Promise.race([Promise.allSettled([...this.running]), timeout]);
     clearTimeout(timer);
   }
@@ -99,7 +109,9 @@ export class CallService {
     const dialed = invite.to.user ?? '';
     // Routing reads the store: a CANCEL arriving meanwhile must not be lost.
     let canceledEarly = false;
-    const onCancel = () => { canceledEarly = true; };
+    const onCancel = () => {
+      canceledEarly = true;
+    };
     invite.once('cancel', onCancel);
     let route: Route;
     try {
@@ -111,11 +123,23 @@ export class CallService {
       invite.off('cancel', onCancel);
     }
     if (route.kind === 'application' && !this.opts.flows) {
-      route = { kind: 'refused', number: route.number, projectId: route.projectId, sipStatus: 480, sipReason: 'Application Not Available', reason: 'no call-flow engine' };
+      route = {
+        kind: 'refused',
+        number: route.number,
+        projectId: route.projectId,
+        sipStatus: 480,
+        sipReason: 'Application Not Available',
+        reason: 'no call-flow engine',
+      };
     }
     const call = new Call({
-      direction: 'inbound', from: invite.from.user ?? invite.from.uri, to: dialed, route: route.kind,
-      number: dialedNumber(route), sipCallId: invite.callId, logger,
+      direction: 'inbound',
+      from: invite.from.user ?? invite.from.uri,
+      to: dialed,
+      route: route.kind,
+      number: dialedNumber(route),
+      sipCallId: invite.callId,
+      logger,
     });
     const caller = new CallerInvite(call, invite);
     if (canceledEarly) {
@@ -125,12 +149,25 @@ export class CallService {
     // A carrier's call to a number nobody here owns must not go straight back out (loops, toll fraud).
     const hairpin = route.kind === 'trunk' && invite.origin.kind === 'trunk';
     if (route.kind === 'unknown' || hairpin) {
-      await call.hangup({ status: 'failed', sipStatus: 404, sipReason: 'Not Found', reason: hairpin ? 'trunk call to a trunk number' : 'unknown number' });
+      await call.hangup({
+        status: 'failed',
+        sipStatus: 404,
+        sipReason: 'Not Found',
+        reason: hairpin ? 'trunk call to a trunk number' : 'unknown number',
+      });
       return;
     }
     if (route.kind === 'refused') {
-      call.logger.info({ dialed, number: route.number, projectId: route.projectId, reason: route.reason }, 'call refused by its route');
-      await call.hangup({ status: statusForSip(route.sipStatus), sipStatus: route.sipStatus, sipReason: route.sipReason, reason: route.reason });
+      call.logger.info(
+        { dialed, number: route.number, projectId: route.projectId, reason: route.reason },
+        'call refused by its route',
+      );
+      await call.hangup({
+        status: statusForSip(route.sipStatus),
+        sipStatus: route.sipStatus,
+        sipReason: route.sipReason,
+        reason: route.reason,
+      });
       return;
     }
     if (!invite.offer) {
@@ -141,11 +178,22 @@ export class CallService {
     try {
       session = await media.createSession();
     } catch (err) {
-      const retryAfter = (err as { name?: string; retryAfter?: number }).name === 'MediaOverloadError' ? (err as { retryAfter?: number }).retryAfter : undefined;
+      const retryAfter =
+        (err as { name?: string; retryAfter?: number }).name === 'MediaOverloadError'
+          ? (err as { retryAfter?: number }).retryAfter
+          : undefined;
       call.logger.warn({ err }, retryAfter !== undefined ? 'media overloaded, refusing call' : 'media session failed');
-      await call.hangup(retryAfter !== undefined
-        ? { status: 'failed', sipStatus: 503, sipReason: 'Media Capacity Exceeded', headers: { 'Retry-After': String(retryAfter) }, reason: 'media overloaded' }
-        : { status: 'failed', sipStatus: 503, sipReason: 'Media Unavailable', reason: 'media session failed' });
+      await call.hangup(
+        retryAfter !== undefined
+          ? {
+              status: 'failed',
+              sipStatus: 503,
+              sipReason: 'Media Capacity Exceeded',
+              headers: { 'Retry-After': String(retryAfter) },
+              reason: 'media overloaded',
+            }
+          : { status: 'failed', sipStatus: 503, sipReason: 'Media Unavailable', reason: 'media session failed' },
+      );
       return;
     }
     call.attachSession(session);
@@ -160,9 +208,11 @@ export class CallService {
       const negotiation = (err as { name?: string }).name === 'SdpNegotiationError';
       call.logger.warn({ err }, negotiation ? 'no common codec with the caller' : 'caller endpoint failed');
       // Out of RTP ports and the like: the caller may well succeed elsewhere or later.
-      await call.hangup(negotiation
-        ? { status: 'failed', sipStatus: 488, sipReason: 'Not Acceptable Here', reason: 'no common codec' }
-        : { status: 'failed', sipStatus: 503, sipReason: 'Media Unavailable', reason: 'media error' });
+      await call.hangup(
+        negotiation
+          ? { status: 'failed', sipStatus: 488, sipReason: 'Not Acceptable Here', reason: 'no common codec' }
+          : { status: 'failed', sipStatus: 503, sipReason: 'Media Unavailable', reason: 'media error' },
+      );
       return;
     }
     call.logger.info({ dialed, route: route.kind, origin: invite.origin }, 'inbound call');
@@ -171,18 +221,30 @@ export class CallService {
 
   private handlerFor(route: Exclude<Route, { kind: 'unknown' | 'refused' }>, ctx: HandlerContext): CallHandler {
     switch (route.kind) {
-      case 'echo': return new EchoHandler(ctx);
-      case 'record-playback': return new RecordPlaybackHandler(ctx);
-      case 'user': return new ConnectHandler(ctx, { user: route.user }, this.connectOptions());
-      case 'agent': return new ConnectHandler(ctx, { user: route.user }, this.connectOptions());
-      case 'trunk': return new ConnectHandler(ctx, { trunk: route.trunk, number: route.number }, this.connectOptions());
+      case 'echo':
+        return new EchoHandler(ctx);
+      case 'record-playback':
+        return new RecordPlaybackHandler(ctx);
+      case 'user':
+        return new ConnectHandler(ctx, { user: route.user }, this.connectOptions());
+      case 'agent':
+        return new ConnectHandler(ctx, { user: route.user }, this.connectOptions());
+      case 'trunk':
+        return new ConnectHandler(ctx, { trunk: route.trunk, number: route.number }, this.connectOptions());
       // A relay presents its own number and is always recorded (both sides, one channel each).
-      case 'relay': return new ConnectHandler(ctx, { trunk: route.trunk, number: route.forwardTo }, { ...this.connectOptions(), record: true, callerId: route.number });
+      case 'relay':
+        return new ConnectHandler(
+          ctx,
+          { trunk: route.trunk, number: route.forwardTo },
+          { ...this.connectOptions(), record: true, callerId: route.number },
+        );
       // The callbacks' call_id is the stored record's id (the API's phone_call_id) when the record writer has one.
-      case 'application': return this.opts.flows!.handler(ctx, {
-        appId: String(route.appId), callback: route.callback,
-        ...(ctx.call.recordId !== undefined ? { callId: String(ctx.call.recordId) } : {}),
-      });
+      case 'application':
+        return this.opts.flows!.handler(ctx, {
+          appId: String(route.appId),
+          callback: route.callback,
+          ...(ctx.call.recordId !== undefined ? { callId: String(ctx.call.recordId) } : {}),
+        });
     }
   }
 

@@ -31,9 +31,13 @@ export function statusForSip(sipStatus: number | undefined): FinalCallStatus {
 /** The SIP status an unanswered caller hears for a final status, when no SIP status was given. */
 export function sipForStatus(status: FinalCallStatus): { status: number; reason: string } {
   switch (status) {
-    case 'busy': return { status: 486, reason: 'Busy Here' };
-    case 'no-answer': return { status: 480, reason: 'No Answer' };
-    case 'canceled': return { status: 487, reason: 'Request Terminated' };
-    default: return { status: 500, reason: 'Server Internal Error' };
+    case 'busy':
+      return { status: 486, reason: 'Busy Here' };
+    case 'no-answer':
+      return { status: 480, reason: 'No Answer' };
+    case 'canceled':
+      return { status: 487, reason: 'Request Terminated' };
+    default:
+      return { status: 500, reason: 'Server Internal Error' };
   }
 }

@@ -3,17 +3,38 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Leg, LegEndInfo } from './leg.js';
 import type { MediaSessionPort } from './ports.js';
-import { FINAL_STATUSES, sipForStatus, statusForSip, type CallStatus, type FinalCallStatus, type HangupCause } from './call-status.js';
+import {
+  FINAL_STATUSES,
+  sipForStatus,
+  statusForSip,
+  type CallStatus,
+  type FinalCallStatus,
+  type HangupCause,
+} from './call-status.js';
 
 /** The older, coarser view of the status, kept for callers that only ask "answered yet?". */
 export type CallState = 'setup' | 'active' | 'ended';
 
-export interface CallStatusEvent { status: CallStatus; previous: CallStatus; sipStatus?: number; reason?: string }
+export interface CallStatusEvent {
+  status: CallStatus;
+  previous: CallStatus;
+  sipStatus?: number;
+  reason?: string;
+}
 
-export interface CallEndInfo { status: FinalCallStatus; reason: string; sipStatus: number; durationMs: number }
+export interface CallEndInfo {
+  status: FinalCallStatus;
+  reason: string;
+  sipStatus: number;
+  durationMs: number;
+}
 
 /** A project's number (DID) an inbound call was routed by; a relay's also names where it forwards. */
-export interface DialedNumber { e164: string; projectId: number; forwardTo?: string }
+export interface DialedNumber {
+  e164: string;
+  projectId: number;
+  forwardTo?: string;
+}
 
 export interface CallInit {
   direction: 'inbound' | 'outbound';
@@ -67,7 +88,6 @@ export class Call extends EventEmitter<CallEvents> {
   private _status: CallStatus = 'queued';
   private _session: MediaSessionPort | undefined;
   private ending: Promise<void> | undefined;
-  private readonly sipCallId: string | undefined;
 
   constructor(init: CallInit, session?: MediaSessionPort) {
     super();
@@ -76,14 +96,17 @@ export class Call extends EventEmitter<CallEvents> {
     this.to = init.to;
     this.route = init.route;
     this.number = init.number;
-    this.sipCallId = init.sipCallId;
     this._session = session;
     this.logger = init.logger.child({ callId: this.id, ...(init.sipCallId ? { sipCallId: init.sipCallId } : {}) });
   }
 
-  get status(): CallStatus { return this._status; }
+  get status(): CallStatus {
+    return this._status;
+  }
   /** The number or user that was dialed (same as `to`). */
-  get dialed(): string { return this.to; }
+  get dialed(): string {
+    return this.to;
+  }
   get state(): CallState {
     if (FINAL_STATUSES.has(this._status)) return 'ended';
     return this._status === 'in-progress' ? 'active' : 'setup';
@@ -94,7 +117,9 @@ export class Call extends EventEmitter<CallEvents> {
     if (!this._session) throw new Error(`call ${this.id} has no media session`);
     return this._session;
   }
-  get hasSession(): boolean { return this._session !== undefined; }
+  get hasSession(): boolean {
+    return this._session !== undefined;
+  }
 
   attachSession(session: MediaSessionPort): void {
     if (this._session) throw new Error(`call ${this.id} already has a media session`);
@@ -104,7 +129,9 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   /** A method, not a field read, so that checks after an await are not narrowed away. */
-  isEnded(): boolean { return this.ending !== undefined; }
+  isEnded(): boolean {
+    return this.ending !== undefined;
+  }
 
   addLeg(leg: Leg): void {
     if (this.isEnded()) {
@@ -146,19 +173,23 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.ending) return this.ending;
     // Set before finish() runs: its legs' `ended` events re-enter hangup() synchronously.
     let done!: () => void;
-    this.ending = new Promise((resolve) => { done = resolve; });
+    this.ending = new Promise((resolve) => {
+      done = resolve;
+    });
     void this.finish(typeof cause === 'string' ? { reason: cause } : cause).finally(done);
     return this.ending;
   }
 
   /** Same as hangup(); the name the older code and tests use. */
-  end(reason: string | HangupCause): Promise<void> { return this.hangup(reason); }
+  end(reason: string | HangupCause): Promise<void> {
+    return this.hangup(reason);
+  }
 
   private async finish(cause: HangupCause): Promise<void> {
     const answered = this.answeredAt !== undefined;
-    const status: FinalCallStatus = answered ? 'completed' : cause.status ?? statusForSip(cause.sipStatus);
+    const status: FinalCallStatus = answered ? 'completed' : (cause.status ?? statusForSip(cause.sipStatus));
     // An answered call's SIP outcome is its 200, whatever ended it later (BYE, shutdown, API).
-    this.sipStatus = answered ? 200 : cause.sipStatus ?? sipForStatus(status).status;
+    this.sipStatus = answered ? 200 : (cause.sipStatus ?? sipForStatus(status).status);
     this.endReason = cause.reason;
     this.setStatus(status, cause.reason);
     this.emit('ending', cause);
@@ -167,10 +198,19 @@ export class Call extends EventEmitter<CallEvents> {
     this.endedAt = Date.now();
     const durationMs = this.answeredAt ? this.endedAt - this.answeredAt : 0;
     // The one line per call an operator greps for.
-    this.logger.info({
-      direction: this.direction, from: this.from, to: this.to, route: this.route, status, sipStatus: this.sipStatus,
-      reason: cause.reason, durationMs,
-    }, 'call ended');
+    this.logger.info(
+      {
+        direction: this.direction,
+        from: this.from,
+        to: this.to,
+        route: this.route,
+        status,
+        sipStatus: this.sipStatus,
+        reason: cause.reason,
+        durationMs,
+      },
+      'call ended',
+    );
     this.emit('ended', { status, reason: cause.reason, sipStatus: this.sipStatus, durationMs });
   }
 
@@ -178,6 +218,11 @@ export class Call extends EventEmitter<CallEvents> {
     const previous = this._status;
     if (previous === status) return;
     this._status = status;
-    this.emit('status', { status, previous, reason, ...(this.sipStatus !== undefined && FINAL_STATUSES.has(status) ? { sipStatus: this.sipStatus } : {}) });
+    this.emit('status', {
+      status,
+      previous,
+      reason,
+      ...(this.sipStatus !== undefined && FINAL_STATUSES.has(status) ? { sipStatus: this.sipStatus } : {}),
+    });
   }
 }

@@ -31,7 +31,10 @@ export class CallerInvite implements CallerParty {
   private answerSdp: string | undefined;
   private leg: Leg | undefined;
 
-  constructor(private readonly call: Call, readonly invite: InboundInvite) {
+  constructor(
+    private readonly call: Call,
+    readonly invite: InboundInvite,
+  ) {
     invite.once('cancel', () => {
       this.finalStatus ??= 487;
       void call.hangup({ status: 'canceled', sipStatus: 487, reason: 'caller canceled' });
@@ -44,7 +47,9 @@ export class CallerInvite implements CallerParty {
     return user ? { user, displayName } : undefined;
   }
 
-  get settled(): boolean { return this.finalStatus !== undefined; }
+  get settled(): boolean {
+    return this.finalStatus !== undefined;
+  }
 
   /** The caller's endpoint and our answer to its offer, ready before anyone else is rung. */
   setMedia(endpoint: MediaEndpoint, answerSdp: string): void {
@@ -102,10 +107,19 @@ export class CallerInvite implements CallerParty {
 
 /** An already answered leg as the first party (a call the API placed, once its first leg answered). */
 export class AnsweredParty implements CallerParty {
-  constructor(private readonly leg: Leg, readonly from?: { user: string; displayName?: string }) {}
-  get endpoint(): MediaEndpoint { return this.leg.endpoint; }
-  ringing(): void { /* already answered: nothing to tell */ }
+  constructor(
+    private readonly leg: Leg,
+    readonly from?: { user: string; displayName?: string },
+  ) {}
+  get endpoint(): MediaEndpoint {
+    return this.leg.endpoint;
+  }
+  ringing(): void {
+    /* already answered: nothing to tell */
+  }
   /** Already answered: once bridged, the party simply hears the early media. */
   earlyMedia(): void {}
-  async answer(): Promise<Leg | undefined> { return this.leg.ended ? undefined : this.leg; }
+  async answer(): Promise<Leg | undefined> {
+    return this.leg.ended ? undefined : this.leg;
+  }
 }

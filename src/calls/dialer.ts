@@ -19,7 +19,12 @@ export interface DialOptions {
 }
 
 /** Why an outbound leg was not answered: the far end refused, it rang too long, we cancelled, or media failed. */
-export type DialFailure = { status: FinalCallStatus; sipStatus: number; reason: string; cause: 'rejected' | 'timeout' | 'canceled' | 'media' };
+export type DialFailure = {
+  status: FinalCallStatus;
+  sipStatus: number;
+  reason: string;
+  cause: 'rejected' | 'timeout' | 'canceled' | 'media';
+};
 
 export type DialOutcome = { answered: true; leg: Leg } | ({ answered: false } & DialFailure);
 
@@ -45,7 +50,12 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
   private canceled: DialFailure | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly call: Call, private readonly sip: SipDialer, readonly target: DialTarget, private readonly opts: DialOptions) {
+  constructor(
+    private readonly call: Call,
+    private readonly sip: SipDialer,
+    readonly target: DialTarget,
+    private readonly opts: DialOptions,
+  ) {
     super();
     this.outcome = this.run();
   }
@@ -74,7 +84,10 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
       const b = target.contact === undefined ? bindings[0] : bindings.find((x) => x.contact === target.contact);
       return [{ kind: endpointKindForTransport(b?.source.transport), target }];
     }
-    return bindings.map((b) => ({ kind: endpointKindForTransport(b.source.transport), target: { user: target.user, contact: b.contact } }));
+    return bindings.map((b) => ({
+      kind: endpointKindForTransport(b.source.transport),
+      target: { user: target.user, contact: b.contact },
+    }));
   }
 
   private async run(): Promise<DialOutcome> {
@@ -94,10 +107,14 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
       return { answered: false, status: 'failed', sipStatus: 503, reason: 'Media Unavailable', cause: 'media' };
     }
     if (this.canceled) return this.fail(endpoints, this.canceled);
-    const attempts = branches.map((b, i) => this.sip.dial(b.target, {
-      sdp: offers[i]!, from: opts.from, callerId: opts.callerId,
-      onProgress: (status, sdp) => this.onProgress(endpoints[i]!, status, sdp),
-    }));
+    const attempts = branches.map((b, i) =>
+      this.sip.dial(b.target, {
+        sdp: offers[i]!,
+        from: opts.from,
+        callerId: opts.callerId,
+        onProgress: (status, sdp) => this.onProgress(endpoints[i]!, status, sdp),
+      }),
+    );
     const fork = attempts.length === 1 ? undefined : new ForkedAttempt(attempts);
     this.attempt = fork ?? attempts[0]!;
     this.timer = setTimeout(() => {
@@ -147,14 +164,17 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
       return;
     }
     this.earlyEndpoint = endpoint;
-    this.early = endpoint.setRemoteAnswer(sdp).then(() => {
-      if (!this.canceled) this.emit('early-media', { status, endpoint });
-      return sdp;
-    }, (err: unknown) => {
-      this.call.logger.info({ err }, 'early media SDP unusable, relaying ringing only');
-      this.emit('ringing', { status });
-      return undefined;
-    });
+    this.early = endpoint.setRemoteAnswer(sdp).then(
+      () => {
+        if (!this.canceled) this.emit('early-media', { status, endpoint });
+        return sdp;
+      },
+      (err: unknown) => {
+        this.call.logger.info({ err }, 'early media SDP unusable, relaying ringing only');
+        this.emit('ringing', { status });
+        return undefined;
+      },
+    );
   }
 
   private async fail(endpoints: MediaEndpoint[], why: DialFailure): Promise<DialOutcome> {

@@ -1,14 +1,19 @@
 import type { DialAttempt, SipDialog } from './ports.js';
 
 /** A failed branch: the SIP status it ended with. */
-interface BranchFailure { status: number; reason: string }
+interface BranchFailure {
+  status: number;
+  reason: string;
+}
 
 /** The failure to report when every branch failed (RFC 3261 §16.7, simplified): 6xx, then busy, then the most specific. */
 function bestFailure(errors: BranchFailure[]): BranchFailure {
-  return errors.find((e) => e.status >= 600)
-    ?? errors.find((e) => e.status === 486)
-    ?? errors.find((e) => ![408, 480, 487, 500, 503].includes(e.status))
-    ?? errors[0] ?? { status: 480, reason: 'Temporarily Unavailable' };
+  return (
+    errors.find((e) => e.status >= 600) ??
+    errors.find((e) => e.status === 486) ??
+    errors.find((e) => ![408, 480, 487, 500, 503].includes(e.status)) ??
+    errors[0] ?? { status: 480, reason: 'Temporarily Unavailable' }
+  );
 }
 
 function failureOf(err: unknown): BranchFailure {
@@ -31,20 +36,25 @@ export class ForkedAttempt implements DialAttempt {
     this.leg = new Promise<SipDialog>((resolve, reject) => {
       const errors: BranchFailure[] = [];
       branches.forEach((b, i) => {
-        b.leg.then((dialog) => {
-          if (this.winner !== undefined || this.canceled) {
-            void dialog.hangup().catch(() => undefined);
-            return;
-          }
-          this.winner = i;
-          branches.forEach((other, j) => { if (j !== i) other.cancel(); });
-          resolve(dialog);
-        }, (err: unknown) => {
-          errors.push(failureOf(err));
-          if (errors.length < branches.length) return;
-          const best = this.canceled ? { status: 487, reason: 'Request Terminated' } : bestFailure(errors);
-          reject(Object.assign(new Error(`${best.status} ${best.reason}`), best));
-        });
+        b.leg.then(
+          (dialog) => {
+            if (this.winner !== undefined || this.canceled) {
+              void dialog.hangup().catch(() => undefined);
+              return;
+            }
+            this.winner = i;
+            branches.forEach((other, j) => {
+              if (j !== i) other.cancel();
+            });
+            resolve(dialog);
+          },
+          (err: unknown) => {
+            errors.push(failureOf(err));
+            if (errors.length < branches.length) return;
+            const best = this.canceled ? { status: 487, reason: 'Request Terminated' } : bestFailure(errors);
+            reject(Object.assign(new Error(`${best.status} ${best.reason}`), best));
+          },
+        );
       });
     });
     this.leg.catch(() => undefined);

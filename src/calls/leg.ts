@@ -6,7 +6,10 @@ import type { MediaEndpoint, SipDialog } from './ports.js';
 /** `caller`/`callee` are the two parties; `monitor` listens in (supervisor) without being heard. */
 export type LegRole = 'caller' | 'callee' | 'monitor';
 
-export interface LegEndInfo { by: 'local' | 'remote' | 'media'; reason: string }
+export interface LegEndInfo {
+  by: 'local' | 'remote' | 'media';
+  reason: string;
+}
 
 /**
  * One party of a call: a SIP dialog paired with the media endpoint its audio terminates on.
@@ -33,7 +36,9 @@ export class Leg extends EventEmitter<{ ended: [LegEndInfo]; dtmf: [DtmfEvent] }
     });
   }
 
-  get ended(): boolean { return this.endedInfo !== undefined; }
+  get ended(): boolean {
+    return this.endedInfo !== undefined;
+  }
 
   /** Ends the dialog (BYE) unless the far end already did, then releases the endpoint. Idempotent. */
   async hangup(info: LegEndInfo = { by: 'local', reason: 'hangup' }): Promise<void> {

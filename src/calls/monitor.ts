@@ -23,10 +23,15 @@ export class MonitorError extends Error {
  * supervisor joins it in the listen role: hears both, is heard by nobody. Resolves with the dial's
  * outcome; a supervisor leg ending leaves the call up (the `monitor` role).
  */
-export async function addMonitor(call: Call, target: DialTarget, opts: MonitorOptions): Promise<{ answered: boolean; reason?: string }> {
+export async function addMonitor(
+  call: Call,
+  target: DialTarget,
+  opts: MonitorOptions,
+): Promise<{ answered: boolean; reason?: string }> {
   const caller = call.legs.find((l) => l.role === 'caller' && !l.ended);
   const callee = call.legs.find((l) => l.role === 'callee' && !l.ended);
-  if (call.isEnded() || !caller || !callee) throw new MonitorError('the call is not connected (both parties must be on the line)');
+  if (call.isEnded() || !caller || !callee)
+    throw new MonitorError('the call is not connected (both parties must be on the line)');
   const attempt = opts.dialer.dial(call, target, { role: 'monitor', from: opts.from, ringTimeoutMs: opts.ringTimeoutMs });
   const cancel = (): void => attempt.cancel('call ended');
   call.once('ending', cancel);

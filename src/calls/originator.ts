@@ -44,7 +44,13 @@ export class Originator {
 
   async originate(req: OriginateRequest): Promise<Call> {
     const { media, registry, logger } = this.opts;
-    const call = new Call({ direction: 'outbound', from: req.from?.user ?? '', to: describeTarget(req.to), route: 'api', logger });
+    const call = new Call({
+      direction: 'outbound',
+      from: req.from?.user ?? '',
+      to: describeTarget(req.to),
+      route: 'api',
+      logger,
+    });
     call.recordId = req.recordId;
     // A refused session surfaces to the API as the error; the call never existed for anyone else.
     const session = await media.createSession();
@@ -63,14 +69,25 @@ export class Originator {
     const outcome = await first.outcome;
     call.off('ending', cancel);
     if (!outcome.answered) {
-      await call.hangup({ status: outcome.status, sipStatus: outcome.sipStatus, sipReason: outcome.reason, reason: `${outcome.sipStatus} ${outcome.reason}` });
+      await call.hangup({
+        status: outcome.status,
+        sipStatus: outcome.sipStatus,
+        sipReason: outcome.reason,
+        reason: `${outcome.sipStatus} ${outcome.reason}`,
+      });
       return;
     }
     call.markAnswered();
     if (!req.connect || call.isEnded()) return;
-    const handler = new ConnectHandler({ call, caller: new AnsweredParty(outcome.leg, req.from), recordingsDir: this.opts.recordingsDir }, req.connect, {
-      dialer: this.opts.dialer, recording: req.record ? { ...this.opts.recording, enabled: true } : this.opts.recording, ringTimeoutMs,
-    });
+    const handler = new ConnectHandler(
+      { call, caller: new AnsweredParty(outcome.leg, req.from), recordingsDir: this.opts.recordingsDir },
+      req.connect,
+      {
+        dialer: this.opts.dialer,
+        recording: req.record ? { ...this.opts.recording, enabled: true } : this.opts.recording,
+        ringTimeoutMs,
+      },
+    );
     await runHandler(call, handler);
   }
 }

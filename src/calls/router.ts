@@ -25,7 +25,11 @@ export interface DidEntry {
   e164: string;
   trunk: string | null;
   projectId: number | null;
-  target: { kind: 'agent'; agentId: number } | { kind: 'application'; applicationId: number } | { kind: 'forward'; forwardTo: string } | null;
+  target:
+    | { kind: 'agent'; agentId: number }
+    | { kind: 'application'; applicationId: number }
+    | { kind: 'forward'; forwardTo: string }
+    | null;
   forwardTo: string | null;
   relayEnabled: boolean;
 }
@@ -67,7 +71,10 @@ export interface RouterOptions {
 }
 
 /** The dialed party of an inbound INVITE: the Request-URI user, and the `To` user (carriers put the DID in either). */
-export interface Dialed { requestUser: string; toUser?: string }
+export interface Dialed {
+  requestUser: string;
+  toUser?: string;
+}
 
 /**
  * Test numbers as on any PBX, then the project DIDs (Request-URI, else `To`, E.164-normalised),
@@ -91,7 +98,7 @@ export class CallRouter {
     }
     // One of our DIDs that no project owns: nobody to ring, and never sent back out (toll fraud).
     if (inventoried) return { kind: 'unknown' };
-    if (user && await this.opts.directory.isAgent(user)) return { kind: 'user', user };
+    if (user && (await this.opts.directory.isAgent(user))) return { kind: 'user', user };
     if (this.opts.defaultTrunk && /^\+?[0-9]{3,15}$/.test(user)) {
       return { kind: 'trunk', trunk: this.opts.defaultTrunk, number: user };
     }
@@ -100,7 +107,14 @@ export class CallRouter {
 
   private async didRoute(did: DidEntry, projectId: number): Promise<Route> {
     const number = did.e164;
-    const refused = (sipStatus: number, sipReason: string, reason: string): Route => ({ kind: 'refused', number, projectId, sipStatus, sipReason, reason });
+    const refused = (sipStatus: number, sipReason: string, reason: string): Route => ({
+      kind: 'refused',
+      number,
+      projectId,
+      sipStatus,
+      sipReason,
+      reason,
+    });
     // A relay number set up through the relay API may carry `forward_to` without a target kind.
     const target = did.target ?? (did.forwardTo ? { kind: 'forward' as const, forwardTo: did.forwardTo } : null);
     if (!target) return refused(404, 'Not Found', 'number has no target');
@@ -113,14 +127,22 @@ export class CallRouter {
     if (target.kind === 'application') {
       const app = await this.opts.directory.findApplication?.(target.applicationId);
       // Another project's application is never run, whatever the number row says.
-      if (this.opts.directory.findApplication && (!app || app.projectId !== projectId)) return refused(404, 'Not Found', 'number points at no application of its project');
+      if (this.opts.directory.findApplication && (!app || app.projectId !== projectId))
+        return refused(404, 'Not Found', 'number points at no application of its project');
       // Nothing to ask what to do: say so plainly instead of answering into silence.
-      if (!app?.callbackUrl) return refused(480, 'Application Not Available', `application ${target.applicationId} has no callback URL`);
+      if (!app?.callbackUrl)
+        return refused(480, 'Application Not Available', `application ${target.applicationId} has no callback URL`);
       return {
-        kind: 'application', number, projectId, appId: app.id,
+        kind: 'application',
+        number,
+        projectId,
+        appId: app.id,
         callback: {
-          url: app.callbackUrl, method: app.callbackMethod, format: app.callbackFormat,
-          ...(app.fallbackUrl ? { fallbackUrl: app.fallbackUrl } : {}), ...(app.statusCallbackUrl ? { statusCallbackUrl: app.statusCallbackUrl } : {}),
+          url: app.callbackUrl,
+          method: app.callbackMethod,
+          format: app.callbackFormat,
+          ...(app.fallbackUrl ? { fallbackUrl: app.fallbackUrl } : {}),
+          ...(app.statusCallbackUrl ? { statusCallbackUrl: app.statusCallbackUrl } : {}),
         },
       };
     }

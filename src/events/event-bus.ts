@@ -8,23 +8,37 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { EventEnvelope, StoredEvent, Store } from '../store/index.js';
 
-export interface BusEvent { projectId: number; callId: number | null; envelope: EventEnvelope; deliveries: number }
+export interface BusEvent {
+  projectId: number;
+  callId: number | null;
+  envelope: EventEnvelope;
+  deliveries: number;
+}
 
 export class EventBus extends EventEmitter<{ event: [BusEvent] }> {
   private readonly onCommitted = (events: StoredEvent[]): void => {
     for (const e of events) {
-      try { this.emit('event', e); } catch (err) { this.logger?.error({ err, type: e.envelope.type }, 'event consumer failed'); }
+      try {
+        this.emit('event', e);
+      } catch (err) {
+        this.logger?.error({ err, type: e.envelope.type }, 'event consumer failed');
+      }
     }
   };
 
-  constructor(private readonly store: Store, private readonly logger?: Logger) {
+  constructor(
+    private readonly store: Store,
+    private readonly logger?: Logger,
+  ) {
     super();
     store.outbox.on('committed', this.onCommitted);
   }
 
   /** Subscribes to one type (or `*`). Returns the unsubscribe function. */
   subscribe(type: string, fn: (e: BusEvent) => void): () => void {
-    const h = (e: BusEvent): void => { if (type === '*' || e.envelope.type === type) fn(e); };
+    const h = (e: BusEvent): void => {
+      if (type === '*' || e.envelope.type === type) fn(e);
+    };
     this.on('event', h);
     return () => this.off('event', h);
   }

@@ -14,7 +14,12 @@ export function signatureHeader(secret: string, rawBody: string, unixSeconds = M
 
 /** Receiver-side check (tests, tooling): constant time, with an optional maximum age in seconds. */
 export function verifySignature(secret: string, rawBody: string, header: string, toleranceSeconds?: number): boolean {
-  const parts = new Map(header.split(',').map((p) => { const i = p.indexOf('='); return [p.slice(0, i), p.slice(i + 1)] as const; }));
+  const parts = new Map(
+    header.split(',').map((p) => {
+      const i = p.indexOf('=');
+      return [p.slice(0, i), p.slice(i + 1)] as const;
+    }),
+  );
   const t = Number(parts.get('t'));
   const v1 = parts.get('v1') ?? '';
   if (!Number.isInteger(t)) return false;

@@ -20,7 +20,10 @@ export interface TextMessage {
 const e164 = (user: string): string => (/^[1-9][0-9]{3,14}$/.test(user) ? `+${user}` : user);
 
 export class SmsReceiver {
-  constructor(private readonly store: Store, private readonly logger: Logger) {}
+  constructor(
+    private readonly store: Store,
+    private readonly logger: Logger,
+  ) {}
 
   async handle(msg: TextMessage): Promise<void> {
     try {
@@ -35,7 +38,8 @@ export class SmsReceiver {
         return;
       }
       await this.store.outbox.publish({
-        projectId: number.projectId, type: 'sms.received',
+        projectId: number.projectId,
+        type: 'sms.received',
         data: { direction: 'inbound', from: e164(msg.from), to, relay_number: number.e164, body: msg.body },
       });
       msg.respond(200, 'OK');

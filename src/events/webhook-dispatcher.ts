@@ -43,20 +43,31 @@ export class WebhookDispatcher {
   private closed = false;
 
   constructor(private readonly opts: DispatcherOptions) {
-    this.sender = new WebhookSender({ allowPrivateTargets: opts.allowPrivateTargets, timeoutMs: opts.timeoutMs, maxSockets: opts.concurrency });
+    this.sender = new WebhookSender({
+      allowPrivateTargets: opts.allowPrivateTargets,
+      timeoutMs: opts.timeoutMs,
+      maxSockets: opts.concurrency,
+    });
   }
 
   start(): void {
-    this.unsubscribe = this.opts.bus.subscribe('*', (e) => { if (e.deliveries > 0) this.wake(); });
+    this.unsubscribe = this.opts.bus.subscribe('*', (e) => {
+      if (e.deliveries > 0) this.wake();
+    });
     this.wake();
   }
 
   /** Look at the outbox now (coalesced). */
   wake(): void {
     if (this.closed) return;
-    if (this.pumping) { this.again = true; return; }
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
     this.pumping = true;
-    setImmediate(() => { void this.pump(); });
+    setImmediate(() => {
+      void this.pump();
+    });
   }
 
   private async pump(): Promise<void> {
@@ -84,7 +95,10 @@ export class WebhookDispatcher {
     const rest: DueDelivery[] = [];
     for (const d of this.queue) {
       const key = `${d.webhookId}|${d.orderingKey}`;
-      if (this.inflight.size >= this.opts.concurrency || this.inflight.has(d.id) || this.busyKeys.has(key)) { rest.push(d); continue; }
+      if (this.inflight.size >= this.opts.concurrency || this.inflight.has(d.id) || this.busyKeys.has(key)) {
+        rest.push(d);
+        continue;
+      }
       this.busyKeys.add(key);
       const p = this.deliver(d).finally(() => {
         this.inflight.delete(d.id);
@@ -106,7 +120,9 @@ export class WebhookDispatcher {
     try {
       const next = await this.opts.store.outbox.nextDueAt();
       if (next) wait = Math.max(5, Math.min(wait, Date.parse(next) - Date.now()));
-    } catch { /* the poll will try again */ }
+    } catch {
+      /* the poll will try again */
+    }
     if (this.closed) return;
     this.timer = setTimeout(() => this.wake(), wait);
     this.timer.unref();
@@ -124,12 +140,22 @@ export class WebhookDispatcher {
       const delay = base * (0.75 + Math.random() * 0.5);
       const giveUp = Date.now() - Date.parse(d.createdAt) >= this.opts.retryWindowMs;
       retryAt = giveUp ? null : new Date(Date.now() + delay).toISOString();
-      this.opts.logger[giveUp ? 'warn' : 'debug']({ webhookId: d.webhookId, eventId: d.eventId, attempt, status: r.statusCode, error: r.error },
-        giveUp ? 'webhook delivery failed for good' : 'webhook delivery failed, will retry');
+      this.opts.logger[giveUp ? 'warn' : 'debug'](
+        { webhookId: d.webhookId, eventId: d.eventId, attempt, status: r.statusCode, error: r.error },
+        giveUp ? 'webhook delivery failed for good' : 'webhook delivery failed, will retry',
+      );
     }
     await new Promise<void>((done) => {
-      this.results.push({ rec: { delivery: d, result: r, outcome: ok ? { delivered: true } : { delivered: false, retryAt } }, done });
-      if (!this.flushing) { this.flushing = true; setImmediate(() => { void this.flush(); }); }
+      this.results.push({
+        rec: { delivery: d, result: r, outcome: ok ? { delivered: true } : { delivered: false, retryAt } },
+        done,
+      });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => {
+          void this.flush();
+        });
+      }
     });
   }
 

@@ -9,7 +9,11 @@ import { guardedLookup, isPrivateAddress } from './target-guard.js';
 import { SIGNATURE_HEADERS, signatureHeader } from './signature.js';
 import type { AttemptResult } from '../store/index.js';
 
-export interface SenderOptions { allowPrivateTargets: boolean; timeoutMs: number; maxSockets?: number }
+export interface SenderOptions {
+  allowPrivateTargets: boolean;
+  timeoutMs: number;
+  maxSockets?: number;
+}
 
 export class WebhookSender {
   private readonly httpAgent: http.Agent;
@@ -36,9 +40,17 @@ export class WebhookSender {
         resolve({ statusCode, error, durationMs: performance.now() - started });
       };
       let target: URL;
-      try { target = new URL(url); } catch { finish(null, 'invalid URL'); return; }
+      try {
+        target = new URL(url);
+      } catch {
+        finish(null, 'invalid URL');
+        return;
+      }
       const isHttps = target.protocol === 'https:';
-      if (!isHttps && target.protocol !== 'http:') { finish(null, 'only http and https URLs'); return; }
+      if (!isHttps && target.protocol !== 'http:') {
+        finish(null, 'only http and https URLs');
+        return;
+      }
       // Node dials an IP literal without calling `lookup`, so literals are judged here.
       const literal = target.hostname.replace(/^\[|\]$/g, '');
       if (!this.opts.allowPrivateTargets && isIP(literal) && isPrivateAddress(literal)) {
@@ -47,21 +59,48 @@ export class WebhookSender {
       }
       const signature = signatureHeader(secret, body);
       const headers: Record<string, string | number> = {
-        'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Switchboard-Webhooks/1',
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'user-agent': 'Switchboard-Webhooks/1',
         'switchboard-event-id': eventId,
       };
       for (const h of SIGNATURE_HEADERS) headers[h] = signature;
-      const req = (isHttps ? https : http).request(target, {
-        method: 'POST', headers, agent: isHttps ? this.httpsAgent : this.httpAgent, lookup: this.lookup as never,
-      }, (res) => {
-        // Drain so the socket goes back to the pool; a huge answer is not our business.
-        let seen = 0;
-        res.on('data', (c: Buffer) => { seen += c.length; if (seen > 64 * 1024) res.destroy(); });
-        res.on('end', () => finish(res.statusCode ?? null, res.statusCode && res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`));
-        res.on('error', () => finish(res.statusCode ?? null, res.statusCode && res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`));
-      });
-      timer = setTimeout(() => { finish(null, `timeout after ${this.opts.timeoutMs} ms`); req.destroy(); }, this.opts.timeoutMs);
-      req.on('error', (err: NodeJS.ErrnoException) => finish(null, err.name === 'TargetRefusedError' ? err.message : err.code ?? err.message));
+      const req = (isHttps ? https : http).request(
+        target,
+        {
+          method: 'POST',
+          headers,
+          agent: isHttps ? this.httpsAgent : this.httpAgent,
+          lookup: this.lookup as never,
+        },
+        (res) => {
+          // Drain so the socket goes back to the pool; a huge answer is not our business.
+          let seen = 0;
+          res.on('data', (c: Buffer) => {
+            seen += c.length;
+            if (seen > 64 * 1024) res.destroy();
+          });
+          res.on('end', () =>
+            finish(
+              res.statusCode ?? null,
+              res.statusCode && res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`,
+            ),
+          );
+          res.on('error', () =>
+            finish(
+              res.statusCode ?? null,
+              res.statusCode && res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`,
+            ),
+          );
+        },
+      );
+      timer = setTimeout(() => {
+        finish(null, `timeout after ${this.opts.timeoutMs} ms`);
+        req.destroy();
+      }, this.opts.timeoutMs);
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        finish(null, err.name === 'TargetRefusedError' ? err.message : (err.code ?? err.message)),
+      );
       req.end(body);
     });
   }

@@ -48,7 +48,10 @@ export class CachingAudioFetcher implements AudioFetcher {
     const path = join(this.opts.dir, `${key}.wav`);
     const cached = await stat(path).catch(() => undefined);
     if (cached && Date.now() - cached.mtimeMs < this.opts.maxAgeMs) return path;
-    const res = await flowHttp({ method: 'GET', url }, { timeoutMs: this.opts.timeoutMs, maxBytes: this.opts.maxBytes, allowPrivate: this.opts.allowPrivate });
+    const res = await flowHttp(
+      { method: 'GET', url },
+      { timeoutMs: this.opts.timeoutMs, maxBytes: this.opts.maxBytes, allowPrivate: this.opts.allowPrivate },
+    );
     if (res.status < 200 || res.status > 299) throw new FlowHttpError(`audio ${url}: HTTP ${res.status}`, res.status);
     const body = res.body;
     if (isMp3(body)) throw new AudioFetchError(`audio ${url}: MP3 is not supported (no MP3 decoder installed); use WAV`);
@@ -73,11 +76,13 @@ export class CachingAudioFetcher implements AudioFetcher {
   /** Deletes the oldest cached files while the cache is over budget (never the one just fetched). */
   private async prune(keep: string): Promise<void> {
     const names = (await readdir(this.opts.dir)).filter((n) => n.endsWith('.wav'));
-    const files = await Promise.all(names.map(async (n) => {
-      const p = join(this.opts.dir, n);
-      const st = await stat(p).catch(() => undefined);
-      return { p, size: st?.size ?? 0, mtime: st?.mtimeMs ?? 0 };
-    }));
+    const files = await Promise.all(
+      names.map(async (n) => {
+        const p = join(this.opts.dir, n);
+        const st = await stat(p).catch(() => undefined);
+        return { p, size: st?.size ?? 0, mtime: st?.mtimeMs ?? 0 };
+      }),
+    );
     let total = files.reduce((a, f) => a + f.size, 0);
     files.sort((a, b) => a.mtime - b.mtime);
     for (const f of files) {

@@ -66,7 +66,11 @@ export class CallFlowPort implements FlowCallPort {
   readonly logger: Logger;
 
   /** @param recordingsDir where RECORD writes `flow-<id>.wav` */
-  constructor(private readonly call: Call, private readonly leg: Leg, private readonly recordingsDir: string) {
+  constructor(
+    private readonly call: Call,
+    private readonly leg: Leg,
+    private readonly recordingsDir: string,
+  ) {
     this.logger = call.logger;
     const end = (): void => this.abort.abort(new Error('call ended'));
     if (call.isEnded() || leg.ended) end();
@@ -102,7 +106,10 @@ export class CallFlowPort implements FlowCallPort {
     if (signal.aborted) return 'stopped';
     try {
       if ('pcm' in source) return await this.playPcm(source.pcm, signal);
-      const playback = await this.call.session.play(this.leg.endpoint, 'file' in source ? { file: source.file } : { tone: source.tone });
+      const playback = await this.call.session.play(
+        this.leg.endpoint,
+        'file' in source ? { file: source.file } : { tone: source.tone },
+      );
       const stop = (): void => playback.stop();
       signal.addEventListener('abort', stop, { once: true });
       try {

@@ -22,10 +22,16 @@ export interface CallbackConfig {
   statusCallbackUrl?: string;
 }
 
-export interface CallbackTarget { url: string; method: 'GET' | 'POST' }
+export interface CallbackTarget {
+  url: string;
+  method: 'GET' | 'POST';
+}
 
 export class CallbackFailure extends Error {
-  constructor(readonly url: string, message: string) {
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'CallbackFailure';
   }
@@ -44,7 +50,10 @@ export interface CallbackClientOptions {
 }
 
 export class CallbackClient {
-  constructor(private readonly opts: CallbackClientOptions, private readonly logger: Logger) {}
+  constructor(
+    private readonly opts: CallbackClientOptions,
+    private readonly logger: Logger,
+  ) {}
 
   /** Encodes the request for the target: GET puts the fields in the URL, POST in the body in `format`. */
   static encode(target: CallbackTarget, format: CallbackFormat, request: CallbackRequest) {
@@ -52,11 +61,21 @@ export class CallbackClient {
     return { ...encoded, method: target.method };
   }
 
-  async fetchActions(target: CallbackTarget, format: CallbackFormat, request: CallbackRequest, signal?: AbortSignal): Promise<CallbackAnswer> {
+  async fetchActions(
+    target: CallbackTarget,
+    format: CallbackFormat,
+    request: CallbackRequest,
+    signal?: AbortSignal,
+  ): Promise<CallbackAnswer> {
     const encoded = CallbackClient.encode(target, format, request);
     let res: FlowHttpResponse;
     try {
-      res = await flowHttp(encoded, { timeoutMs: this.opts.timeoutMs, maxBytes: this.opts.maxBytes, allowPrivate: this.opts.allowPrivate, signal });
+      res = await flowHttp(encoded, {
+        timeoutMs: this.opts.timeoutMs,
+        maxBytes: this.opts.maxBytes,
+        allowPrivate: this.opts.allowPrivate,
+        signal,
+      });
     } catch (err) {
       throw new CallbackFailure(target.url, (err as Error).message);
     }

@@ -78,9 +78,12 @@ export function toFormFields(value: unknown, prefix = '', depth = 0, out: [strin
 }
 
 function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string)
-    // Characters XML 1.0 cannot carry at all.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
+  return (
+    s
+      .replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string)
+      // Characters XML 1.0 cannot carry at all.
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+  );
 }
 
 function toXml(name: string, value: unknown, depth: number): string {
@@ -93,7 +96,9 @@ function toXml(name: string, value: unknown, depth: number): string {
   if (depth >= MAX_FIELD_DEPTH) return `${open}>${escapeXml(JSON.stringify(value))}${close}`;
   const inner = Array.isArray(value)
     ? value.map((v) => toXml('item', v, depth + 1)).join('')
-    : Object.entries(value).map(([k, v]) => toXml(k, v, depth + 1)).join('');
+    : Object.entries(value)
+        .map(([k, v]) => toXml(k, v, depth + 1))
+        .join('');
   return `${open}>${inner}${close}`;
 }
 

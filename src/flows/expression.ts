@@ -15,7 +15,10 @@ import { type FlowValue, type FlowVariables, lookup, parsePath } from './variabl
 export const EXPRESSION_LIMITS = { maxLength: 4096, maxTokens: 512, maxDepth: 32 } as const;
 
 export class ExpressionError extends Error {
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(`${message} at position ${position}`);
     this.name = 'ExpressionError';
   }
@@ -45,7 +48,8 @@ function tokenize(src: string): Token[] {
   let i = 0;
   const push = (tok: Token) => {
     out.push(tok);
-    if (out.length > EXPRESSION_LIMITS.maxTokens) throw new ExpressionError(`more than ${EXPRESSION_LIMITS.maxTokens} tokens`, tok.pos);
+    if (out.length > EXPRESSION_LIMITS.maxTokens)
+      throw new ExpressionError(`more than ${EXPRESSION_LIMITS.maxTokens} tokens`, tok.pos);
   };
   while (i < src.length) {
     const c = src[i];
@@ -120,7 +124,8 @@ class Parser {
   }
 
   private enter(pos: number): void {
-    if (++this.depth > EXPRESSION_LIMITS.maxDepth) throw new ExpressionError(`nested deeper than ${EXPRESSION_LIMITS.maxDepth}`, pos);
+    if (++this.depth > EXPRESSION_LIMITS.maxDepth)
+      throw new ExpressionError(`nested deeper than ${EXPRESSION_LIMITS.maxDepth}`, pos);
   }
 
   private or(): Expr {
@@ -195,7 +200,8 @@ class Parser {
 /** Parses a condition; throws ExpressionError for bad syntax or an expression over the limits. */
 export function parseExpression(src: string): Expr {
   if (typeof src !== 'string') throw new ExpressionError('expression must be a string', 0);
-  if (src.length > EXPRESSION_LIMITS.maxLength) throw new ExpressionError(`longer than ${EXPRESSION_LIMITS.maxLength} characters`, EXPRESSION_LIMITS.maxLength);
+  if (src.length > EXPRESSION_LIMITS.maxLength)
+    throw new ExpressionError(`longer than ${EXPRESSION_LIMITS.maxLength} characters`, EXPRESSION_LIMITS.maxLength);
   return new Parser(tokenize(src)).parse();
 }
 
@@ -236,24 +242,33 @@ function order(op: CompareOp, a: FlowValue, b: FlowValue): boolean {
   }
   if (x === undefined || y === undefined) return false;
   switch (op) {
-    case '<': return x < y;
-    case '>': return x > y;
-    case '<=': return x <= y;
-    default: return x >= y;
+    case '<':
+      return x < y;
+    case '>':
+      return x > y;
+    case '<=':
+      return x <= y;
+    default:
+      return x >= y;
   }
 }
 
 export function evaluate(expr: Expr, vars: FlowVariables): FlowValue {
   switch (expr.kind) {
-    case 'literal': return expr.value;
-    case 'variable': return lookup(vars, expr.path);
-    case 'not': return !truthy(evaluate(expr.operand, vars));
+    case 'literal':
+      return expr.value;
+    case 'variable':
+      return lookup(vars, expr.path);
+    case 'not':
+      return !truthy(evaluate(expr.operand, vars));
     case 'negate': {
       const n = asNumber(evaluate(expr.operand, vars));
       return n === undefined ? undefined : -n;
     }
-    case 'and': return truthy(evaluate(expr.left, vars)) && truthy(evaluate(expr.right, vars));
-    case 'or': return truthy(evaluate(expr.left, vars)) || truthy(evaluate(expr.right, vars));
+    case 'and':
+      return truthy(evaluate(expr.left, vars)) && truthy(evaluate(expr.right, vars));
+    case 'or':
+      return truthy(evaluate(expr.left, vars)) || truthy(evaluate(expr.right, vars));
     case 'compare': {
       const a = evaluate(expr.left, vars);
       const b = evaluate(expr.right, vars);

@@ -8,8 +8,14 @@ import type { FlowAction } from './actions/schema.js';
 import type { FlowCallPort } from './call-port.js';
 import type { FlowVariables } from './variables.js';
 
-export interface KeyPress { name: string; digits: string }
-export interface RecordingRef { name: string; id: string }
+export interface KeyPress {
+  name: string;
+  digits: string;
+}
+export interface RecordingRef {
+  name: string;
+  id: string;
+}
 
 /** The state a flow accumulates over the call; sent back in every callback. */
 export interface FlowState {

@@ -54,11 +54,21 @@ export class FlowEngine {
   constructor(private readonly opts: FlowEngineOptions) {
     this.limits = { ...FLOW_LIMITS, ...opts.limits };
     const allowPrivate = opts.allowPrivateTargets ?? false;
-    this.client = new CallbackClient({ timeoutMs: this.limits.callbackTimeoutMs, maxBytes: this.limits.callbackMaxBytes, allowPrivate }, opts.logger);
-    this.audio = opts.audio ?? new CachingAudioFetcher({
-      dir: join(opts.dataDir, 'flow-audio'), maxBytes: this.limits.audioMaxBytes, timeoutMs: this.limits.audioTimeoutMs,
-      maxAgeMs: this.limits.audioCacheMaxAgeMs, cacheMaxBytes: this.limits.audioCacheMaxBytes, allowPrivate, logger: opts.logger,
-    });
+    this.client = new CallbackClient(
+      { timeoutMs: this.limits.callbackTimeoutMs, maxBytes: this.limits.callbackMaxBytes, allowPrivate },
+      opts.logger,
+    );
+    this.audio =
+      opts.audio ??
+      new CachingAudioFetcher({
+        dir: join(opts.dataDir, 'flow-audio'),
+        maxBytes: this.limits.audioMaxBytes,
+        timeoutMs: this.limits.audioTimeoutMs,
+        maxAgeMs: this.limits.audioCacheMaxAgeMs,
+        cacheMaxBytes: this.limits.audioCacheMaxBytes,
+        allowPrivate,
+        logger: opts.logger,
+      });
   }
 
   /** The handler for a routed call (inbound, or an API call once its first leg answered). */
@@ -68,7 +78,15 @@ export class FlowEngine {
 
   /** A runner on any FlowCallPort (the handler uses it; tests drive it with a fake port). */
   runner(port: FlowCallPort, callback: CallbackConfig, request: CallbackRequest): FlowRunner {
-    return new FlowRunner({ port, callback, request, client: this.client, tts: this.opts.tts, audio: this.audio, limits: this.limits });
+    return new FlowRunner({
+      port,
+      callback,
+      request,
+      client: this.client,
+      tts: this.opts.tts,
+      audio: this.audio,
+      limits: this.limits,
+    });
   }
 }
 
@@ -76,7 +94,11 @@ class FlowHandler implements CallHandler {
   private runner: FlowRunner | undefined;
   private stopped = false;
 
-  constructor(private readonly engine: FlowEngine, private readonly ctx: HandlerContext, private readonly start: FlowStart) {}
+  constructor(
+    private readonly engine: FlowEngine,
+    private readonly ctx: HandlerContext,
+    private readonly start: FlowStart,
+  ) {}
 
   async run(): Promise<void> {
     const { call, caller } = this.ctx;

@@ -12,10 +12,26 @@ import { lookup as dnsLookup } from 'node:dns';
 
 const nonPublic = new BlockList();
 for (const [net, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3],
-] as const) nonPublic.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) nonPublic.addSubnet(net, bits, 'ipv6');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 3],
+] as const)
+  nonPublic.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [
+  ['::', 127],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+] as const)
+  nonPublic.addSubnet(net, bits, 'ipv6');
 
 export function isNonPublicAddress(ip: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
@@ -26,7 +42,10 @@ export function isNonPublicAddress(ip: string): boolean {
 }
 
 export class FlowHttpError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'FlowHttpError';
   }
@@ -74,39 +93,52 @@ export function flowHttp(
   if (url.username || url.password) return Promise.reject(new FlowHttpError('credentials in the URL are not allowed'));
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // A literal address skips the lookup, so it is checked here.
-  if (!opts.allowPrivate && isIP(host) && isNonPublicAddress(host)) return Promise.reject(new FlowHttpError(`${host} is not a public address`));
-  const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
+  if (!opts.allowPrivate && isIP(host) && isNonPublicAddress(host))
+    return Promise.reject(new FlowHttpError(`${host} is not a public address`));
+  const signal = opts.signal
+    ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)])
+    : AbortSignal.timeout(opts.timeoutMs);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const r = send(url, {
-      method: req.method,
-      headers: { 'user-agent': 'Switchboard-CallFlow/1', ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}), ...req.headers },
-      lookup: guardedLookup(opts.allowPrivate),
-      signal,
-    }, (res) => {
-      const declared = Number(res.headers['content-length']);
-      // Rejected before destroy(): destroying emits `aborted`, whose rejection must not win.
-      if (declared > opts.maxBytes) {
-        reject(new FlowHttpError(`response larger than ${opts.maxBytes} bytes`));
-        res.destroy();
-        return;
-      }
-      const parts: Buffer[] = [];
-      let size = 0;
-      res.on('data', (d: Buffer) => {
-        size += d.length;
-        if (size > opts.maxBytes) {
+    const r = send(
+      url,
+      {
+        method: req.method,
+        headers: {
+          'user-agent': 'Switchboard-CallFlow/1',
+          ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}),
+          ...req.headers,
+        },
+        lookup: guardedLookup(opts.allowPrivate),
+        signal,
+      },
+      (res) => {
+        const declared = Number(res.headers['content-length']);
+        // Rejected before destroy(): destroying emits `aborted`, whose rejection must not win.
+        if (declared > opts.maxBytes) {
           reject(new FlowHttpError(`response larger than ${opts.maxBytes} bytes`));
           res.destroy();
           return;
         }
-        parts.push(d);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
-      res.on('error', (err) => reject(err));
-      res.on('aborted', () => reject(new FlowHttpError('response aborted')));
-    });
-    r.on('error', (err) => reject(signal.aborted && !opts.signal?.aborted ? new FlowHttpError(`no response within ${opts.timeoutMs} ms`) : err));
+        const parts: Buffer[] = [];
+        let size = 0;
+        res.on('data', (d: Buffer) => {
+          size += d.length;
+          if (size > opts.maxBytes) {
+            reject(new FlowHttpError(`response larger than ${opts.maxBytes} bytes`));
+            res.destroy();
+            return;
+          }
+          parts.push(d);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+        res.on('error', (err) => reject(err));
+        res.on('aborted', () => reject(new FlowHttpError('response aborted')));
+      },
+    );
+    r.on('error', (err) =>
+      reject(signal.aborted && !opts.signal?.aborted ? new FlowHttpError(`no response within ${opts.timeoutMs} ms`) : err),
+    );
     if (req.body !== undefined) r.end(req.body);
     else r.end();
   });

@@ -20,9 +20,22 @@ import type { TtsProvider } from '../speech/tts.js';
 import type { FlowAction, IfAction } from './actions/schema.js';
 import { createActionRunner } from './actions/index.js';
 import type { CallbackRequest } from './callback-request.js';
-import { type CallbackAnswer, type CallbackClient, type CallbackConfig, CallbackFailure, type CallbackTarget } from './callback-client.js';
+import {
+  type CallbackAnswer,
+  type CallbackClient,
+  type CallbackConfig,
+  CallbackFailure,
+  type CallbackTarget,
+} from './callback-client.js';
 import type { FlowCallPort } from './call-port.js';
-import { type ActionOutcome, type AudioFetcher, type FlowActionRunner, type FlowContext, type FlowState, NEXT } from './flow-context.js';
+import {
+  type ActionOutcome,
+  type AudioFetcher,
+  type FlowActionRunner,
+  type FlowContext,
+  type FlowState,
+  NEXT,
+} from './flow-context.js';
 import { ERROR_PROMPT, type FlowLimits } from './flow-defaults.js';
 import { nativeVariables } from './native-variables.js';
 import { Say } from './actions/say.js';
@@ -63,9 +76,17 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     super();
     this.logger = opts.port.logger;
     const session = opts.request.session_data;
-    this.state = { keyPresses: [...opts.request.key_presses], recordings: [...opts.request.recordings], sessionData: session ? { ...session } : {} };
+    this.state = {
+      keyPresses: [...opts.request.key_presses],
+      recordings: [...opts.request.recordings],
+      sessionData: session ? { ...session } : {},
+    };
     this.ctx = {
-      port: opts.port, tts: opts.tts, audio: opts.audio, logger: this.logger, state: this.state,
+      port: opts.port,
+      tts: opts.tts,
+      audio: opts.audio,
+      logger: this.logger,
+      state: this.state,
       variables: () => nativeVariables(this.requestOf(this.opts.request.type), opts.port.callTimeMs()),
     };
   }
@@ -138,7 +159,12 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       if (!this.live) return undefined;
       this.callbacks++;
       try {
-        const answer = await this.opts.client.fetchActions(t, this.opts.callback.format, this.requestOf(type), this.opts.port.ended);
+        const answer = await this.opts.client.fetchActions(
+          t,
+          this.opts.callback.format,
+          this.requestOf(type),
+          this.opts.port.ended,
+        );
         this.emit('callback', { type, url: t.url, ok: true });
         return answer;
       } catch (err) {
@@ -223,7 +249,12 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     const cfg = this.opts.callback;
     const target: CallbackTarget = { url: cfg.statusCallbackUrl ?? cfg.url, method: cfg.method };
     try {
-      const status = await this.opts.client.notify(target, cfg.format, this.requestOf('call_ended', true), this.opts.limits.finalCallbackTimeoutMs);
+      const status = await this.opts.client.notify(
+        target,
+        cfg.format,
+        this.requestOf('call_ended', true),
+        this.opts.limits.finalCallbackTimeoutMs,
+      );
       this.emit('callback', { type: 'call_ended', url: target.url, ok: status >= 200 && status < 300 });
       if (status < 200 || status > 299) this.logger.warn({ url: target.url, status }, 'call flow: final callback not accepted');
     } catch (err) {

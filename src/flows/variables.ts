@@ -9,7 +9,15 @@ export type FlowValue = string | number | boolean | null | undefined | FlowValue
 export type FlowVariables = Readonly<Record<string, FlowValue>>;
 
 /** Names that would lead out of plain data in JavaScript; refused wherever a path is parsed. */
-export const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+export const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
 
 export const SEGMENT = /^(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]{1,9})$/;
 export const MAX_PATH_SEGMENTS = 16;

@@ -37,7 +37,11 @@ interface Pending {
 class FliteWorker {
   readonly worker: Worker;
   current: Pending | undefined;
-  constructor(module: WasmModule, onResult: (w: FliteWorker, r: FliteResult) => void, onExit: (w: FliteWorker, err: Error) => void) {
+  constructor(
+    module: WasmModule,
+    onResult: (w: FliteWorker, r: FliteResult) => void,
+    onExit: (w: FliteWorker, err: Error) => void,
+  ) {
     this.worker = new Worker(new URL('./flite-worker.js', import.meta.url), { workerData: { module } });
     this.worker.on('message', (r: FliteResult) => onResult(this, r));
     this.worker.on('error', (err) => onExit(this, err));
@@ -133,7 +137,11 @@ export class FliteProvider implements TtsProvider {
     const module = await compileFlite();
     if (this.closed) return;
     while (this.all.size < this.size) {
-      const w = new FliteWorker(module, (wk, r) => this.onResult(wk, r), (wk, e) => this.onExit(wk, e));
+      const w = new FliteWorker(
+        module,
+        (wk, r) => this.onResult(wk, r),
+        (wk, e) => this.onExit(wk, e),
+      );
       this.all.add(w);
       this.idle.push(w);
     }
@@ -191,6 +199,9 @@ export class FliteProvider implements TtsProvider {
 
 export function checkVoice(voice: string): void {
   if (!Object.hasOwn(FLITE_VOICES, voice)) {
-    throw new TtsError('bad-voice', `unknown flite voice "${String(voice).slice(0, 40)}" (available: ${Object.keys(FLITE_VOICES).join(', ')})`);
+    throw new TtsError(
+      'bad-voice',
+      `unknown flite voice "${String(voice).slice(0, 40)}" (available: ${Object.keys(FLITE_VOICES).join(', ')})`,
+    );
   }
 }

@@ -26,7 +26,11 @@ function run(job: FliteJob): FliteResult {
   const out = runWasiCommand(module, ['flite', '-voice', job.voice, '-t', job.text, '-o', '/out/speech.wav'], '/out');
   const wav = out.files.get('speech.wav');
   if (out.exitCode !== 0 || !wav) {
-    return { id: job.id, ok: false, error: `flite exited with ${out.exitCode}${out.stderr ? `: ${out.stderr.trim().slice(0, 200)}` : ''}` };
+    return {
+      id: job.id,
+      ok: false,
+      error: `flite exited with ${out.exitCode}${out.stderr ? `: ${out.stderr.trim().slice(0, 200)}` : ''}`,
+    };
   }
   const pcm = decodeWav(wav);
   return { id: job.id, ok: true, samples: pcm.samples, sampleRate: pcm.sampleRate, elapsedMs: performance.now() - started };

@@ -38,7 +38,8 @@ export class OpenAiSpeechProvider implements TtsProvider {
   constructor(private readonly options: OpenAiSpeechOptions) {
     const base = options.baseUrl.replace(/\/+$/, '');
     const parsed = new URL(base);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TtsError('http', `speech baseUrl must be http(s): ${base}`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new TtsError('http', `speech baseUrl must be http(s): ${base}`);
     this.url = base.endsWith('/v1') ? `${base}/audio/speech` : `${base}/v1/audio/speech`;
     this.defaultVoice = options.voice;
     this.cacheScope = `${this.url} ${options.model} ${options.responseFormat} ${options.pcmSampleRate}`;
@@ -67,28 +68,50 @@ export class OpenAiSpeechProvider implements TtsProvider {
     }
   }
 
-  private async request(input: string, voice: string, options: SynthesisOptions, controllers: AbortController[]): Promise<Response> {
+  private async request(
+    input: string,
+    voice: string,
+    options: SynthesisOptions,
+    controllers: AbortController[],
+  ): Promise<Response> {
     if (this.closed) throw new TtsError('closed', 'speech provider closed');
     const controller = new AbortController();
     controllers.push(controller);
     this.controllers.add(controller);
     const signals = [controller.signal, AbortSignal.timeout(this.options.timeoutMs)];
     if (options.signal) signals.push(options.signal);
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: this.options.responseFormat === 'wav' ? 'audio/wav' : 'audio/pcm' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: this.options.responseFormat === 'wav' ? 'audio/wav' : 'audio/pcm',
+    };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
-    const body: Record<string, string> = { model: this.options.model, voice, input, response_format: this.options.responseFormat };
+    const body: Record<string, string> = {
+      model: this.options.model,
+      voice,
+      input,
+      response_format: this.options.responseFormat,
+    };
     if (options.language) body.language = options.language;
     this.requests++;
     let res: Response;
     try {
-      res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.any(signals), redirect: 'error' });
+      res = await fetch(this.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.any(signals),
+        redirect: 'error',
+      });
     } catch (err) {
       options.signal?.throwIfAborted();
       throw new TtsError('http', `speech endpoint unreachable: ${(err as Error).message}`);
     }
     if (!res.ok) {
       const detail = (await res.text().catch(() => '')).slice(0, 200);
-      throw new TtsError(res.status === 400 || res.status === 404 || res.status === 422 ? 'bad-voice' : 'http', `speech endpoint answered ${res.status}${detail ? `: ${detail}` : ''}`);
+      throw new TtsError(
+        res.status === 400 || res.status === 404 || res.status === 422 ? 'bad-voice' : 'http',
+        `speech endpoint answered ${res.status}${detail ? `: ${detail}` : ''}`,
+      );
     }
     return res;
   }

@@ -23,7 +23,9 @@ export interface TtsCacheOptions {
 
 export function ttsCacheKey(provider: string, scope: string, voice: string, text: string): string {
   // JSON array: no separator collisions between fields.
-  return createHash('sha256').update(JSON.stringify([provider, scope, voice, text])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([provider, scope, voice, text]))
+    .digest('hex');
 }
 
 export class CachedTtsProvider implements TtsProvider {
@@ -37,7 +39,10 @@ export class CachedTtsProvider implements TtsProvider {
   /** Hits and misses so far (metrics and tests). */
   readonly stats = { memoryHits: 0, diskHits: 0, misses: 0 };
 
-  constructor(private readonly inner: TtsProvider, private readonly options: TtsCacheOptions) {
+  constructor(
+    private readonly inner: TtsProvider,
+    private readonly options: TtsCacheOptions,
+  ) {
     this.name = inner.name;
     this.defaultVoice = inner.defaultVoice;
     this.cacheScope = inner.cacheScope;
@@ -68,7 +73,8 @@ export class CachedTtsProvider implements TtsProvider {
     if (!rate || !uniformRate) return;
     const whole = { samples: concat(parts), sampleRate: rate };
     this.remember(key, whole);
-    if (this.options.diskDir) await this.toDisk(key, whole).catch((err) => this.options.logger?.warn({ err }, 'tts disk cache write failed'));
+    if (this.options.diskDir)
+      await this.toDisk(key, whole).catch((err) => this.options.logger?.warn({ err }, 'tts disk cache write failed'));
   }
 
   private remember(key: string, chunk: PcmChunk): void {

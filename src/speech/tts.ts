@@ -35,7 +35,10 @@ export interface TtsProvider {
 export type TtsErrorCode = 'bad-voice' | 'bad-text' | 'engine' | 'http' | 'closed';
 
 export class TtsError extends Error {
-  constructor(readonly code: TtsErrorCode, message: string) {
+  constructor(
+    readonly code: TtsErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'TtsError';
   }
@@ -51,7 +54,10 @@ export const MAX_SENTENCE_LENGTH = 300;
  * a wrong split only adds a short pause, so the rule is simply terminal punctuation + space.
  */
 export function splitSentences(text: string): string[] {
-  const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim();
+  const clean = text
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!clean) return [];
   const parts = clean.match(/[^.!?;]+(?:[.!?;]+|$)/g) ?? [clean];
   const out: string[] = [];

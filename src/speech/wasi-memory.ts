@@ -71,7 +71,11 @@ export function runWasiCommand(module: WasmModule, args: readonly string[], dirN
     args_sizes_get(argcPtr: number, bufSizePtr: number): number {
       const v = view();
       v.setUint32(argcPtr, argBytes.length, true);
-      v.setUint32(bufSizePtr, argBytes.reduce((n, a) => n + a.length, 0), true);
+      v.setUint32(
+        bufSizePtr,
+        argBytes.reduce((n, a) => n + a.length, 0),
+        true,
+      );
       return ERRNO.SUCCESS;
     },
     args_get(argvPtr: number, bufPtr: number): number {
@@ -92,7 +96,8 @@ export function runWasiCommand(module: WasmModule, args: readonly string[], dirN
       return fds.delete(fd) || fd <= PREOPEN_FD ? ERRNO.SUCCESS : ERRNO.BADF;
     },
     fd_fdstat_get(fd: number, ptr: number): number {
-      const type = fd <= 2 ? FILETYPE.CHARACTER_DEVICE : fd === PREOPEN_FD ? FILETYPE.DIRECTORY : fds.has(fd) ? FILETYPE.REGULAR_FILE : 0;
+      const type =
+        fd <= 2 ? FILETYPE.CHARACTER_DEVICE : fd === PREOPEN_FD ? FILETYPE.DIRECTORY : fds.has(fd) ? FILETYPE.REGULAR_FILE : 0;
       if (!type) return ERRNO.BADF;
       const v = view();
       v.setUint8(ptr, type);
@@ -144,7 +149,17 @@ export function runWasiCommand(module: WasmModule, args: readonly string[], dirN
       view().setUint32(nwrittenPtr, written, true);
       return ERRNO.SUCCESS;
     },
-    path_open(dirFd: number, _dirFlags: number, pathPtr: number, pathLen: number, _oflags: number, _rb: bigint, _ri: bigint, _fdFlags: number, fdPtr: number): number {
+    path_open(
+      dirFd: number,
+      _dirFlags: number,
+      pathPtr: number,
+      pathLen: number,
+      _oflags: number,
+      _rb: bigint,
+      _ri: bigint,
+      _fdFlags: number,
+      fdPtr: number,
+    ): number {
       if (dirFd !== PREOPEN_FD) return ERRNO.BADF;
       const name = new TextDecoder().decode(bytes(pathPtr, pathLen));
       // One level, plain names: nothing to traverse, nothing to read.

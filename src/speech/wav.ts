@@ -38,7 +38,8 @@ export function decodeWav(buf: Uint8Array): DecodedPcm {
   }
   if (dataStart < 0 || !format) throw new TtsError('engine', 'WAV without fmt or data chunk');
   if (format !== 1 || bits !== 16) throw new TtsError('engine', `unsupported WAV encoding (format ${format}, ${bits} bits)`);
-  if (channels < 1 || sampleRate < 1000 || sampleRate > 192000) throw new TtsError('engine', `invalid WAV format (${channels} channels, ${sampleRate} Hz)`);
+  if (channels < 1 || sampleRate < 1000 || sampleRate > 192000)
+    throw new TtsError('engine', `invalid WAV format (${channels} channels, ${sampleRate} Hz)`);
   const frames = Math.floor((dataEnd - dataStart) / (2 * channels));
   const samples = new Int16Array(frames);
   for (let f = 0; f < frames; f++) {

@@ -31,7 +31,8 @@ export function openDatabase(opts: DatabaseOptions): Database {
   const url = opts.url;
   if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
   const file = url?.startsWith('sqlite:') ? resolve(url.slice('sqlite:'.length)) : join(resolve(opts.dataDir), 'switchboard.db');
-  if (url && !url.startsWith('sqlite:')) throw new Error(`database.url: unsupported scheme in "${url.split(':')[0]}:" (use postgres:// or sqlite:)`);
+  if (url && !url.startsWith('sqlite:'))
+    throw new Error(`database.url: unsupported scheme in "${url.split(':')[0]}:" (use postgres:// or sqlite:)`);
   return openSqlite(file);
 }
 

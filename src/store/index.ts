@@ -67,9 +67,15 @@ export class Store {
     return new Store(database);
   }
 
-  get dialect(): DialectName { return this.database.dialect; }
-  get location(): string { return this.database.location; }
-  get schemaVersion(): number { return migrations.length; }
+  get dialect(): DialectName {
+    return this.database.dialect;
+  }
+  get location(): string {
+    return this.database.location;
+  }
+  get schemaVersion(): number {
+    return migrations.length;
+  }
 
   /** Idempotent. */
   close(): Promise<void> {

@@ -14,8 +14,13 @@ export interface Migration {
 }
 
 export class SchemaTooNewError extends Error {
-  constructor(readonly found: number, readonly known: number) {
-    super(`database schema version ${found} is newer than this Switchboard understands (${known}); upgrade Switchboard or point database.url at another database`);
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(
+      `database schema version ${found} is newer than this Switchboard understands (${known}); upgrade Switchboard or point database.url at another database`,
+    );
     this.name = 'SchemaTooNewError';
   }
 }
@@ -55,10 +60,19 @@ export async function migrate(db: Kysely<DB>, dialect: DialectName, migrations: 
 }
 
 /** `ownTransactions`: one transaction per migration; false when the caller already holds one for all. */
-async function migrateOn(db: Kysely<DB>, dialect: DialectName, migrations: readonly Migration[], ownTransactions: boolean): Promise<number[]> {
+async function migrateOn(
+  db: Kysely<DB>,
+  dialect: DialectName,
+  migrations: readonly Migration[],
+  ownTransactions: boolean,
+): Promise<number[]> {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
-  sorted.forEach((m, i) => { if (m.version !== i + 1) throw new Error(`migration numbering has a gap or duplicate at ${m.version}`); });
-  await db.schema.createTable('schema_migrations').ifNotExists()
+  sorted.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration numbering has a gap or duplicate at ${m.version}`);
+  });
+  await db.schema
+    .createTable('schema_migrations')
+    .ifNotExists()
     .addColumn('version', 'integer', (c) => c.primaryKey())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('applied_at', 'text', (c) => c.notNull())
@@ -71,7 +85,10 @@ async function migrateOn(db: Kysely<DB>, dialect: DialectName, migrations: reado
     const step = async (trx: Kysely<DB>): Promise<boolean> => {
       if ((await schemaVersion(trx)) >= m.version) return false;
       await m.up(trx, dialect);
-      await trx.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: new Date().toISOString() }).execute();
+      await trx
+        .insertInto('schema_migrations')
+        .values({ version: m.version, name: m.name, applied_at: new Date().toISOString() })
+        .execute();
       return true;
     };
     const done = ownTransactions ? await db.transaction().execute(step) : await step(db);

@@ -14,7 +14,10 @@ export class CachingSqliteDatabase implements SqliteDatabase {
   // A Map keeps insertion order: re-inserting on a hit makes the first key the least recently used.
   private readonly statements = new Map<string, SqliteStatement>();
 
-  constructor(private readonly sqlite: BetterSqlite3.Database, private readonly capacity = STATEMENT_CACHE_SIZE) {}
+  constructor(
+    private readonly sqlite: BetterSqlite3.Database,
+    private readonly capacity = STATEMENT_CACHE_SIZE,
+  ) {}
 
   prepare(sql: string): SqliteStatement {
     const hit = this.statements.get(sql);
@@ -32,7 +35,9 @@ export class CachingSqliteDatabase implements SqliteDatabase {
     return stmt;
   }
 
-  get size(): number { return this.statements.size; }
+  get size(): number {
+    return this.statements.size;
+  }
 
   close(): void {
     this.statements.clear();

@@ -4,7 +4,10 @@ import { json, startTestApi } from '../helpers/api.js';
 
 t.test('sign up, confirm with the mailed code, then whoami with the user token', async (t) => {
   const api = await startTestApi(t);
-  const up = await api.fetchJson('/api/signup', json({ email: 'Ada@Example.com', password: 'correct horse', name: 'Ada Lovelace' }));
+  const up = await api.fetchJson(
+    '/api/signup',
+    json({ email: 'Ada@Example.com', password: 'correct horse', name: 'Ada Lovelace' }),
+  );
   t.equal(up.status, 201);
   t.equal(up.body.status, 'ok');
   t.equal(up.body.email, 'ada@example.com');
@@ -26,7 +29,11 @@ t.test('sign up, confirm with the mailed code, then whoami with the user token',
   ] as const) {
     const who = await api.fetchJson(path, init);
     t.equal(who.status, 200, how);
-    t.same(who.body, { status: 'ok', id: user.id, name: 'Ada Lovelace', email: 'ada@example.com' }, `whoami answers the user (${how})`);
+    t.same(
+      who.body,
+      { status: 'ok', id: user.id, name: 'Ada Lovelace', email: 'ada@example.com' },
+      `whoami answers the user (${how})`,
+    );
   }
   const again = await api.fetchJson('/api/confirm', json({ email: 'ada@example.com', code }));
   t.equal(again.status, 422, 'a code works once');
@@ -65,7 +72,8 @@ t.test('wrong codes: counted per code, the code dies after the limit', async (t)
 t.test('sign-up and confirm are rate limited per source address', async (t) => {
   const api = await startTestApi(t, { authAttemptsPerMinute: 3 });
   const statuses: number[] = [];
-  for (let i = 0; i < 3; i++) statuses.push((await api.fetchJson('/api/confirm', json({ email: 'x@example.com', code: '111111' }))).status);
+  for (let i = 0; i < 3; i++)
+    statuses.push((await api.fetchJson('/api/confirm', json({ email: 'x@example.com', code: '111111' }))).status);
   const last = await api.fetchJson('/api/signup', json({ email: 'y@example.com', password: 'password1' }));
   t.same(statuses, [422, 422, 422]);
   t.equal(last.status, 429, 'the fourth attempt in the minute is refused');
@@ -90,7 +98,11 @@ t.test('validation errors name the field; malformed and oversized bodies', async
   }
   const c = await api.fetchJson('/api/confirm', json({ email: 'a@example.com', code: '12ab' }));
   t.same([c.status, c.body], [422, { error: 'code: expected the 6-digit code' }]);
-  const bad = await api.fetchJson('/api/signup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+  const bad = await api.fetchJson('/api/signup', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"email":',
+  });
   t.same([bad.status, bad.body], [400, { error: 'body: malformed JSON' }]);
   const big = await api.fetchJson('/api/signup', json({ email: 'a@example.com', password: 'x'.repeat(200_000) }));
   t.same([big.status, big.body], [413, { error: 'body: too large' }]);

@@ -25,7 +25,13 @@ t.test('whoami with a project token: Bearer, x-api-key, X-API-Key, ?api_token=',
   }
 
   // A project a user owns answers with the owner's email.
-  const u = await api.store.users.create({ email: 'owner@example.com', name: 'O', passwordHash: 'x', codeHash: 'x', codeExpiresAt: 'x' });
+  const u = await api.store.users.create({
+    email: 'owner@example.com',
+    name: 'O',
+    passwordHash: 'x',
+    codeHash: 'x',
+    codeExpiresAt: 'x',
+  });
   await api.store.users.markConfirmed(u.id);
   await api.store.projects.addMember(p.id, u.id, 'owner');
   t.equal((await api.fetchJson('/api/whoami', { headers: { 'x-api-key': token } })).body.email, 'owner@example.com');
@@ -56,9 +62,17 @@ t.test('a token with scopes only reaches routes needing one of them', async (t) 
   const refused = await api.fetchJson('/api/v1/relay_numbers', { headers: { 'x-api-key': token } });
   t.same([refused.status, refused.body], [403, { error: 'forbidden: token lacks the scope numbers:read' }]);
   const { token: reader } = await api.store.apiTokens.create(p.id, ['numbers:read']);
-  t.equal((await api.fetchJson('/api/v1/relay_numbers', { headers: { 'x-api-key': reader } })).status, 200, 'a token with the scope');
+  t.equal(
+    (await api.fetchJson('/api/v1/relay_numbers', { headers: { 'x-api-key': reader } })).status,
+    200,
+    'a token with the scope',
+  );
   const { token: all } = await api.store.apiTokens.create(p.id);
-  t.equal((await api.fetchJson('/api/v1/relay_numbers', { headers: { 'x-api-key': all } })).status, 200, 'a token without scopes has them all');
+  t.equal(
+    (await api.fetchJson('/api/v1/relay_numbers', { headers: { 'x-api-key': all } })).status,
+    200,
+    'a token without scopes has them all',
+  );
 });
 
 t.test('requireProject: plain Express handlers get req.project', async (t) => {
@@ -66,11 +80,15 @@ t.test('requireProject: plain Express handlers get req.project', async (t) => {
   const p = await api.store.projects.create('acme');
   const { token } = await api.store.apiTokens.create(p.id);
   const app = express();
-  app.get('/raw', requireProject(api.store), (req, res) => { res.json({ project: req.project?.name, kind: req.auth?.kind }); });
+  app.get('/raw', requireProject(api.store), (req, res) => {
+    res.json({ project: req.project?.name, kind: req.auth?.kind });
+  });
   app.use(errorMiddleware(pino({ level: 'silent' })));
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  t.teardown(() => { server.close(); });
+  t.teardown(() => {
+    server.close();
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/raw`;
   const ok = await fetch(url, { headers: { 'x-api-key': token } });
   t.same([ok.status, await ok.json()], [200, { project: 'acme', kind: 'project' }]);

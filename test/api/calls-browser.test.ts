@@ -12,7 +12,7 @@ import { dialAndWait, heard, peakHz, registeredPhone, sleep, tempDir, toneSecond
 
 t.setTimeout(90000);
 
-t.test('the seed\'s browser-mode curl: the call waits for its agent, who joins and is bridged to the recipient', async (t) => {
+t.test("the seed's browser-mode curl: the call waits for its agent, who joins and is bridged to the recipient", async (t) => {
   const dir = tempDir(t, 'api-browser-');
   const carrier = await startCarrier(t, dir, 'echo');
   const cp = await startCallsPlatform(t, { carrierPort: carrier.port });
@@ -29,10 +29,20 @@ t.test('the seed\'s browser-mode curl: the call waits for its agent, who joins a
   t.ok(created.phone_call_id && created.cable_token, 'phone_call_id and cable_token, as the seed shows');
   const id = created.phone_call_id;
   await sleep(500);
-  t.match((await cp.api(`/api/v1/calls/${id}`)).body, { status: 'queued', from: PROJECT_NUMBER, to: RECIPIENT, legs: [] }, 'waiting for the agent; nobody dialed yet');
+  t.match(
+    (await cp.api(`/api/v1/calls/${id}`)).body,
+    { status: 'queued', from: PROJECT_NUMBER, to: RECIPIENT, legs: [] },
+    'waiting for the agent; nobody dialed yet',
+  );
 
   // Another project's agent cannot take the call.
-  const mallory = await Baresip.start({ user: 'mallory', password: 'mallory-pw-123', registrar: cp.tp.sip, codecs: ['PCMU'], playWav: toneWav(dir, 1300) });
+  const mallory = await Baresip.start({
+    user: 'mallory',
+    password: 'mallory-pw-123',
+    registrar: cp.tp.sip,
+    codecs: ['PCMU'],
+    playWav: toneWav(dir, 1300),
+  });
   t.teardown(() => mallory.stop());
   t.ok(await until(() => cp.tp.platform.sip.registrar.lookup('mallory').length > 0), 'mallory registered');
   const refused = mallory.waitFor('CALL_CLOSED', 10000);
@@ -42,16 +52,22 @@ t.test('the seed\'s browser-mode curl: the call waits for its agent, who joins a
   t.equal((await cp.api(`/api/v1/calls/${id}`)).body.status, 'queued', 'the call still waits');
 
   await dialAndWait(alice, cp.tp, `join-${created.telephony_ref}`, 15000);
-  t.ok(await until(async () => ((await cp.api(`/api/v1/calls/${id}`)).body.legs as unknown[]).length === 2, 15000), 'the recipient was dialed and answered');
+  t.ok(
+    await until(async () => ((await cp.api(`/api/v1/calls/${id}`)).body.legs as unknown[]).length === 2, 15000),
+    'the recipient was dialed and answered',
+  );
   await sleep(2500);
   const hangup = await cp.api(`/api/v1/calls/${id}/hangup`, { method: 'POST' });
   t.match(hangup.body, { call_status: 'completed', call: { sip_status: 200, legs: [{ role: 'caller' }, { role: 'callee' }] } });
-  t.equal((await carrier.sipp.wait()).successful, 1, 'the carrier\'s call completed with BYE');
+  t.equal((await carrier.sipp.wait()).successful, 1, "the carrier's call completed with BYE");
   const h = heard(alice);
   const peak = peakHz(h, 0.5, 2.5);
   t.ok(Math.abs(peak - 880) <= 20, `the agent's 880 Hz went through the carrier and back (peak ${peak} Hz)`);
   t.ok(toneSeconds(h, 880) >= 1.5, `for most of the call (${toneSeconds(h, 880)} s)`);
-  t.same((await store.calls.events(id)).map((e) => e.status), ['queued', 'in-progress', 'completed']);
+  t.same(
+    (await store.calls.events(id)).map((e) => e.status),
+    ['queued', 'in-progress', 'completed'],
+  );
 
   // A join address is good once: dialing it again finds nothing.
   const again = alice.waitFor('CALL_CLOSED', 10000);
@@ -63,7 +79,9 @@ t.test('nobody joins: the call ends canceled after calls.agentJoinTimeoutSeconds
   const dir = tempDir(t, 'api-browser-');
   const carrier = await startCarrier(t, dir, 'echo');
   const cp = await startCallsPlatform(t, { carrierPort: carrier.port, config: { calls: { agentJoinTimeoutSeconds: 1 } } });
-  const r = await cp.api('/api/v1/calls/initiate', { body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT } });
+  const r = await cp.api('/api/v1/calls/initiate', {
+    body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT },
+  });
   t.equal(r.status, 201);
   const id = r.body.phone_call_id as number;
   t.ok(await until(async () => (await cp.api(`/api/v1/calls/${id}`)).body.status === 'canceled', 10000), 'canceled');
@@ -71,7 +89,9 @@ t.test('nobody joins: the call ends canceled after calls.agentJoinTimeoutSeconds
   t.equal(cp.tp.platform.calls.size, 0, 'nothing left waiting');
 
   // Hung up while queued (waiting for its agent): canceled at once, and its join address is dead.
-  const q = await cp.api('/api/v1/calls/initiate', { body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT } });
+  const q = await cp.api('/api/v1/calls/initiate', {
+    body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT },
+  });
   const qid = q.body.phone_call_id as number;
   t.equal((await cp.api(`/api/v1/calls/${qid}`)).body.status, 'queued');
   const h = await cp.api(`/api/v1/calls/${qid}/hangup`, { method: 'POST' });

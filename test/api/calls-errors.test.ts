@@ -25,7 +25,12 @@ t.test('every calls route refuses what it must', async (t) => {
   await store.agents.create({ projectId: other.id, username: 'mallory', password: 'mallory-pw-123' });
   const ownApp = await store.applications.create({ projectId: cp.projectId, name: 'bot' });
   const foreignApp = await store.applications.create({ projectId: other.id, name: 'their bot' });
-  const bridge = (extra: Record<string, unknown> = {}) => ({ call_type: 'bridge', recipient_phone_number: RECIPIENT, inbound_phone_number: 'alice', ...extra });
+  const bridge = (extra: Record<string, unknown> = {}) => ({
+    call_type: 'bridge',
+    recipient_phone_number: RECIPIENT,
+    inbound_phone_number: 'alice',
+    ...extra,
+  });
   const initiate = (body: unknown, token?: string | null) => cp.api('/api/v1/calls/initiate', { body, token });
 
   const cases: [string, unknown, number, RegExp, (string | null)?][] = [
@@ -35,15 +40,36 @@ t.test('every calls route refuses what it must', async (t) => {
     ['recipient not E.164', bridge({ recipient_phone_number: '0612345678' }), 422, /^recipient_phone_number: must be an E\.164/],
     ['premium recipient', bridge({ recipient_phone_number: '+19005550123' }), 422, /^recipient_phone_number: premium/],
     ['no agent line', bridge({ inbound_phone_number: undefined }), 422, /^inbound_phone_number: required/],
-    ['unknown agent', bridge({ inbound_phone_number: 'nobody' }), 422, /^inbound_phone_number: not an E\.164 number nor one of your agents/],
-    ['another project\'s agent', bridge({ inbound_phone_number: 'mallory' }), 403, /^forbidden: inbound_phone_number is another project's agent/],
+    [
+      'unknown agent',
+      bridge({ inbound_phone_number: 'nobody' }),
+      422,
+      /^inbound_phone_number: not an E\.164 number nor one of your agents/,
+    ],
+    [
+      "another project's agent",
+      bridge({ inbound_phone_number: 'mallory' }),
+      403,
+      /^forbidden: inbound_phone_number is another project's agent/,
+    ],
     ['premium agent line', bridge({ inbound_phone_number: '+33899123456' }), 422, /^inbound_phone_number: premium/],
     ['no call_type', { recipient_phone_number: RECIPIENT, inbound_phone_number: 'alice' }, 422, /^call_type:/],
     ['wrong call_type', bridge({ call_type: 'conference' }), 422, /^call_type:/],
-    ['an application (agent_id)', { agent_id: ownApp.id, recipient_phone_number: RECIPIENT }, 422, /^agent_id: calls run by an application need the call-flow engine/],
-    ['another project\'s application', { agent_id: foreignApp.id, recipient_phone_number: RECIPIENT }, 403, /^forbidden/],
+    [
+      'an application (agent_id)',
+      { agent_id: ownApp.id, recipient_phone_number: RECIPIENT },
+      422,
+      /^agent_id: calls run by an application need the call-flow engine/,
+    ],
+    ["another project's application", { agent_id: foreignApp.id, recipient_phone_number: RECIPIENT }, 403, /^forbidden/],
     ['an unknown application', { agent_id: 999999, recipient_phone_number: RECIPIENT }, 404, /^agent_id: application not found/],
-    ['a project without numbers', bridge({ inbound_phone_number: 'mallory' }), 422, /^inbound_phone_number: the project has no number/, otherToken],
+    [
+      'a project without numbers',
+      bridge({ inbound_phone_number: 'mallory' }),
+      422,
+      /^inbound_phone_number: the project has no number/,
+      otherToken,
+    ],
     ['malformed flags', bridge({ enable_recording: 'yes' }), 422, /^enable_recording:/],
   ];
   for (const [name, body, status, error, token] of cases) {
@@ -67,18 +93,37 @@ t.test('every calls route refuses what it must', async (t) => {
   t.equal(made.status, 201);
   const id = made.body.phone_call_id as number;
   await incoming;
-  t.match(await cp.api(`/api/v1/calls/${id}/add_monitor`, { body: {} }), { status: 422, body: { error: /^supervisor_phone: required/ } });
-  t.match(await cp.api(`/api/v1/calls/${id}/add_monitor`, { body: { supervisor_phone: '+19765550123' } }), { status: 422, body: { error: /^supervisor_phone: premium/ } });
-  t.match(await cp.api(`/api/v1/calls/${id}/add_monitor`, { body: { supervisor_phone: 'mallory' } }), { status: 403, body: { error: /^forbidden: supervisor_phone/ } });
+  t.match(await cp.api(`/api/v1/calls/${id}/add_monitor`, { body: {} }), {
+    status: 422,
+    body: { error: /^supervisor_phone: required/ },
+  });
+  t.match(await cp.api(`/api/v1/calls/${id}/add_monitor`, { body: { supervisor_phone: '+19765550123' } }), {
+    status: 422,
+    body: { error: /^supervisor_phone: premium/ },
+  });
+  t.match(await cp.api(`/api/v1/calls/${id}/add_monitor`, { body: { supervisor_phone: 'mallory' } }), {
+    status: 403,
+    body: { error: /^forbidden: supervisor_phone/ },
+  });
   t.equal((await cp.api(`/api/v1/calls/${id}/hangup`, { method: 'POST' })).body.call_status, 'canceled');
-  t.match(await cp.api(`/api/v1/calls/${id}/add_monitor`, { body: { supervisor_phone: 'alice' } }), { status: 409, body: { error: /not live/ } });
+  t.match(await cp.api(`/api/v1/calls/${id}/add_monitor`, { body: { supervisor_phone: 'alice' } }), {
+    status: 409,
+    body: { error: /not live/ },
+  });
   for (const path of [`/api/v1/calls/${id}`, `/api/v1/calls/${id}/hangup`, `/api/v1/calls/${id}/add_monitor`]) {
     const method = path.endsWith(`${id}`) ? 'GET' : 'POST';
     t.equal((await cp.api(path, { method, token: null })).status, 401, `${method} ${path} without a token`);
-    t.equal((await cp.api(path, { method, token: otherToken, ...(method === 'POST' ? { body: { supervisor_phone: 'alice' } } : {}) })).status, 403, `${method} ${path} with another project's token`);
+    t.equal(
+      (await cp.api(path, { method, token: otherToken, ...(method === 'POST' ? { body: { supervisor_phone: 'alice' } } : {}) }))
+        .status,
+      403,
+      `${method} ${path} with another project's token`,
+    );
     t.equal((await cp.api(path.replace(String(id), '999999'), { method })).status, 404, `${method} ${path} unknown id`);
   }
-  const listed = await cp.api(`/api/v1/calls?from=${encodeURIComponent(new Date(Date.now() - 60000).toISOString())}&status=canceled`);
+  const listed = await cp.api(
+    `/api/v1/calls?from=${encodeURIComponent(new Date(Date.now() - 60000).toISOString())}&status=canceled`,
+  );
   t.equal((listed.body.calls as unknown[]).length, 1);
   t.match(listed.body, { has_more: false, calls: [{ phone_call_id: id, status: 'canceled' }] }, 'filtered by status and date');
   t.same((await cp.api(`/api/v1/calls?from=${encodeURIComponent(new Date(Date.now() + 60000).toISOString())}`)).body.calls, []);
@@ -105,7 +150,17 @@ t.test('restart: records survive, a call cut by the shutdown is stored final, mi
   const list = await second.api('/api/v1/calls', { token: first.token });
   t.equal(list.status, 200, 'the old token still works');
   t.equal((list.body.calls as unknown[]).length, 2);
-  t.match(list.body, { has_more: false, calls: [{ phone_call_id: cut, status: 'failed', sip_status: 503, reason: 'shutdown' }, { phone_call_id: ended, status: 'canceled' }] }, 'both records, newest first');
+  t.match(
+    list.body,
+    {
+      has_more: false,
+      calls: [
+        { phone_call_id: cut, status: 'failed', sip_status: 503, reason: 'shutdown' },
+        { phone_call_id: ended, status: 'canceled' },
+      ],
+    },
+    'both records, newest first',
+  );
   const h = await second.api(`/api/v1/calls/${cut}/hangup`, { method: 'POST', token: first.token });
   t.match([h.status, h.body.call_status], [200, 'failed'], 'hangup after the restart answers the final status');
   await second.tp.platform.stop();
@@ -113,6 +168,13 @@ t.test('restart: records survive, a call cut by the shutdown is stored final, mi
   // Opening the same database again applies nothing and changes nothing.
   const store = await Store.open({ dataDir });
   t.equal((await store.calls.list(first.projectId)).total, 2);
-  t.equal(store.schemaVersion, (await Store.open({ dataDir }).then(async (s) => { const v = s.schemaVersion; await s.close(); return v; })));
+  t.equal(
+    store.schemaVersion,
+    await Store.open({ dataDir }).then(async (s) => {
+      const v = s.schemaVersion;
+      await s.close();
+      return v;
+    }),
+  );
   await store.close();
 });

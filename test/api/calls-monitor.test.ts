@@ -21,7 +21,9 @@ t.test('a supervisor dialed into a live bridge hears both sides; nobody hears th
   const alice = await registeredPhone(t, cp.tp, 'alice', { codecs: ['PCMU'], wav: toneWav(dir, 880), autoAnswer: true });
   const sup = await registeredPhone(t, cp.tp, 'sup', { codecs: ['PCMU'], wav: toneWav(dir, 1300), autoAnswer: true });
 
-  const created = await cp.api('/api/v1/calls/initiate', { body: { call_type: 'bridge', recipient_phone_number: RECIPIENT, inbound_phone_number: 'alice', enable_recording: true } });
+  const created = await cp.api('/api/v1/calls/initiate', {
+    body: { call_type: 'bridge', recipient_phone_number: RECIPIENT, inbound_phone_number: 'alice', enable_recording: true },
+  });
   t.equal(created.status, 201);
   const id = created.body.phone_call_id as number;
   const early = await cp.api(`/api/v1/calls/${id}/add_monitor`, { body: { supervisor_phone: 'sup' } });
@@ -47,15 +49,27 @@ t.test('a supervisor dialed into a live bridge hears both sides; nobody hears th
   t.ok(toneSeconds(s, 600) >= 1.5, `the supervisor heard the recipient (${toneSeconds(s, 600)} s of 600 Hz)`);
   const a = heard(alice);
   const whileMonitored = after(a, aliceStart / a.rate);
-  t.ok(toneSeconds(whileMonitored, 600) >= 1.5, `the agent still heard the recipient through the mixer (${toneSeconds(whileMonitored, 600)} s)`);
+  t.ok(
+    toneSeconds(whileMonitored, 600) >= 1.5,
+    `the agent still heard the recipient through the mixer (${toneSeconds(whileMonitored, 600)} s)`,
+  );
   t.equal(toneSeconds(a, 1300, 300), 0, 'the agent never heard the supervisor');
 
   const path = (await cp.tp.platform.store.calls.get(id))?.recordingPath;
   t.ok(path, `the record has the recording path (${path})`);
-  await until(() => { try { return (readWav(path!).samples[0]?.length ?? 0) > 0; } catch { return false; } }, 5000);
+  await until(() => {
+    try {
+      return (readWav(path!).samples[0]?.length ?? 0) > 0;
+    } catch {
+      return false;
+    }
+  }, 5000);
   const wav = readWav(path!);
   t.equal(wav.channels, 2, 'both sides recorded');
-  for (const [ch, hz, who] of [[0, 880, 'agent'], [1, 600, 'recipient']] as const) {
+  for (const [ch, hz, who] of [
+    [0, 880, 'agent'],
+    [1, 600, 'recipient'],
+  ] as const) {
     const side: Heard = { rate: wav.sampleRate, samples: wav.samples[ch]! };
     t.ok(toneSeconds(side, hz, 300) >= 2, `channel ${ch} holds the ${who} (${toneSeconds(side, hz, 300)} s of ${hz} Hz)`);
     t.equal(toneSeconds(side, 1300, 300), 0, `channel ${ch} has none of the supervisor`);

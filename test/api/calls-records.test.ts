@@ -13,7 +13,7 @@ import { dialAndWait, registeredPhone, sleep, tempDir, toneWav } from '../calls/
 
 t.setTimeout(90000);
 
-t.test('phone and trunk calls are recorded under the agent\'s project', async (t) => {
+t.test("phone and trunk calls are recorded under the agent's project", async (t) => {
   const dir = tempDir(t, 'api-records-');
   const carrier = await startCarrier(t, dir, 'echo');
   const cp = await startCallsPlatform(t, { carrierPort: carrier.port, users: ['alice', 'bob'] });
@@ -36,27 +36,49 @@ t.test('phone and trunk calls are recorded under the agent\'s project', async (t
   t.match(rec.body, { direction: 'inbound', from: 'alice', to: 'bob', status: 'completed', sip_status: 200 });
   const legs = rec.body.legs as { role: string; ended: boolean; sipCallId: string }[];
   t.same(legs.map((l) => l.role).sort(), ['callee', 'caller'], 'both legs, in the order they were answered');
-  t.ok(legs.every((l) => l.ended && l.sipCallId), 'each with its SIP Call-ID, ended');
+  t.ok(
+    legs.every((l) => l.ended && l.sipCallId),
+    'each with its SIP Call-ID, ended',
+  );
   t.ok((rec.body.duration as number) >= 1, `duration ${String(rec.body.duration)} s`);
-  t.same((await store.calls.events(id)).map((e) => e.status), ['queued', 'ringing', 'in-progress', 'completed']);
+  t.same(
+    (await store.calls.events(id)).map((e) => e.status),
+    ['queued', 'ringing', 'in-progress', 'completed'],
+  );
 
   // The carrier calls alice through the trunk: 2 s of talk, then its BYE.
   const nextTrunk = cp.tp.nextCall();
   const r = await runSipp(t, {
-    scenario: 'uac', localHost: CARRIER, remote: `${cp.tp.sip.host}:${cp.tp.sip.port}`, service: 'alice', timeoutMs: 20000,
+    scenario: 'uac',
+    localHost: CARRIER,
+    remote: `${cp.tp.sip.host}:${cp.tp.sip.port}`,
+    service: 'alice',
+    timeoutMs: 20000,
     extraArgs: ['-d', '2000', '-rtp_echo', '-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
   });
-  t.equal(r.code, 0, 'the carrier\'s call was answered and hung up');
+  t.equal(r.code, 0, "the carrier's call was answered and hung up");
   const trunkCall = await nextTrunk;
   if (!trunkCall.isEnded()) await once(trunkCall, 'ended');
   await cp.tp.platform.records.flushed(trunkCall);
-  t.match((await cp.api(`/api/v1/calls/${trunkCall.recordId!}`)).body, { direction: 'inbound', to: 'alice', status: 'completed', sip_status: 200, reason: 'caller hung up' });
+  t.match((await cp.api(`/api/v1/calls/${trunkCall.recordId!}`)).body, {
+    direction: 'inbound',
+    to: 'alice',
+    status: 'completed',
+    sip_status: 200,
+    reason: 'caller hung up',
+  });
 
   // Another project's agent calls the echo test number: the record is that project's.
   const other = await store.projects.create('other');
   const otherToken = await adminToken(cp.tp.dataDir, other.id);
   await store.agents.create({ projectId: other.id, username: 'carol', password: 'carol-pw-1234' });
-  const carol = await Baresip.start({ user: 'carol', password: 'carol-pw-1234', registrar: cp.tp.sip, codecs: ['PCMU'], playWav: toneWav(dir, 700) });
+  const carol = await Baresip.start({
+    user: 'carol',
+    password: 'carol-pw-1234',
+    registrar: cp.tp.sip,
+    codecs: ['PCMU'],
+    playWav: toneWav(dir, 700),
+  });
   t.teardown(() => carol.stop());
   t.ok(await until(() => cp.tp.platform.sip.registrar.lookup('carol').length > 0), 'carol registered');
   const nextEcho = cp.tp.nextCall();
@@ -68,8 +90,16 @@ t.test('phone and trunk calls are recorded under the agent\'s project', async (t
   await echoEnded;
   await cp.tp.platform.records.flushed(echo);
   const echoId = echo.recordId!;
-  t.match((await cp.api(`/api/v1/calls/${echoId}`, { token: otherToken })).body, { from: 'carol', to: '*43', status: 'completed' }, 'carol\'s project sees her call');
+  t.match(
+    (await cp.api(`/api/v1/calls/${echoId}`, { token: otherToken })).body,
+    { from: 'carol', to: '*43', status: 'completed' },
+    "carol's project sees her call",
+  );
   t.equal((await cp.api(`/api/v1/calls/${echoId}`)).status, 403, 'the default project does not');
   const mine = (await cp.api('/api/v1/calls?direction=inbound')).body.calls as { phone_call_id: number }[];
-  t.same(mine.map((c) => c.phone_call_id), [trunkCall.recordId, id], 'the default project lists its two inbound calls, newest first');
+  t.same(
+    mine.map((c) => c.phone_call_id),
+    [trunkCall.recordId, id],
+    'the default project lists its two inbound calls, newest first',
+  );
 });

@@ -24,14 +24,24 @@ export const CARRIER = '127.0.0.2';
 export const PROJECT_NUMBER = '+14155550100';
 export const RECIPIENT = '+33612345678';
 
-export interface Carrier { port: number; sipp: SippProcess }
+export interface Carrier {
+  port: number;
+  sipp: SippProcess;
+}
 
 /** A carrier that answers every INVITE: `echo` returns the audio it gets, a number streams that tone (PCMU). */
 export async function startCarrier(t: TeardownHost, dir: string, mode: 'echo' | number, calls = 1): Promise<Carrier> {
   const port = await freePort(CARRIER);
   const media = ['-mi', CARRIER, '-mp', String(await freePort(CARRIER))];
   if (mode === 'echo') {
-    const sipp = await startSipp(t, { scenario: 'uas', localHost: CARRIER, localPort: port, calls, timeoutMs: 60000, extraArgs: ['-rtp_echo', ...media] });
+    const sipp = await startSipp(t, {
+      scenario: 'uas',
+      localHost: CARRIER,
+      localPort: port,
+      calls,
+      timeoutMs: 60000,
+      extraArgs: ['-rtp_echo', ...media],
+    });
     return { port, sipp };
   }
   const tone = join(dir, `carrier-${mode}.wav`);
@@ -44,7 +54,9 @@ export async function startCarrier(t: TeardownHost, dir: string, mode: 'echo' | 
 
 /** `token create` through the admin CLI, as an operator would get YOUR_TOKEN. */
 export async function adminToken(dataDir: string, projectId: number): Promise<string> {
-  const { stdout } = await run(process.execPath, [adminJs, 'token', 'create', String(projectId)], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+  const { stdout } = await run(process.execPath, [adminJs, 'token', 'create', String(projectId)], {
+    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+  });
   return stdout.trim();
 }
 
@@ -53,30 +65,49 @@ export interface CallsPlatform {
   projectId: number;
   token: string;
   base: string;
-  api(path: string, init?: { method?: string; body?: unknown; token?: string | null }): Promise<{ status: number; body: Record<string, unknown> }>;
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; token?: string | null },
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
-export async function startCallsPlatform(t: TeardownHost, opts: { carrierPort: number; users?: string[]; config?: Record<string, unknown>; dataDir?: string }): Promise<CallsPlatform> {
+export async function startCallsPlatform(
+  t: TeardownHost,
+  opts: { carrierPort: number; users?: string[]; config?: Record<string, unknown>; dataDir?: string },
+): Promise<CallsPlatform> {
   const tp = await startTestPlatform(t, {
-    users: opts.users ?? ['alice'], dataDir: opts.dataDir,
+    users: opts.users ?? ['alice'],
+    dataDir: opts.dataDir,
     config: { trunks: [{ name: 'carrier', host: CARRIER, port: opts.carrierPort, transport: 'udp' }], ...(opts.config ?? {}) },
   });
   const project = await tp.platform.store.projects.first();
   if (!project) throw new Error('no default project');
-  if (!(await tp.platform.store.numbers.findByE164(PROJECT_NUMBER))) await tp.platform.store.numbers.assign(project.id, PROJECT_NUMBER);
+  if (!(await tp.platform.store.numbers.findByE164(PROJECT_NUMBER)))
+    await tp.platform.store.numbers.assign(project.id, PROJECT_NUMBER);
   const token = await adminToken(tp.dataDir, project.id);
   const base = `http://${tp.platform.http.host}:${tp.platform.http.port}`;
   return {
-    tp, projectId: project.id, token, base,
+    tp,
+    projectId: project.id,
+    token,
+    base,
     async api(path, init = {}) {
       const headers: Record<string, string> = {};
       const tok = init.token === undefined ? token : init.token;
       if (tok) headers.authorization = `Bearer ${tok}`;
       if (init.body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(base + path, { method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'), headers, body: init.body !== undefined ? JSON.stringify(init.body) : undefined });
+      const res = await fetch(base + path, {
+        method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
+        headers,
+        body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      });
       const text = await res.text();
       let body: Record<string, unknown>;
-      try { body = JSON.parse(text) as Record<string, unknown>; } catch { body = { raw: text }; }
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        body = { raw: text };
+      }
       return { status: res.status, body };
     },
   };

@@ -22,31 +22,64 @@ t.setTimeout(180000);
 const dataDir = mkdtempSync(join(tmpdir(), 'sb-first-'));
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
 const configFile = join(dataDir, 'config.json');
-writeFileSync(configFile, JSON.stringify({
-  registrar: { users: [{ username: 'alice', password: 'alice-pw', displayName: 'Alice' }] },
-  trunks: [{ name: 'carrier', host: '127.0.0.1', port: 5999, numbers: [
-    { number: '+14155550100', country: 'US', type: 'local', areaCode: '415' },
-    { number: '+14155550101', country: 'US', type: 'local', areaCode: '415' },
-  ] }],
-}));
+writeFileSync(
+  configFile,
+  JSON.stringify({
+    registrar: { users: [{ username: 'alice', password: 'alice-pw', displayName: 'Alice' }] },
+    trunks: [
+      {
+        name: 'carrier',
+        host: '127.0.0.1',
+        port: 5999,
+        numbers: [
+          { number: '+14155550100', country: 'US', type: 'local', areaCode: '415' },
+          { number: '+14155550101', country: 'US', type: 'local', areaCode: '415' },
+        ],
+      },
+    ],
+  }),
+);
 const base = 40000 + 2 * Math.floor(Math.random() * 5000);
 const env = {
-  ...process.env, DATA_DIR: dataDir, SWITCHBOARD_CONFIG: configFile, LOG_LEVEL: 'info', HTTP_HOST: '127.0.0.1', HTTP_PORT: '0',
-  SIP_LISTEN: 'udp:127.0.0.1:0', RTP_ADDRESS: '127.0.0.1', RTP_ADVERTISED_ADDRESS: '127.0.0.1', RTP_PORT_MIN: String(base), RTP_PORT_MAX: String(base + 99), MEDIA_WORKERS: '1',
+  ...process.env,
+  DATA_DIR: dataDir,
+  SWITCHBOARD_CONFIG: configFile,
+  LOG_LEVEL: 'info',
+  HTTP_HOST: '127.0.0.1',
+  HTTP_PORT: '0',
+  SIP_LISTEN: 'udp:127.0.0.1:0',
+  RTP_ADDRESS: '127.0.0.1',
+  RTP_ADVERTISED_ADDRESS: '127.0.0.1',
+  RTP_PORT_MIN: String(base),
+  RTP_PORT_MAX: String(base + 99),
+  MEDIA_WORKERS: '1',
 };
 
-interface Server { proc: ChildProcess; port: number; lines: Record<string, unknown>[] }
+interface Server {
+  proc: ChildProcess;
+  port: number;
+  lines: Record<string, unknown>[];
+}
 
 async function startServer(): Promise<Server> {
   const proc = spawn(process.execPath, [mainJs], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  t.teardown(async () => { if (proc.exitCode === null) { proc.kill('SIGKILL'); await exited; } });
+  t.teardown(async () => {
+    if (proc.exitCode === null) {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+  });
   const lines: Record<string, unknown>[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`server exited (${code}) before it was up`)));
     createInterface({ input: proc.stdout! }).on('line', (l) => {
       let rec: Record<string, unknown>;
-      try { rec = JSON.parse(l) as Record<string, unknown>; } catch { return; }
+      try {
+        rec = JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return;
+      }
       lines.push(rec);
       if (rec.msg === 'Switchboard is up') resolve((rec.http as { port: number }).port);
     });
@@ -72,7 +105,7 @@ async function curl(cmd: string): Promise<string> {
   return stdout;
 }
 
-t.test('first start, the seed\'s curl, the admin CLI, restart', async (t) => {
+t.test("first start, the seed's curl, the admin CLI, restart", async (t) => {
   const first = await startServer();
   const created = first.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('created project "default"'));
   t.ok(created, 'the first start announces the default project');
@@ -98,7 +131,11 @@ t.test('first start, the seed\'s curl, the admin CLI, restart', async (t) => {
   t.match(listed.stdout, /^1\tsbp_.{6}…\t\*\tactive\t20/m);
   t.notMatch(listed.stdout, new RegExp(second.slice(12)), 'listings never show a whole token');
   t.equal((await admin('token', 'revoke', '2')).code, 0);
-  t.same(JSON.parse(await curl(`curl -s ${api}/api/whoami -H "x-api-key: ${second}"`)), { error: 'missing or invalid token' }, 'revoked');
+  t.same(
+    JSON.parse(await curl(`curl -s ${api}/api/whoami -H "x-api-key: ${second}"`)),
+    { error: 'missing or invalid token' },
+    'revoked',
+  );
   t.equal((await admin('token', 'revoke', '2')).code, 1, 'revoking twice is refused');
 
   t.match((await admin('project', 'create', 'Other', 'Co')).stdout, /^project 2 Other Co$/m);
@@ -114,17 +151,30 @@ t.test('first start, the seed\'s curl, the admin CLI, restart', async (t) => {
   t.equal((await admin('number', 'add', '1', 'not-a-number')).code, 2, 'usage errors exit 2');
   t.equal((await admin('bogus')).code, 2);
 
-  const foreign = JSON.parse(await curl(`curl -s ${api}/api/v1/relay_numbers/${otherId} -H "Authorization: Bearer ${token}"`)) as unknown;
+  const foreign = JSON.parse(
+    await curl(`curl -s ${api}/api/v1/relay_numbers/${otherId} -H "Authorization: Bearer ${token}"`),
+  ) as unknown;
   t.same(foreign, { error: 'forbidden: this number belongs to another project' });
-  const list = JSON.parse(await curl(`curl -s ${api}/api/v1/relay_numbers -H "Authorization: Bearer ${token}"`)) as { relay_numbers: unknown[] };
-  t.match(list.relay_numbers, [{ phone_number: '+14155550101', country: 'US', type: 'local', area_code: '415', target: { kind: 'agent' } }]);
+  const list = JSON.parse(await curl(`curl -s ${api}/api/v1/relay_numbers -H "Authorization: Bearer ${token}"`)) as {
+    relay_numbers: unknown[];
+  };
+  t.match(list.relay_numbers, [
+    { phone_number: '+14155550101', country: 'US', type: 'local', area_code: '415', target: { kind: 'agent' } },
+  ]);
   t.equal(list.relay_numbers.length, 1);
   await stopServer(first);
 
   const again = await startServer();
-  t.notOk(again.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('created project')), 'a restart prints no new token');
+  t.notOk(
+    again.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('created project')),
+    'a restart prints no new token',
+  );
   t.notOk(JSON.stringify(again.lines).includes(token), 'nor the old one');
   const api2 = `http://127.0.0.1:${again.port}`;
-  t.same(JSON.parse(await curl(`curl -s ${api2}/api/whoami -H "Authorization: Bearer ${token}"`)), who, 'the first token still works');
+  t.same(
+    JSON.parse(await curl(`curl -s ${api2}/api/whoami -H "Authorization: Bearer ${token}"`)),
+    who,
+    'the first token still works',
+  );
   await stopServer(again);
 });

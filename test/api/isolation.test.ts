@@ -6,12 +6,16 @@
 import t from 'tap';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 
-interface Fixture { own: number; foreign: number }
+interface Fixture {
+  own: number;
+  foreign: number;
+}
 type Setup = (api: TestApi, owner: number, other: number) => Promise<Fixture>;
 
 const callPair: Setup = async (api, owner, other) => ({
   own: (await api.store.calls.insert({ projectId: owner, direction: 'outbound', from: '+14155550100', to: '+33612345678' })).id,
-  foreign: (await api.store.calls.insert({ projectId: other, direction: 'outbound', from: '+14155550199', to: '+33612345678' })).id,
+  foreign: (await api.store.calls.insert({ projectId: other, direction: 'outbound', from: '+14155550199', to: '+33612345678' }))
+    .id,
 });
 
 const ROUTES: Record<string, Setup> = {
@@ -37,12 +41,17 @@ const ROUTES: Record<string, Setup> = {
 async function applicationPair(api: TestApi, owner: number, other: number): Promise<Fixture> {
   return {
     own: (await api.store.applications.create({ projectId: owner, name: 'mine', callbackUrl: 'https://example.com/flow' })).id,
-    foreign: (await api.store.applications.create({ projectId: other, name: 'theirs', callbackUrl: 'https://example.com/theirs' })).id,
+    foreign: (
+      await api.store.applications.create({ projectId: other, name: 'theirs', callbackUrl: 'https://example.com/theirs' })
+    ).id,
   };
 }
 
 async function webhookPair(api: TestApi, owner: number, other: number): Promise<Fixture> {
-  return { own: (await api.store.webhooks.create(owner, { url: 'https://example.com/a' })).id, foreign: (await api.store.webhooks.create(other, { url: 'https://example.com/b' })).id };
+  return {
+    own: (await api.store.webhooks.create(owner, { url: 'https://example.com/a' })).id,
+    foreign: (await api.store.webhooks.create(other, { url: 'https://example.com/b' })).id,
+  };
 }
 
 t.test('a foreign id is 403 on every project route', async (t) => {
@@ -56,10 +65,17 @@ t.test('a foreign id is 403 on every project route', async (t) => {
   for (const route of withParams) {
     const key = `${route.method.toUpperCase()} ${route.path}`;
     const setup = ROUTES[key];
-    if (!setup) { t.fail(`${key} has no isolation row`); continue; }
+    if (!setup) {
+      t.fail(`${key} has no isolation row`);
+      continue;
+    }
     const fx = await setup(api, mine.id, theirs.id);
     const at = (id: number | string) => route.path.replace(/:id\b/, String(id));
-    const init: RequestInit = { ...auth, method: route.method.toUpperCase(), ...(route.body ? { body: '{}', headers: { ...auth.headers, 'content-type': 'application/json' } } : {}) };
+    const init: RequestInit = {
+      ...auth,
+      method: route.method.toUpperCase(),
+      ...(route.body ? { body: '{}', headers: { ...auth.headers, 'content-type': 'application/json' } } : {}),
+    };
     const foreign = await api.fetchJson(at(fx.foreign), init);
     t.equal(foreign.status, 403, `${key}: another project's id`);
     t.match(foreign.body, { error: /^forbidden/ });
@@ -71,14 +87,26 @@ t.test('a foreign id is 403 on every project route', async (t) => {
   }
   // Listings show only the caller's rows.
   const list = await api.fetchJson('/api/v1/relay_numbers', auth);
-  t.same((list.body.relay_numbers as { phone_number: string }[]).map((n) => n.phone_number).sort(), ['+14155550100', '+14155550200']);
-  t.match((list.body.relay_numbers as { phone_number: string }[]).find((n) => n.phone_number === '+14155550100'), { forward_to: '+33612345678', relay_enabled: true, target: { kind: 'forward', forward_to: '+33612345678' } });
+  t.same((list.body.relay_numbers as { phone_number: string }[]).map((n) => n.phone_number).sort(), [
+    '+14155550100',
+    '+14155550200',
+  ]);
+  t.match(
+    (list.body.relay_numbers as { phone_number: string }[]).find((n) => n.phone_number === '+14155550100'),
+    { forward_to: '+33612345678', relay_enabled: true, target: { kind: 'forward', forward_to: '+33612345678' } },
+  );
   const hooks = await api.fetchJson('/api/v1/webhooks', auth);
-  t.ok((hooks.body.webhooks as { url: string }[]).every((w) => w.url === 'https://example.com/a'), 'only our webhooks are listed');
+  t.ok(
+    (hooks.body.webhooks as { url: string }[]).every((w) => w.url === 'https://example.com/a'),
+    'only our webhooks are listed',
+  );
   t.notOk(JSON.stringify(hooks.body).includes('whsec_'), 'and no secret');
   const apps = await api.fetchJson('/v1/applications', { headers: { 'x-api-key': token } });
   t.ok((apps.body.applications as { name: string }[]).length > 0, 'x-api-key lists applications');
-  t.ok((apps.body.applications as { name: string }[]).every((a) => a.name === 'mine'), 'only our applications are listed');
+  t.ok(
+    (apps.body.applications as { name: string }[]).every((a) => a.name === 'mine'),
+    'only our applications are listed',
+  );
 });
 
 t.test('a user token acts on its own project only', async (t) => {
@@ -86,7 +114,13 @@ t.test('a user token acts on its own project only', async (t) => {
   const a = await api.store.projects.create('a');
   const b = await api.store.projects.create('b');
   const c = await api.store.projects.create('c');
-  const u = await api.store.users.create({ email: 'u@example.com', name: 'U', passwordHash: 'x', codeHash: 'x', codeExpiresAt: 'x' });
+  const u = await api.store.users.create({
+    email: 'u@example.com',
+    name: 'U',
+    passwordHash: 'x',
+    codeHash: 'x',
+    codeExpiresAt: 'x',
+  });
   await api.store.users.markConfirmed(u.id);
   await api.store.projects.addMember(a.id, u.id, 'owner');
   const token = await api.store.users.createToken(u.id);
@@ -98,8 +132,15 @@ t.test('a user token acts on its own project only', async (t) => {
   await api.store.projects.addMember(b.id, u.id, 'member');
   const several = await api.fetchJson(`/api/v1/relay_numbers?${q}`);
   t.same([several.status, several.body], [403, { error: 'forbidden: member of several projects; name one with X-Project-Id' }]);
-  t.equal((await api.fetchJson(`/api/v1/relay_numbers/${na.id}?${q}`, { headers: { 'x-project-id': String(a.id) } })).status, 200);
-  t.equal((await api.fetchJson(`/api/v1/relay_numbers/${na.id}?${q}`, { headers: { 'x-project-id': String(b.id) } })).status, 403, 'the number is a\'s, not b\'s');
+  t.equal(
+    (await api.fetchJson(`/api/v1/relay_numbers/${na.id}?${q}`, { headers: { 'x-project-id': String(a.id) } })).status,
+    200,
+  );
+  t.equal(
+    (await api.fetchJson(`/api/v1/relay_numbers/${na.id}?${q}`, { headers: { 'x-project-id': String(b.id) } })).status,
+    403,
+    "the number is a's, not b's",
+  );
   const notMember = await api.fetchJson(`/api/v1/relay_numbers?${q}&project_id=${c.id}`);
   t.same([notMember.status, notMember.body], [403, { error: 'forbidden: not a member of this project' }]);
 });

@@ -13,9 +13,15 @@ t.test('sign-up code by SMTP', async (t) => {
   const sink = await startSmtpSink(t);
   const dir = mkdtempSync(join(tmpdir(), 'sb-mail-'));
   const store = await Store.open({ dataDir: dir });
-  t.teardown(async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); });
+  t.teardown(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const logger = pino({ level: 'silent' });
-  const mail = createMailSender({ host: '127.0.0.1', port: sink.port, secure: false, user: 'sb', pass: 'secret', from: 'Switchboard <noreply@example.com>' }, logger);
+  const mail = createMailSender(
+    { host: '127.0.0.1', port: sink.port, secure: false, user: 'sb', pass: 'secret', from: 'Switchboard <noreply@example.com>' },
+    logger,
+  );
   t.teardown(() => mail.close());
   t.ok(mail instanceof SmtpMailSender, 'mail.smtp selects the SMTP sender');
   const accounts = new AccountService({ store, mail, logger, codeTtlMinutes: 30, maxCodeAttempts: 5 });

@@ -3,7 +3,10 @@ import t from 'tap';
 import { startTestApi } from '../helpers/api.js';
 import { openApiPath } from '../../api/openapi.js';
 
-interface Layer { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } }
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
 
 /** Walks Express 5's router stack (routers are mounted at the root, so route paths are full). */
 function mountedRoutes(stack: Layer[]): string[] {
@@ -22,7 +25,13 @@ t.test('the document lists every mounted route', async (t) => {
   const api = await startTestApi(t);
   const res = await api.fetchJson('/api/openapi.json');
   t.equal(res.status, 200);
-  const doc = res.body as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown; parameters: { name: string; in: string }[] }>> };
+  const doc = res.body as {
+    openapi: string;
+    paths: Record<
+      string,
+      Record<string, { responses: Record<string, unknown>; requestBody?: unknown; parameters: { name: string; in: string }[] }>
+    >;
+  };
   t.equal(doc.openapi, '3.1.0');
   const mounted = mountedRoutes((api.app as unknown as { router: { stack: Layer[] } }).router.stack);
   t.ok(mounted.length >= 7, `${mounted.length} routes mounted`);
@@ -34,7 +43,11 @@ t.test('the document lists every mounted route', async (t) => {
   t.equal(documented.length, mounted.length, 'and nothing else is');
 
   const signup = doc.paths['/api/signup']!.post!;
-  t.match(signup.requestBody, { content: { 'application/json': { schema: { type: 'object', required: ['email', 'password'] } } } }, 'request bodies come from the zod schemas');
+  t.match(
+    signup.requestBody,
+    { content: { 'application/json': { schema: { type: 'object', required: ['email', 'password'] } } } },
+    'request bodies come from the zod schemas',
+  );
   t.ok(signup.responses['201'] && signup.responses['422'] && signup.responses['429']);
   const one = doc.paths['/api/v1/relay_numbers/{id}']!.get!;
   t.match(one.parameters, [{ name: 'id', in: 'path' }]);

@@ -27,20 +27,36 @@ function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 }
 
-interface Http { port: number; agent: Agent; token: string }
+interface Http {
+  port: number;
+  agent: Agent;
+  token: string;
+}
 
 function send(h: Http, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({
-      host: '127.0.0.1', port: h.port, method, path, agent: h.agent,
-      headers: { authorization: `Bearer ${h.token}`, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: h.port,
+        method,
+        path,
+        agent: h.agent,
+        headers: {
+          authorization: `Bearer ${h.token}`,
+          ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -56,14 +72,19 @@ function load(h: Http, name: string, method: string, path: string, ids: number[]
   // where wall-clock req/s depends on what else runs ("requests per CPU-second" ~ "reads/s on one core").
   const cpu0 = process.cpuUsage();
   let requests = 0;
-  child.on('message', (m: { requests?: number }) => { requests = m.requests ?? requests; });
+  child.on('message', (m: { requests?: number }) => {
+    requests = m.requests ?? requests;
+  });
   child.send({ port: h.port, token: h.token, name, method, path, ids });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => {
       const used = process.cpuUsage(cpu0);
       const cpuS = (used.user + used.system) / 1e6;
-      console.log(`${name}: server CPU ${cpuS.toFixed(2)} s for ${requests} requests = ${(requests / cpuS).toFixed(0)} requests per server CPU-second (${(cpuS * 1e6 / Math.max(1, requests)).toFixed(0)} µs each; load ${loadavg()[0]!.toFixed(2)})`);
-      if (code === 0) resolve(); else reject(new Error(`load child exited ${code}`));
+      console.log(
+        `${name}: server CPU ${cpuS.toFixed(2)} s for ${requests} requests = ${(requests / cpuS).toFixed(0)} requests per server CPU-second (${((cpuS * 1e6) / Math.max(1, requests)).toFixed(0)} µs each; load ${loadavg()[0]!.toFixed(2)})`,
+      );
+      if (code === 0) resolve();
+      else reject(new Error(`load child exited ${code}`));
     });
   });
 }
@@ -74,18 +95,22 @@ async function loadHere(h: Http, name: string, next: (i: number) => [string, str
   let n = 0;
   let bad = 0;
   const until = Date.now() + SECONDS * 1000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (Date.now() < until) {
-      const [method, path] = next(n++);
-      const t0 = process.hrtime.bigint();
-      const r = await send(h, method, path);
-      lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      if (r.status !== expect) bad++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < until) {
+        const [method, path] = next(n++);
+        const t0 = process.hrtime.bigint();
+        const r = await send(h, method, path);
+        lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (r.status !== expect) bad++;
+      }
+    }),
+  );
   lat.sort((a, b) => a - b);
   process.send?.({ requests: lat.length });
-  console.log(`${name}: ${(lat.length / SECONDS).toFixed(0)} req/s, p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, ${bad} unexpected answers (concurrency ${CONCURRENCY}, ${SECONDS} s)`);
+  console.log(
+    `${name}: ${(lat.length / SECONDS).toFixed(0)} req/s, p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, ${bad} unexpected answers (concurrency ${CONCURRENCY}, ${SECONDS} s)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -100,11 +125,21 @@ async function main(): Promise<void> {
     reply(buildResponse(raw, 486, 'Busy Here', { toTag: 'bench' }));
   };
   const base = 40000 + 2 * Math.floor(Math.random() * 5000);
-  const config = loadConfig({}, mergeConfig({
-    logLevel: 'silent', dataDir, http: { host: '127.0.0.1', port: 0 }, sip: { listen: ['udp:127.0.0.1:0'] },
-    rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: base, portMax: base + 999 }, media: { workers: 1 },
-    trunks: [{ name: 'carrier', host: '127.0.0.2', port: carrier.port, transport: 'udp' }],
-  }, {}));
+  const config = loadConfig(
+    {},
+    mergeConfig(
+      {
+        logLevel: 'silent',
+        dataDir,
+        http: { host: '127.0.0.1', port: 0 },
+        sip: { listen: ['udp:127.0.0.1:0'] },
+        rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: base, portMax: base + 999 },
+        media: { workers: 1 },
+        trunks: [{ name: 'carrier', host: '127.0.0.2', port: carrier.port, transport: 'udp' }],
+      },
+      {},
+    ),
+  );
   const platform = await startPlatform(config, pino({ level: 'silent' }));
   try {
     const store = platform.store;
@@ -114,16 +149,35 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const ids: number[] = [];
     for (let i = 0; i < ROWS; i += 500) {
-      const batch = await Promise.all(Array.from({ length: Math.min(500, ROWS - i) }, (_, k) =>
-        store.calls.insert({ projectId: project.id, direction: 'outbound', from: '+14155550100', to: `+3361${String(i + k).padStart(7, '0')}`, status: 'completed' })));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(500, ROWS - i) }, (_, k) =>
+          store.calls.insert({
+            projectId: project.id,
+            direction: 'outbound',
+            from: '+14155550100',
+            to: `+3361${String(i + k).padStart(7, '0')}`,
+            status: 'completed',
+          }),
+        ),
+      );
       for (const c of batch) ids.push(c.id);
     }
     console.log(`filled ${ROWS} call records in ${((Date.now() - t0) / 1000).toFixed(1)} s (through store.calls.insert)`);
     const h: Http = { port: platform.http.port, agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }), token };
-    console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average before: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     await load(h, 'GET /api/v1/calls', 'GET', '/api/v1/calls');
     await load(h, 'GET /api/v1/calls?status=completed&page=20', 'GET', '/api/v1/calls?status=completed&page=20');
-    await load(h, 'POST /api/v1/calls/:id/hangup', 'POST', '/api/v1/calls/{id}/hangup', ids.filter((_, i) => i % 10 === 0));
+    await load(
+      h,
+      'POST /api/v1/calls/:id/hangup',
+      'POST',
+      '/api/v1/calls/{id}/hangup',
+      ids.filter((_, i) => i % 10 === 0),
+    );
 
     // Post-dial delay: the agent line is a number, so the very first INVITE goes to the trunk.
     const delays: number[] = [];
@@ -131,13 +185,21 @@ async function main(): Promise<void> {
     for (let i = 0; i < DIALS; i++) {
       const line = `+3370${String(i).padStart(7, '0')}`;
       let sent = process.hrtime.bigint();
-      let r = await send(h, 'POST', '/api/v1/calls/initiate', { call_type: 'bridge', recipient_phone_number: '+33612345678', inbound_phone_number: line });
+      let r = await send(h, 'POST', '/api/v1/calls/initiate', {
+        call_type: 'bridge',
+        recipient_phone_number: '+33612345678',
+        inbound_phone_number: line,
+      });
       // The media server's admission control refuses calls while its worker lags (a loaded machine): retry as a client would.
       for (let tries = 0; r.status === 503 && tries < 20; tries++) {
         refused++;
         await new Promise((res) => setTimeout(res, 1000));
         sent = process.hrtime.bigint();
-        r = await send(h, 'POST', '/api/v1/calls/initiate', { call_type: 'bridge', recipient_phone_number: '+33612345678', inbound_phone_number: line });
+        r = await send(h, 'POST', '/api/v1/calls/initiate', {
+          call_type: 'bridge',
+          recipient_phone_number: '+33612345678',
+          inbound_phone_number: line,
+        });
       }
       if (r.status !== 201) throw new Error(`initiate answered ${r.status}: ${r.text}`);
       const deadline = Date.now() + 5000;
@@ -147,8 +209,14 @@ async function main(): Promise<void> {
       delays.push(Number(at - sent) / 1e6);
     }
     delays.sort((a, b) => a - b);
-    console.log(`post-dial delay (POST /calls/initiate -> INVITE at the carrier): p50 ${pct(delays, 50).toFixed(2)} ms, p99 ${pct(delays, 99).toFixed(2)} ms over ${DIALS} calls (${refused} answers 503 from media admission control, retried)`);
-    console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `post-dial delay (POST /calls/initiate -> INVITE at the carrier): p50 ${pct(delays, 50).toFixed(2)} ms, p99 ${pct(delays, 99).toFixed(2)} ms over ${DIALS} calls (${refused} answers 503 from media admission control, retried)`,
+    );
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     h.agent.destroy();
   } finally {
     await platform.stop();
@@ -160,12 +228,19 @@ async function main(): Promise<void> {
 if (process.argv.includes('--load')) {
   process.once('message', (m: { port: number; token: string; name: string; method: string; path: string; ids: number[] }) => {
     const h: Http = { port: m.port, token: m.token, agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }) };
-    void loadHere(h, m.name, (i) => [m.method, m.path.replace('{id}', String(m.ids[i % Math.max(1, m.ids.length)]))], 200).then(() => {
-      h.agent.destroy();
-      process.exit(0);
-    }, (err: unknown) => { console.error(err); process.exit(1); });
+    void loadHere(h, m.name, (i) => [m.method, m.path.replace('{id}', String(m.ids[i % Math.max(1, m.ids.length)]))], 200).then(
+      () => {
+        h.agent.destroy();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
   });
-} else main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+} else
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });

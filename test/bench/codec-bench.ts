@@ -26,7 +26,10 @@ export function speechLike(rate: number, frames: number): Int16Array[] {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       const env = 0.6 + 0.4 * Math.sin(2 * Math.PI * 3 * t);
       x[i] = Math.round(
-        env * (4000 * Math.sin(2 * Math.PI * 150 * t) + 2500 * Math.sin(2 * Math.PI * 450 * t) + 1200 * Math.sin(2 * Math.PI * 1350 * t)) +
+        env *
+          (4000 * Math.sin(2 * Math.PI * 150 * t) +
+            2500 * Math.sin(2 * Math.PI * 450 * t) +
+            1200 * Math.sin(2 * Math.PI * 1350 * t)) +
           (seed / 0x7fffffff - 0.5) * 300,
       );
     }

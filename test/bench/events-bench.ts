@@ -20,7 +20,8 @@ const STEADY_SECONDS = Number(process.env['EVENTS_BENCH_SECONDS'] ?? 5);
 const BURST = Number(process.env['EVENTS_BENCH_BURST'] ?? 5000);
 const BACKLOG = Number(process.env['EVENTS_BENCH_BACKLOG'] ?? 10000);
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-events-bench-'));
@@ -47,11 +48,22 @@ async function main(): Promise<void> {
   await store.webhooks.create(project.id, { url: `http://127.0.0.1:${port}/hook`, events: ['phone_call.started'] });
 
   const bus = new EventBus(store);
-  const newDispatcher = () => new WebhookDispatcher({
-    store, bus, logger: pino({ level: 'silent' }), allowPrivateTargets: true, timeoutMs: 10000, concurrency: 32,
-    retryBaseMs: 1000, retryMaxMs: 60000, retryWindowMs: 86400_000, pollMs: 1000,
-  });
-  const waitReceived = async (n: number) => { while (received < n) await new Promise((r) => setTimeout(r, 5)); };
+  const newDispatcher = () =>
+    new WebhookDispatcher({
+      store,
+      bus,
+      logger: pino({ level: 'silent' }),
+      allowPrivateTargets: true,
+      timeoutMs: 10000,
+      concurrency: 32,
+      retryBaseMs: 1000,
+      retryMaxMs: 60000,
+      retryWindowMs: 86400_000,
+      pollMs: 1000,
+    });
+  const waitReceived = async (n: number) => {
+    while (received < n) await new Promise((r) => setTimeout(r, 5));
+  };
   const fire = async (measure: boolean) => {
     const c = await store.calls.insert({ projectId: project.id, direction: 'inbound', from: '+14155550100', to: '+14155550101' });
     if (measure) sentAt.set(c.id, performance.now());
@@ -71,20 +83,26 @@ async function main(): Promise<void> {
   }
   await waitReceived(total);
   latencies.sort((a, b) => a - b);
-  console.log(`steady ${RATE}/s for ${STEADY_SECONDS} s: ${total} deliveries, state change -> delivery p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`);
+  console.log(
+    `steady ${RATE}/s for ${STEADY_SECONDS} s: ${total} deliveries, state change -> delivery p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`,
+  );
 
   // 2. Saturation: state changes written as fast as the store takes them while delivering.
   sentAt.clear();
   latencies.length = 0;
   let base = received;
   let t0 = performance.now();
-  const writers = Array.from({ length: 8 }, async (_x, w) => { for (let i = w; i < BURST; i += 8) await fire(true); });
+  const writers = Array.from({ length: 8 }, async (_x, w) => {
+    for (let i = w; i < BURST; i += 8) await fire(true);
+  });
   await Promise.all(writers);
   const written = performance.now() - t0;
   await waitReceived(base + BURST);
   let secs = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  console.log(`burst of ${BURST}: written in ${(written / 1000).toFixed(2)} s, all delivered in ${secs.toFixed(2)} s = ${(BURST / secs).toFixed(0)} deliveries/s (p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms while queued)`);
+  console.log(
+    `burst of ${BURST}: written in ${(written / 1000).toFixed(2)} s, all delivered in ${secs.toFixed(2)} s = ${(BURST / secs).toFixed(0)} deliveries/s (p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms while queued)`,
+  );
   await dispatcher.close();
 
   // 3. Backlog: 10,000 events written while nothing delivered, then drained.
@@ -97,7 +115,9 @@ async function main(): Promise<void> {
   dispatcher.start();
   await waitReceived(base + BACKLOG);
   secs = (performance.now() - t0) / 1000;
-  console.log(`backlog of ${counts.pending} pending: drained in ${secs.toFixed(2)} s = ${(BACKLOG / secs).toFixed(0)} deliveries/s`);
+  console.log(
+    `backlog of ${counts.pending} pending: drained in ${secs.toFixed(2)} s = ${(BACKLOG / secs).toFixed(0)} deliveries/s`,
+  );
 
   await dispatcher.close();
   bus.close();
@@ -107,4 +127,7 @@ async function main(): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

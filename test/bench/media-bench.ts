@@ -24,9 +24,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 // The C source lives beside this file's TypeScript source (dist/test/bench -> test/bench).
 const GENERATOR_SRC = join(here, '..', '..', '..', 'test', 'bench', 'rtp-traffic.c');
 
-interface CallPorts { a: number; b: number }
+interface CallPorts {
+  a: number;
+  b: number;
+}
 interface StepResult {
-  sent: number; received: number; lost: number; p50: number; p99: number; max: number;
+  sent: number;
+  received: number;
+  lost: number;
+  p50: number;
+  p99: number;
+  max: number;
   /** Generator CPU over its traffic window, % of one core. */
   genCpuPct: number;
   /** This process's CPU (media main thread + workers) over the same window, % of one core. */
@@ -37,7 +45,11 @@ interface StepResult {
 class TrafficGenerator {
   readonly portA: number;
   readonly portB: number;
-  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>, private readonly lines: AsyncIterator<string>, ports: [number, number]) {
+  private constructor(
+    private readonly child: ChildProcessByStdio<Writable, Readable, null>,
+    private readonly lines: AsyncIterator<string>,
+    ports: [number, number],
+  ) {
     [this.portA, this.portB] = ports;
   }
 
@@ -73,7 +85,12 @@ class TrafficGenerator {
     const res = ((await this.lines.next()).value as string).split(' ');
     const [sent, received, p50, p99, max, genCpuUs, genWindowUs] = res.slice(1).map(Number);
     return {
-      sent, received, lost: Math.max(0, sent - received), p50, p99, max,
+      sent,
+      received,
+      lost: Math.max(0, sent - received),
+      p50,
+      p99,
+      max,
       genCpuPct: (genCpuUs / genWindowUs) * 100,
       mediaCpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
     };
@@ -97,15 +114,19 @@ function pack(payloads: Buffer[]): Buffer {
 }
 
 function offer(port: number, codec: 'PCMU' | 'opus'): string {
-  const m = codec === 'PCMU'
-    ? [`m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000']
-    : [`m=audio ${port} RTP/AVP 111`, 'a=rtpmap:111 opus/48000/2'];
+  const m =
+    codec === 'PCMU'
+      ? [`m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000']
+      : [`m=audio ${port} RTP/AVP 111`, 'a=rtpmap:111 opus/48000/2'];
   return ['v=0', 'o=gen 1 1 IN IP4 127.0.0.1', 's=gen', 'c=IN IP4 127.0.0.1', 't=0 0', ...m, 'a=sendrecv', ''].join('\r\n');
 }
 
 const portOf = (sdp: string): number => Number(/^m=audio (\d+)/m.exec(sdp)?.[1]);
 
-interface Call { session: MediaSession; ports: CallPorts }
+interface Call {
+  session: MediaSession;
+  ports: CallPorts;
+}
 
 async function openCalls(ms: MediaServer, n: number, gen: TrafficGenerator): Promise<{ calls: Call[]; refused: number }> {
   const calls: Call[] = [];
@@ -115,7 +136,10 @@ async function openCalls(ms: MediaServer, n: number, gen: TrafficGenerator): Pro
     try {
       session = await ms.createSession();
     } catch (err) {
-      if (err instanceof MediaOverloadError) { refused++; continue; }
+      if (err instanceof MediaOverloadError) {
+        refused++;
+        continue;
+      }
       throw err;
     }
     const a: Endpoint = await session.createEndpoint('rtp');
@@ -133,8 +157,15 @@ const load = (): string => loadavg()[0].toFixed(1);
 
 async function benchMain(): Promise<void> {
   const workers = Number(process.env.BENCH_WORKERS ?? availableParallelism());
-  const steps = (process.env.BENCH_STEPS ?? '10,25,50,75,100,150,200').split(',').map(Number).filter((n) => n > 0);
-  console.log(`media bench: ${workers} worker(s), ${RUN_MS} ms per step, ${availableParallelism()} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const steps = (process.env.BENCH_STEPS ?? '10,25,50,75,100,150,200')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
+  console.log(
+    `media bench: ${workers} worker(s), ${RUN_MS} ms per step, ${availableParallelism()} CPUs, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   const codec = await benchCodecs();
   console.log('\nper-frame codec cost (µs / 20 ms frame):');
   for (const [k, v] of Object.entries(codec)) console.log(`  ${k.padEnd(18)} ${fmt(v, 1)}`);
@@ -142,7 +173,9 @@ async function benchMain(): Promise<void> {
   const perCallUs = codec['PCMU decode'] + codec['opus encode 8k'] + codec['opus decode 8k'] + codec['PCMU encode'];
   const codecCallsPerCore = 20000 / perCallUs;
   const codecLimit = codecCallsPerCore * workers;
-  console.log(`codec work per call: ${fmt(perCallUs)} µs per 20 ms -> codec-bound limit ${fmt(codecCallsPerCore, 0)} calls per core, ${fmt(codecLimit, 0)} on ${workers} worker(s)`);
+  console.log(
+    `codec work per call: ${fmt(perCallUs)} µs per 20 ms -> codec-bound limit ${fmt(codecCallsPerCore, 0)} calls per core, ${fmt(codecLimit, 0)} on ${workers} worker(s)`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'media-bench-'));
   const gen = await TrafficGenerator.start(dir);
@@ -156,17 +189,26 @@ async function benchMain(): Promise<void> {
   let failed = false;
   try {
     const idle = await gen.run([], RUN_MS);
-    console.log(`\nfixed cost at N = 0: media ${fmt(idle.mediaCpuPct, 2)}% of one core (generator ${fmt(idle.genCpuPct, 2)}%), load ${load()}`);
-    console.log('\n calls | media CPU % | carried calls/core | gen CPU % | sent    | lost  | p50 ms | p99 ms | max ms | codec-bound reached | codec % of CPU | load | refused');
+    console.log(
+      `\nfixed cost at N = 0: media ${fmt(idle.mediaCpuPct, 2)}% of one core (generator ${fmt(idle.genCpuPct, 2)}%), load ${load()}`,
+    );
+    console.log(
+      '\n calls | media CPU % | carried calls/core | gen CPU % | sent    | lost  | p50 ms | p99 ms | max ms | codec-bound reached | codec % of CPU | load | refused',
+    );
     for (const n of steps) {
       const { calls, refused } = await openCalls(ms, n, gen);
-      const r = await gen.run(calls.map((c) => c.ports), RUN_MS);
+      const r = await gen.run(
+        calls.map((c) => c.ports),
+        RUN_MS,
+      );
       // Calls actually carried: a starved worker that drops packets spends no CPU on them, so
       // dividing all N by its CPU would flatter it.
       const carried = n * (r.sent > 0 ? r.received / r.sent : 0);
       const perCore = carried / (r.mediaCpuPct / 100);
-      const codecShare = ((carried * perCallUs) / 20000) / (r.mediaCpuPct / 100);
-      console.log(` ${String(n).padStart(5)} | ${fmt(r.mediaCpuPct).padStart(11)} | ${fmt(perCore, 0).padStart(18)} | ${fmt(r.genCpuPct).padStart(9)} | ${String(r.sent).padStart(7)} | ${String(r.lost).padStart(5)} | ${fmt(r.p50, 2).padStart(6)} | ${fmt(r.p99, 2).padStart(6)} | ${fmt(r.max, 1).padStart(6)} | ${`${fmt((n / codecLimit) * 100, 0)}% of ${fmt(codecLimit, 0)}`.padStart(19)} | ${`${fmt(codecShare * 100, 0)}%`.padStart(14)} | ${load().padStart(4)} | ${refused}`);
+      const codecShare = (carried * perCallUs) / 20000 / (r.mediaCpuPct / 100);
+      console.log(
+        ` ${String(n).padStart(5)} | ${fmt(r.mediaCpuPct).padStart(11)} | ${fmt(perCore, 0).padStart(18)} | ${fmt(r.genCpuPct).padStart(9)} | ${String(r.sent).padStart(7)} | ${String(r.lost).padStart(5)} | ${fmt(r.p50, 2).padStart(6)} | ${fmt(r.p99, 2).padStart(6)} | ${fmt(r.max, 1).padStart(6)} | ${`${fmt((n / codecLimit) * 100, 0)}% of ${fmt(codecLimit, 0)}`.padStart(19)} | ${`${fmt(codecShare * 100, 0)}%`.padStart(14)} | ${load().padStart(4)} | ${refused}`,
+      );
       await Promise.all(calls.map((c) => c.session.close()));
       const passed = r.lost === 0 && r.p99 < 20 && refused === 0;
       if (passed && !failed) {
@@ -178,7 +220,10 @@ async function benchMain(): Promise<void> {
       if (!passed && process.env.BENCH_ALL_STEPS !== '1') break;
     }
     console.log(`\nlargest N with zero loss and p99 < 20 ms: ${best} calls on ${workers} worker(s)`);
-    if (best > 0) console.log(`media CPU at that N: ${fmt(bestCpuPct)}% of one core = ${fmt(best / (bestCpuPct / 100), 0)} calls per core of CPU (codec-bound limit ${fmt(codecCallsPerCore, 0)} per core)`);
+    if (best > 0)
+      console.log(
+        `media CPU at that N: ${fmt(bestCpuPct)}% of one core = ${fmt(best / (bestCpuPct / 100), 0)} calls per core of CPU (codec-bound limit ${fmt(codecCallsPerCore, 0)} per core)`,
+      );
   } finally {
     await ms.close();
   }
@@ -192,9 +237,14 @@ async function benchMain(): Promise<void> {
   try {
     console.log(`\noverload: asking for ${attempt} calls with an admission limit of ${perWorker} per worker (${limit})`);
     const { calls, refused } = await openCalls(guarded, attempt, gen);
-    const r = await gen.run(calls.map((c) => c.ports), RUN_MS);
+    const r = await gen.run(
+      calls.map((c) => c.ports),
+      RUN_MS,
+    );
     console.log(`  admitted ${calls.length}, refused ${refused} (MediaOverloadError -> SIP 503 Retry-After)`);
-    console.log(`  admitted calls: sent ${r.sent}, lost ${r.lost}, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, max ${fmt(r.max, 1)} ms, media CPU ${fmt(r.mediaCpuPct)}%, load ${load()}`);
+    console.log(
+      `  admitted calls: sent ${r.sent}, lost ${r.lost}, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, max ${fmt(r.max, 1)} ms, media CPU ${fmt(r.mediaCpuPct)}%, load ${load()}`,
+    );
     await Promise.all(calls.map((c) => c.session.close()));
   } finally {
     await guarded.close();

@@ -18,7 +18,11 @@ const RATES = process.env['SIP_BENCH_RATES']
   : Array.from({ length: MAX_RATE / STEP }, (_, i) => (i + 1) * STEP);
 const STEP_SECONDS = Number(process.env['SIP_BENCH_STEP_SECONDS'] ?? 20);
 
-function load(): string { return loadavg().map((l) => l.toFixed(2)).join(' '); }
+function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -31,13 +35,17 @@ async function main(): Promise<void> {
   const addr = await server.start();
   const srf = new Srf();
   srf.on('error', () => undefined);
-  await new Promise<void>((resolve) => { srf.once('connect', () => resolve()); void srf.connect({ host: '127.0.0.1', port: addr.admin.port, secret: 'bench' }); });
+  await new Promise<void>((resolve) => {
+    srf.once('connect', () => resolve());
+    void srf.connect({ host: '127.0.0.1', port: addr.admin.port, secret: 'bench' });
+  });
 
   const uas = new SippProcess({ scenario: 'uas', calls: 1_000_000_000, timeoutMs: 600_000 });
   await uas.start();
   await new Promise((r) => setTimeout(r, 300));
   srf.invite((req, res) => {
-    srf.createB2BUA(req, res, `sip:bench@127.0.0.1:${uas.localPort}`, { localSdpB: req.body })
+    srf
+      .createB2BUA(req, res, `sip:bench@127.0.0.1:${uas.localPort}`, { localSdpB: req.body })
       .then(({ uas: a, uac: b }) => {
         a.on('destroy', () => b.destroy());
         b.on('destroy', () => a.destroy());
@@ -50,14 +58,28 @@ async function main(): Promise<void> {
   try {
     for (const rate of RATES) {
       const calls = rate * STEP_SECONDS;
-      const uac = new SippProcess({ scenario: 'uac', remote: `127.0.0.1:${sipPort}`, service: 'bench', rate, calls,
-        limit: rate * 4, rtt: true, timeoutMs: (STEP_SECONDS + 30) * 1000 });
+      const uac = new SippProcess({
+        scenario: 'uac',
+        remote: `127.0.0.1:${sipPort}`,
+        service: 'bench',
+        rate,
+        calls,
+        limit: rate * 4,
+        rtt: true,
+        timeoutMs: (STEP_SECONDS + 30) * 1000,
+      });
       const t0 = Date.now();
       // where the main thread stalls: event-loop delay and garbage-collection pauses during the step
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
-      let gcMs = 0; let gcMax = 0;
-      const gc = new PerformanceObserver((list) => { for (const e of list.getEntries()) { gcMs += e.duration; gcMax = Math.max(gcMax, e.duration); } });
+      let gcMs = 0;
+      let gcMax = 0;
+      const gc = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          gcMs += e.duration;
+          gcMax = Math.max(gcMax, e.duration);
+        }
+      });
       gc.observe({ entryTypes: ['gc'] });
       // CPU of this process (server + srf app), not wall time: the machine is shared, so wall time is noisy
       const cpu0 = process.cpuUsage();
@@ -74,15 +96,21 @@ async function main(): Promise<void> {
       const rtts = [...r.rtts].sort((x, y) => x - y);
       const achieved = r.successful / Math.max(elapsed - 0.5, 0.001);
       const ok = r.code === 0 && r.failed === 0 && r.successful === calls && elapsed < STEP_SECONDS * 1.5 + 2;
-      process.stdout.write(`rate ${rate} cps: ${r.successful}/${calls} ok, ${r.failed} failed, ${elapsed.toFixed(1)} s `
-        + `(${achieved.toFixed(0)} cps), INVITE->200 p50 ${pct(rtts, 50).toFixed(1)} ms p99 ${pct(rtts, 99).toFixed(1)} ms, `
-        + `load average ${load()}${ok ? '' : '  <- not sustained'}\n`
-        + `  main thread: event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms; `
-        + `GC ${(gcMs / elapsed / 10).toFixed(1)} % of the time, longest pause ${gcMax.toFixed(1)} ms; `
-        + `requests shed so far ${server.stats().shed}\n`
-        + `  CPU ${cpuPerCall.toFixed(2)} ms per call (server and app), heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB over the step\n`);
+      process.stdout.write(
+        `rate ${rate} cps: ${r.successful}/${calls} ok, ${r.failed} failed, ${elapsed.toFixed(1)} s ` +
+          `(${achieved.toFixed(0)} cps), INVITE->200 p50 ${pct(rtts, 50).toFixed(1)} ms p99 ${pct(rtts, 99).toFixed(1)} ms, ` +
+          `load average ${load()}${ok ? '' : '  <- not sustained'}\n` +
+          `  main thread: event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms; ` +
+          `GC ${(gcMs / elapsed / 10).toFixed(1)} % of the time, longest pause ${gcMax.toFixed(1)} ms; ` +
+          `requests shed so far ${server.stats().shed}\n` +
+          `  CPU ${cpuPerCall.toFixed(2)} ms per call (server and app), heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB over the step\n`,
+      );
       if (!ok) {
-        const first = r.errors.split('\n').filter((l) => l.trim()).slice(0, 6).join('\n');
+        const first = r.errors
+          .split('\n')
+          .filter((l) => l.trim())
+          .slice(0, 6)
+          .join('\n');
         if (first) process.stdout.write(`  first sipp errors:\n${first}\n`);
         break;
       }
@@ -91,15 +119,24 @@ async function main(): Promise<void> {
     }
   } finally {
     uas.cleanup();
-    try { srf.disconnect(); } catch { /* not connected */ }
+    try {
+      srf.disconnect();
+    } catch {
+      /* not connected */
+    }
     await server.close();
   }
   if (best) {
-    process.stdout.write(`\nhighest sustained: ${best.rate} calls/s with no failed call; INVITE->200 p50 ${best.p50.toFixed(1)} ms, p99 ${best.p99.toFixed(1)} ms\n`);
+    process.stdout.write(
+      `\nhighest sustained: ${best.rate} calls/s with no failed call; INVITE->200 p50 ${best.p50.toFixed(1)} ms, p99 ${best.p99.toFixed(1)} ms\n`,
+    );
   } else {
     process.stdout.write('\nno rate was sustained without failures\n');
     process.exitCode = 1;
   }
 }
 
-main().catch((err: Error) => { process.stderr.write(`${err.stack ?? err.message}\n`); process.exit(1); });
+main().catch((err: Error) => {
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -33,14 +33,24 @@ export interface WebRtcBenchResult {
  * Client and endpoint share the process, so it is an upper bound on the endpoint's cost; it does
  * not depend on how loaded the (shared) machine is, unlike the wall-clock capacity.
  */
-interface StepResult { sent: number; lost: number; p50LatencyMs: number; p99LatencyMs: number; p99FrameGapMs: number; cpuMsPerCallSecond: number }
+interface StepResult {
+  sent: number;
+  lost: number;
+  p50LatencyMs: number;
+  p99LatencyMs: number;
+  p99FrameGapMs: number;
+  cpuMsPerCallSecond: number;
+}
 
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 }
 
-interface Pair { ep: WebRtcEndpoint; client: WeriftClient }
+interface Pair {
+  ep: WebRtcEndpoint;
+  client: WeriftClient;
+}
 
 async function connectPair(id: string): Promise<Pair> {
   const ep = new WebRtcEndpoint({ id, webrtc }, { pcmRate: 8000, rtpTimeoutMs: 60000 });
@@ -69,9 +79,16 @@ async function setupOnce(i: number, opusFrame: Buffer): Promise<number> {
   const silence8k = new Int16Array(160);
   let gotAtEp = 0;
   let gotAtClient = 0;
-  ep.on('rtp', () => { gotAtEp ||= performance.now(); });
-  client.onPacket = () => { gotAtClient ||= performance.now(); };
-  const pump = setInterval(() => { client.sendOpus(opusFrame); ep.sendAudio({ samples: silence8k, sampleRate: 8000 }); }, 20);
+  ep.on('rtp', () => {
+    gotAtEp ||= performance.now();
+  });
+  client.onPacket = () => {
+    gotAtClient ||= performance.now();
+  };
+  const pump = setInterval(() => {
+    client.sendOpus(opusFrame);
+    ep.sendAudio({ samples: silence8k, sampleRate: 8000 });
+  }, 20);
   try {
     await client.accept(await ep.answer(await client.offer()));
     const deadline = performance.now() + 15000;
@@ -134,13 +151,22 @@ export async function capacityStep(calls: number, seconds: number, opusFrame: Bu
     await sleep(500);
     const cpuMsPerCallSecond = (cpu.user + cpu.system) / 1000 / (calls * windowS);
     const sent = frames * calls * 2;
-    return { sent, lost: sent - received, p50LatencyMs: percentile(latencies, 50), p99LatencyMs: percentile(latencies, 99), p99FrameGapMs: percentile(gaps, 99), cpuMsPerCallSecond };
+    return {
+      sent,
+      lost: sent - received,
+      p50LatencyMs: percentile(latencies, 50),
+      p99LatencyMs: percentile(latencies, 99),
+      p99FrameGapMs: percentile(gaps, 99),
+      cpuMsPerCallSecond,
+    };
   } finally {
     await Promise.all(pairs.map(closePair));
   }
 }
 
-export async function benchWebRtc(opts: { runs?: number; maxCalls?: number; seconds?: number; log?: (line: string) => void } = {}): Promise<WebRtcBenchResult> {
+export async function benchWebRtc(
+  opts: { runs?: number; maxCalls?: number; seconds?: number; log?: (line: string) => void } = {},
+): Promise<WebRtcBenchResult> {
   const log = opts.log ?? (() => undefined);
   const runs = opts.runs ?? 20;
   const enc = createEncoder(OPUS, { pcmRate: 48000 });
@@ -157,7 +183,9 @@ export async function benchWebRtc(opts: { runs?: number; maxCalls?: number; seco
   for (const calls of ladder) {
     const r = await capacityStep(calls, opts.seconds ?? 4, opusFrame);
     steps.push({ calls, ...r });
-    log(`${calls} concurrent calls: ${r.sent} packets, ${r.lost} lost, added latency p50 ${r.p50LatencyMs.toFixed(1)} / p99 ${r.p99LatencyMs.toFixed(1)} ms, p99 inter-frame gap ${r.p99FrameGapMs.toFixed(1)} ms, CPU ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(1000 / r.cpuMsPerCallSecond).toFixed(0)} calls per core)`);
+    log(
+      `${calls} concurrent calls: ${r.sent} packets, ${r.lost} lost, added latency p50 ${r.p50LatencyMs.toFixed(1)} / p99 ${r.p99LatencyMs.toFixed(1)} ms, p99 inter-frame gap ${r.p99FrameGapMs.toFixed(1)} ms, CPU ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(1000 / r.cpuMsPerCallSecond).toFixed(0)} calls per core)`,
+    );
     if (r.lost > 0 || r.p99LatencyMs >= 20) break;
     best = calls;
   }
@@ -175,11 +203,27 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       enc.close();
       for (let run = 1; run <= 3; run++) {
         const r = await capacityStep(cpuCalls, 6, opusFrame);
-        process.stdout.write(`webrtc cpu: run ${run}, ${cpuCalls} calls: ${r.lost} lost of ${r.sent}, p99 ${r.p99LatencyMs.toFixed(1)} ms, CPU ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(1000 / r.cpuMsPerCallSecond).toFixed(0)} calls per core), load ${loadavg()[0].toFixed(2)}\n`);
+        process.stdout.write(
+          `webrtc cpu: run ${run}, ${cpuCalls} calls: ${r.lost} lost of ${r.sent}, p99 ${r.p99LatencyMs.toFixed(1)} ms, CPU ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(1000 / r.cpuMsPerCallSecond).toFixed(0)} calls per core), load ${loadavg()[0].toFixed(2)}\n`,
+        );
       }
       process.exit(0);
     })();
-  } else benchWebRtc({ runs: quick ? 5 : 20, maxCalls: quick ? 20 : 160, seconds: quick ? 2 : 4, log: (l) => process.stdout.write(`webrtc: ${l}\n`) })
-    .then((r) => { process.stdout.write(`webrtc: max concurrent calls with zero loss and p99 added latency < 20 ms: ${r.maxConcurrentCalls}\n`); process.exit(0); })
-    .catch((err: unknown) => { process.stderr.write(`webrtc bench failed: ${String(err)}\n`); process.exit(1); });
+  } else
+    benchWebRtc({
+      runs: quick ? 5 : 20,
+      maxCalls: quick ? 20 : 160,
+      seconds: quick ? 2 : 4,
+      log: (l) => process.stdout.write(`webrtc: ${l}\n`),
+    })
+      .then((r) => {
+        process.stdout.write(
+          `webrtc: max concurrent calls with zero loss and p99 added latency < 20 ms: ${r.maxConcurrentCalls}\n`,
+        );
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        process.stderr.write(`webrtc bench failed: ${String(err)}\n`);
+        process.exit(1);
+      });
 }

@@ -32,17 +32,36 @@ t.setTimeout(170000);
 // one Chromium per microphone tone for the file, a fresh context per subtest
 const browsers = new ChromiumPool(t);
 
-interface PhoneState { registered: boolean; callState: string; lastStatus?: number; lastError?: string }
-interface CallStats { packetsReceived: number; packetsSent: number; totalAudioEnergy: number; codec: string; connectionState: string }
+interface PhoneState {
+  registered: boolean;
+  callState: string;
+  lastStatus?: number;
+  lastError?: string;
+}
+interface CallStats {
+  packetsReceived: number;
+  packetsSent: number;
+  totalAudioEnergy: number;
+  codec: string;
+  connectionState: string;
+}
 type PhoneApi = {
-  state: PhoneState; call(target: string): Promise<void>; hangup(): Promise<void>; answer(): Promise<void>;
-  stats(): Promise<CallStats>; peakHz(): number; sendDtmf(d: string, mode: string): Promise<void>;
+  state: PhoneState;
+  call(target: string): Promise<void>;
+  hangup(): Promise<void>;
+  answer(): Promise<void>;
+  stats(): Promise<CallStats>;
+  peakHz(): number;
+  sendDtmf(d: string, mode: string): Promise<void>;
 };
 const phone = <R>(page: Page, fn: (p: PhoneApi, arg: string) => R | Promise<R>, arg = ''): Promise<R> =>
-  page.evaluate(([src, a]) => {
-    const f = new Function('p', 'a', `return (${src})(p, a)`) as (p: unknown, a: string) => R;
-    return f((globalThis as unknown as { phone: unknown }).phone, a);
-  }, [fn.toString(), arg] as const);
+  page.evaluate(
+    ([src, a]) => {
+      const f = new Function('p', 'a', `return (${src})(p, a)`) as (p: unknown, a: string) => R;
+      return f((globalThis as unknown as { phone: unknown }).phone, a);
+    },
+    [fn.toString(), arg] as const,
+  );
 
 async function waitFor(page: Page, what: string, check: (s: PhoneState) => boolean, timeoutMs = 10000): Promise<PhoneState> {
   const until = Date.now() + timeoutMs;
@@ -58,25 +77,44 @@ async function platform(t: Test): Promise<{ p: Platform; ws: number; udp: number
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-browser-'));
   const rtpBase = 42000 + Math.floor(Math.random() * 200) * 40;
   const config = configSchema.parse({
-    logLevel: 'silent', dataDir, http: { host: '127.0.0.1', port: 0 },
+    logLevel: 'silent',
+    dataDir,
+    http: { host: '127.0.0.1', port: 0 },
     sip: { listen: ['udp:127.0.0.1:0', 'ws:127.0.0.1:0'] },
-    registrar: { users: [{ username: 'alice', password: 'alice-pw' }, { username: 'bob', password: 'bob-pw' }] },
+    registrar: {
+      users: [
+        { username: 'alice', password: 'alice-pw' },
+        { username: 'bob', password: 'bob-pw' },
+      ],
+    },
     rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 39 },
     media: { workers: 1, ...relaxedAdmission },
     webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true },
   });
   const p = await startPlatform(config, pino({ level: process.env.SB_TEST_LOG ?? 'silent' }, pino.destination(2)));
-  t.teardown(async () => { await p.stop(); rmSync(dataDir, { recursive: true, force: true }); });
+  t.teardown(async () => {
+    await p.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   await warmMedia(p.media);
   const ws = p.sipAddresses.find((a) => a.transport === 'ws')!.port;
   const udp = p.sipAddresses.find((a) => a.transport === 'udp')!.port;
   return { p, ws, udp };
 }
 
-async function browserPhone(t: Test, plat: { p: Platform; ws: number }, user: string, password: string, extra = '', micToneHz = 1000): Promise<Page> {
+async function browserPhone(
+  t: Test,
+  plat: { p: Platform; ws: number },
+  user: string,
+  password: string,
+  extra = '',
+  micToneHz = 1000,
+): Promise<Page> {
   const browser = await browsers.harness(t, { micToneHz });
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${plat.p.http.port}/test-phone/index.html?ws=ws://127.0.0.1:${plat.ws}&user=${user}&password=${password}&domain=127.0.0.1${extra}`);
+  await page.goto(
+    `http://127.0.0.1:${plat.p.http.port}/test-phone/index.html?ws=ws://127.0.0.1:${plat.ws}&user=${user}&password=${password}&domain=127.0.0.1${extra}`,
+  );
   await waitFor(page, 'registration', (s) => s.registered || !!s.lastError);
   return page;
 }
@@ -89,11 +127,17 @@ async function deskPhone(t: Test, udp: number, scenario: string) {
   const sipPort = await freePort();
   const mediaPort = await freeMediaPort();
   const reg = await runSipp(t, {
-    scenario: join(scenarios, 'register.xml'), remote: `127.0.0.1:${udp}`, localPort: sipPort, timeoutMs: 10000,
-    keys: { user: 'bob', contact_port: String(sipPort) }, extraArgs: ['-au', 'bob', '-ap', 'bob-pw'],
+    scenario: join(scenarios, 'register.xml'),
+    remote: `127.0.0.1:${udp}`,
+    localPort: sipPort,
+    timeoutMs: 10000,
+    keys: { user: 'bob', contact_port: String(sipPort) },
+    extraArgs: ['-au', 'bob', '-ap', 'bob-pw'],
   });
   const uas = await startSipp(t, {
-    scenario: join(scenarios, scenario), localPort: sipPort, timeoutMs: 40000,
+    scenario: join(scenarios, scenario),
+    localPort: sipPort,
+    timeoutMs: 40000,
     extraArgs: ['-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1'],
   });
   return { uas, registered: reg.code === 0 };
@@ -107,7 +151,8 @@ async function hearing(page: Page, hz: number, opts: { packets?: number; sent?: 
   await until(
     async () => {
       const st = await phone(page, (p) => p.stats());
-      if (st.packetsReceived < (opts.packets ?? 100) || st.totalAudioEnergy <= 0 || st.packetsSent < (opts.sent ?? 0)) return false;
+      if (st.packetsReceived < (opts.packets ?? 100) || st.totalAudioEnergy <= 0 || st.packetsSent < (opts.sent ?? 0))
+        return false;
       return Math.abs((await phone(page, (p) => p.peakHz())) - hz) < 20;
     },
     { timeoutMs: 15000, intervalMs: 100 },
@@ -120,78 +165,97 @@ async function callAndWait(page: Page, target: string): Promise<PhoneState> {
   return waitFor(page, 'answer', (st) => st.callState === 'established' || st.callState === 'terminated', 15000);
 }
 
-t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  t.ok((await phone(page, (p) => p.state.registered)), 'browser registered over WebSocket');
-  const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
-  t.ok(desk.registered, 'desk phone registered');
-  const s = await callAndWait(page, 'bob');
-  t.equal(s.callState, 'established', `call answered (${JSON.stringify(s)})`);
-  await hearing(page, 1000);
-  const stats = await phone(page, (p) => p.stats());
-  t.ok(stats.packetsReceived > 50, `browser received ${stats.packetsReceived} packets`);
-  t.ok(stats.totalAudioEnergy > 0, `browser audio energy ${stats.totalAudioEnergy}`);
-  const hz = await phone(page, (p) => p.peakHz());
-  t.ok(Math.abs(hz - 1000) < 20, `browser hears its 1 kHz back through the PCMU phone (${hz.toFixed(1)} Hz)`);
-  await phone(page, (p) => p.hangup());
-  const r = await desk.uas.wait();
-  t.equal(r.code, 0, 'desk phone got BYE and answered it');
-  await waitFor(page, 'terminated', (st) => st.callState === 'terminated');
-  await settled(() => plat.p.media.stats().endpoints === 0);
-  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
-});
+t.test(
+  'browser calls a PCMU desk phone: audio both ways, browser hangs up',
+  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  async (t) => {
+    const plat = await platform(t);
+    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+    t.ok(await phone(page, (p) => p.state.registered), 'browser registered over WebSocket');
+    const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
+    t.ok(desk.registered, 'desk phone registered');
+    const s = await callAndWait(page, 'bob');
+    t.equal(s.callState, 'established', `call answered (${JSON.stringify(s)})`);
+    await hearing(page, 1000);
+    const stats = await phone(page, (p) => p.stats());
+    t.ok(stats.packetsReceived > 50, `browser received ${stats.packetsReceived} packets`);
+    t.ok(stats.totalAudioEnergy > 0, `browser audio energy ${stats.totalAudioEnergy}`);
+    const hz = await phone(page, (p) => p.peakHz());
+    t.ok(Math.abs(hz - 1000) < 20, `browser hears its 1 kHz back through the PCMU phone (${hz.toFixed(1)} Hz)`);
+    await phone(page, (p) => p.hangup());
+    const r = await desk.uas.wait();
+    t.equal(r.code, 0, 'desk phone got BYE and answered it');
+    await waitFor(page, 'terminated', (st) => st.callState === 'terminated');
+    await settled(() => plat.p.media.stats().endpoints === 0);
+    t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+  },
+);
 
-t.test('desk phone hangs up: the browser call ends', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const desk = await deskPhone(t, plat.udp, 'phone-answer-hangup.xml');
-  t.ok(desk.registered);
-  const s = await callAndWait(page, 'bob');
-  t.equal(s.callState, 'established');
-  const started = Date.now();
-  await waitFor(page, 'BYE from the phone', (st) => st.callState === 'terminated', 10000);
-  t.ok(Date.now() - started < 6000, 'browser leg ended');
-  t.equal((await desk.uas.wait()).code, 0, 'phone got 200 to its BYE');
-});
+t.test(
+  'desk phone hangs up: the browser call ends',
+  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  async (t) => {
+    const plat = await platform(t);
+    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+    const desk = await deskPhone(t, plat.udp, 'phone-answer-hangup.xml');
+    t.ok(desk.registered);
+    const s = await callAndWait(page, 'bob');
+    t.equal(s.callState, 'established');
+    const started = Date.now();
+    await waitFor(page, 'BYE from the phone', (st) => st.callState === 'terminated', 10000);
+    t.ok(Date.now() - started < 6000, 'browser leg ended');
+    t.equal((await desk.uas.wait()).code, 0, 'phone got 200 to its BYE');
+  },
+);
 
-t.test('closing the browser tab mid-call ends the call and frees media', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const s = await callAndWait(page, '*43');
-  t.equal(s.callState, 'established', 'echo test answered');
-  await hearing(page, 1000);
-  const hz = await phone(page, (p) => p.peakHz());
-  t.ok(Math.abs(hz - 1000) < 20, `echo returns the 1 kHz tone (${hz.toFixed(1)} Hz)`);
-  t.ok(plat.p.media.stats().endpoints > 0);
-  await page.close();
-  const closedAt = Date.now();
-  await until(() => plat.p.media.stats().endpoints === 0, { timeoutMs: 10000 });
-  t.equal(plat.p.media.stats().endpoints, 0, `media freed ${Date.now() - closedAt} ms after the tab closed`);
-});
+t.test(
+  'closing the browser tab mid-call ends the call and frees media',
+  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  async (t) => {
+    const plat = await platform(t);
+    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+    const s = await callAndWait(page, '*43');
+    t.equal(s.callState, 'established', 'echo test answered');
+    await hearing(page, 1000);
+    const hz = await phone(page, (p) => p.peakHz());
+    t.ok(Math.abs(hz - 1000) < 20, `echo returns the 1 kHz tone (${hz.toFixed(1)} Hz)`);
+    t.ok(plat.p.media.stats().endpoints > 0);
+    await page.close();
+    const closedAt = Date.now();
+    await until(() => plat.p.media.stats().endpoints === 0, { timeoutMs: 10000 });
+    t.equal(plat.p.media.stats().endpoints, 0, `media freed ${Date.now() - closedAt} ms after the tab closed`);
+  },
+);
 
-t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs up', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw', '&autoAnswer=1');
-  t.ok(await phone(page, (p) => p.state.registered), 'browser registered');
-  const mediaPort = await freeMediaPort();
-  const caller = await startSipp(t, {
-    scenario: join(scenarios, 'phone-calls-user.xml'), remote: `127.0.0.1:${plat.udp}`, service: 'alice', timeoutMs: 30000,
-    extraArgs: ['-au', 'bob', '-ap', 'bob-pw', '-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1'],
-  });
-  await waitFor(page, 'incoming call answered', (s) => s.callState === 'established', 15000);
-  await hearing(page, 1000, { sent: 50 });
-  const stats = await phone(page, (p) => p.stats());
-  t.ok(stats.packetsReceived > 50 && stats.totalAudioEnergy > 0, `browser receives audio (${JSON.stringify(stats)})`);
-  t.ok(stats.packetsSent > 50, 'browser sends audio');
-  const hz = await phone(page, (p) => p.peakHz());
-  t.ok(Math.abs(hz - 1000) < 20, `browser hears its tone echoed by the phone (${hz.toFixed(1)} Hz)`);
-  const r = await caller.wait();
-  t.equal(r.code, 0, `phone call flow completed (${r.errors.slice(0, 300)})`);
-  await waitFor(page, 'BYE from the phone', (s) => s.callState === 'terminated', 5000);
-  await settled(() => plat.p.media.stats().endpoints === 0);
-  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
-});
+t.test(
+  'desk phone calls the browser: auto-answer, audio both ways, phone hangs up',
+  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  async (t) => {
+    const plat = await platform(t);
+    const page = await browserPhone(t, plat, 'alice', 'alice-pw', '&autoAnswer=1');
+    t.ok(await phone(page, (p) => p.state.registered), 'browser registered');
+    const mediaPort = await freeMediaPort();
+    const caller = await startSipp(t, {
+      scenario: join(scenarios, 'phone-calls-user.xml'),
+      remote: `127.0.0.1:${plat.udp}`,
+      service: 'alice',
+      timeoutMs: 30000,
+      extraArgs: ['-au', 'bob', '-ap', 'bob-pw', '-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1'],
+    });
+    await waitFor(page, 'incoming call answered', (s) => s.callState === 'established', 15000);
+    await hearing(page, 1000, { sent: 50 });
+    const stats = await phone(page, (p) => p.stats());
+    t.ok(stats.packetsReceived > 50 && stats.totalAudioEnergy > 0, `browser receives audio (${JSON.stringify(stats)})`);
+    t.ok(stats.packetsSent > 50, 'browser sends audio');
+    const hz = await phone(page, (p) => p.peakHz());
+    t.ok(Math.abs(hz - 1000) < 20, `browser hears its tone echoed by the phone (${hz.toFixed(1)} Hz)`);
+    const r = await caller.wait();
+    t.equal(r.code, 0, `phone call flow completed (${r.errors.slice(0, 300)})`);
+    await waitFor(page, 'BYE from the phone', (s) => s.callState === 'terminated', 5000);
+    await settled(() => plat.p.media.stats().endpoints === 0);
+    t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+  },
+);
 
 type InnerPhone = {
   ua: { transport: { ws?: { close(): void } } };
@@ -210,11 +274,15 @@ async function lossEndsCall(t: Test, cut: 'network' | 'websocket', withinMs: num
   const s = await callAndWait(page, 'bob');
   t.equal(s.callState, 'established');
   await hearing(page, 1000, { packets: 25 }); // media flows before it is cut
-  await phone(page, (p, what) => {
-    const inner = p as unknown as InnerPhone;
-    if (what === 'network') inner.session?.sessionDescriptionHandler?.peerConnection?.close();
-    inner.ua.transport.ws?.close();
-  }, cut);
+  await phone(
+    page,
+    (p, what) => {
+      const inner = p as unknown as InnerPhone;
+      if (what === 'network') inner.session?.sessionDescriptionHandler?.peerConnection?.close();
+      inner.ua.transport.ws?.close();
+    },
+    cut,
+  );
   const started = Date.now();
   const r = await desk.uas.wait();
   const took = Date.now() - started;
@@ -226,70 +294,114 @@ async function lossEndsCall(t: Test, cut: 'network' | 'websocket', withinMs: num
 
 // Everything goes silent at once, as with a dead Wi-Fi: the WebSocket drops and no more packets
 // leave the browser (the peer connection stops without any signalling).
-t.test('browser loses its network mid-call (signalling and media): the phone gets BYE within a few seconds', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
-  (t) => lossEndsCall(t, 'network', 10000));
+t.test(
+  'browser loses its network mid-call (signalling and media): the phone gets BYE within a few seconds',
+  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  (t) => lossEndsCall(t, 'network', 10000),
+);
 
 // The peer connection stays up and keeps sending: only the signalling path is gone, so the media
 // watchdog cannot be what ends the call.
-t.test('browser loses only its WebSocket while media still flows: the phone gets BYE at once', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
-  (t) => lossEndsCall(t, 'websocket', 3000));
+t.test(
+  'browser loses only its WebSocket while media still flows: the phone gets BYE at once',
+  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  (t) => lossEndsCall(t, 'websocket', 3000),
+);
 
-t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const digits: Array<{ role: string; digit: string; source: string }> = [];
-  plat.p.calls.on('added', (call) => call.on('leg-added', (leg) => leg.on('dtmf', (e) => digits.push({ role: leg.role, digit: e.digit, source: e.source }))));
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const s = await callAndWait(page, '*43');
-  t.equal(s.callState, 'established');
-  await hearing(page, 1000, { packets: 10 });
-  const bySource = (source: string) => digits.filter((d) => d.source === source).length;
-  await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
-  await until(() => bySource('rfc4733') >= 3);
-  await phone(page, (p) => p.sendDtmf('7*', 'info'));
-  await until(() => bySource('info') >= 2);
-  t.same(digits.filter((d) => d.source === 'rfc4733').map((d) => d.digit).join(''), '12#', `RFC 4733 digits (${JSON.stringify(digits)})`);
-  t.same(digits.filter((d) => d.source === 'info').map((d) => d.digit).join(''), '7*', 'SIP INFO digits');
-  t.ok(digits.every((d) => d.role === 'caller'));
-  await phone(page, (p) => p.hangup());
-});
+t.test(
+  'browser DTMF: RFC 4733 and SIP INFO both reach the call as digits',
+  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  async (t) => {
+    const plat = await platform(t);
+    const digits: Array<{ role: string; digit: string; source: string }> = [];
+    plat.p.calls.on('added', (call) =>
+      call.on('leg-added', (leg) => leg.on('dtmf', (e) => digits.push({ role: leg.role, digit: e.digit, source: e.source }))),
+    );
+    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+    const s = await callAndWait(page, '*43');
+    t.equal(s.callState, 'established');
+    await hearing(page, 1000, { packets: 10 });
+    const bySource = (source: string) => digits.filter((d) => d.source === source).length;
+    await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
+    await until(() => bySource('rfc4733') >= 3);
+    await phone(page, (p) => p.sendDtmf('7*', 'info'));
+    await until(() => bySource('info') >= 2);
+    t.same(
+      digits
+        .filter((d) => d.source === 'rfc4733')
+        .map((d) => d.digit)
+        .join(''),
+      '12#',
+      `RFC 4733 digits (${JSON.stringify(digits)})`,
+    );
+    t.same(
+      digits
+        .filter((d) => d.source === 'info')
+        .map((d) => d.digit)
+        .join(''),
+      '7*',
+      'SIP INFO digits',
+    );
+    t.ok(digits.every((d) => d.role === 'caller'));
+    await phone(page, (p) => p.hangup());
+  },
+);
 
-t.test('browser DTMF reaches a PCMU phone: RFC 4733 and SIP INFO both arrive as telephone-events', { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const wav = toneWav(tempDir(t, 'browser-dtmf-'), 600);
-  const bob = await Baresip.start({ user: 'bob', password: 'bob-pw', registrar: { host: '127.0.0.1', port: plat.udp }, codecs: ['PCMU'], playWav: wav, autoAnswer: true, verbose: process.env.SB_TEST_BARESIP === '1' });
-  t.teardown(() => bob.stop());
-  await until(() => plat.p.sip.registrar.lookup('bob').length > 0);
-  const pressed: string[] = [];
-  bob.on('event', (e) => { if (e.type === 'CALL_DTMF_START') pressed.push(String(e.param ?? '')); });
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const s = await callAndWait(page, 'bob');
-  t.equal(s.callState, 'established', 'bob answered');
-  await hearing(page, 600, { packets: 10 });
-  await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
-  await until(() => pressed.length >= 3);
-  await phone(page, (p) => p.sendDtmf('7*', 'info'));
-  await until(() => pressed.length >= 5);
-  t.equal(pressed.join(''), '12#7*', `bob's phone saw every digit, in order (${JSON.stringify(pressed)})`);
-  await phone(page, (p) => p.hangup());
-});
+t.test(
+  'browser DTMF reaches a PCMU phone: RFC 4733 and SIP INFO both arrive as telephone-events',
+  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  async (t) => {
+    const plat = await platform(t);
+    const wav = toneWav(tempDir(t, 'browser-dtmf-'), 600);
+    const bob = await Baresip.start({
+      user: 'bob',
+      password: 'bob-pw',
+      registrar: { host: '127.0.0.1', port: plat.udp },
+      codecs: ['PCMU'],
+      playWav: wav,
+      autoAnswer: true,
+      verbose: process.env.SB_TEST_BARESIP === '1',
+    });
+    t.teardown(() => bob.stop());
+    await until(() => plat.p.sip.registrar.lookup('bob').length > 0);
+    const pressed: string[] = [];
+    bob.on('event', (e) => {
+      if (e.type === 'CALL_DTMF_START') pressed.push(String(e.param ?? ''));
+    });
+    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+    const s = await callAndWait(page, 'bob');
+    t.equal(s.callState, 'established', 'bob answered');
+    await hearing(page, 600, { packets: 10 });
+    await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
+    await until(() => pressed.length >= 3);
+    await phone(page, (p) => p.sendDtmf('7*', 'info'));
+    await until(() => pressed.length >= 5);
+    t.equal(pressed.join(''), '12#7*', `bob's phone saw every digit, in order (${JSON.stringify(pressed)})`);
+    await phone(page, (p) => p.hangup());
+  },
+);
 
-t.test('browser calls browser: each hears the other (Opus both legs)', { skip: !widgetBuilt && 'run npm run build first', timeout: 90000 }, async (t) => {
-  const plat = await platform(t);
-  const alice = await browserPhone(t, plat, 'alice', 'alice-pw', '', 1000);
-  const bob = await browserPhone(t, plat, 'bob', 'bob-pw', '&autoAnswer=1', 600);
-  t.ok(await phone(bob, (p) => p.state.registered), 'bob registered');
-  const s = await callAndWait(alice, 'bob');
-  t.equal(s.callState, 'established', 'alice connected');
-  await waitFor(bob, 'bob answered', (st) => st.callState === 'established');
-  await Promise.all([hearing(alice, 600), hearing(bob, 1000)]);
-  const hzAlice = await phone(alice, (p) => p.peakHz());
-  const hzBob = await phone(bob, (p) => p.peakHz());
-  t.ok(Math.abs(hzAlice - 600) < 20, `alice hears bob's 600 Hz (${hzAlice.toFixed(1)})`);
-  t.ok(Math.abs(hzBob - 1000) < 20, `bob hears alice's 1 kHz (${hzBob.toFixed(1)})`);
-  const st = await phone(bob, (p) => p.stats());
-  t.match(st.codec, /opus/i);
-  await phone(bob, (p) => p.hangup());
-  await waitFor(alice, 'alice sees the hang-up', (x) => x.callState === 'terminated', 5000);
-  await settled(() => plat.p.media.stats().endpoints === 0);
-  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
-});
+t.test(
+  'browser calls browser: each hears the other (Opus both legs)',
+  { skip: !widgetBuilt && 'run npm run build first', timeout: 90000 },
+  async (t) => {
+    const plat = await platform(t);
+    const alice = await browserPhone(t, plat, 'alice', 'alice-pw', '', 1000);
+    const bob = await browserPhone(t, plat, 'bob', 'bob-pw', '&autoAnswer=1', 600);
+    t.ok(await phone(bob, (p) => p.state.registered), 'bob registered');
+    const s = await callAndWait(alice, 'bob');
+    t.equal(s.callState, 'established', 'alice connected');
+    await waitFor(bob, 'bob answered', (st) => st.callState === 'established');
+    await Promise.all([hearing(alice, 600), hearing(bob, 1000)]);
+    const hzAlice = await phone(alice, (p) => p.peakHz());
+    const hzBob = await phone(bob, (p) => p.peakHz());
+    t.ok(Math.abs(hzAlice - 600) < 20, `alice hears bob's 600 Hz (${hzAlice.toFixed(1)})`);
+    t.ok(Math.abs(hzBob - 1000) < 20, `bob hears alice's 1 kHz (${hzBob.toFixed(1)})`);
+    const st = await phone(bob, (p) => p.stats());
+    t.match(st.codec, /opus/i);
+    await phone(bob, (p) => p.hangup());
+    await waitFor(alice, 'alice sees the hang-up', (x) => x.callState === 'terminated', 5000);
+    await settled(() => plat.p.media.stats().endpoints === 0);
+    t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+  },
+);

@@ -30,11 +30,14 @@ async function projectId(tp: TestPlatform): Promise<number> {
 /** A copy of the refusal scenario expecting `status`. */
 function refusedScenario(dir: string, status: number): string {
   const path = join(dir, `refused-${status}.xml`);
-  writeFileSync(path, readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', String(status)).replaceAll('__CHECK__', ''));
+  writeFileSync(
+    path,
+    readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', String(status)).replaceAll('__CHECK__', ''),
+  );
   return path;
 }
 
-t.test('a carrier calls a DID pointed at an agent: the agent\'s phone rings and answers, audio both ways', async (t) => {
+t.test("a carrier calls a DID pointed at an agent: the agent's phone rings and answers, audio both ways", async (t) => {
   const dir = tempDir(t, 'calls-did-');
   const tp = await startTestPlatform(t, {
     users: ['alice'],
@@ -47,7 +50,11 @@ t.test('a carrier calls a DID pointed at an agent: the agent\'s phone rings and 
   const nextCall = tp.nextCall();
   // The carrier sends the DID without its plus, as many do.
   const r = await runSipp(t, {
-    scenario: 'uac', localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: '15550100', timeoutMs: 20000,
+    scenario: 'uac',
+    localHost: CARRIER,
+    remote: `${tp.sip.host}:${tp.sip.port}`,
+    service: '15550100',
+    timeoutMs: 20000,
     extraArgs: ['-d', '3000', '-rtp_echo', '-mp', String(await freePort(CARRIER)), '-mi', CARRIER],
   });
   t.equal(r.code, 0, `the carrier's call was answered and hung up ${r.code ? r.errors.slice(0, 300) : ''}`);
@@ -57,7 +64,10 @@ t.test('a carrier calls a DID pointed at an agent: the agent\'s phone rings and 
   t.equal(call.status, 'completed');
   await phone.waitFor('CALL_CLOSED', 5000).catch(() => undefined);
   const h = heard(phone);
-  t.ok(Math.abs(peakHz(h, 0.5, 2) - 880) <= 20, `alice heard her 880 Hz back through the carrier (${peakHz(h, 0.5, 2)} Hz): audio both ways`);
+  t.ok(
+    Math.abs(peakHz(h, 0.5, 2) - 880) <= 20,
+    `alice heard her 880 Hz back through the carrier (${peakHz(h, 0.5, 2)} Hz): audio both ways`,
+  );
   t.ok(toneSeconds(h, 880) >= 1.8, `for most of the call (${toneSeconds(h, 880)} s)`);
 });
 
@@ -65,68 +75,106 @@ t.test('a carrier call to a DID nobody owns gets 404; a paused relay gets 480', 
   const dir = tempDir(t, 'calls-did-');
   const tp = await startTestPlatform(t, {
     config: {
-      trunks: [{
-        name: 'carrier', host: CARRIER, port: await freePort(CARRIER), transport: 'udp',
-        numbers: [{ number: '+15550199' }, { number: '+15550200' }],
-      }],
+      trunks: [
+        {
+          name: 'carrier',
+          host: CARRIER,
+          port: await freePort(CARRIER),
+          transport: 'udp',
+          numbers: [{ number: '+15550199' }, { number: '+15550200' }],
+        },
+      ],
     },
   });
-  const relay = await tp.platform.store.numbers.assign(await projectId(tp), '+15550200', { kind: 'forward', forwardTo: '+15550300' });
+  const relay = await tp.platform.store.numbers.assign(await projectId(tp), '+15550200', {
+    kind: 'forward',
+    forwardTo: '+15550300',
+  });
   await tp.platform.store.numbers.setRelay(relay.id, { relayEnabled: false });
   let calls = 0;
   tp.platform.calls.on('added', () => calls++);
   const sippArgs = async () => ['-mp', String(await freePort(CARRIER)), '-mi', CARRIER];
   const unowned = await runSipp(t, {
-    scenario: refusedScenario(dir, 404), localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: '+15550199',
-    timeoutMs: 10000, keys: { caller: '15550001111' }, extraArgs: await sippArgs(),
+    scenario: refusedScenario(dir, 404),
+    localHost: CARRIER,
+    remote: `${tp.sip.host}:${tp.sip.port}`,
+    service: '+15550199',
+    timeoutMs: 10000,
+    keys: { caller: '15550001111' },
+    extraArgs: await sippArgs(),
   });
   t.equal(unowned.code, 0, `the unowned DID got 404 ${unowned.code ? unowned.errors.slice(0, 300) : ''}`);
   const paused = await runSipp(t, {
-    scenario: refusedScenario(dir, 480), localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: '+15550200',
-    timeoutMs: 10000, keys: { caller: '15550001111' }, extraArgs: await sippArgs(),
+    scenario: refusedScenario(dir, 480),
+    localHost: CARRIER,
+    remote: `${tp.sip.host}:${tp.sip.port}`,
+    service: '+15550200',
+    timeoutMs: 10000,
+    keys: { caller: '15550001111' },
+    extraArgs: await sippArgs(),
   });
   t.equal(paused.code, 0, `the paused relay got 480 ${paused.code ? paused.errors.slice(0, 300) : ''}`);
   t.equal(calls, 0, 'no media was set up for either');
 });
 
-t.test('a relay DID: the forward target gets the INVITE through the trunk from the relay number; both tones cross; recorded per side', async (t) => {
-  const dir = tempDir(t, 'calls-did-');
-  // The forward target is the trunk's host (a phone answering for +15550300). The carrier's caller
-  // comes from the same address, so it counts as the carrier.
-  const target = await Baresip.start({ user: '+15550300', codecs: ['PCMU'], playWav: toneWav(dir, 1000), autoAnswer: true });
-  t.teardown(() => target.stop());
-  const caller = await Baresip.start({ user: 'carrier', codecs: ['PCMU'], playWav: toneWav(dir, 600) });
-  t.teardown(() => caller.stop());
-  const tp = await startTestPlatform(t, {
-    config: { trunks: [{ name: 'carrier', host: '127.0.0.1', port: target.sipPort, transport: 'udp', numbers: [{ number: '+15550200' }] }] },
-  });
-  await tp.platform.store.numbers.assign(await projectId(tp), '+15550200', { kind: 'forward', forwardTo: '+1 555 0300' });
-  const nextCall = tp.nextCall();
-  // Auto-answering, baresip reports the call when established; its peer URI is the From it received.
-  const incoming = target.waitFor('CALL_ESTABLISHED', 10000);
-  const established = caller.waitFor('CALL_ESTABLISHED', 10000);
-  await caller.dial(`sip:+15550200@${tp.sip.host}:${tp.sip.port}`);
-  const call = await nextCall;
-  const recorded = once(call, 'recording') as Promise<[{ path: string }]>;
-  const inc = await incoming;
-  t.match(String(inc.peeruri ?? ''), /^sip:\+15550200@/, `the target sees the relay number as the caller (${String(inc.peeruri)})`);
-  await established;
-  t.equal(call.route, 'relay');
-  await sleep(3000);
-  const ended = once(call, 'ended');
-  await caller.hangup();
-  await ended;
-  await target.waitFor('CALL_CLOSED', 5000).catch(() => undefined);
-  t.ok(Math.abs(peakHz(heard(caller), 0.5, 2.5) - 1000) <= 20, `the caller heard the target's 1000 Hz (${peakHz(heard(caller), 0.5, 2.5)} Hz)`);
-  t.ok(Math.abs(peakHz(heard(target), 0.5, 2.5) - 600) <= 20, `the target heard the caller's 600 Hz (${peakHz(heard(target), 0.5, 2.5)} Hz)`);
+t.test(
+  'a relay DID: the forward target gets the INVITE through the trunk from the relay number; both tones cross; recorded per side',
+  async (t) => {
+    const dir = tempDir(t, 'calls-did-');
+    // The forward target is the trunk's host (a phone answering for +15550300). The carrier's caller
+    // comes from the same address, so it counts as the carrier.
+    const target = await Baresip.start({ user: '+15550300', codecs: ['PCMU'], playWav: toneWav(dir, 1000), autoAnswer: true });
+    t.teardown(() => target.stop());
+    const caller = await Baresip.start({ user: 'carrier', codecs: ['PCMU'], playWav: toneWav(dir, 600) });
+    t.teardown(() => caller.stop());
+    const tp = await startTestPlatform(t, {
+      config: {
+        trunks: [
+          { name: 'carrier', host: '127.0.0.1', port: target.sipPort, transport: 'udp', numbers: [{ number: '+15550200' }] },
+        ],
+      },
+    });
+    await tp.platform.store.numbers.assign(await projectId(tp), '+15550200', { kind: 'forward', forwardTo: '+1 555 0300' });
+    const nextCall = tp.nextCall();
+    // Auto-answering, baresip reports the call when established; its peer URI is the From it received.
+    const incoming = target.waitFor('CALL_ESTABLISHED', 10000);
+    const established = caller.waitFor('CALL_ESTABLISHED', 10000);
+    await caller.dial(`sip:+15550200@${tp.sip.host}:${tp.sip.port}`);
+    const call = await nextCall;
+    const recorded = once(call, 'recording') as Promise<[{ path: string }]>;
+    const inc = await incoming;
+    t.match(
+      String(inc.peeruri ?? ''),
+      /^sip:\+15550200@/,
+      `the target sees the relay number as the caller (${String(inc.peeruri)})`,
+    );
+    await established;
+    t.equal(call.route, 'relay');
+    await sleep(3000);
+    const ended = once(call, 'ended');
+    await caller.hangup();
+    await ended;
+    await target.waitFor('CALL_CLOSED', 5000).catch(() => undefined);
+    t.ok(
+      Math.abs(peakHz(heard(caller), 0.5, 2.5) - 1000) <= 20,
+      `the caller heard the target's 1000 Hz (${peakHz(heard(caller), 0.5, 2.5)} Hz)`,
+    );
+    t.ok(
+      Math.abs(peakHz(heard(target), 0.5, 2.5) - 600) <= 20,
+      `the target heard the caller's 600 Hz (${peakHz(heard(target), 0.5, 2.5)} Hz)`,
+    );
 
-  const [{ path }] = await recorded;
-  t.equal(path, join(tp.dataDir, 'recordings', `${call.id}.wav`), '`recording` names the call\'s WAV');
-  const wav = readWav(path);
-  t.equal(wav.channels, 2, 'one channel per side');
-  t.ok(wav.samples[0]!.length / wav.sampleRate >= 2.5, `covers the call (${(wav.samples[0]!.length / wav.sampleRate).toFixed(1)} s)`);
-  const mid = (ch: number) => wav.samples[ch]!.subarray(wav.sampleRate * 0.5, wav.sampleRate * 2);
-  t.equal(peakFrequency(mid(0), wav.sampleRate, 100, 3500), 600, 'left: the caller');
-  t.equal(peakFrequency(mid(1), wav.sampleRate, 100, 3500), 1000, 'right: the forward target');
-  await settled(() => tp.platform.calls.size === 0);
-});
+    const [{ path }] = await recorded;
+    t.equal(path, join(tp.dataDir, 'recordings', `${call.id}.wav`), "`recording` names the call's WAV");
+    const wav = readWav(path);
+    t.equal(wav.channels, 2, 'one channel per side');
+    t.ok(
+      wav.samples[0]!.length / wav.sampleRate >= 2.5,
+      `covers the call (${(wav.samples[0]!.length / wav.sampleRate).toFixed(1)} s)`,
+    );
+    const mid = (ch: number) => wav.samples[ch]!.subarray(wav.sampleRate * 0.5, wav.sampleRate * 2);
+    t.equal(peakFrequency(mid(0), wav.sampleRate, 100, 3500), 600, 'left: the caller');
+    t.equal(peakFrequency(mid(1), wav.sampleRate, 100, 3500), 1000, 'right: the forward target');
+    await settled(() => tp.platform.calls.size === 0);
+  },
+);

@@ -20,18 +20,25 @@ const CARRIER = '127.0.0.2';
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
 const EARLY_MS = 3000;
 
-t.test('a carrier\'s early media reaches the caller before the answer', async (t) => {
+t.test("a carrier's early media reaches the caller before the answer", async (t) => {
   const dir = tempDir(t, 'calls-early-');
   // The carrier's "ringback": a 1 kHz tone, PCMU, streamed from the 183 on.
   const ringback = join(dir, 'ringback.wav');
   execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-e', 'u-law', ringback, 'synth', '20', 'sine', '1000', 'vol', '0.3']);
   const scenario = join(dir, 'uas-early-media.xml');
-  writeFileSync(scenario, readFileSync(join(scenarios, 'uas-early-media.xml'), 'utf8')
-    .replaceAll('__FILE__', ringback).replaceAll('__EARLY_MS__', String(EARLY_MS)));
+  writeFileSync(
+    scenario,
+    readFileSync(join(scenarios, 'uas-early-media.xml'), 'utf8')
+      .replaceAll('__FILE__', ringback)
+      .replaceAll('__EARLY_MS__', String(EARLY_MS)),
+  );
   const carrierPort = await freePort(CARRIER);
   const rtpPort = await freePort(CARRIER);
   const carrier = await startSipp(t, {
-    scenario, localHost: CARRIER, localPort: carrierPort, timeoutMs: 30000,
+    scenario,
+    localHost: CARRIER,
+    localPort: carrierPort,
+    timeoutMs: 30000,
     extraArgs: ['-mi', CARRIER, '-mp', String(rtpPort)],
   });
   const tp = await startTestPlatform(t, {

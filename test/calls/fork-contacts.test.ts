@@ -12,7 +12,16 @@ import { UdpUa, buildRequest, buildResponse, header, requestHeaders } from '../s
 
 t.setTimeout(60000);
 
-const PHONE_SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 41000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+const PHONE_SDP = [
+  'v=0',
+  'o=- 1 1 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 41000 RTP/AVP 0',
+  'a=rtpmap:0 PCMU/8000',
+  '',
+].join('\r\n');
 const OFFER = PHONE_SDP.replace('41000', '42000').replace('127.0.0.1', '127.0.0.2').replace('127.0.0.1', '127.0.0.2');
 
 const body = (raw: string) => raw.split('\r\n\r\n')[1] ?? '';
@@ -29,7 +38,9 @@ t.test('desk phone and browser: one offer each by kind; the first to answer wins
   const carrier = new UdpUa();
   await carrier.open('127.0.0.2');
   t.teardown(() => carrier.close());
-  carrier.onRequest = (raw, send) => { if (raw.startsWith('BYE ')) send(buildResponse(raw, 200, 'OK')); };
+  carrier.onRequest = (raw, send) => {
+    if (raw.startsWith('BYE ')) send(buildResponse(raw, 200, 'OK'));
+  };
   const tp = await startTestPlatform(t, {
     users: ['alice'],
     config: {
@@ -45,26 +56,41 @@ t.test('desk phone and browser: one offer each by kind; the first to answer wins
   const desk = new UdpUa();
   await desk.open('127.0.0.1');
   t.teardown(() => desk.close());
-  const deskReg = (cseq: number, auth?: string) => buildRequest('REGISTER', `sip:${domain}`, desk, {
-    From: `<sip:alice@${domain}>;tag=d1`, To: `<sip:alice@${domain}>`, 'Call-ID': 'desk-reg', CSeq: `${cseq} REGISTER`,
-    Contact: `<sip:alice@127.0.0.1:${desk.port}>;expires=600`, ...(auth ? { Authorization: auth } : {}),
-  });
+  const deskReg = (cseq: number, auth?: string) =>
+    buildRequest('REGISTER', `sip:${domain}`, desk, {
+      From: `<sip:alice@${domain}>;tag=d1`,
+      To: `<sip:alice@${domain}>`,
+      'Call-ID': 'desk-reg',
+      CSeq: `${cseq} REGISTER`,
+      Contact: `<sip:alice@127.0.0.1:${desk.port}>;expires=600`,
+      ...(auth ? { Authorization: auth } : {}),
+    });
   const c1 = await desk.request(deskReg(1), tp.sip.port);
   t.equal(c1.status, 401);
-  t.equal((await desk.request(deskReg(2, authorize(header(c1, 'WWW-Authenticate'), `sip:${domain}`)), tp.sip.port)).status, 200, 'the desk phone registered');
+  t.equal(
+    (await desk.request(deskReg(2, authorize(header(c1, 'WWW-Authenticate'), `sip:${domain}`)), tp.sip.port)).status,
+    200,
+    'the desk phone registered',
+  );
 
   // The browser registers over WebSocket.
   const wsAddr = tp.platform.sipAddresses.find((a) => a.transport === 'ws')!;
   const ws = new WebSocket(`ws://127.0.0.1:${wsAddr.port}`, 'sip');
   t.teardown(() => ws.close());
-  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
   const wsHost = `${randomBytes(4).toString('hex')}.invalid`;
   const wsContact = `<sip:br0wser@${wsHost};transport=ws>`;
   const wsRequests: string[] = [];
   const wsResponses: string[] = [];
   ws.on('message', (d) => {
     const text = d.toString();
-    if (text.startsWith('SIP/2.0')) { wsResponses.push(text); return; }
+    if (text.startsWith('SIP/2.0')) {
+      wsResponses.push(text);
+      return;
+    }
     wsRequests.push(text);
     if (text.startsWith('INVITE')) ws.send(buildResponse(text, 180, 'Ringing', { toTag: 'br' }));
     else if (text.startsWith('CANCEL')) {
@@ -73,15 +99,25 @@ t.test('desk phone and browser: one offer each by kind; the first to answer wins
       if (invite) ws.send(buildResponse(invite, 487, 'Request Terminated', { toTag: 'br' }));
     }
   });
-  const wsReg = (cseq: number, auth?: string) => [
-    `REGISTER sip:${domain} SIP/2.0`, `Via: SIP/2.0/WS ${wsHost};branch=z9hG4bK${randomBytes(5).toString('hex')}`, 'Max-Forwards: 70',
-    `From: <sip:alice@${domain}>;tag=w1`, `To: <sip:alice@${domain}>`, 'Call-ID: ws-reg', `CSeq: ${cseq} REGISTER`,
-    `Contact: ${wsContact};expires=600`, ...(auth ? [`Authorization: ${auth}`] : []), 'Content-Length: 0', '', '',
-  ].join('\r\n');
+  const wsReg = (cseq: number, auth?: string) =>
+    [
+      `REGISTER sip:${domain} SIP/2.0`,
+      `Via: SIP/2.0/WS ${wsHost};branch=z9hG4bK${randomBytes(5).toString('hex')}`,
+      'Max-Forwards: 70',
+      `From: <sip:alice@${domain}>;tag=w1`,
+      `To: <sip:alice@${domain}>`,
+      'Call-ID: ws-reg',
+      `CSeq: ${cseq} REGISTER`,
+      `Contact: ${wsContact};expires=600`,
+      ...(auth ? [`Authorization: ${auth}`] : []),
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
   ws.send(wsReg(1));
-  await until(() => wsResponses.length === 1, 'the browser\'s challenge');
+  await until(() => wsResponses.length === 1, "the browser's challenge");
   ws.send(wsReg(2, authorize(requestHeaders(wsResponses[0]!).get('www-authenticate') ?? [], `sip:${domain}`)));
-  await until(() => wsResponses.length === 2, 'the browser\'s registration');
+  await until(() => wsResponses.length === 2, "the browser's registration");
   t.match(wsResponses[1]!, /^SIP\/2\.0 200/, 'the browser registered');
   t.equal(tp.platform.sip.registrar.lookup('alice').length, 2, 'alice has two registrations');
 
@@ -94,18 +130,32 @@ t.test('desk phone and browser: one offer each by kind; the first to answer wins
         send(buildResponse(raw, 180, 'Ringing', { toTag: 'dk' }));
         send(buildResponse(raw, 200, 'OK', { toTag: 'dk', contact: `<sip:alice@127.0.0.1:${desk.port}>`, body: PHONE_SDP }));
       };
-      void until(() => wsRequests.some((r) => r.startsWith('INVITE')), 'the browser\'s INVITE').then(answer, answer);
+      void until(() => wsRequests.some((r) => r.startsWith('INVITE')), "the browser's INVITE").then(answer, answer);
     } else if (raw.startsWith('BYE')) send(buildResponse(raw, 200, 'OK'));
   };
   const ruri = `sip:alice@${domain}`;
   const nextCall = tp.nextCall();
-  const answered = carrier.request(buildRequest('INVITE', ruri, carrier, {
-    From: '<sip:+15550001111@127.0.0.2>;tag=c1', To: `<${ruri}>`, 'Call-ID': 'fork-1', CSeq: '1 INVITE',
-    Contact: `<sip:c@127.0.0.2:${carrier.port}>`, 'Content-Type': 'application/sdp',
-  }, OFFER), tp.sip.port, 15000);
+  const answered = carrier.request(
+    buildRequest(
+      'INVITE',
+      ruri,
+      carrier,
+      {
+        From: '<sip:+15550001111@127.0.0.2>;tag=c1',
+        To: `<${ruri}>`,
+        'Call-ID': 'fork-1',
+        CSeq: '1 INVITE',
+        Contact: `<sip:c@127.0.0.2:${carrier.port}>`,
+        'Content-Type': 'application/sdp',
+      },
+      OFFER,
+    ),
+    tp.sip.port,
+    15000,
+  );
   const call = await nextCall;
   const ok = await answered;
-  t.equal(ok.status, 200, 'the carrier\'s call was answered');
+  t.equal(ok.status, 200, "the carrier's call was answered");
   const wsInvite = wsRequests.find((r) => r.startsWith('INVITE'))!;
   t.match(body(wsInvite), /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m, 'the browser was offered DTLS-SRTP');
   t.match(body(wsInvite), /^a=fingerprint:/m, 'with a DTLS fingerprint');
@@ -114,6 +164,10 @@ t.test('desk phone and browser: one offer each by kind; the first to answer wins
   t.notMatch(body(deskInvite), /a=fingerprint/, 'without DTLS');
   await until(() => wsRequests.some((r) => r.startsWith('CANCEL')), 'CANCEL to the browser');
   t.pass('the browser got CANCEL');
-  t.match(call.legs.find((l) => l.role === 'callee')?.dialog.remoteSdp ?? '', /m=audio 41000 RTP\/AVP 0/, 'the call continues with the desk phone');
+  t.match(
+    call.legs.find((l) => l.role === 'callee')?.dialog.remoteSdp ?? '',
+    /m=audio 41000 RTP\/AVP 0/,
+    'the call continues with the desk phone',
+  );
   await call.hangup();
 });

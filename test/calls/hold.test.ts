@@ -30,7 +30,10 @@ async function nextReoffer(leg: Leg, what: string, timeoutMs = 5000): Promise<{ 
   return e as { offer: string; answer: string; status: number };
 }
 
-for (const codecs of [['PCMU', 'PCMU'], ['opus', 'PCMU']] as const) {
+for (const codecs of [
+  ['PCMU', 'PCMU'],
+  ['opus', 'PCMU'],
+] as const) {
   t.test(`hold and resume in a bridged call (${codecs[0]} holds ${codecs[1]})`, async (t) => {
     const dir = tempDir(t, 'calls-hold-');
     const tp = await startTestPlatform(t, { users: ['alice', 'bob'] });
@@ -74,7 +77,10 @@ for (const codecs of [['PCMU', 'PCMU'], ['opus', 'PCMU']] as const) {
     const atBob = heard(bob);
     const aliceTone = toneSeconds(atBob, 1000);
     t.ok(aliceTone >= 2.2, `bob heard alice before the hold and after the resume (${aliceTone} s)`);
-    t.ok(aliceTone <= callS - holdS + 0.8, `nothing of alice while on hold (${aliceTone} s of a ${callS.toFixed(1)} s call, ${holdS.toFixed(1)} s on hold)`);
+    t.ok(
+      aliceTone <= callS - holdS + 0.8,
+      `nothing of alice while on hold (${aliceTone} s of a ${callS.toFixed(1)} s call, ${holdS.toFixed(1)} s on hold)`,
+    );
   });
 }
 
@@ -85,13 +91,30 @@ t.test('a sipp desk phone holds and resumes: the platform stops sending to it wh
   const nextCall = tp.nextCall();
   // sipp echoes what reaches it, so bob hears his own 600 Hz exactly while the platform sends to sipp.
   const result = runSipp(t, {
-    scenario: join(scenarios, 'uac-hold-resume.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: 'bob', timeoutMs: 20000,
+    scenario: join(scenarios, 'uac-hold-resume.xml'),
+    remote: `${tp.sip.host}:${tp.sip.port}`,
+    service: 'bob',
+    timeoutMs: 20000,
     keys: { caller: 'alice' },
-    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-rtp_echo', '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
+    extraArgs: [
+      '-au',
+      'alice',
+      '-ap',
+      tp.password('alice'),
+      '-rtp_echo',
+      '-mp',
+      String(await freeMediaPort()),
+      '-mi',
+      '127.0.0.1',
+    ],
   });
   const call = await nextCall;
   const r = await result;
-  t.equal(r.code, 0, `sipp: answered, hold answered recvonly, resume answered sendrecv, BYE ${r.code ? r.errors.slice(0, 400) : ''}`);
+  t.equal(
+    r.code,
+    0,
+    `sipp: answered, hold answered recvonly, resume answered sendrecv, BYE ${r.code ? r.errors.slice(0, 400) : ''}`,
+  );
   if (!call.isEnded()) await once(call, 'ended');
   const callS = (Date.now() - (call.answeredAt ?? Date.now())) / 1000;
   t.ok(call.answeredAt !== undefined, 'the call was answered');

@@ -39,7 +39,10 @@ t.test('Opus phone calls PCMU phone: transcoded both ways, callee hangs up', asy
   await aliceClosed;
   const [info] = await ended;
   t.match(info.reason, /callee hung up/, 'the call ended because bob hung up');
-  t.ok(call.legs.every((l) => l.ended), 'both legs ended');
+  t.ok(
+    call.legs.every((l) => l.ended),
+    'both legs ended',
+  );
   t.equal(tp.platform.calls.size, 0, 'no call left in the registry');
   await settled(() => tp.platform.media.stats().portsInUse === 0);
   t.equal(tp.platform.media.stats().portsInUse, 0, 'every RTP port released');
@@ -59,32 +62,36 @@ const SAME_CODEC = [
   { codec: 'opus', sdp: /^a=rtpmap:(\d+) opus\/48000/m },
 ] as const;
 
-for (const { codec, sdp } of SAME_CODEC) t.test(`${codec} phones are passed through, caller hangs up`, async (t) => {
-  const dir = tempDir(t, 'calls-p2p-');
-  const tp = await startTestPlatform(t, { users: ['carol', 'dave'] });
-  const carol = await registeredPhone(t, tp, 'carol', { codecs: [codec], wav: toneWav(dir, 1000) });
-  const dave = await registeredPhone(t, tp, 'dave', { codecs: [codec], wav: toneWav(dir, 600), autoAnswer: true });
+for (const { codec, sdp } of SAME_CODEC)
+  t.test(`${codec} phones are passed through, caller hangs up`, async (t) => {
+    const dir = tempDir(t, 'calls-p2p-');
+    const tp = await startTestPlatform(t, { users: ['carol', 'dave'] });
+    const carol = await registeredPhone(t, tp, 'carol', { codecs: [codec], wav: toneWav(dir, 1000) });
+    const dave = await registeredPhone(t, tp, 'dave', { codecs: [codec], wav: toneWav(dir, 600), autoAnswer: true });
 
-  const nextCall = tp.nextCall();
-  await dialAndWait(carol, tp, 'dave');
-  const call = await nextCall;
-  for (const leg of call.legs) t.match(leg.dialog.remoteSdp, sdp, `${leg.role} speaks ${codec}: no transcoding needed`);
-  await untilHeard([carol, dave], 3);
-  const ended = once(call, 'ended');
-  const daveClosed = dave.waitFor('CALL_CLOSED', 5000);
-  await carol.hangup();
-  await daveClosed;
-  const [info] = await ended;
-  t.match(info.reason, /caller hung up/, 'the call ended because carol hung up');
-  t.ok(call.legs.every((l) => l.ended), 'both legs ended');
+    const nextCall = tp.nextCall();
+    await dialAndWait(carol, tp, 'dave');
+    const call = await nextCall;
+    for (const leg of call.legs) t.match(leg.dialog.remoteSdp, sdp, `${leg.role} speaks ${codec}: no transcoding needed`);
+    await untilHeard([carol, dave], 3);
+    const ended = once(call, 'ended');
+    const daveClosed = dave.waitFor('CALL_CLOSED', 5000);
+    await carol.hangup();
+    await daveClosed;
+    const [info] = await ended;
+    t.match(info.reason, /caller hung up/, 'the call ended because carol hung up');
+    t.ok(
+      call.legs.every((l) => l.ended),
+      'both legs ended',
+    );
 
-  const atDave = heard(dave);
-  const atCarol = heard(carol);
-  t.ok(Math.abs(peakHz(atDave, 1, 3) - 1000) <= 20, `dave heard carol's 1 kHz (${peakHz(atDave, 1, 3)} Hz)`);
-  t.ok(Math.abs(peakHz(atCarol, 1, 3) - 600) <= 20, `carol heard dave's 600 Hz (${peakHz(atCarol, 1, 3)} Hz)`);
-  t.ok(toneSeconds(atDave, 1000) >= 2, `dave heard the tone for most of the call (${toneSeconds(atDave, 1000)} s)`);
-  t.ok(toneSeconds(atCarol, 600) >= 2, `carol heard the tone for most of the call (${toneSeconds(atCarol, 600)} s)`);
-});
+    const atDave = heard(dave);
+    const atCarol = heard(carol);
+    t.ok(Math.abs(peakHz(atDave, 1, 3) - 1000) <= 20, `dave heard carol's 1 kHz (${peakHz(atDave, 1, 3)} Hz)`);
+    t.ok(Math.abs(peakHz(atCarol, 1, 3) - 600) <= 20, `carol heard dave's 600 Hz (${peakHz(atCarol, 1, 3)} Hz)`);
+    t.ok(toneSeconds(atDave, 1000) >= 2, `dave heard the tone for most of the call (${toneSeconds(atDave, 1000)} s)`);
+    t.ok(toneSeconds(atCarol, 600) >= 2, `carol heard the tone for most of the call (${toneSeconds(atCarol, 600)} s)`);
+  });
 
 t.test('CANCEL before the answer ends the ringing leg', async (t) => {
   const dir = tempDir(t, 'calls-p2p-');
@@ -95,7 +102,9 @@ t.test('CANCEL before the answer ends the ringing leg', async (t) => {
   const nextCall = tp.nextCall();
   const ringing = frank.waitFor('CALL_INCOMING', 10000);
   let frankEstablished = false;
-  frank.on('event', (e) => { if (e.type === 'CALL_ESTABLISHED') frankEstablished = true; });
+  frank.on('event', (e) => {
+    if (e.type === 'CALL_ESTABLISHED') frankEstablished = true;
+  });
   await erin.dial(`sip:frank@${tp.sip.host}:${tp.sip.port}`);
   await ringing;
   const call = await nextCall;
@@ -110,7 +119,11 @@ t.test('CANCEL before the answer ends the ringing leg', async (t) => {
   t.match(info.reason, /cancel/i, 'the call ended as cancelled');
   t.equal(call.answeredAt, undefined, 'never answered');
   // baresip reports an incoming call ended by CANCEL as ECONNRESET ("Connection reset by peer").
-  t.match(String(closedAtFrank.param ?? ''), /Connection reset|cancel|487/i, `frank's ringing call was cancelled (${closedAtFrank.param})`);
+  t.match(
+    String(closedAtFrank.param ?? ''),
+    /Connection reset|cancel|487/i,
+    `frank's ringing call was cancelled (${closedAtFrank.param})`,
+  );
   t.comment(`erin: ${closedAtErin.param}`);
   t.notOk(frankEstablished, 'frank never got an established call');
   await settled(() => tp.platform.calls.size === 0 && tp.platform.media.stats().portsInUse === 0);
@@ -142,8 +155,12 @@ t.test('a sipp caller CANCELs while a phone rings: 487 on the wire, the phone st
   const judyClosed = judy.waitFor('CALL_CLOSED', 15000);
   const nextCall = tp.nextCall();
   const r = await runSipp(t, {
-    scenario: join(scenarios, 'uac-cancel-on-ringing.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: 'judy', timeoutMs: 15000,
-    keys: { caller: 'ivan' }, extraArgs: ['-au', 'ivan', '-ap', tp.password('ivan'), '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
+    scenario: join(scenarios, 'uac-cancel-on-ringing.xml'),
+    remote: `${tp.sip.host}:${tp.sip.port}`,
+    service: 'judy',
+    timeoutMs: 15000,
+    keys: { caller: 'ivan' },
+    extraArgs: ['-au', 'ivan', '-ap', tp.password('ivan'), '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });
   t.equal(r.code, 0, `sipp: 180, CANCEL answered 200, INVITE ended 487 ${r.code ? r.errors.slice(0, 400) : ''}`);
   await ringing;

@@ -53,7 +53,11 @@ export function heardSeconds(phone: Baresip): number {
  * long audio has to flow, measured in audio rather than in wall-clock time, which a loaded machine
  * stretches. Returns after `timeoutMs` regardless; the assertions on what was heard then fail.
  */
-export async function untilHeard(phones: Baresip | Baresip[], seconds: number, timeoutMs = seconds * 1000 + 15000): Promise<void> {
+export async function untilHeard(
+  phones: Baresip | Baresip[],
+  seconds: number,
+  timeoutMs = seconds * 1000 + 15000,
+): Promise<void> {
   const list = Array.isArray(phones) ? phones : [phones];
   await settled(() => list.every((p) => heardSeconds(p) >= seconds), timeoutMs);
 }
@@ -70,7 +74,22 @@ export function tempDir(t: TeardownHost, prefix: string): string {
 export function toneWav(dir: string, hz: number, seconds = 30): string {
   const path = join(dir, `tone-${hz}.wav`);
   if (!existsSync(path)) {
-    execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', path, 'synth', String(seconds), 'sine', String(hz), 'vol', '0.3']);
+    execFileSync('sox', [
+      '-n',
+      '-r',
+      '48000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      path,
+      'synth',
+      String(seconds),
+      'sine',
+      String(hz),
+      'vol',
+      '0.3',
+    ]);
   }
   return path;
 }

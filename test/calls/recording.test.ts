@@ -31,50 +31,60 @@ async function finishedWav(path: string, minSeconds: number, timeoutMs = 20000):
 }
 
 // Transcoded, and same-codec (where the bridge could pass packets through but the recorder needs PCM).
-for (const [callerCodec, calleeCodec] of [['opus', 'PCMU'], ['PCMU', 'PCMU']] as const) t.test(`a recorded ${callerCodec} -> ${calleeCodec} call: caller left, callee right; DTMF from both phones reaches the legs`, async (t) => {
-  const dir = tempDir(t, 'calls-recording-');
-  const tp = await startTestPlatform(t, { users: ['alice', 'bob'], config: { recording: { enabled: true, sampleRate: 16000 } } });
-  const alice = await registeredPhone(t, tp, 'alice', { codecs: [callerCodec], wav: toneWav(dir, 1000) });
-  const bob = await registeredPhone(t, tp, 'bob', { codecs: [calleeCodec], wav: toneWav(dir, 600), autoAnswer: true });
+for (const [callerCodec, calleeCodec] of [
+  ['opus', 'PCMU'],
+  ['PCMU', 'PCMU'],
+] as const)
+  t.test(
+    `a recorded ${callerCodec} -> ${calleeCodec} call: caller left, callee right; DTMF from both phones reaches the legs`,
+    async (t) => {
+      const dir = tempDir(t, 'calls-recording-');
+      const tp = await startTestPlatform(t, {
+        users: ['alice', 'bob'],
+        config: { recording: { enabled: true, sampleRate: 16000 } },
+      });
+      const alice = await registeredPhone(t, tp, 'alice', { codecs: [callerCodec], wav: toneWav(dir, 1000) });
+      const bob = await registeredPhone(t, tp, 'bob', { codecs: [calleeCodec], wav: toneWav(dir, 600), autoAnswer: true });
 
-  const nextCall = tp.nextCall();
-  await dialAndWait(alice, tp, 'bob');
-  const call = await nextCall;
-  const digits: Record<string, string[]> = { caller: [], callee: [] };
-  for (const leg of call.legs) leg.on('dtmf', (e: DtmfEvent) => digits[leg.role]!.push(e.digit));
+      const nextCall = tp.nextCall();
+      await dialAndWait(alice, tp, 'bob');
+      const call = await nextCall;
+      const digits: Record<string, string[]> = { caller: [], callee: [] };
+      for (const leg of call.legs) leg.on('dtmf', (e: DtmfEvent) => digits[leg.role]!.push(e.digit));
 
-  await untilHeard([alice, bob], 1.5);
-  await alice.sendDtmf('5');
-  await settled(() => digits.caller.length > 0);
-  await bob.sendDtmf('9');
-  await settled(() => digits.callee.length > 0);
-  await untilHeard([alice, bob], 3.8);
-  const ended = once(call, 'ended');
-  await alice.hangup();
-  await ended;
-  t.same(digits.caller, ['5'], 'the 5 pressed at alice reached the caller leg');
-  t.same(digits.callee, ['9'], 'the 9 pressed at bob reached the callee leg');
+      await untilHeard([alice, bob], 1.5);
+      await alice.sendDtmf('5');
+      await settled(() => digits.caller.length > 0);
+      await bob.sendDtmf('9');
+      await settled(() => digits.callee.length > 0);
+      await untilHeard([alice, bob], 3.8);
+      const ended = once(call, 'ended');
+      await alice.hangup();
+      await ended;
+      t.same(digits.caller, ['5'], 'the 5 pressed at alice reached the caller leg');
+      t.same(digits.callee, ['9'], 'the 9 pressed at bob reached the callee leg');
 
-  const path = join(tp.dataDir, 'recordings', `${call.id}.wav`);
-  t.ok(existsSync(path), `recording at recordings/${call.id}.wav`);
-  const wav = await finishedWav(path, 2.5);
-  t.equal(wav.channels, 2, 'two channels');
-  t.equal(wav.sampleRate, 16000, 'at the configured sample rate');
-  const seconds = wav.samples[0]!.length / wav.sampleRate;
-  t.ok(seconds >= 3 && seconds <= 6, `covers the call (${seconds.toFixed(1)} s)`);
-  // Analyse the middle of the call, past setup and before the hangup.
-  const mid = (ch: number) => wav.samples[ch]!.subarray(wav.sampleRate * 0.5, wav.sampleRate * 1.5);
-  const left = mid(0);
-  const right = mid(1);
-  t.equal(peakFrequency(left, wav.sampleRate, 100, 3500), 1000, 'left: the caller (alice, 1 kHz)');
-  t.equal(peakFrequency(right, wav.sampleRate, 100, 3500), 600, 'right: the callee (bob, 600 Hz)');
-  const leak = toneAmplitude(left, wav.sampleRate, 600) / toneAmplitude(left, wav.sampleRate, 1000);
-  const leakR = toneAmplitude(right, wav.sampleRate, 1000) / toneAmplitude(right, wav.sampleRate, 600);
-  t.ok(leak < 0.05 && leakR < 0.05, `each channel holds one party (cross-talk ${leak.toFixed(3)}, ${leakR.toFixed(3)})`);
-  // Recording taps the call; the phones still hear each other.
-  t.equal(peakHz(heard(bob), 0.5, 2), 1000, 'bob heard alice during the recorded call');
-  t.equal(peakHz(heard(alice), 0.5, 2), 600, 'alice heard bob during the recorded call');
-});
+      const path = join(tp.dataDir, 'recordings', `${call.id}.wav`);
+      t.ok(existsSync(path), `recording at recordings/${call.id}.wav`);
+      const wav = await finishedWav(path, 2.5);
+      t.equal(wav.channels, 2, 'two channels');
+      t.equal(wav.sampleRate, 16000, 'at the configured sample rate');
+      const seconds = wav.samples[0]!.length / wav.sampleRate;
+      t.ok(seconds >= 3 && seconds <= 6, `covers the call (${seconds.toFixed(1)} s)`);
+      // Analyse the middle of the call, past setup and before the hangup.
+      const mid = (ch: number) => wav.samples[ch]!.subarray(wav.sampleRate * 0.5, wav.sampleRate * 1.5);
+      const left = mid(0);
+      const right = mid(1);
+      t.equal(peakFrequency(left, wav.sampleRate, 100, 3500), 1000, 'left: the caller (alice, 1 kHz)');
+      t.equal(peakFrequency(right, wav.sampleRate, 100, 3500), 600, 'right: the callee (bob, 600 Hz)');
+      const leak = toneAmplitude(left, wav.sampleRate, 600) / toneAmplitude(left, wav.sampleRate, 1000);
+      const leakR = toneAmplitude(right, wav.sampleRate, 1000) / toneAmplitude(right, wav.sampleRate, 600);
+      t.ok(leak < 0.05 && leakR < 0.05, `each channel holds one party (cross-talk ${leak.toFixed(3)}, ${leakR.toFixed(3)})`);
+      // Recording taps the call; the phones still hear each other.
+      t.equal(peakHz(heard(bob), 0.5, 2), 1000, 'bob heard alice during the recorded call');
+      t.equal(peakHz(heard(alice), 0.5, 2), 600, 'alice heard bob during the recorded call');
+    },
+  );
 
 t.test('without recording.enabled no recording is written', async (t) => {
   const dir = tempDir(t, 'calls-recording-');

@@ -13,7 +13,20 @@ import type { DtmfEvent } from '../../media/types.js';
 import { freeMediaPort, runSipp } from '../helpers/sipp.js';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { answeredState, dialAndWait, heard, peakHz, registeredPhone, settled, sleep, tempDir, toneSeconds, toneTrack, toneWav, untilHeard } from './phones.js';
+import {
+  answeredState,
+  dialAndWait,
+  heard,
+  peakHz,
+  registeredPhone,
+  settled,
+  sleep,
+  tempDir,
+  toneSeconds,
+  toneTrack,
+  toneWav,
+  untilHeard,
+} from './phones.js';
 
 t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
 
@@ -64,14 +77,21 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
   // Beep (250 ms), then about two seconds of the phone's 700 Hz is recorded. A timed sleep on
   // purpose: the phone hears nothing while it is recorded, and the test measures this span.
   await sleep(2300);
-  t.ok(existsSync(join(tp.dataDir, 'recordings', `echo-test-${call.id}.wav`)), 'the test recording is being written under DATA_DIR/recordings');
+  t.ok(
+    existsSync(join(tp.dataDir, 'recordings', `echo-test-${call.id}.wav`)),
+    'the test recording is being written under DATA_DIR/recordings',
+  );
   const closed = alice.waitFor('CALL_CLOSED', 15000);
   const pressedAt = Date.now() - started;
   await alice.sendDtmf('#');
   const [info] = await once(call, 'ended');
   await closed;
   t.equal(info.reason, 'test recording played', 'the platform hung up after the playback');
-  t.same(digits.map((d) => d.digit), ['#'], 'the # pressed at the phone reached the leg as a dtmf event');
+  t.same(
+    digits.map((d) => d.digit),
+    ['#'],
+    'the # pressed at the phone reached the leg as a dtmf event',
+  );
 
   // sndfile writes only what arrived, so the file is the beep followed by the playback; the
   // stretch the phone spent being recorded is missing from it (no packets came).
@@ -86,10 +106,16 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
   const lastBeep = beep.length - 1 - [...beep].reverse().findIndex((a) => a > 1000);
   const firstPlayed = tone.findIndex((a) => a > 1000);
   t.ok(firstBeep === 0 || firstBeep === 1, `the beep came first (window ${firstBeep})`);
-  t.ok(firstPlayed >= lastBeep && firstPlayed >= 0, `the phone's tone came after the beep (windows ${lastBeep} -> ${firstPlayed})`);
+  t.ok(
+    firstPlayed >= lastBeep && firstPlayed >= 0,
+    `the phone's tone came after the beep (windows ${lastBeep} -> ${firstPlayed})`,
+  );
   const playedS = toneSeconds(h, 700);
   t.ok(Math.abs(playedS - recordedS) <= 0.6, `the ${recordedS.toFixed(1)} s recorded were played back (${playedS} s of 700 Hz)`);
-  t.ok(heardS < callS - recordedS + 0.8, `nothing came back while recording (heard ${heardS.toFixed(1)} s of a ${callS.toFixed(1)} s call)`);
+  t.ok(
+    heardS < callS - recordedS + 0.8,
+    `nothing came back while recording (heard ${heardS.toFixed(1)} s of a ${callS.toFixed(1)} s call)`,
+  );
   t.same(await leftoverTestRecordings(tp.dataDir), [], 'no echo-test-*.wav is left once the call has ended');
 });
 
@@ -97,7 +123,10 @@ t.test('*44: a # sent as SIP INFO (dtmf-relay) by a sipp desk phone ends the rec
   const tp = await startTestPlatform(t, { users: ['alice'] });
   const nextCall = tp.nextCall();
   const result = runSipp(t, {
-    scenario: join(scenarios, 'uac-info-dtmf-await-bye.xml'), remote: `${tp.sip.host}:${tp.sip.port}`, service: '*44', timeoutMs: 20000,
+    scenario: join(scenarios, 'uac-info-dtmf-await-bye.xml'),
+    remote: `${tp.sip.host}:${tp.sip.port}`,
+    service: '*44',
+    timeoutMs: 20000,
     keys: { caller: 'alice', digit: '#' },
     extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });

@@ -8,7 +8,16 @@ import { DigestClient, pickChallenge } from '../../sip/digest.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { UdpUa, buildRequest, buildResponse, header, type WireResponse } from '../sip/app/udp-ua.js';
 
-const OFFER = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+const OFFER = [
+  'v=0',
+  'o=- 1 1 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 40000 RTP/AVP 0',
+  'a=rtpmap:0 PCMU/8000',
+  '',
+].join('\r\n');
 
 t.test('a replayed INVITE answer never reaches the trunk', async (t) => {
   const carrier = new UdpUa();
@@ -38,8 +47,12 @@ t.test('a replayed INVITE answer never reaches the trunk', async (t) => {
     n++;
     const ruri = `sip:${number}@${tp.sip.host}:${tp.sip.port}`;
     const h: Record<string, string> = {
-      From: `<sip:alice@${tp.sip.host}>;tag=f${n}`, To: `<${ruri}>`, 'Call-ID': `fraud-${n}`, CSeq: `${n} INVITE`,
-      Contact: `<sip:alice@${from.host}:${from.port}>`, 'Content-Type': 'application/sdp',
+      From: `<sip:alice@${tp.sip.host}>;tag=f${n}`,
+      To: `<${ruri}>`,
+      'Call-ID': `fraud-${n}`,
+      CSeq: `${n} INVITE`,
+      Contact: `<sip:alice@${from.host}:${from.port}>`,
+      'Content-Type': 'application/sdp',
     };
     if (auth) h['Proxy-Authorization'] = auth;
     return from.request(buildRequest('INVITE', ruri, from, h, OFFER), tp.sip.port, 10000);
@@ -48,8 +61,11 @@ t.test('a replayed INVITE answer never reaches the trunk', async (t) => {
   const number = '15551234567';
   const challenge = await invite(alice, number);
   t.equal(challenge.status, 407);
-  const auth = new DigestClient({ username: 'alice', password: tp.password('alice') })
-    .authorize(pickChallenge(header(challenge, 'Proxy-Authenticate'))!, 'INVITE', `sip:${number}@${tp.sip.host}:${tp.sip.port}`);
+  const auth = new DigestClient({ username: 'alice', password: tp.password('alice') }).authorize(
+    pickChallenge(header(challenge, 'Proxy-Authenticate'))!,
+    'INVITE',
+    `sip:${number}@${tp.sip.host}:${tp.sip.port}`,
+  );
   const genuine = await invite(alice, number, auth);
   t.equal(genuine.status, 486, 'the genuine call went out through the trunk (the carrier was busy)');
   t.same(reached, [`sip:${number}@127.0.0.2:${carrier.port}`]);

@@ -27,7 +27,10 @@ t.test('a phone calls out through the trunk: audio both ways, BYE reaches the ca
   const dir = tempDir(t, 'calls-trunk-');
   const carrierPort = await freePort(CARRIER);
   const carrier = await startSipp(t, {
-    scenario: 'uas', localHost: CARRIER, localPort: carrierPort, timeoutMs: 30000,
+    scenario: 'uas',
+    localHost: CARRIER,
+    localPort: carrierPort,
+    timeoutMs: 30000,
     extraArgs: ['-rtp_echo', '-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
   const tp = await startTestPlatform(t, {
@@ -40,7 +43,11 @@ t.test('a phone calls out through the trunk: audio both ways, BYE reaches the ca
   const call = await nextCall;
   t.equal(call.dialed, '15551234567', 'the number was dialed');
   const callee = call.legs.find((l) => l.role === 'callee');
-  t.match(callee?.dialog.remoteSdp ?? '', /^m=audio \d+ RTP\/AVP 0\b/m, 'the carrier answered PCMU (transcoded from the phone\'s Opus)');
+  t.match(
+    callee?.dialog.remoteSdp ?? '',
+    /^m=audio \d+ RTP\/AVP 0\b/m,
+    "the carrier answered PCMU (transcoded from the phone's Opus)",
+  );
   await untilHeard(alice, 3);
   const ended = once(call, 'ended');
   await alice.hangup();
@@ -57,15 +64,23 @@ t.test('a phone calls out through the trunk: audio both ways, BYE reaches the ca
 t.test('a carrier call to a number nobody here owns is refused, not sent back out', async (t) => {
   const dir = tempDir(t, 'calls-trunk-');
   const scenario = join(dir, 'refused-404.xml');
-  writeFileSync(scenario, readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', '404').replaceAll('__CHECK__', ''));
+  writeFileSync(
+    scenario,
+    readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', '404').replaceAll('__CHECK__', ''),
+  );
   const tp = await startTestPlatform(t, {
     config: { trunks: [{ name: 'carrier', host: CARRIER, port: await freePort(CARRIER), transport: 'udp' }] },
   });
   let calls = 0;
   tp.platform.calls.on('added', () => calls++);
   const r = await runSipp(t, {
-    scenario, localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: '15557654321', timeoutMs: 10000,
-    keys: { caller: '15550001111' }, extraArgs: ['-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
+    scenario,
+    localHost: CARRIER,
+    remote: `${tp.sip.host}:${tp.sip.port}`,
+    service: '15557654321',
+    timeoutMs: 10000,
+    keys: { caller: '15550001111' },
+    extraArgs: ['-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
   t.equal(r.code, 0, `the carrier got 404 without a challenge ${r.code ? r.errors.slice(0, 300) : ''}`);
   t.equal(calls, 0, 'no call was set up');
@@ -81,55 +96,91 @@ t.test('a carrier calls a registered phone: answered, the phone hears its tone e
   const nextCall = tp.nextCall();
   // sipp's built-in caller: INVITE, ACK, 3 s of talk (echoing what arrives), BYE.
   const r = await runSipp(t, {
-    scenario: 'uac', localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: 'alice', timeoutMs: 20000,
+    scenario: 'uac',
+    localHost: CARRIER,
+    remote: `${tp.sip.host}:${tp.sip.port}`,
+    service: 'alice',
+    timeoutMs: 20000,
     extraArgs: ['-d', '3000', '-rtp_echo', '-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
   t.equal(r.code, 0, `the carrier's call was answered and hung up ${r.code ? r.errors.slice(0, 300) : ''}`);
   const call = await nextCall;
   if (!call.isEnded()) await once(call, 'ended');
-  t.match(call.legs.find((l) => l.role === 'caller')?.dialog.remoteSdp ?? '', /^m=audio \d+ RTP\/AVP 0\b/m, 'the carrier spoke PCMU');
+  t.match(
+    call.legs.find((l) => l.role === 'caller')?.dialog.remoteSdp ?? '',
+    /^m=audio \d+ RTP\/AVP 0\b/m,
+    'the carrier spoke PCMU',
+  );
   t.equal(call.dialed, 'alice', 'routed to the registered user');
   await alice.waitFor('CALL_CLOSED', 5000).catch(() => undefined);
   const h = heard(alice);
-  t.ok(Math.abs(peakHz(h, 0.5, 2) - 880) <= 20, `alice (Opus) heard her 880 Hz back through the carrier's PCMU (${peakHz(h, 0.5, 2)} Hz)`);
+  t.ok(
+    Math.abs(peakHz(h, 0.5, 2) - 880) <= 20,
+    `alice (Opus) heard her 880 Hz back through the carrier's PCMU (${peakHz(h, 0.5, 2)} Hz)`,
+  );
   t.ok(toneSeconds(h, 880) >= 1.8, `for most of the call (${toneSeconds(h, 880)} s)`);
 });
 
-t.test('a trunk named by its SRV records (no port): calls go to the server they name, and its calls count as the carrier\'s', async (t) => {
-  const dir = tempDir(t, 'calls-trunk-');
-  const carrierPort = await freePort(CARRIER);
-  // The bare name's A record is a decoy: only the SRV record leads to the carrier's sipp.
-  const dns = await TestDnsServer.start({
-    srv: { '_sip._udp.carrier.test': [{ priority: 10, weight: 100, port: carrierPort, target: 'edge1.carrier.test' }] },
-    a: { 'edge1.carrier.test': [CARRIER], 'carrier.test': ['127.0.0.9'] },
-  });
-  t.teardown(() => dns.close());
-  const carrier = await startSipp(t, {
-    scenario: 'uas', localHost: CARRIER, localPort: carrierPort, timeoutMs: 30000,
-    extraArgs: ['-rtp_echo', '-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
-  });
-  const tp = await startTestPlatform(t, {
-    users: ['alice'],
-    config: { sip: { dnsServers: [dns.server] }, trunks: [{ name: 'carrier', host: 'carrier.test', transport: 'udp' }] },
-  });
-  const alice = await registeredPhone(t, tp, 'alice', { codecs: ['PCMU'], wav: toneWav(dir, 880) });
-  const nextCall = tp.nextCall();
-  await dialAndWait(alice, tp, '15551234567');
-  const call = await nextCall;
-  await untilHeard(alice, 1.5);
-  const ended = once(call, 'ended');
-  await alice.hangup();
-  await ended;
-  t.equal((await carrier.wait()).successful, 1, `the INVITE reached the SRV target ${CARRIER}:${carrierPort} and the call completed`);
-  t.ok(dns.asked.some((q) => q.name === '_sip._udp.carrier.test' && q.type === 33), 'the platform asked for the SRV record');
+t.test(
+  "a trunk named by its SRV records (no port): calls go to the server they name, and its calls count as the carrier's",
+  async (t) => {
+    const dir = tempDir(t, 'calls-trunk-');
+    const carrierPort = await freePort(CARRIER);
+    // The bare name's A record is a decoy: only the SRV record leads to the carrier's sipp.
+    const dns = await TestDnsServer.start({
+      srv: { '_sip._udp.carrier.test': [{ priority: 10, weight: 100, port: carrierPort, target: 'edge1.carrier.test' }] },
+      a: { 'edge1.carrier.test': [CARRIER], 'carrier.test': ['127.0.0.9'] },
+    });
+    t.teardown(() => dns.close());
+    const carrier = await startSipp(t, {
+      scenario: 'uas',
+      localHost: CARRIER,
+      localPort: carrierPort,
+      timeoutMs: 30000,
+      extraArgs: ['-rtp_echo', '-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
+    });
+    const tp = await startTestPlatform(t, {
+      users: ['alice'],
+      config: { sip: { dnsServers: [dns.server] }, trunks: [{ name: 'carrier', host: 'carrier.test', transport: 'udp' }] },
+    });
+    const alice = await registeredPhone(t, tp, 'alice', { codecs: ['PCMU'], wav: toneWav(dir, 880) });
+    const nextCall = tp.nextCall();
+    await dialAndWait(alice, tp, '15551234567');
+    const call = await nextCall;
+    await untilHeard(alice, 1.5);
+    const ended = once(call, 'ended');
+    await alice.hangup();
+    await ended;
+    t.equal(
+      (await carrier.wait()).successful,
+      1,
+      `the INVITE reached the SRV target ${CARRIER}:${carrierPort} and the call completed`,
+    );
+    t.ok(
+      dns.asked.some((q) => q.name === '_sip._udp.carrier.test' && q.type === 33),
+      'the platform asked for the SRV record',
+    );
 
-  // From the SRV target's address, the carrier is not challenged (a phone would be): its call to a
-  // number nobody owns is refused 404 rather than hairpinned back out.
-  const scenario = join(dir, 'refused-404.xml');
-  writeFileSync(scenario, readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', '404').replaceAll('__CHECK__', ''));
-  const r = await runSipp(t, {
-    scenario, localHost: CARRIER, remote: `${tp.sip.host}:${tp.sip.port}`, service: '15557654321', timeoutMs: 10000,
-    keys: { caller: '15550001111' }, extraArgs: ['-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
-  });
-  t.equal(r.code, 0, `the SRV target's call was taken as the carrier's (404, no challenge) ${r.code ? r.errors.slice(0, 300) : ''}`);
-});
+    // From the SRV target's address, the carrier is not challenged (a phone would be): its call to a
+    // number nobody owns is refused 404 rather than hairpinned back out.
+    const scenario = join(dir, 'refused-404.xml');
+    writeFileSync(
+      scenario,
+      readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', '404').replaceAll('__CHECK__', ''),
+    );
+    const r = await runSipp(t, {
+      scenario,
+      localHost: CARRIER,
+      remote: `${tp.sip.host}:${tp.sip.port}`,
+      service: '15557654321',
+      timeoutMs: 10000,
+      keys: { caller: '15550001111' },
+      extraArgs: ['-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
+    });
+    t.equal(
+      r.code,
+      0,
+      `the SRV target's call was taken as the carrier's (404, no challenge) ${r.code ? r.errors.slice(0, 300) : ''}`,
+    );
+  },
+);

@@ -19,7 +19,10 @@ t.setTimeout(90000);
 
 t.test('a recorded phone call fires started, completed, then completed with a recording_url holding both sides', async (t) => {
   const dir = tempDir(t, 'events-e2e-');
-  const tp = await startTestPlatform(t, { users: ['alice', 'bob'], config: { recording: { enabled: true }, webhooks: { allowPrivateTargets: true } } });
+  const tp = await startTestPlatform(t, {
+    users: ['alice', 'bob'],
+    config: { recording: { enabled: true }, webhooks: { allowPrivateTargets: true } },
+  });
   const store = tp.platform.store;
   const receiver = await WebhookReceiver.start(t);
   // The registrar's users are agents of the default project: their calls are its calls.
@@ -43,10 +46,16 @@ t.test('a recorded phone call fires started, completed, then completed with a re
   // Anything delivered twice would be on its way once the outbox has nothing left to send.
   const deadline = Date.now() + 10000;
   while ((await store.outbox.counts()).pending > 0 && Date.now() < deadline) await sleep(50);
-  t.same(receiver.deliveries.map((d) => d.envelope.type), ['phone_call.started', 'phone_call.completed', 'phone_call.completed'], 'exactly these, in order');
+  t.same(
+    receiver.deliveries.map((d) => d.envelope.type),
+    ['phone_call.started', 'phone_call.completed', 'phone_call.completed'],
+    'exactly these, in order',
+  );
   t.equal(new Set(got.map((d) => d.envelope.id)).size, 3, 'three distinct events');
-  for (const d of got) t.match(d.envelope.data, { id: call.recordId, direction: 'inbound', from: 'alice', to: 'bob', relay_number: null });
-  for (const d of got) t.ok(verifySignature(hook.secret, d.body, d.headers['switchboard-signature'] as string, 300), `${d.envelope.type} signed`);
+  for (const d of got)
+    t.match(d.envelope.data, { id: call.recordId, direction: 'inbound', from: 'alice', to: 'bob', relay_number: null });
+  for (const d of got)
+    t.ok(verifySignature(hook.secret, d.body, d.headers['switchboard-signature'] as string, 300), `${d.envelope.type} signed`);
   t.match(got[1]!.envelope.data, { status: 'completed', recording_url: null, duration: Number });
   const url = got[2]!.envelope.data.recording_url as string;
   t.match(url, /^http:\/\/127\.0\.0\.1:\d+\/recordings\/\d+\.wav\?exp=\d+&sig=[0-9a-f]{64}$/);
@@ -57,7 +66,7 @@ t.test('a recorded phone call fires started, completed, then completed with a re
   const wav = readWav(fetched);
   t.equal(wav.channels, 2, 'one channel per side');
   const mid = (ch: number) => wav.samples[ch]!.subarray(wav.sampleRate * 0.5, wav.sampleRate * 1.5);
-  t.equal(peakFrequency(mid(0), wav.sampleRate, 100, 3500), 1000, 'left: the caller\'s tone');
-  t.equal(peakFrequency(mid(1), wav.sampleRate, 100, 3500), 600, 'right: the callee\'s tone');
+  t.equal(peakFrequency(mid(0), wav.sampleRate, 100, 3500), 1000, "left: the caller's tone");
+  t.equal(peakFrequency(mid(1), wav.sampleRate, 100, 3500), 600, "right: the callee's tone");
   t.equal((await fetch(url.replace(/exp=\d+/, 'exp=9999999999'))).status, 403, 'a stretched expiry breaks the signature');
 });

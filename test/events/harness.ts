@@ -6,13 +6,29 @@ import { WebhookDispatcher, type DispatcherOptions } from '../../src/events/webh
 import type { RecordingLinks } from '../../src/events/recording-links.js';
 import type { TeardownHost } from '../helpers/platform.js';
 
-export function startDispatcher(t: TeardownHost, store: Store, opts: Partial<DispatcherOptions> & { links?: RecordingLinks } = {}): { bus: EventBus; dispatcher: WebhookDispatcher } {
+export function startDispatcher(
+  t: TeardownHost,
+  store: Store,
+  opts: Partial<DispatcherOptions> & { links?: RecordingLinks } = {},
+): { bus: EventBus; dispatcher: WebhookDispatcher } {
   const bus = new EventBus(store);
   const dispatcher = new WebhookDispatcher({
-    store, bus, logger: pino({ level: process.env.SB_TEST_LOG ?? 'silent' }), allowPrivateTargets: true, timeoutMs: 2000,
-    concurrency: 16, retryBaseMs: 200, retryMaxMs: 1000, retryWindowMs: 3600_000, pollMs: 500, ...opts,
+    store,
+    bus,
+    logger: pino({ level: process.env.SB_TEST_LOG ?? 'silent' }),
+    allowPrivateTargets: true,
+    timeoutMs: 2000,
+    concurrency: 16,
+    retryBaseMs: 200,
+    retryMaxMs: 1000,
+    retryWindowMs: 3600_000,
+    pollMs: 500,
+    ...opts,
   });
   dispatcher.start();
-  t.teardown(async () => { await dispatcher.close(); bus.close(); });
+  t.teardown(async () => {
+    await dispatcher.close();
+    bus.close();
+  });
   return { bus, dispatcher };
 }

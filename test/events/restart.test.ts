@@ -33,15 +33,27 @@ t.test('SIGKILL with a backlog and the receiver down: everything arrives once af
 
   const base = 30000 + 2 * Math.floor(Math.random() * 12000);
   const configFile = join(dataDir, 'config.json');
-  writeFileSync(configFile, JSON.stringify({
-    logLevel: 'silent', dataDir, http: { host: '127.0.0.1', port: 0 }, sip: { listen: ['udp:127.0.0.1:0'] },
-    rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: base, portMax: base + 99 }, media: { workers: 1 },
-    webhooks: { allowPrivateTargets: true, retryBaseSeconds: 0.1, retryMaxSeconds: 0.4, pollSeconds: 0.2 },
-  }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      logLevel: 'silent',
+      dataDir,
+      http: { host: '127.0.0.1', port: 0 },
+      sip: { listen: ['udp:127.0.0.1:0'] },
+      rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: base, portMax: base + 99 },
+      media: { workers: 1 },
+      webhooks: { allowPrivateTargets: true, retryBaseSeconds: 0.1, retryMaxSeconds: 0.4, pollSeconds: 0.2 },
+    }),
+  );
   const children: ChildProcess[] = [];
-  t.teardown(() => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); });
+  t.teardown(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
   const startPlatform = (): ChildProcess => {
-    const c = spawn(process.execPath, [mainJs], { env: { ...process.env, SWITCHBOARD_CONFIG: configFile }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(process.execPath, [mainJs], {
+      env: { ...process.env, SWITCHBOARD_CONFIG: configFile },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     c.stderr!.resume();
     children.push(c);
     return c;
@@ -54,7 +66,12 @@ t.test('SIGKILL with a backlog and the receiver down: everything arrives once af
   const writeCalls = async (n: number): Promise<number[]> => {
     const ids: number[] = [];
     for (let i = 0; i < n; i++) {
-      const c = await store.calls.insert({ projectId: project.id, direction: 'inbound', from: '+14155550100', to: `+1415555${String(1000 + i)}` });
+      const c = await store.calls.insert({
+        projectId: project.id,
+        direction: 'inbound',
+        from: '+14155550100',
+        to: `+1415555${String(1000 + i)}`,
+      });
       await store.calls.updateStatus(c.id, { status: 'in-progress' });
       await store.calls.updateStatus(c.id, { status: 'completed' });
       ids.push(c.id);
@@ -69,7 +86,10 @@ t.test('SIGKILL with a backlog and the receiver down: everything arrives once af
   first.kill('SIGKILL');
   await once(first, 'exit');
   const attemptsBefore = (await store.webhooks.attempts(hook.id, 1000)).length;
-  t.ok((await store.webhooks.attempts(hook.id, 1000)).every((a) => a.statusCode === null && a.error === 'ECONNREFUSED'), 'every attempt so far was refused');
+  t.ok(
+    (await store.webhooks.attempts(hook.id, 1000)).every((a) => a.statusCode === null && a.error === 'ECONNREFUSED'),
+    'every attempt so far was refused',
+  );
   const after = await writeCalls(10);
   t.same(await store.outbox.counts(), { pending: 60, delivered: 0, failed: 0 }, 'the whole backlog is in the outbox');
 

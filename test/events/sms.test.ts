@@ -21,7 +21,18 @@ t.test('SIP MESSAGE to a relay number fires sms.received', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const tp = await startTestPlatform(t, {
     config: {
-      trunks: [{ name: 'carrier', host: CARRIER, port: await freePort(CARRIER), transport: 'udp', numbers: [{ number: '+33159133354', country: 'FR' }, { number: '+33159133355', country: 'FR' }] }],
+      trunks: [
+        {
+          name: 'carrier',
+          host: CARRIER,
+          port: await freePort(CARRIER),
+          transport: 'udp',
+          numbers: [
+            { number: '+33159133354', country: 'FR' },
+            { number: '+33159133355', country: 'FR' },
+          ],
+        },
+      ],
       webhooks: { allowPrivateTargets: true },
     },
   });
@@ -33,12 +44,22 @@ t.test('SIP MESSAGE to a relay number fires sms.received', async (t) => {
 
   const send = async (opts: { to: string; status: number; type?: string; text?: string; from?: string }) => {
     const scenario = join(dir, `message-${opts.status}-${Math.random()}.xml`);
-    writeFileSync(scenario, readFileSync(join(scenarios, 'message.xml'), 'utf8').replaceAll('__STATUS__', String(opts.status))
-      .replaceAll('__TYPE__', opts.type ?? 'text/plain;charset=UTF-8').replaceAll('__TEXT__', opts.text ?? 'Hello!'));
+    writeFileSync(
+      scenario,
+      readFileSync(join(scenarios, 'message.xml'), 'utf8')
+        .replaceAll('__STATUS__', String(opts.status))
+        .replaceAll('__TYPE__', opts.type ?? 'text/plain;charset=UTF-8')
+        .replaceAll('__TEXT__', opts.text ?? 'Hello!'),
+    );
     const host = opts.from ?? CARRIER;
     return runSipp(t, {
-      scenario, localHost: host, remote: `${tp.sip.host}:${tp.sip.port}`, service: opts.to, timeoutMs: 10000,
-      keys: { caller: '+33783484044' }, extraArgs: ['-mp', String(await freePort(host)), '-mi', host],
+      scenario,
+      localHost: host,
+      remote: `${tp.sip.host}:${tp.sip.port}`,
+      service: opts.to,
+      timeoutMs: 10000,
+      keys: { caller: '+33783484044' },
+      extraArgs: ['-mp', String(await freePort(host)), '-mi', host],
     });
   };
 
@@ -46,7 +67,13 @@ t.test('SIP MESSAGE to a relay number fires sms.received', async (t) => {
   t.equal(ok.code, 0, `the carrier got 200 ${ok.code ? ok.errors.slice(0, 300) : ''}`);
   const [d] = await receiver.until((x) => x.length >= 1);
   t.match(d!.envelope, { type: 'sms.received', id: /^evt_/ });
-  t.same(d!.envelope.data, { direction: 'inbound', from: '+33783484044', to: '+33159133354', relay_number: '+33159133354', body: 'Hello! Rendez-vous à 10h' });
+  t.same(d!.envelope.data, {
+    direction: 'inbound',
+    from: '+33783484044',
+    to: '+33159133354',
+    relay_number: '+33159133354',
+    body: 'Hello! Rendez-vous à 10h',
+  });
   t.ok(verifySignature(hook.secret, d!.body, d!.headers['switchboard-signature'] as string, 300), 'signed');
 
   t.equal((await send({ to: '+33159133355', status: 404 })).code, 0, 'a number nobody owns: 404');

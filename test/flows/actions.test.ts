@@ -11,7 +11,13 @@ const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fl
 const load = (name: string): unknown => JSON.parse(readFileSync(join(fixtures, `${name}.json`), 'utf8'));
 
 t.test("the seed's sample scripts parse without errors", async (t) => {
-  for (const name of ['hello-world', 'conference-greeting', 'multi-action-processing', 'conditional-processing', 'variable-processing']) {
+  for (const name of [
+    'hello-world',
+    'conference-greeting',
+    'multi-action-processing',
+    'conditional-processing',
+    'variable-processing',
+  ]) {
     const r = parseCallbackResponse(load(name));
     t.same(r.errors, [], `${name}: no errors`);
     t.ok(r.actions.length >= 2, `${name}: ${r.actions.map((a) => a.type).join(' ')}`);
@@ -21,7 +27,10 @@ t.test("the seed's sample scripts parse without errors", async (t) => {
   t.same(conf[1], { type: 'CONFERENCE', params: { name: 'myConference', muted: false, end_on_exit: false } });
 
   const multi = parseCallbackResponse(load('multi-action-processing')).actions;
-  t.same(multi.map((a) => a.type), ['SAY', 'GOTO', 'SAY', 'LABEL', 'SAY', 'HANGUP']);
+  t.same(
+    multi.map((a) => a.type),
+    ['SAY', 'GOTO', 'SAY', 'LABEL', 'SAY', 'HANGUP'],
+  );
   t.same(multi[1], { type: 'GOTO', params: { label: 'MY_LABEL' } }, 'comment dropped');
   t.same(multi[3], { type: 'LABEL', name: 'MY_LABEL' });
   t.ok(collectLabels(multi).labels.has('MY_LABEL'));
@@ -47,7 +56,11 @@ t.test('types are case-insensitive; defaults fill what a script leaves out', asy
   const r = parseActions([
     { type: 'say', params: { text: 'hi', loop: '2' } },
     { type: ' Pause ' },
-    { type: 'Collect', params: { finish_on_key: 'star', num_digits: '4' }, actions: [{ type: 'play', params: { url: 'https://example.com/a.wav' } }] },
+    {
+      type: 'Collect',
+      params: { finish_on_key: 'star', num_digits: '4' },
+      actions: [{ type: 'play', params: { url: 'https://example.com/a.wav' } }],
+    },
     { type: 'record', name: 'voicemail', params: { max_length: 30000, beep: 'false' } },
     { type: 'dial', params: { no: '+14155550100', caller_id_no: '+19495551212' }, session_data: { ticket: 7 } },
     { type: 'redirect', params: { url: 'http://127.0.0.1:9/next', method: 'get' } },
@@ -57,7 +70,11 @@ t.test('types are case-insensitive; defaults fill what a script leaves out', asy
   t.same(r.actions, [
     { type: 'SAY', params: { text: 'hi', loop: 2 } },
     { type: 'PAUSE', params: { length: 1000 } },
-    { type: 'COLLECT', params: { finish_on_key: '*', num_digits: 4, timeout: 5000 }, actions: [{ type: 'PLAY', params: { url: 'https://example.com/a.wav', loop: 1 } }] },
+    {
+      type: 'COLLECT',
+      params: { finish_on_key: '*', num_digits: 4, timeout: 5000 },
+      actions: [{ type: 'PLAY', params: { url: 'https://example.com/a.wav', loop: 1 } }],
+    },
     { type: 'RECORD', name: 'voicemail', params: { max_length: 30000, finish_on_key: '#', timeout: 5000, beep: false } },
     { type: 'DIAL', params: { no: '+14155550100', caller_id_no: '+19495551212', timeout: 60 }, session_data: { ticket: 7 } },
     { type: 'REDIRECT', params: { url: 'http://127.0.0.1:9/next', method: 'GET' } },
@@ -86,17 +103,36 @@ t.test('bad actions are reported and skipped; the rest of the flow stays', async
     ],
     logger,
   );
-  t.same(r.actions.map((a) => a.type), ['SAY', 'COLLECT', 'IF', 'SAY']);
-  t.same(r.errors.map((e) => e.path), [
-    'actions[1]', 'actions[2]', 'actions[3]', 'actions[4]', 'actions[5]', 'actions[6].actions[0]',
-    'actions[7].then[0]', 'actions[7].orElse', 'actions[8]', 'actions[9]', 'actions[10]', 'actions[11]',
-  ]);
+  t.same(
+    r.actions.map((a) => a.type),
+    ['SAY', 'COLLECT', 'IF', 'SAY'],
+  );
+  t.same(
+    r.errors.map((e) => e.path),
+    [
+      'actions[1]',
+      'actions[2]',
+      'actions[3]',
+      'actions[4]',
+      'actions[5]',
+      'actions[6].actions[0]',
+      'actions[7].then[0]',
+      'actions[7].orElse',
+      'actions[8]',
+      'actions[9]',
+      'actions[10]',
+      'actions[11]',
+    ],
+  );
   t.match(r.errors[0], { type: 'TELEPORT', message: 'unknown action type "TELEPORT"' });
   t.match(r.errors[1].message, /^SAY: params: /);
   t.match(r.errors[4].message, /http\(s\) URL/);
   t.match(r.errors[5].message, /COLLECT can only play SAY, PLAY and PAUSE prompts, not HANGUP/);
   t.equal((r.actions[1] as CollectAction).actions.length, 1);
-  t.same((r.actions[2] as IfAction).then.map((a) => a.type), ['HANGUP']);
+  t.same(
+    (r.actions[2] as IfAction).then.map((a) => a.type),
+    ['HANGUP'],
+  );
   t.equal(lines.length, r.errors.length, 'each error logged');
   t.match(lines[0], { msg: 'call flow: unknown action type "TELEPORT"', path: 'actions[1]', type: 'TELEPORT' });
 });
@@ -124,6 +160,9 @@ t.test('callback answers: envelope, bare array, empty body, garbage', async (t) 
   t.match(parseCallbackResponse({ nothing: true }).errors, [{ message: /expected \{"actions"/ }]);
   t.match(parseCallbackResponse('<Response/>').errors, [{ message: /expected/ }]);
   t.match(parseCallbackResponse({ actions: { type: 'HANGUP' } }).errors, [{ message: 'expected an array of actions' }]);
-  const dup = parseActions([{ type: 'LABEL', name: 'A' }, { type: 'IF', condition: 'true', then: [{ type: 'LABEL', name: 'A' }] }]);
+  const dup = parseActions([
+    { type: 'LABEL', name: 'A' },
+    { type: 'IF', condition: 'true', then: [{ type: 'LABEL', name: 'A' }] },
+  ]);
   t.same(collectLabels(dup.actions).duplicates, ['A']);
 });

@@ -13,18 +13,38 @@ async function serve(t: { teardown(fn: () => unknown): void }) {
   const server = new CallbackServer();
   await server.start();
   t.teardown(() => server.close());
-  server.routes.set('/a.wav', (_r, res) => { res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav); });
-  server.routes.set('/b.wav', (_r, res) => { res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav); });
-  server.routes.set('/song.mp3', (_r, res) => { res.writeHead(200).end(Buffer.concat([Buffer.from('ID3'), Buffer.alloc(5000)])); });
-  server.routes.set('/text.wav', (_r, res) => { res.writeHead(200).end('<html>not audio</html>'); });
-  server.routes.set('/big.wav', (_r, res) => { res.writeHead(200).end(Buffer.alloc(100_000)); });
-  server.routes.set('/moved.wav', (_r, res) => { res.writeHead(302, { location: '/a.wav' }).end(); });
+  server.routes.set('/a.wav', (_r, res) => {
+    res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav);
+  });
+  server.routes.set('/b.wav', (_r, res) => {
+    res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav);
+  });
+  server.routes.set('/song.mp3', (_r, res) => {
+    res.writeHead(200).end(Buffer.concat([Buffer.from('ID3'), Buffer.alloc(5000)]));
+  });
+  server.routes.set('/text.wav', (_r, res) => {
+    res.writeHead(200).end('<html>not audio</html>');
+  });
+  server.routes.set('/big.wav', (_r, res) => {
+    res.writeHead(200).end(Buffer.alloc(100_000));
+  });
+  server.routes.set('/moved.wav', (_r, res) => {
+    res.writeHead(302, { location: '/a.wav' }).end();
+  });
   const dir = mkdtempSync(join(tmpdir(), 'flow-audio-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return { server, dir };
 }
 
-const fetcherOpts = (dir: string) => ({ dir, maxBytes: 50_000, timeoutMs: 2000, maxAgeMs: 60_000, cacheMaxBytes: 1_000_000, allowPrivate: true, logger: silentLogger });
+const fetcherOpts = (dir: string) => ({
+  dir,
+  maxBytes: 50_000,
+  timeoutMs: 2000,
+  maxAgeMs: 60_000,
+  cacheMaxBytes: 1_000_000,
+  allowPrivate: true,
+  logger: silentLogger,
+});
 const never = new AbortController().signal;
 
 t.test('a WAV is fetched once and then served from the cache; other files are refused with the reason', async (t) => {
@@ -56,21 +76,51 @@ t.test('the cache stays within its disk budget', async (t) => {
 
 t.test('PLAY in a flow: loops the cached file; unplayable audio is skipped and the flow goes on', async (t) => {
   const { server, dir } = await serve(t);
-  server.json('/flow', { actions: [
-    { type: 'PLAY', params: { url: server.url('/a.wav'), loop: 2 } },
-    { type: 'PLAY', params: { url: server.url('/song.mp3') } },
-    { type: 'SAY', params: { text: 'After the music.' } },
-    { type: 'HANGUP' },
-  ] });
+  server.json('/flow', {
+    actions: [
+      { type: 'PLAY', params: { url: server.url('/a.wav'), loop: 2 } },
+      { type: 'PLAY', params: { url: server.url('/song.mp3') } },
+      { type: 'SAY', params: { text: 'After the music.' } },
+      { type: 'HANGUP' },
+    ],
+  });
   const tts = new FakeTts();
   const port = new FakeCallPort();
   const engine = new FlowEngine({ tts, dataDir: dir, logger: silentLogger, allowPrivateTargets: true });
-  await engine.runner(port, { url: server.url('/flow'), method: 'POST', format: 'json' }, {
-    type: 'init_call', app_id: 'a', subaccount_id: '0', call_id: 'c', start_time: new Date().toISOString(), direction: 'inbound', duration: 0,
-    status: 'live-in-progress', detection: null, caller_no: '+19495551212', caller_no_city: null, caller_no_region: null, caller_no_country: null,
-    caller_no_timezone: null, api_no: '+17145551212', api_no_city: null, api_no_region: null, api_no_country: null, api_no_timezone: null,
-    key_presses: [], recordings: [], custom_data: null, session_data: null, end_time: null, sip_domain: null, sip_forwarded_for: null,
-  }).run();
+  await engine
+    .runner(
+      port,
+      { url: server.url('/flow'), method: 'POST', format: 'json' },
+      {
+        type: 'init_call',
+        app_id: 'a',
+        subaccount_id: '0',
+        call_id: 'c',
+        start_time: new Date().toISOString(),
+        direction: 'inbound',
+        duration: 0,
+        status: 'live-in-progress',
+        detection: null,
+        caller_no: '+19495551212',
+        caller_no_city: null,
+        caller_no_region: null,
+        caller_no_country: null,
+        caller_no_timezone: null,
+        api_no: '+17145551212',
+        api_no_city: null,
+        api_no_region: null,
+        api_no_country: null,
+        api_no_timezone: null,
+        key_presses: [],
+        recordings: [],
+        custom_data: null,
+        session_data: null,
+        end_time: null,
+        sip_domain: null,
+        sip_forwarded_for: null,
+      },
+    )
+    .run();
   t.same(port.events, ['play:file:finished', 'play:file:finished', 'play:pcm:finished', 'hangup']);
   t.ok(port.plays[0]!.what!.startsWith(join(dir, 'flow-audio')), 'played from the cache under DATA_DIR/flow-audio');
   t.same(tts.spoken, ['After the music.']);

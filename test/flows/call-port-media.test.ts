@@ -87,7 +87,13 @@ t.test("the peer's RFC 4733 key presses reach the flow; hangup sends BYE", async
   const port = new CallFlowPort(call, call.legs[0]!, recordingsDir);
   const digits: string[] = [];
   port.onDigit((d) => digits.push(d));
-  await peer!.send({ remote: towardsUs, codec: PCMU, toneHz: 440, durationMs: 600, dtmf: { digit: '7', payloadType: 101, clockRate: 8000, atMs: 100 } });
+  await peer!.send({
+    remote: towardsUs,
+    codec: PCMU,
+    toneHz: 440,
+    durationMs: 600,
+    dtmf: { digit: '7', payloadType: 101, clockRate: 8000, atMs: 100 },
+  });
   const deadline = Date.now() + 3000;
   while (digits.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
   t.same(digits, ['7']);
@@ -101,7 +107,9 @@ t.test('a whole flow: the callback server says hello, the peer hears speech, the
   const server = new CallbackServer();
   await server.start();
   t.teardown(() => server.close());
-  server.json('/hello.json', { actions: [{ type: 'SAY', params: { text: 'Hello, world. This is a test.' } }, { type: 'HANGUP' }] });
+  server.json('/hello.json', {
+    actions: [{ type: 'SAY', params: { text: 'Hello, world. This is a test.' } }, { type: 'HANGUP' }],
+  });
   const tts = new CachedTtsProvider(new FliteProvider({ workers: 1, logger: silentLogger }), { memoryBytes: 8 * 1024 * 1024 });
   t.teardown(() => tts.close());
   const engine = new FlowEngine({ tts, dataDir: '/nonexistent', logger: silentLogger, allowPrivateTargets: true });
@@ -112,9 +120,16 @@ t.test('a whole flow: the callback server says hello, the peer hears speech, the
     const { call, dialog } = await answeredCall(t, peer!);
     const port = new CallFlowPort(call, call.legs[0]!, recordingsDir);
     const started = Date.now();
-    const run = engine.runner(port, { url: server.url('/hello.json'), method: 'GET', format: 'query' }, initialRequest(call, { appId: 'app-1', callback: { url: '', method: 'GET', format: 'query' } })).run();
+    const run = engine
+      .runner(
+        port,
+        { url: server.url('/hello.json'), method: 'GET', format: 'query' },
+        initialRequest(call, { appId: 'app-1', callback: { url: '', method: 'GET', format: 'query' } }),
+      )
+      .run();
     // First audio after the answer (the runner starts as the call is answered): callback + synthesis + media.
-    while ((await peer!.report()).packets.length === 0 && Date.now() - started < 10_000) await new Promise((res) => setTimeout(res, 5));
+    while ((await peer!.report()).packets.length === 0 && Date.now() - started < 10_000)
+      await new Promise((res) => setTimeout(res, 5));
     firstAudio.push(Date.now() - started);
     await run;
     const r = await peer!.reportWhen((x) => x.packets.length >= 50, { decodeAs: PCMU, pcmRate: 8000 });
@@ -124,7 +139,10 @@ t.test('a whole flow: the callback server says hello, the peer hears speech, the
     t.equal(call.status, 'completed');
     t.same(server.received.filter((x) => x.fields.type === 'call_ended').length, round + 1, 'final callback sent');
   }
-  t.ok(firstAudio[1]! < 1000, `first audio after answer: ${firstAudio[0]} ms (prompt synthesized), ${firstAudio[1]} ms (cached prompt)`);
+  t.ok(
+    firstAudio[1]! < 1000,
+    `first audio after answer: ${firstAudio[0]} ms (prompt synthesized), ${firstAudio[1]} ms (cached prompt)`,
+  );
   t.comment(`first audio after answer: ${firstAudio[0]} ms uncached, ${firstAudio[1]} ms cached`);
 });
 
@@ -133,9 +151,13 @@ t.test('RECORD on a real call: the caller is recorded until #, the callback gets
   await server.start();
   t.teardown(() => server.close());
   server.routes.set('/rec', (req, res) => {
-    res.end(JSON.stringify(req.fields.type === 'init_call'
-      ? { actions: [{ type: 'RECORD', name: 'message', params: { beep: false, finish_on_key: '#' } }] }
-      : { actions: [{ type: 'HANGUP' }] }));
+    res.end(
+      JSON.stringify(
+        req.fields.type === 'init_call'
+          ? { actions: [{ type: 'RECORD', name: 'message', params: { beep: false, finish_on_key: '#' } }] }
+          : { actions: [{ type: 'HANGUP' }] },
+      ),
+    );
   });
   const tts = new CachedTtsProvider(new FliteProvider({ workers: 1, logger: silentLogger }), { memoryBytes: 1024 * 1024 });
   t.teardown(() => tts.close());
@@ -143,10 +165,22 @@ t.test('RECORD on a real call: the caller is recorded until #, the callback gets
   const [peer] = await peers(t, 1);
   const { call, towardsUs } = await answeredCall(t, peer!);
   const port = new CallFlowPort(call, call.legs[0]!, recordingsDir);
-  const run = engine.runner(port, { url: server.url('/rec'), method: 'POST', format: 'json' }, initialRequest(call, { appId: 'a', callback: { url: '', method: 'POST', format: 'json' } })).run();
+  const run = engine
+    .runner(
+      port,
+      { url: server.url('/rec'), method: 'POST', format: 'json' },
+      initialRequest(call, { appId: 'a', callback: { url: '', method: 'POST', format: 'json' } }),
+    )
+    .run();
   await server.waitFor('init_call');
   await new Promise((res) => setTimeout(res, 200));
-  await peer!.send({ remote: towardsUs, codec: PCMU, toneHz: 600, durationMs: 1500, dtmf: { digit: '#', payloadType: 101, clockRate: 8000, atMs: 1200 } });
+  await peer!.send({
+    remote: towardsUs,
+    codec: PCMU,
+    toneHz: 600,
+    durationMs: 1500,
+    dtmf: { digit: '#', payloadType: 101, clockRate: 8000, atMs: 1200 },
+  });
   const second = await server.waitFor('actions_complete', 5000);
   await run;
   const recordings = second.fields.recordings as { name: string; id: string }[];
@@ -157,29 +191,40 @@ t.test('RECORD on a real call: the caller is recorded until #, the callback gets
   t.equal(call.status, 'completed');
 });
 
-t.test("the integrator's entry point: FlowEngine.handler() run by runHandler answers, runs the app's flow, ends the call", async (t) => {
-  const server = new CallbackServer();
-  await server.start();
-  t.teardown(() => server.close());
-  server.json('/app', { actions: [{ type: 'PAUSE', params: { length: 100 } }, { type: 'HANGUP' }] });
-  const tts = new CachedTtsProvider(new FliteProvider({ workers: 1, logger: silentLogger }), { memoryBytes: 1024 * 1024 });
-  t.teardown(() => tts.close());
-  const engine = new FlowEngine({ tts, dataDir: '/nonexistent', logger: silentLogger, allowPrivateTargets: true });
-  const [peer] = await peers(t, 1);
-  const { call, leg, dialog } = await answeredCall(t, peer!);
-  const handler = engine.handler({ call, caller: new AnsweredParty(leg), recordingsDir }, {
-    appId: 'app-7', callback: { url: server.url('/app'), method: 'POST', format: 'form' }, sessionData: { plan: 'pro' },
-  });
-  await runHandler(call, handler);
-  t.equal(call.status, 'completed');
-  t.equal(dialog.byes, 1);
-  const init = server.received[0]!;
-  t.equal(init.fields.type, 'init_call');
-  t.equal(init.fields.app_id, 'app-7');
-  t.equal(init.fields.call_id, call.id);
-  t.equal(init.fields.caller_no, '+19495551212');
-  t.equal(init.fields.caller_no_city, 'Newport Beach', 'number info filled in');
-  t.equal(init.fields.api_no, '+17145551212');
-  t.equal(init.fields['session_data[plan]'], 'pro');
-  t.same(server.received.map((r) => r.fields.type), ['init_call', 'call_ended']);
-});
+t.test(
+  "the integrator's entry point: FlowEngine.handler() run by runHandler answers, runs the app's flow, ends the call",
+  async (t) => {
+    const server = new CallbackServer();
+    await server.start();
+    t.teardown(() => server.close());
+    server.json('/app', { actions: [{ type: 'PAUSE', params: { length: 100 } }, { type: 'HANGUP' }] });
+    const tts = new CachedTtsProvider(new FliteProvider({ workers: 1, logger: silentLogger }), { memoryBytes: 1024 * 1024 });
+    t.teardown(() => tts.close());
+    const engine = new FlowEngine({ tts, dataDir: '/nonexistent', logger: silentLogger, allowPrivateTargets: true });
+    const [peer] = await peers(t, 1);
+    const { call, leg, dialog } = await answeredCall(t, peer!);
+    const handler = engine.handler(
+      { call, caller: new AnsweredParty(leg), recordingsDir },
+      {
+        appId: 'app-7',
+        callback: { url: server.url('/app'), method: 'POST', format: 'form' },
+        sessionData: { plan: 'pro' },
+      },
+    );
+    await runHandler(call, handler);
+    t.equal(call.status, 'completed');
+    t.equal(dialog.byes, 1);
+    const init = server.received[0]!;
+    t.equal(init.fields.type, 'init_call');
+    t.equal(init.fields.app_id, 'app-7');
+    t.equal(init.fields.call_id, call.id);
+    t.equal(init.fields.caller_no, '+19495551212');
+    t.equal(init.fields.caller_no_city, 'Newport Beach', 'number info filled in');
+    t.equal(init.fields.api_no, '+17145551212');
+    t.equal(init.fields['session_data[plan]'], 'pro');
+    t.same(
+      server.received.map((r) => r.fields.type),
+      ['init_call', 'call_ended'],
+    );
+  },
+);

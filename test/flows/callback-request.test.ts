@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { type CallbackRequest, callbackRequestSchema, encodeCallbackRequest, toFormFields } from '../../src/flows/callback-request.js';
+import {
+  type CallbackRequest,
+  callbackRequestSchema,
+  encodeCallbackRequest,
+  toFormFields,
+} from '../../src/flows/callback-request.js';
 import { numberInfo } from '../../src/flows/number-info.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../../test/flows/fixtures');
@@ -57,7 +62,10 @@ t.test('query: a GET with the fields appended to the URL', async (t) => {
 });
 
 t.test('XML: escaped text, user keys that are not element names kept as attributes', async (t) => {
-  const r = encodeCallbackRequest('https://flows.example.com/cb', 'xml', { ...request, session_data: { note: '<b>&"x"', 'bad key': 1, xmlns: 2 } });
+  const r = encodeCallbackRequest('https://flows.example.com/cb', 'xml', {
+    ...request,
+    session_data: { note: '<b>&"x"', 'bad key': 1, xmlns: 2 },
+  });
   t.equal(r.headers['content-type'], 'application/xml; charset=utf-8');
   t.match(r.body, /^<\?xml version="1.0" encoding="UTF-8"\?><callback><type>init_call<\/type>/);
   t.match(r.body, /<note>&lt;b&gt;&amp;&quot;x&quot;<\/note>/);
@@ -78,7 +86,12 @@ t.test('form fields: deep nesting is bounded', async (t) => {
 t.test('number info: NANP area codes, countries, unknowns', async (t) => {
   t.same(numberInfo('+19495551212'), { country: 'US', region: 'CA', city: 'Newport Beach', timezone: 'America/Los_Angeles' });
   t.same(numberInfo('+17145551212'), { country: 'US', region: 'CA', city: 'Anaheim', timezone: 'America/Los_Angeles' });
-  t.same(numberInfo('+1 (415) 555-0100'), { country: 'US', region: 'CA', city: 'San Francisco', timezone: 'America/Los_Angeles' });
+  t.same(numberInfo('+1 (415) 555-0100'), {
+    country: 'US',
+    region: 'CA',
+    city: 'San Francisco',
+    timezone: 'America/Los_Angeles',
+  });
   t.same(numberInfo('+14165550100'), { country: 'CA', region: 'ON', city: 'Toronto', timezone: 'America/Toronto' });
   t.same(numberInfo('+33612345678'), { country: 'FR', region: null, city: null, timezone: 'Europe/Paris' });
   t.same(numberInfo('+33142345678'), { country: 'FR', region: 'IDF', city: 'Paris', timezone: 'Europe/Paris' });
@@ -102,7 +115,10 @@ t.test('native variables: what conditions and templates read', async (t) => {
   const { renderTemplate } = await import('../../src/flows/template.js');
   const req: CallbackRequest = {
     ...request,
-    key_presses: [{ name: 'language', digits: '2' }, { name: 'rating', digits: '1' }],
+    key_presses: [
+      { name: 'language', digits: '2' },
+      { name: 'rating', digits: '1' },
+    ],
     session_data: JSON.parse('{"firstName":"Bob","gender":"male","age":19,"__proto__":{"x":1}}'),
   };
   const vars = nativeVariables(req, 12345.6);
@@ -112,6 +128,9 @@ t.test('native variables: what conditions and templates read', async (t) => {
   t.ok(evaluateCondition("$collected.language == 2 && $recordingIds.recordingName == 'ABC123'", vars).value);
   t.ok(evaluateCondition("$callerNoCity == 'Newport Beach' && $apiNoTimezone == 'America/Los_Angeles'", vars).value);
   t.equal(evaluateCondition('$sessionData.__proto__.x == 1', vars).value, false);
-  t.equal(renderTemplate('Hello, ${sessionData.firstName}. This call lasted ${callTime} milliseconds.', vars), 'Hello, Bob. This call lasted 12346 milliseconds.');
+  t.equal(
+    renderTemplate('Hello, ${sessionData.firstName}. This call lasted ${callTime} milliseconds.', vars),
+    'Hello, Bob. This call lasted 12346 milliseconds.',
+  );
   t.equal(nativeVariables({ ...request, key_presses: [], session_data: null }, 0).keyPresses, '');
 });

@@ -7,7 +7,16 @@ const vars: FlowVariables = {
   keyPresses: '1',
   callTime: 12500,
   callerNo: '+19495551212',
-  sessionData: { gender: 'male', age: 19, isNice: true, firstName: 'Bob', nested: { level: 'gold' }, list: ['a', 'b'], empty: '', zero: 0 },
+  sessionData: {
+    gender: 'male',
+    age: 19,
+    isNice: true,
+    firstName: 'Bob',
+    nested: { level: 'gold' },
+    list: ['a', 'b'],
+    empty: '',
+    zero: 0,
+  },
 };
 
 t.test('conditions evaluate as a flow author expects', async (t) => {
@@ -17,8 +26,16 @@ t.test('conditions evaluate as a flow author expects', async (t) => {
     ["$keyPresses == '1'", { ...vars, keyPresses: '2' }, false],
     ["$keyPresses == '1' && $sessionData.gender == 'male' || $sessionData.age > 21", vars, true],
     ["$keyPresses == '1' && $sessionData.gender == 'male' || $sessionData.age > 21", { ...vars, keyPresses: '2' }, false],
-    ["$keyPresses == '1' && $sessionData.gender == 'male' || $sessionData.age > 21", { ...vars, keyPresses: '2', sessionData: { age: 30 } }, true],
-    ["$keyPresses == '1' && $sessionData.gender == 'male' || $sessionData.age > 21", { keyPresses: '1', sessionData: { gender: 'female', age: 19 } }, false],
+    [
+      "$keyPresses == '1' && $sessionData.gender == 'male' || $sessionData.age > 21",
+      { ...vars, keyPresses: '2', sessionData: { age: 30 } },
+      true,
+    ],
+    [
+      "$keyPresses == '1' && $sessionData.gender == 'male' || $sessionData.age > 21",
+      { keyPresses: '1', sessionData: { gender: 'female', age: 19 } },
+      false,
+    ],
     // && binds tighter than ||; parentheses change that.
     ["$keyPresses == '1' && ($sessionData.gender == 'female' || $sessionData.age > 21)", vars, false],
     ['true || false && false', {}, true],
@@ -68,7 +85,12 @@ t.test('hostile conditions are errors or false, quickly, and read nothing but da
   }
   const trap = { sessionData: new Secretive() } as unknown as FlowVariables;
   const getterObj = {} as Record<string, unknown>;
-  Object.defineProperty(getterObj, 'x', { enumerable: true, get: () => { throw new Error('getter ran'); } });
+  Object.defineProperty(getterObj, 'x', {
+    enumerable: true,
+    get: () => {
+      throw new Error('getter ran');
+    },
+  });
   const hostile: [string, FlowVariables][] = [
     ['$constructor', vars],
     ['$sessionData.constructor', vars],
@@ -118,11 +140,17 @@ t.test('hostile conditions are errors or false, quickly, and read nothing but da
 });
 
 t.test('templates interpolate variables and never evaluate code', async (t) => {
-  t.equal(renderTemplate('Hello, ${sessionData.firstName}. Welcome to our conference.', vars), 'Hello, Bob. Welcome to our conference.');
+  t.equal(
+    renderTemplate('Hello, ${sessionData.firstName}. Welcome to our conference.', vars),
+    'Hello, Bob. Welcome to our conference.',
+  );
   t.equal(renderTemplate('This call lasted ${callTime} milliseconds.', vars), 'This call lasted 12500 milliseconds.');
   t.equal(renderTemplate('Level ${ sessionData.nested.level }, ${$keyPresses}', vars), 'Level gold, 1');
   t.equal(renderTemplate('Missing: [${sessionData.nope}] [${nope.deeper}]', vars), 'Missing: [] []');
-  t.equal(renderTemplate('Object: [${sessionData}] [${sessionData.list}] nice=${sessionData.isNice}', vars), 'Object: [] [] nice=true');
+  t.equal(
+    renderTemplate('Object: [${sessionData}] [${sessionData.list}] nice=${sessionData.isNice}', vars),
+    'Object: [] [] nice=true',
+  );
   t.equal(renderTemplate('${constructor} ${sessionData.constructor.name} ${__proto__} ${1+1} ${process.exit()}', vars), '    ');
   t.equal(renderTemplate('Cost: $5, ${unclosed', vars), 'Cost: $5, ${unclosed');
   t.equal(renderTemplate('no variables', vars), 'no variables');

@@ -30,7 +30,12 @@ export class FakeTts implements TtsProvider {
   async close(): Promise<void> {}
 }
 
-export interface PlayRecord { kind: 'pcm' | 'file' | 'tone'; what?: string; result: PlayResult; ms: number }
+export interface PlayRecord {
+  kind: 'pcm' | 'file' | 'tone';
+  what?: string;
+  result: PlayResult;
+  ms: number;
+}
 
 export class FakeCallPort implements FlowCallPort {
   readonly logger = silentLogger;
@@ -128,8 +133,14 @@ export class FakeCallPort implements FlowCallPort {
     const start = Date.now();
     const result = await new Promise<PlayResult>((resolve) => {
       if (signal.aborted) return resolve('stopped');
-      const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve('finished'); }, audioMs / this.speed);
-      const onAbort = (): void => { clearTimeout(timer); resolve('stopped'); };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve('finished');
+      }, audioMs / this.speed);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve('stopped');
+      };
       signal.addEventListener('abort', onAbort, { once: true });
     });
     this.plays.push({ kind, what, result, ms: Date.now() - start });
@@ -168,7 +179,15 @@ export class CallbackServer {
         let fields: Record<string, unknown> = Object.fromEntries(url.searchParams);
         if (type.includes('json')) fields = JSON.parse(body) as Record<string, unknown>;
         else if (type.includes('x-www-form-urlencoded')) fields = Object.fromEntries(new URLSearchParams(body));
-        const r: ReceivedRequest = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body, fields, at: Date.now() };
+        const r: ReceivedRequest = {
+          method: req.method ?? '',
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          body,
+          fields,
+          at: Date.now(),
+        };
         this.received.push(r);
         const route = this.routes.get(url.pathname);
         if (!route) {
@@ -187,7 +206,9 @@ export class CallbackServer {
   }
 
   json(path: string, body: unknown): void {
-    this.routes.set(path, (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)); });
+    this.routes.set(path, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
   }
 
   async close(): Promise<void> {

@@ -23,7 +23,12 @@ t.test('a phone calls in and hears the flow speak', async (t) => {
   const server = new CallbackServer();
   await server.start();
   t.teardown(() => server.close());
-  server.json('/hello.json', { actions: [{ type: 'SAY', params: { text: 'Hello, world. Welcome to Switchboard call flows.' } }, { type: 'PAUSE', params: { length: 5000 } }] });
+  server.json('/hello.json', {
+    actions: [
+      { type: 'SAY', params: { text: 'Hello, world. Welcome to Switchboard call flows.' } },
+      { type: 'PAUSE', params: { length: 5000 } },
+    ],
+  });
   const tts = new FliteProvider({ workers: 1, logger: silentLogger });
   t.teardown(() => tts.close());
   const engine = new FlowEngine({ tts, dataDir: dir, logger: silentLogger, allowPrivateTargets: true });
@@ -49,5 +54,8 @@ t.test('a phone calls in and hears the flow speak', async (t) => {
   await alice.hangup();
   await settled(() => server.received.some((r) => r.fields.type === 'call_ended'), 15000).catch(() => undefined);
   await flow;
-  t.ok(server.received.some((r) => r.fields.type === 'call_ended'), 'the final callback arrived after the phone hung up');
+  t.ok(
+    server.received.some((r) => r.fields.type === 'call_ended'),
+    'the final callback arrived after the phone hung up',
+  );
 });

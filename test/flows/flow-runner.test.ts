@@ -13,10 +13,21 @@ const script = (name: string): unknown => JSON.parse(readFileSync(join(fixtures,
 const seedInit = callbackRequestSchema.parse(JSON.parse(readFileSync(join(fixtures, 'init-call.json'), 'utf8')));
 /** The seed's init_call as a call starts: no keys, recordings or session data yet. */
 const initRequest = (extra: Partial<CallbackRequest> = {}): CallbackRequest => ({
-  ...seedInit, duration: 0, key_presses: [], recordings: [], session_data: null, end_time: null, ...extra,
+  ...seedInit,
+  duration: 0,
+  key_presses: [],
+  recordings: [],
+  session_data: null,
+  end_time: null,
+  ...extra,
 });
 
-interface Setup { server: CallbackServer; tts: FakeTts; port: FakeCallPort; engine: FlowEngine }
+interface Setup {
+  server: CallbackServer;
+  tts: FakeTts;
+  port: FakeCallPort;
+  engine: FlowEngine;
+}
 
 async function setup(t: Test, limits: Partial<FlowLimits> = {}, allowPrivateTargets = true): Promise<Setup> {
   const server = new CallbackServer();
@@ -24,7 +35,13 @@ async function setup(t: Test, limits: Partial<FlowLimits> = {}, allowPrivateTarg
   t.teardown(() => server.close());
   const tts = new FakeTts();
   const port = new FakeCallPort();
-  const engine = new FlowEngine({ tts, dataDir: '/nonexistent', logger: silentLogger, allowPrivateTargets, limits: { callbackTimeoutMs: 1000, ...limits } });
+  const engine = new FlowEngine({
+    tts,
+    dataDir: '/nonexistent',
+    logger: silentLogger,
+    allowPrivateTargets,
+    limits: { callbackTimeoutMs: 1000, ...limits },
+  });
   return { server, tts, port, engine };
 }
 
@@ -40,7 +57,10 @@ t.test('hello-world served as a static JSON file by GET: says it, hangs up, fina
   await runFlow(s, GET(s.server.url('/hello-world.json')));
   t.same(s.tts.spoken, ['Hello, world.']);
   t.same(s.port.events, ['play:pcm:finished', 'hangup']);
-  t.same(s.server.received.map((r) => `${r.method} ${r.fields.type}`), ['GET init_call', 'GET call_ended']);
+  t.same(
+    s.server.received.map((r) => `${r.method} ${r.fields.type}`),
+    ['GET init_call', 'GET call_ended'],
+  );
   const init = s.server.received[0]!;
   t.equal(init.fields.caller_no, '+19495551212');
   t.equal(init.fields.api_no, '+17145551212');
@@ -101,45 +121,72 @@ t.test('variable processing: SESSIONDATA feeds the condition', async (t) => {
   }
 });
 
-t.test('conference greeting: templates filled, CONFERENCE skipped, static script without HANGUP ends after one repeat', async (t) => {
-  const s = await setup(t);
-  s.server.json('/conf.json', script('conference-greeting'));
-  await runFlow(s, GET(s.server.url('/conf.json')), initRequest({ session_data: { firstName: 'Bob' } }));
-  t.equal(s.tts.spoken[0], 'Hello, Bob. Welcome to our conference.');
-  t.match(s.tts.spoken[1], /^You have left the conference\. This call lasted \d+ milliseconds\.$/);
-  t.same(s.server.received.map((r) => r.fields.type), ['init_call', 'actions_complete', 'call_ended'],
-    'asked again when the actions ran out; the same answer with nothing new means hang up');
-  t.equal(s.tts.spoken.length, 2, 'not played a second time');
-  t.equal(s.port.events.at(-1), 'hangup');
-});
+t.test(
+  'conference greeting: templates filled, CONFERENCE skipped, static script without HANGUP ends after one repeat',
+  async (t) => {
+    const s = await setup(t);
+    s.server.json('/conf.json', script('conference-greeting'));
+    await runFlow(s, GET(s.server.url('/conf.json')), initRequest({ session_data: { firstName: 'Bob' } }));
+    t.equal(s.tts.spoken[0], 'Hello, Bob. Welcome to our conference.');
+    t.match(s.tts.spoken[1], /^You have left the conference\. This call lasted \d+ milliseconds\.$/);
+    t.same(
+      s.server.received.map((r) => r.fields.type),
+      ['init_call', 'actions_complete', 'call_ended'],
+      'asked again when the actions ran out; the same answer with nothing new means hang up',
+    );
+    t.equal(s.tts.spoken.length, 2, 'not played a second time');
+    t.equal(s.port.events.at(-1), 'hangup');
+  },
+);
 
 /** A dynamic server: a menu first, then an answer built from the digits it received. */
 function menuServer(s: Setup): void {
   s.server.routes.set('/cb', (req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.fields.type === 'init_call') {
-      res.end(JSON.stringify({ actions: [
-        { type: 'SESSIONDATA', session_data: { tier: 'gold' } },
-        { type: 'COLLECT', name: 'menu', params: { finish_on_key: '#', num_digits: 0, timeout: 3000 }, actions: [{ type: 'SAY', params: { text: 'Enter your account number then press pound.' } }] },
-      ] }));
+      res.end(
+        JSON.stringify({
+          actions: [
+            { type: 'SESSIONDATA', session_data: { tier: 'gold' } },
+            {
+              type: 'COLLECT',
+              name: 'menu',
+              params: { finish_on_key: '#', num_digits: 0, timeout: 3000 },
+              actions: [{ type: 'SAY', params: { text: 'Enter your account number then press pound.' } }],
+            },
+          ],
+        }),
+      );
       return;
     }
-    const digits = req.fields.key_presses !== undefined
-      ? (req.fields.key_presses as { digits: string }[])[0]?.digits
-      : (req.fields['key_presses[0][digits]'] as string | undefined);
+    const digits =
+      req.fields.key_presses !== undefined
+        ? (req.fields.key_presses as { digits: string }[])[0]?.digits
+        : (req.fields['key_presses[0][digits]'] as string | undefined);
     res.end(JSON.stringify({ actions: [{ type: 'SAY', params: { text: `You entered ${digits}.` } }, { type: 'HANGUP' }] }));
   });
 }
 
 t.test("callback bodies carry the seed's fields in JSON, form and query encodings", async (t) => {
   const seedKeys = Object.keys(seedInit).sort();
-  for (const [method, format] of [['POST', 'json'], ['POST', 'form'], ['GET', 'query']] as const) {
+  for (const [method, format] of [
+    ['POST', 'json'],
+    ['POST', 'form'],
+    ['GET', 'query'],
+  ] as const) {
     const s = await setup(t);
     menuServer(s);
     s.port.keys = ['42#'];
     await runFlow(s, { url: s.server.url('/cb'), method, format });
-    t.same(s.tts.spoken, ['Enter your account number then press pound.', 'You entered 42.'], `${format}: the server saw the digits`);
-    t.same(s.server.received.map((r) => `${r.method} ${r.fields.type}`), [`${method} init_call`, `${method} actions_complete`, `${method} call_ended`]);
+    t.same(
+      s.tts.spoken,
+      ['Enter your account number then press pound.', 'You entered 42.'],
+      `${format}: the server saw the digits`,
+    );
+    t.same(
+      s.server.received.map((r) => `${r.method} ${r.fields.type}`),
+      [`${method} init_call`, `${method} actions_complete`, `${method} call_ended`],
+    );
     const second = s.server.received[1]!;
     if (format === 'json') {
       t.equal(second.headers['content-type'], 'application/json');
@@ -167,24 +214,41 @@ t.test("callback bodies carry the seed's fields in JSON, form and query encoding
 
 t.test('REDIRECT: the rest of the list is dropped, the new URL is asked with its method', async (t) => {
   const s = await setup(t);
-  s.server.json('/first', { actions: [{ type: 'REDIRECT', params: { url: s.server.url('/second'), method: 'GET' } }, { type: 'SAY', params: { text: 'never said' } }] });
+  s.server.json('/first', {
+    actions: [
+      { type: 'REDIRECT', params: { url: s.server.url('/second'), method: 'GET' } },
+      { type: 'SAY', params: { text: 'never said' } },
+    ],
+  });
   s.server.json('/second', { actions: [{ type: 'SAY', params: { text: 'Redirected.' } }, { type: 'HANGUP' }] });
   await runFlow(s, { url: s.server.url('/first'), method: 'POST', format: 'json' });
   t.same(s.tts.spoken, ['Redirected.']);
-  t.same(s.server.received.map((r) => `${r.method} ${r.path} ${r.fields.type}`), ['POST /first init_call', 'GET /second redirect', 'POST /first call_ended']);
+  t.same(
+    s.server.received.map((r) => `${r.method} ${r.path} ${r.fields.type}`),
+    ['POST /first init_call', 'GET /second redirect', 'POST /first call_ended'],
+  );
 });
 
 t.test('callback server failing: the fallback URL is used', async (t) => {
   const s = await setup(t);
-  s.server.routes.set('/down', (_req, res) => { res.writeHead(500).end('oops'); });
-  s.server.routes.set('/badjson', (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end('{"actions": ['); });
+  s.server.routes.set('/down', (_req, res) => {
+    res.writeHead(500).end('oops');
+  });
+  s.server.routes.set('/badjson', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"actions": [');
+  });
   s.server.json('/fallback', { actions: [{ type: 'SAY', params: { text: 'From the fallback.' } }, { type: 'HANGUP' }] });
   await runFlow(s, { url: s.server.url('/down'), method: 'POST', format: 'json', fallbackUrl: s.server.url('/fallback') });
   t.same(s.tts.spoken, ['From the fallback.']);
-  t.same(s.server.received.map((r) => `${r.path} ${r.fields.type}`), ['/down init_call', '/fallback init_call', '/down call_ended']);
+  t.same(
+    s.server.received.map((r) => `${r.path} ${r.fields.type}`),
+    ['/down init_call', '/fallback init_call', '/down call_ended'],
+  );
 
   const s2 = await setup(t);
-  s2.server.routes.set('/badjson', (_req, res) => { res.writeHead(200).end('{"actions": ['); });
+  s2.server.routes.set('/badjson', (_req, res) => {
+    res.writeHead(200).end('{"actions": [');
+  });
   s2.server.json('/fallback', { actions: [{ type: 'SAY', params: { text: 'From the fallback.' } }, { type: 'HANGUP' }] });
   await runFlow(s2, { url: s2.server.url('/badjson'), method: 'POST', format: 'json', fallbackUrl: s2.server.url('/fallback') });
   t.same(s2.tts.spoken, ['From the fallback.'], 'bad JSON counts as a failure');
@@ -209,16 +273,26 @@ t.test('private callback hosts are refused unless allowed', async (t) => {
 
 t.test('an endless GOTO loop is cut off by the action limit', async (t) => {
   const s = await setup(t, { maxActions: 50 });
-  s.server.json('/loop', { actions: [{ type: 'LABEL', name: 'top' }, { type: 'GOTO', params: { label: 'top' } }] });
+  s.server.json('/loop', {
+    actions: [
+      { type: 'LABEL', name: 'top' },
+      { type: 'GOTO', params: { label: 'top' } },
+    ],
+  });
   await runFlow(s, { url: s.server.url('/loop'), method: 'POST', format: 'json' });
   t.ok(s.port.hungUp);
-  t.same(s.server.received.map((r) => r.fields.type), ['init_call', 'call_ended']);
+  t.same(
+    s.server.received.map((r) => r.fields.type),
+    ['init_call', 'call_ended'],
+  );
 });
 
 t.test('a server that always has more is cut off by the callback limit', async (t) => {
   const s = await setup(t, { maxCallbacks: 5 });
   let n = 0;
-  s.server.routes.set('/more', (_req, res) => { res.end(JSON.stringify({ actions: [{ type: 'SESSIONDATA', session_data: { n: n++ } }] })); });
+  s.server.routes.set('/more', (_req, res) => {
+    res.end(JSON.stringify({ actions: [{ type: 'SESSIONDATA', session_data: { n: n++ } }] }));
+  });
   await runFlow(s, { url: s.server.url('/more'), method: 'POST', format: 'json' });
   t.equal(s.server.received.filter((r) => r.fields.type !== 'call_ended').length, 5);
   t.ok(s.port.hungUp);
@@ -233,41 +307,76 @@ t.test('the caller hanging up stops the prompt and sends the final callback', as
   await run;
   t.equal(s.port.plays[0]!.result, 'stopped');
   t.notOk(s.port.hungUp, 'the flow did not hang up again');
-  t.same(s.server.received.map((r) => r.fields.type), ['init_call', 'call_ended']);
+  t.same(
+    s.server.received.map((r) => r.fields.type),
+    ['init_call', 'call_ended'],
+  );
 });
 
 t.test('COLLECT: num_digits ends it, a key before the timeout restarts the wait, digits stored under the name', async (t) => {
   const s = await setup(t);
   s.server.routes.set('/c', (req, res) => {
-    res.end(JSON.stringify(req.fields.type === 'init_call'
-      ? { actions: [
-        { type: 'COLLECT', name: 'pin', params: { num_digits: 4, timeout: 2000 }, actions: [{ type: 'PAUSE', params: { length: 50 } }] },
-        { type: 'COLLECT', params: { finish_on_key: 'star', timeout: 2000 } },
-        { type: 'IF', condition: "$collected.pin == '1234' && $keyPresses == '9'", then: [{ type: 'SAY', params: { text: 'ok' } }], orElse: [{ type: 'SAY', params: { text: 'no' } }] },
-      ] }
-      : { actions: [{ type: 'HANGUP' }] }));
+    res.end(
+      JSON.stringify(
+        req.fields.type === 'init_call'
+          ? {
+              actions: [
+                {
+                  type: 'COLLECT',
+                  name: 'pin',
+                  params: { num_digits: 4, timeout: 2000 },
+                  actions: [{ type: 'PAUSE', params: { length: 50 } }],
+                },
+                { type: 'COLLECT', params: { finish_on_key: 'star', timeout: 2000 } },
+                {
+                  type: 'IF',
+                  condition: "$collected.pin == '1234' && $keyPresses == '9'",
+                  then: [{ type: 'SAY', params: { text: 'ok' } }],
+                  orElse: [{ type: 'SAY', params: { text: 'no' } }],
+                },
+              ],
+            }
+          : { actions: [{ type: 'HANGUP' }] },
+      ),
+    );
   });
   s.port.keys = ['1234', '9*'];
   await runFlow(s, { url: s.server.url('/c'), method: 'POST', format: 'json' });
   t.same(s.tts.spoken, ['ok']);
   const second = s.server.received[1]!;
-  t.same(second.fields.key_presses, [{ name: 'pin', digits: '1234' }, { name: 'collect', digits: '9' }]);
+  t.same(second.fields.key_presses, [
+    { name: 'pin', digits: '1234' },
+    { name: 'collect', digits: '9' },
+  ]);
 });
 
 t.test('RECORD: beep, record until the finishing key (or max_length), id reported under its name', async (t) => {
   const s = await setup(t);
   s.server.routes.set('/r', (req, res) => {
-    res.end(JSON.stringify(req.fields.type === 'init_call'
-      ? { actions: [
-        { type: 'RECORD', name: 'voicemail', params: { finish_on_key: 'pound', max_length: 60000 } },
-        { type: 'RECORD', name: 'short', params: { beep: false, max_length: 1000 } },
-      ] }
-      : { actions: [{ type: 'HANGUP' }] }));
+    res.end(
+      JSON.stringify(
+        req.fields.type === 'init_call'
+          ? {
+              actions: [
+                { type: 'RECORD', name: 'voicemail', params: { finish_on_key: 'pound', max_length: 60000 } },
+                { type: 'RECORD', name: 'short', params: { beep: false, max_length: 1000 } },
+              ],
+            }
+          : { actions: [{ type: 'HANGUP' }] },
+      ),
+    );
   });
   s.port.keys = ['#'];
   const started = Date.now();
   await runFlow(s, { url: s.server.url('/r'), method: 'POST', format: 'json' });
-  t.same(s.port.events.slice(0, 5), ['play:tone:finished', 'record:rec-1', 'digits:#', 'record-stop:rec-1', 'record:rec-2'], 'beep, record, # ends it; the second has no beep');
+  t.same(
+    s.port.events.slice(0, 5),
+    ['play:tone:finished', 'record:rec-1', 'digits:#', 'record-stop:rec-1', 'record:rec-2'],
+    'beep, record, # ends it; the second has no beep',
+  );
   t.ok(Date.now() - started >= 1000, 'the second ran for its max_length');
-  t.same(s.server.received[1]!.fields.recordings, [{ name: 'voicemail', id: 'rec-1' }, { name: 'short', id: 'rec-2' }]);
+  t.same(s.server.received[1]!.fields.recordings, [
+    { name: 'voicemail', id: 'rec-1' },
+    { name: 'short', id: 'rec-2' },
+  ]);
 });

@@ -8,7 +8,13 @@ import { once } from 'node:events';
 import type { Platform } from '../../src/main.js';
 import { startLocalPlatform } from './support.js';
 
-interface HealthBody { status: string; failing?: string[]; calls?: number; media?: { workers: { index: number; state: string; restarts: number }[] }; sip?: { connected: boolean } }
+interface HealthBody {
+  status: string;
+  failing?: string[];
+  calls?: number;
+  media?: { workers: { index: number; state: string; restarts: number }[] };
+  sip?: { connected: boolean };
+}
 
 const TOKEN = 'health-token-0123456789abcdef';
 
@@ -23,7 +29,12 @@ async function health(p: Platform, headers?: Record<string, string>): Promise<{ 
 }
 
 /** Polls /health until `cond` holds (a fresh media worker takes a second or two to load). */
-async function healthUntil(p: Platform, cond: (r: { status: number; body: HealthBody }) => boolean, timeoutMs = 20000, headers?: Record<string, string>) {
+async function healthUntil(
+  p: Platform,
+  cond: (r: { status: number; body: HealthBody }) => boolean,
+  timeoutMs = 20000,
+  headers?: Record<string, string>,
+) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const r = await health(p, headers);
@@ -71,7 +82,11 @@ t.test('a killed media worker makes /health 503 naming it, until its replacement
   t.match(down.body.failing, [/^media worker 0 (down|starting)$/], 'names the failing worker');
   t.notOk('calls' in down.body, 'still no details without the token');
   const back = await healthUntil(p, (r) => r.status === 200, 30000, { authorization: `Bearer ${TOKEN}` });
-  t.same(back.body.media?.workers, [{ index: 0, state: 'ready', restarts: 1 }], 'healthy again once the new worker answers; the restart is counted');
+  t.same(
+    back.body.media?.workers,
+    [{ index: 0, state: 'ready', restarts: 1 }],
+    'healthy again once the new worker answers; the restart is counted',
+  );
 });
 
 t.test('a lost connection to the SIP server makes /health 503', async (t) => {

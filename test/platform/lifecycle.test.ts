@@ -21,7 +21,10 @@ async function canBind(kind: 'tcp' | 'udp', port: number): Promise<boolean> {
   }
   return new Promise((resolve) => {
     const s = dgram.createSocket({ type: 'udp4', reuseAddr: false });
-    s.once('error', () => { s.close(); resolve(false); });
+    s.once('error', () => {
+      s.close();
+      resolve(false);
+    });
     s.bind({ port, address: '127.0.0.1', exclusive: true }, () => s.close(() => resolve(true)));
   });
 }
@@ -31,7 +34,9 @@ async function baseConfig(t: Test): Promise<{ dir: string; http: number; sip: nu
   const http = await freeTcpPort();
   const sip = await freePort();
   return {
-    dir, http, sip,
+    dir,
+    http,
+    sip,
     config: {
       logLevel: 'info',
       http: { host: '127.0.0.1', port: http },
@@ -56,9 +61,16 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const tookMs = exit.at - sent;
     t.equal(exit.code, 0, 'exit code 0');
     t.ok(tookMs < 5000, `stopped within 5 s (${tookMs} ms)`);
-    const lines = p.stdout().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; signal?: string });
+    const lines = p
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; signal?: string });
     t.match(lines.at(-1), { msg: 'stopped', signal }, 'the last line says stopped');
-    t.ok(lines.some((l) => l.msg === 'stopping' && l.signal === signal), 'and the signal is logged');
+    t.ok(
+      lines.some((l) => l.msg === 'stopping' && l.signal === signal),
+      'and the signal is logged',
+    );
     t.equal(p.stderr(), '', 'nothing on stderr');
     t.ok(await canBind('tcp', http), 'HTTP port free again');
     t.ok(await canBind('tcp', sip), 'SIP tcp port free again');
@@ -81,7 +93,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const end = Date.now() + 5000;
     let orphan = true;
     while (orphan && Date.now() < end) {
-      try { process.kill(-p.child.pid!, 0); await new Promise((r) => setTimeout(r, 50)); } catch { orphan = false; }
+      try {
+        process.kill(-p.child.pid!, 0);
+        await new Promise((r) => setTimeout(r, 50));
+      } catch {
+        orphan = false;
+      }
     }
     t.notOk(orphan, 'no process of the group survives');
     t.ok(await canBind('tcp', http), 'HTTP port free again');
@@ -103,9 +120,15 @@ async function refusal(t: Test, env: Record<string, string>): Promise<string[]> 
 
 t.test('an unknown key is refused, naming it and the key meant', async (t) => {
   const { dir, config } = await baseConfig(t);
-  const [line] = await refusal(t, { SWITCHBOARD_CONFIG: writeConfig(dir, { ...config, registar: { users: [] } }), DATA_DIR: dir });
+  const [line] = await refusal(t, {
+    SWITCHBOARD_CONFIG: writeConfig(dir, { ...config, registar: { users: [] } }),
+    DATA_DIR: dir,
+  });
   t.equal(line, 'switchboard: invalid configuration: unknown key "registar" (did you mean "registrar"?)');
-  const [nested] = await refusal(t, { SWITCHBOARD_CONFIG: writeConfig(dir, { ...config, recording: { enable: true } }), DATA_DIR: dir });
+  const [nested] = await refusal(t, {
+    SWITCHBOARD_CONFIG: writeConfig(dir, { ...config, recording: { enable: true } }),
+    DATA_DIR: dir,
+  });
   t.equal(nested, 'switchboard: invalid configuration: unknown key "recording.enable" (did you mean "recording.enabled"?)');
 });
 
@@ -140,6 +163,12 @@ t.test('a SIP or HTTP port in use names the listener', async (t) => {
 t.test('an unreachable external drachtio server is named', async (t) => {
   const { dir, config } = await baseConfig(t);
   const closed = await freeTcpPort();
-  const [line] = await refusal(t, { SWITCHBOARD_CONFIG: writeConfig(dir, config), DATA_DIR: dir, DRACHTIO_HOST: '127.0.0.1', DRACHTIO_PORT: String(closed), DRACHTIO_SECRET: 's' });
+  const [line] = await refusal(t, {
+    SWITCHBOARD_CONFIG: writeConfig(dir, config),
+    DATA_DIR: dir,
+    DRACHTIO_HOST: '127.0.0.1',
+    DRACHTIO_PORT: String(closed),
+    DRACHTIO_SECRET: 's',
+  });
   t.equal(line, `switchboard: cannot connect to the drachtio server 127.0.0.1:${closed} (ECONNREFUSED)`);
 });

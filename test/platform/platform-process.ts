@@ -43,31 +43,58 @@ export function spawnPlatform(t: TeardownHost, env: Record<string, string>, opts
   let err = '';
   let done = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
-    child.once('exit', (code, signal) => { done = true; resolve({ code, signal, at: Date.now() }); });
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal, at: Date.now() });
+    });
   });
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString('utf8'); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString('utf8'); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString('utf8');
+  });
   t.teardown(async () => {
     if (!done && child.pid) {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     await exited;
   });
-  const line = (re: RegExp, timeoutMs = 60000): Promise<string> => new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const hit = out.split('\n').find((l) => re.test(l));
-      if (hit === undefined) return false;
-      cleanup();
-      resolve(hit);
-      return true;
-    };
-    const onData = (): void => { check(); };
-    const onExit = (): void => { if (!check()) { cleanup(); reject(new Error(`exited before ${re}; stderr: ${err}`)); } };
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`no line ${re} within ${timeoutMs} ms; stderr: ${err}`)); }, timeoutMs);
-    const cleanup = (): void => { clearTimeout(timer); child.stdout!.off('data', onData); child.off('exit', onExit); };
-    child.stdout!.on('data', onData);
-    child.once('exit', onExit);
-    if (done) onExit(); else check();
-  });
+  const line = (re: RegExp, timeoutMs = 60000): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const hit = out.split('\n').find((l) => re.test(l));
+        if (hit === undefined) return false;
+        cleanup();
+        resolve(hit);
+        return true;
+      };
+      const onData = (): void => {
+        check();
+      };
+      const onExit = (): void => {
+        if (!check()) {
+          cleanup();
+          reject(new Error(`exited before ${re}; stderr: ${err}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no line ${re} within ${timeoutMs} ms; stderr: ${err}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.off('exit', onExit);
+      };
+      child.stdout!.on('data', onData);
+      child.once('exit', onExit);
+      if (done) onExit();
+      else check();
+    });
   return { child, stdout: () => out, stderr: () => err, line, exited };
 }

@@ -35,7 +35,12 @@ t.test('SIGTERM during a recorded call: BYE to both phones, the recording finish
     logLevel: 'info',
     http: { host: '127.0.0.1', port: http, healthDetails: true },
     sip: { listen: [`udp:127.0.0.1:${sip}`] },
-    registrar: { users: [{ username: 'alice', password: 'alice-secret-1' }, { username: 'bob', password: 'bob-secret-1' }] },
+    registrar: {
+      users: [
+        { username: 'alice', password: 'alice-secret-1' },
+        { username: 'bob', password: 'bob-secret-1' },
+      ],
+    },
     rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', ...rtpRange() },
     media: { workers: 1 },
     recording: { enabled: true },
@@ -48,41 +53,67 @@ t.test('SIGTERM during a recorded call: BYE to both phones, the recording finish
   // answering sipp, echoing RTP, takes over P and stays on the call until BYE
   const bobPort = await freePort();
   const reg = await runSipp(t, {
-    scenario: join(scenarios, 'register-contact.xml'), remote: `127.0.0.1:${sip}`, localPort: bobPort, timeoutMs: 10000,
-    keys: { user: 'bob', contact_port: String(bobPort) }, extraArgs: ['-au', 'bob', '-ap', 'bob-secret-1'],
+    scenario: join(scenarios, 'register-contact.xml'),
+    remote: `127.0.0.1:${sip}`,
+    localPort: bobPort,
+    timeoutMs: 10000,
+    keys: { user: 'bob', contact_port: String(bobPort) },
+    extraArgs: ['-au', 'bob', '-ap', 'bob-secret-1'],
   });
   t.equal(reg.code, 0, `bob registered ${reg.code ? reg.errors.slice(0, 400) : ''}`);
   const bob = await startSipp(t, {
-    scenario: join(scenarios, 'phone-answer-await-bye.xml'), localPort: bobPort, timeoutMs: 60000,
+    scenario: join(scenarios, 'phone-answer-await-bye.xml'),
+    localPort: bobPort,
+    timeoutMs: 60000,
     extraArgs: ['-rtp_echo', '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });
 
   // alice calls bob and stays on the call until the platform hangs up
   const alice = runSipp(t, {
-    scenario: join(scenarios, 'uac-call-await-bye.xml'), remote: `127.0.0.1:${sip}`, service: 'bob', timeoutMs: 60000,
+    scenario: join(scenarios, 'uac-call-await-bye.xml'),
+    remote: `127.0.0.1:${sip}`,
+    service: 'bob',
+    timeoutMs: 60000,
     keys: { caller: 'alice' },
     extraArgs: ['-au', 'alice', '-ap', 'alice-secret-1', '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });
   const recordings = join(dataDir, 'recordings');
-  const listWavs = () => { try { return readdirSync(recordings).filter((f) => f.endsWith('.wav')); } catch { return []; } };
+  const listWavs = () => {
+    try {
+      return readdirSync(recordings).filter((f) => f.endsWith('.wav'));
+    } catch {
+      return [];
+    }
+  };
   const end = Date.now() + 40000;
   // recording for a while: the file has grown past its first flush (about a second)
   while (!listWavs().some((f) => readFileSync(join(recordings, f)).length > 8044)) {
     if (Date.now() > end) throw new Error(`no recording grew; stdout: ${p.stdout().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  const before = await (await fetch(`http://127.0.0.1:${http}/health`)).json() as { calls: number };
+  const before = (await (await fetch(`http://127.0.0.1:${http}/health`)).json()) as { calls: number };
   t.equal(before.calls, 1, 'one call up before the signal');
 
   const sent = Date.now();
   process.kill(p.child.pid!, 'SIGTERM');
   const [exit, aliceResult, bobResult] = await Promise.all([p.exited, alice, bob.wait()]);
-  t.equal(aliceResult.code, 0, `alice (caller) got BYE and answered it ${aliceResult.code ? aliceResult.errors.slice(0, 400) : ''}`);
+  t.equal(
+    aliceResult.code,
+    0,
+    `alice (caller) got BYE and answered it ${aliceResult.code ? aliceResult.errors.slice(0, 400) : ''}`,
+  );
   t.equal(bobResult.code, 0, `bob (callee) got BYE and answered it ${bobResult.code ? bobResult.errors.slice(0, 400) : ''}`);
   t.equal(exit.code, 0, 'exit code 0');
   t.ok(exit.at - sent < 8000, `stopped within 8 s with a call up (${exit.at - sent} ms)`);
-  const lines = p.stdout().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; calls?: number; callId?: string });
-  t.match(lines.find((l) => l.msg === 'stopping'), { calls: 1 });
+  const lines = p
+    .stdout()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; calls?: number; callId?: string });
+  t.match(
+    lines.find((l) => l.msg === 'stopping'),
+    { calls: 1 },
+  );
   t.equal(lines.at(-1)?.msg, 'stopped', 'the last line says stopped');
 
   const wavs = listWavs();

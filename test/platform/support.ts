@@ -13,7 +13,9 @@ import { pino } from 'pino';
 import { startPlatform, type Platform } from '../../src/main.js';
 import { loadConfig, mergeConfig } from '../../config/load.js';
 
-export interface TeardownHost { teardown(fn: () => void | Promise<void>): void }
+export interface TeardownHost {
+  teardown(fn: () => void | Promise<void>): void;
+}
 
 export function tempDir(t: TeardownHost, prefix = 'sb-platform-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -25,9 +27,29 @@ export function tempDir(t: TeardownHost, prefix = 'sb-platform-'): string {
 export function selfSignedCert(dir: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-  { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
@@ -62,7 +84,8 @@ export function optionsRequest(transport: string, local: string, target: string)
     'CSeq: 1 OPTIONS',
     `Contact: <sip:probe@${local};transport=${transport.toLowerCase()}>`,
     'Content-Length: 0',
-    '', '',
+    '',
+    '',
   ].join('\r\n');
 }
 

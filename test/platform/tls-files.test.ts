@@ -26,7 +26,9 @@ t.test('TLS and WSS listeners start from PEM files named in config and answer OP
   await once(socket, 'secureConnect');
   t.match(socket.getPeerCertificate().subject, { CN: '127.0.0.1' }, 'the listener presents the certificate from the file');
   let received = '';
-  socket.on('data', (d: Buffer) => { received += d.toString('utf8'); });
+  socket.on('data', (d: Buffer) => {
+    received += d.toString('utf8');
+  });
   socket.write(optionsRequest('TLS', `127.0.0.1:${socket.localPort}`, `127.0.0.1:${tlsAddr!.port}`));
   await waitFor(() => responseStatus(received) !== undefined, 10000);
   t.equal(responseStatus(received), 200, 'OPTIONS over TLS answered 200');
@@ -44,12 +46,14 @@ t.test('an unreadable certificate or key stops start-up naming the setting and t
   const dir = tempDir(t);
   const files = selfSignedCert(dir);
   const missing = join(dir, 'nope.pem');
-  await t.rejects(startLocalPlatform(t, { sip: { listen: ['tls:127.0.0.1:0'], tls: { cert: missing, key: files.key } } }),
-    { message: `sip.tls.cert: cannot read ${missing} (ENOENT)` });
+  await t.rejects(startLocalPlatform(t, { sip: { listen: ['tls:127.0.0.1:0'], tls: { cert: missing, key: files.key } } }), {
+    message: `sip.tls.cert: cannot read ${missing} (ENOENT)`,
+  });
   const notPem = join(dir, 'key.txt');
   writeFileSync(notPem, 'not a key\n');
-  await t.rejects(startLocalPlatform(t, { sip: { listen: ['tls:127.0.0.1:0'], tls: { cert: files.cert, key: notPem } } }),
-    { message: `sip.tls.key: ${notPem} is not a PEM file` });
+  await t.rejects(startLocalPlatform(t, { sip: { listen: ['tls:127.0.0.1:0'], tls: { cert: files.cert, key: notPem } } }), {
+    message: `sip.tls.key: ${notPem} is not a PEM file`,
+  });
 });
 
 async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {

@@ -39,7 +39,8 @@ t.test('the first sentence arrives before the whole text is synthesized', async 
   const tts = new FliteProvider();
   t.teardown(() => tts.close());
   await collect(tts.synthesize('Warm up.'));
-  const text = 'Thank you for calling the support line. All of our agents are busy helping other callers right now. Please stay on the line and we will answer as soon as we can.';
+  const text =
+    'Thank you for calling the support line. All of our agents are busy helping other callers right now. Please stay on the line and we will answer as soon as we can.';
   const start = performance.now();
   let first = 0;
   const chunks: PcmChunk[] = [];
@@ -60,7 +61,8 @@ t.test('the main thread stays responsive while flite works', async (t) => {
   t.teardown(() => tts.close());
   await collect(tts.synthesize('Warm up.'));
   // Three long sentences: on the main thread each would block it for its whole synthesis time.
-  const long = 'When you hear the tone, please say your full name, the name of your company, the reason for your call and the best number to reach you at, and one of our agents will call you back within one business day';
+  const long =
+    'When you hear the tone, please say your full name, the name of your company, the reason for your call and the best number to reach you at, and one of our agents will call you back within one business day';
   const text = `${long}. ${long.replace('tone', 'beep')}. ${long.replace('full', 'first')}.`;
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
@@ -71,7 +73,10 @@ t.test('the main thread stays responsive while flite works', async (t) => {
   const perSentence = busy / chunks.length;
   const maxMs = h.max / 1e6;
   t.equal(chunks.length, 3);
-  t.ok(maxMs < perSentence / 2, `event-loop delay max ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms while each sentence took ~${perSentence.toFixed(0)} ms to synthesize`);
+  t.ok(
+    maxMs < perSentence / 2,
+    `event-loop delay max ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms while each sentence took ~${perSentence.toFixed(0)} ms to synthesize`,
+  );
 });
 
 t.test('a cached prompt costs no synthesis, in memory and from disk', async (t) => {
@@ -115,7 +120,11 @@ t.test('the memory cache stays within its byte budget', async (t) => {
 t.test('bad input is refused with a clear error', async (t) => {
   const tts = new FliteProvider();
   t.teardown(() => tts.close());
-  await t.rejects(collect(tts.synthesize('Hello.', { voice: 'nosuchvoice' })), { name: 'TtsError', code: 'bad-voice', message: /unknown flite voice "nosuchvoice" \(available: slt, rms, awb, kal16, kal\)/ });
+  await t.rejects(collect(tts.synthesize('Hello.', { voice: 'nosuchvoice' })), {
+    name: 'TtsError',
+    code: 'bad-voice',
+    message: /unknown flite voice "nosuchvoice" \(available: slt, rms, awb, kal16, kal\)/,
+  });
   await t.rejects(collect(tts.synthesize('Hello.', { voice: '__proto__' })), TtsError);
   await t.rejects(collect(tts.synthesize('x'.repeat(6000))), { code: 'bad-text' });
   t.throws(() => new FliteProvider({ voice: 'bogus' }), { code: 'bad-voice' });

@@ -53,7 +53,16 @@ async function speechServer(t: Test, handle?: (req: Seen, res: ServerResponse) =
 }
 
 function options(baseUrl: string, over: Partial<OpenAiSpeechOptions> = {}): OpenAiSpeechOptions {
-  return { baseUrl, apiKey: 'sk-test', model: 'tts-1', voice: 'alloy', responseFormat: 'wav', pcmSampleRate: 22050, timeoutMs: 5000, ...over };
+  return {
+    baseUrl,
+    apiKey: 'sk-test',
+    model: 'tts-1',
+    voice: 'alloy',
+    responseFormat: 'wav',
+    pcmSampleRate: 22050,
+    timeoutMs: 5000,
+    ...over,
+  };
 }
 
 t.test('WAV responses: one request per sentence, the configured model, voice and key', async (t) => {
@@ -91,7 +100,11 @@ t.test('errors from the endpoint are TtsErrors with its status', async (t) => {
     return true;
   });
   const tts = new OpenAiSpeechProvider(options(baseUrl, { maxResponseBytes: 1024 }));
-  await t.rejects(collect(tts.synthesize('Hi.', { voice: 'nosuch' })), { name: 'TtsError', code: 'bad-voice', message: /answered 400: .*voice not found/ });
+  await t.rejects(collect(tts.synthesize('Hi.', { voice: 'nosuch' })), {
+    name: 'TtsError',
+    code: 'bad-voice',
+    message: /answered 400: .*voice not found/,
+  });
   await t.rejects(collect(tts.synthesize('Hi.', { voice: '../../etc' })), { code: 'bad-voice' });
   await t.rejects(collect(tts.synthesize('Broken.')), { code: 'engine', message: /RIFF/ });
   await t.rejects(collect(tts.synthesize('Huge.')), { code: 'http', message: /over 1024 bytes/ });
@@ -115,7 +128,9 @@ t.test('createTtsProvider builds the configured engine behind the cache', async 
   const { configSchema } = await import('../../config/schema.js');
   const { createTtsProvider } = await import('../../src/speech/index.js');
   const { seen, baseUrl } = await speechServer(t);
-  const config = configSchema.parse({ speech: { tts: { provider: 'openai', cache: { diskBytes: 0 }, openai: { baseUrl, apiKey: 'k', voice: 'echo' } } } });
+  const config = configSchema.parse({
+    speech: { tts: { provider: 'openai', cache: { diskBytes: 0 }, openai: { baseUrl, apiKey: 'k', voice: 'echo' } } },
+  });
   const tts = createTtsProvider(config);
   t.teardown(() => tts.close());
   t.equal(tts.name, 'openai');

@@ -31,13 +31,31 @@ forEachDialect(t, 'migrations apply once and a restart keeps the data', async (t
   await db.close();
 
   const again = await target.open();
-  t.same((await again.projects.list()).map((x) => x.name), ['acme'], 'the project survived the restart');
+  t.same(
+    (await again.projects.list()).map((x) => x.name),
+    ['acme'],
+    'the project survived the restart',
+  );
   t.equal((await again.apiTokens.authenticate(token))?.projectId, p.id, 'and its token still works');
 });
 
 forEachDialect(t, 'several processes migrating one fresh database at once apply each migration once', async (t, target) => {
-  const env = { ...process.env, DATA_DIR: target.options.dataDir, ...(target.options.url ? { DATABASE_URL: target.options.url } : {}) };
-  const runs = await Promise.all([1, 2, 3].map(() => run(process.execPath, [adminJs, 'project', 'list'], { env }).then(() => 0, (e: { code: number; stderr: string }) => { t.comment(e.stderr); return e.code; })));
+  const env = {
+    ...process.env,
+    DATA_DIR: target.options.dataDir,
+    ...(target.options.url ? { DATABASE_URL: target.options.url } : {}),
+  };
+  const runs = await Promise.all(
+    [1, 2, 3].map(() =>
+      run(process.execPath, [adminJs, 'project', 'list'], { env }).then(
+        () => 0,
+        (e: { code: number; stderr: string }) => {
+          t.comment(e.stderr);
+          return e.code;
+        },
+      ),
+    ),
+  );
   t.same(runs, [0, 0, 0], 'three admin processes started together all succeed');
   const db = openDatabase(target.options);
   t.teardown(() => db.close());
@@ -54,12 +72,25 @@ forEachDialect(t, 'a database from a newer release is refused', async (t, target
   t.same(await migrate(db.db, db.dialect, [...migrations, next]), [migrations.length + 1]);
   await db.close();
 
-  const err = await Store.open(target.options).then(() => undefined, (e: unknown) => e);
+  const err = await Store.open(target.options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   t.ok(err instanceof SchemaTooNewError, 'Store.open refuses');
-  t.match((err as Error).message, new RegExp(`schema version ${migrations.length + 1} is newer than this Switchboard understands \\(${migrations.length}\\)`));
+  t.match(
+    (err as Error).message,
+    new RegExp(`schema version ${migrations.length + 1} is newer than this Switchboard understands \\(${migrations.length}\\)`),
+  );
 
-  const env = { ...process.env, DATA_DIR: target.options.dataDir, ...(target.options.url ? { DATABASE_URL: target.options.url } : {}) };
-  const res = await run(process.execPath, [adminJs, 'project', 'list'], { env }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+  const env = {
+    ...process.env,
+    DATA_DIR: target.options.dataDir,
+    ...(target.options.url ? { DATABASE_URL: target.options.url } : {}),
+  };
+  const res = await run(process.execPath, [adminJs, 'project', 'list'], { env }).then(
+    () => undefined,
+    (e: { code: number; stderr: string }) => e,
+  );
   t.ok(res, 'the admin CLI exits non-zero');
   t.equal(res?.code, 1);
   t.match(res?.stderr ?? '', /newer than this Switchboard understands/);
@@ -67,8 +98,15 @@ forEachDialect(t, 'a database from a newer release is refused', async (t, target
 
   // The server refuses before it listens on anything (timeout: a server that started anyway is killed).
   const srv = await run(process.execPath, [mainJs], {
-    env: { ...env, LOG_LEVEL: 'silent', HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', SIP_LISTEN: 'udp:127.0.0.1:0' }, timeout: 60000,
-  }).then(() => undefined, (e: { code: number | null; stderr: string }) => e);
+    env: { ...env, LOG_LEVEL: 'silent', HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', SIP_LISTEN: 'udp:127.0.0.1:0' },
+    timeout: 60000,
+  }).then(
+    () => undefined,
+    (e: { code: number | null; stderr: string }) => e,
+  );
   t.equal(srv?.code, 1, 'npm start exits 1');
-  t.match(srv?.stderr.trim() ?? '', /^switchboard: database schema version \d+ is newer than this Switchboard understands \(\d+\); upgrade Switchboard or point database.url at another database$/);
+  t.match(
+    srv?.stderr.trim() ?? '',
+    /^switchboard: database schema version \d+ is newer than this Switchboard understands \(\d+\); upgrade Switchboard or point database.url at another database$/,
+  );
 });

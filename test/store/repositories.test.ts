@@ -23,15 +23,27 @@ forEachDialect(t, 'projects and API tokens', async (t, { open }) => {
   t.equal(await s.apiTokens.revoke(record.id), false, 'revoking twice reports nothing to do');
   t.equal(await s.apiTokens.authenticate(token), undefined, 'a revoked token is refused');
   t.equal((await s.apiTokens.list(b.id)).length, 0);
-  t.same((await s.projects.list()).map((p) => p.name), ['alpha', 'beta']);
+  t.same(
+    (await s.projects.list()).map((p) => p.name),
+    ['alpha', 'beta'],
+  );
 });
 
 forEachDialect(t, 'users, user tokens and membership', async (t, { open }) => {
   const s = await open();
-  const u = await s.users.create({ email: 'Ada@Example.com', name: 'Ada', passwordHash: 'x', codeHash: 'h', codeExpiresAt: '2030-01-01T00:00:00.000Z' });
+  const u = await s.users.create({
+    email: 'Ada@Example.com',
+    name: 'Ada',
+    passwordHash: 'x',
+    codeHash: 'h',
+    codeExpiresAt: '2030-01-01T00:00:00.000Z',
+  });
   t.equal(u.email, 'ada@example.com');
   t.equal((await s.users.findByEmail('ADA@example.com'))?.id, u.id, 'email lookup ignores case');
-  await t.rejects(s.users.create({ email: 'ada@example.com', name: 'x', passwordHash: 'x', codeHash: 'h', codeExpiresAt: 'x' }), 'email is unique');
+  await t.rejects(
+    s.users.create({ email: 'ada@example.com', name: 'x', passwordHash: 'x', codeHash: 'h', codeExpiresAt: 'x' }),
+    'email is unique',
+  );
   const taken = await Promise.all([1, 2, 3, 4].map(() => s.users.takeAttempt(u.id, 3)));
   t.equal(taken.filter(Boolean).length, 3, 'parallel attempts never exceed the limit');
   t.equal((await s.users.get(u.id))?.confirmAttempts, 3);
@@ -45,7 +57,10 @@ forEachDialect(t, 'users, user tokens and membership', async (t, { open }) => {
   const p = await s.projects.create('ada');
   await s.projects.addMember(p.id, u.id, 'owner');
   await s.projects.addMember(p.id, u.id, 'owner');
-  t.same((await s.projects.ofUser(u.id)).map((x) => x.id), [p.id]);
+  t.same(
+    (await s.projects.ofUser(u.id)).map((x) => x.id),
+    [p.id],
+  );
   t.equal(await s.projects.ownerEmail(p.id), 'ada@example.com');
   await s.users.revokeTokens(u.id);
   t.equal(await s.users.authenticate(token), undefined);
@@ -55,16 +70,34 @@ forEachDialect(t, 'agents: seeded from config, credentials for the registrar', a
   const s = await open();
   const a = await s.projects.create('a');
   const b = await s.projects.create('b');
-  t.equal(await s.agents.seed(a.id, [{ username: 'alice', password: 'pw1', displayName: 'Alice' }, { username: 'bob', password: 'pw2' }]), 2);
+  t.equal(
+    await s.agents.seed(a.id, [
+      { username: 'alice', password: 'pw1', displayName: 'Alice' },
+      { username: 'bob', password: 'pw2' },
+    ]),
+    2,
+  );
   const moved = await s.agents.create({ projectId: b.id, username: 'carol', password: 'c', email: 'Carol@X.io' });
   t.equal(moved.email, 'carol@x.io');
-  t.equal(await s.agents.seed(a.id, [{ username: 'alice', password: 'new', displayName: 'Alice L.' }, { username: 'carol', password: 'c2' }]), 0, 'existing usernames are updated, not duplicated');
+  t.equal(
+    await s.agents.seed(a.id, [
+      { username: 'alice', password: 'new', displayName: 'Alice L.' },
+      { username: 'carol', password: 'c2' },
+    ]),
+    0,
+    'existing usernames are updated, not duplicated',
+  );
   t.equal((await s.agents.findByUsername('carol'))?.projectId, b.id, 'seeding never moves an agent to another project');
   t.same(await s.agents.sipCredentials(), [
-    { username: 'alice', password: 'new', displayName: 'Alice L.' }, { username: 'bob', password: 'pw2' }, { username: 'carol', password: 'c2' },
+    { username: 'alice', password: 'new', displayName: 'Alice L.' },
+    { username: 'bob', password: 'pw2' },
+    { username: 'carol', password: 'c2' },
   ]);
   t.notOk('sip_password' in (await s.agents.get(moved.id))!, 'reads never carry the SIP password');
-  t.same((await s.agents.list(a.id)).map((x) => x.username), ['alice', 'bob']);
+  t.same(
+    (await s.agents.list(a.id)).map((x) => x.username),
+    ['alice', 'bob'],
+  );
   t.equal((await s.agents.findByEmail(b.id, 'carol@x.io'))?.id, moved.id);
   await t.rejects(s.agents.create({ projectId: b.id, username: 'alice', password: 'x' }), 'usernames are unique across projects');
 });
@@ -93,25 +126,50 @@ forEachDialect(t, 'numbers: inventory sync, ownership, targets, search', async (
   t.equal(fwd.relayEnabled, true);
   t.equal(fwd.forwardTo, '+33612345678');
   await s.numbers.setRelay(fwd.id, { relayEnabled: false, forwardTo: '+33700000000' });
-  t.same({ ...(await s.numbers.get(fwd.id))!, createdAt: '' }, { ...fwd, relayEnabled: false, forwardTo: '+33700000000', target: { kind: 'forward', forwardTo: '+33700000000' }, createdAt: '' });
+  t.same(
+    { ...(await s.numbers.get(fwd.id))!, createdAt: '' },
+    {
+      ...fwd,
+      relayEnabled: false,
+      forwardTo: '+33700000000',
+      target: { kind: 'forward', forwardTo: '+33700000000' },
+      createdAt: '',
+    },
+  );
   const app = await s.applications.create({ projectId: b.id, name: 'bot' });
   await s.numbers.setTarget(fwd.id, { kind: 'application', applicationId: app.id });
   t.same((await s.numbers.get(fwd.id))?.target, { kind: 'application', applicationId: app.id });
-  t.same((await s.numbers.available({ country: 'us', areaCode: '415' })).map((x) => x.e164), ['+14155550101']);
-  t.same((await s.numbers.available({ contains: '3354' })).map((x) => x.e164), ['+33159133354']);
-  t.same((await s.numbers.list(a.id)).map((x) => x.e164), ['+14155550100']);
+  t.same(
+    (await s.numbers.available({ country: 'us', areaCode: '415' })).map((x) => x.e164),
+    ['+14155550101'],
+  );
+  t.same(
+    (await s.numbers.available({ contains: '3354' })).map((x) => x.e164),
+    ['+33159133354'],
+  );
+  t.same(
+    (await s.numbers.list(a.id)).map((x) => x.e164),
+    ['+14155550100'],
+  );
   await s.numbers.release(n.id);
   t.equal((await s.numbers.get(n.id))?.projectId, null);
   t.equal((await s.numbers.get(n.id))?.target, null);
   t.equal((await s.applications.get(app.id))?.projectId, b.id);
-  t.same((await s.applications.list(a.id)), []);
+  t.same(await s.applications.list(a.id), []);
 });
 
 forEachDialect(t, 'calls: insert, status transitions, events, listing', async (t, { open }) => {
   const s = await open();
   const a = await s.projects.create('a');
   const b = await s.projects.create('b');
-  const c1 = await s.calls.insert({ projectId: a.id, direction: 'outbound', from: '+33159133354', to: '+33612345678', enableRecording: true, cableTokenHash: sha256Hex('cable') });
+  const c1 = await s.calls.insert({
+    projectId: a.id,
+    direction: 'outbound',
+    from: '+33159133354',
+    to: '+33612345678',
+    enableRecording: true,
+    cableTokenHash: sha256Hex('cable'),
+  });
   t.equal(c1.status, 'queued');
   t.equal(c1.enableRecording, true);
   t.equal(c1.enableTranscription, false);
@@ -119,7 +177,14 @@ forEachDialect(t, 'calls: insert, status transitions, events, listing', async (t
   const t0 = Date.parse(c1.createdAt);
   t.ok(await s.calls.updateStatus(c1.id, { status: 'ringing', sipStatus: 180, at: new Date(t0 + 1000).toISOString() }));
   t.ok(await s.calls.updateStatus(c1.id, { status: 'in-progress', sipStatus: 200, at: new Date(t0 + 2000).toISOString() }));
-  t.ok(await s.calls.updateStatus(c1.id, { status: 'completed', reason: 'caller hung up', at: new Date(t0 + 52000).toISOString(), detail: { by: 'caller' } }));
+  t.ok(
+    await s.calls.updateStatus(c1.id, {
+      status: 'completed',
+      reason: 'caller hung up',
+      at: new Date(t0 + 52000).toISOString(),
+      detail: { by: 'caller' },
+    }),
+  );
   t.notOk(await s.calls.updateStatus(c1.id, { status: 'failed' }), 'a final status is final');
   const done = (await s.calls.get(c1.id))!;
   t.equal(done.status, 'completed');
@@ -128,7 +193,10 @@ forEachDialect(t, 'calls: insert, status transitions, events, listing', async (t
   t.equal(done.reason, 'caller hung up');
   t.ok(done.answeredAt && done.endedAt);
   const ev = await s.calls.events(c1.id);
-  t.same(ev.map((e) => e.status), ['queued', 'ringing', 'in-progress', 'completed']);
+  t.same(
+    ev.map((e) => e.status),
+    ['queued', 'ringing', 'in-progress', 'completed'],
+  );
   t.same(ev[3]?.detail, { by: 'caller' });
   await s.calls.setTelephonyRef(c1.id, 'CA123');
   await s.calls.setRecording(c1.id, '/rec/1.wav');
@@ -141,13 +209,26 @@ forEachDialect(t, 'calls: insert, status transitions, events, listing', async (t
   for (let i = 0; i < 4; i++) ids.push((await s.calls.insert({ projectId: a.id, direction: 'inbound', status: 'ringing' })).id);
   await s.calls.insert({ projectId: b.id, direction: 'inbound' });
   const all = await s.calls.list(a.id);
-  t.equal(all.total, 5, 'only the project\'s calls');
-  t.same(all.calls.map((c) => c.id), [...ids].reverse(), 'newest first');
+  t.equal(all.total, 5, "only the project's calls");
+  t.same(
+    all.calls.map((c) => c.id),
+    [...ids].reverse(),
+    'newest first',
+  );
   const page = await s.calls.list(a.id, { limit: 2, offset: 1 });
-  t.same(page.calls.map((c) => c.id), [ids[3], ids[2]]);
+  t.same(
+    page.calls.map((c) => c.id),
+    [ids[3], ids[2]],
+  );
   t.equal(page.total, 5);
-  t.same((await s.calls.list(a.id, { status: 'completed' })).calls.map((c) => c.id), [c1.id]);
-  t.same((await s.calls.list(a.id, { direction: 'outbound' })).calls.map((c) => c.id), [c1.id]);
+  t.same(
+    (await s.calls.list(a.id, { status: 'completed' })).calls.map((c) => c.id),
+    [c1.id],
+  );
+  t.same(
+    (await s.calls.list(a.id, { direction: 'outbound' })).calls.map((c) => c.id),
+    [c1.id],
+  );
   t.equal((await s.calls.list(a.id, { direction: 'inbound' })).total, 4);
   t.ok(matchesHash('cable', done.cableTokenHash), 'the cable token checks against its hash');
   t.notOk(matchesHash('cablf', done.cableTokenHash));

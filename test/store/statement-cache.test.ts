@@ -13,7 +13,13 @@ const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Better
 t.test('a statement is prepared once per SQL text, least recently used evicted past the bound', async (t) => {
   const raw = new Sqlite(':memory:');
   let prepared = 0;
-  const counting = { prepare: (sql: string) => { prepared++; return raw.prepare(sql); }, close: () => raw.close() } as unknown as BetterSqlite3.Database;
+  const counting = {
+    prepare: (sql: string) => {
+      prepared++;
+      return raw.prepare(sql);
+    },
+    close: () => raw.close(),
+  } as unknown as BetterSqlite3.Database;
   const db = new CachingSqliteDatabase(counting, 2);
   db.prepare('create table x (a integer)').run([]);
   const a = db.prepare('select 1 as v');
@@ -29,7 +35,11 @@ t.test('a statement is prepared once per SQL text, least recently used evicted p
   t.equal(prepared, before + 1, 'the evicted one is prepared again');
   db.prepare('insert into x (a) values (?)').run([1]);
   db.prepare('insert into x (a) values (?)').run([2]);
-  t.same(db.prepare('select a from x order by a').all([]), [{ a: 1 }, { a: 2 }], 'a reused write statement runs with new parameters');
+  t.same(
+    db.prepare('select a from x order by a').all([]),
+    [{ a: 1 }, { a: 2 }],
+    'a reused write statement runs with new parameters',
+  );
   db.close();
 });
 
@@ -40,10 +50,20 @@ t.test('the store answers the same through cached statements, repeated', async (
   t.teardown(() => store.close());
   const p = await store.projects.create('Cache Co');
   for (let i = 0; i < 3; i++) {
-    const c = await store.calls.insert({ projectId: p.id, direction: 'outbound', from: '+14155550100', to: `+3361000000${i}`, status: 'completed' });
+    const c = await store.calls.insert({
+      projectId: p.id,
+      direction: 'outbound',
+      from: '+14155550100',
+      to: `+3361000000${i}`,
+      status: 'completed',
+    });
     t.equal((await store.calls.get(c.id))?.to, `+3361000000${i}`);
   }
   const page = await store.calls.page(p.id, { limit: 2 });
-  t.same(page.calls.map((c) => c.to), ['+33610000002', '+33610000001'], 'newest first');
+  t.same(
+    page.calls.map((c) => c.to),
+    ['+33610000002', '+33610000001'],
+    'newest first',
+  );
   t.equal(page.hasMore, true);
 });

@@ -3,10 +3,7 @@
  * calls, answers, sends DTMF (RFC 4733 or SIP INFO) and hangs up; everything it knows is on
  * `window.phone` so browser tests can drive and observe it with page.evaluate.
  */
-import {
-  Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent,
-  type Session,
-} from 'sip.js';
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 import type { SessionDescriptionHandler } from 'sip.js/lib/platform/web/index.js';
 
 export interface PhoneSettings {
@@ -61,8 +58,14 @@ function readSettings(): PhoneSettings {
 class TestPhone {
   readonly settings = readSettings();
   readonly state: PhoneState = {
-    registered: false, callState: 'idle', direction: undefined, remoteIdentity: undefined,
-    lastStatus: undefined, lastError: undefined, dtmfReceived: [], log: [],
+    registered: false,
+    callState: 'idle',
+    direction: undefined,
+    remoteIdentity: undefined,
+    lastStatus: undefined,
+    lastError: undefined,
+    dtmfReceived: [],
+    log: [],
   };
   private ua: UserAgent | undefined;
   private registerer: Registerer | undefined;
@@ -89,7 +92,9 @@ class TestPhone {
       },
       delegate: {
         onInvite: (invitation) => this.onInvite(invitation),
-        onDisconnect: (error) => { if (error) this.fail(`transport lost: ${error.message}`); },
+        onDisconnect: (error) => {
+          if (error) this.fail(`transport lost: ${error.message}`);
+        },
       },
     });
     await this.ua.start();
@@ -116,13 +121,20 @@ class TestPhone {
     if (!this.ua) throw new Error('not started');
     const uri = UserAgent.makeURI(target.startsWith('sip:') ? target : `sip:${target}@${this.settings.domain}`);
     if (!uri) throw new Error(`bad target: ${target}`);
-    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+    const inviter = new Inviter(this.ua, uri, {
+      sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } },
+    });
     this.track(inviter, 'outbound');
     this.state.callState = 'calling';
     await inviter.invite({
       requestDelegate: {
-        onReject: (r) => { this.state.lastStatus = r.message.statusCode; this.note(`INVITE rejected ${r.message.statusCode}`); },
-        onAccept: (r) => { this.state.lastStatus = r.message.statusCode; },
+        onReject: (r) => {
+          this.state.lastStatus = r.message.statusCode;
+          this.note(`INVITE rejected ${r.message.statusCode}`);
+        },
+        onAccept: (r) => {
+          this.state.lastStatus = r.message.statusCode;
+        },
       },
     });
   }
@@ -154,7 +166,11 @@ class TestPhone {
     for (const d of digits) {
       await s.info({
         requestOptions: {
-          body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${d}\r\nDuration=${durationMs}\r\n` },
+          body: {
+            contentDisposition: 'render',
+            contentType: 'application/dtmf-relay',
+            content: `Signal=${d}\r\nDuration=${durationMs}\r\n`,
+          },
         },
       });
     }
@@ -163,7 +179,14 @@ class TestPhone {
   async stats(): Promise<CallStats> {
     const sdh = this.session?.sessionDescriptionHandler as SessionDescriptionHandler | undefined;
     const pc = sdh?.peerConnection;
-    const out: CallStats = { packetsReceived: 0, packetsSent: 0, totalAudioEnergy: 0, bytesReceived: 0, codec: '', connectionState: pc?.connectionState ?? 'none' };
+    const out: CallStats = {
+      packetsReceived: 0,
+      packetsSent: 0,
+      totalAudioEnergy: 0,
+      bytesReceived: 0,
+      codec: '',
+      connectionState: pc?.connectionState ?? 'none',
+    };
     if (!pc) return out;
     const report = await pc.getStats();
     let codecId: string | undefined;
@@ -266,14 +289,20 @@ class TestPhone {
 }
 
 declare global {
-  interface Window { phone: TestPhone }
+  interface Window {
+    phone: TestPhone;
+  }
 }
 
 const phone = new TestPhone();
 window.phone = phone;
 
 function bind(id: string, fn: () => Promise<void>): void {
-  document.getElementById(id)?.addEventListener('click', () => { fn().catch((e: Error) => { phone.state.lastError = e.message; }); });
+  document.getElementById(id)?.addEventListener('click', () => {
+    fn().catch((e: Error) => {
+      phone.state.lastError = e.message;
+    });
+  });
 }
 const value = (id: string): string => (document.getElementById(id) as HTMLInputElement | null)?.value ?? '';
 bind('register', () => phone.register());
@@ -284,4 +313,6 @@ bind('hangup', () => phone.hangup());
 bind('dtmf-rtp', () => phone.sendDtmf(value('digits'), 'rfc4733'));
 bind('dtmf-info', () => phone.sendDtmf(value('digits'), 'info'));
 
-phone.start().catch((e: Error) => { phone.state.lastError = e.message; });
+phone.start().catch((e: Error) => {
+  phone.state.lastError = e.message;
+});

@@ -6,7 +6,12 @@ import { SipRequest, SipResponse } from '../message.js';
 import { parseAppMessage } from './app-message.js';
 import type { AppConnection } from './connection.js';
 import {
-  NOK_ACK_NON_SUCCESS, NOK_NO_DIALOG, NOK_UNKNOWN_TXN, requestEchoFrame, responseFrame, type AppFrame,
+  NOK_ACK_NON_SUCCESS,
+  NOK_NO_DIALOG,
+  NOK_UNKNOWN_TXN,
+  requestEchoFrame,
+  responseFrame,
+  type AppFrame,
 } from './messages.js';
 import type { ServerContext } from './context.js';
 import type { UacSender } from './uac.js';
@@ -27,8 +32,10 @@ export class AppHandler {
   private hostports(): string {
     const all = this.ctx.transport.listening();
     const order = ['tcp', 'udp', 'tls', 'ws', 'wss'];
-    return [...all].sort((a, b) => order.indexOf(a.transport) - order.indexOf(b.transport))
-      .map((a) => `${a.transport}/${this.ctx.externalAddress ?? a.host}:${a.port}`).join(',');
+    return [...all]
+      .sort((a, b) => order.indexOf(a.transport) - order.indexOf(b.transport))
+      .map((a) => `${a.transport}/${this.ctx.externalAddress ?? a.host}:${a.port}`)
+      .join(',');
   }
 
   onFrame(app: AppConnection, f: AppFrame): void {
@@ -112,15 +119,26 @@ export class AppHandler {
       }
       const r = await this.uac.sendNew(app.id, req, routeUri || undefined);
       this.echo(app, f.msgId, r.txnId, r.sent);
-        r.release();
+      r.release();
     } catch (err) {
       ctx.logger.info({ err: (err as Error).message }, 'app sip frame failed');
       app.send(responseFrame(f.msgId, 'NOK', `Server error: ${(err as Error).message}`));
     }
   }
 
-  private echo(app: AppConnection, msgId: string, txnId: string, sent: { local: { transport: string; host: string; port: number }; bytes: Buffer }): void {
-    app.send(requestEchoFrame(msgId, { len: sent.bytes.length, protocol: sent.local.transport,
-      address: sent.local.host, port: sent.local.port }, txnId, sent.bytes));
+  private echo(
+    app: AppConnection,
+    msgId: string,
+    txnId: string,
+    sent: { local: { transport: string; host: string; port: number }; bytes: Buffer },
+  ): void {
+    app.send(
+      requestEchoFrame(
+        msgId,
+        { len: sent.bytes.length, protocol: sent.local.transport, address: sent.local.host, port: sent.local.port },
+        txnId,
+        sent.bytes,
+      ),
+    );
   }
 }

@@ -9,13 +9,19 @@ export class AppRegistry {
   private readonly apps = new Map<string, AppConnection>();
   private rr = 0;
 
-  add(app: AppConnection): void { this.apps.set(app.id, app); }
-  remove(app: AppConnection): void { this.apps.delete(app.id); }
+  add(app: AppConnection): void {
+    this.apps.set(app.id, app);
+  }
+  remove(app: AppConnection): void {
+    this.apps.delete(app.id);
+  }
   get(id: string): AppConnection | undefined {
     const a = this.apps.get(id);
     return a && !a.isClosed ? a : undefined;
   }
-  all(): AppConnection[] { return [...this.apps.values()]; }
+  all(): AppConnection[] {
+    return [...this.apps.values()];
+  }
 
   /** An app that routes `verb` (lowercase method), round-robin when several do. */
   pick(verb: string): AppConnection | undefined {

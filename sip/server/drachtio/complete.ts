@@ -6,20 +6,62 @@
 import { normalizeHeaderName, type SipHeader, type SipMessage } from '../message.js';
 
 const CANONICAL: Record<string, string> = {
-  via: 'Via', route: 'Route', 'record-route': 'Record-Route', 'max-forwards': 'Max-Forwards', from: 'From', to: 'To',
-  'call-id': 'Call-ID', cseq: 'CSeq', contact: 'Contact', accept: 'Accept', 'accept-encoding': 'Accept-Encoding',
-  'accept-language': 'Accept-Language', 'alert-info': 'Alert-Info', allow: 'Allow', 'allow-events': 'Allow-Events',
-  'authentication-info': 'Authentication-Info', authorization: 'Authorization', 'call-info': 'Call-Info',
-  'content-disposition': 'Content-Disposition', 'content-encoding': 'Content-Encoding', 'content-language': 'Content-Language',
-  date: 'Date', 'error-info': 'Error-Info', event: 'Event', expires: 'Expires', 'in-reply-to': 'In-Reply-To',
-  'min-expires': 'Min-Expires', 'min-se': 'Min-SE', 'mime-version': 'MIME-Version', organization: 'Organization',
-  'p-asserted-identity': 'P-Asserted-Identity', 'p-preferred-identity': 'P-Preferred-Identity', priority: 'Priority',
-  'proxy-authenticate': 'Proxy-Authenticate', 'proxy-authorization': 'Proxy-Authorization', 'proxy-require': 'Proxy-Require',
-  rack: 'RAck', reason: 'Reason', 'refer-to': 'Refer-To', 'referred-by': 'Referred-By', 'reply-to': 'Reply-To',
-  require: 'Require', 'retry-after': 'Retry-After', rseq: 'RSeq', server: 'Server', 'session-expires': 'Session-Expires',
-  subject: 'Subject', 'subscription-state': 'Subscription-State', supported: 'Supported', timestamp: 'Timestamp',
-  unsupported: 'Unsupported', 'user-agent': 'User-Agent', warning: 'Warning', 'www-authenticate': 'WWW-Authenticate',
-  'content-type': 'Content-Type', 'content-length': 'Content-Length',
+  via: 'Via',
+  route: 'Route',
+  'record-route': 'Record-Route',
+  'max-forwards': 'Max-Forwards',
+  from: 'From',
+  to: 'To',
+  'call-id': 'Call-ID',
+  cseq: 'CSeq',
+  contact: 'Contact',
+  accept: 'Accept',
+  'accept-encoding': 'Accept-Encoding',
+  'accept-language': 'Accept-Language',
+  'alert-info': 'Alert-Info',
+  allow: 'Allow',
+  'allow-events': 'Allow-Events',
+  'authentication-info': 'Authentication-Info',
+  authorization: 'Authorization',
+  'call-info': 'Call-Info',
+  'content-disposition': 'Content-Disposition',
+  'content-encoding': 'Content-Encoding',
+  'content-language': 'Content-Language',
+  date: 'Date',
+  'error-info': 'Error-Info',
+  event: 'Event',
+  expires: 'Expires',
+  'in-reply-to': 'In-Reply-To',
+  'min-expires': 'Min-Expires',
+  'min-se': 'Min-SE',
+  'mime-version': 'MIME-Version',
+  organization: 'Organization',
+  'p-asserted-identity': 'P-Asserted-Identity',
+  'p-preferred-identity': 'P-Preferred-Identity',
+  priority: 'Priority',
+  'proxy-authenticate': 'Proxy-Authenticate',
+  'proxy-authorization': 'Proxy-Authorization',
+  'proxy-require': 'Proxy-Require',
+  rack: 'RAck',
+  reason: 'Reason',
+  'refer-to': 'Refer-To',
+  'referred-by': 'Referred-By',
+  'reply-to': 'Reply-To',
+  require: 'Require',
+  'retry-after': 'Retry-After',
+  rseq: 'RSeq',
+  server: 'Server',
+  'session-expires': 'Session-Expires',
+  subject: 'Subject',
+  'subscription-state': 'Subscription-State',
+  supported: 'Supported',
+  timestamp: 'Timestamp',
+  unsupported: 'Unsupported',
+  'user-agent': 'User-Agent',
+  warning: 'Warning',
+  'www-authenticate': 'WWW-Authenticate',
+  'content-type': 'Content-Type',
+  'content-length': 'Content-Length',
 };
 
 const HEAD = ['via', 'route', 'record-route', 'max-forwards', 'from', 'to', 'call-id', 'cseq', 'contact'];
@@ -41,10 +83,15 @@ export function reformatAuth(value: string): string {
   const m = /^(\S+)\s+([\s\S]*)$/.exec(value.trim());
   if (!m) return value;
   const params: string[] = [];
-  let cur = ''; let inQuote = false;
+  let cur = '';
+  let inQuote = false;
   for (const ch of m[2]!) {
     if (ch === '"') inQuote = !inQuote;
-    if (ch === ',' && !inQuote) { params.push(cur.trim()); cur = ''; continue; }
+    if (ch === ',' && !inQuote) {
+      params.push(cur.trim());
+      cur = '';
+      continue;
+    }
     cur += ch;
   }
   if (cur.trim()) params.push(cur.trim());

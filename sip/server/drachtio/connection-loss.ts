@@ -23,8 +23,15 @@ export async function endDialogsOfLostConnection(ctx: ServerContext, connectionI
     const app = ctx.apps.get(dialog.ownerId);
     if (!app) continue;
     const l = ctx.local(target.transport);
-    app.send(sipFrame('application', { len: bytes.length, protocol: target.transport, address: l.host, port: l.port },
-      'unsolicited', dialog.id, bytes));
+    app.send(
+      sipFrame(
+        'application',
+        { len: bytes.length, protocol: target.transport, address: l.host, port: l.port },
+        'unsolicited',
+        dialog.id,
+        bytes,
+      ),
+    );
   }
   return lost.length;
 }

@@ -14,15 +14,26 @@ export class AppConnection extends EventEmitter<{ frame: [AppFrame]; close: [] }
   private closed = false;
   private readonly decoder = new FrameDecoder();
 
-  constructor(private readonly socket: Socket, id: string, private readonly logger: Logger = pino({ level: 'silent' })) {
+  constructor(
+    private readonly socket: Socket,
+    id: string,
+    private readonly logger: Logger = pino({ level: 'silent' }),
+  ) {
     super();
     this.id = id;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 45000);
     this.decoder.on('frame', (payload) => {
       let frame: AppFrame;
-      try { frame = parseAppFrame(payload); } catch { this.close(); return; }
-      try { this.emit('frame', frame); } catch (err) {
+      try {
+        frame = parseAppFrame(payload);
+      } catch {
+        this.close();
+        return;
+      }
+      try {
+        this.emit('frame', frame);
+      } catch (err) {
         this.logger.error({ err }, 'admin frame handler failed');
       }
     });
@@ -42,7 +53,10 @@ export class AppConnection extends EventEmitter<{ frame: [AppFrame]; close: [] }
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      setImmediate(() => { this.corked = false; this.socket.uncork(); });
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
     }
     this.socket.write(encodeFrame(payload));
   }
@@ -64,7 +78,9 @@ export class AppConnection extends EventEmitter<{ frame: [AppFrame]; close: [] }
     this.finish();
   }
 
-  get isClosed(): boolean { return this.closed; }
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   private finish(): void {
     if (this.closed) return;

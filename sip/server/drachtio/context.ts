@@ -2,7 +2,6 @@
  * Shared state of the drachtio core: transactions by key and by drachtio id, dialogs, applications,
  * our own addresses (for Via/Contact), and resolution of request targets.
  */
-import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { TransportAddress } from '../message.js';
 import { DialogStore, type Dialog } from '../dialog.js';
@@ -15,7 +14,12 @@ import { AppRegistry } from './app-registry.js';
 import type { ProxyOperation } from '../proxy.js';
 import { SourceLoad } from './source-load.js';
 
-export interface InboundInfo { remote: TransportAddress; local: TransportAddress; connectionId?: string; bytes: number }
+export interface InboundInfo {
+  remote: TransportAddress;
+  local: TransportAddress;
+  connectionId?: string;
+  bytes: number;
+}
 
 export interface SipTransport extends MessageSender {
   listening(): TransportAddress[];
@@ -36,7 +40,8 @@ export interface ServerTxnRecord {
 
 /** Run `fn` now, or after the record's held deliveries are released. */
 export function afterEcho(rec: { held?: (() => void)[] | null }, fn: () => void): void {
-  if (rec.held) rec.held.push(fn); else fn();
+  if (rec.held) rec.held.push(fn);
+  else fn();
 }
 
 export interface ClientTxnRecord {
@@ -82,8 +87,11 @@ export class ServerContext {
   /** Our listening address for a transport (first match; UDP as the fallback). */
   local(transport: TransportAddress['transport'] = 'udp'): TransportAddress {
     const all = this.transport.listening();
-    return all.find((a) => a.transport === transport) ?? all.find((a) => a.transport === 'udp') ?? all[0]
-      ?? { transport, host: '127.0.0.1', port: 5060 };
+    return (
+      all.find((a) => a.transport === transport) ??
+      all.find((a) => a.transport === 'udp') ??
+      all[0] ?? { transport, host: '127.0.0.1', port: 5060 }
+    );
   }
 
   advertisedHost(transport: TransportAddress['transport']): string {

@@ -40,25 +40,69 @@ export interface WireInfo {
 
 /** Echo of a response the app sent (15 fields). */
 export function responseEchoFrame(msgId: string, w: WireInfo, txnId: string, dialogId: string, sent: Buffer): string {
-  return withSip([newUuid(), 'response', msgId, 'OK', 'application', w.len, w.protocol, w.address, w.port,
-    timeOfDay(), txnId, dialogId, '', 'Msg sent:', ''].join('|'), sent);
+  return withSip(
+    [
+      newUuid(),
+      'response',
+      msgId,
+      'OK',
+      'application',
+      w.len,
+      w.protocol,
+      w.address,
+      w.port,
+      timeOfDay(),
+      txnId,
+      dialogId,
+      '',
+      'Msg sent:',
+      '',
+    ].join('|'),
+    sent,
+  );
 }
 
 /** Echo of a request the app sent (13 fields, no dialog slot). */
 export function requestEchoFrame(msgId: string, w: WireInfo, txnId: string, sent: Buffer): string {
-  return withSip([newUuid(), 'response', msgId, 'OK', 'application', w.len, w.protocol, w.address, w.port,
-    timeOfDay(), txnId, 'Msg sent:', ''].join('|'), sent);
+  return withSip(
+    [
+      newUuid(),
+      'response',
+      msgId,
+      'OK',
+      'application',
+      w.len,
+      w.protocol,
+      w.address,
+      w.port,
+      timeOfDay(),
+      txnId,
+      'Msg sent:',
+      '',
+    ].join('|'),
+    sent,
+  );
 }
 
 /** A final response from a proxy target (`continue`, no trailing `|`). */
 export function proxyContinueFrame(msgId: string, w: WireInfo, sip: Buffer): string {
-  return withSip([newUuid(), 'response', msgId, 'OK', 'network', w.len, w.protocol, w.address, w.port,
-    timeOfDay(), '', '', 'continue'].join('|'), sip);
+  return withSip(
+    [newUuid(), 'response', msgId, 'OK', 'network', w.len, w.protocol, w.address, w.port, timeOfDay(), '', '', 'continue'].join(
+      '|',
+    ),
+    sip,
+  );
 }
 
 /** `sip|<source>|...` delivery of a SIP message to the app (§3.2); `recv` only on out-of-dialog requests. */
-export function sipFrame(source: 'network' | 'application', w: WireInfo, txnId: string, dialogId: string,
-  sip: Buffer | string, recv?: { address: string; port: number }): string {
+export function sipFrame(
+  source: 'network' | 'application',
+  w: WireInfo,
+  txnId: string,
+  dialogId: string,
+  sip: Buffer | string,
+  recv?: { address: string; port: number },
+): string {
   const f: (string | number)[] = [newUuid(), 'sip', source, w.len, w.protocol, w.address, w.port, timeOfDay(), txnId, dialogId];
   if (recv) f.push(recv.address, recv.port);
   f.push('');

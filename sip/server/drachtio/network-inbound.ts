@@ -18,14 +18,17 @@ import type { ProxyRouter } from '../proxy.js';
 import { checkRequest, type Refusal } from './request-checks.js';
 
 export class NetworkInbound {
-  constructor(private readonly ctx: ServerContext, private readonly proxy: ProxyRouter) {}
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly proxy: ProxyRouter,
+  ) {}
 
   /** Where responses to `req` go: the source for rport/reliable, else the Via sent-by port. */
   responseTarget(req: SipRequest, info: InboundInfo): SendTargetLike {
     const via = topVia(req);
     const reliable = info.remote.transport !== 'udp';
     const useSource = reliable || (via && 'rport' in via.params);
-    const port = useSource ? info.remote.port : via?.port ?? 5060;
+    const port = useSource ? info.remote.port : (via?.port ?? 5060);
     return { ...info.remote, port, connectionId: info.connectionId };
   }
 
@@ -36,8 +39,14 @@ export class NetworkInbound {
     if (method === 'ACK') return this.onAck(req, info, key);
 
     const existing = key ? ctx.serverByKey.get(key) : undefined;
-    if (existing) { existing.txn.onRetransmission(); return; }
-    if (method !== 'CANCEL' && ctx.load.overloaded(info.remote.host)) { this.shed(req, info); return; }
+    if (existing) {
+      existing.txn.onRetransmission();
+      return;
+    }
+    if (method !== 'CANCEL' && ctx.load.overloaded(info.remote.host)) {
+      this.shed(req, info);
+      return;
+    }
 
     const mf = req.get('max-forwards');
     if (mf !== undefined && Number(mf.trim()) <= 0) {
@@ -63,7 +72,7 @@ export class NetworkInbound {
     }
     const app = ctx.apps.pick(method.toLowerCase());
     if (!app) {
-      txn.respond(makeResponse(req, 503, txn.localTag ??= newTag())).catch(() => undefined);
+      txn.respond(makeResponse(req, 503, (txn.localTag ??= newTag()))).catch(() => undefined);
       return;
     }
     rec.appId = app.id;
@@ -80,8 +89,15 @@ export class NetworkInbound {
   private newTxn(req: SipRequest, info: InboundInfo): ServerTransaction {
     const source = info.remote.host;
     const load = this.ctx.load;
-    const txn = new ServerTransaction({ id: newUuid(), request: req, target: this.responseTarget(req, info),
-      timers: this.ctx.timers, sender: this.ctx.transport, logger: this.ctx.logger, retransmitFinal: () => load.retransmits(source) });
+    const txn = new ServerTransaction({
+      id: newUuid(),
+      request: req,
+      target: this.responseTarget(req, info),
+      timers: this.ctx.timers,
+      sender: this.ctx.transport,
+      logger: this.ctx.logger,
+      retransmitFinal: () => load.retransmits(source),
+    });
     load.track(source, txn);
     return txn;
   }
@@ -116,8 +132,12 @@ export class NetworkInbound {
     const dialog = ctx.dialogs.match(req.callId, tagOf(req.get('to')), tagOf(req.get('from')));
     if (dialog) {
       const pending = ctx.pendingAck.get(dialog.id);
-      if (!pending || !pending.txn.awaitingAck
-        || parseCSeqValue(pending.txn.request.get('cseq')).seq !== parseCSeqValue(req.get('cseq')).seq) return; // retransmitted ACK
+      if (
+        !pending ||
+        !pending.txn.awaitingAck ||
+        parseCSeqValue(pending.txn.request.get('cseq')).seq !== parseCSeqValue(req.get('cseq')).seq
+      )
+        return; // retransmitted ACK
       pending.txn.onAck();
       const app = pending.appId ? ctx.apps.get(pending.appId) : undefined;
       const frame = sipFrame('network', this.wire(info, ''), pending.txn.id, dialog.id, serializeMessage(req));
@@ -131,14 +151,20 @@ export class NetworkInbound {
     const ctx = this.ctx;
     const inviteKey = serverKey('INVITE', req);
     const invite = inviteKey ? ctx.serverByKey.get(inviteKey) : undefined;
-    if (!invite) { this.statelessReply(req, info, key, 481); return; }
+    if (!invite) {
+      this.statelessReply(req, info, key, 481);
+      return;
+    }
     const txn = this.newTxn(req, info);
     ctx.addServerTxn(key, { txn, info, dialogId: '', initialInvite: false });
     const inv = invite.txn;
     inv.localTag ??= newTag();
     txn.respond(makeResponse(req, 200, inv.localTag)).catch(() => undefined);
     if (inv.state !== 'proceeding') return;
-    if (invite.proxy) { invite.proxy.cancel(); return; }
+    if (invite.proxy) {
+      invite.proxy.cancel();
+      return;
+    }
     // the CDR carries the whole INVITE, which the transaction trims once its final is out
     const inviteRaw = invite.initialInvite && invite.appId ? serializeMessage(inv.request) : undefined;
     inv.respond(makeResponse(inv.request, 487, inv.localTag)).catch(() => undefined);
@@ -146,7 +172,9 @@ export class NetworkInbound {
       if (inviteRaw) ctx.apps.cdr('cdr:stop', 'network', inviteRaw, 'call-canceled');
       const app = invite.appId ? ctx.apps.get(invite.appId) : undefined;
       // the len field carries the INVITE's length, as the real server does (docs/drachtio-protocol.md §3.2)
-      app?.send(sipFrame('network', this.wire({ ...info, bytes: invite.info.bytes }), inv.id, invite.dialogId, serializeMessage(req)));
+      app?.send(
+        sipFrame('network', this.wire({ ...info, bytes: invite.info.bytes }), inv.id, invite.dialogId, serializeMessage(req)),
+      );
     });
   }
 
@@ -159,7 +187,10 @@ export class NetworkInbound {
       return;
     }
     const app = ctx.apps.get(dialog.ownerId);
-    if (!app) { this.statelessReply(req, info, key, 481); return; }
+    if (!app) {
+      this.statelessReply(req, info, key, 481);
+      return;
+    }
     const method = req.method.toUpperCase();
     const txn = this.newTxn(req, info);
     txn.localTag = dialog.localTag;

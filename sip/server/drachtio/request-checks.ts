@@ -8,8 +8,22 @@
 import type { SipRequest } from '../message.js';
 
 /** Methods the drachtio layer and srf applications know (an app may still route others). */
-export const KNOWN_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE',
-  'MESSAGE', 'NOTIFY', 'SUBSCRIBE', 'REFER', 'PRACK', 'PUBLISH'] as const;
+export const KNOWN_METHODS = [
+  'INVITE',
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'OPTIONS',
+  'REGISTER',
+  'INFO',
+  'UPDATE',
+  'MESSAGE',
+  'NOTIFY',
+  'SUBSCRIBE',
+  'REFER',
+  'PRACK',
+  'PUBLISH',
+] as const;
 const KNOWN = new Set<string>(KNOWN_METHODS);
 
 /** Option tags the server or srf applications implement (RFC 3262, 4028, 3891, 3327, 5626, 4488). */
@@ -21,10 +35,17 @@ const SESSION_METHODS = new Set(['INVITE', 'UPDATE', 'PRACK']);
 const SESSION_TYPES = ['application/sdp', 'multipart/mixed', 'multipart/alternative'];
 const ENCODINGS = new Set(['identity']);
 
-export interface Refusal { status: number; reason: string; headers: [string, string][] }
+export interface Refusal {
+  status: number;
+  reason: string;
+  headers: [string, string][];
+}
 
 /** Which methods connected apps route: asked per request, listed only for a 501's Allow. */
-export interface RoutedMethods { routes(method: string): boolean; routedMethods(): Set<string> }
+export interface RoutedMethods {
+  routes(method: string): boolean;
+  routedMethods(): Set<string>;
+}
 
 /**
  * The refusal a request deserves, or undefined when it may go on to the app. An unknown method
@@ -42,13 +63,19 @@ export function checkRequest(req: SipRequest, apps: RoutedMethods): Refusal | un
   if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') {
     return { status: 416, reason: 'Unsupported URI Scheme', headers: [] };
   }
-  const unsupported = req.getAll('require').map((o) => o.trim()).filter((o) => o.length > 0 && !SUPPORTED.has(o.toLowerCase()));
+  const unsupported = req
+    .getAll('require')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0 && !SUPPORTED.has(o.toLowerCase()));
   if (unsupported.length > 0) {
     return { status: 420, reason: 'Bad Extension', headers: [['Unsupported', unsupported.join(', ')]] };
   }
   if (SESSION_METHODS.has(method) && req.body.length > 0) {
     const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    const encodings = req.getAll('content-encoding').map((e) => e.trim().toLowerCase()).filter((e) => !ENCODINGS.has(e));
+    const encodings = req
+      .getAll('content-encoding')
+      .map((e) => e.trim().toLowerCase())
+      .filter((e) => !ENCODINGS.has(e));
     if (!SESSION_TYPES.includes(type) || encodings.length > 0) {
       const headers: [string, string][] = [['Accept', SESSION_TYPES.join(', ')]];
       if (encodings.length > 0) headers.push(['Accept-Encoding', 'identity']);

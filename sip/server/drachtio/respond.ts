@@ -6,9 +6,19 @@ import { SipResponse, type SipRequest } from '../message.js';
 import { withTag } from './complete.js';
 
 export const REASONS: Record<number, string> = {
-  100: 'Trying', 200: 'OK', 400: 'Bad Request', 408: 'Request Timeout', 481: 'Call/Transaction Does Not Exist',
-  415: 'Unsupported Media Type', 416: 'Unsupported URI Scheme', 420: 'Bad Extension',
-  483: 'Too Many Hops', 487: 'Request Terminated', 500: 'Server Internal Error', 501: 'Not Implemented', 503: 'Service Unavailable',
+  100: 'Trying',
+  200: 'OK',
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  481: 'Call/Transaction Does Not Exist',
+  415: 'Unsupported Media Type',
+  416: 'Unsupported URI Scheme',
+  420: 'Bad Extension',
+  483: 'Too Many Hops',
+  487: 'Request Terminated',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
 };
 
 /** A response carrying Via/From/To/Call-ID/CSeq of `req`; `toTag` is added unless the To has one. */

@@ -15,8 +15,12 @@ export class SourceLoad {
 
   private readonly buckets = new Map<string, { at: number; left: number }>();
 
-  constructor(private readonly maxOpen: number, private readonly maxUnackedRetransmitted = 32, private readonly maxUnacked = 256,
-    private readonly replyRate = 100) {}
+  constructor(
+    private readonly maxOpen: number,
+    private readonly maxUnackedRetransmitted = 32,
+    private readonly maxUnacked = 256,
+    private readonly replyRate = 100,
+  ) {}
 
   /** Whether a new request from `source` should be shed. */
   overloaded(source: string): boolean {
@@ -54,7 +58,10 @@ export class SourceLoad {
   track(source: string, txn: ServerTransaction): void {
     bump(this.open, source, 1);
     let unacked = false;
-    txn.once('unacked', () => { unacked = true; bump(this.unacked, source, 1); });
+    txn.once('unacked', () => {
+      unacked = true;
+      bump(this.unacked, source, 1);
+    });
     txn.once('settled', () => {
       bump(this.open, source, -1);
       if (unacked) bump(this.unacked, source, -1);
@@ -62,7 +69,8 @@ export class SourceLoad {
   }
 
   stats(): { sources: number; open: number; unacked: number } {
-    let open = 0; let unacked = 0;
+    let open = 0;
+    let unacked = 0;
     for (const n of this.open.values()) open += n;
     for (const n of this.unacked.values()) unacked += n;
     return { sources: this.open.size, open, unacked };
@@ -71,5 +79,6 @@ export class SourceLoad {
 
 function bump(m: Map<string, number>, k: string, d: number): void {
   const n = (m.get(k) ?? 0) + d;
-  if (n <= 0) m.delete(k); else m.set(k, n);
+  if (n <= 0) m.delete(k);
+  else m.set(k, n);
 }

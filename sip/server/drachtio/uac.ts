@@ -29,9 +29,14 @@ const STRUCTURAL = new Set(['via', 'max-forwards', 'from', 'to', 'call-id', 'cse
  * set, From/To/Call-ID from dialog state, sent towards the first route (or the fixed target of a
  * connection-bound peer).
  */
-export async function newInDialogRequest(ctx: ServerContext, dialog: Dialog, method: string, seq: number): Promise<{ req: SipRequest; target: SendTargetLike }> {
+export async function newInDialogRequest(
+  ctx: ServerContext,
+  dialog: Dialog,
+  method: string,
+  seq: number,
+): Promise<{ req: SipRequest; target: SendTargetLike }> {
   const firstHop = dialog.routeSet[0] ? uriOf(dialog.routeSet[0]) : dialog.remoteTarget;
-  const target = dialog.fixedTarget ?? await ctx.resolve(firstHop);
+  const target = dialog.fixedTarget ?? (await ctx.resolve(firstHop));
   const t = target.transport;
   const req = new SipRequest(method, dialog.remoteTarget);
   req.append('Via', `SIP/2.0/${t.toUpperCase()} ${ctx.viaSentBy(t)};rport;branch=${newBranch()}`);
@@ -128,14 +133,30 @@ export class UacSender {
   /** Run a client transaction for `req`; responses go to the owning app unless `internal` is set. */
   async run(req: SipRequest, target: SendTargetLike, opts: Omit<ClientTxnRecord, 'txn' | 'canceled'>): Promise<UacResult> {
     const ctx = this.ctx;
-    const txn = new ClientTransaction({ id: newUuid(), request: req, target, timers: ctx.timers, sender: ctx.transport,
-      logger: ctx.logger, ackMaxForwards: !opts.proxy });
+    const txn = new ClientTransaction({
+      id: newUuid(),
+      request: req,
+      target,
+      timers: ctx.timers,
+      sender: ctx.transport,
+      logger: ctx.logger,
+      ackMaxForwards: !opts.proxy,
+    });
     const rec: ClientTxnRecord = { ...opts, txn, canceled: false };
     ctx.addClientTxn(clientKey(req), rec);
     // a fast peer can answer before the echo reaches the app; hold events until release()
     if (opts.appId && !opts.internal && !opts.proxy) rec.held = [];
-    const later = (fn: () => void): void => { if (rec.held) rec.held.push(fn); else fn(); };
-    txn.on('response', (res) => { const info = rec.lastInfo; later(() => { rec.lastInfo = info; this.onResponse(rec, res); }); });
+    const later = (fn: () => void): void => {
+      if (rec.held) rec.held.push(fn);
+      else fn();
+    };
+    txn.on('response', (res) => {
+      const info = rec.lastInfo;
+      later(() => {
+        rec.lastInfo = info;
+        this.onResponse(rec, res);
+      });
+    });
     txn.on('retransmitted-2xx', (res) => {
       const d = ctx.dialogs.get(rec.dialogId);
       if (d?.lastAck && d.lastAckTarget && parseCSeqValue(res.get('cseq')).seq === parseCSeqValue(d.lastAck.get('cseq')).seq) {
@@ -163,15 +184,22 @@ export class UacSender {
 
   onResponse(rec: ClientTxnRecord, res: SipResponse): void {
     const ctx = this.ctx;
-    if (rec.proxy) { rec.proxy.onResponse(rec, res); return; }
-    if (rec.internal) { if (res.status >= 200) rec.internal(res.status); return; }
+    if (rec.proxy) {
+      rec.proxy.onResponse(rec, res);
+      return;
+    }
+    if (rec.internal) {
+      if (res.status >= 200) rec.internal(res.status);
+      return;
+    }
     if (res.status === 100) return;
     const app = rec.appId ? ctx.apps.get(rec.appId) : undefined;
     const isInvite = rec.txn.isInvite;
     const raw = serializeMessage(res);
     if (isInvite && res.status >= 200 && res.status < 300) this.createUacDialog(rec, res);
     const i = rec.lastInfo;
-    const w = i ? { len: i.bytes, protocol: i.remote.transport, address: i.remote.host, port: i.remote.port }
+    const w = i
+      ? { len: i.bytes, protocol: i.remote.transport, address: i.remote.host, port: i.remote.port }
       : { len: raw.length, protocol: rec.txn.target.transport, address: rec.txn.target.host, port: rec.txn.target.port };
     app?.send(sipFrame('network', w, rec.txn.id, rec.dialogId, raw));
     if (res.status < 200) return;
@@ -188,25 +216,43 @@ export class UacSender {
     const ctx = this.ctx;
     const existing = ctx.dialogs.get(rec.dialogId);
     const contact = res.get('contact');
-    if (existing) { if (contact) existing.remoteTarget = uriOf(contact); return; }
+    if (existing) {
+      if (contact) existing.remoteTarget = uriOf(contact);
+      return;
+    }
     if (!rec.initialInvite) return;
     const req = rec.txn.request;
     const seq = parseCSeqValue(req.get('cseq')).seq;
-    ctx.dialogs.add(new Dialog({
-      id: rec.dialogId, role: 'uac', callId: req.callId,
-      localTag: tagOf(req.get('from')) ?? '', remoteTag: tagOf(res.get('to')) ?? '',
-      localHeader: req.get('from') ?? '', remoteHeader: res.get('to') ?? '',
-      remoteTarget: contact ? uriOf(contact) : req.uri,
-      routeSet: res.getAll('record-route').reverse(),
-      localSeq: seq, remoteSeq: 0, inviteSeq: seq, ownerId: rec.appId ?? '',
-      fixedTarget: rec.txn.target.transport === 'udp' ? undefined : rec.txn.target,
-    }));
+    ctx.dialogs.add(
+      new Dialog({
+        id: rec.dialogId,
+        role: 'uac',
+        callId: req.callId,
+        localTag: tagOf(req.get('from')) ?? '',
+        remoteTag: tagOf(res.get('to')) ?? '',
+        localHeader: req.get('from') ?? '',
+        remoteHeader: res.get('to') ?? '',
+        remoteTarget: contact ? uriOf(contact) : req.uri,
+        routeSet: res.getAll('record-route').reverse(),
+        localSeq: seq,
+        remoteSeq: 0,
+        inviteSeq: seq,
+        ownerId: rec.appId ?? '',
+        fixedTarget: rec.txn.target.transport === 'udp' ? undefined : rec.txn.target,
+      }),
+    );
   }
 
   private synthesize(rec: ClientTxnRecord, status: 408 | 503): void {
     const ctx = this.ctx;
-    if (rec.internal) { rec.internal(status); return; }
-    if (rec.proxy) { rec.proxy.onResponse(rec, makeResponse(rec.txn.request, status, newTag())); return; }
+    if (rec.internal) {
+      rec.internal(status);
+      return;
+    }
+    if (rec.proxy) {
+      rec.proxy.onResponse(rec, makeResponse(rec.txn.request, status, newTag()));
+      return;
+    }
     const res = makeResponse(rec.txn.request, status, newTag());
     // the real server writes the synthesized To as a bare addr-spec when the URI allows it (a3 #24)
     const to = rec.txn.request.get('to') ?? '';
@@ -214,7 +260,9 @@ export class UacSender {
     if (/^<[^>]*>$/.test(to.trim()) && !/[;?,]/.test(bare)) res.set('To', `${bare};tag=${tagOf(res.get('to')) ?? newTag()}`);
     const raw = serializeMessage(res);
     const app = rec.appId ? ctx.apps.get(rec.appId) : undefined;
-    app?.send(sipFrame('network', { len: 0, protocol: rec.txn.target.transport, address: '', port: 0 }, rec.txn.id, rec.dialogId, raw));
+    app?.send(
+      sipFrame('network', { len: 0, protocol: rec.txn.target.transport, address: '', port: 0 }, rec.txn.id, rec.dialogId, raw),
+    );
     if (rec.initialInvite) {
       ctx.markRejected(rec.dialogId);
       ctx.apps.cdr('cdr:stop', 'network', raw, 'call-rejected');

@@ -30,7 +30,10 @@ export function needsContact(method: string, status: number, toTagged: boolean):
 }
 
 export class UasResponder {
-  constructor(private readonly ctx: ServerContext, private readonly uac: UacSender) {}
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly uac: UacSender,
+  ) {}
 
   /** Build the full response from the app's bare one, send it, and return the echo frame. */
   async respond(msgId: string, rec: ServerTxnRecord, app: SipResponse): Promise<{ echo: string; release: () => void }> {
@@ -53,7 +56,8 @@ export class UasResponder {
       res.append(h.name, h.value);
     }
     const transport = rec.info.local.transport;
-    if (!res.has('contact') && needsContact(req.method, status, tagOf(res.get('to') ?? '') !== undefined)) res.append('Contact', ctx.contact(transport));
+    if (!res.has('contact') && needsContact(req.method, status, tagOf(res.get('to') ?? '') !== undefined))
+      res.append('Contact', ctx.contact(transport));
     res.body = app.body;
     addBodyHeaders(res);
     canonicalize(res);
@@ -75,8 +79,13 @@ export class UasResponder {
     let dialogId = '';
     if (isInvite) dialogId = rec.dialogId || rec.dialog?.id || '';
     else if (rec.dialog && req.method !== 'BYE') dialogId = rec.dialog.id;
-    const echo = responseEchoFrame(msgId, { len: sent.bytes.length, protocol: isInvite ? target.transport : '',
-      address: target.host, port: target.port }, txn.id, dialogId, sent.bytes);
+    const echo = responseEchoFrame(
+      msgId,
+      { len: sent.bytes.length, protocol: isInvite ? target.transport : '', address: target.host, port: target.port },
+      txn.id,
+      dialogId,
+      sent.bytes,
+    );
 
     if (isInvite && rec.initialInvite && status >= 200) {
       if (status < 300) {
@@ -89,8 +98,12 @@ export class UasResponder {
     if (isInvite && status >= 200 && status < 300) {
       const dId = dialogId;
       ctx.pendingAck.set(dId, rec);
-      txn.once('terminated', () => { if (ctx.pendingAck.get(dId) === rec) ctx.pendingAck.delete(dId); });
-      txn.once('ack-timeout', () => { void this.ackTimeout(rec); });
+      txn.once('terminated', () => {
+        if (ctx.pendingAck.get(dId) === rec) ctx.pendingAck.delete(dId);
+      });
+      txn.once('ack-timeout', () => {
+        void this.ackTimeout(rec);
+      });
     }
     return { echo, release };
   }
@@ -101,13 +114,20 @@ export class UasResponder {
     const seq = parseCSeqValue(req.get('cseq')).seq;
     const reliable = rec.info.remote.transport !== 'udp';
     const d = new Dialog({
-      id: rec.dialogId, role: 'uas', callId: req.callId,
-      localTag: rec.txn.localTag ?? '', remoteTag: tagOf(req.get('from')) ?? '',
-      localHeader: res.get('to') ?? '', remoteHeader: req.get('from') ?? '',
-      remoteTarget: contact ? uriOf(contact) : (uriOf(req.get('from') ?? '') || req.uri),
+      id: rec.dialogId,
+      role: 'uas',
+      callId: req.callId,
+      localTag: rec.txn.localTag ?? '',
+      remoteTag: tagOf(req.get('from')) ?? '',
+      localHeader: res.get('to') ?? '',
+      remoteHeader: req.get('from') ?? '',
+      remoteTarget: contact ? uriOf(contact) : uriOf(req.get('from') ?? '') || req.uri,
       routeSet: req.getAll('record-route'),
       // the real server's first in-dialog request from the UAS side carries CSeq 2
-      localSeq: 1, remoteSeq: seq, inviteSeq: seq, ownerId: rec.appId ?? '',
+      localSeq: 1,
+      remoteSeq: seq,
+      inviteSeq: seq,
+      ownerId: rec.appId ?? '',
       fixedTarget: reliable ? { ...rec.info.remote, connectionId: rec.info.connectionId } : undefined,
     });
     this.ctx.dialogs.add(d);
@@ -131,8 +151,15 @@ export class UasResponder {
         const app = ctx.apps.get(dialog.ownerId);
         if (!app || !sentBytes) return;
         const l = ctx.local(t);
-        app.send(sipFrame('application', { len: sentBytes.length, protocol: t, address: l.host, port: l.port },
-          'unsolicited', dialog.id, sentBytes));
+        app.send(
+          sipFrame(
+            'application',
+            { len: sentBytes.length, protocol: t, address: l.host, port: l.port },
+            'unsolicited',
+            dialog.id,
+            sentBytes,
+          ),
+        );
       };
       const r = await this.uac.run(req, target, { dialogId: dialog.id, initialInvite: false, internal: () => notify() });
       sentBytes = r.sent.bytes;

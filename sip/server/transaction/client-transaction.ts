@@ -83,7 +83,8 @@ export class ClientTransaction extends EventEmitter<{
       };
       this.timerSet.after(interval, tick);
     }
-    this.timerSet.after(64 * t1, () => { // Timer B / F
+    this.timerSet.after(64 * t1, () => {
+      // Timer B / F
       if (this.state === 'calling' || this.state === 'proceeding') {
         this.terminate();
         this.emit('timeout');

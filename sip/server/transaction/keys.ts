@@ -4,7 +4,13 @@
  */
 import { splitHeaderList, type SipMessage } from '../message.js';
 
-export interface TopVia { transport: string; sentBy: string; host: string; port?: number; params: Record<string, string | null> }
+export interface TopVia {
+  transport: string;
+  sentBy: string;
+  host: string;
+  port?: number;
+  params: Record<string, string | null>;
+}
 
 /**
  * The last top Via parsed: one request is keyed, answered and routed in turn, each asking again,
@@ -60,7 +66,12 @@ export function clientKey(msg: SipMessage): string | undefined {
   return `${branch}|${cseqMethod(msg)}`;
 }
 
-export interface UriTarget { host: string; port?: number; transport?: string; secure: boolean }
+export interface UriTarget {
+  host: string;
+  port?: number;
+  transport?: string;
+  secure: boolean;
+}
 
 /** Host, port and transport parameter of a SIP URI (or of the URI inside a name-addr). */
 export function uriTarget(uri: string): UriTarget | undefined {

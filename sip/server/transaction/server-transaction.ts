@@ -29,7 +29,13 @@ export interface ServerTransactionOptions {
  * `settled`: the transaction no longer waits on anyone (final sent for non-INVITE; 2xx sent or ACK
  * received for INVITE; or terminated). `unacked`: a non-2xx final to an INVITE now awaits its ACK.
  */
-export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeout': []; 'transport-error': [Error]; settled: []; unacked: [] }> {
+export class ServerTransaction extends EventEmitter<{
+  terminated: [];
+  'ack-timeout': [];
+  'transport-error': [Error];
+  settled: [];
+  unacked: [];
+}> {
   readonly id: string;
   /** The request; only its key headers once a final response makes the rest useless (see `release`). */
   request: SipRequest;
@@ -156,7 +162,9 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
     }
   }
 
-  get awaitingAck(): boolean { return this.state === 'accepted' && !this.relayed; }
+  get awaitingAck(): boolean {
+    return this.state === 'accepted' && !this.relayed;
+  }
 
   terminate(): void {
     if (this.state === 'terminated') return;
@@ -176,8 +184,12 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
 
   private resend(): void {
     const sender = this.opts.sender;
-    const sent = this.lastBytes && sender.sendBytes ? sender.sendBytes(this.lastBytes, this.target, false)
-      : this.lastResponse ? sender.send(this.lastResponse, this.target) : undefined;
+    const sent =
+      this.lastBytes && sender.sendBytes
+        ? sender.sendBytes(this.lastBytes, this.target, false)
+        : this.lastResponse
+          ? sender.send(this.lastResponse, this.target)
+          : undefined;
     sent?.catch((err: Error) => {
       this.logger.debug({ err: err.message }, 'response retransmission failed');
     });
@@ -190,7 +202,9 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
    * count as an error.
    */
   private resendAfterPoll(state: ServerTransactionState): void {
-    setImmediate(() => { if (this.state === state) this.resend(); });
+    setImmediate(() => {
+      if (this.state === state) this.resend();
+    });
   }
 
   private enterAccepted(): void {
@@ -218,7 +232,8 @@ export class ServerTransaction extends EventEmitter<{ terminated: []; 'ack-timeo
     const { t1, t2 } = this.opts.timers;
     if (!this.reliable && (this.opts.retransmitFinal?.() ?? true)) {
       let interval = t1;
-      const tick = (): void => { // Timer G
+      const tick = (): void => {
+        // Timer G
         if (this.state !== 'completed') return;
         this.resendAfterPoll('completed');
         interval = Math.min(interval * 2, t2);

@@ -19,9 +19,14 @@ export function resolveTimers(partial?: Partial<SipTimers>): SipTimers {
   return { ...DEFAULT_TIMERS, ...(partial ?? {}) };
 }
 
-export interface SendTargetLike extends TransportAddress { connectionId?: string }
+export interface SendTargetLike extends TransportAddress {
+  connectionId?: string;
+}
 
-export interface SentInfo { local: TransportAddress; bytes: Buffer }
+export interface SentInfo {
+  local: TransportAddress;
+  bytes: Buffer;
+}
 
 /** What transactions need from the transport: the TransportLayer satisfies it. */
 export interface MessageSender {
@@ -41,12 +46,17 @@ export function isReliable(t: TransportAddress['transport']): boolean {
 export class TimerSet {
   private readonly timers = new Set<NodeJS.Timeout>();
   after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => { this.timers.delete(t); fn(); }, ms);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
     this.timers.add(t);
   }
   clear(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }
-  get size(): number { return this.timers.size; }
+  get size(): number {
+    return this.timers.size;
+  }
 }

@@ -22,12 +22,20 @@ export interface ConnectionLimits {
   wsAllowedOrigins: string[];
 }
 
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { headerTimeoutMs: 10_000, idleTimeoutMs: 900_000, maxPerSource: 100, wsAllowedOrigins: [] };
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  headerTimeoutMs: 10_000,
+  idleTimeoutMs: 900_000,
+  maxPerSource: 100,
+  wsAllowedOrigins: [],
+};
 
 /** Counts open sockets per source address and refuses those beyond the cap at accept. */
 export class SourceConnectionCap {
   private readonly open = new Map<string, number>();
-  constructor(private readonly max: number, private readonly log: Logger) {}
+  constructor(
+    private readonly max: number,
+    private readonly log: Logger,
+  ) {}
 
   admit(s: net.Socket): boolean {
     const src = bareHost(s.remoteAddress ?? '');
@@ -40,12 +48,15 @@ export class SourceConnectionCap {
     this.open.set(src, n + 1);
     s.once('close', () => {
       const left = (this.open.get(src) ?? 1) - 1;
-      if (left <= 0) this.open.delete(src); else this.open.set(src, left);
+      if (left <= 0) this.open.delete(src);
+      else this.open.set(src, left);
     });
     return true;
   }
 
-  count(src: string): number { return this.open.get(bareHost(src)) ?? 0; }
+  count(src: string): number {
+    return this.open.get(bareHost(src)) ?? 0;
+  }
 }
 
 /** The WebSocket Origin rule described at ConnectionLimits.wsAllowedOrigins. */
@@ -57,9 +68,17 @@ export function originAllowed(req: http.IncomingMessage, allowed: string[]): boo
   if (allowed.some((a) => a.toLowerCase().replace(/\/$/, '') === o)) return true;
   if (allowed.length > 0) return false;
   let originHost: string;
-  try { originHost = new URL(origin).hostname; } catch { return false; }
+  try {
+    originHost = new URL(origin).hostname;
+  } catch {
+    return false;
+  }
   const hostHeader = req.headers.host ?? '';
   let host: string;
-  try { host = new URL(`http://${hostHeader}`).hostname; } catch { return false; }
+  try {
+    host = new URL(`http://${hostHeader}`).hostname;
+  } catch {
+    return false;
+  }
   return host.length > 0 && originHost.toLowerCase() === host.toLowerCase();
 }

@@ -4,7 +4,11 @@ import { SipParseError } from '../grammar.js';
 
 export type TransportName = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
-export interface ListenSpec { transport: TransportName; host: string; port: number }
+export interface ListenSpec {
+  transport: TransportName;
+  host: string;
+  port: number;
+}
 
 const TRANSPORTS: readonly TransportName[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
 

@@ -34,7 +34,11 @@ export interface ConnectionTimeouts {
 export abstract class StreamConnection extends EventEmitter<ConnectionEvents> {
   readonly id: string;
   closed = false;
-  constructor(readonly transport: StreamTransport, readonly remote: TransportAddress, readonly local: TransportAddress) {
+  constructor(
+    readonly transport: StreamTransport,
+    readonly remote: TransportAddress,
+    readonly local: TransportAddress,
+  ) {
     super();
     this.id = `${transport}-${++sequence}-${remote.host}:${remote.port}`;
   }
@@ -50,7 +54,10 @@ export abstract class StreamConnection extends EventEmitter<ConnectionEvents> {
   protected touch(): void {
     if (this.idleMs <= 0 || this.closed) return;
     if (this.idleTimer) this.idleTimer.refresh();
-    else { this.idleTimer = setTimeout(() => this.expire('idle'), this.idleMs); this.idleTimer.unref(); }
+    else {
+      this.idleTimer = setTimeout(() => this.expire('idle'), this.idleMs);
+      this.idleTimer.unref();
+    }
   }
   protected expire(why: string): void {
     if (this.closed) return;
@@ -81,14 +88,25 @@ export class SocketConnection extends StreamConnection {
    * @param inbound an accepted connection must send a complete message within the header timeout
    *   (one that connects and sends nothing, or half a header, is not held forever).
    */
-  constructor(transport: 'tcp' | 'tls', private readonly socket: Socket, maxSize: number,
-    private readonly timeouts: ConnectionTimeouts = { headerTimeoutMs: 0, idleTimeoutMs: 0, lingerMs: 32_000 }, inbound = false) {
+  constructor(
+    transport: 'tcp' | 'tls',
+    private readonly socket: Socket,
+    maxSize: number,
+    private readonly timeouts: ConnectionTimeouts = { headerTimeoutMs: 0, idleTimeoutMs: 0, lingerMs: 32_000 },
+    inbound = false,
+  ) {
     const { remote, local } = socketAddresses(transport, socket);
     super(transport, remote, local);
     this.framer = new StreamFramer(maxSize);
-    this.framer.on('message', (m) => { this.touch(); this.emit('message', m); });
+    this.framer.on('message', (m) => {
+      this.touch();
+      this.emit('message', m);
+    });
     // an RFC 5626 keep-alive is what keeps a registered phone's quiet connection alive: it counts as traffic
-    this.framer.on('keepalive', () => { this.touch(); if (!socket.destroyed) socket.write('\r\n'); });
+    this.framer.on('keepalive', () => {
+      this.touch();
+      if (!socket.destroyed) socket.write('\r\n');
+    });
     this.framer.on('error', (e) => this.onFramingError(e));
     socket.on('data', (chunk: Buffer) => {
       this.framer.push(chunk);
@@ -103,7 +121,10 @@ export class SocketConnection extends StreamConnection {
   }
   write(data: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.closed || this.socket.destroyed) { reject(new Error(`connection ${this.id} is closed`)); return; }
+      if (this.closed || this.socket.destroyed) {
+        reject(new Error(`connection ${this.id} is closed`));
+        return;
+      }
       this.touch();
       this.socket.write(data, (err) => (err ? reject(err) : resolve()));
     });
@@ -125,7 +146,10 @@ export class SocketConnection extends StreamConnection {
   /** Runs while part of a message is buffered (or nothing arrived yet on a fresh connection). */
   private armHeaderTimer(waiting: boolean): void {
     if (!waiting || this.lingerTimer) {
-      if (this.headerTimer) { clearTimeout(this.headerTimer); this.headerTimer = undefined; }
+      if (this.headerTimer) {
+        clearTimeout(this.headerTimer);
+        this.headerTimer = undefined;
+      }
       return;
     }
     if (this.headerTimer || this.timeouts.headerTimeoutMs <= 0) return;
@@ -138,7 +162,10 @@ export class SocketConnection extends StreamConnection {
    */
   private onFramingError(e: Error): void {
     this.emit('error', e);
-    if (this.headerTimer) { clearTimeout(this.headerTimer); this.headerTimer = undefined; }
+    if (this.headerTimer) {
+      clearTimeout(this.headerTimer);
+      this.headerTimer = undefined;
+    }
     this.socket.pause();
     this.lingerTimer = setTimeout(() => this.close(), this.timeouts.lingerMs);
     this.lingerTimer.unref();
@@ -151,15 +178,31 @@ export class WsConnection extends StreamConnection {
    * @param pingIntervalMs a browser whose network vanished never sends a FIN; an unanswered
    *   WebSocket ping within one interval ends the connection so its calls can be torn down.
    */
-  constructor(transport: 'ws' | 'wss', private readonly ws: WebSocket, remote: TransportAddress, local: TransportAddress, pingIntervalMs = 30_000, idleTimeoutMs = 0) {
+  constructor(
+    transport: 'ws' | 'wss',
+    private readonly ws: WebSocket,
+    remote: TransportAddress,
+    local: TransportAddress,
+    pingIntervalMs = 30_000,
+    idleTimeoutMs = 0,
+  ) {
     super(transport, remote, local);
     if (pingIntervalMs > 0) {
       let answered = true;
-      ws.on('pong', () => { answered = true; });
+      ws.on('pong', () => {
+        answered = true;
+      });
       this.pinger = setInterval(() => {
-        if (!answered) { this.close(); return; }
+        if (!answered) {
+          this.close();
+          return;
+        }
         answered = false;
-        try { ws.ping(); } catch { this.close(); }
+        try {
+          ws.ping();
+        } catch {
+          this.close();
+        }
       }, pingIntervalMs);
       this.pinger.unref();
     }
@@ -178,7 +221,10 @@ export class WsConnection extends StreamConnection {
   }
   write(data: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.closed || this.ws.readyState !== this.ws.OPEN) { reject(new Error(`connection ${this.id} is closed`)); return; }
+      if (this.closed || this.ws.readyState !== this.ws.OPEN) {
+        reject(new Error(`connection ${this.id} is closed`));
+        return;
+      }
       this.touch();
       // browsers' SIP stacks expect text frames; a non-UTF-8 body has to go binary
       const payload = isUtf8(data) ? data.toString('utf8') : data;

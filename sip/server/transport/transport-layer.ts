@@ -26,8 +26,15 @@ import { DEFAULT_UDP_RECEIVE_BUFFER, DEFAULT_UDP_SEND_BUFFER, isResponseOrAck, s
 export { parseListenSpec, type ListenSpec } from './listen-spec.js';
 export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js';
 
-export interface ReceivedInfo { remote: TransportAddress; local: TransportAddress; connectionId?: string; bytes: number }
-export interface SendTarget extends TransportAddress { connectionId?: string }
+export interface ReceivedInfo {
+  remote: TransportAddress;
+  local: TransportAddress;
+  connectionId?: string;
+  bytes: number;
+}
+export interface SendTarget extends TransportAddress {
+  connectionId?: string;
+}
 
 export interface TransportLayerOptions {
   listen: ListenSpec[];
@@ -49,11 +56,21 @@ export interface TransportLayerOptions {
   logger?: Logger;
 }
 
-
 /** `dual`: bound to `::` without IPV6_V6ONLY, so it also carries IPv4 as ::ffff:a.b.c.d. */
-interface UdpListener { spec: ListenSpec; socket: dgram.Socket; local: TransportAddress; peers: UdpPeerSockets; dual: boolean }
+interface UdpListener {
+  spec: ListenSpec;
+  socket: dgram.Socket;
+  local: TransportAddress;
+  peers: UdpPeerSockets;
+  dual: boolean;
+}
 type Server = net.Server | tls.Server | http.Server | https.Server;
-interface StreamListener { spec: ListenSpec; server: Server; wss?: WebSocketServer; local: TransportAddress }
+interface StreamListener {
+  spec: ListenSpec;
+  server: Server;
+  wss?: WebSocketServer;
+  local: TransportAddress;
+}
 
 export class TransportLayer extends EventEmitter<{
   message: [SipRequest | SipResponse, ReceivedInfo];
@@ -85,16 +102,20 @@ export class TransportLayer extends EventEmitter<{
     for (const spec of this.opts.listen) {
       if (spec.transport === 'udp') {
         const l = await this.bindUdp(spec);
-        this.udp.push(l); this.order.push(l);
+        this.udp.push(l);
+        this.order.push(l);
       } else {
         const l = await this.listenStream(spec);
-        this.streams.push(l); this.order.push(l);
+        this.streams.push(l);
+        this.order.push(l);
       }
     }
   }
 
   /** Open TCP/TLS/WS connections (accepted and dialled). */
-  connectionCount(): number { return this.connections.size; }
+  connectionCount(): number {
+    return this.connections.size;
+  }
 
   listening(): TransportAddress[] {
     return this.order.map((l) => ({ ...l.local }));
@@ -115,7 +136,7 @@ export class TransportLayer extends EventEmitter<{
       const bare = bareHost(target.host);
       const host = l.dual && net.isIPv4(bare) ? `::ffff:${bare}` : bare;
       // requests go over a connected socket so ICMP errors reach the transaction (see UdpPeerSockets)
-      const viaPeer = isRequest && net.isIP(host) !== 0 && await l.peers.send(bytes, host, target.port);
+      const viaPeer = isRequest && net.isIP(host) !== 0 && (await l.peers.send(bytes, host, target.port));
       if (!viaPeer) {
         await new Promise<void>((resolve, reject) => {
           l.socket.send(bytes, target.port, host, (err) => (err ? reject(err) : resolve()));
@@ -153,7 +174,13 @@ export class TransportLayer extends EventEmitter<{
 
   // ---- receiving ----
 
-  private deliver(data: Buffer, remote: TransportAddress, local: TransportAddress, reply: (b: Buffer) => Promise<void>, connectionId?: string): void {
+  private deliver(
+    data: Buffer,
+    remote: TransportAddress,
+    local: TransportAddress,
+    reply: (b: Buffer) => Promise<void>,
+    connectionId?: string,
+  ): void {
     let msg: SipRequest | SipResponse;
     try {
       msg = parseMessage(data, { maxSize: this.maxSize });
@@ -189,7 +216,10 @@ export class TransportLayer extends EventEmitter<{
     if (spec.port === 0) return Promise.resolve();
     const probe = dgram.createSocket({ type, ipv6Only });
     return new Promise((resolve, reject) => {
-      probe.once('error', (err) => { probe.close(); reject(err); });
+      probe.once('error', (err) => {
+        probe.close();
+        reject(err);
+      });
       probe.bind(spec.port, spec.host, () => probe.close(() => resolve()));
     });
   }
@@ -204,16 +234,30 @@ export class TransportLayer extends EventEmitter<{
       socket.once('error', reject);
       socket.bind(spec.port, spec.host, () => {
         socket.off('error', reject);
-        sizeUdpBuffers(socket, `${spec.host}:${spec.port}`, this.opts.udpReceiveBufferBytes ?? DEFAULT_UDP_RECEIVE_BUFFER,
-          this.opts.udpSendBufferBytes ?? DEFAULT_UDP_SEND_BUFFER, this.log);
+        sizeUdpBuffers(
+          socket,
+          `${spec.host}:${spec.port}`,
+          this.opts.udpReceiveBufferBytes ?? DEFAULT_UDP_RECEIVE_BUFFER,
+          this.opts.udpSendBufferBytes ?? DEFAULT_UDP_SEND_BUFFER,
+          this.log,
+        );
         const addr = socket.address();
         const local: TransportAddress = { transport: 'udp', host: bareHost(addr.address), port: addr.port };
         const l: UdpListener = {
-          spec, socket, local, dual,
-          peers: new UdpPeerSockets({ host: addr.address, port: addr.port, type, ipv6Only: type === 'udp6' && !dual },
-            (data, rinfo) => this.onDatagram(l, data, rinfo), this.log),
+          spec,
+          socket,
+          local,
+          dual,
+          peers: new UdpPeerSockets(
+            { host: addr.address, port: addr.port, type, ipv6Only: type === 'udp6' && !dual },
+            (data, rinfo) => this.onDatagram(l, data, rinfo),
+            this.log,
+          ),
         };
-        socket.on('error', (err) => { this.log.warn({ err, local: l.local }, 'UDP socket error'); this.report(err); });
+        socket.on('error', (err) => {
+          this.log.warn({ err, local: l.local }, 'UDP socket error');
+          this.report(err);
+        });
         socket.on('message', (data, rinfo) => this.onDatagram(l, data, rinfo));
         resolve(l);
       });
@@ -227,9 +271,10 @@ export class TransportLayer extends EventEmitter<{
     if (i === data.length) return;
     if (this.opts.admit && !isResponseOrAck(data, i) && !this.opts.admit(bareHost(rinfo.address))) return;
     const remote: TransportAddress = { transport: 'udp', host: bareHost(rinfo.address), port: rinfo.port };
-    const reply = (b: Buffer): Promise<void> => new Promise((resolve, reject) => {
-      l.socket.send(b, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()));
-    });
+    const reply = (b: Buffer): Promise<void> =>
+      new Promise((resolve, reject) => {
+        l.socket.send(b, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()));
+      });
     this.deliver(data, remote, l.local, reply);
   }
 
@@ -252,7 +297,8 @@ export class TransportLayer extends EventEmitter<{
 
   private listenStream(spec: ListenSpec): Promise<StreamListener> {
     const secure = spec.transport === 'tls' || spec.transport === 'wss';
-    if (secure && !this.opts.tls) return Promise.reject(new Error(`${spec.transport} listener needs a certificate (tls.cert/tls.key)`));
+    if (secure && !this.opts.tls)
+      return Promise.reject(new Error(`${spec.transport} listener needs a certificate (tls.cert/tls.key)`));
     const lim = this.limits;
     const tlsOpts = { cert: this.opts.tls?.cert, key: this.opts.tls?.key, handshakeTimeout: lim.headerTimeoutMs || 120_000 };
     const timeouts = { headerTimeoutMs: lim.headerTimeoutMs, idleTimeoutMs: lim.idleTimeoutMs, lingerMs: 32_000 };
@@ -269,7 +315,11 @@ export class TransportLayer extends EventEmitter<{
         res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end('SIP over WebSocket only\n');
       };
       server = spec.transport === 'ws' ? http.createServer(reject426) : https.createServer(tlsOpts, reject426);
-      wss = new WebSocketServer({ noServer: true, maxPayload: this.maxSize, handleProtocols: (p) => (p.has('sip') ? 'sip' : false) });
+      wss = new WebSocketServer({
+        noServer: true,
+        maxPayload: this.maxSize,
+        handleProtocols: (p) => (p.has('sip') ? 'sip' : false),
+      });
       const ws = wss;
       // Node checks its own headersTimeout only every 30 s: a handshake gets a deadline of its own
       const handshakes = new WeakMap<net.Socket, NodeJS.Timeout>();
@@ -285,11 +335,16 @@ export class TransportLayer extends EventEmitter<{
       server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
         clearTimeout(handshakes.get(req.socket));
         if (!originAllowed(req, lim.wsAllowedOrigins)) {
-          this.log.info({ origin: req.headers.origin, remote: req.socket.remoteAddress }, 'WebSocket handshake from a foreign origin refused');
+          this.log.info(
+            { origin: req.headers.origin, remote: req.socket.remoteAddress },
+            'WebSocket handshake from a foreign origin refused',
+          );
           socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
           return;
         }
-        const protos = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim().toLowerCase());
+        const protos = String(req.headers['sec-websocket-protocol'] ?? '')
+          .split(',')
+          .map((p) => p.trim().toLowerCase());
         if (!protos.includes('sip')) {
           socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
           return;
@@ -297,10 +352,16 @@ export class TransportLayer extends EventEmitter<{
         ws.handleUpgrade(req, socket, head, (client: WebSocket) => {
           const s = req.socket;
           const t = spec.transport as 'ws' | 'wss';
-          this.adopt(new WsConnection(t, client,
-            { transport: t, host: bareHost(s.remoteAddress ?? ''), port: s.remotePort ?? 0 },
-            { transport: t, host: bareHost(s.localAddress ?? ''), port: s.localPort ?? 0 },
-            this.opts.wsPingIntervalMs ?? 30_000, lim.idleTimeoutMs));
+          this.adopt(
+            new WsConnection(
+              t,
+              client,
+              { transport: t, host: bareHost(s.remoteAddress ?? ''), port: s.remotePort ?? 0 },
+              { transport: t, host: bareHost(s.localAddress ?? ''), port: s.localPort ?? 0 },
+              this.opts.wsPingIntervalMs ?? 30_000,
+              lim.idleTimeoutMs,
+            ),
+          );
         });
       });
       server.on('clientError', (_err, socket) => socket.destroy());
@@ -311,7 +372,10 @@ export class TransportLayer extends EventEmitter<{
       server.once('error', reject);
       server.listen(spec.port, spec.host, () => {
         server.off('error', reject);
-        server.on('error', (err) => { this.log.warn({ err }, 'listener error'); this.report(err); });
+        server.on('error', (err) => {
+          this.log.warn({ err }, 'listener error');
+          this.report(err);
+        });
         const a = server.address() as net.AddressInfo;
         resolve({ spec, server, wss, local: { transport: spec.transport, host: bareHost(a.address), port: a.port } });
       });
@@ -319,7 +383,10 @@ export class TransportLayer extends EventEmitter<{
   }
 
   private adopt(conn: StreamConnection): void {
-    if (this.closed) { conn.close(); return; }
+    if (this.closed) {
+      conn.close();
+      return;
+    }
     this.connections.set(conn.id, conn);
     this.byRemote.set(remoteKey(conn.transport, conn.remote.host, conn.remote.port), conn);
     conn.on('message', (data) => this.deliver(data, { ...conn.remote }, { ...conn.local }, (b) => conn.write(b), conn.id));
@@ -349,8 +416,9 @@ export class TransportLayer extends EventEmitter<{
     }
     const pending = this.connecting.get(key);
     if (pending) return pending;
-    const p = this.connectOut(target.transport as 'tcp' | 'tls', bareHost(target.host), target.port)
-      .finally(() => this.connecting.delete(key));
+    const p = this.connectOut(target.transport as 'tcp' | 'tls', bareHost(target.host), target.port).finally(() =>
+      this.connecting.delete(key),
+    );
     this.connecting.set(key, p);
     return p;
   }
@@ -358,15 +426,31 @@ export class TransportLayer extends EventEmitter<{
   private connectOut(transport: 'tcp' | 'tls', host: string, port: number): Promise<StreamConnection> {
     return new Promise((resolve, reject) => {
       const t = this.opts.tls;
-      const socket = transport === 'tcp'
-        ? net.connect({ host, port })
-        : tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: t?.ca, cert: t?.cert, key: t?.key, rejectUnauthorized: t?.rejectUnauthorized ?? true });
+      const socket =
+        transport === 'tcp'
+          ? net.connect({ host, port })
+          : tls.connect({
+              host,
+              port,
+              servername: net.isIP(host) ? undefined : host,
+              ca: t?.ca,
+              cert: t?.cert,
+              key: t?.key,
+              rejectUnauthorized: t?.rejectUnauthorized ?? true,
+            });
       const ready = transport === 'tcp' ? 'connect' : 'secureConnect';
       const timer = setTimeout(() => socket.destroy(new Error(`connect to ${host}:${port} timed out`)), 10_000);
-      socket.once('error', (err) => { clearTimeout(timer); reject(err); });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       socket.once(ready, () => {
         clearTimeout(timer);
-        if (this.closed) { socket.destroy(); reject(new Error('transport layer is closed')); return; }
+        if (this.closed) {
+          socket.destroy();
+          reject(new Error('transport layer is closed'));
+          return;
+        }
         const conn = new SocketConnection(transport, socket, this.maxSize);
         // the connection is keyed by the address we dialled, which is how responses and retries name it
         this.adopt(conn);

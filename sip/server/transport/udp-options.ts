@@ -17,7 +17,8 @@ export function sizeUdpBuffers(socket: dgram.Socket, where: string, rcv: number,
     if (snd > 0) socket.setSendBufferSize(snd);
     // Linux reports twice the size asked for (bookkeeping overhead); less means net.core.rmem_max capped it
     const got = socket.getRecvBufferSize();
-    if (rcv > 0 && got < rcv) log.warn({ asked: rcv, got, listen: where }, 'UDP receive buffer capped by the kernel (raise net.core.rmem_max)');
+    if (rcv > 0 && got < rcv)
+      log.warn({ asked: rcv, got, listen: where }, 'UDP receive buffer capped by the kernel (raise net.core.rmem_max)');
   } catch (err) {
     log.warn({ err, listen: where }, 'could not size UDP socket buffers');
   }
@@ -29,6 +30,7 @@ const CANCEL_SP = Buffer.from('CANCEL ');
 
 /** A response, ACK or CANCEL (by its first bytes): never shed, they end transactions rather than start them. */
 export function isResponseOrAck(data: Buffer, from: number): boolean {
-  const starts = (p: Buffer): boolean => data.length - from >= p.length && data.compare(p, 0, p.length, from, from + p.length) === 0;
+  const starts = (p: Buffer): boolean =>
+    data.length - from >= p.length && data.compare(p, 0, p.length, from, from + p.length) === 0;
   return starts(SIP_SLASH) || starts(ACK_SP) || starts(CANCEL_SP);
 }

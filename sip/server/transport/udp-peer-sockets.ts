@@ -10,7 +10,16 @@
 import dgram from 'node:dgram';
 import type { Logger } from 'pino';
 
-interface PeerSocket { socket: dgram.Socket; ready: Promise<void>; error?: Error; errorAt: number; usedAt: number; heardFrom: boolean; holding: number; held: [Buffer, dgram.RemoteInfo][] }
+interface PeerSocket {
+  socket: dgram.Socket;
+  ready: Promise<void>;
+  error?: Error;
+  errorAt: number;
+  usedAt: number;
+  heardFrom: boolean;
+  holding: number;
+  held: [Buffer, dgram.RemoteInfo][];
+}
 
 /**
  * How long a remembered ICMP error keeps failing sends to that destination: long enough to fail the
@@ -47,7 +56,11 @@ export class UdpPeerSockets {
       peer = this.open(key, host, port);
     }
     peer.usedAt = Date.now();
-    try { await peer.ready; } catch { return false; }
+    try {
+      await peer.ready;
+    } catch {
+      return false;
+    }
     const p = peer;
     if (p.heardFrom) {
       await new Promise<void>((resolve, reject) => p.socket.send(data, (err) => (err ? reject(err) : resolve())));
@@ -75,11 +88,22 @@ export class UdpPeerSockets {
 
   private open(key: string, host: string, port: number): PeerSocket {
     const socket = dgram.createSocket({ type: this.bindAddress.type, reuseAddr: true, ipv6Only: this.bindAddress.ipv6Only });
-    const peer: PeerSocket = { socket, ready: Promise.resolve(), errorAt: 0, usedAt: Date.now(), heardFrom: false, holding: 0, held: [] };
+    const peer: PeerSocket = {
+      socket,
+      ready: Promise.resolve(),
+      errorAt: 0,
+      usedAt: Date.now(),
+      heardFrom: false,
+      holding: 0,
+      held: [],
+    };
     peer.ready = new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind({ address: this.bindAddress.host, port: this.bindAddress.port, exclusive: false }, () => {
-        socket.connect(port, host, () => { socket.off('error', reject); resolve(); });
+        socket.connect(port, host, () => {
+          socket.off('error', reject);
+          resolve();
+        });
       });
     });
     peer.ready.catch(() => this.drop(key, peer));
@@ -105,7 +129,11 @@ export class UdpPeerSockets {
 
   private drop(key: string, peer: PeerSocket): void {
     if (this.peers.get(key) === peer) this.peers.delete(key);
-    try { peer.socket.close(); } catch { /* never bound or already closed */ }
+    try {
+      peer.socket.close();
+    } catch {
+      /* never bound or already closed */
+    }
   }
 
   private sweep(): void {

@@ -5,7 +5,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { SipResponse, normalizeHeaderName, type SipHeader, type SipRequest, type TransportAddress } from '../message.js';
+import { SipResponse, normalizeHeaderName, type SipHeader, type TransportAddress } from '../message.js';
 import { getTag, parseVia, splitOutsideQuotes, type SipParseError } from '../grammar.js';
 import { bareHost } from './listen-spec.js';
 
@@ -22,7 +22,11 @@ function firstValueEnd(value: string): number {
 /** Rewrites one top-Via text; returns undefined when it does not parse. */
 export function stampViaText(top: string, remote: TransportAddress): string | undefined {
   let via;
-  try { via = parseVia(top); } catch { return undefined; }
+  try {
+    via = parseVia(top);
+  } catch {
+    return undefined;
+  }
   let text = top.replace(/\s+$/, '');
   const rportRe = /;\s*rport(?:\s*=\s*[^;,\s]*)?(?=\s*(?:;|$))/i;
   text = rportRe.test(text) ? text.replace(rportRe, `;rport=${remote.port}`) : `${text};rport=${remote.port}`;
@@ -52,8 +56,11 @@ export function buildBadRequestResponse(err: SipParseError, remote: TransportAdd
   const p = err.partial;
   if (!p || p.method === 'ACK') return undefined;
   const find = (n: string): SipHeader[] => p.headers.filter((h) => normalizeHeaderName(h.name) === n);
-  const vias = find('via'); const from = find('from')[0]; const to = find('to')[0];
-  const callId = find('call-id')[0]; const cseq = find('cseq')[0];
+  const vias = find('via');
+  const from = find('from')[0];
+  const to = find('to')[0];
+  const callId = find('call-id')[0];
+  const cseq = find('cseq')[0];
   // only a Via is indispensable (the peer matches the response by its branch); the rest is echoed when present
   if (vias.length === 0) return undefined;
   const problem = err.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
@@ -62,7 +69,11 @@ export function buildBadRequestResponse(err: SipParseError, remote: TransportAdd
   stampReceivedVia(copy, remote);
   res.headers = copy.headers;
   if (from) res.headers.push({ name: 'From', value: from.value });
-  if (to) res.headers.push({ name: 'To', value: getTag(to.value) === undefined ? `${to.value};tag=${randomBytes(6).toString('hex')}` : to.value });
+  if (to)
+    res.headers.push({
+      name: 'To',
+      value: getTag(to.value) === undefined ? `${to.value};tag=${randomBytes(6).toString('hex')}` : to.value,
+    });
   if (callId) res.headers.push({ name: 'Call-ID', value: callId.value });
   if (cseq) res.headers.push({ name: 'CSeq', value: cseq.value });
   res.headers.push({ name: 'Content-Length', value: '0' });

@@ -29,7 +29,11 @@ export class ConnectHandler implements CallHandler {
   /** The callee endpoint bridged early (with forked contacts, another contact may answer). */
   private earlyEndpoint: MediaEndpoint | undefined;
 
-  constructor(private readonly ctx: HandlerContext, private readonly target: DialTarget, private readonly opts: ConnectOptions) {}
+  constructor(
+    private readonly ctx: HandlerContext,
+    private readonly target: DialTarget,
+    private readonly opts: ConnectOptions,
+  ) {}
 
   stop(): void {
     this.stopped = true;
@@ -40,10 +44,15 @@ export class ConnectHandler implements CallHandler {
     const { call, caller, recordingsDir } = this.ctx;
     if (this.stopped) return;
     const outbound = this.opts.dialer.dial(call, this.target, {
-      role: 'callee', from: this.opts.callerId ? undefined : caller.from, callerId: this.opts.callerId, ringTimeoutMs: this.opts.ringTimeoutMs,
+      role: 'callee',
+      from: this.opts.callerId ? undefined : caller.from,
+      callerId: this.opts.callerId,
+      ringTimeoutMs: this.opts.ringTimeoutMs,
     });
     this.outbound = outbound;
-    outbound.on('ringing', () => { if (!this.bridged) caller.ringing(); });
+    outbound.on('ringing', () => {
+      if (!this.bridged) caller.ringing();
+    });
     outbound.on('early-media', ({ endpoint }) => {
       const callerEp = caller.endpoint;
       if (!callerEp || this.bridged || call.isEnded()) return;
@@ -70,14 +79,17 @@ export class ConnectHandler implements CallHandler {
     else await call.session.bridge(callerLeg.endpoint, calleeEp);
     if ((this.opts.record ?? this.opts.recording.enabled) && !call.isEnded()) {
       const path = join(recordingsDir, `${call.id}.wav`);
-      const recording = await call.session.record(path, [callerLeg.endpoint, calleeEp], { sampleRate: this.opts.recording.sampleRate });
+      const recording = await call.session.record(path, [callerLeg.endpoint, calleeEp], {
+        sampleRate: this.opts.recording.sampleRate,
+      });
       call.recordingStarted(path);
       call.logger.info({ path }, 'recording');
       // Announced once the WAV is complete, so consumers (call records, webhooks) never read a partial file.
-      const finish = () => void recording.stop().then(
-        (r) => call.emit('recording', { path: r.path }),
-        (err: unknown) => call.logger.warn({ err, path }, 'recording could not be finished'),
-      );
+      const finish = () =>
+        void recording.stop().then(
+          (r) => call.emit('recording', { path: r.path }),
+          (err: unknown) => call.logger.warn({ err, path }, 'recording could not be finished'),
+        );
       if (call.isEnded()) finish();
       else call.once('ending', finish);
     }

@@ -11,10 +11,14 @@ export class RecordPlaybackHandler implements CallHandler {
   private resolveStopped!: (v: 'stopped') => void;
 
   constructor(private readonly ctx: HandlerContext) {
-    this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });
+    this.stopped = new Promise((resolve) => {
+      this.resolveStopped = resolve;
+    });
   }
 
-  stop(): void { this.resolveStopped('stopped'); }
+  stop(): void {
+    this.resolveStopped('stopped');
+  }
 
   async run(): Promise<void> {
     const { call, caller, recordingsDir } = this.ctx;
@@ -33,11 +37,15 @@ export class RecordPlaybackHandler implements CallHandler {
       const recording = await session.record(path, [ep], { sampleRate: 8000 });
       let onDtmf: ((e: { digit: string }) => void) | undefined;
       const hash = new Promise<'hash'>((resolve) => {
-        onDtmf = (e) => { if (e.digit === '#') resolve('hash'); };
+        onDtmf = (e) => {
+          if (e.digit === '#') resolve('hash');
+        };
         leg.on('dtmf', onDtmf);
       });
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), MAX_RECORDING_MS); });
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), MAX_RECORDING_MS);
+      });
       const why = await Promise.race([hash, timeout, this.stopped]);
       clearTimeout(timer);
       if (onDtmf) leg.off('dtmf', onDtmf);

@@ -19,11 +19,16 @@ export class Collect extends Stoppable implements FlowActionRunner {
   private digits = '';
   private readonly bargeIn = new AbortController();
   private finish!: () => void;
-  private readonly finished = new Promise<void>((resolve) => { this.finish = resolve; });
+  private readonly finished = new Promise<void>((resolve) => {
+    this.finish = resolve;
+  });
   private timer: NodeJS.Timeout | undefined;
   private prompting = true;
 
-  constructor(ctx: FlowContext, private readonly action: CollectAction) {
+  constructor(
+    ctx: FlowContext,
+    private readonly action: CollectAction,
+  ) {
     super(ctx);
   }
 
@@ -58,9 +63,12 @@ export class Collect extends Stoppable implements FlowActionRunner {
     const signal = AbortSignal.any([this.bargeIn.signal, this.signal]);
     for (const prompt of list) {
       if (signal.aborted) return;
-      const runner = prompt.type === 'SAY' ? new Say(this.ctx, prompt, signal)
-        : prompt.type === 'PLAY' ? new Play(this.ctx, prompt, signal)
-          : new Pause(this.ctx, prompt, signal);
+      const runner =
+        prompt.type === 'SAY'
+          ? new Say(this.ctx, prompt, signal)
+          : prompt.type === 'PLAY'
+            ? new Play(this.ctx, prompt, signal)
+            : new Pause(this.ctx, prompt, signal);
       await runner.run();
     }
   }

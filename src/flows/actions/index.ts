@@ -16,17 +16,28 @@ import { Record } from './record.js';
 
 export function createActionRunner(ctx: FlowContext, action: FlowAction): FlowActionRunner {
   switch (action.type) {
-    case 'SAY': return new Say(ctx, action);
-    case 'PLAY': return new Play(ctx, action);
-    case 'PAUSE': return new Pause(ctx, action);
-    case 'COLLECT': return new Collect(ctx, action);
-    case 'IF': return new If(ctx, action);
-    case 'GOTO': return new Goto(action);
-    case 'LABEL': return new Label();
-    case 'SESSIONDATA': return new SessionData(ctx, action);
-    case 'HANGUP': return new Hangup();
-    case 'REDIRECT': return new Redirect(action);
-    case 'RECORD': return new Record(ctx, action);
+    case 'SAY':
+      return new Say(ctx, action);
+    case 'PLAY':
+      return new Play(ctx, action);
+    case 'PAUSE':
+      return new Pause(ctx, action);
+    case 'COLLECT':
+      return new Collect(ctx, action);
+    case 'IF':
+      return new If(ctx, action);
+    case 'GOTO':
+      return new Goto(action);
+    case 'LABEL':
+      return new Label();
+    case 'SESSIONDATA':
+      return new SessionData(ctx, action);
+    case 'HANGUP':
+      return new Hangup();
+    case 'REDIRECT':
+      return new Redirect(action);
+    case 'RECORD':
+      return new Record(ctx, action);
     case 'DIAL':
     case 'CONFERENCE':
       return new Unsupported(ctx, action);

@@ -5,7 +5,14 @@
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { type ActionType, type CollectAction, type FlowAction, type IfAction, type PromptAction, actionSchemas } from './schema.js';
+import {
+  type ActionType,
+  type CollectAction,
+  type FlowAction,
+  type IfAction,
+  type PromptAction,
+  actionSchemas,
+} from './schema.js';
 
 export const PARSE_LIMITS = { maxActions: 1000, maxDepth: 16 } as const;
 
@@ -41,7 +48,10 @@ class ActionParser {
     const out: FlowAction[] = [];
     for (let i = 0; i < raw.length; i++) {
       if (++this.count > PARSE_LIMITS.maxActions) {
-        this.errors.push({ path: `${path}[${i}]`, message: `more than ${PARSE_LIMITS.maxActions} actions; the rest are ignored` });
+        this.errors.push({
+          path: `${path}[${i}]`,
+          message: `more than ${PARSE_LIMITS.maxActions} actions; the rest are ignored`,
+        });
         break;
       }
       const action = this.one(raw[i], `${path}[${i}]`, depth);
@@ -78,7 +88,11 @@ class ActionParser {
     if (type === 'COLLECT') {
       const prompts = this.list(rec.actions, `${path}.actions`, depth + 1).filter((a, i) => {
         if (PROMPT_TYPES.has(a.type)) return true;
-        this.errors.push({ path: `${path}.actions[${i}]`, type: a.type, message: `COLLECT can only play SAY, PLAY and PAUSE prompts, not ${a.type}` });
+        this.errors.push({
+          path: `${path}.actions[${i}]`,
+          type: a.type,
+          message: `COLLECT can only play SAY, PLAY and PAUSE prompts, not ${a.type}`,
+        });
         return false;
       });
       (action as CollectAction).actions = prompts as PromptAction[];
@@ -106,7 +120,8 @@ export function parseActions(raw: unknown, logger?: Logger): ActionParseResult {
 export function parseCallbackResponse(body: unknown, logger?: Logger): ActionParseResult {
   if (body === undefined || body === null || body === '') return { actions: [], errors: [] };
   if (Array.isArray(body)) return parseActions(body, logger);
-  if (typeof body === 'object' && Object.hasOwn(body, 'actions')) return parseActions((body as { actions: unknown }).actions, logger);
+  if (typeof body === 'object' && Object.hasOwn(body, 'actions'))
+    return parseActions((body as { actions: unknown }).actions, logger);
   const errors: ActionParseError[] = [{ path: '', message: 'expected {"actions": [...]}' }];
   logger?.warn('call flow: callback answer is not {"actions": [...]}');
   return { actions: [], errors };

@@ -3,7 +3,11 @@ import { type ActionOutcome, type FlowContext, type FlowActionRunner, NEXT, Stop
 
 /** PAUSE: silence for `length` ms (cut short by stop, barge-in or the call ending). */
 export class Pause extends Stoppable implements FlowActionRunner {
-  constructor(ctx: FlowContext, private readonly action: PauseAction, private readonly external?: AbortSignal) {
+  constructor(
+    ctx: FlowContext,
+    private readonly action: PauseAction,
+    private readonly external?: AbortSignal,
+  ) {
     super(ctx);
   }
 

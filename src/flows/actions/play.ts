@@ -8,7 +8,11 @@ const ENDLESS_LOOPS = 100;
  * fetched or decoded is logged and skipped: the rest of the flow still runs.
  */
 export class Play extends Stoppable implements FlowActionRunner {
-  constructor(ctx: FlowContext, private readonly action: PlayAction, private readonly external?: AbortSignal) {
+  constructor(
+    ctx: FlowContext,
+    private readonly action: PlayAction,
+    private readonly external?: AbortSignal,
+  ) {
     super(ctx);
   }
 

@@ -8,7 +8,10 @@ import { type ActionOutcome, type FlowContext, type FlowActionRunner, NEXT, Stop
  * needs voice detection the media server does not have yet: `timeout` is accepted and ignored.
  */
 export class Record extends Stoppable implements FlowActionRunner {
-  constructor(ctx: FlowContext, private readonly action: RecordAction) {
+  constructor(
+    ctx: FlowContext,
+    private readonly action: RecordAction,
+  ) {
     super(ctx);
   }
 

@@ -7,7 +7,11 @@ const ENDLESS_LOOPS = 100;
 
 /** SAY: the text, with `${...}` filled from flow variables, synthesized and played `loop` times. */
 export class Say extends Stoppable implements FlowActionRunner {
-  constructor(ctx: FlowContext, private readonly action: SayAction, private readonly external?: AbortSignal) {
+  constructor(
+    ctx: FlowContext,
+    private readonly action: SayAction,
+    private readonly external?: AbortSignal,
+  ) {
     super(ctx);
   }
 

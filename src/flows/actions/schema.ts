@@ -10,10 +10,21 @@ import { z } from 'zod';
 
 /** A whole number, also accepted as a string of digits (form-minded servers send "1"). */
 const int = (min: number, max: number) =>
-  z.union([z.number(), z.string().regex(/^\s*-?\d{1,12}\s*$/).transform(Number)]).pipe(z.number().int().min(min).max(max));
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^\s*-?\d{1,12}\s*$/)
+        .transform(Number),
+    ])
+    .pipe(z.number().int().min(min).max(max));
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const text = (max: number) => z.string().max(max);
-const httpUrl = z.string().max(2048).refine((u) => /^https?:\/\//i.test(u), 'expected an http(s) URL');
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((u) => /^https?:\/\//i.test(u), 'expected an http(s) URL');
 /** Plain JSON object of user data. */
 const sessionData = z.record(z.string().max(256), z.unknown());
 
@@ -146,7 +157,14 @@ export const redirectAction = z.object({
   type: z.literal('REDIRECT'),
   ...named,
   /** Replace the rest of the flow with the actions fetched from `url`. */
-  params: z.object({ url: httpUrl, method: z.string().transform((m) => m.toUpperCase()).pipe(z.enum(['GET', 'POST'])).default('POST') }),
+  params: z.object({
+    url: httpUrl,
+    method: z
+      .string()
+      .transform((m) => m.toUpperCase())
+      .pipe(z.enum(['GET', 'POST']))
+      .default('POST'),
+  }),
 });
 
 /** Schemas of the actions without nested lists, by upper-case type. */

@@ -7,7 +7,10 @@ export const MAX_SESSION_DATA_BYTES = 64 * 1024;
 
 /** SESSIONDATA: merges its keys into the call's session data (a key set again is replaced). */
 export class SessionData implements FlowActionRunner {
-  constructor(private readonly ctx: FlowContext, private readonly action: SessionDataAction) {}
+  constructor(
+    private readonly ctx: FlowContext,
+    private readonly action: SessionDataAction,
+  ) {}
 
   async run(): Promise<ActionOutcome> {
     const merged: Record<string, unknown> = { ...this.ctx.state.sessionData };

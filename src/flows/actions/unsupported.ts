@@ -6,7 +6,10 @@ import { type ActionOutcome, type FlowContext, type FlowActionRunner, NEXT } fro
  * and skipped, so the rest of the flow (a goodbye, a HANGUP) still runs.
  */
 export class Unsupported implements FlowActionRunner {
-  constructor(private readonly ctx: FlowContext, private readonly action: DialAction | ConferenceAction) {}
+  constructor(
+    private readonly ctx: FlowContext,
+    private readonly action: DialAction | ConferenceAction,
+  ) {}
   async run(): Promise<ActionOutcome> {
     this.ctx.logger.error({ type: this.action.type }, `call flow: ${this.action.type} is not supported yet, skipped`);
     return NEXT;

@@ -42,7 +42,8 @@ async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
     .addColumn('revoked_at', 'text')
     .execute();
 
-  await s.createTable('project_members')
+  await s
+    .createTable('project_members')
     .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id').onDelete('cascade'))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('role', 'text', (c) => c.notNull())

@@ -46,7 +46,11 @@ async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   // Pending rows are read in id order (oldest first), so the scan stops after the batch it needs;
   // an index on next_attempt_at would tempt the planner into sorting the whole backlog instead.
   await s.createIndex('webhook_deliveries_pending').on('webhook_deliveries').columns(['state', 'id']).execute();
-  await s.createIndex('webhook_deliveries_order').on('webhook_deliveries').columns(['webhook_id', 'ordering_key', 'state', 'id']).execute();
+  await s
+    .createIndex('webhook_deliveries_order')
+    .on('webhook_deliveries')
+    .columns(['webhook_id', 'ordering_key', 'state', 'id'])
+    .execute();
 
   await withId(s.createTable('webhook_attempts'), dialect)
     .addColumn('delivery_id', 'integer', (c) => c.notNull().references('webhook_deliveries.id').onDelete('cascade'))

@@ -9,7 +9,11 @@ import type { Migration } from '../migrator.js';
 async function up(db: Kysely<unknown>): Promise<void> {
   const s = db.schema;
   await s.createIndex('calls_project_created_id').on('calls').columns(['project_id', 'created_at', 'id']).execute();
-  await s.createIndex('calls_project_status_created_id').on('calls').columns(['project_id', 'status', 'created_at', 'id']).execute();
+  await s
+    .createIndex('calls_project_status_created_id')
+    .on('calls')
+    .columns(['project_id', 'status', 'created_at', 'id'])
+    .execute();
   // Superseded: every query it served is served by calls_project_created_id.
   await s.dropIndex('calls_project_created').execute();
 }

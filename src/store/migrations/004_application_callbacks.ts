@@ -11,4 +11,8 @@ async function up(db: Kysely<unknown>): Promise<void> {
   await s.alterTable('applications').addColumn('updated_at', 'text').execute();
 }
 
-export const applicationCallbacks: Migration = { version: 4, name: 'application_callbacks', up: (db) => up(db as Kysely<unknown>) };
+export const applicationCallbacks: Migration = {
+  version: 4,
+  name: 'application_callbacks',
+  up: (db) => up(db as Kysely<unknown>),
+};

@@ -30,15 +30,29 @@ export interface ApplicationFields {
 }
 
 type Row = {
-  id: number; project_id: number; name: string; callback_url: string | null; callback_method: string | null; callback_format: string | null;
-  fallback_url: string | null; status_callback_url: string | null; created_at: string; updated_at: string | null;
+  id: number;
+  project_id: number;
+  name: string;
+  callback_url: string | null;
+  callback_method: string | null;
+  callback_format: string | null;
+  fallback_url: string | null;
+  status_callback_url: string | null;
+  created_at: string;
+  updated_at: string | null;
 };
 const toApp = (r: Row): Application => ({
-  id: r.id, projectId: r.project_id, name: r.name, callbackUrl: r.callback_url,
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  callbackUrl: r.callback_url,
   // Rows from before migration 3 hold no method/format (or a lower-case one): POST + JSON is the default.
   callbackMethod: r.callback_method?.toUpperCase() === 'GET' ? 'GET' : 'POST',
   callbackFormat: r.callback_format === 'form' || r.callback_format === 'query' ? r.callback_format : 'json',
-  fallbackUrl: r.fallback_url, statusCallbackUrl: r.status_callback_url, createdAt: r.created_at, updatedAt: r.updated_at ?? r.created_at,
+  fallbackUrl: r.fallback_url,
+  statusCallbackUrl: r.status_callback_url,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at ?? r.created_at,
 });
 
 function columns(f: ApplicationFields) {
@@ -57,10 +71,22 @@ export class ApplicationRepository {
 
   async create(a: ApplicationFields & { projectId: number; name: string }): Promise<Application> {
     const now = nowIso();
-    const r = await this.db.insertInto('applications').values({
-      callback_url: null, callback_method: 'POST', callback_format: 'json', fallback_url: null, status_callback_url: null,
-      ...columns(a), project_id: a.projectId, name: a.name, created_at: now, updated_at: now,
-    }).returningAll().executeTakeFirstOrThrow();
+    const r = await this.db
+      .insertInto('applications')
+      .values({
+        callback_url: null,
+        callback_method: 'POST',
+        callback_format: 'json',
+        fallback_url: null,
+        status_callback_url: null,
+        ...columns(a),
+        project_id: a.projectId,
+        name: a.name,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toApp(r);
   }
 
@@ -71,23 +97,37 @@ export class ApplicationRepository {
   }
 
   async list(projectId: number): Promise<Application[]> {
-    return (await this.db.selectFrom('applications').selectAll().where('project_id', '=', projectId).orderBy('id').execute()).map(toApp);
+    return (await this.db.selectFrom('applications').selectAll().where('project_id', '=', projectId).orderBy('id').execute()).map(
+      toApp,
+    );
   }
 
   async count(projectId: number): Promise<number> {
-    const r = await this.db.selectFrom('applications').select((eb) => eb.fn.countAll<number | string>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('applications')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('project_id', '=', projectId)
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
   async update(id: number, f: ApplicationFields): Promise<Application | undefined> {
-    await this.db.updateTable('applications').set({ ...columns(f), updated_at: nowIso() }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('applications')
+      .set({ ...columns(f), updated_at: nowIso() })
+      .where('id', '=', id)
+      .execute();
     return this.get(id);
   }
 
   /** Numbers that pointed at it are left without a target (their calls get 404), in the same transaction. */
   async delete(id: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('numbers').set({ target_kind: null, application_id: null }).where('application_id', '=', id).execute();
+      await trx
+        .updateTable('numbers')
+        .set({ target_kind: null, application_id: null })
+        .where('application_id', '=', id)
+        .execute();
       await trx.deleteFrom('applications').where('id', '=', id).execute();
     });
   }

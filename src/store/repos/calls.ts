@@ -3,8 +3,17 @@ import type { DB } from '../schema.js';
 import { nowIso } from '../secrets.js';
 import type { OutboxRepository, StoredEvent } from './outbox.js';
 
-export const CALL_STATUSES = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
-export type CallStatus = typeof CALL_STATUSES[number];
+export const CALL_STATUSES = [
+  'queued',
+  'ringing',
+  'in-progress',
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
 export type CallDirection = 'inbound' | 'outbound';
 
 /** A stored phone call; `id` is the API's `phone_call_id`. */
@@ -60,7 +69,13 @@ export interface StatusChange {
   detail?: Record<string, unknown>;
 }
 
-export interface CallEvent { id: number; callId: number; status: string; at: string; detail: Record<string, unknown> | null }
+export interface CallEvent {
+  id: number;
+  callId: number;
+  status: string;
+  at: string;
+  detail: Record<string, unknown> | null;
+}
 
 export interface CallQuery {
   status?: CallStatus;
@@ -75,11 +90,28 @@ export interface CallQuery {
 
 type Row = DB['calls'] & { id: number };
 const toCall = (r: Row): CallRecord => ({
-  id: r.id, projectId: r.project_id, direction: r.direction as CallDirection, from: r.from_number, to: r.to_number,
-  status: r.status as CallStatus, sipStatus: r.sip_status, reason: r.reason, telephonyRef: r.telephony_ref, cableTokenHash: r.cable_token_hash,
-  recordingPath: r.recording_path, enableRecording: r.enable_recording === 1, enableTranscription: r.enable_transcription === 1,
-  enableAnalysis: r.enable_analysis === 1, agentId: r.agent_id, applicationId: r.application_id, numberId: r.number_id,
-  createdAt: r.created_at, answeredAt: r.answered_at, endedAt: r.ended_at, duration: r.duration, legs: JSON.parse(r.legs) as Record<string, unknown>[],
+  id: r.id,
+  projectId: r.project_id,
+  direction: r.direction as CallDirection,
+  from: r.from_number,
+  to: r.to_number,
+  status: r.status as CallStatus,
+  sipStatus: r.sip_status,
+  reason: r.reason,
+  telephonyRef: r.telephony_ref,
+  cableTokenHash: r.cable_token_hash,
+  recordingPath: r.recording_path,
+  enableRecording: r.enable_recording === 1,
+  enableTranscription: r.enable_transcription === 1,
+  enableAnalysis: r.enable_analysis === 1,
+  agentId: r.agent_id,
+  applicationId: r.application_id,
+  numberId: r.number_id,
+  createdAt: r.created_at,
+  answeredAt: r.answered_at,
+  endedAt: r.ended_at,
+  duration: r.duration,
+  legs: JSON.parse(r.legs) as Record<string, unknown>[],
 });
 const FINAL: readonly CallStatus[] = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
 
@@ -98,36 +130,70 @@ export const recordingPathFor = (callId: number): string => `/recordings/${callI
  */
 function callEventData(r: Row, relayNumber: string | null): Record<string, unknown> {
   return {
-    id: r.id, status: r.status, duration: r.duration ?? 0, cost: 0, direction: r.direction, from: r.from_number, to: r.to_number,
-    relay_number: relayNumber, recording_url: r.recording_path ? recordingPathFor(r.id) : null, transcription: null, analysis: null,
+    id: r.id,
+    status: r.status,
+    duration: r.duration ?? 0,
+    cost: 0,
+    direction: r.direction,
+    from: r.from_number,
+    to: r.to_number,
+    relay_number: relayNumber,
+    recording_url: r.recording_path ? recordingPathFor(r.id) : null,
+    transcription: null,
+    analysis: null,
   };
 }
 const flag = (b: boolean | undefined): number => (b ? 1 : 0);
 
 export class CallRepository {
-  constructor(private readonly db: Kysely<DB>, private readonly outbox: OutboxRepository) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly outbox: OutboxRepository,
+  ) {}
 
   /** Enqueues `type` for the call as it now stands, on `trx`. */
   private async enqueueCallEvent(trx: Kysely<DB>, id: number, type: string): Promise<StoredEvent> {
-    const r = await trx.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirstOrThrow() as Row;
-    const num = r.number_id === null || r.direction !== 'inbound' ? undefined
-      : await trx.selectFrom('numbers').select(['e164', 'target_kind', 'forward_to']).where('id', '=', r.number_id).executeTakeFirst();
+    const r = (await trx.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as Row;
+    const num =
+      r.number_id === null || r.direction !== 'inbound'
+        ? undefined
+        : await trx
+            .selectFrom('numbers')
+            .select(['e164', 'target_kind', 'forward_to'])
+            .where('id', '=', r.number_id)
+            .executeTakeFirst();
     // As routing reads the number: forwarded when its target is a forward, or when it has only a
     // `forward_to` (a relay bought through the API); an agent's DID with a forward_to set is no relay.
     // Relays forward inbound calls only: an API call showing the number as caller ID is not one.
-    const relay = num && (num.target_kind === 'forward' || (num.target_kind === null && num.forward_to !== null)) ? num.e164 : null;
+    const relay =
+      num && (num.target_kind === 'forward' || (num.target_kind === null && num.forward_to !== null)) ? num.e164 : null;
     return this.outbox.enqueueIn(trx, { projectId: r.project_id, type, callId: id, data: callEventData(r, relay) });
   }
 
   async insert(c: NewCall): Promise<CallRecord> {
     const at = nowIso();
     const status = c.status ?? 'queued';
-    const r = await this.db.insertInto('calls').values({
-      project_id: c.projectId, direction: c.direction, from_number: c.from ?? null, to_number: c.to ?? null, status,
-      telephony_ref: c.telephonyRef ?? null, cable_token_hash: c.cableTokenHash ?? null,
-      enable_recording: flag(c.enableRecording), enable_transcription: flag(c.enableTranscription), enable_analysis: flag(c.enableAnalysis),
-      agent_id: c.agentId ?? null, application_id: c.applicationId ?? null, number_id: c.numberId ?? null, created_at: at, legs: '[]',
-    }).returningAll().executeTakeFirstOrThrow();
+    const r = await this.db
+      .insertInto('calls')
+      .values({
+        project_id: c.projectId,
+        direction: c.direction,
+        from_number: c.from ?? null,
+        to_number: c.to ?? null,
+        status,
+        telephony_ref: c.telephonyRef ?? null,
+        cable_token_hash: c.cableTokenHash ?? null,
+        enable_recording: flag(c.enableRecording),
+        enable_transcription: flag(c.enableTranscription),
+        enable_analysis: flag(c.enableAnalysis),
+        agent_id: c.agentId ?? null,
+        application_id: c.applicationId ?? null,
+        number_id: c.numberId ?? null,
+        created_at: at,
+        legs: '[]',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await this.db.insertInto('call_events').values({ call_id: r.id, status, at, detail: null }).execute();
     return toCall(r as Row);
   }
@@ -154,7 +220,10 @@ export class CallRepository {
         set.duration = cur.answered_at ? Math.max(0, Math.round((Date.parse(at) - Date.parse(cur.answered_at)) / 1000)) : 0;
       }
       await trx.updateTable('calls').set(set).where('id', '=', id).execute();
-      await trx.insertInto('call_events').values({ call_id: id, status: ch.status, at, detail: ch.detail ? JSON.stringify(ch.detail) : null }).execute();
+      await trx
+        .insertInto('call_events')
+        .values({ call_id: id, status: ch.status, at, detail: ch.detail ? JSON.stringify(ch.detail) : null })
+        .execute();
       const type = repeated ? undefined : eventTypeFor(ch.status);
       if (type) fired = await this.enqueueCallEvent(trx, id, type);
       return true;
@@ -184,7 +253,11 @@ export class CallRepository {
   }
 
   async setLegs(id: number, legs: Record<string, unknown>[]): Promise<void> {
-    await this.db.updateTable('calls').set({ legs: JSON.stringify(legs) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('calls')
+      .set({ legs: JSON.stringify(legs) })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Any project's call: callers compare `projectId` to answer 403 for a foreign id. */
@@ -205,8 +278,13 @@ export class CallRepository {
     if (q.direction) base = base.where('direction', '=', q.direction);
     if (q.from) base = base.where('created_at', '>=', q.from);
     if (q.to) base = base.where('created_at', '<', q.to);
-    const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc')
-      .limit(Math.min(q.limit ?? 50, 500)).offset(q.offset ?? 0).execute();
+    const rows = await base
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(q.limit ?? 50, 500))
+      .offset(q.offset ?? 0)
+      .execute();
     const count = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
     return { calls: rows.map((r) => toCall(r as Row)), total: Number(count?.n ?? 0) };
   }
@@ -222,12 +300,24 @@ export class CallRepository {
     if (q.direction) base = base.where('direction', '=', q.direction);
     if (q.from) base = base.where('created_at', '>=', q.from);
     if (q.to) base = base.where('created_at', '<', q.to);
-    const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).offset(q.offset ?? 0).execute();
+    const rows = await base
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .offset(q.offset ?? 0)
+      .execute();
     return { calls: rows.slice(0, limit).map((r) => toCall(r as Row)), hasMore: rows.length > limit };
   }
 
   async events(callId: number): Promise<CallEvent[]> {
     const rows = await this.db.selectFrom('call_events').selectAll().where('call_id', '=', callId).orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, callId: r.call_id, status: r.status, at: r.at, detail: r.detail ? JSON.parse(r.detail) as Record<string, unknown> : null }));
+    return rows.map((r) => ({
+      id: r.id,
+      callId: r.call_id,
+      status: r.status,
+      at: r.at,
+      detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
+    }));
   }
 }

@@ -22,27 +22,58 @@ export interface PhoneNumber {
   createdAt: string;
 }
 
-export interface InventoryEntry { number: string; trunk: string; country?: string; type?: string; areaCode?: string }
+export interface InventoryEntry {
+  number: string;
+  trunk: string;
+  country?: string;
+  type?: string;
+  areaCode?: string;
+}
 
 type Row = {
-  id: number; e164: string; trunk: string | null; country: string | null; type: string | null; area_code: string | null;
-  project_id: number | null; target_kind: string | null; agent_id: number | null; application_id: number | null;
-  forward_to: string | null; relay_enabled: number; created_at: string;
+  id: number;
+  e164: string;
+  trunk: string | null;
+  country: string | null;
+  type: string | null;
+  area_code: string | null;
+  project_id: number | null;
+  target_kind: string | null;
+  agent_id: number | null;
+  application_id: number | null;
+  forward_to: string | null;
+  relay_enabled: number;
+  created_at: string;
 };
 
 function targetOf(r: Row): NumberTarget | null {
   if (r.target_kind === 'agent' && r.agent_id !== null) return { kind: 'agent', agentId: r.agent_id };
-  if (r.target_kind === 'application' && r.application_id !== null) return { kind: 'application', applicationId: r.application_id };
+  if (r.target_kind === 'application' && r.application_id !== null)
+    return { kind: 'application', applicationId: r.application_id };
   if (r.target_kind === 'forward' && r.forward_to !== null) return { kind: 'forward', forwardTo: r.forward_to };
   return null;
 }
 
 const toNumber = (r: Row): PhoneNumber => ({
-  id: r.id, e164: r.e164, trunk: r.trunk, country: r.country, type: r.type, areaCode: r.area_code, projectId: r.project_id,
-  target: targetOf(r), forwardTo: r.forward_to, relayEnabled: r.relay_enabled === 1, createdAt: r.created_at,
+  id: r.id,
+  e164: r.e164,
+  trunk: r.trunk,
+  country: r.country,
+  type: r.type,
+  areaCode: r.area_code,
+  projectId: r.project_id,
+  target: targetOf(r),
+  forwardTo: r.forward_to,
+  relayEnabled: r.relay_enabled === 1,
+  createdAt: r.created_at,
 });
 
-function targetColumns(t: NumberTarget | null): { target_kind: string | null; agent_id: number | null; application_id: number | null; forward_to?: string | null } {
+function targetColumns(t: NumberTarget | null): {
+  target_kind: string | null;
+  agent_id: number | null;
+  application_id: number | null;
+  forward_to?: string | null;
+} {
   if (!t) return { target_kind: null, agent_id: null, application_id: null };
   if (t.kind === 'agent') return { target_kind: 'agent', agent_id: t.agentId, application_id: null };
   if (t.kind === 'application') return { target_kind: 'application', agent_id: null, application_id: t.applicationId };
@@ -60,13 +91,21 @@ export class NumberRepository {
   async syncInventory(entries: readonly InventoryEntry[]): Promise<number> {
     let inserted = 0;
     for (const e of entries) {
-      const meta = { trunk: e.trunk, country: e.country?.toUpperCase() ?? null, type: e.type ?? null, area_code: e.areaCode ?? null };
+      const meta = {
+        trunk: e.trunk,
+        country: e.country?.toUpperCase() ?? null,
+        type: e.type ?? null,
+        area_code: e.areaCode ?? null,
+      };
       const known = await this.db.selectFrom('numbers').select(['id']).where('e164', '=', e.number).executeTakeFirst();
       if (known) {
         await this.db.updateTable('numbers').set(meta).where('id', '=', known.id).execute();
       } else {
-        await this.db.insertInto('numbers').values({ e164: e.number, ...meta, relay_enabled: 0, created_at: nowIso() })
-          .onConflict((oc) => oc.column('e164').doUpdateSet(meta)).execute();
+        await this.db
+          .insertInto('numbers')
+          .values({ e164: e.number, ...meta, relay_enabled: 0, created_at: nowIso() })
+          .onConflict((oc) => oc.column('e164').doUpdateSet(meta))
+          .execute();
         inserted++;
       }
     }
@@ -76,13 +115,21 @@ export class NumberRepository {
   /** Adds a number (unless known) and gives it to `projectId`; refuses a number another project owns. */
   async assign(projectId: number, e164: string, target: NumberTarget | null = null): Promise<PhoneNumber> {
     const existing = await this.findByE164(e164);
-    if (existing && existing.projectId !== null && existing.projectId !== projectId) throw new Error(`${e164} belongs to another project`);
+    if (existing && existing.projectId !== null && existing.projectId !== projectId)
+      throw new Error(`${e164} belongs to another project`);
     if (!existing) {
-      await this.db.insertInto('numbers').values({ e164, project_id: projectId, relay_enabled: 0, created_at: nowIso() })
-        .onConflict((oc) => oc.column('e164').doNothing()).execute();
+      await this.db
+        .insertInto('numbers')
+        .values({ e164, project_id: projectId, relay_enabled: 0, created_at: nowIso() })
+        .onConflict((oc) => oc.column('e164').doNothing())
+        .execute();
     }
-    const claimed = await this.db.updateTable('numbers').set({ project_id: projectId, ...targetColumns(target), relay_enabled: target?.kind === 'forward' ? 1 : 0 })
-      .where('e164', '=', e164).where((eb) => eb.or([eb('project_id', 'is', null), eb('project_id', '=', projectId)])).executeTakeFirst();
+    const claimed = await this.db
+      .updateTable('numbers')
+      .set({ project_id: projectId, ...targetColumns(target), relay_enabled: target?.kind === 'forward' ? 1 : 0 })
+      .where('e164', '=', e164)
+      .where((eb) => eb.or([eb('project_id', 'is', null), eb('project_id', '=', projectId)]))
+      .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) throw new Error(`${e164} belongs to another project`);
     return (await this.findByE164(e164))!;
   }
@@ -100,7 +147,11 @@ export class NumberRepository {
 
   /** Gives a number back to the inventory. */
   async release(id: number): Promise<void> {
-    await this.db.updateTable('numbers').set({ project_id: null, ...targetColumns(null), forward_to: null, relay_enabled: 0 }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('numbers')
+      .set({ project_id: null, ...targetColumns(null), forward_to: null, relay_enabled: 0 })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Any project's number: callers compare `projectId` to answer 403 for a foreign id. */
@@ -115,16 +166,25 @@ export class NumberRepository {
   }
 
   async list(projectId: number): Promise<PhoneNumber[]> {
-    return (await this.db.selectFrom('numbers').selectAll().where('project_id', '=', projectId).orderBy('id').execute()).map(toNumber);
+    return (await this.db.selectFrom('numbers').selectAll().where('project_id', '=', projectId).orderBy('id').execute()).map(
+      toNumber,
+    );
   }
 
   /** Unowned inventory, filtered as the relay `available` search will need. */
-  async available(f: { country?: string; type?: string; areaCode?: string; contains?: string; limit?: number } = {}): Promise<PhoneNumber[]> {
+  async available(
+    f: { country?: string; type?: string; areaCode?: string; contains?: string; limit?: number } = {},
+  ): Promise<PhoneNumber[]> {
     let q = this.db.selectFrom('numbers').selectAll().where('project_id', 'is', null);
     if (f.country) q = q.where('country', '=', f.country.toUpperCase());
     if (f.type) q = q.where('type', '=', f.type);
     if (f.areaCode) q = q.where('area_code', '=', f.areaCode);
     if (f.contains) q = q.where('e164', 'like', `%${f.contains.replace(/[%_\\]/g, '')}%`);
-    return (await q.orderBy('e164').limit(f.limit ?? 50).execute()).map(toNumber);
+    return (
+      await q
+        .orderBy('e164')
+        .limit(f.limit ?? 50)
+        .execute()
+    ).map(toNumber);
   }
 }

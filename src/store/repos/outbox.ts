@@ -26,7 +26,12 @@ export interface StoredEvent {
   deliveries: number;
 }
 
-export interface NewEvent { projectId: number; type: string; callId?: number | null; data: Record<string, unknown> }
+export interface NewEvent {
+  projectId: number;
+  type: string;
+  callId?: number | null;
+  data: Record<string, unknown>;
+}
 
 /** A delivery ready to send, with what sending it needs. */
 export interface DueDelivery {
@@ -42,7 +47,11 @@ export interface DueDelivery {
   secret: string;
 }
 
-export interface AttemptResult { statusCode: number | null; durationMs: number; error: string | null }
+export interface AttemptResult {
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+}
 
 export interface RecordedAttempt {
   delivery: DueDelivery;
@@ -54,23 +63,55 @@ export interface RecordedAttempt {
 const isoSeconds = (d = new Date()): string => `${d.toISOString().slice(0, 19)}Z`;
 
 export class OutboxRepository extends EventEmitter<{ committed: [StoredEvent[]] }> {
-  constructor(private readonly db: Kysely<DB>) { super(); }
+  constructor(private readonly db: Kysely<DB>) {
+    super();
+  }
 
   /** Writes the event and its deliveries on `trx`; announce the result with `announce` once committed. */
   async enqueueIn(trx: Kysely<DB>, e: NewEvent): Promise<StoredEvent> {
-    const envelope: EventEnvelope = { id: `evt_${randomBytes(16).toString('hex')}`, type: e.type, created_at: isoSeconds(), data: e.data };
+    const envelope: EventEnvelope = {
+      id: `evt_${randomBytes(16).toString('hex')}`,
+      type: e.type,
+      created_at: isoSeconds(),
+      data: e.data,
+    };
     const at = nowIso();
-    const ev = await trx.insertInto('events').values({
-      event_id: envelope.id, project_id: e.projectId, type: e.type, call_id: e.callId ?? null, body: JSON.stringify(envelope), created_at: at,
-    }).returning('id').executeTakeFirstOrThrow();
-    const hooks = await trx.selectFrom('webhooks').select(['id', 'events']).where('project_id', '=', e.projectId).where('active', '=', 1).execute();
+    const ev = await trx
+      .insertInto('events')
+      .values({
+        event_id: envelope.id,
+        project_id: e.projectId,
+        type: e.type,
+        call_id: e.callId ?? null,
+        body: JSON.stringify(envelope),
+        created_at: at,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const hooks = await trx
+      .selectFrom('webhooks')
+      .select(['id', 'events'])
+      .where('project_id', '=', e.projectId)
+      .where('active', '=', 1)
+      .execute();
     const matching = hooks.filter((h) => subscribes(JSON.parse(h.events) as string[], e.type));
     if (matching.length) {
       // One call's events keep their order per endpoint; anything else is independent.
       const orderingKey = e.callId ? `call:${e.callId}` : `event:${envelope.id}`;
-      await trx.insertInto('webhook_deliveries').values(matching.map((h) => ({
-        event_row_id: ev.id, webhook_id: h.id, ordering_key: orderingKey, state: 'pending', attempts: 0, next_attempt_at: at, created_at: at,
-      }))).execute();
+      await trx
+        .insertInto('webhook_deliveries')
+        .values(
+          matching.map((h) => ({
+            event_row_id: ev.id,
+            webhook_id: h.id,
+            ordering_key: orderingKey,
+            state: 'pending',
+            attempts: 0,
+            next_attempt_at: at,
+            created_at: at,
+          })),
+        )
+        .execute();
     }
     return { projectId: e.projectId, callId: e.callId ?? null, envelope, deliveries: matching.length };
   }
@@ -92,25 +133,63 @@ export class OutboxRepository extends EventEmitter<{ committed: [StoredEvent[]] 
    * finished, oldest first. Paused webhooks hold theirs.
    */
   async due(now: string, limit: number): Promise<DueDelivery[]> {
-    const rows = await this.db.selectFrom('webhook_deliveries as d')
+    const rows = await this.db
+      .selectFrom('webhook_deliveries as d')
       .innerJoin('events as e', 'e.id', 'd.event_row_id')
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-      .select(['d.id', 'd.webhook_id', 'd.ordering_key', 'd.attempts', 'd.created_at', 'e.event_id', 'e.type', 'e.body', 'w.url', 'w.secret'])
-      .where('d.state', '=', 'pending').where('d.next_attempt_at', '<=', now).where('w.active', '=', 1)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_deliveries as p').select('p.id')
-        .whereRef('p.webhook_id', '=', 'd.webhook_id').whereRef('p.ordering_key', '=', 'd.ordering_key')
-        .where('p.state', '=', 'pending').whereRef('p.id', '<', 'd.id'))))
-      .orderBy('d.id').limit(limit).execute();
+      .select([
+        'd.id',
+        'd.webhook_id',
+        'd.ordering_key',
+        'd.attempts',
+        'd.created_at',
+        'e.event_id',
+        'e.type',
+        'e.body',
+        'w.url',
+        'w.secret',
+      ])
+      .where('d.state', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where('w.active', '=', 1)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries as p')
+              .select('p.id')
+              .whereRef('p.webhook_id', '=', 'd.webhook_id')
+              .whereRef('p.ordering_key', '=', 'd.ordering_key')
+              .where('p.state', '=', 'pending')
+              .whereRef('p.id', '<', 'd.id'),
+          ),
+        ),
+      )
+      .orderBy('d.id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
-      id: r.id, webhookId: r.webhook_id, orderingKey: r.ordering_key, attempts: r.attempts, createdAt: r.created_at,
-      eventId: r.event_id, type: r.type, body: r.body, url: r.url, secret: r.secret,
+      id: r.id,
+      webhookId: r.webhook_id,
+      orderingKey: r.ordering_key,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+      eventId: r.event_id,
+      type: r.type,
+      body: r.body,
+      url: r.url,
+      secret: r.secret,
     }));
   }
 
   /** When the next pending delivery of an active webhook is due (ISO), if any. */
   async nextDueAt(): Promise<string | undefined> {
-    const r = await this.db.selectFrom('webhook_deliveries as d').innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-      .select(({ fn }) => fn.min('d.next_attempt_at').as('at')).where('d.state', '=', 'pending').where('w.active', '=', 1).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+      .select(({ fn }) => fn.min('d.next_attempt_at').as('at'))
+      .where('d.state', '=', 'pending')
+      .where('w.active', '=', 1)
+      .executeTakeFirst();
     return (r?.at as string | null | undefined) ?? undefined;
   }
 
@@ -124,20 +203,41 @@ export class OutboxRepository extends EventEmitter<{ committed: [StoredEvent[]] 
     await this.db.transaction().execute(async (trx) => {
       for (const { delivery: d, result: r, outcome } of batch) {
         const attempt = d.attempts + 1;
-        const set = outcome.delivered ? { state: 'delivered', finished_at: at }
-          : outcome.retryAt ? { next_attempt_at: outcome.retryAt } : { state: 'failed', finished_at: at };
-        await trx.updateTable('webhook_deliveries').set({ attempts: attempt, ...set }).where('id', '=', d.id).execute();
-        await trx.insertInto('webhook_attempts').values({
-          delivery_id: d.id, webhook_id: d.webhookId, event_id: d.eventId, type: d.type, attempt, status_code: r.statusCode,
-          duration_ms: Math.round(r.durationMs), error: r.error, at,
-        }).execute();
+        const set = outcome.delivered
+          ? { state: 'delivered', finished_at: at }
+          : outcome.retryAt
+            ? { next_attempt_at: outcome.retryAt }
+            : { state: 'failed', finished_at: at };
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({ attempts: attempt, ...set })
+          .where('id', '=', d.id)
+          .execute();
+        await trx
+          .insertInto('webhook_attempts')
+          .values({
+            delivery_id: d.id,
+            webhook_id: d.webhookId,
+            event_id: d.eventId,
+            type: d.type,
+            attempt,
+            status_code: r.statusCode,
+            duration_ms: Math.round(r.durationMs),
+            error: r.error,
+            at,
+          })
+          .execute();
       }
     });
   }
 
   /** Counts by state, for tests, the benchmark and metrics. */
   async counts(): Promise<Record<'pending' | 'delivered' | 'failed', number>> {
-    const rows = await this.db.selectFrom('webhook_deliveries').select(['state', ({ fn }) => fn.countAll().as('n')]).groupBy('state').execute();
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .select(['state', ({ fn }) => fn.countAll().as('n')])
+      .groupBy('state')
+      .execute();
     const out = { pending: 0, delivered: 0, failed: 0 };
     for (const r of rows) out[r.state as keyof typeof out] = Number(r.n);
     return out;
@@ -145,7 +245,13 @@ export class OutboxRepository extends EventEmitter<{ committed: [StoredEvent[]] 
 
   /** A project's events, oldest first (the bus's durable record). */
   async events(projectId: number, limit = 100): Promise<EventEnvelope[]> {
-    const rows = await this.db.selectFrom('events').select('body').where('project_id', '=', projectId).orderBy('id').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('events')
+      .select('body')
+      .where('project_id', '=', projectId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => JSON.parse(r.body) as EventEnvelope);
   }
 }

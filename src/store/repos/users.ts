@@ -15,12 +15,26 @@ export interface User {
 }
 
 type Row = {
-  id: number; email: string; name: string; password_hash: string; confirmed: number; confirm_code_hash: string | null;
-  confirm_expires_at: string | null; confirm_attempts: number; created_at: string;
+  id: number;
+  email: string;
+  name: string;
+  password_hash: string;
+  confirmed: number;
+  confirm_code_hash: string | null;
+  confirm_expires_at: string | null;
+  confirm_attempts: number;
+  created_at: string;
 };
 const toUser = (r: Row): User => ({
-  id: r.id, email: r.email, name: r.name, passwordHash: r.password_hash, confirmed: r.confirmed === 1,
-  confirmCodeHash: r.confirm_code_hash, confirmExpiresAt: r.confirm_expires_at, confirmAttempts: r.confirm_attempts, createdAt: r.created_at,
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  passwordHash: r.password_hash,
+  confirmed: r.confirmed === 1,
+  confirmCodeHash: r.confirm_code_hash,
+  confirmExpiresAt: r.confirm_expires_at,
+  confirmAttempts: r.confirm_attempts,
+  createdAt: r.created_at,
 });
 
 /** User accounts, their pending confirmation code, and their tokens. Emails are stored lower-cased. */
@@ -28,10 +42,20 @@ export class UserRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async create(u: { email: string; name: string; passwordHash: string; codeHash: string; codeExpiresAt: string }): Promise<User> {
-    const r = await this.db.insertInto('users').values({
-      email: u.email.toLowerCase(), name: u.name, password_hash: u.passwordHash, confirmed: 0,
-      confirm_code_hash: u.codeHash, confirm_expires_at: u.codeExpiresAt, confirm_attempts: 0, created_at: nowIso(),
-    }).returningAll().executeTakeFirstOrThrow();
+    const r = await this.db
+      .insertInto('users')
+      .values({
+        email: u.email.toLowerCase(),
+        name: u.name,
+        password_hash: u.passwordHash,
+        confirmed: 0,
+        confirm_code_hash: u.codeHash,
+        confirm_expires_at: u.codeExpiresAt,
+        confirm_attempts: 0,
+        created_at: nowIso(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toUser(r);
   }
 
@@ -46,10 +70,22 @@ export class UserRepository {
   }
 
   /** A fresh code for an unconfirmed account (sign-up repeated): new hash, expiry, attempts reset. */
-  async resetPending(id: number, p: { name: string; passwordHash: string; codeHash: string; codeExpiresAt: string }): Promise<void> {
-    await this.db.updateTable('users').set({
-      name: p.name, password_hash: p.passwordHash, confirm_code_hash: p.codeHash, confirm_expires_at: p.codeExpiresAt, confirm_attempts: 0,
-    }).where('id', '=', id).where('confirmed', '=', 0).execute();
+  async resetPending(
+    id: number,
+    p: { name: string; passwordHash: string; codeHash: string; codeExpiresAt: string },
+  ): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({
+        name: p.name,
+        password_hash: p.passwordHash,
+        confirm_code_hash: p.codeHash,
+        confirm_expires_at: p.codeExpiresAt,
+        confirm_attempts: 0,
+      })
+      .where('id', '=', id)
+      .where('confirmed', '=', 0)
+      .execute();
   }
 
   /**
@@ -57,26 +93,40 @@ export class UserRepository {
    * exceed `max`. False when none are left. A successful confirmation resets the count.
    */
   async takeAttempt(id: number, max: number): Promise<boolean> {
-    const res = await this.db.updateTable('users').set((eb) => ({ confirm_attempts: eb('confirm_attempts', '+', 1) }))
-      .where('id', '=', id).where('confirm_attempts', '<', max).executeTakeFirst();
+    const res = await this.db
+      .updateTable('users')
+      .set((eb) => ({ confirm_attempts: eb('confirm_attempts', '+', 1) }))
+      .where('id', '=', id)
+      .where('confirm_attempts', '<', max)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
   async markConfirmed(id: number): Promise<void> {
-    await this.db.updateTable('users').set({ confirmed: 1, confirm_code_hash: null, confirm_expires_at: null, confirm_attempts: 0 })
-      .where('id', '=', id).execute();
+    await this.db
+      .updateTable('users')
+      .set({ confirmed: 1, confirm_code_hash: null, confirm_expires_at: null, confirm_attempts: 0 })
+      .where('id', '=', id)
+      .execute();
   }
 
   async createToken(userId: number): Promise<string> {
     const token = newSecret(USER_TOKEN_PREFIX);
-    await this.db.insertInto('user_tokens').values({ user_id: userId, token_hash: sha256Hex(token), prefix: displayPrefix(token), created_at: nowIso() }).execute();
+    await this.db
+      .insertInto('user_tokens')
+      .values({ user_id: userId, token_hash: sha256Hex(token), prefix: displayPrefix(token), created_at: nowIso() })
+      .execute();
     return token;
   }
 
   /** The confirmed user owning this live token, if any; marks the token used. */
   async authenticate(token: string): Promise<User | undefined> {
-    const t = await this.db.selectFrom('user_tokens').select(['id', 'user_id', 'last_used_at'])
-      .where('token_hash', '=', sha256Hex(token)).where('revoked_at', 'is', null).executeTakeFirst();
+    const t = await this.db
+      .selectFrom('user_tokens')
+      .select(['id', 'user_id', 'last_used_at'])
+      .where('token_hash', '=', sha256Hex(token))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     if (!t) return undefined;
     if (!t.last_used_at || Date.parse(t.last_used_at) < Date.now() - 60_000) {
       await this.db.updateTable('user_tokens').set({ last_used_at: nowIso() }).where('id', '=', t.id).execute();
@@ -86,6 +136,11 @@ export class UserRepository {
   }
 
   async revokeTokens(userId: number): Promise<void> {
-    await this.db.updateTable('user_tokens').set({ revoked_at: nowIso() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    await this.db
+      .updateTable('user_tokens')
+      .set({ revoked_at: nowIso() })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 }

@@ -17,7 +17,12 @@ export interface Webhook {
   updatedAt: string;
 }
 
-export interface WebhookChange { url?: string; name?: string | null; events?: string[]; active?: boolean }
+export interface WebhookChange {
+  url?: string;
+  name?: string | null;
+  events?: string[];
+  active?: boolean;
+}
 
 /** One attempt to deliver an event, as the delivery log shows it. */
 export interface DeliveryAttempt {
@@ -34,8 +39,15 @@ export interface DeliveryAttempt {
 
 type Row = DB['webhooks'] & { id: number };
 const toWebhook = (r: Row): Webhook => ({
-  id: r.id, projectId: r.project_id, name: r.name, url: r.url, events: JSON.parse(r.events) as string[], secret: r.secret,
-  active: r.active === 1, createdAt: r.created_at, updatedAt: r.updated_at,
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  url: r.url,
+  events: JSON.parse(r.events) as string[],
+  secret: r.secret,
+  active: r.active === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 /** Does a subscription list take this event type? Empty or `*` takes all; otherwise exact types. */
@@ -49,10 +61,20 @@ export class WebhookRepository {
   /** The secret is generated here and returned in the record (the API shows it once). */
   async create(projectId: number, w: { url: string; name?: string | null; events?: string[] }): Promise<Webhook> {
     const at = nowIso();
-    const r = await this.db.insertInto('webhooks').values({
-      project_id: projectId, url: w.url, name: w.name ?? null, events: JSON.stringify(w.events?.length ? w.events : ['*']),
-      secret: newSecret(WEBHOOK_SECRET_PREFIX), active: 1, created_at: at, updated_at: at,
-    }).returningAll().executeTakeFirstOrThrow();
+    const r = await this.db
+      .insertInto('webhooks')
+      .values({
+        project_id: projectId,
+        url: w.url,
+        name: w.name ?? null,
+        events: JSON.stringify(w.events?.length ? w.events : ['*']),
+        secret: newSecret(WEBHOOK_SECRET_PREFIX),
+        active: 1,
+        created_at: at,
+        updated_at: at,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toWebhook(r as Row);
   }
 
@@ -63,7 +85,9 @@ export class WebhookRepository {
   }
 
   async list(projectId: number): Promise<Webhook[]> {
-    return (await this.db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).orderBy('id').execute()).map((r) => toWebhook(r as Row));
+    return (await this.db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).orderBy('id').execute()).map(
+      (r) => toWebhook(r as Row),
+    );
   }
 
   async update(id: number, ch: WebhookChange): Promise<Webhook | undefined> {
@@ -87,11 +111,23 @@ export class WebhookRepository {
 
   /** The last `limit` attempts, newest first. */
   async attempts(webhookId: number, limit = 50): Promise<DeliveryAttempt[]> {
-    const rows = await this.db.selectFrom('webhook_attempts').selectAll().where('webhook_id', '=', webhookId)
-      .orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('webhook_attempts')
+      .selectAll()
+      .where('webhook_id', '=', webhookId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
-      id: r.id, webhookId: r.webhook_id, eventId: r.event_id, type: r.type, attempt: r.attempt, statusCode: r.status_code,
-      durationMs: r.duration_ms, error: r.error, at: r.at,
+      id: r.id,
+      webhookId: r.webhook_id,
+      eventId: r.event_id,
+      type: r.type,
+      attempt: r.attempt,
+      statusCode: r.status_code,
+      durationMs: r.duration_ms,
+      error: r.error,
+      at: r.at,
     }));
   }
 }

@@ -3,7 +3,14 @@ import t from 'tap';
 import { CallRouter, type AppEntry, type DidEntry, type RoutingDirectory } from '../../../src/calls/router.js';
 
 function directory(apps: AppEntry[], withApps = true): RoutingDirectory {
-  const did: DidEntry = { e164: '+15550400', trunk: 'carrier', projectId: 1, target: { kind: 'application', applicationId: 9 }, forwardTo: null, relayEnabled: false };
+  const did: DidEntry = {
+    e164: '+15550400',
+    trunk: 'carrier',
+    projectId: 1,
+    target: { kind: 'application', applicationId: 9 },
+    forwardTo: null,
+    relayEnabled: false,
+  };
   return {
     findNumber: async (e164) => (e164 === did.e164 ? did : undefined),
     findAgent: async () => undefined,
@@ -12,23 +19,45 @@ function directory(apps: AppEntry[], withApps = true): RoutingDirectory {
   };
 }
 const app = (over: Partial<AppEntry> = {}): AppEntry => ({
-  id: 9, projectId: 1, callbackUrl: 'https://203.0.114.10/flow', callbackMethod: 'POST', callbackFormat: 'form', fallbackUrl: null, statusCallbackUrl: 'https://203.0.114.10/status', ...over,
+  id: 9,
+  projectId: 1,
+  callbackUrl: 'https://203.0.114.10/flow',
+  callbackMethod: 'POST',
+  callbackFormat: 'form',
+  fallbackUrl: null,
+  statusCallbackUrl: 'https://203.0.114.10/status',
+  ...over,
 });
 
 t.test('an application with a callback URL runs its flow with its callback configuration', async (t) => {
   const route = await new CallRouter({ directory: directory([app()]) }).route('15550400');
   t.same(route, {
-    kind: 'application', number: '+15550400', projectId: 1, appId: 9,
-    callback: { url: 'https://203.0.114.10/flow', method: 'POST', format: 'form', statusCallbackUrl: 'https://203.0.114.10/status' },
+    kind: 'application',
+    number: '+15550400',
+    projectId: 1,
+    appId: 9,
+    callback: {
+      url: 'https://203.0.114.10/flow',
+      method: 'POST',
+      format: 'form',
+      statusCallbackUrl: 'https://203.0.114.10/status',
+    },
   });
 });
 
 t.test('without a callback URL, or with no flow engine, the DID answers 480', async (t) => {
-  t.match(await new CallRouter({ directory: directory([app({ callbackUrl: null })]) }).route('+15550400'), { kind: 'refused', sipStatus: 480, sipReason: 'Application Not Available' });
+  t.match(await new CallRouter({ directory: directory([app({ callbackUrl: null })]) }).route('+15550400'), {
+    kind: 'refused',
+    sipStatus: 480,
+    sipReason: 'Application Not Available',
+  });
   t.match(await new CallRouter({ directory: directory([], false) }).route('+15550400'), { kind: 'refused', sipStatus: 480 });
 });
 
 t.test('an application of another project, or a deleted one, is never run', async (t) => {
-  t.match(await new CallRouter({ directory: directory([app({ projectId: 2 })]) }).route('+15550400'), { kind: 'refused', sipStatus: 404 });
+  t.match(await new CallRouter({ directory: directory([app({ projectId: 2 })]) }).route('+15550400'), {
+    kind: 'refused',
+    sipStatus: 404,
+  });
   t.match(await new CallRouter({ directory: directory([]) }).route('+15550400'), { kind: 'refused', sipStatus: 404 });
 });

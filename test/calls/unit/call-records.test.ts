@@ -22,7 +22,10 @@ const CALLER = '+33783484044';
 async function rig(t: Test) {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-records-'));
   const store = await Store.open({ dataDir });
-  t.teardown(async () => { await store.close(); rmSync(dataDir, { recursive: true, force: true }); });
+  t.teardown(async () => {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   const project = await store.projects.create('acme');
   const number = await store.numbers.assign(project.id, RELAY, { kind: 'forward', forwardTo: FORWARD_TO });
   const registry = new CallRegistry();
@@ -30,7 +33,11 @@ async function rig(t: Test) {
   t.teardown(() => records.close());
   const relayCall = (): Call => {
     const call = new Call({
-      direction: 'inbound', from: CALLER, to: RELAY.slice(1), route: 'relay', logger,
+      direction: 'inbound',
+      from: CALLER,
+      to: RELAY.slice(1),
+      route: 'relay',
+      logger,
       number: { e164: RELAY, projectId: project.id, forwardTo: FORWARD_TO },
     });
     registry.add(call);
@@ -55,10 +62,23 @@ t.test('a recording announced after `ended` is stored and fires completed again,
   await records.flushed(call);
 
   const rec = await store.calls.get(call.recordId!);
-  t.match(rec, { projectId: project.id, direction: 'inbound', from: CALLER, to: FORWARD_TO, numberId: number.id, status: 'completed', recordingPath: path, enableRecording: true });
+  t.match(rec, {
+    projectId: project.id,
+    direction: 'inbound',
+    from: CALLER,
+    to: FORWARD_TO,
+    numberId: number.id,
+    status: 'completed',
+    recordingPath: path,
+    enableRecording: true,
+  });
   const events = await store.outbox.events(project.id);
-  t.same(events.map((e) => e.type), ['phone_call.started', 'phone_call.completed', 'phone_call.completed']);
-  for (const e of events) t.match(e.data, { id: call.recordId, direction: 'inbound', from: CALLER, to: FORWARD_TO, relay_number: RELAY });
+  t.same(
+    events.map((e) => e.type),
+    ['phone_call.started', 'phone_call.completed', 'phone_call.completed'],
+  );
+  for (const e of events)
+    t.match(e.data, { id: call.recordId, direction: 'inbound', from: CALLER, to: FORWARD_TO, relay_number: RELAY });
   t.equal(events[1]!.data.recording_url, null, 'the first completed has no recording yet');
   t.equal(events[2]!.data.recording_url, `/recordings/${String(call.recordId)}.wav`, 'the second has it');
   t.equal(queued(), 0, 'nothing of the ended call is kept once its writes are done');
@@ -72,7 +92,11 @@ t.test('a recording final before the status is written rides on the only complet
   await call.hangup({ reason: 'caller hung up' });
   await records.flushed(call);
   const events = await store.outbox.events(project.id);
-  t.same(events.map((e) => e.type), ['phone_call.started', 'phone_call.completed'], 'completed once');
+  t.same(
+    events.map((e) => e.type),
+    ['phone_call.started', 'phone_call.completed'],
+    'completed once',
+  );
   t.equal(events[1]!.data.recording_url, `/recordings/${String(call.recordId)}.wav`, 'with its recording');
 });
 
@@ -82,7 +106,14 @@ t.test('an agent DID call is no relay even when its number carries a forward_to'
   const did = await store.numbers.assign(project.id, '+14155550199', { kind: 'agent', agentId: agent.id });
   await store.numbers.setRelay(did.id, { forwardTo: FORWARD_TO, relayEnabled: true });
   const registry = (records as unknown as { opts: { registry: CallRegistry } }).opts.registry;
-  const call = new Call({ direction: 'inbound', from: CALLER, to: '+14155550199', route: 'agent', logger, number: { e164: did.e164, projectId: project.id } });
+  const call = new Call({
+    direction: 'inbound',
+    from: CALLER,
+    to: '+14155550199',
+    route: 'agent',
+    logger,
+    number: { e164: did.e164, projectId: project.id },
+  });
   registry.add(call);
   call.markAnswered();
   await call.hangup({ reason: 'caller hung up' });
@@ -90,5 +121,11 @@ t.test('an agent DID call is no relay even when its number carries a forward_to'
   const rec = await store.calls.get(call.recordId!);
   t.match(rec, { to: '+14155550199', numberId: did.id, enableRecording: false });
   const events = await store.outbox.events(project.id);
-  t.same(events.map((e) => [e.type, e.data.relay_number]), [['phone_call.started', null], ['phone_call.completed', null]]);
+  t.same(
+    events.map((e) => [e.type, e.data.relay_number]),
+    [
+      ['phone_call.started', null],
+      ['phone_call.completed', null],
+    ],
+  );
 });

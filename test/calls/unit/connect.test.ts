@@ -20,12 +20,18 @@ t.test('connected call: 200 once, bridged, status events queued -> ringing -> in
   const statuses: string[] = [];
   cl.registry.once('added', (c) => c.on('status', (e) => statuses.push(e.status)));
   const { inv, call, attempt } = await connected(cl);
-  t.same(inv.finals.map((f) => f.status), [200]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [200],
+  );
   t.same(inv.provisional, [180]);
   t.same(statuses, ['ringing', 'in-progress']);
   t.equal(call.status, 'in-progress');
   t.equal(call.state, 'active');
-  t.same(call.legs.map((l) => l.role), ['callee', 'caller']);
+  t.same(
+    call.legs.map((l) => l.role),
+    ['callee', 'caller'],
+  );
   t.match(attempt.request, { from: { user: 'alice' } }, 'bob sees alice calling');
   t.same(attempt.target, { user: 'bob' });
 });
@@ -42,7 +48,11 @@ for (const side of ['caller', 'callee'] as const) {
     t.equal((side === 'caller' ? c.caller : c.callee).byes, 0, 'no BYE back to who hung up');
     t.ok(cl.media.sessions[0]!.closed, 'media released');
     t.equal(cl.registry.size, 0);
-    t.same(c.inv.finals.map((f) => f.status), [200], 'still one final response');
+    t.same(
+      c.inv.finals.map((f) => f.status),
+      [200],
+      'still one final response',
+    );
     t.equal(cl.outcomeLines('bob').length, 1, 'the outcome logged once');
   });
 }
@@ -54,13 +64,16 @@ t.test('ring timeout: the callee is CANCELed, the caller hears 480 once', async 
   attempt.ring();
   await until(() => attempt.canceled, 'the CANCEL');
   await until(() => cl.registry.size === 0, 'the call ended');
-  t.same(inv.finals.map((f) => [f.status, f.reason]), [[480, 'No Answer']]);
+  t.same(
+    inv.finals.map((f) => [f.status, f.reason]),
+    [[480, 'No Answer']],
+  );
   t.equal(cl.calls[0]?.status, 'no-answer');
   t.ok(cl.media.sessions[0]!.closed);
   t.match(cl.outcomeLines('bob')[0], { status: 'no-answer', sipStatus: 480, reason: 'no answer' });
 });
 
-t.test('ring timeout while the callee\'s 200 crosses our CANCEL: callee BYE, caller 480', async (t) => {
+t.test("ring timeout while the callee's 200 crosses our CANCEL: callee BYE, caller 480", async (t) => {
   const cl = callLayer({ ringTimeoutMs: 30 });
   const inv = cl.invite('bob');
   const attempt = await cl.nextAttempt();
@@ -70,7 +83,10 @@ t.test('ring timeout while the callee\'s 200 crosses our CANCEL: callee BYE, cal
   const callee = attempt.answer();
   await until(() => callee.byes === 1, 'the BYE to the late callee');
   await until(() => cl.registry.size === 0, 'the call ended');
-  t.same(inv.finals.map((f) => f.status), [480]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [480],
+  );
   t.equal(cl.calls[0]?.legs.length, 0, 'the late callee never joined');
 });
 
@@ -87,7 +103,7 @@ t.test('caller CANCEL while the callee rings: callee CANCELed, 487 from the stac
   t.match(cl.outcomeLines('bob')[0], { status: 'canceled', sipStatus: 487, reason: 'caller canceled' });
 });
 
-t.test('CANCEL crossing the callee\'s 200: callee gets BYE, caller 487, one final response', async (t) => {
+t.test("CANCEL crossing the callee's 200: callee gets BYE, caller 487, one final response", async (t) => {
   const cl = callLayer();
   const inv = cl.invite('bob');
   const attempt = await cl.nextAttempt();
@@ -97,7 +113,10 @@ t.test('CANCEL crossing the callee\'s 200: callee gets BYE, caller 487, one fina
   inv.cancelByCaller();
   await until(() => cl.registry.size === 0, 'the call ended');
   await until(() => callee.byes === 1, 'the BYE to bob');
-  t.same(inv.finals.map((f) => f.status), [487]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [487],
+  );
   t.equal(inv.dialog, undefined, 'alice was never answered');
   t.equal(cl.calls[0]?.status, 'canceled');
 });
@@ -106,7 +125,9 @@ t.test('CANCEL crossing our 200 to the caller: callee gets BYE, caller ends 487'
   const cl = callLayer();
   const inv = cl.invite('bob');
   let ack!: () => void;
-  inv.ackGate = new Promise((r) => { ack = r; });
+  inv.ackGate = new Promise((r) => {
+    ack = r;
+  });
   const attempt = await cl.nextAttempt();
   const callee = attempt.answer();
   await until(() => inv.finals.length === 1, 'our 200 to alice');
@@ -114,7 +135,11 @@ t.test('CANCEL crossing our 200 to the caller: callee gets BYE, caller ends 487'
   ack();
   await until(() => cl.registry.size === 0, 'the call ended');
   t.equal(callee.byes, 1, 'bob got a BYE');
-  t.same(inv.finals.map((f) => f.status), [200], 'one final response');
+  t.same(
+    inv.finals.map((f) => f.status),
+    [200],
+    'one final response',
+  );
   t.equal(cl.calls[0]?.status, 'canceled');
   t.equal(cl.calls[0]?.answeredAt, undefined);
 });
@@ -126,7 +151,10 @@ t.test('shutdown while ringing: caller 503 once, callee CANCELed', async (t) => 
   attempt.ring();
   await cl.registry.endAll(SHUTDOWN);
   await cl.service.drain(1000);
-  t.same(inv.finals.map((f) => [f.status, f.reason]), [[503, 'Shutting Down']]);
+  t.same(
+    inv.finals.map((f) => [f.status, f.reason]),
+    [[503, 'Shutting Down']],
+  );
   t.ok(attempt.canceled, 'the callee was CANCELed');
   t.equal(cl.calls[0]?.status, 'failed');
   t.ok(cl.media.sessions[0]!.closed);
@@ -141,8 +169,11 @@ t.test('shutdown of an answered call: BYE to both, completed', async (t) => {
   t.equal(c.caller.byes, 1);
   t.equal(c.callee.byes, 1);
   t.equal(c.call.status, 'completed');
-  t.equal(c.call.sipStatus, 200, 'an answered call\'s SIP outcome stays 200');
-  t.same(c.inv.finals.map((f) => f.status), [200]);
+  t.equal(c.call.sipStatus, 200, "an answered call's SIP outcome stays 200");
+  t.same(
+    c.inv.finals.map((f) => f.status),
+    [200],
+  );
 });
 
 t.test('hangup() is idempotent and ends the call once', async (t) => {

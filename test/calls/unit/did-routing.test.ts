@@ -24,10 +24,13 @@ t.test('a carrier call to a DID pointed at an agent rings that agent and bridges
   cl.directory.addNumber('+15550100', 1, { kind: 'agent', agentId: cl.directory.agentId('bob') });
   const inv = cl.invite('0015550100', undefined, CARRIER);
   const attempt = await cl.nextAttempt();
-  t.same(attempt.target, { user: 'bob' }, 'the agent\'s registrations are rung');
+  t.same(attempt.target, { user: 'bob' }, "the agent's registrations are rung");
   attempt.answer();
   await until(() => inv.finals.length > 0, 'the caller answered');
-  t.same(inv.finals.map((f) => f.status), [200]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [200],
+  );
   t.equal(cl.calls[0]?.route, 'agent');
 });
 
@@ -49,8 +52,15 @@ t.test('a DID nobody owns gets 404, even from a registered phone and even though
   const fromCarrier = cl.invite('+15550199', undefined, CARRIER);
   const fromPhone = cl.invite('+15550199');
   await until(() => fromCarrier.finals.length > 0 && fromPhone.finals.length > 0, 'final responses');
-  t.same(fromCarrier.finals.map((f) => f.status), [404]);
-  t.same(fromPhone.finals.map((f) => f.status), [404], 'not sent out through the trunk either');
+  t.same(
+    fromCarrier.finals.map((f) => f.status),
+    [404],
+  );
+  t.same(
+    fromPhone.finals.map((f) => f.status),
+    [404],
+    'not sent out through the trunk either',
+  );
   t.equal(cl.sip.attempts.length, 0);
   t.equal(cl.media.sessions.length, 0, 'no media reserved');
 });
@@ -60,7 +70,7 @@ t.test('a relay DID dials forward_to through the trunk with the DID as caller ID
   cl.directory.addNumber('+15550200', 1, { kind: 'forward', forwardTo: '+1 555 0300' });
   const inv = cl.invite('+15550200', undefined, CARRIER);
   const attempt = await cl.nextAttempt();
-  t.same(attempt.target, { trunk: 'carrier', number: '+15550300' }, 'forward_to, normalised, through the number\'s trunk');
+  t.same(attempt.target, { trunk: 'carrier', number: '+15550300' }, "forward_to, normalised, through the number's trunk");
   t.equal(attempt.request.callerId, '+15550200', 'the relay number is the caller ID');
   t.equal(attempt.request.from, undefined, 'the original caller is not presented');
   attempt.answer();
@@ -80,7 +90,10 @@ t.test('a paused relay answers 480 without dialing', async (t) => {
   cl.directory.addNumber('+15550200', 1, { kind: 'forward', forwardTo: '+15550300' }, { relayEnabled: false });
   const inv = cl.invite('+15550200', undefined, CARRIER);
   await until(() => inv.finals.length > 0, 'a final response');
-  t.same(inv.finals.map((f) => [f.status, f.reason]), [[480, 'Relay Paused']]);
+  t.same(
+    inv.finals.map((f) => [f.status, f.reason]),
+    [[480, 'Relay Paused']],
+  );
   t.equal(cl.sip.attempts.length, 0);
 });
 
@@ -90,7 +103,10 @@ t.test('a relay to one of our own DIDs is refused (loop)', async (t) => {
   cl.directory.addNumber('+15550201', 2, { kind: 'forward', forwardTo: '+15550200' });
   const inv = cl.invite('+15550200', undefined, CARRIER);
   await until(() => inv.finals.length > 0, 'a final response');
-  t.same(inv.finals.map((f) => f.status), [482]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [482],
+  );
   t.equal(cl.sip.attempts.length, 0);
 });
 
@@ -99,8 +115,14 @@ t.test('an application DID without a call-flow engine or callback URL is refused
   cl.directory.addNumber('+15550400', 1, { kind: 'application', applicationId: 9 });
   const inv = cl.invite('+15550400', undefined, CARRIER);
   await until(() => cl.lines.some((l) => l.msg === 'call ended'), 'the outcome');
-  t.same(inv.finals.map((f) => [f.status, f.reason]), [[480, 'Application Not Available']]);
-  t.ok(cl.lines.some((l) => l.msg === 'call refused by its route' && /application 9/.test(String(l.reason))), 'logged why');
+  t.same(
+    inv.finals.map((f) => [f.status, f.reason]),
+    [[480, 'Application Not Available']],
+  );
+  t.ok(
+    cl.lines.some((l) => l.msg === 'call refused by its route' && /application 9/.test(String(l.reason))),
+    'logged why',
+  );
   t.equal(cl.media.sessions.length, 0);
 });
 
@@ -109,7 +131,10 @@ t.test('a DID pointed at an agent of another project is not rung', async (t) => 
   cl.directory.addNumber('+15550500', 2, { kind: 'agent', agentId: cl.directory.agentId('bob') });
   const inv = cl.invite('+15550500', undefined, CARRIER);
   await until(() => inv.finals.length > 0, 'a final response');
-  t.same(inv.finals.map((f) => f.status), [404]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [404],
+  );
   t.equal(cl.sip.attempts.length, 0);
 });
 
@@ -117,7 +142,11 @@ t.test('agents added at run time are routable at once', async (t) => {
   const cl = callLayer();
   const first = cl.invite('dave');
   await until(() => first.finals.length > 0, 'a final response');
-  t.same(first.finals.map((f) => f.status), [404], 'unknown before');
+  t.same(
+    first.finals.map((f) => f.status),
+    [404],
+    'unknown before',
+  );
   cl.directory.agents.set(99, { username: 'dave', projectId: 1 });
   cl.invite('dave');
   const attempt = await cl.nextAttempt();
@@ -127,13 +156,19 @@ t.test('agents added at run time are routable at once', async (t) => {
 t.test('a CANCEL during a slow routing lookup ends the call canceled; nobody is rung', async (t) => {
   const cl = callLayer();
   let open!: () => void;
-  cl.directory.gate = new Promise((r) => { open = r; });
+  cl.directory.gate = new Promise((r) => {
+    open = r;
+  });
   const inv = cl.invite('bob');
   await until(() => cl.directory.lookups > 0, 'routing started');
   inv.cancelByCaller();
   open();
   await until(() => cl.outcomeLines('bob').length > 0, 'the outcome');
-  t.same(inv.finals.map((f) => [f.status, f.byStack]), [[487, true]], 'only the stack\'s 487');
+  t.same(
+    inv.finals.map((f) => [f.status, f.byStack]),
+    [[487, true]],
+    "only the stack's 487",
+  );
   t.match(cl.outcomeLines('bob')[0], { status: 'canceled', sipStatus: 487 });
   t.equal(cl.sip.attempts.length, 0, 'the callee was never rung');
   t.equal(cl.media.sessions.length, 0, 'no media reserved');

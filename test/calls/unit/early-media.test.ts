@@ -2,7 +2,7 @@ import t from 'tap';
 import { CALLEE_SDP, until, type FakeEndpoint } from './fakes.js';
 import { callLayer } from './harness.js';
 
-t.test('a callee\'s 183 with SDP: bridged before the answer, the caller gets 183 with our SDP', async (t) => {
+t.test("a callee's 183 with SDP: bridged before the answer, the caller gets 183 with our SDP", async (t) => {
   const cl = callLayer();
   const inv = cl.invite('+15551234567');
   const attempt = await cl.nextAttempt();
@@ -17,12 +17,15 @@ t.test('a callee\'s 183 with SDP: bridged before the answer, the caller gets 183
   t.same(inv.provisional, [183], 'a later 180 does not cut the early media off');
   attempt.answer();
   await until(() => inv.dialog !== undefined, 'the caller answered');
-  t.equal(inv.dialog!.localSdp, inv.earlySdp, 'the 200 repeats the 183\'s SDP');
+  t.equal(inv.dialog!.localSdp, inv.earlySdp, "the 200 repeats the 183's SDP");
   await until(() => cl.calls[0]?.status === 'in-progress', 'in progress');
   t.equal(session().bridges.length, 1, 'bridged once');
   t.equal(calleeEp.remoteAnswer, CALLEE_SDP);
   t.equal(calleeEp.remoteAnswers, 1, 'the same answer is not applied twice');
-  t.same(inv.finals.map((f) => f.status), [200]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [200],
+  );
   t.not(callerEp, calleeEp);
 });
 
@@ -58,5 +61,8 @@ t.test('caller CANCEL during early media: callee CANCELed, 487 only', async (t) 
   inv.cancelByCaller();
   await until(() => cl.registry.size === 0, 'ended');
   t.ok(attempt.canceled);
-  t.same(inv.finals.map((f) => f.status), [487]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [487],
+  );
 });

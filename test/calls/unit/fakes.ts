@@ -4,8 +4,19 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { DtmfEvent, EndpointKind } from '../../../media/types.js';
 import type {
-  CallOrigin, DialAttempt, DialRequest, DialTarget, InboundInvite, MediaEndpoint, MediaMixer, MediaPlayback,
-  MediaRecording, MediaSessionPort, SipDialog, SipDialogEvents, SipPort,
+  CallOrigin,
+  DialAttempt,
+  DialRequest,
+  DialTarget,
+  InboundInvite,
+  MediaEndpoint,
+  MediaMixer,
+  MediaPlayback,
+  MediaRecording,
+  MediaSessionPort,
+  SipDialog,
+  SipDialogEvents,
+  SipPort,
 } from '../../../src/calls/ports.js';
 import type { DidEntry, RoutingDirectory } from '../../../src/calls/router.js';
 
@@ -20,7 +31,9 @@ export class FakeDialog extends EventEmitter<SipDialogEvents> implements SipDial
   onReoffer?: (offer: string) => Promise<string>;
   byes = 0;
   private ended = false;
-  constructor(readonly remoteSdp = OFFER) { super(); }
+  constructor(readonly remoteSdp = OFFER) {
+    super();
+  }
   async hangup(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
@@ -35,7 +48,12 @@ export class FakeDialog extends EventEmitter<SipDialogEvents> implements SipDial
   }
 }
 
-export interface FinalResponse { status: number; reason?: string; headers?: Record<string, string>; byStack?: boolean }
+export interface FinalResponse {
+  status: number;
+  reason?: string;
+  headers?: Record<string, string>;
+  byStack?: boolean;
+}
 
 /** The caller's INVITE. `finals` records every final response, including the stack's 487 after CANCEL. */
 export class FakeInvite extends EventEmitter<{ cancel: [] }> implements InboundInvite {
@@ -53,7 +71,11 @@ export class FakeInvite extends EventEmitter<{ cancel: [] }> implements InboundI
   ackGate: Promise<void> | undefined;
   private canceled = false;
 
-  constructor(dialed: string, readonly offer = OFFER, readonly origin: CallOrigin = { kind: 'user', user: 'alice' }) {
+  constructor(
+    dialed: string,
+    readonly offer = OFFER,
+    readonly origin: CallOrigin = { kind: 'user', user: 'alice' },
+  ) {
     super();
     this.to = { user: dialed, uri: `sip:${dialed}@example.test` };
   }
@@ -98,11 +120,19 @@ export class FakeAttempt implements DialAttempt {
   dialog: FakeDialog | undefined;
   private resolve!: (d: SipDialog) => void;
   private rejectLeg!: (e: Error) => void;
-  constructor(readonly target: DialTarget, readonly request: DialRequest) {
-    this.leg = new Promise((res, rej) => { this.resolve = res; this.rejectLeg = rej; });
+  constructor(
+    readonly target: DialTarget,
+    readonly request: DialRequest,
+  ) {
+    this.leg = new Promise((res, rej) => {
+      this.resolve = res;
+      this.rejectLeg = rej;
+    });
     this.leg.catch(() => undefined);
   }
-  ring(status = 180, sdp?: string): void { this.request.onProgress?.(status, sdp); }
+  ring(status = 180, sdp?: string): void {
+    this.request.onProgress?.(status, sdp);
+  }
   answer(sdp = CALLEE_SDP): FakeDialog {
     this.settled = true;
     this.dialog = new FakeDialog(sdp);
@@ -124,9 +154,13 @@ export class FakeSip extends EventEmitter<{ call: [InboundInvite]; dialed: [Fake
   /** Registrations per user, when a test needs several (a desk phone and a browser); else one UDP contact per registered user. */
   readonly bindings = new Map<string, { contact: string; source: { transport: string } }[]>();
   readonly registrar = {
-    lookup: (user: string) => this.bindings.get(user) ?? (this.registered.has(user) ? [{ contact: `sip:${user}@127.0.0.1:5062`, source: { transport: 'udp' } }] : []),
+    lookup: (user: string) =>
+      this.bindings.get(user) ??
+      (this.registered.has(user) ? [{ contact: `sip:${user}@127.0.0.1:5062`, source: { transport: 'udp' } }] : []),
   };
-  constructor(private readonly registered = new Set(['bob'])) { super(); }
+  constructor(private readonly registered = new Set(['bob'])) {
+    super();
+  }
   dial(target: DialTarget, opts: DialRequest): DialAttempt {
     const attempt = new FakeAttempt(target, opts);
     this.attempts.push(attempt);
@@ -140,23 +174,34 @@ export class FakeEndpoint extends EventEmitter<{ dtmf: [DtmfEvent]; failed: [str
   closed = false;
   remoteAnswer: string | undefined;
   remoteAnswers = 0;
-  constructor(readonly kind: EndpointKind) { super(); }
+  constructor(readonly kind: EndpointKind) {
+    super();
+  }
   async answer(offer: string): Promise<string> {
     if (/RTP\/AVP 99/.test(offer)) throw Object.assign(new Error('no common codec'), { name: 'SdpNegotiationError' });
     return 'v=0\r\nm=audio 6000 RTP/AVP 0\r\n';
   }
-  async createOffer(): Promise<string> { return 'v=0\r\nm=audio 7000 RTP/AVP 0 8\r\n'; }
+  async createOffer(): Promise<string> {
+    return 'v=0\r\nm=audio 7000 RTP/AVP 0 8\r\n';
+  }
   async setRemoteAnswer(sdp: string): Promise<void> {
     if (/RTP\/AVP 99/.test(sdp)) throw Object.assign(new Error('no common codec'), { name: 'SdpNegotiationError' });
     this.remoteAnswer = sdp;
     this.remoteAnswers++;
   }
   injectDtmf(): void {}
-  async close(): Promise<void> { if (!this.closed) { this.closed = true; this.emit('closed'); } }
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.emit('closed');
+    }
+  }
 }
 
 class FakePlayback extends EventEmitter<{ ended: [{ reason: string }] }> implements MediaPlayback {
-  stop(): void { this.emit('ended', { reason: 'stopped' }); }
+  stop(): void {
+    this.emit('ended', { reason: 'stopped' });
+  }
 }
 
 export class FakeSession implements MediaSessionPort {
@@ -171,14 +216,24 @@ export class FakeSession implements MediaSessionPort {
     this.endpoints.push(ep);
     return ep;
   }
-  async bridge(a: MediaEndpoint, b: MediaEndpoint): Promise<void> { this.bridges.push([a, b]); }
+  async bridge(a: MediaEndpoint, b: MediaEndpoint): Promise<void> {
+    this.bridges.push([a, b]);
+  }
   async unbridge(): Promise<void> {}
-  async echo(ep: MediaEndpoint): Promise<void> { this.echoes.push(ep); }
-  async play(): Promise<MediaPlayback> { return new FakePlayback(); }
-  async record(path: string): Promise<MediaRecording> { return { stop: async () => ({ path, durationMs: 0 }) }; }
+  async echo(ep: MediaEndpoint): Promise<void> {
+    this.echoes.push(ep);
+  }
+  async play(): Promise<MediaPlayback> {
+    return new FakePlayback();
+  }
+  async record(path: string): Promise<MediaRecording> {
+    return { stop: async () => ({ path, durationMs: 0 }) };
+  }
   async createMixer(): Promise<MediaMixer> {
     return {
-      add: async (ep, opts) => { this.mixerParties.push({ ep, listenOnly: opts?.listenOnly }); },
+      add: async (ep, opts) => {
+        this.mixerParties.push({ ep, listenOnly: opts?.listenOnly });
+      },
       remove: async () => undefined,
       close: async () => undefined,
     };
@@ -234,17 +289,33 @@ export class FakeDirectory implements RoutingDirectory {
   gate: Promise<void> | undefined;
   lookups = 0;
   constructor(usernames: string[] = []) {
-    usernames.forEach((u, i) => { this.agents.set(i + 1, { username: u, projectId: 1 }); });
+    usernames.forEach((u, i) => {
+      this.agents.set(i + 1, { username: u, projectId: 1 });
+    });
   }
   addNumber(e164: string, projectId: number | null, target: DidEntry['target'], extra: Partial<DidEntry> = {}): void {
-    this.numbers.set(e164, { e164, trunk: 'carrier', projectId, target, forwardTo: target?.kind === 'forward' ? target.forwardTo : null, relayEnabled: target?.kind === 'forward', ...extra });
+    this.numbers.set(e164, {
+      e164,
+      trunk: 'carrier',
+      projectId,
+      target,
+      forwardTo: target?.kind === 'forward' ? target.forwardTo : null,
+      relayEnabled: target?.kind === 'forward',
+      ...extra,
+    });
   }
   agentId(username: string): number {
     for (const [id, a] of this.agents) if (a.username === username) return id;
     throw new Error(`no agent ${username}`);
   }
-  async findNumber(e164: string): Promise<DidEntry | undefined> { await this.wait(); return this.numbers.get(e164); }
-  async findAgent(id: number): Promise<{ username: string; projectId: number } | undefined> { await this.wait(); return this.agents.get(id); }
+  async findNumber(e164: string): Promise<DidEntry | undefined> {
+    await this.wait();
+    return this.numbers.get(e164);
+  }
+  async findAgent(id: number): Promise<{ username: string; projectId: number } | undefined> {
+    await this.wait();
+    return this.agents.get(id);
+  }
   async isAgent(username: string): Promise<boolean> {
     await this.wait();
     return [...this.agents.values()].some((a) => a.username === username);

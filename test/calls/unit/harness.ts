@@ -13,14 +13,26 @@ export function callLayer(opts: { ringTimeoutMs?: number; recording?: boolean } 
   const directory = new FakeDirectory(['bob', 'carol']);
   const router = new CallRouter({ directory, defaultTrunk: 'carrier' });
   const service = new CallService({
-    sip, media, router, registry, recordingsDir: '/nonexistent', logger,
-    recording: { enabled: opts.recording ?? false, sampleRate: 8000 }, ringTimeoutMs: opts.ringTimeoutMs ?? 10_000,
+    sip,
+    media,
+    router,
+    registry,
+    recordingsDir: '/nonexistent',
+    logger,
+    recording: { enabled: opts.recording ?? false, sampleRate: 8000 },
+    ringTimeoutMs: opts.ringTimeoutMs ?? 10_000,
   });
   service.start();
   const calls: Call[] = [];
   registry.on('added', (c) => calls.push(c));
   return {
-    sip, media, registry, service, lines, calls, directory,
+    sip,
+    media,
+    registry,
+    service,
+    lines,
+    calls,
+    directory,
     /** An INVITE from alice to `dialed` arrives. */
     invite(dialed: string, offer = OFFER, origin?: FakeInvite['origin']): FakeInvite {
       const inv = new FakeInvite(dialed, offer, origin);

@@ -5,7 +5,11 @@ import { callLayer } from './harness.js';
 
 t.test('API call: ring the agent, then dial a number and bridge; hangup() sends BYE to both', async (t) => {
   const cl = callLayer();
-  const call = await cl.service.originate({ to: { user: 'bob' }, from: { user: '+15550001111' }, connect: { trunk: 'carrier', number: '+15552223333' } });
+  const call = await cl.service.originate({
+    to: { user: 'bob' },
+    from: { user: '+15550001111' },
+    connect: { trunk: 'carrier', number: '+15552223333' },
+  });
   const statuses: CallStatusEvent[] = [];
   call.on('status', (e) => statuses.push(e));
   t.equal(cl.registry.get(call.id), call, 'registered');
@@ -21,12 +25,18 @@ t.test('API call: ring the agent, then dial a number and bridge; hangup() sends 
   t.match(pstn.request, { from: { user: '+15550001111' } });
   const pstnDialog = pstn.answer();
   await until(() => cl.media.sessions[0]!.bridges.length === 1, 'the bridge');
-  t.same(call.legs.map((l) => l.role), ['caller', 'callee']);
+  t.same(
+    call.legs.map((l) => l.role),
+    ['caller', 'callee'],
+  );
   await call.hangup('api hangup');
   t.equal(agentDialog.byes, 1);
   t.equal(pstnDialog.byes, 1);
   t.equal(call.status, 'completed');
-  t.same(statuses.map((s) => s.status), ['ringing', 'in-progress', 'completed']);
+  t.same(
+    statuses.map((s) => s.status),
+    ['ringing', 'in-progress', 'completed'],
+  );
   t.match(statuses[2], { sipStatus: 200, reason: 'api hangup' });
   t.ok(cl.media.sessions[0]!.closed);
   t.equal(cl.registry.size, 0);

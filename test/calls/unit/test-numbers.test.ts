@@ -6,7 +6,10 @@ t.test('*43 answers once and echoes the caller', async (t) => {
   const cl = callLayer();
   const inv = cl.invite('*43');
   await until(() => cl.media.sessions[0]?.echoes.length === 1, 'the echo');
-  t.same(inv.finals.map((f) => f.status), [200]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [200],
+  );
   t.equal(cl.calls[0]?.status, 'in-progress');
   inv.dialog!.remoteBye();
   await until(() => cl.registry.size === 0, 'ended');
@@ -34,7 +37,10 @@ t.test('the caller cancelling before *43 answers: 487 only', async (t) => {
   })(cl.media.createSession.bind(cl.media));
   const inv = cl.invite('*43');
   await until(() => cl.outcomeLines('*43').length === 1, 'the outcome');
-  t.same(inv.finals.map((f) => f.status), [487]);
+  t.same(
+    inv.finals.map((f) => f.status),
+    [487],
+  );
   await until(() => cl.media.sessions[0]?.closed === true, 'the late session released');
   t.equal(cl.registry.size, 0);
 });

@@ -34,6 +34,12 @@ t.test('baresip phones: direct call, audio both ways, recordings', async (t) => 
   const wa = readWav(heardByA[0]);
   const sb = wb.samples[0].subarray(wb.sampleRate / 2);
   const sa = wa.samples[0].subarray(wa.sampleRate / 2);
-  t.ok(Math.abs(peakFrequency(sb, wb.sampleRate, 200, 3500) - 1000) <= 20, `bob heard 1 kHz (${peakFrequency(sb, wb.sampleRate, 200, 3500)})`);
-  t.ok(Math.abs(peakFrequency(sa, wa.sampleRate, 200, 3500) - 440) <= 20, `alice heard 440 Hz (${peakFrequency(sa, wa.sampleRate, 200, 3500)})`);
+  t.ok(
+    Math.abs(peakFrequency(sb, wb.sampleRate, 200, 3500) - 1000) <= 20,
+    `bob heard 1 kHz (${peakFrequency(sb, wb.sampleRate, 200, 3500)})`,
+  );
+  t.ok(
+    Math.abs(peakFrequency(sa, wa.sampleRate, 200, 3500) - 440) <= 20,
+    `alice heard 440 Hz (${peakFrequency(sa, wa.sampleRate, 200, 3500)})`,
+  );
 });

@@ -12,7 +12,14 @@ const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channel
 const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
 
 function ctx(id: string, ports: PortAllocator) {
-  return { id, ports, address: '127.0.0.1', advertisedAddress: '127.0.0.1', logger: pino({ level: 'silent' }), webrtc: { iceAddresses: [], includeLoopback: true, stunServers: [], turnServers: [] } };
+  return {
+    id,
+    ports,
+    address: '127.0.0.1',
+    advertisedAddress: '127.0.0.1',
+    logger: pino({ level: 'silent' }),
+    webrtc: { iceAddresses: [], includeLoopback: true, stunServers: [], turnServers: [] },
+  };
 }
 
 /** Two RTP endpoints in this process (no worker), a PCMU peer on a and a `codecB` peer on b. */
@@ -23,7 +30,12 @@ async function endpointPair(t: { teardown(fn: () => void): void }, rangeBase: nu
   const b = new RtpEndpoint(ctx('b', ports));
   const pa = await RtpPeer.start();
   const pb = await RtpPeer.start();
-  t.teardown(() => { a.close(); b.close(); pa.close(); pb.close(); });
+  t.teardown(() => {
+    a.close();
+    b.close();
+    pa.close();
+    pb.close();
+  });
   await a.answer(peerOffer(pa.port, 'PCMU'));
   await b.answer(peerOffer(pb.port, codecB));
   return { a, b, pa, pb };
@@ -44,9 +56,18 @@ t.test('PCMU <-> Opus bridge carries a tone each way (transcoded)', async (t) =>
   t.ok(ra.packets.length > 40, `pcmu side got ${ra.packets.length} packets`);
   const atB = Int16Array.from(rb.pcm.slice(48000 * 0.2));
   const atA = Int16Array.from(ra.pcm.slice(8000 * 0.2));
-  t.ok(Math.abs(peakFrequency(atB, 48000, 200, 4000) - 1000) <= 20, `1 kHz arrives on the opus side (peak ${peakFrequency(atB, 48000, 200, 4000)})`);
-  t.ok(Math.abs(peakFrequency(atA, 8000, 200, 3500) - 600) <= 20, `600 Hz arrives on the pcmu side (peak ${peakFrequency(atA, 8000, 200, 3500)})`);
-  t.ok(toneToResidualDb(atB, 48000, 1000) > 15, `clean tone on the opus side (${toneToResidualDb(atB, 48000, 1000).toFixed(1)} dB)`);
+  t.ok(
+    Math.abs(peakFrequency(atB, 48000, 200, 4000) - 1000) <= 20,
+    `1 kHz arrives on the opus side (peak ${peakFrequency(atB, 48000, 200, 4000)})`,
+  );
+  t.ok(
+    Math.abs(peakFrequency(atA, 8000, 200, 3500) - 600) <= 20,
+    `600 Hz arrives on the pcmu side (peak ${peakFrequency(atA, 8000, 200, 3500)})`,
+  );
+  t.ok(
+    toneToResidualDb(atB, 48000, 1000) > 15,
+    `clean tone on the opus side (${toneToResidualDb(atB, 48000, 1000).toFixed(1)} dB)`,
+  );
   bridge.close();
 });
 
@@ -58,10 +79,14 @@ t.test('PCMU <-> PCMU bridge passes payloads through untouched', async (t) => {
   const sent = (await pa.report()).sentPayloadsHex;
   const got = (await pb.reportWhen((r) => r.packets.length >= sent.length)).packets;
   t.equal(got.length, sent.length, 'every packet arrived');
-  t.same(got.map((p) => p.payloadHex), sent, 'payload bytes identical');
+  t.same(
+    got.map((p) => p.payloadHex),
+    sent,
+    'payload bytes identical',
+  );
   t.not(got[0].ssrc, 0x1234abcd, 'SSRC rewritten to the bridge leg');
   for (let i = 1; i < got.length; i++) {
-    if (((got[i].seq - got[i - 1].seq) & 0xffff) !== 1 || ((got[i].ts - got[i - 1].ts) >>> 0) !== 160) {
+    if (((got[i].seq - got[i - 1].seq) & 0xffff) !== 1 || (got[i].ts - got[i - 1].ts) >>> 0 !== 160) {
       t.fail(`discontinuity at ${i}`);
       break;
     }

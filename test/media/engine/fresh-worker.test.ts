@@ -13,10 +13,14 @@ const CALLS = 6;
 const PACE_MS = 300;
 
 t.test('the first calls on a fresh media server are all admitted', async (t) => {
-  const ms = await startMediaServer(t, { webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true, stunServers: [], turnServers: [] } });
+  const ms = await startMediaServer(t, {
+    webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true, stunServers: [], turnServers: [] },
+  });
   const phones = await peers(t, CALLS);
   const clients: WeriftClient[] = [];
-  t.teardown(async () => { await Promise.all(clients.map((c) => c.close())); });
+  t.teardown(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+  });
   const refused: string[] = [];
   const started = Date.now();
   for (let i = 0; i < CALLS; i++) {

@@ -23,8 +23,11 @@ function gc(): void {
 
 function rtpPacket(seq: number): Buffer {
   const h = Buffer.alloc(12);
-  h[0] = 0x80; h[1] = 0;
-  h.writeUInt16BE(seq, 2); h.writeUInt32BE(seq * 160, 4); h.writeUInt32BE(0xfeed, 8);
+  h[0] = 0x80;
+  h[1] = 0;
+  h.writeUInt16BE(seq, 2);
+  h.writeUInt32BE(seq * 160, 4);
+  h.writeUInt32BE(0xfeed, 8);
   const pcm = new Int16Array(160).map((_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 1000 * i) / 8000)));
   return Buffer.concat([h, encodeMulaw(pcm)]);
 }
@@ -36,7 +39,10 @@ t.test(`${CALLS} bridged calls leave nothing behind`, async (t) => {
   caller.bind(0, '127.0.0.1');
   callee.bind(0, '127.0.0.1');
   await Promise.all([once(caller, 'listening'), once(callee, 'listening')]);
-  t.teardown(() => { caller.close(); callee.close(); });
+  t.teardown(() => {
+    caller.close();
+    callee.close();
+  });
   let arrived = 0;
   callee.on('message', () => arrived++);
 
@@ -68,16 +74,32 @@ t.test(`${CALLS} bridged calls leave nothing behind`, async (t) => {
   t.ok(arrived >= CALLS * 2, `packets crossed the bridges (${arrived} of ${CALLS * 3})`);
 
   const st = ms.stats();
-  t.same({ sessions: st.sessions, endpoints: st.endpoints }, { sessions: 0, endpoints: 0 }, 'main thread holds no session or endpoint');
+  t.same(
+    { sessions: st.sessions, endpoints: st.endpoints },
+    { sessions: 0, endpoints: 0 },
+    'main thread holds no session or endpoint',
+  );
   gc();
   const [after] = await ms.workerStats({ gc: true });
   t.same(
-    [after.sessions, after.endpoints, after.bridges, after.echoes, after.players, after.recorders, after.mixers, after.portsInUse],
+    [
+      after.sessions,
+      after.endpoints,
+      after.bridges,
+      after.echoes,
+      after.players,
+      after.recorders,
+      after.mixers,
+      after.portsInUse,
+    ],
     [0, 0, 0, 0, 0, 0, 0, 0],
     'worker-side object counts and ports back to zero',
   );
   t.equal(ms.stats().portsInUse, 0, 'stats() reports no port in use');
-  t.ok(after.activeResources <= base.activeResources, `no handle left open in the worker (${base.activeResources} -> ${after.activeResources})`);
+  t.ok(
+    after.activeResources <= base.activeResources,
+    `no handle left open in the worker (${base.activeResources} -> ${after.activeResources})`,
+  );
   const workerGrowth = after.heapUsed - base.heapUsed;
   t.ok(workerGrowth < 8 * 1024 * 1024, `worker heap back near start (+${(workerGrowth / 1048576).toFixed(2)} MiB)`);
   gc();

@@ -9,9 +9,16 @@ import { pino } from 'pino';
 import { MediaServer } from '../../../media/index.js';
 import { peerOffer } from './peer-sdp.js';
 
-interface Ready { type: 'ready'; ports: { a: number; b: number } }
+interface Ready {
+  type: 'ready';
+  ports: { a: number; b: number };
+}
 
-export interface LogLine { level: number; msg?: string; [k: string]: unknown }
+export interface LogLine {
+  level: number;
+  msg?: string;
+  [k: string]: unknown;
+}
 
 export class LoggedMediaServer {
   /** Ports of the two bridged endpoints (RTP; RTCP is the next one up). */
@@ -27,7 +34,9 @@ export class LoggedMediaServer {
 
   /** Bridges an endpoint answering `peerA` (PCMU) to one answering `peerB` (PCMU). */
   static async start(peerA: number, peerB: number): Promise<LoggedMediaServer> {
-    const child = fork(fileURLToPath(import.meta.url), ['--child', String(peerA), String(peerB)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), ['--child', String(peerA), String(peerB)], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
     const out: string[] = [];
     let partial = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {

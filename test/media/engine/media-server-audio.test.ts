@@ -22,7 +22,7 @@ t.test('worker-hosted bridge: PCMU tone reaches the Opus side and back, recordin
   const b = await session.createEndpoint('rtp');
   const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
   const ansB = await b.answer(peerOffer(pb.port, 'opus-dyn'));
-  t.match(ansB, /a=rtpmap:98 opus\/48000\/2/, 'answer keeps the offerer\'s dynamic payload number');
+  t.match(ansB, /a=rtpmap:98 opus\/48000\/2/, "answer keeps the offerer's dynamic payload number");
   t.match(ansB, /a=rtpmap:100 telephone-event\/48000/);
   await session.bridge(a, b);
   const rec = await session.record(join(dir, 'call.wav'), [a, b], { sampleRate: 8000 });
@@ -35,8 +35,14 @@ t.test('worker-hosted bridge: PCMU tone reaches the Opus side and back, recordin
   const result = await rec.stop();
   const atB = Int16Array.from((await pb.report(OPUS98, 48000)).pcm.slice(9600));
   const atA = Int16Array.from((await pa.report(PCMU)).pcm.slice(1600));
-  t.ok(Math.abs(peakFrequency(atB, 48000, 200, 4000) - 1000) <= 20, `Opus side hears 1 kHz (${peakFrequency(atB, 48000, 200, 4000)})`);
-  t.ok(Math.abs(peakFrequency(atA, 8000, 200, 3500) - 440) <= 20, `PCMU side hears 440 Hz (${peakFrequency(atA, 8000, 200, 3500)})`);
+  t.ok(
+    Math.abs(peakFrequency(atB, 48000, 200, 4000) - 1000) <= 20,
+    `Opus side hears 1 kHz (${peakFrequency(atB, 48000, 200, 4000)})`,
+  );
+  t.ok(
+    Math.abs(peakFrequency(atA, 8000, 200, 3500) - 440) <= 20,
+    `PCMU side hears 440 Hz (${peakFrequency(atA, 8000, 200, 3500)})`,
+  );
   t.ok(result.durationMs > 1000, `recording lasted ${result.durationMs} ms`);
   const wav = readWav(result.path);
   t.equal(wav.channels, 2, 'one channel per leg');
@@ -51,16 +57,27 @@ t.test('RFC 4733 from a peer becomes a dtmf event and is relayed to the other le
   const { a, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
   const got: DtmfEvent[] = [];
   a.on('dtmf', (e) => got.push(e));
-  await pa.send({ remote: towardsA, codec: PCMU, toneHz: 500, durationMs: 800, dtmf: { digit: '7', payloadType: 101, clockRate: 8000, atMs: 200, durationMs: 160 } });
+  await pa.send({
+    remote: towardsA,
+    codec: PCMU,
+    toneHz: 500,
+    durationMs: 800,
+    dtmf: { digit: '7', payloadType: 101, clockRate: 8000, atMs: 200, durationMs: 160 },
+  });
   // the relayed event has ended at the other leg, and the 800 ms of audio are through
-  await pb.reportWhen((x) => x.packets.length >= 40 && x.packets.some((p) => p.pt === 100 && (parseInt(p.payloadHex.slice(2, 4), 16) & 0x80) !== 0));
+  await pb.reportWhen(
+    (x) => x.packets.length >= 40 && x.packets.some((p) => p.pt === 100 && (parseInt(p.payloadHex.slice(2, 4), 16) & 0x80) !== 0),
+  );
   t.equal(got.length, 1, 'one event per key press');
   t.equal(got[0]?.digit, '7');
   t.equal(got[0]?.source, 'rfc4733');
   const relayed = (await pb.report()).packets.filter((p) => p.pt === 100);
   t.ok(relayed.length >= 3, `${relayed.length} telephone-event/48000 packets on the Opus leg`);
   t.equal(parseInt(relayed[0].payloadHex.slice(0, 2), 16), 7, 'relayed event is digit 7');
-  t.ok(relayed.some((p) => (parseInt(p.payloadHex.slice(2, 4), 16) & 0x80) !== 0), 'end bit sent');
+  t.ok(
+    relayed.some((p) => (parseInt(p.payloadHex.slice(2, 4), 16) & 0x80) !== 0),
+    'end bit sent',
+  );
   a.injectDtmf('#', 100);
   await until(() => got.length >= 2, { timeoutMs: 3000 });
   t.equal(got[1]?.digit, '#', 'SIP INFO digit comes back as the same event');
@@ -86,7 +103,7 @@ t.test('hold by re-offer stops media towards the held side; resume restarts it',
   t.ok((await pb.reportWhen((x) => x.packets.length >= 20)).packets.length >= 18, 'media flows again after resume');
 });
 
-t.test('echo sends a port\'s packets back to it; no common codec is an SdpNegotiationError', async (t) => {
+t.test("echo sends a port's packets back to it; no common codec is an SdpNegotiationError", async (t) => {
   const ms = await startMediaServer(t);
   const [pa] = await peers(t, 1);
   const session = await ms.createSession();
@@ -95,9 +112,14 @@ t.test('echo sends a port\'s packets back to it; no common codec is an SdpNegoti
   await session.echo(a);
   await pa.send({ remote: local(sdpPort(ans)), codec: PCMU, toneHz: 700, durationMs: 400 });
   const r = await pa.reportWhen((x) => x.packets.length >= x.sentPayloadsHex.length);
-  t.same(r.packets.map((p) => p.payloadHex), r.sentPayloadsHex, 'every payload echoed unchanged');
+  t.same(
+    r.packets.map((p) => p.payloadHex),
+    r.sentPayloadsHex,
+    'every payload echoed unchanged',
+  );
   const b = await session.createEndpoint('rtp');
-  const g722 = 'v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n';
+  const g722 =
+    'v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n';
   await t.rejects(b.answer(g722), SdpNegotiationError);
   const before = ms.stats();
   t.equal(before.sessions, 1);
@@ -107,5 +129,9 @@ t.test('echo sends a port\'s packets back to it; no common codec is an SdpNegoti
     w = await ms.workerStats();
     return w.every((x) => x.sessions + x.endpoints + x.portsInUse === 0);
   });
-  t.same(w.map((x) => [x.sessions, x.endpoints, x.portsInUse]), [[0, 0, 0]], 'worker holds nothing after close');
+  t.same(
+    w.map((x) => [x.sessions, x.endpoints, x.portsInUse]),
+    [[0, 0, 0]],
+    'worker holds nothing after close',
+  );
 });

@@ -14,7 +14,11 @@ t.test('garbage datagrams and bad SDP do not hurt a running transcoded call', as
   const ms = await startMediaServer(t);
   const [pa, pb] = await Promise.all([RtpPeer.start(), RtpPeer.start()]);
   const junk = dgram.createSocket('udp4');
-  t.teardown(() => { pa.close(); pb.close(); junk.close(); });
+  t.teardown(() => {
+    pa.close();
+    pb.close();
+    junk.close();
+  });
   const s = await ms.createSession();
   const a = await s.createEndpoint('rtp');
   const b = await s.createEndpoint('rtp');
@@ -40,14 +44,23 @@ t.test('garbage datagrams and bad SDP do not hurt a running transcoded call', as
     if (i % 20 === 0) await sleep(5); // paced, so the kernel drops none of the junk
   }
   await send;
-  const heard = Int16Array.from((await pb.reportWhen((r) => r.packets.filter((p) => p.pt === OPUS.payloadType).length >= 55, { decodeAs: OPUS, pcmRate: 48000 })).pcm.slice(48000 * 0.4));
+  const heard = Int16Array.from(
+    (
+      await pb.reportWhen((r) => r.packets.filter((p) => p.pt === OPUS.payloadType).length >= 55, {
+        decodeAs: OPUS,
+        pcmRate: 48000,
+      })
+    ).pcm.slice(48000 * 0.4),
+  );
   t.same(died, [], 'worker alive');
   t.ok(heard.length > 48000 * 0.5, 'audio kept flowing');
   t.ok(Math.abs(peakFrequency(heard, 48000, 200, 4000) - 1000) <= 20, 'and is still the 1 kHz tone');
 });
 
 t.test('a WebRTC endpoint is created in the worker and offers Opus with ICE/DTLS', async (t) => {
-  const ms = await startMediaServer(t, { webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true, stunServers: [], turnServers: [] } });
+  const ms = await startMediaServer(t, {
+    webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true, stunServers: [], turnServers: [] },
+  });
   const s = await ms.createSession();
   const w = await s.createEndpoint('webrtc');
   t.equal(w.kind, 'webrtc');

@@ -18,8 +18,22 @@ t.test('RTCP: receiver reports while only receiving, sender reports once sending
   await once(rtp, 'listening');
   rtcp.bind(rtp.address().port + 1, '127.0.0.1');
   await once(rtcp, 'listening');
-  const ep = new RtpEndpoint({ id: 'e', ports, address: '127.0.0.1', advertisedAddress: '127.0.0.1', logger: pino({ level: 'silent' }), webrtc: { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] } }, { rtcpIntervalMs: 150 });
-  t.teardown(() => { ep.close(); rtp.close(); rtcp.close(); });
+  const ep = new RtpEndpoint(
+    {
+      id: 'e',
+      ports,
+      address: '127.0.0.1',
+      advertisedAddress: '127.0.0.1',
+      logger: pino({ level: 'silent' }),
+      webrtc: { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] },
+    },
+    { rtcpIntervalMs: 150 },
+  );
+  t.teardown(() => {
+    ep.close();
+    rtp.close();
+    rtcp.close();
+  });
   await ep.answer(peerOffer(rtp.address().port, 'PCMU'));
   t.ok(ports.isInUse(ep.port), 'port pair taken from the allocator');
   const reports: (SenderReportPacket | ReceiverReportPacket)[] = [];
@@ -32,10 +46,15 @@ t.test('RTCP: receiver reports while only receiving, sender reports once sending
   for (let i = 0; i < 10; i++) {
     if (i === 5) continue;
     const h = Buffer.alloc(12 + 160, 0xff);
-    h[0] = 0x80; h[1] = 0; h.writeUInt16BE(100 + i, 2); h.writeUInt32BE(i * 160, 4); h.writeUInt32BE(0xabc, 8);
+    h[0] = 0x80;
+    h[1] = 0;
+    h.writeUInt16BE(100 + i, 2);
+    h.writeUInt32BE(i * 160, 4);
+    h.writeUInt32BE(0xabc, 8);
     rtp.send(h, ep.port, '127.0.0.1');
   }
-  const complete = (p: SenderReportPacket | ReceiverReportPacket): boolean => p instanceof ReceiverReportPacket && p.getReports()[0]?.getHighestSeqNumber() === 109;
+  const complete = (p: SenderReportPacket | ReceiverReportPacket): boolean =>
+    p instanceof ReceiverReportPacket && p.getReports()[0]?.getHighestSeqNumber() === 109;
   await until(() => reports.some(complete), { timeoutMs: 5000 });
   const rr = reports.find(complete) as ReceiverReportPacket | undefined;
   t.ok(rr, 'receiver report sent');
@@ -61,8 +80,21 @@ t.test('RTCP multiplexing (RFC 5761): offered, it is answered, and reports come 
   const rtp = dgram.createSocket('udp4');
   rtp.bind(0, '127.0.0.1');
   await once(rtp, 'listening');
-  const ep = new RtpEndpoint({ id: 'e', ports, address: '127.0.0.1', advertisedAddress: '127.0.0.1', logger: pino({ level: 'silent' }), webrtc: { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] } }, { rtcpIntervalMs: 150 });
-  t.teardown(() => { ep.close(); rtp.close(); });
+  const ep = new RtpEndpoint(
+    {
+      id: 'e',
+      ports,
+      address: '127.0.0.1',
+      advertisedAddress: '127.0.0.1',
+      logger: pino({ level: 'silent' }),
+      webrtc: { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] },
+    },
+    { rtcpIntervalMs: 150 },
+  );
+  t.teardown(() => {
+    ep.close();
+    rtp.close();
+  });
   const answer = await ep.answer(peerOffer(rtp.address().port, 'PCMU', { rtcpMux: true }));
   t.match(answer, /^a=rtcp-mux\r?$/m, 'the answer accepts rtcp-mux');
   t.match(answer, new RegExp(`^a=rtcp:${ep.port} `, 'm'), 'and names the RTP port for RTCP');
@@ -74,7 +106,10 @@ t.test('RTCP multiplexing (RFC 5761): offered, it is answered, and reports come 
   ep.sendAudio({ samples: new Int16Array(160), sampleRate: 8000 });
   await until(() => reports.length > 0, { timeoutMs: 5000 });
   t.ok(reports.length > 0, `RTCP arrived on the peer's RTP port (${reports.length} reports)`);
-  t.ok(reports.every((r) => r.from === ep.port), 'sent from our RTP port');
+  t.ok(
+    reports.every((r) => r.from === ep.port),
+    'sent from our RTP port',
+  );
 
   const plain = await ep.answer(peerOffer(rtp.address().port, 'PCMU'));
   t.notMatch(plain, /a=rtcp-mux/, 'an offer without it is answered without it');

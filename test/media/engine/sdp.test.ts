@@ -1,5 +1,12 @@
 import t from 'tap';
-import { acceptAnswer, answerDirection, buildSdp, negotiateAnswer, offerCodecs, parseMediaDescription } from '../../../media/sdp.js';
+import {
+  acceptAnswer,
+  answerDirection,
+  buildSdp,
+  negotiateAnswer,
+  offerCodecs,
+  parseMediaDescription,
+} from '../../../media/sdp.js';
 import { SdpNegotiationError } from '../../../media/types.js';
 import pino from 'pino';
 import { RtpEndpoint } from '../../../media/endpoints/rtp-endpoint.js';
@@ -9,8 +16,17 @@ import { OPUS_SPEC, weriftCodecs } from '../../../media/endpoints/webrtc-codecs.
 const offer = (m: string[], c = '10.0.0.5', extra: string[] = []): string =>
   ['v=0', 'o=- 1 1 IN IP4 10.0.0.5', 's=-', `c=IN IP4 ${c}`, 't=0 0', ...m, ...extra, ''].join('\r\n');
 
-t.test('answer keeps the offerer\'s order and payload numbers', async (t) => {
-  const d = parseMediaDescription(offer(['m=audio 30000 RTP/AVP 96 0 97', 'a=rtpmap:96 opus/48000/2', 'a=fmtp:96 useinbandfec=1; stereo=1', 'a=rtpmap:97 telephone-event/48000', 'a=ptime:20', 'a=rtcp:30011']));
+t.test("answer keeps the offerer's order and payload numbers", async (t) => {
+  const d = parseMediaDescription(
+    offer([
+      'm=audio 30000 RTP/AVP 96 0 97',
+      'a=rtpmap:96 opus/48000/2',
+      'a=fmtp:96 useinbandfec=1; stereo=1',
+      'a=rtpmap:97 telephone-event/48000',
+      'a=ptime:20',
+      'a=rtcp:30011',
+    ]),
+  );
   t.equal(d.port, 30000);
   t.equal(d.rtcpPort, 30011, 'a=rtcp honoured');
   t.equal(d.ptime, 20);
@@ -21,7 +37,9 @@ t.test('answer keeps the offerer\'s order and payload numbers', async (t) => {
   t.equal(n.codec.params?.stereo, 1);
   t.equal(n.telephoneEvent?.payloadType, 97);
   t.equal(n.telephoneEvent?.clockRate, 48000);
-  const pcmuFirst = negotiateAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 0 8 101', 'a=rtpmap:101 telephone-event/8000'])));
+  const pcmuFirst = negotiateAnswer(
+    parseMediaDescription(offer(['m=audio 4000 RTP/AVP 0 8 101', 'a=rtpmap:101 telephone-event/8000'])),
+  );
   t.equal(pcmuFirst.codec.name, 'PCMU', 'static payload types without rtpmap');
   t.equal(pcmuFirst.telephoneEvent?.clockRate, 8000);
   const pcma = negotiateAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 9 8', 'a=rtpmap:9 G722/8000'])));
@@ -43,11 +61,17 @@ t.test('directions and hold', async (t) => {
 });
 
 t.test('failures are SdpNegotiationError', async (t) => {
-  t.throws(() => negotiateAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 9', 'a=rtpmap:9 G722/8000']))), SdpNegotiationError);
+  t.throws(
+    () => negotiateAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 9', 'a=rtpmap:9 G722/8000']))),
+    SdpNegotiationError,
+  );
   t.throws(() => parseMediaDescription(offer(['m=video 4000 RTP/AVP 96'])), SdpNegotiationError);
   t.throws(() => parseMediaDescription(offer(['m=audio 0 RTP/AVP 0'])), SdpNegotiationError, 'rejected stream');
   t.throws(() => parseMediaDescription('garbage'), SdpNegotiationError);
-  t.throws(() => acceptAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 8'])), offerCodecs(['PCMU'])), SdpNegotiationError);
+  t.throws(
+    () => acceptAnswer(parseMediaDescription(offer(['m=audio 4000 RTP/AVP 8'])), offerCodecs(['PCMU'])),
+    SdpNegotiationError,
+  );
 });
 
 t.test('our offer round-trips through the parser', async (t) => {
@@ -61,20 +85,42 @@ t.test('our offer round-trips through the parser', async (t) => {
   t.match(sdp, /a=rtcp:20001/);
   t.match(sdp, /c=IN IP4 192\.0\.2\.7/);
   const back = parseMediaDescription(sdp);
-  t.same(back.codecs.map((c) => c.name), ['opus', 'PCMU']);
-  t.same(back.telephoneEvents.map((c) => c.clockRate), [8000, 48000]);
-  const answer = acceptAnswer(parseMediaDescription(offer(['m=audio 5000 RTP/AVP 0 101', 'a=rtpmap:101 telephone-event/8000'])), codecs);
+  t.same(
+    back.codecs.map((c) => c.name),
+    ['opus', 'PCMU'],
+  );
+  t.same(
+    back.telephoneEvents.map((c) => c.clockRate),
+    [8000, 48000],
+  );
+  const answer = acceptAnswer(
+    parseMediaDescription(offer(['m=audio 5000 RTP/AVP 0 101', 'a=rtpmap:101 telephone-event/8000'])),
+    codecs,
+  );
   t.equal(answer.codec.name, 'PCMU');
   t.equal(answer.remote.port, 5000);
 });
 
 t.test('no leg asks the remote for Opus in-band FEC our decoder would ignore', async (t) => {
   const base = 30000 + Math.floor(Math.random() * 4000) * 2;
-  const ep = new RtpEndpoint({ id: 'fec', ports: new PortAllocator(base, base + 3), address: '127.0.0.1', advertisedAddress: '127.0.0.1', logger: pino({ level: 'silent' }), webrtc: { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] } });
+  const ep = new RtpEndpoint({
+    id: 'fec',
+    ports: new PortAllocator(base, base + 3),
+    address: '127.0.0.1',
+    advertisedAddress: '127.0.0.1',
+    logger: pino({ level: 'silent' }),
+    webrtc: { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] },
+  });
   t.teardown(() => ep.close());
   const answer = await ep.answer(offer(['m=audio 30000 RTP/AVP 96', 'a=rtpmap:96 opus/48000/2', 'a=fmtp:96 useinbandfec=1']));
   t.match(answer, /a=fmtp:96 stereo=0/, 'RTP leg answers Opus');
   t.notMatch(answer, /useinbandfec/, 'RTP legs');
-  t.notMatch(weriftCodecs().map((c) => c.parameters ?? '').join(' '), /useinbandfec/, 'WebRTC legs');
+  t.notMatch(
+    weriftCodecs()
+      .map((c) => c.parameters ?? '')
+      .join(' '),
+    /useinbandfec/,
+    'WebRTC legs',
+  );
   t.notMatch(JSON.stringify(OPUS_SPEC.params), /useinbandfec/);
 });

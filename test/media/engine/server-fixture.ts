@@ -50,7 +50,12 @@ type PeerMedia = Parameters<typeof peerOffer>[1];
  * A media server with one session bridging two RTP endpoints: peer `pa` speaks `codecA` to
  * endpoint a, peer `pb` speaks `codecB` (optionally asking for `ptimeB`) to endpoint b.
  */
-export async function bridgedPeers(t: { teardown(fn: () => unknown): void }, codecA: PeerMedia, codecB: PeerMedia, opts: { ptimeB?: number } = {}) {
+export async function bridgedPeers(
+  t: { teardown(fn: () => unknown): void },
+  codecA: PeerMedia,
+  codecB: PeerMedia,
+  opts: { ptimeB?: number } = {},
+) {
   const ms = await startMediaServer(t);
   const [pa, pb] = await peers(t, 2);
   const session = await ms.createSession();

@@ -14,7 +14,10 @@ t.test('lost packets on the PCMU leg are concealed: the Opus leg gets a frame fo
   const r = await pb.reportWhen((x) => x.packets.length >= 50, { decodeAs: OPUS, pcmRate: 48000 });
   t.equal(r.packets.length, 50, '46 packets in, 50 frames out (4 concealed)');
   const seqs = r.packets.map((p) => p.seq);
-  t.ok(seqs.every((q, i) => i === 0 || ((q - seqs[i - 1]) & 0xffff) === 1), 'no gap on the Opus leg');
+  t.ok(
+    seqs.every((q, i) => i === 0 || ((q - seqs[i - 1]) & 0xffff) === 1),
+    'no gap on the Opus leg',
+  );
   const pcm = Int16Array.from(r.pcm.slice(9600));
   t.ok(Math.abs(peakFrequency(pcm, 48000, 200, 4000) - 1000) <= 20, 'the tone survives');
 });
@@ -22,11 +25,16 @@ t.test('lost packets on the PCMU leg are concealed: the Opus leg gets a frame fo
 const PCMA: CodecSpec = { name: 'PCMA', payloadType: 8, clockRate: 8000, channels: 1 };
 
 /** Worst per-frame difference between what the PCMA leg got and what the PCMU peer sent. */
-async function pcmuToPcmaWorstFrame(t: { teardown(fn: () => void): void }, timing: { lateMs?: Record<number, number>; drop?: number[] }) {
+async function pcmuToPcmaWorstFrame(
+  t: { teardown(fn: () => void): void },
+  timing: { lateMs?: Record<number, number>; drop?: number[] },
+) {
   const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMA');
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 770, durationMs: 1000, ...timing });
   const sent = (await pa.report()).sentPayloadsHex.map((h) => decodeMulaw(Buffer.from(h, 'hex')));
-  const got = (await pb.reportWhen((x) => x.packets.filter((p) => p.pt === 8).length >= 50)).packets.filter((p) => p.pt === 8).map((p) => decodeAlaw(Buffer.from(p.payloadHex, 'hex')));
+  const got = (await pb.reportWhen((x) => x.packets.filter((p) => p.pt === 8).length >= 50)).packets
+    .filter((p) => p.pt === 8)
+    .map((p) => decodeAlaw(Buffer.from(p.payloadHex, 'hex')));
   const worst = (k: number) => (got[k] ? Math.max(...got[k].map((v, i) => Math.abs(v - sent[k][i]))) : Infinity);
   return { frames: got.length, worst, worstOf: (ks: number[]) => Math.max(...ks.map(worst)) };
 }
@@ -43,7 +51,12 @@ t.test('reordered packets on a transcoded leg are put back in order: nothing con
   t.ok(lost.worstOf(late) > 2000, `whereas lost ones are concealed, not the sender's audio (error ${lost.worstOf(late)})`);
 });
 
-for (const [from, to, ptime] of [['opus', 'PCMU', 30], ['opus', 'PCMA', 10], ['PCMU', 'opus', 40], ['PCMU', 'PCMA', 60]] as const) {
+for (const [from, to, ptime] of [
+  ['opus', 'PCMU', 30],
+  ['opus', 'PCMA', 10],
+  ['PCMU', 'opus', 40],
+  ['PCMU', 'PCMA', 60],
+] as const) {
   t.test(`a ${to} peer that asks for ptime ${ptime} gets ${ptime} ms packets of continuous audio`, async (t) => {
     const { pa, pb, towardsA } = await bridgedPeers(t, from, to, { ptimeB: ptime });
     await pa.send({ remote: towardsA, codec: from === 'opus' ? OPUS : PCMU, toneHz: 700, durationMs: 1200 });
@@ -58,9 +71,21 @@ for (const [from, to, ptime] of [['opus', 'PCMU', 30], ['opus', 'PCMA', 10], ['P
     const ticks = (spec.clockRate * ptime) / 1000;
     const steps = audio.slice(1).map((p, i) => (p.ts - audio[i].ts) >>> 0);
     t.ok(audio.length >= (1200 / ptime) * 0.8, `${audio.length} packets for 1.2 s`);
-    t.ok(steps.every((d) => d === ticks), `every timestamp step is ${ticks} (${[...new Set(steps)].join(', ')})`);
-    if (to !== 'opus') t.ok(audio.every((p) => p.payloadHex.length / 2 === (8000 * ptime) / 1000), `each packet carries ${ptime} ms of G.711`);
-    else t.equal(r.pcm.length, audio.length * 48 * ptime, `each Opus packet decodes to ${ptime} ms (${r.pcm.length} samples from ${audio.length} packets)`);
+    t.ok(
+      steps.every((d) => d === ticks),
+      `every timestamp step is ${ticks} (${[...new Set(steps)].join(', ')})`,
+    );
+    if (to !== 'opus')
+      t.ok(
+        audio.every((p) => p.payloadHex.length / 2 === (8000 * ptime) / 1000),
+        `each packet carries ${ptime} ms of G.711`,
+      );
+    else
+      t.equal(
+        r.pcm.length,
+        audio.length * 48 * ptime,
+        `each Opus packet decodes to ${ptime} ms (${r.pcm.length} samples from ${audio.length} packets)`,
+      );
     const pcm = Int16Array.from(r.pcm.slice(rate / 5));
     t.ok(Math.abs(peakFrequency(pcm, rate, 200, 3000) - 700) <= 20, 'the tone arrives');
   });
@@ -111,7 +136,10 @@ t.test('mixer: a listener hears both talkers; muting one removes it', async (t) 
   const a500 = toneAmplitude(heard, 8000, 500);
   const a1300 = toneAmplitude(heard, 8000, 1300);
   const a900 = toneAmplitude(heard, 8000, 900);
-  t.ok(a500 > 10 * a900 && a1300 > 10 * a900, `both talkers in the mix (500 Hz ${a500.toFixed(0)}, 1300 Hz ${a1300.toFixed(0)}, 900 Hz ${a900.toFixed(0)})`);
+  t.ok(
+    a500 > 10 * a900 && a1300 > 10 * a900,
+    `both talkers in the mix (500 Hz ${a500.toFixed(0)}, 1300 Hz ${a1300.toFixed(0)}, 900 Hz ${a900.toFixed(0)})`,
+  );
   await mixer.update(e2, { muted: true });
   p3.reset();
   await Promise.all([
@@ -127,7 +155,10 @@ t.test('mixer: a listener hears both talkers; muting one removes it', async (t) 
 t.test('a re-offer that changes codec switches the bridge between transcoding and pass-through', async (t) => {
   const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
-  t.ok((await pb.reportWhen((x) => x.packets.length >= 15)).packets.every((p) => p.pt === 111), 'transcoded to Opus first');
+  t.ok(
+    (await pb.reportWhen((x) => x.packets.length >= 15)).packets.every((p) => p.pt === 111),
+    'transcoded to Opus first',
+  );
   const re = await b.answer(peerOffer(pb.port, 'PCMU'));
   t.match(re, /m=audio \d+ RTP\/AVP 0 101/);
   pb.reset();
@@ -136,7 +167,11 @@ t.test('a re-offer that changes codec switches the bridge between transcoding an
   const sent = (await pa.report()).sentPayloadsHex.slice(-15);
   const got = (await pb.reportWhen((x) => x.packets.length >= 15)).packets;
   t.ok(got.length >= 14 && got.every((p) => p.pt === 0), 'PCMU now');
-  t.same(got.map((p) => p.payloadHex), sent.slice(sent.length - got.length), 'passed through byte for byte');
+  t.same(
+    got.map((p) => p.payloadHex),
+    sent.slice(sent.length - got.length),
+    'passed through byte for byte',
+  );
 });
 
 t.test('in-band DTMF from a peer without telephone-event becomes a dtmf event', async (t) => {
@@ -149,9 +184,19 @@ t.test('in-band DTMF from a peer without telephone-event becomes a dtmf event', 
   t.notMatch(ans, /telephone-event/, 'no telephone-event in the answer');
   const got: { digit: string; source: string }[] = [];
   a.on('dtmf', (e) => got.push(e));
-  await pa.send({ remote: local(sdpPort(ans)), codec: PCMU, toneHz: 300, durationMs: 800, amplitude: 3000, inband: { digit: '9', atMs: 300 } });
+  await pa.send({
+    remote: local(sdpPort(ans)),
+    codec: PCMU,
+    toneHz: 300,
+    durationMs: 800,
+    amplitude: 3000,
+    inband: { digit: '9', atMs: 300 },
+  });
   await until(() => got.length > 0, { timeoutMs: 2000 });
-  t.same(got.map((e) => [e.digit, e.source]), [['9', 'inband']]);
+  t.same(
+    got.map((e) => [e.digit, e.source]),
+    [['9', 'inband']],
+  );
 });
 
 t.test('a re-offer with a new address moves the media there', async (t) => {
@@ -167,7 +212,7 @@ t.test('a re-offer with a new address moves the media there', async (t) => {
   t.equal((await pb.report()).packets.length, before, 'nothing more to the old address');
 });
 
-t.test('Endpoint.sendDtmf sends an RFC 4733 event train with the offerer\'s payload type', async (t) => {
+t.test("Endpoint.sendDtmf sends an RFC 4733 event train with the offerer's payload type", async (t) => {
   const ms = await startMediaServer(t);
   const [pa] = await peers(t, 1);
   const s = await ms.createSession();
@@ -179,8 +224,14 @@ t.test('Endpoint.sendDtmf sends an RFC 4733 event train with the offerer\'s payl
   const ev = (await pa.reportWhen((x) => x.packets.filter(isEnd).length >= 3)).packets.filter((p) => p.pt === 101);
   t.ok(ev.length >= 6, `${ev.length} event packets`);
   t.ok(ev[0].marker, 'first packet has the marker');
-  t.ok(ev.every((p) => p.ts === ev[0].ts), 'one timestamp for the whole event');
-  t.ok(ev.every((p) => parseInt(p.payloadHex.slice(0, 2), 16) === 5), 'event 5');
+  t.ok(
+    ev.every((p) => p.ts === ev[0].ts),
+    'one timestamp for the whole event',
+  );
+  t.ok(
+    ev.every((p) => parseInt(p.payloadHex.slice(0, 2), 16) === 5),
+    'event 5',
+  );
   const last = ev[ev.length - 1];
   t.ok((parseInt(last.payloadHex.slice(2, 4), 16) & 0x80) !== 0, 'ends with the end bit');
   t.equal(parseInt(last.payloadHex.slice(4, 8), 16), 1600, '200 ms = 1600 samples at 8 kHz');

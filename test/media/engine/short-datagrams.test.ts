@@ -19,7 +19,8 @@ function junk(): Buffer[] {
   const out: Buffer[] = [];
   for (const n of [0, 1, 2, 7]) {
     out.push(Buffer.alloc(n), Buffer.alloc(n, 0x80));
-    if (n >= 2) out.push(Buffer.from([0x80, 200, 0, 6, 1, 2, 3].slice(0, n)), Buffer.from([0x81, 201, 0xff, 0xff, 9, 9, 9].slice(0, n)));
+    if (n >= 2)
+      out.push(Buffer.from([0x80, 200, 0, 6, 1, 2, 3].slice(0, n)), Buffer.from([0x81, 201, 0xff, 0xff, 9, 9, 9].slice(0, n)));
   }
   // Headers that claim more than the datagram holds: CSRCs, an extension, padding, RTCP length.
   out.push(Buffer.from([0x8f, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]));
@@ -33,9 +34,19 @@ t.test('short and malformed datagrams on RTP and RTCP ports during a bridged cal
   const [pa, pb] = await Promise.all([RtpPeer.start(), RtpPeer.start()]);
   const server = await LoggedMediaServer.start(pa.port, pb.port);
   const sock = dgram.createSocket('udp4');
-  t.teardown(() => { pa.close(); pb.close(); server.close(); sock.close(); });
+  t.teardown(() => {
+    pa.close();
+    pb.close();
+    server.close();
+    sock.close();
+  });
 
-  const sending = pa.send({ remote: { address: '127.0.0.1', port: server.ports.a }, codec: PCMU, toneHz: 1000, durationMs: 2000 });
+  const sending = pa.send({
+    remote: { address: '127.0.0.1', port: server.ports.a },
+    codec: PCMU,
+    toneHz: 1000,
+    durationMs: 2000,
+  });
   await sleep(300);
   let sent = 0;
   for (let round = 0; round < 20; round++) {
@@ -55,5 +66,8 @@ t.test('short and malformed datagrams on RTP and RTCP ports during a bridged cal
   t.ok(Math.abs(peakFrequency(heard, 8000, 200, 3500) - 1000) <= 20, 'and it is still the 1 kHz tone');
   const bad = server.lines().filter((l) => l.level >= 40);
   t.same(bad, [], `nothing logged at warn or above for ${sent} junk datagrams`);
-  t.ok(server.lines().some((l) => l.msg === 'media server started'), 'the log was captured');
+  t.ok(
+    server.lines().some((l) => l.msg === 'media server started'),
+    'the log was captured',
+  );
 });

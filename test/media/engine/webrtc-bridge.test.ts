@@ -13,17 +13,25 @@ const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channel
 const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
 
 t.test('PCMU phone <-> WebRTC Opus: tones both ways through one worker', async (t) => {
-  const ms = await startMediaServer(t, { webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true, stunServers: [], turnServers: [] } });
+  const ms = await startMediaServer(t, {
+    webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true, stunServers: [], turnServers: [] },
+  });
   const pa = await RtpPeer.start();
   const client = new WeriftClient();
-  t.teardown(async () => { pa.close(); await client.close(); });
+  t.teardown(async () => {
+    pa.close();
+    await client.close();
+  });
   const s = await ms.createSession();
   const w = await s.createEndpoint('webrtc');
   const r = await s.createEndpoint('rtp');
   const answer = await w.answer(await client.offer());
   const rtpPort = sdpPort(await r.createOffer());
   const icePorts = [...answer.matchAll(/a=candidate:\S+ \d+ udp \d+ 127\.0\.0\.1 (\d+)/gi)].map((m) => Number(m[1]));
-  t.ok(icePorts.length > 0 && icePorts.every((p) => p > rtpPort && p - rtpPort < 400), `ICE ports ${icePorts.join(',')} inside the media range, above the RTP pairs (${rtpPort})`);
+  t.ok(
+    icePorts.length > 0 && icePorts.every((p) => p > rtpPort && p - rtpPort < 400),
+    `ICE ports ${icePorts.join(',')} inside the media range, above the RTP pairs (${rtpPort})`,
+  );
   await client.accept(answer);
   await client.connected();
   const ansR = await r.answer(peerOffer(pa.port, 'PCMU'));
@@ -36,7 +44,10 @@ t.test('PCMU phone <-> WebRTC Opus: tones both ways through one worker', async (
     client.sendOpus(enc.encode(pcm));
     n++;
   }, 20);
-  t.teardown(() => { clearInterval(timer); enc.close(); });
+  t.teardown(() => {
+    clearInterval(timer);
+    enc.close();
+  });
   await pa.send({ remote: { address: '127.0.0.1', port: sdpPort(ansR) }, codec: PCMU, toneHz: 1000, durationMs: 1500 });
   clearInterval(timer);
   // the tail of the 1.5 s (75 frames) has crossed the bridge to the browser side
@@ -48,9 +59,15 @@ t.test('PCMU phone <-> WebRTC Opus: tones both ways through one worker', async (
   dec.close();
   const atBrowser = Int16Array.from(got.slice(48000 * 0.3));
   t.ok(atBrowser.length > 48000 * 0.5, `browser side received ${client.received.length} packets`);
-  t.ok(Math.abs(peakFrequency(atBrowser, 48000, 200, 4000) - 1000) <= 20, `browser hears 1 kHz (${peakFrequency(atBrowser, 48000, 200, 4000)})`);
+  t.ok(
+    Math.abs(peakFrequency(atBrowser, 48000, 200, 4000) - 1000) <= 20,
+    `browser hears 1 kHz (${peakFrequency(atBrowser, 48000, 200, 4000)})`,
+  );
   const atPhone = Int16Array.from((await pa.report(PCMU)).pcm.slice(8000 * 0.3));
   t.ok(atPhone.length > 4000, 'phone side received audio');
-  t.ok(Math.abs(peakFrequency(atPhone, 8000, 200, 3500) - 440) <= 20, `phone hears 440 Hz (${peakFrequency(atPhone, 8000, 200, 3500)})`);
+  t.ok(
+    Math.abs(peakFrequency(atPhone, 8000, 200, 3500) - 440) <= 20,
+    `phone hears 440 Hz (${peakFrequency(atPhone, 8000, 200, 3500)})`,
+  );
   await s.close();
 });

@@ -36,23 +36,45 @@ t.test('detects all 16 digits from the tone generator at 8 kHz', async (t) => {
   const x = generate(`dtmf:${ALL}`, 8000);
   const events = detect(x, 8000);
   t.equal(events.map((e) => e.digit).join(''), ALL);
-  t.ok(events.every((e) => e.source === 'inband' && e.durationMs >= 80 && e.durationMs <= 120), 'durations about 100 ms');
+  t.ok(
+    events.every((e) => e.source === 'inband' && e.durationMs >= 80 && e.durationMs <= 120),
+    'durations about 100 ms',
+  );
 });
 
 t.test('frame alignment does not matter (tone starts mid-frame)', async (t) => {
   const x = generate('dtmf:159#', 8000);
-  for (const offset of [37, 80, 123]) t.equal(detect(x, 8000, offset).map((e) => e.digit).join(''), '159#', `offset ${offset}`);
+  for (const offset of [37, 80, 123])
+    t.equal(
+      detect(x, 8000, offset)
+        .map((e) => e.digit)
+        .join(''),
+      '159#',
+      `offset ${offset}`,
+    );
 });
 
 t.test('works at 16 and 48 kHz too', async (t) => {
-  for (const rate of [16000, 48000]) t.equal(detect(generate('dtmf:*0D7', rate), rate).map((e) => e.digit).join(''), '*0D7', `${rate} Hz`);
+  for (const rate of [16000, 48000])
+    t.equal(
+      detect(generate('dtmf:*0D7', rate), rate)
+        .map((e) => e.digit)
+        .join(''),
+      '*0D7',
+      `${rate} Hz`,
+    );
 });
 
 t.test('detects all digits with noise at 15 dB SNR', async (t) => {
   const x = generate(`dtmf:${ALL}`, 8000);
   // Tones are two components of 0.18 FS: rms ~ 8340; uniform noise of amplitude 2500 has rms ~1440.
   const noisy = mix(x, noise(x.length, 2500, 99));
-  t.equal(detect(noisy, 8000).map((e) => e.digit).join(''), ALL);
+  t.equal(
+    detect(noisy, 8000)
+      .map((e) => e.digit)
+      .join(''),
+    ALL,
+  );
 });
 
 t.test('rejects single tones, off-frequency pairs, strong twist and speech-like sound', async (t) => {
@@ -82,14 +104,24 @@ t.test('debounce: a 20 ms blip is ignored, a short dropout does not split a digi
   t.same(detect(concat([new Int16Array(320), g, new Int16Array(800)]), rate), [], '20 ms blip');
   const tone = mix(sine(852, rate, 1600, 6000), sine(1336, rate, 1600, 6000));
   const withDrop = concat([tone.subarray(0, 800), new Int16Array(160), tone.subarray(960), new Int16Array(800)]);
-  t.same(detect(withDrop, rate).map((e) => e.digit), ['8'], 'one press despite a 20 ms dropout');
+  t.same(
+    detect(withDrop, rate).map((e) => e.digit),
+    ['8'],
+    'one press despite a 20 ms dropout',
+  );
 });
 
 t.test('survives the codecs: after a PCMU and an Opus round trip all 16 digits are found', async (t) => {
   const { encodeMulaw, decodeMulaw } = await import('../../../media/codecs/g711.js');
   const { createEncoder, createDecoder } = await import('../../../media/codecs/index.js');
   const x8 = generate(`dtmf:${ALL}`, 8000);
-  t.equal(detect(decodeMulaw(encodeMulaw(x8)), 8000).map((e) => e.digit).join(''), ALL, 'PCMU');
+  t.equal(
+    detect(decodeMulaw(encodeMulaw(x8)), 8000)
+      .map((e) => e.digit)
+      .join(''),
+    ALL,
+    'PCMU',
+  );
   const opus = { name: 'opus' as const, payloadType: 111, clockRate: 48000, channels: 2 };
   for (const rate of [48000, 8000]) {
     const enc = createEncoder(opus, { pcmRate: rate });
@@ -97,6 +129,12 @@ t.test('survives the codecs: after a PCMU and an Opus round trip all 16 digits a
     const out = concat(frames(generate(`dtmf:${ALL}`, rate), rate / 50).map((f) => dec.decode(enc.encode(f))));
     enc.close();
     dec.close();
-    t.equal(detect(out, rate).map((e) => e.digit).join(''), ALL, `Opus at ${rate} Hz`);
+    t.equal(
+      detect(out, rate)
+        .map((e) => e.digit)
+        .join(''),
+      ALL,
+      `Opus at ${rate} Hz`,
+    );
   }
 });

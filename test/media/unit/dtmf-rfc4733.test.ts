@@ -16,7 +16,10 @@ function rtp(payload: Buffer, timestamp: number, seq: number, marker = false): R
 }
 
 t.test('event codes and payload layout (RFC 4733 section 2.3)', async (t) => {
-  t.same([...ALL].map(digitToEvent), Array.from({ length: 16 }, (_, i) => i));
+  t.same(
+    [...ALL].map(digitToEvent),
+    Array.from({ length: 16 }, (_, i) => i),
+  );
   t.equal(digitToEvent('a'), 12, 'letters are case-insensitive');
   t.equal(digitToEvent('x'), -1);
   t.equal(digitToEvent('12'), -1);
@@ -73,7 +76,10 @@ t.test('round trip: every digit once per key press, with its duration', async (t
 t.test('lost start packet (no marker seen) still yields the digit', async (t) => {
   const rx = new Rfc4733Receiver(8000);
   const got = deliver(rx, '5', 5000, 1, (i) => i === 0);
-  t.same(got.map((e) => e.digit), ['5']);
+  t.same(
+    got.map((e) => e.digit),
+    ['5'],
+  );
 });
 
 t.test('same digit twice in a row is two presses (different timestamps); repeats are not', async (t) => {
@@ -81,7 +87,10 @@ t.test('same digit twice in a row is two presses (different timestamps); repeats
   const got = [...deliver(rx, '1', 100, 0), ...deliver(rx, '1', 3000, 10)];
   // A late duplicate of the first press's end packet must not count again.
   const late = rx.push(rtp(rfc4733Packets('1', 160, 8000).at(-1)!.payload, 100, 30));
-  t.same(got.map((e) => e.digit), ['1', '1']);
+  t.same(
+    got.map((e) => e.digit),
+    ['1', '1'],
+  );
   t.equal(late, undefined);
 });
 
@@ -101,7 +110,11 @@ t.test('all end packets lost: the digit is emitted by flush after a timeout, or 
   deliver(rx2, '3', 700, 0, (i) => i >= n - 3);
   const next = deliver(rx2, '4', 9000, 20);
   const after = rx2.flush(0);
-  t.same([...next, ...(after ? [after] : [])].map((x) => x.digit), ['3', '4'], 'open press closed by the next one');
+  t.same(
+    [...next, ...(after ? [after] : [])].map((x) => x.digit),
+    ['3', '4'],
+    'open press closed by the next one',
+  );
 });
 
 t.test('garbage and non-DTMF events are ignored', async (t) => {

@@ -15,9 +15,10 @@ export class FakePort extends EventEmitter<MediaPortEvents> implements MediaPort
     public pcmRate: number,
   ) {
     super();
-    this.codec = pcmRate === 8000
-      ? { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 }
-      : { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
+    this.codec =
+      pcmRate === 8000
+        ? { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 }
+        : { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
   }
 
   sendRtp(packet: RtpPacketInfo): void {

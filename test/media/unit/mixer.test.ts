@@ -44,7 +44,14 @@ t.test('three parties: each hears the other two, never itself; mixes 8 kHz and 4
   mixer.add(a);
   mixer.add(b);
   mixer.add(c);
-  await talk([{ port: a, freq: A }, { port: b, freq: B }, { port: c, freq: C }], 600);
+  await talk(
+    [
+      { port: a, freq: A },
+      { port: b, freq: B },
+      { port: c, freq: C },
+    ],
+    600,
+  );
   for (const [port, own, others] of [
     [a, A, [B, C]],
     [b, B, [A, C]],
@@ -53,7 +60,10 @@ t.test('three parties: each hears the other two, never itself; mixes 8 kHz and 4
     const lv = heard(port, 0, [A, B, C]);
     t.ok(lv[own] < 0.02, `${port.id} does not hear itself (${lv[own].toFixed(3)})`);
     for (const o of others) t.ok(lv[o] > 0.5, `${port.id} hears ${o} Hz (${lv[o].toFixed(2)})`);
-    t.ok(port.sent.every((f) => f.sampleRate === port.pcmRate && f.samples.length === port.pcmRate / 50), `${port.id} gets 20 ms frames at its own rate`);
+    t.ok(
+      port.sent.every((f) => f.sampleRate === port.pcmRate && f.samples.length === port.pcmRate / 50),
+      `${port.id} gets 20 ms frames at its own rate`,
+    );
   }
   t.ok(a.sent.length >= 22 && a.sent.length <= 40, `about one frame per 20 ms (${a.sent.length} in 600 ms)`);
 });
@@ -67,7 +77,11 @@ t.test('mute and listen-only: hears the others, is not heard; unmute restores', 
   mixer.add(a, { muted: true });
   mixer.add(b, { listenOnly: true });
   mixer.add(c);
-  const parties = [{ port: a, freq: A }, { port: b, freq: B }, { port: c, freq: C }];
+  const parties = [
+    { port: a, freq: A },
+    { port: b, freq: B },
+    { port: c, freq: C },
+  ];
   await talk(parties, 500);
   let lc = heard(c, 0, [A, B]);
   t.ok(lc[A] < 0.02 && lc[B] < 0.02, 'c hears neither the muted nor the listen-only party');
@@ -91,7 +105,14 @@ t.test('whisper: heard only by its target', async (t) => {
   mixer.add(agent);
   mixer.add(caller);
   mixer.add(coach, { whisperTo: 'agent' });
-  await talk([{ port: agent, freq: A }, { port: caller, freq: B }, { port: coach, freq: C }], 600);
+  await talk(
+    [
+      { port: agent, freq: A },
+      { port: caller, freq: B },
+      { port: coach, freq: C },
+    ],
+    600,
+  );
   const toAgent = heard(agent, 0, [B, C]);
   const toCaller = heard(caller, 0, [A, C]);
   const toCoach = heard(coach, 0, [A, B]);

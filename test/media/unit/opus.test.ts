@@ -21,7 +21,10 @@ function roundTrip(t: Test, rate: number, seconds: number): { out: Int16Array; s
   }
   enc.close();
   dec.close();
-  t.ok(outs.every((o) => o.length === frame), 'every decoded frame is 20 ms');
+  t.ok(
+    outs.every((o) => o.length === frame),
+    'every decoded frame is 20 ms',
+  );
   return { out: concat(outs), sizes };
 }
 

@@ -2,7 +2,10 @@
 import t from 'tap';
 import { PcmQueue } from '../../../media/pcm-queue.js';
 
-for (const [label, senderPeriodMs] of [['fast', 20 / 1.005], ['slow', 20 * 1.005]] as const) {
+for (const [label, senderPeriodMs] of [
+  ['fast', 20 / 1.005],
+  ['slow', 20 * 1.005],
+] as const) {
   t.test(`a sender clock 0.5% ${label}: the queue's delay stays bounded over 10 minutes`, async (t) => {
     const maxFrames = 4;
     const q = new PcmQueue(8000, maxFrames);
@@ -26,6 +29,10 @@ for (const [label, senderPeriodMs] of [['fast', 20 / 1.005], ['slow', 20 * 1.005
     t.ok(maxLength <= maxFrames * 160, `never more than ${maxFrames} frames queued (${maxLength} samples at most)`);
     const tenMinutes = 30000 * 160;
     if (label === 'fast') t.equal(silentSamples, 0, 'a fast sender never leaves the clock short');
-    else t.ok(silentSamples <= tenMinutes * 0.006, `a slow sender costs only its 0.5% as silence (${(silentSamples / tenMinutes * 100).toFixed(2)}%)`);
+    else
+      t.ok(
+        silentSamples <= tenMinutes * 0.006,
+        `a slow sender costs only its 0.5% as silence (${((silentSamples / tenMinutes) * 100).toFixed(2)}%)`,
+      );
   });
 }

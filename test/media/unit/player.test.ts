@@ -35,13 +35,19 @@ t.test('a 16 kHz WAV plays into an 8 kHz port at the right pitch and duration, i
   const elapsed = performance.now() - started;
   t.same(ended, { reason: 'finished' });
   t.equal(port.sent.length, 50, '50 frames of 20 ms');
-  t.ok(port.sent.every((f) => f.sampleRate === 8000 && f.samples.length === 160), '8 kHz frames');
+  t.ok(
+    port.sent.every((f) => f.sampleRate === 8000 && f.samples.length === 160),
+    '8 kHz frames',
+  );
   t.ok(elapsed > 900 && elapsed < 1700, `paced in real time (${elapsed.toFixed(0)} ms)`);
   const pcm = port.sentSamples();
   t.equal(peakFrequency(pcm, 8000, 100, 3900, 5), 440, 'pitch is 440 Hz');
   t.ok(Math.abs(toneAmplitude(pcm.subarray(800), 8000, 440) / 12000 - 1) < 0.1, 'level kept');
   const gaps = port.sentAt.slice(1).map((v, i) => v - port.sentAt[i]);
-  t.ok(gaps.slice(1).every((g) => g < 150), 'no long stalls between frames');
+  t.ok(
+    gaps.slice(1).every((g) => g < 150),
+    'no long stalls between frames',
+  );
 });
 
 t.test('stereo 48 kHz into a 48 kHz port: downmixed, no resampling', async (t) => {

@@ -19,13 +19,17 @@ class VirtualClock implements PlayoutClock {
   private t = 0;
   private timers = new Map<number, { at: number; fn: () => void }>();
   private nextId = 1;
-  now(): number { return this.t; }
+  now(): number {
+    return this.t;
+  }
   setTimeout(fn: () => void, ms: number): unknown {
     const id = this.nextId++;
     this.timers.set(id, { at: this.t + ms, fn });
     return id;
   }
-  clearTimeout(h: unknown): void { this.timers.delete(h as number); }
+  clearTimeout(h: unknown): void {
+    this.timers.delete(h as number);
+  }
   advanceTo(at: number): void {
     for (;;) {
       let next: [number, { at: number; fn: () => void }] | undefined;
@@ -37,7 +41,9 @@ class VirtualClock implements PlayoutClock {
     }
     this.t = at;
   }
-  get pending(): number { return this.timers.size; }
+  get pending(): number {
+    return this.timers.size;
+  }
 }
 
 function stream(spec: CodecSpec, rate: number, toneHz: number, frames: number): RtpPacketInfo[] {
@@ -45,7 +51,11 @@ function stream(spec: CodecSpec, rate: number, toneHz: number, frames: number): 
   const enc = createEncoder(spec, { pcmRate: rate });
   const tone = sine(toneHz, rate, frame * frames, 10000);
   const out = Array.from({ length: frames }, (_, s) => ({
-    payloadType: spec.payloadType, sequenceNumber: 1000 + s, timestamp: s * (spec.clockRate / 50), ssrc: 7, marker: s === 0,
+    payloadType: spec.payloadType,
+    sequenceNumber: 1000 + s,
+    timestamp: s * (spec.clockRate / 50),
+    ssrc: 7,
+    marker: s === 0,
     payload: enc.encode(tone.subarray(s * frame, (s + 1) * frame)),
   }));
   enc.close();
@@ -56,7 +66,9 @@ function listen(spec: CodecSpec, rate: number, maxDelayMs: number, arrivals: { a
   const clock = new VirtualClock();
   const frames: { at: number; pcm: Int16Array }[] = [];
   const inbound = new InboundAudio(pino({ level: 'silent' }), {
-    maxDelayMs, clock, format: () => ({ codec: spec, pcmRate: rate }),
+    maxDelayMs,
+    clock,
+    format: () => ({ codec: spec, pcmRate: rate }),
     onFrame: (f) => frames.push({ at: clock.now(), pcm: Int16Array.from(f) }),
   });
   for (const a of [...arrivals].sort((x, y) => x.at - y.at)) {
@@ -74,13 +86,27 @@ for (const spec of SPECS) {
 
   t.test(`${spec.name}: reordered packets are decoded in order, exactly as if none were`, async (t) => {
     const packets = stream(spec, rate, 700, 100);
-    const inOrder = listen(spec, rate, 60, packets.map((pkt, i) => ({ at: i * 20, pkt })));
+    const inOrder = listen(
+      spec,
+      rate,
+      60,
+      packets.map((pkt, i) => ({ at: i * 20, pkt })),
+    );
     // Every 7th packet arrives 30 ms late, behind its successor.
     const arrivedAt = (i: number) => i * 20 + (i % 7 === 3 ? 30 : 0);
-    const reordered = listen(spec, rate, 60, packets.map((pkt, i) => ({ at: arrivedAt(i), pkt })));
+    const reordered = listen(
+      spec,
+      rate,
+      60,
+      packets.map((pkt, i) => ({ at: arrivedAt(i), pkt })),
+    );
     t.equal(reordered.stats.reordered, 14, '14 packets arrived behind their successor');
     t.equal(reordered.frames.length, 100, 'a frame for every packet');
-    t.same(concat(reordered.frames.map((f) => f.pcm)), concat(inOrder.frames.map((f) => f.pcm)), 'the same audio, sample for sample: nothing concealed');
+    t.same(
+      concat(reordered.frames.map((f) => f.pcm)),
+      concat(inOrder.frames.map((f) => f.pcm)),
+      'the same audio, sample for sample: nothing concealed',
+    );
     const maxWait = Math.max(...reordered.frames.map((f, i) => f.at - arrivedAt(i)));
     t.equal(maxWait, 10, 'audio behind a late packet waited for it, no longer (10 ms)');
     t.equal(reordered.timersLeft, 0, 'no timer left behind');
@@ -89,7 +115,7 @@ for (const spec of SPECS) {
   t.test(`${spec.name}: 5% loss and 0–60 ms jitter play out as a continuous tone`, async (t) => {
     const packets = stream(spec, rate, 700, 200);
     let seed = 11;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const arrivals: { at: number; pkt: RtpPacketInfo }[] = [];
     const lostSlots = new Set<number>();
     packets.forEach((pkt, s) => {
@@ -100,7 +126,11 @@ for (const spec of SPECS) {
     const heard = listen(spec, rate, 60, arrivals);
     const out = heard.frames.map((f) => f.pcm);
     t.ok(sentLost >= 4, `the network lost ${sentLost} packets`);
-    t.equal(heard.stats.lost, sentLost + heard.stats.late, `every loss was concealed in its slot (${heard.stats.lost} concealed, ${heard.stats.late} too late)`);
+    t.equal(
+      heard.stats.lost,
+      sentLost + heard.stats.late,
+      `every loss was concealed in its slot (${heard.stats.lost} concealed, ${heard.stats.late} too late)`,
+    );
     t.ok(heard.stats.late <= 4, `few packets came after their slot was concealed (${heard.stats.late})`);
     t.ok(heard.stats.reordered > 20, `many arrived out of order and were put back (${heard.stats.reordered})`);
     t.equal(out.length, 200, 'a frame for every 20 ms sent');
@@ -109,9 +139,16 @@ for (const spec of SPECS) {
     if (spec.name === 'PCMU') t.same(quiet, [], 'no holes in the audio');
     // libopus fades its concealment and ramps back up on the next packet: quiet frames may
     // appear there, and only there.
-    else t.ok(quiet.every((i) => lostSlots.has(i) || lostSlots.has(i - 1)), `quiet frames only in or right after a concealed slot (${quiet.join(' ')}; lost ${[...lostSlots].join(' ')})`);
+    else
+      t.ok(
+        quiet.every((i) => lostSlots.has(i) || lostSlots.has(i - 1)),
+        `quiet frames only in or right after a concealed slot (${quiet.join(' ')}; lost ${[...lostSlots].join(' ')})`,
+      );
     const waits = heard.frames.map((f, i) => f.at - i * 20).sort((a, b) => a - b);
-    t.ok(waits[Math.floor(waits.length / 2)] <= 60, `the median frame leaves within the network's own delay (${waits[Math.floor(waits.length / 2)].toFixed(0)} ms after it was sent)`);
+    t.ok(
+      waits[Math.floor(waits.length / 2)] <= 60,
+      `the median frame leaves within the network's own delay (${waits[Math.floor(waits.length / 2)].toFixed(0)} ms after it was sent)`,
+    );
   });
 }
 
@@ -120,7 +157,11 @@ t.test('a codec change between packets starts a new decoder (no stale state)', a
   const pcma: CodecSpec = { name: 'PCMA', payloadType: 8, clockRate: 8000, channels: 1 };
   let spec: CodecSpec = SPECS[1];
   const frames: Int16Array[] = [];
-  const inbound = new InboundAudio(pino({ level: 'silent' }), { maxDelayMs: 60, format: () => ({ codec: spec, pcmRate: 8000 }), onFrame: (f) => frames.push(Int16Array.from(f)) });
+  const inbound = new InboundAudio(pino({ level: 'silent' }), {
+    maxDelayMs: 60,
+    format: () => ({ codec: spec, pcmRate: 8000 }),
+    onFrame: (f) => frames.push(Int16Array.from(f)),
+  });
   for (const p of pcmu.slice(0, 5)) inbound.push(p, 0);
   spec = pcma;
   const enc = createEncoder(pcma);

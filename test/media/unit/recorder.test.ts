@@ -34,7 +34,13 @@ t.test('two ports -> stereo WAV, caller left, callee right, each tone in its own
   const callee = new FakePort('callee', 48000);
   const rec = new Recorder(path, [caller, callee], { sampleRate: 16000 });
   t.teardown(() => rec.stop());
-  await speak([{ port: caller, freq: 600 }, { port: callee, freq: 1400 }], 1000);
+  await speak(
+    [
+      { port: caller, freq: 600 },
+      { port: callee, freq: 1400 },
+    ],
+    1000,
+  );
   const closed = once(rec, 'closed');
   rec.stop();
   const [info] = await closed;
@@ -61,7 +67,13 @@ t.test('silence fills the gaps: a port that stops talking keeps the timeline ali
   const b = new FakePort('b', 8000);
   const rec = new Recorder(path, [a, b], { sampleRate: 8000 });
   t.teardown(() => rec.stop());
-  await speak([{ port: a, freq: 500 }, { port: b, freq: 900 }], 400);
+  await speak(
+    [
+      { port: a, freq: 500 },
+      { port: b, freq: 900 },
+    ],
+    400,
+  );
   await speak([{ port: a, freq: 500 }], 400); // b silent (muted phone, hold)
   rec.stop();
   const wav = readWav(path);

@@ -89,7 +89,11 @@ t.test('stateful across frames: frame-by-frame equals one block; reset clears hi
   r.process(sine(1000, 48000, 960, AMP));
   r.reset();
   const afterReset = r.process(new Int16Array(960));
-  t.equal(afterReset.reduce((m, v) => Math.max(m, Math.abs(v)), 0), 0, 'no ringing from before the reset');
+  t.equal(
+    afterReset.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+    0,
+    'no ringing from before the reset',
+  );
 });
 
 t.test('bad rates are refused', async (t) => {

@@ -17,11 +17,26 @@ t.test('ringback: 440+480 Hz, 2 s on, 4 s off, repeating', async (t) => {
   t.equal(frames.length, 650, 'never ends');
   const on = frames.map((f) => rms(f) > 1000);
   t.ok(on.slice(0, 100).every(Boolean), 'on for the first 2 s');
-  t.ok(on.slice(100, 300).every((v) => !v), 'off for the next 4 s');
+  t.ok(
+    on.slice(100, 300).every((v) => !v),
+    'off for the next 4 s',
+  );
   t.ok(on.slice(300, 400).every(Boolean), 'then on again');
   const x = frames[10];
-  t.ok(toneAmplitude(frames.slice(0, 50).flatMap((f) => [...f]), 8000, 440) > 4000);
-  t.ok(toneAmplitude(frames.slice(0, 50).flatMap((f) => [...f]), 8000, 480) > 4000);
+  t.ok(
+    toneAmplitude(
+      frames.slice(0, 50).flatMap((f) => [...f]),
+      8000,
+      440,
+    ) > 4000,
+  );
+  t.ok(
+    toneAmplitude(
+      frames.slice(0, 50).flatMap((f) => [...f]),
+      8000,
+      480,
+    ) > 4000,
+  );
   t.equal(x.length, 160);
 });
 

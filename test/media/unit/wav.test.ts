@@ -95,10 +95,47 @@ t.test('reads 8/24/32-bit PCM, float32, mu-law, A-law, extensible, with extra ch
   const x = sine(1000, rate, rate / 2, 16000);
   const cases: [string, number, number, (v: number) => Buffer, boolean?][] = [
     ['pcm8', 1, 8, (v) => Buffer.from([Math.round(v / 256) + 128])],
-    ['pcm24', 1, 24, (v) => { const b = Buffer.alloc(3); b.writeIntLE(v * 256, 0, 3); return b; }],
-    ['pcm32', 1, 32, (v) => { const b = Buffer.alloc(4); b.writeInt32LE(v * 65536); return b; }],
-    ['float32', 3, 32, (v) => { const b = Buffer.alloc(4); b.writeFloatLE(v / 32768); return b; }],
-    ['float32-ext', 3, 32, (v) => { const b = Buffer.alloc(4); b.writeFloatLE(v / 32768); return b; }, true],
+    [
+      'pcm24',
+      1,
+      24,
+      (v) => {
+        const b = Buffer.alloc(3);
+        b.writeIntLE(v * 256, 0, 3);
+        return b;
+      },
+    ],
+    [
+      'pcm32',
+      1,
+      32,
+      (v) => {
+        const b = Buffer.alloc(4);
+        b.writeInt32LE(v * 65536);
+        return b;
+      },
+    ],
+    [
+      'float32',
+      3,
+      32,
+      (v) => {
+        const b = Buffer.alloc(4);
+        b.writeFloatLE(v / 32768);
+        return b;
+      },
+    ],
+    [
+      'float32-ext',
+      3,
+      32,
+      (v) => {
+        const b = Buffer.alloc(4);
+        b.writeFloatLE(v / 32768);
+        return b;
+      },
+      true,
+    ],
     ['mulaw', 7, 8, (v) => encodeMulaw(Int16Array.of(v))],
     ['alaw', 6, 8, (v) => encodeAlaw(Int16Array.of(v))],
   ];

@@ -12,17 +12,29 @@ export function writeToneWav(path: string, freq: number, seconds: number, rate =
   const samples = toneSamples(freq, rate, Math.round(seconds * rate));
   const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
   const h = Buffer.alloc(44);
-  h.write('RIFF', 0); h.writeUInt32LE(36 + data.length, 4); h.write('WAVE', 8);
-  h.write('fmt ', 12); h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24); h.writeUInt32LE(rate * 2, 28); h.writeUInt16LE(2, 32); h.writeUInt16LE(16, 34);
-  h.write('data', 36); h.writeUInt32LE(data.length, 40);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8);
+  h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data.length, 40);
   writeFileSync(path, Buffer.concat([h, data]));
 }
 
 /** Generates consecutive 20 ms frames of one tone. */
 export class ToneSource {
   private n = 0;
-  constructor(private readonly freq: number, private readonly rate: number) {}
+  constructor(
+    private readonly freq: number,
+    private readonly rate: number,
+  ) {}
   next(): Int16Array {
     const len = this.rate / 50;
     const f = toneSamples(this.freq, this.rate, len, this.n);
@@ -48,7 +60,10 @@ export function peakFrequency(samples: Int16Array, rate: number, lo = 100, hi = 
     }
     const p = re * re + im * im;
     total += p;
-    if (p > bestPower) { bestPower = p; best = f; }
+    if (p > bestPower) {
+      bestPower = p;
+      best = f;
+    }
   }
   return { freq: best, ratio: total > 0 ? bestPower / total : 0 };
 }
@@ -56,6 +71,9 @@ export function peakFrequency(samples: Int16Array, rate: number, lo = 100, hi = 
 export function concat(frames: Int16Array[]): Int16Array {
   const out = new Int16Array(frames.reduce((a, f) => a + f.length, 0));
   let o = 0;
-  for (const f of frames) { out.set(f, o); o += f.length; }
+  for (const f of frames) {
+    out.set(f, o);
+    o += f.length;
+  }
   return out;
 }

@@ -17,7 +17,11 @@ t.setTimeout(170000);
 const browsers = new ChromiumPool(t);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Inbound { packetsReceived: number; totalAudioEnergy: number; codec: string }
+interface Inbound {
+  packetsReceived: number;
+  totalAudioEnergy: number;
+  codec: string;
+}
 
 async function setup(t: Test, direction: 'browser-offers' | 'endpoint-offers', opts: { hideBrowserCandidates?: boolean } = {}) {
   const site = await servePeerPage();
@@ -31,11 +35,24 @@ async function setup(t: Test, direction: 'browser-offers' | 'endpoint-offers', o
     const offer = await page.evaluate(() => (globalThis as unknown as { peer: { offer(): Promise<string> } }).peer.offer());
     // A browser behind NAT or with mDNS-only candidates gives us nothing usable: we must learn its
     // address from its connectivity checks (peer-reflexive).
-    const answer = await ep.answer(opts.hideBrowserCandidates ? offer.split('\r\n').filter((l) => !l.startsWith('a=candidate:')).join('\r\n') : offer);
-    await page.evaluate((sdp) => (globalThis as unknown as { peer: { accept(s: string): Promise<void> } }).peer.accept(sdp), answer);
+    const answer = await ep.answer(
+      opts.hideBrowserCandidates
+        ? offer
+            .split('\r\n')
+            .filter((l) => !l.startsWith('a=candidate:'))
+            .join('\r\n')
+        : offer,
+    );
+    await page.evaluate(
+      (sdp) => (globalThis as unknown as { peer: { accept(s: string): Promise<void> } }).peer.accept(sdp),
+      answer,
+    );
   } else {
     const offer = await ep.createOffer();
-    const answer = await page.evaluate((sdp) => (globalThis as unknown as { peer: { answer(s: string): Promise<string> } }).peer.answer(sdp), offer);
+    const answer = await page.evaluate(
+      (sdp) => (globalThis as unknown as { peer: { answer(s: string): Promise<string> } }).peer.answer(sdp),
+      offer,
+    );
     await ep.setRemoteAnswer(answer);
   }
   await withTimeout(ep.waitConnected(), 10000, 'endpoint connected');
@@ -45,8 +62,15 @@ async function setup(t: Test, direction: 'browser-offers' | 'endpoint-offers', o
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<T>((_, rej) => { timer = setTimeout(() => rej(new Error(`timeout: ${what}`)), ms); })]);
-  } finally { clearTimeout(timer); }
+    return await Promise.race([
+      p,
+      new Promise<T>((_, rej) => {
+        timer = setTimeout(() => rej(new Error(`timeout: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Plays 440 Hz into the endpoint for `ms` while collecting what the browser sends. */
@@ -59,14 +83,18 @@ async function exchange(ep: WebRtcEndpoint, ms: number): Promise<Int16Array> {
   let sent = 0;
   while (performance.now() - started < ms) {
     // paced by the wall clock so the browser's jitter buffer sees real time
-    while (sent * 20 <= performance.now() - started) { ep.sendAudio({ samples: tone.next(), sampleRate: 48000 }); sent++; }
+    while (sent * 20 <= performance.now() - started) {
+      ep.sendAudio({ samples: tone.next(), sampleRate: 48000 });
+      sent++;
+    }
     await sleep(10);
   }
   ep.off('audio', onAudio);
   return concat(heard);
 }
 
-const inbound = (page: Page) => page.evaluate(() => (globalThis as unknown as { peer: { inbound(): Promise<Inbound> } }).peer.inbound());
+const inbound = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { peer: { inbound(): Promise<Inbound> } }).peer.inbound());
 const peakHz = (page: Page) => page.evaluate(() => (globalThis as unknown as { peer: { peakHz(): number } }).peer.peakHz());
 
 for (const direction of ['browser-offers', 'endpoint-offers'] as const) {
@@ -91,10 +119,15 @@ t.test('DTMF from RTCDTMFSender arrives as dtmf events', async (t) => {
   ep.on('dtmf', (e) => digits.push(e));
   // keep audio flowing so the watchdog stays quiet
   const pump = exchange(ep, 2500);
-  await page.evaluate(() => (globalThis as unknown as { peer: { sendDtmf(t: string, d: number, g: number): void } }).peer.sendDtmf('12#9', 100, 70));
+  await page.evaluate(() =>
+    (globalThis as unknown as { peer: { sendDtmf(t: string, d: number, g: number): void } }).peer.sendDtmf('12#9', 100, 70),
+  );
   await pump;
   t.same(digits.map((d) => d.digit).join(''), '12#9');
-  t.ok(digits.every((d) => d.source === 'rfc4733' && d.durationMs >= 80 && d.durationMs <= 140), JSON.stringify(digits));
+  t.ok(
+    digits.every((d) => d.source === 'rfc4733' && d.durationMs >= 80 && d.durationMs <= 140),
+    JSON.stringify(digits),
+  );
 });
 
 t.test('closing the page fails the endpoint within a few seconds; close() frees it', async (t) => {

@@ -78,8 +78,14 @@ t.test('audio both ways, decoded by spectrum', async (t) => {
   t.equal(peakFrequency(pcm, 48000).freq, 440, 'peer hears 440 Hz');
   // continuity: consecutive seq and 960-tick timestamps
   for (let i = 1; i < opus.length; i++) {
-    if (((opus[i]!.sequenceNumber - opus[i - 1]!.sequenceNumber) & 0xffff) !== 1) { t.fail('sequence gap'); break; }
-    if (((opus[i]!.timestamp - opus[i - 1]!.timestamp) >>> 0) !== 960) { t.fail('timestamp step'); break; }
+    if (((opus[i]!.sequenceNumber - opus[i - 1]!.sequenceNumber) & 0xffff) !== 1) {
+      t.fail('sequence gap');
+      break;
+    }
+    if ((opus[i]!.timestamp - opus[i - 1]!.timestamp) >>> 0 !== 960) {
+      t.fail('timestamp step');
+      break;
+    }
   }
 });
 
@@ -93,11 +99,17 @@ t.test('endpoint offers (call towards a browser) and 8 kHz PCM side', async (t) 
   await client.connected();
   await ep.waitConnected();
   const frames: Int16Array[] = [];
-  ep.on('audio', (f) => { t.equal(f.sampleRate, 8000); frames.push(f.samples); });
+  ep.on('audio', (f) => {
+    t.equal(f.sampleRate, 8000);
+    frames.push(f.samples);
+  });
   const enc = createEncoder(OPUS, { pcmRate: 48000 });
   t.teardown(() => enc.close());
   const src = new ToneSource(1000, 48000);
-  for (let i = 0; i < 30; i++) { client.sendOpus(enc.encode(src.next())); await sleep(20); }
+  for (let i = 0; i < 30; i++) {
+    client.sendOpus(enc.encode(src.next()));
+    await sleep(20);
+  }
   await until(() => frames.length >= 28, { timeoutMs: 3000 });
   t.ok(frames.length > 20);
   t.equal(frames[0]!.length, 160, '20 ms at 8 kHz');
@@ -110,8 +122,12 @@ t.test('RFC 4733 both ways', async (t) => {
   ep.on('dtmf', (e) => digits.push(e));
   // peer sends "5" (100 ms) with the usual three End packets
   const ts = 777000;
-  for (let d = 960; d < 4800; d += 960) { client.sendEvent(buildTelephoneEvent({ event: 5, end: false, volume: 10, duration: d }), d === 960, ts); await sleep(20); }
-  for (let i = 0; i < 3; i++) client.sendEvent(buildTelephoneEvent({ event: 5, end: true, volume: 10, duration: 4800 }), false, ts);
+  for (let d = 960; d < 4800; d += 960) {
+    client.sendEvent(buildTelephoneEvent({ event: 5, end: false, volume: 10, duration: d }), d === 960, ts);
+    await sleep(20);
+  }
+  for (let i = 0; i < 3; i++)
+    client.sendEvent(buildTelephoneEvent({ event: 5, end: true, volume: 10, duration: 4800 }), false, ts);
   await until(() => digits.length > 0, { timeoutMs: 3000 });
   await sleep(100); // the test: the repeated End packets must not report it again
   t.same(digits, [{ digit: '5', durationMs: 100, source: 'rfc4733' }], 'one digit, reported once');
@@ -134,11 +150,25 @@ t.test('pass-through keeps our own continuous numbering', async (t) => {
   t.teardown(() => enc.close());
   const src = new ToneSource(700, 48000);
   for (let i = 0; i < 10; i++) {
-    ep.sendRtp({ payloadType: 111, sequenceNumber: 50000 + i, timestamp: 123456 + i * 960, ssrc: 42, marker: false, payload: enc.encode(src.next()) });
+    ep.sendRtp({
+      payloadType: 111,
+      sequenceNumber: 50000 + i,
+      timestamp: 123456 + i * 960,
+      ssrc: 42,
+      marker: false,
+      payload: enc.encode(src.next()),
+    });
     await sleep(20);
   }
   for (let i = 0; i < 10; i++) {
-    ep.sendRtp({ payloadType: 111, sequenceNumber: 9 + i, timestamp: 99 + i * 960, ssrc: 77, marker: false, payload: enc.encode(src.next()) });
+    ep.sendRtp({
+      payloadType: 111,
+      sequenceNumber: 9 + i,
+      timestamp: 99 + i * 960,
+      ssrc: 77,
+      marker: false,
+      payload: enc.encode(src.next()),
+    });
     await sleep(20);
   }
   await until(() => client.received.filter((p) => p.payloadType === 111).length >= 20, { timeoutMs: 3000 });
@@ -176,10 +206,19 @@ t.test('bad offers are SdpNegotiationError, not crashes', async (t) => {
   const ep = makeEndpoint(t, 'bad');
   await t.rejects(ep.answer('garbage'), { name: 'SdpNegotiationError' });
   const ep2 = makeEndpoint(t, 'bad2');
-  await t.rejects(ep2.answer('v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:0 PCMU/8000\r\n'), { name: 'SdpNegotiationError' });
-  const noFingerprint = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=setup:actpass\r\na=rtpmap:111 opus/48000/2\r\n';
+  await t.rejects(
+    ep2.answer(
+      'v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:0 PCMU/8000\r\n',
+    ),
+    { name: 'SdpNegotiationError' },
+  );
+  const noFingerprint =
+    'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=setup:actpass\r\na=rtpmap:111 opus/48000/2\r\n';
   await t.rejects(makeEndpoint(t, 'bad4').answer(noFingerprint), { name: 'SdpNegotiationError', message: /fingerprint/ });
-  await t.rejects(makeEndpoint(t, 'bad5').answer(noFingerprint.replace('a=ice-ufrag:abcd\r\n', 'a=fingerprint:sha-256 AA:BB\r\n')), { name: 'SdpNegotiationError', message: /ice-ufrag/ });
+  await t.rejects(
+    makeEndpoint(t, 'bad5').answer(noFingerprint.replace('a=ice-ufrag:abcd\r\n', 'a=fingerprint:sha-256 AA:BB\r\n')),
+    { name: 'SdpNegotiationError', message: /ice-ufrag/ },
+  );
   const ep3 = makeEndpoint(t, 'bad3');
   await t.rejects(ep3.createOffer({ codecs: ['PCMU'] }), { name: 'SdpNegotiationError' });
 });
@@ -189,7 +228,15 @@ t.test('close() releases the ICE sockets and timers', async (t) => {
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   // the sockets of the tests before have closed once the count holds still
   let last = -1;
-  await until(() => { const n = udpHandles(); const still = n === last; last = n; return still; }, { intervalMs: 100, timeoutMs: 3000 });
+  await until(
+    () => {
+      const n = udpHandles();
+      const still = n === last;
+      last = n;
+      return still;
+    },
+    { intervalMs: 100, timeoutMs: 3000 },
+  );
   const before = udpHandles();
   const ep = new WebRtcEndpoint({ id: 'leak', webrtc }, { rtpTimeoutMs: 60000 });
   const client = new WeriftClient();
@@ -216,7 +263,10 @@ t.test('re-offers: hold (sendonly) is answered recvonly, resume sendrecv, media 
   t.match(resume, /^a=sendrecv$/m);
   const before = client.received.length;
   const src = new ToneSource(440, 48000);
-  for (let i = 0; i < 10; i++) { ep.sendAudio({ samples: src.next(), sampleRate: 48000 }); await sleep(20); }
+  for (let i = 0; i < 10; i++) {
+    ep.sendAudio({ samples: src.next(), sampleRate: 48000 });
+    await sleep(20);
+  }
   await until(() => client.received.length - before >= 10, { timeoutMs: 3000 });
   t.ok(client.received.length - before >= 9, 'audio after resume');
   t.ok(ep.isConnected, 'same ICE/DTLS session');

@@ -6,12 +6,20 @@ import { planIce, rewriteLocalSdp, usableRemoteSdp } from '../../../media/endpoi
 const settings = (w: object) => configSchema.parse({ webrtc: w }).webrtc;
 
 const LOCAL = [
-  'v=0', 'o=- 1 0 IN IP4 0.0.0.0', 's=-', 't=0 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0',
+  'v=0',
+  'o=- 1 0 IN IP4 0.0.0.0',
+  's=-',
+  't=0 0',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+  'c=IN IP4 0.0.0.0',
   'a=candidate:1 1 udp 2130706431 10.0.0.5 40000 typ host',
   'a=candidate:2 1 udp 2130706431 127.0.0.1 40002 typ host',
   'a=candidate:3 1 udp 2130706431 172.17.0.1 40004 typ host',
   'a=candidate:4 1 udp 1694498815 198.51.100.7 40000 typ srflx raddr 10.0.0.5 rport 40000',
-  'a=end-of-candidates', 'a=ice-options:trickle', 'a=rtpmap:111 opus/48000/2', '',
+  'a=end-of-candidates',
+  'a=ice-options:trickle',
+  'a=rtpmap:111 opus/48000/2',
+  '',
 ].join('\r\n');
 
 t.test('defaults: every interface, no loopback, no servers', async (t) => {
@@ -47,10 +55,12 @@ t.test('advertised address replaces non-loopback host addresses (1:1 NAT)', asyn
 });
 
 t.test('STUN and TURN servers map to werift ice servers', async (t) => {
-  const plan = planIce(settings({
-    stunServers: ['stun.example.org:3478', 'stun:stun2.example.org'],
-    turnServers: [{ urls: 'turn:turn.example.org:3478?transport=udp', username: 'u', credential: 'p' }],
-  }));
+  const plan = planIce(
+    settings({
+      stunServers: ['stun.example.org:3478', 'stun:stun2.example.org'],
+      turnServers: [{ urls: 'turn:turn.example.org:3478?transport=udp', username: 'u', credential: 'p' }],
+    }),
+  );
   t.same(plan.iceServers, [
     { urls: 'stun:stun.example.org:3478' },
     { urls: 'stun:stun2.example.org' },

@@ -3,11 +3,15 @@
  * candidates, sends Opus frames it is given, and records what it receives. Used by the
  * endpoint tests that do not need Chromium and by the WebRTC benchmark.
  */
-import {
-  RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCRtpTransceiver,
-} from 'werift';
+import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
 
-export interface ReceivedPacket { payloadType: number; timestamp: number; sequenceNumber: number; payload: Buffer; at: number }
+export interface ReceivedPacket {
+  payloadType: number;
+  timestamp: number;
+  sequenceNumber: number;
+  payload: Buffer;
+  at: number;
+}
 
 export class WeriftClient {
   readonly pc: RTCPeerConnection;
@@ -32,7 +36,13 @@ export class WeriftClient {
     this.transceiver = this.pc.addTransceiver('audio', { direction: 'sendrecv' });
     this.pc.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
-        const p = { payloadType: rtp.header.payloadType, timestamp: rtp.header.timestamp, sequenceNumber: rtp.header.sequenceNumber, payload: rtp.payload, at: performance.now() };
+        const p = {
+          payloadType: rtp.header.payloadType,
+          timestamp: rtp.header.timestamp,
+          sequenceNumber: rtp.header.sequenceNumber,
+          payload: rtp.payload,
+          at: performance.now(),
+        };
         this.received.push(p);
         this.onPacket?.(p);
       });
@@ -57,22 +67,37 @@ export class WeriftClient {
   async connected(timeoutMs = 10000): Promise<void> {
     if (this.pc.connectionState === 'connected') return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { sub.unSubscribe(); reject(new Error(`not connected after ${timeoutMs} ms`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        sub.unSubscribe();
+        reject(new Error(`not connected after ${timeoutMs} ms`));
+      }, timeoutMs);
       const sub = this.pc.connectionStateChange.subscribe((s) => {
-        if (s === 'connected') { clearTimeout(timer); sub.unSubscribe(); resolve(); }
+        if (s === 'connected') {
+          clearTimeout(timer);
+          sub.unSubscribe();
+          resolve();
+        }
       });
     });
   }
 
   sendOpus(payload: Buffer): void {
-    this.transceiver.sender.sendRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts }), payload)).catch(() => undefined);
+    this.transceiver.sender
+      .sendRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: this.seq, timestamp: this.ts }), payload))
+      .catch(() => undefined);
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + 960) >>> 0;
   }
 
   /** RFC 4733 packets straight onto SRTP (werift's sender would force the Opus payload type). */
   sendEvent(payload: Buffer, marker: boolean, timestamp: number): void {
-    const header = new RtpHeader({ payloadType: 126, sequenceNumber: this.seq, timestamp, ssrc: this.transceiver.sender.ssrc, marker });
+    const header = new RtpHeader({
+      payloadType: 126,
+      sequenceNumber: this.seq,
+      timestamp,
+      ssrc: this.transceiver.sender.ssrc,
+      marker,
+    });
     this.seq = (this.seq + 1) & 0xffff;
     this.transceiver.sender.dtlsTransport.sendRtp(payload, header).catch(() => undefined);
   }

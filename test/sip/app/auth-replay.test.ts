@@ -24,25 +24,56 @@ async function ua(t: TeardownHost, host = '127.0.0.1'): Promise<UdpUa> {
 
 let seq = 0;
 /** A REGISTER for `user` from `from` with a fresh Call-ID, CSeq and Contact unless given. */
-function register(stack: Stack, from: UdpUa, user: string, extra: Record<string, string> = {}, uri = REG_URI): Promise<WireResponse> {
+function register(
+  stack: Stack,
+  from: UdpUa,
+  user: string,
+  extra: Record<string, string> = {},
+  uri = REG_URI,
+): Promise<WireResponse> {
   seq++;
-  return from.request(buildRequest('REGISTER', uri, from, {
-    From: `<sip:${user}@${DOMAIN}>;tag=r${seq}`, To: `<sip:${user}@${DOMAIN}>`, 'Call-ID': `replay-${seq}`, CSeq: `${seq} REGISTER`,
-    Contact: `<sip:${user}@${from.host}:${from.port};n=${seq}>`, Expires: '300', ...extra,
-  }), stack.udpPort);
+  return from.request(
+    buildRequest('REGISTER', uri, from, {
+      From: `<sip:${user}@${DOMAIN}>;tag=r${seq}`,
+      To: `<sip:${user}@${DOMAIN}>`,
+      'Call-ID': `replay-${seq}`,
+      CSeq: `${seq} REGISTER`,
+      Contact: `<sip:${user}@${from.host}:${from.port};n=${seq}>`,
+      Expires: '300',
+      ...extra,
+    }),
+    stack.udpPort,
+  );
 }
 
 /** An INVITE (rejected by the call handler below with 603 when it gets that far), ACKed on failure. */
-async function invite(stack: Stack, from: UdpUa, ruri: string, extra: Record<string, string> = {}, fromUser = 'alice'): Promise<WireResponse> {
+async function invite(
+  stack: Stack,
+  from: UdpUa,
+  ruri: string,
+  extra: Record<string, string> = {},
+  fromUser = 'alice',
+): Promise<WireResponse> {
   seq++;
-  const h = { From: `<sip:${fromUser}@${DOMAIN}>;tag=i${seq}`, To: `<${ruri}>`, 'Call-ID': `replay-inv-${seq}`, Contact: `<sip:${fromUser}@${from.host}:${from.port}>` };
+  const h = {
+    From: `<sip:${fromUser}@${DOMAIN}>;tag=i${seq}`,
+    To: `<${ruri}>`,
+    'Call-ID': `replay-inv-${seq}`,
+    Contact: `<sip:${fromUser}@${from.host}:${from.port}>`,
+  };
   const res = await from.request(buildRequest('INVITE', ruri, from, { ...h, CSeq: `${seq} INVITE`, ...extra }), stack.udpPort);
-  from.request(buildRequest('ACK', ruri, from, { ...h, To: header(res, 'To')[0] ?? h.To, CSeq: `${seq} ACK` }), stack.udpPort, 50).catch(() => undefined);
+  from
+    .request(buildRequest('ACK', ruri, from, { ...h, To: header(res, 'To')[0] ?? h.To, CSeq: `${seq} ACK` }), stack.udpPort, 50)
+    .catch(() => undefined);
   return res;
 }
 
 /** A valid REGISTER exchange by alice; returns the Authorization she sent and the challenge. */
-async function captureRegister(t: Test, stack: Stack, alice: UdpUa): Promise<{ auth: string; challenge: Record<string, string>; client: DigestClient }> {
+async function captureRegister(
+  t: Test,
+  stack: Stack,
+  alice: UdpUa,
+): Promise<{ auth: string; challenge: Record<string, string>; client: DigestClient }> {
   const c = await register(stack, alice, 'alice');
   t.equal(c.status, 401);
   const challenge = pickChallenge(header(c, 'WWW-Authenticate'))!;
@@ -54,7 +85,9 @@ async function captureRegister(t: Test, stack: Stack, alice: UdpUa): Promise<{ a
 }
 
 /** Where alice's bindings came from (distinct sources). */
-const contactsOf = (stack: Stack) => [...new Set(stack.app.registrar.lookup('alice').map((b) => `${b.source.host}:${b.source.port}`))];
+const contactsOf = (stack: Stack) => [
+  ...new Set(stack.app.registrar.lookup('alice').map((b) => `${b.source.host}:${b.source.port}`)),
+];
 
 t.test('replayed REGISTER answers are refused and never move the registration', async (t) => {
   const stack = await startStack(t);
@@ -84,13 +117,30 @@ t.test('replayed REGISTER answers are refused and never move the registration', 
   await attempt('other Request-URI', await register(stack, mallory, 'alice', { Authorization: fresh }, 'sip:127.0.0.1'), [403]);
   // 5. The nc was not consumed by the refused retarget: it still is not usable with a forged uri
   //    in the header either (the response was computed over the real uri).
-  await attempt('digest-uri rewritten to match', await register(stack, mallory, 'alice',
-    { Authorization: fresh.replace(`uri="${REG_URI}"`, 'uri="sip:127.0.0.1"') }, 'sip:127.0.0.1'), [403]);
+  await attempt(
+    'digest-uri rewritten to match',
+    await register(
+      stack,
+      mallory,
+      'alice',
+      { Authorization: fresh.replace(`uri="${REG_URI}"`, 'uri="sip:127.0.0.1"') },
+      'sip:127.0.0.1',
+    ),
+    [403],
+  );
   // 6. Without qop although qop was offered (RFC 2069 answer).
-  const noQop = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize({ ...challenge, qop: '' }, 'REGISTER', REG_URI);
+  const noQop = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(
+    { ...challenge, qop: '' },
+    'REGISTER',
+    REG_URI,
+  );
   await attempt('no qop', await register(stack, mallory, 'alice', { Authorization: noQop }), [403]);
   // 7. The realm changed in the header, and a nonce with a forged MAC.
-  await attempt('other realm in the answer', await register(stack, mallory, 'alice', { Authorization: auth.replace(`realm="${DOMAIN}"`, 'realm="evil"') }), [403]);
+  await attempt(
+    'other realm in the answer',
+    await register(stack, mallory, 'alice', { Authorization: auth.replace(`realm="${DOMAIN}"`, 'realm="evil"') }),
+    [403],
+  );
   const forged = auth.replace(/nonce="([^".]+)\.([^".]+)\.[^"]+"/, 'nonce="$1.$2.AAAAAAAAAAAAAAAAAAAAAA"');
   t.not(forged, auth);
   await attempt('forged nonce MAC', await register(stack, mallory, 'alice', { Authorization: forged }), [401]);
@@ -101,8 +151,16 @@ t.test('replayed REGISTER answers are refused and never move the registration', 
   // Replays are not wrong passwords: they did not lock alice's account for a phone elsewhere.
   const elsewhere = await ua(t, '127.0.0.5');
   const c2 = await register(stack, elsewhere, 'alice');
-  const auth2 = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(pickChallenge(header(c2, 'WWW-Authenticate'))!, 'REGISTER', REG_URI);
-  t.equal((await register(stack, elsewhere, 'alice', { Authorization: auth2 })).status, 200, 'alice registers from a new address after the attacks');
+  const auth2 = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(
+    pickChallenge(header(c2, 'WWW-Authenticate'))!,
+    'REGISTER',
+    REG_URI,
+  );
+  t.equal(
+    (await register(stack, elsewhere, 'alice', { Authorization: auth2 })).status,
+    200,
+    'alice registers from a new address after the attacks',
+  );
   t.same(stack.app.registrar.lookup('bob'), []);
   t.ok(stack.app.authStats().failures.replay! >= 3, 'replays counted');
   t.comment(table.map(([n, s]) => `${n} -> ${s}`).join('\n'));
@@ -132,9 +190,16 @@ t.test('a nonce issued by another registrar (another realm and key) is challenge
   const stack = await startStack(t);
   const other = await startStack(t, { realm: 'other.test' });
   const alice = await ua(t);
-  const c = await alice.request(buildRequest('REGISTER', 'sip:other.test', alice, {
-    From: '<sip:alice@other.test>;tag=o', To: '<sip:alice@other.test>', 'Call-ID': 'other-1', CSeq: '1 REGISTER', Contact: `<sip:alice@127.0.0.1:${alice.port}>`,
-  }), other.udpPort);
+  const c = await alice.request(
+    buildRequest('REGISTER', 'sip:other.test', alice, {
+      From: '<sip:alice@other.test>;tag=o',
+      To: '<sip:alice@other.test>',
+      'Call-ID': 'other-1',
+      CSeq: '1 REGISTER',
+      Contact: `<sip:alice@127.0.0.1:${alice.port}>`,
+    }),
+    other.udpPort,
+  );
   const foreign = pickChallenge(header(c, 'WWW-Authenticate'))!;
   const client = new DigestClient({ username: 'alice', password: 'alice-pw' });
   // Its realm, as issued: refused for the realm; relabelled as ours: its MAC does not verify.
@@ -147,7 +212,10 @@ t.test('a nonce issued by another registrar (another realm and key) is challenge
 t.test('replayed and retargeted INVITE answers never become calls', async (t) => {
   const stack = await startStack(t);
   const calls: string[] = [];
-  stack.app.on('call', (c) => { calls.push(`${c.from.user}->${c.to.user}`); c.reject(603, 'Decline'); });
+  stack.app.on('call', (c) => {
+    calls.push(`${c.from.user}->${c.to.user}`);
+    c.reject(603, 'Decline');
+  });
   const alice = await ua(t);
   const mallory = await ua(t, '127.0.0.2');
   const target = `sip:15551234567@${DOMAIN}`;
@@ -156,7 +224,11 @@ t.test('replayed and retargeted INVITE answers never become calls', async (t) =>
   const challenge = pickChallenge(header(c, 'Proxy-Authenticate'))!;
   const client = new DigestClient({ username: 'alice', password: 'alice-pw' });
   const auth = client.authorize(challenge, 'INVITE', target);
-  t.equal((await invite(stack, alice, target, { 'Proxy-Authorization': auth })).status, 603, 'the genuine INVITE reaches the call layer');
+  t.equal(
+    (await invite(stack, alice, target, { 'Proxy-Authorization': auth })).status,
+    603,
+    'the genuine INVITE reaches the call layer',
+  );
   t.same(calls, ['alice->15551234567']);
 
   const table: [string, number][] = [];
@@ -165,27 +237,64 @@ t.test('replayed and retargeted INVITE answers never become calls', async (t) =>
     t.ok(want.includes(res.status), `${name}: ${res.status} ${res.reason}`);
   };
   attempt('same answer, other socket, same number', await invite(stack, mallory, target, { 'Proxy-Authorization': auth }), [407]);
-  attempt('same answer, other number', await invite(stack, mallory, 'sip:19005550199@switchboard.test', { 'Proxy-Authorization': auth }), [403, 407]);
+  attempt(
+    'same answer, other number',
+    await invite(stack, mallory, 'sip:19005550199@switchboard.test', { 'Proxy-Authorization': auth }),
+    [403, 407],
+  );
   const next = client.authorize(challenge, 'INVITE', target);
-  attempt('next nc, other number', await invite(stack, mallory, 'sip:19005550199@switchboard.test', { 'Proxy-Authorization': next }), [403]);
-  attempt('no qop', await invite(stack, mallory, target,
-    { 'Proxy-Authorization': new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize({ ...challenge, qop: '' }, 'INVITE', target) }), [403]);
+  attempt(
+    'next nc, other number',
+    await invite(stack, mallory, 'sip:19005550199@switchboard.test', { 'Proxy-Authorization': next }),
+    [403],
+  );
+  attempt(
+    'no qop',
+    await invite(stack, mallory, target, {
+      'Proxy-Authorization': new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(
+        { ...challenge, qop: '' },
+        'INVITE',
+        target,
+      ),
+    }),
+    [403],
+  );
   // REGISTER credentials on an INVITE: a captured REGISTER answer, and one computed for the same uri.
   const r = await register(stack, alice, 'alice');
   const regChallenge = pickChallenge(header(r, 'WWW-Authenticate'))!;
   const regAuth = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(regChallenge, 'REGISTER', REG_URI);
-  attempt('REGISTER answer on INVITE to the registrar uri', await invite(stack, mallory, REG_URI, { 'Proxy-Authorization': regAuth }), [403]);
+  attempt(
+    'REGISTER answer on INVITE to the registrar uri',
+    await invite(stack, mallory, REG_URI, { 'Proxy-Authorization': regAuth }),
+    [403],
+  );
   const regForTarget = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(regChallenge, 'REGISTER', target);
-  attempt('REGISTER-method answer for the INVITE target', await invite(stack, mallory, target, { 'Proxy-Authorization': regForTarget }), [403]);
-  t.equal((await register(stack, alice, 'alice', { Authorization: regAuth })).status, 200, 'alice uses her REGISTER answer herself');
-  attempt('used REGISTER answer on INVITE (nc seen)', await invite(stack, mallory, REG_URI, { 'Proxy-Authorization': regAuth }), [407]);
+  attempt(
+    'REGISTER-method answer for the INVITE target',
+    await invite(stack, mallory, target, { 'Proxy-Authorization': regForTarget }),
+    [403],
+  );
+  t.equal(
+    (await register(stack, alice, 'alice', { Authorization: regAuth })).status,
+    200,
+    'alice uses her REGISTER answer herself',
+  );
+  attempt(
+    'used REGISTER answer on INVITE (nc seen)',
+    await invite(stack, mallory, REG_URI, { 'Proxy-Authorization': regAuth }),
+    [407],
+  );
   // INVITE answer used as a REGISTER (method bound the other way too).
   const invForReg = client.authorize(challenge, 'INVITE', REG_URI);
   const reg = await register(stack, mallory, 'alice', { Authorization: invForReg });
   attempt('INVITE-method answer on REGISTER', reg, [403]);
 
   t.same(calls, ['alice->15551234567'], 'no attack became a call');
-  t.same(stack.app.registrar.lookup('alice').map((b) => b.source.host), ['127.0.0.1'], 'only alice\'s own REGISTER bound');
+  t.same(
+    stack.app.registrar.lookup('alice').map((b) => b.source.host),
+    ['127.0.0.1'],
+    "only alice's own REGISTER bound",
+  );
   t.comment(table.map(([n, s]) => `${n} -> ${s}`).join('\n'));
 });
 
@@ -194,15 +303,34 @@ t.test('the caller is who authenticated, shown with the configured display name'
     credentials: async (u) => (u === 'alice' ? { password: 'alice-pw', displayName: 'Alice Liddell' } : undefined),
   });
   const seen: unknown[] = [];
-  stack.app.on('call', (c) => { seen.push(c.from); c.reject(603); });
+  stack.app.on('call', (c) => {
+    seen.push(c.from);
+    c.reject(603);
+  });
   const alice = await ua(t);
   const c = await invite(stack, alice, `sip:*43@${DOMAIN}`, { From: `"The CEO" <sip:ceo@${DOMAIN}>;tag=spoof` }, 'ceo');
-  const auth = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(pickChallenge(header(c, 'Proxy-Authenticate'))!, 'INVITE', `sip:*43@${DOMAIN}`);
-  t.equal((await invite(stack, alice, `sip:*43@${DOMAIN}`, { From: `"The CEO" <sip:ceo@${DOMAIN}>;tag=spoof2`, 'Proxy-Authorization': auth })).status, 603);
+  const auth = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(
+    pickChallenge(header(c, 'Proxy-Authenticate'))!,
+    'INVITE',
+    `sip:*43@${DOMAIN}`,
+  );
+  t.equal(
+    (
+      await invite(stack, alice, `sip:*43@${DOMAIN}`, {
+        From: `"The CEO" <sip:ceo@${DOMAIN}>;tag=spoof2`,
+        'Proxy-Authorization': auth,
+      })
+    ).status,
+    603,
+  );
   t.match(seen, [{ user: 'alice', displayName: 'Alice Liddell' }], 'From user and display name come from the account');
   // And the registrar's bindings carry it, for calls to alice.
   const r = await register(stack, alice, 'alice');
-  const regAuth = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(pickChallenge(header(r, 'WWW-Authenticate'))!, 'REGISTER', REG_URI);
+  const regAuth = new DigestClient({ username: 'alice', password: 'alice-pw' }).authorize(
+    pickChallenge(header(r, 'WWW-Authenticate'))!,
+    'REGISTER',
+    REG_URI,
+  );
   t.equal((await register(stack, alice, 'alice', { Authorization: regAuth })).status, 200);
   t.equal(stack.app.registrar.lookup('alice')[0]?.displayName, 'Alice Liddell');
 });
@@ -216,9 +344,19 @@ t.test('a REGISTER answer captured on UDP and replayed over TCP is refused', asy
   await once(sock, 'connect');
   const local = `127.0.0.2:${sock.localPort}`;
   const text = [
-    `REGISTER ${REG_URI} SIP/2.0`, `Via: SIP/2.0/TCP ${local};branch=z9hG4bKtcpreplay1`, 'Max-Forwards: 70',
-    `From: <sip:alice@${DOMAIN}>;tag=tcp1`, `To: <sip:alice@${DOMAIN}>`, 'Call-ID: tcp-replay-1', 'CSeq: 7 REGISTER',
-    `Contact: <sip:alice@${local};transport=tcp>`, 'Expires: 300', `Authorization: ${auth}`, 'Content-Length: 0', '', '',
+    `REGISTER ${REG_URI} SIP/2.0`,
+    `Via: SIP/2.0/TCP ${local};branch=z9hG4bKtcpreplay1`,
+    'Max-Forwards: 70',
+    `From: <sip:alice@${DOMAIN}>;tag=tcp1`,
+    `To: <sip:alice@${DOMAIN}>`,
+    'Call-ID: tcp-replay-1',
+    'CSeq: 7 REGISTER',
+    `Contact: <sip:alice@${local};transport=tcp>`,
+    'Expires: 300',
+    `Authorization: ${auth}`,
+    'Content-Length: 0',
+    '',
+    '',
   ].join('\r\n');
   let received = '';
   const status = new Promise<number>((resolve) => {

@@ -19,15 +19,35 @@ function expectScenario(t: TeardownHost, status: number): string {
 }
 
 function answerSdp(direction: string): string {
-  return ['v=0', 'o=sb 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 30000 RTP/AVP 0 101',
-    'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', `a=${direction}`, ''].join('\r\n');
+  return [
+    'v=0',
+    'o=sb 1 1 IN IP4 127.0.0.1',
+    's=-',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    'm=audio 30000 RTP/AVP 0 101',
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    `a=${direction}`,
+    '',
+  ].join('\r\n');
 }
 
 t.test('inbound call from a trunk source address: call event, answer, INFO DTMF, re-INVITE hold/resume, BYE', async (t) => {
   const sippPort = await freePort();
-  const stack = await startStack(t, { trunks: [{
-    name: 'carrier', host: '127.0.0.1', port: sippPort, transport: 'udp', register: false, expires: 3600, inboundAddresses: [],
-  }] });
+  const stack = await startStack(t, {
+    trunks: [
+      {
+        name: 'carrier',
+        host: '127.0.0.1',
+        port: sippPort,
+        transport: 'udp',
+        register: false,
+        expires: 3600,
+        inboundAddresses: [],
+      },
+    ],
+  });
   const dtmf: string[] = [];
   const reoffers: string[] = [];
   const ended: string[] = [];
@@ -44,8 +64,11 @@ t.test('inbound call from a trunk source address: call event, answer, INFO DTMF,
     leg.on('ended', ({ by }) => ended.push(by));
   });
   const r = await runSipp(t, {
-    scenario: join(scenarios, 'uac-call-info-reinvite.xml'), remote: `127.0.0.1:${stack.udpPort}`, localPort: sippPort,
-    service: '15550001', timeoutMs: 10000,
+    scenario: join(scenarios, 'uac-call-info-reinvite.xml'),
+    remote: `127.0.0.1:${stack.udpPort}`,
+    localPort: sippPort,
+    service: '15550001',
+    timeoutMs: 10000,
   });
   t.equal(r.code, 0, r.errors || r.stderr);
   t.ok(call, 'call event');
@@ -67,8 +90,11 @@ t.test('inbound INVITE from an unknown source: 407, then an authenticated user c
     c.reject(486, 'Busy Here');
   });
   const r = await runSipp(t, {
-    scenario: expectScenario(t, 486), remote: `127.0.0.1:${stack.udpPort}`, service: 'bob',
-     extraArgs: ['-au', 'alice', '-ap', 'alice-pw'], timeoutMs: 8000,
+    scenario: expectScenario(t, 486),
+    remote: `127.0.0.1:${stack.udpPort}`,
+    service: 'bob',
+    extraArgs: ['-au', 'alice', '-ap', 'alice-pw'],
+    timeoutMs: 8000,
   });
   t.equal(r.code, 0, r.errors || r.stderr);
   t.same(origin, { kind: 'user', user: 'alice' });
@@ -77,10 +103,15 @@ t.test('inbound INVITE from an unknown source: 407, then an authenticated user c
 t.test('wrong credentials on INVITE: 403, no call event', async (t) => {
   const stack = await startStack(t);
   let calls = 0;
-  stack.app.on('call', () => { calls++; });
+  stack.app.on('call', () => {
+    calls++;
+  });
   const r = await runSipp(t, {
-    scenario: expectScenario(t, 403), remote: `127.0.0.1:${stack.udpPort}`, service: 'bob',
-     extraArgs: ['-au', 'alice', '-ap', 'nope'], timeoutMs: 8000,
+    scenario: expectScenario(t, 403),
+    remote: `127.0.0.1:${stack.udpPort}`,
+    service: 'bob',
+    extraArgs: ['-au', 'alice', '-ap', 'nope'],
+    timeoutMs: 8000,
   });
   t.equal(r.code, 0, r.errors || r.stderr);
   t.equal(calls, 0);
@@ -88,22 +119,45 @@ t.test('wrong credentials on INVITE: 403, no call event', async (t) => {
 
 t.test('INVITE with no call listener: 480', async (t) => {
   const sippPort = await freePort();
-  const stack = await startStack(t, { trunks: [{
-    name: 'carrier', host: '127.0.0.1', port: sippPort, transport: 'udp', register: false, expires: 3600, inboundAddresses: [],
-  }] });
+  const stack = await startStack(t, {
+    trunks: [
+      {
+        name: 'carrier',
+        host: '127.0.0.1',
+        port: sippPort,
+        transport: 'udp',
+        register: false,
+        expires: 3600,
+        inboundAddresses: [],
+      },
+    ],
+  });
   t.equal(stack.app.listenerCount('call'), 0);
   const r = await runSipp(t, {
-    scenario: expectScenario(t, 480), remote: `127.0.0.1:${stack.udpPort}`, localPort: sippPort,
-    service: '100',  timeoutMs: 8000,
+    scenario: expectScenario(t, 480),
+    remote: `127.0.0.1:${stack.udpPort}`,
+    localPort: sippPort,
+    service: '100',
+    timeoutMs: 8000,
   });
   t.equal(r.code, 0, r.errors || r.stderr);
 });
 
 t.test('caller cancels while ringing: cancel event, answer() then fails with 487', async (t) => {
   const sippPort = await freePort();
-  const stack = await startStack(t, { trunks: [{
-    name: 'carrier', host: '127.0.0.1', port: sippPort, transport: 'udp', register: false, expires: 3600, inboundAddresses: [],
-  }] });
+  const stack = await startStack(t, {
+    trunks: [
+      {
+        name: 'carrier',
+        host: '127.0.0.1',
+        port: sippPort,
+        transport: 'udp',
+        register: false,
+        expires: 3600,
+        inboundAddresses: [],
+      },
+    ],
+  });
   let canceled = false;
   let answerStatus: number | undefined;
   const done = new Promise<void>((resolve) => {
@@ -111,13 +165,22 @@ t.test('caller cancels while ringing: cancel event, answer() then fails with 487
       c.ringing();
       c.once('cancel', () => {
         canceled = true;
-        c.answer(answerSdp('sendrecv')).then(() => resolve(), (e: { status?: number }) => { answerStatus = e.status; resolve(); });
+        c.answer(answerSdp('sendrecv')).then(
+          () => resolve(),
+          (e: { status?: number }) => {
+            answerStatus = e.status;
+            resolve();
+          },
+        );
       });
     });
   });
   const r = await runSipp(t, {
-    scenario: join(scenarios, 'uac-invite-cancel.xml'), remote: `127.0.0.1:${stack.udpPort}`, localPort: sippPort,
-    service: '15550002', timeoutMs: 8000,
+    scenario: join(scenarios, 'uac-invite-cancel.xml'),
+    remote: `127.0.0.1:${stack.udpPort}`,
+    localPort: sippPort,
+    service: '15550002',
+    timeoutMs: 8000,
   });
   await done;
   t.equal(r.code, 0, r.errors || r.stderr);
@@ -126,36 +189,74 @@ t.test('caller cancels while ringing: cancel event, answer() then fails with 487
 });
 
 for (const challenge of [407, 401]) {
-t.test(`outbound call through a challenging trunk: ${challenge} answered, 180 progress, 200, BYE`, async (t) => {
-  const sippPort = await freePort();
-  const stack = await startStack(t, { trunks: [{
-    name: 'carrier', host: '127.0.0.1', port: sippPort, transport: 'udp', register: false, expires: 3600, inboundAddresses: [],
-    username: 'acct', password: 'trunk-pw', fromUser: '4415550000',
-  }] });
-  const sipp = await startSipp(t, {
-    scenario: join(scenarios, `uas-invite-${challenge}.xml`), localPort: sippPort, keys: { user: 'acct', pass: 'trunk-pw' }, timeoutMs: 10000, extraArgs: process.env.SIPP_TRACE ? ['-trace_msg', '-message_file', '/tmp/sipp-trace.log'] : [],
+  t.test(`outbound call through a challenging trunk: ${challenge} answered, 180 progress, 200, BYE`, async (t) => {
+    const sippPort = await freePort();
+    const stack = await startStack(t, {
+      trunks: [
+        {
+          name: 'carrier',
+          host: '127.0.0.1',
+          port: sippPort,
+          transport: 'udp',
+          register: false,
+          expires: 3600,
+          inboundAddresses: [],
+          username: 'acct',
+          password: 'trunk-pw',
+          fromUser: '4415550000',
+        },
+      ],
+    });
+    const sipp = await startSipp(t, {
+      scenario: join(scenarios, `uas-invite-${challenge}.xml`),
+      localPort: sippPort,
+      keys: { user: 'acct', pass: 'trunk-pw' },
+      timeoutMs: 10000,
+      extraArgs: process.env.SIPP_TRACE ? ['-trace_msg', '-message_file', '/tmp/sipp-trace.log'] : [],
+    });
+    const progress: number[] = [];
+    const call = stack.app.dial(
+      { trunk: 'carrier', number: '+15551234' },
+      {
+        sdp: answerSdp('sendrecv'),
+        from: { user: 'alice' },
+        onProgress: (s) => progress.push(s),
+      },
+    );
+    const leg = await call.leg;
+    t.match(leg.remoteSdp, /o=carrier 7 7/);
+    t.same(progress, [180]);
+    await new Promise((r) => setTimeout(r, 100)); // the call lasts a moment before the BYE
+    await leg.hangup();
+    const r = await sipp.wait();
+    t.equal(r.code, 0, r.errors || r.stderr);
   });
-  const progress: number[] = [];
-  const call = stack.app.dial({ trunk: 'carrier', number: '+15551234' }, {
-    sdp: answerSdp('sendrecv'), from: { user: 'alice' }, onProgress: (s) => progress.push(s),
-  });
-  const leg = await call.leg;
-  t.match(leg.remoteSdp, /o=carrier 7 7/);
-  t.same(progress, [180]);
-  await new Promise((r) => setTimeout(r, 100)); // the call lasts a moment before the BYE
-  await leg.hangup();
-  const r = await sipp.wait();
-  t.equal(r.code, 0, r.errors || r.stderr);
-});
 }
 
 t.test('outbound call through a TCP trunk that challenges with 407', async (t) => {
   const sippPort = await freePort();
-  const stack = await startStack(t, { tcp: true, trunks: [{
-    name: 'carrier', host: '127.0.0.1', port: sippPort, transport: 'tcp', register: false, expires: 3600, inboundAddresses: [],
-    username: 'acct', password: 'trunk-pw',
-  }] });
-  const sipp = await startSipp(t, { scenario: join(scenarios, 'uas-invite-407.xml'), localPort: sippPort, transport: 't1', timeoutMs: 10000 });
+  const stack = await startStack(t, {
+    tcp: true,
+    trunks: [
+      {
+        name: 'carrier',
+        host: '127.0.0.1',
+        port: sippPort,
+        transport: 'tcp',
+        register: false,
+        expires: 3600,
+        inboundAddresses: [],
+        username: 'acct',
+        password: 'trunk-pw',
+      },
+    ],
+  });
+  const sipp = await startSipp(t, {
+    scenario: join(scenarios, 'uas-invite-407.xml'),
+    localPort: sippPort,
+    transport: 't1',
+    timeoutMs: 10000,
+  });
   const leg = await stack.app.dial({ trunk: 'carrier', number: '2000' }, { sdp: answerSdp('sendrecv') }).leg;
   t.match(leg.remoteSdp, /o=carrier 7 7/);
   await leg.hangup();

@@ -32,12 +32,20 @@ const DEFAULTS = configSchema.parse({});
 export function defaultThrottle(over: Partial<ConstructorParameters<typeof AuthThrottle>[0]> = {}): AuthThrottle {
   const t = DEFAULTS.authThrottle;
   return new AuthThrottle({
-    maxFailures: t.maxFailures, windowMs: t.windowSeconds * 1000, blockMs: t.blockSeconds * 1000,
-    maxBlockMs: t.maxBlockSeconds * 1000, trustMs: t.trustSeconds * 1000, maxKeys: t.maxTrackedKeys, ...over,
+    maxFailures: t.maxFailures,
+    windowMs: t.windowSeconds * 1000,
+    blockMs: t.blockSeconds * 1000,
+    maxBlockMs: t.maxBlockSeconds * 1000,
+    trustMs: t.trustSeconds * 1000,
+    maxKeys: t.maxTrackedKeys,
+    ...over,
   });
 }
 
-export async function startStack(t: TeardownHost, opts: Partial<SipAppOptions> & { tcp?: boolean; ws?: boolean; start?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  t: TeardownHost,
+  opts: Partial<SipAppOptions> & { tcp?: boolean; ws?: boolean; start?: boolean } = {},
+): Promise<Stack> {
   const secret = randomBytes(8).toString('hex');
   const listen = ['udp:127.0.0.1:0'];
   if (opts.tcp) listen.push('tcp:127.0.0.1:0');
@@ -52,10 +60,17 @@ export async function startStack(t: TeardownHost, opts: Partial<SipAppOptions> &
   await connected;
   const r = DEFAULTS.registrar;
   const app = new SipApplication(srf, {
-    realm: 'switchboard.test', credentials: staticCredentials(USERS), throttle: defaultThrottle(),
-    minExpires: r.minExpires, maxExpires: r.maxExpires, defaultExpires: r.defaultExpires, trunks: [],
+    realm: 'switchboard.test',
+    credentials: staticCredentials(USERS),
+    throttle: defaultThrottle(),
+    minExpires: r.minExpires,
+    maxExpires: r.maxExpires,
+    defaultExpires: r.defaultExpires,
+    trunks: [],
     // Both algorithms, so tests see the multi-challenge (the shipped default offers MD5 only).
-    digestAlgorithms: ['MD5', 'SHA-256'], nonceTtlMs: r.nonceLifetimeSeconds * 1000, acceptRfc2069: r.acceptRfc2069,
+    digestAlgorithms: ['MD5', 'SHA-256'],
+    nonceTtlMs: r.nonceLifetimeSeconds * 1000,
+    acceptRfc2069: r.acceptRfc2069,
     ...opts,
   });
   t.teardown(async () => {

@@ -18,7 +18,10 @@ t.test('CANCEL during the credential lookup: 487, and no call', async (t) => {
     credentials: async (username) => {
       lookups++;
       // Only the answered INVITE's lookup is held (the first, unauthenticated one needs none).
-      if (release === undefined) await new Promise<void>((r) => { release = r; });
+      if (release === undefined)
+        await new Promise<void>((r) => {
+          release = r;
+        });
       return lookup(username);
     },
   });
@@ -28,18 +31,36 @@ t.test('CANCEL during the credential lookup: 487, and no call', async (t) => {
   stack.app.on('call', (c) => {
     const h = { canceled: false };
     handed.push(h);
-    c.once('cancel', () => { h.canceled = true; });
+    c.once('cancel', () => {
+      h.canceled = true;
+    });
   });
   const ua = new UdpUa();
   await ua.open();
   t.teardown(() => ua.close());
   const ruri = 'sip:*43@switchboard.test';
-  const base = { From: '<sip:bob@switchboard.test>;tag=cx', To: `<${ruri}>`, 'Call-ID': 'cancel-auth-1', Contact: `<sip:bob@127.0.0.1:${ua.port}>` };
-  const ack = (cseq: number, via: string) => ua.request(`ACK ${ruri} SIP/2.0\r\nVia: ${via}\r\nMax-Forwards: 70\r\nFrom: ${base.From}\r\nTo: ${base.To}\r\nCall-ID: ${base['Call-ID']}\r\nCSeq: ${cseq} ACK\r\nContent-Length: 0\r\n\r\n`, stack.udpPort, 100).catch(() => undefined);
+  const base = {
+    From: '<sip:bob@switchboard.test>;tag=cx',
+    To: `<${ruri}>`,
+    'Call-ID': 'cancel-auth-1',
+    Contact: `<sip:bob@127.0.0.1:${ua.port}>`,
+  };
+  const ack = (cseq: number, via: string) =>
+    ua
+      .request(
+        `ACK ${ruri} SIP/2.0\r\nVia: ${via}\r\nMax-Forwards: 70\r\nFrom: ${base.From}\r\nTo: ${base.To}\r\nCall-ID: ${base['Call-ID']}\r\nCSeq: ${cseq} ACK\r\nContent-Length: 0\r\n\r\n`,
+        stack.udpPort,
+        100,
+      )
+      .catch(() => undefined);
   const first = await ua.request(buildRequest('INVITE', ruri, ua, { ...base, CSeq: '1 INVITE' }), stack.udpPort);
   t.equal(first.status, 407);
   void ack(1, header(first, 'Via')[0]!);
-  const auth = new DigestClient({ username: 'bob', password: 'bob-pw' }).authorize(pickChallenge(header(first, 'Proxy-Authenticate'))!, 'INVITE', ruri);
+  const auth = new DigestClient({ username: 'bob', password: 'bob-pw' }).authorize(
+    pickChallenge(header(first, 'Proxy-Authenticate'))!,
+    'INVITE',
+    ruri,
+  );
   const invite = buildRequest('INVITE', ruri, ua, { ...base, CSeq: '2 INVITE', 'Proxy-Authorization': auth });
   const via = /\r\nVia: (.*)\r\n/.exec(invite)![1]!;
   const answered: Promise<WireResponse> = ua.request(invite, stack.udpPort, 5000);
@@ -48,13 +69,19 @@ t.test('CANCEL during the credential lookup: 487, and no call', async (t) => {
     if (Date.now() > deadline) throw new Error('the credential lookup never started');
     await new Promise((r) => setTimeout(r, 5));
   }
-  const cancel = await ua.request(`CANCEL ${ruri} SIP/2.0\r\nVia: ${via}\r\nMax-Forwards: 70\r\nFrom: ${base.From}\r\nTo: ${base.To}\r\nCall-ID: ${base['Call-ID']}\r\nCSeq: 2 CANCEL\r\nContent-Length: 0\r\n\r\n`, stack.udpPort);
+  const cancel = await ua.request(
+    `CANCEL ${ruri} SIP/2.0\r\nVia: ${via}\r\nMax-Forwards: 70\r\nFrom: ${base.From}\r\nTo: ${base.To}\r\nCall-ID: ${base['Call-ID']}\r\nCSeq: 2 CANCEL\r\nContent-Length: 0\r\n\r\n`,
+    stack.udpPort,
+  );
   t.equal(cancel.status, 200, 'the CANCEL is accepted');
   release();
   const final = await answered;
   void ack(2, via);
   t.equal(final.status, 487, 'the INVITE ends 487 Request Terminated');
   await until(() => handed.every((h) => h.canceled), { timeoutMs: 3000 });
-  t.ok(handed.length <= 1 && handed.every((h) => h.canceled), `no live call was handed to the call layer (${JSON.stringify(handed)})`);
+  t.ok(
+    handed.length <= 1 && handed.every((h) => h.canceled),
+    `no live call was handed to the call layer (${JSON.stringify(handed)})`,
+  );
   t.ok(lookups >= 1, 'the lookup ran');
 });

@@ -10,8 +10,11 @@ const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../../tes
 t.test('sipp REGISTER: 401 challenge then 200 with the contact and its expiry (MD5)', async (t) => {
   const stack = await startStack(t);
   const r = await runSipp(t, {
-    scenario: join(scenarios, 'register-auth.xml'), remote: `127.0.0.1:${stack.udpPort}`,
-    keys: { user: 'alice' }, extraArgs: ['-au', 'alice', '-ap', 'alice-pw'], timeoutMs: 10000,
+    scenario: join(scenarios, 'register-auth.xml'),
+    remote: `127.0.0.1:${stack.udpPort}`,
+    keys: { user: 'alice' },
+    extraArgs: ['-au', 'alice', '-ap', 'alice-pw'],
+    timeoutMs: 10000,
   });
   t.equal(r.code, 0, r.errors || r.stderr);
   const b = stack.app.registrar.lookup('alice');
@@ -25,8 +28,11 @@ t.test('sipp REGISTER: 401 challenge then 200 with the contact and its expiry (M
 t.test('sipp REGISTER with a wrong password gets no binding', async (t) => {
   const stack = await startStack(t);
   const r = await runSipp(t, {
-    scenario: join(scenarios, 'register-auth.xml'), remote: `127.0.0.1:${stack.udpPort}`,
-    keys: { user: 'alice' }, extraArgs: ['-au', 'alice', '-ap', 'wrong'], timeoutMs: 5000,
+    scenario: join(scenarios, 'register-auth.xml'),
+    remote: `127.0.0.1:${stack.udpPort}`,
+    keys: { user: 'alice' },
+    extraArgs: ['-au', 'alice', '-ap', 'wrong'],
+    timeoutMs: 5000,
   });
   t.not(r.code, 0, 'scenario fails: 403 instead of 200');
   t.match(r.errors + r.stdout, /403/);
@@ -42,8 +48,12 @@ t.test('sipp OPTIONS gets 200 with Allow and Accept', async (t) => {
 t.test('sipp REGISTER over TCP: binding remembers the TCP flow', async (t) => {
   const stack = await startStack(t, { tcp: true });
   const r = await runSipp(t, {
-    scenario: join(scenarios, 'register-auth.xml'), remote: `127.0.0.1:${stack.tcpPort}`, transport: 't1',
-    keys: { user: 'bob' }, extraArgs: ['-au', 'bob', '-ap', 'bob-pw'], timeoutMs: 10000,
+    scenario: join(scenarios, 'register-auth.xml'),
+    remote: `127.0.0.1:${stack.tcpPort}`,
+    transport: 't1',
+    keys: { user: 'bob' },
+    extraArgs: ['-au', 'bob', '-ap', 'bob-pw'],
+    timeoutMs: 10000,
   });
   t.equal(r.code, 0, r.errors || r.stderr);
   const b = stack.app.registrar.lookup('bob');

@@ -21,7 +21,13 @@ t.test('bindings with expiry, several contacts, refresh, un-REGISTER', async (t)
   const a = r.register(input('<sip:alice@10.0.0.1:5060>', { expires: 120 }));
   t.equal(a.status, 200);
   now += 1000;
-  const b = r.register(input('<sip:alice@10.0.0.2:5062;transport=tcp>;expires=300', { callId: 'c2', userAgent: 'phone2', source: { ...src, transport: 'tcp', port: 5555 } }));
+  const b = r.register(
+    input('<sip:alice@10.0.0.2:5062;transport=tcp>;expires=300', {
+      callId: 'c2',
+      userAgent: 'phone2',
+      source: { ...src, transport: 'tcp', port: 5555 },
+    }),
+  );
   t.equal(b.status, 200);
   if (b.status !== 200) return;
   t.equal(b.bindings.length, 2, '200 lists all current contacts');
@@ -32,7 +38,10 @@ t.test('bindings with expiry, several contacts, refresh, un-REGISTER', async (t)
   t.equal(r.lookup('alice')[0]!.userAgent, 'phone2');
   // Expiry: first binding lapses after its 120 s.
   now += 120_000;
-  t.same(r.lookup('alice').map((x) => x.contact), ['sip:alice@10.0.0.2:5062;transport=tcp']);
+  t.same(
+    r.lookup('alice').map((x) => x.contact),
+    ['sip:alice@10.0.0.2:5062;transport=tcp'],
+  );
   // Un-REGISTER one contact with expires=0.
   const u = r.register(input('<sip:alice@10.0.0.2:5062;transport=tcp>;expires=0', { callId: 'c2', cseq: 2 }));
   t.same(u, { status: 200, bindings: [] });
@@ -79,7 +88,11 @@ t.test('contact list parsing', async (t) => {
   t.ok(Array.isArray(l));
   if (!Array.isArray(l)) return;
   t.equal(l.length, 2);
-  t.same(l[0], { displayName: 'Al, Ice', uri: 'sip:a@h;transport=ws', params: { expires: '30', '+sip.instance': '<urn:uuid:1>' } });
+  t.same(l[0], {
+    displayName: 'Al, Ice',
+    uri: 'sip:a@h;transport=ws',
+    params: { expires: '30', '+sip.instance': '<urn:uuid:1>' },
+  });
   t.same(l[1], { uri: 'sip:b@h', params: { q: '0.5' } });
   t.equal(parseContactList('*'), '*');
   t.equal(parseContactList('<sip:unterminated'), undefined);
@@ -93,5 +106,11 @@ t.test('contact limit per user', async (t) => {
   t.equal(r.lookup('alice').length, 2);
   // Replacing one contact in the same request stays within the limit.
   t.equal(r.register(input('<sip:alice@h1>;expires=0, <sip:alice@h3>', { cseq: 2 })).status, 200);
-  t.same(r.lookup('alice').map((b) => b.contact).sort(), ['sip:alice@h2', 'sip:alice@h3']);
+  t.same(
+    r
+      .lookup('alice')
+      .map((b) => b.contact)
+      .sort(),
+    ['sip:alice@h2', 'sip:alice@h3'],
+  );
 });

@@ -9,22 +9,40 @@ const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../../tes
 
 function trunk(port: number): TrunkConfig {
   // expires below the schema's minimum on purpose: a 6 s grant makes the refresh happen within the test.
-  return { name: 'carrier', host: '127.0.0.1', port, transport: 'udp', register: true, expires: 6, inboundAddresses: [],
-    username: 'acct', password: 'trunk-pw', fromDomain: 'carrier.test' };
+  return {
+    name: 'carrier',
+    host: '127.0.0.1',
+    port,
+    transport: 'udp',
+    register: true,
+    expires: 6,
+    inboundAddresses: [],
+    username: 'acct',
+    password: 'trunk-pw',
+    fromDomain: 'carrier.test',
+  };
 }
 
 t.test('trunk registers against a challenging carrier, refreshes before expiry, un-registers on close', async (t) => {
   const port = await freePort();
-  const sipp = await startSipp(t, { scenario: join(scenarios, 'uas-register-challenge.xml'), localPort: port, keys: { grant: '6' }, timeoutMs: 15000 });
+  const sipp = await startSipp(t, {
+    scenario: join(scenarios, 'uas-register-challenge.xml'),
+    localPort: port,
+    keys: { grant: '6' },
+    timeoutMs: 15000,
+  });
   const stack = await startStack(t, { trunks: [trunk(port)] });
   const reg = stack.app.trunks.registration('carrier')!;
   t.ok(reg, 'registration exists');
   const grants: number[] = [];
   const times: number[] = [];
-  await new Promise<void>((resolve) => reg.on('registered', ({ expires }) => {
-    grants.push(expires); times.push(Date.now());
-    if (grants.length === 2) resolve();
-  }));
+  await new Promise<void>((resolve) =>
+    reg.on('registered', ({ expires }) => {
+      grants.push(expires);
+      times.push(Date.now());
+      if (grants.length === 2) resolve();
+    }),
+  );
   t.same(grants, [6, 6]);
   const gap = times[1]! - times[0]!;
   t.ok(gap >= 800 && gap < 5000, `refresh came before expiry (${gap} ms after the first)`);
@@ -35,13 +53,21 @@ t.test('trunk registers against a challenging carrier, refreshes before expiry, 
 
 t.test('trunk retries with exponential backoff while the carrier answers 503, then registers', async (t) => {
   const port = await freePort();
-  const sipp = await startSipp(t, { scenario: join(scenarios, 'uas-register-down-then-up.xml'), localPort: port, keys: { grant: '6' }, timeoutMs: 20000 });
+  const sipp = await startSipp(t, {
+    scenario: join(scenarios, 'uas-register-down-then-up.xml'),
+    localPort: port,
+    keys: { grant: '6' },
+    timeoutMs: 20000,
+  });
   const stack = await startStack(t, { trunks: [trunk(port)], trunkRetry: { baseMs: 150, maxMs: 1200 } });
   const reg = stack.app.trunks.registration('carrier')!;
   const failures: { status: number; retryInMs: number; at: number }[] = [];
   reg.on('failed', ({ status, retryInMs }) => failures.push({ status, retryInMs, at: Date.now() }));
   await new Promise<void>((resolve) => reg.once('registered', () => resolve()));
-  t.same(failures.map((f) => f.status), [503, 503, 503]);
+  t.same(
+    failures.map((f) => f.status),
+    [503, 503, 503],
+  );
   const delays = failures.map((f) => f.retryInMs);
   t.ok(delays[1]! > delays[0]! * 1.5 && delays[2]! > delays[1]! * 1.5, `backoff grows: ${delays.join(', ')}`);
   const gap = failures[2]!.at - failures[1]!.at;
@@ -59,15 +85,24 @@ t.test('trunk retries with backoff while the carrier is not running', async (t) 
   // failing sends to a destination for 30 s after an ICMP error, so a late-starting sipp would
   // only be reached after that.
   const port = await freePort();
-  const stack = await startStack(t, { trunks: [trunk(port)], trunkRetry: { baseMs: 100, maxMs: 800 }, trunkRequestTimeoutMs: 500 });
+  const stack = await startStack(t, {
+    trunks: [trunk(port)],
+    trunkRetry: { baseMs: 100, maxMs: 800 },
+    trunkRequestTimeoutMs: 500,
+  });
   const reg = stack.app.trunks.registration('carrier')!;
   const failures: { status: number; retryInMs: number; at: number }[] = [];
-  await new Promise<void>((resolve) => reg.on('failed', (f) => {
-    failures.push({ ...f, at: Date.now() });
-    if (failures.length === 5) resolve();
-  }));
+  await new Promise<void>((resolve) =>
+    reg.on('failed', (f) => {
+      failures.push({ ...f, at: Date.now() });
+      if (failures.length === 5) resolve();
+    }),
+  );
   t.equal(reg.state, 'failed');
-  t.ok(failures.every((f) => f.status === 503 || f.status === 408), `failures: ${failures.map((f) => f.status).join(', ')}`);
+  t.ok(
+    failures.every((f) => f.status === 503 || f.status === 408),
+    `failures: ${failures.map((f) => f.status).join(', ')}`,
+  );
   const delays = failures.map((f) => f.retryInMs);
   t.ok(delays[1]! > delays[0]! * 1.5 && delays[2]! > delays[1]! * 1.5, `backoff grows: ${delays.join(', ')}`);
   t.ok(delays[4]! <= 800 * 1.1, 'capped');

@@ -5,7 +5,12 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 
-export interface WireResponse { status: number; reason: string; headers: { name: string; value: string }[]; raw: string }
+export interface WireResponse {
+  status: number;
+  reason: string;
+  headers: { name: string; value: string }[];
+  raw: string;
+}
 
 export function header(res: WireResponse, name: string): string[] {
   return res.headers.filter((h) => h.name.toLowerCase() === name.toLowerCase()).map((h) => h.value);
@@ -33,14 +38,20 @@ export class UdpUa {
 
   close(): void {
     this.closed = true;
-    try { this.sock.close(); } catch { /* already closed */ }
+    try {
+      this.sock.close();
+    } catch {
+      /* already closed */
+    }
   }
 
   private onMessage(text: string, host: string, port: number): void {
     if (!text.startsWith('SIP/2.0')) {
       this.requests.push(text);
       // a reply scheduled by a test may fire after the test closed the UA: dropped, as on a dead phone
-      this.onRequest?.(text, (out) => { if (!this.closed) this.sock.send(out, port, host); });
+      this.onRequest?.(text, (out) => {
+        if (!this.closed) this.sock.send(out, port, host);
+      });
       return;
     }
     const [head] = text.split('\r\n\r\n');
@@ -48,11 +59,19 @@ export class UdpUa {
     const m = /^SIP\/2\.0 (\d{3}) (.*)$/.exec(lines[0]!);
     if (!m) return;
     const res: WireResponse = {
-      status: Number(m[1]), reason: m[2]!, raw: text,
-      headers: lines.slice(1).map((l) => { const i = l.indexOf(':'); return { name: l.slice(0, i).trim(), value: l.slice(i + 1).trim() }; }),
+      status: Number(m[1]),
+      reason: m[2]!,
+      raw: text,
+      headers: lines.slice(1).map((l) => {
+        const i = l.indexOf(':');
+        return { name: l.slice(0, i).trim(), value: l.slice(i + 1).trim() };
+      }),
     };
     const w = this.waiters.find((x) => x.match(res));
-    if (w) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(res); }
+    if (w) {
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve(res);
+    }
   }
 
   /** Sends a request and resolves with its first final (>= 200) response. */
@@ -63,17 +82,26 @@ export class UdpUa {
       const timer = setTimeout(() => reject(new Error(`no response to ${text.split('\r\n')[0]}`)), timeoutMs);
       this.waiters.push({
         match: (r) => r.status >= 200 && header(r, 'Call-ID')[0] === callId && header(r, 'CSeq')[0] === cseq,
-        resolve: (r) => { clearTimeout(timer); resolve(r); },
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
       });
       this.sock.send(text, dest, '127.0.0.1');
     });
   }
 
-  branch(): string { return `z9hG4bK${randomBytes(6).toString('hex')}`; }
+  branch(): string {
+    return `z9hG4bK${randomBytes(6).toString('hex')}`;
+  }
 }
 
 export function buildRequest(method: string, uri: string, ua: UdpUa, h: Record<string, string | string[]>, body = ''): string {
-  const lines = [`${method} ${uri} SIP/2.0`, `Via: SIP/2.0/UDP ${ua.host}:${ua.port};rport;branch=${ua.branch()}`, 'Max-Forwards: 70'];
+  const lines = [
+    `${method} ${uri} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${ua.host}:${ua.port};rport;branch=${ua.branch()}`,
+    'Max-Forwards: 70',
+  ];
   for (const [k, v] of Object.entries(h)) for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${x}`);
   lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
@@ -93,7 +121,12 @@ export function requestHeaders(raw: string): Map<string, string[]> {
 }
 
 /** A response to `raw` (a request) as a UAS would build it; `toTag` is added to To. */
-export function buildResponse(raw: string, status: number, reason: string, opts: { toTag?: string; contact?: string; body?: string } = {}): string {
+export function buildResponse(
+  raw: string,
+  status: number,
+  reason: string,
+  opts: { toTag?: string; contact?: string; body?: string } = {},
+): string {
   const h = requestHeaders(raw);
   const lines = [`SIP/2.0 ${status} ${reason}`];
   for (const v of h.get('via') ?? []) lines.push(`Via: ${v}`);

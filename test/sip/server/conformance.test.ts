@@ -19,9 +19,15 @@ const APP_STATUS: Record<string, number> = { INVITE: 480, OPTIONS: 200, REGISTER
 async function appServer(t: TeardownHost): Promise<TestServer> {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
-  srf.invite((_req, res) => { (res as Res).send(APP_STATUS['INVITE']!); });
-  onMethod(srf, 'options', (_req, res) => { (res as Res).send(APP_STATUS['OPTIONS']!); });
-  onMethod(srf, 'register', (_req, res) => { (res as Res).send(APP_STATUS['REGISTER']!); });
+  srf.invite((_req, res) => {
+    (res as Res).send(APP_STATUS['INVITE']!);
+  });
+  onMethod(srf, 'options', (_req, res) => {
+    (res as Res).send(APP_STATUS['OPTIONS']!);
+  });
+  onMethod(srf, 'register', (_req, res) => {
+    (res as Res).send(APP_STATUS['REGISTER']!);
+  });
   return ts;
 }
 
@@ -35,8 +41,14 @@ t.test('RFC 4475 requests over UDP: each answered with the status the RFC asks f
     const want = c.expect === 'parse' ? APP_STATUS[method]! : c.expect;
     const final = await ua.waitFor((r) => (r.status ?? 0) >= 200, 5000).catch(() => undefined);
     t.equal(final?.status, want, `${c.name} (§${c.section}): ${want}`);
-    if (c.expect === 501) t.match(headerOf(final?.text ?? '', 'Allow'), /INVITE.*ACK|ACK.*INVITE/, `${c.name}: Allow lists what is served`);
-    if (c.expect === 420) t.equal(headerOf(final?.text ?? '', 'Unsupported'), 'nothingSupportsThis, nothingSupportsThisEither', 'Unsupported names the options');
+    if (c.expect === 501)
+      t.match(headerOf(final?.text ?? '', 'Allow'), /INVITE.*ACK|ACK.*INVITE/, `${c.name}: Allow lists what is served`);
+    if (c.expect === 420)
+      t.equal(
+        headerOf(final?.text ?? '', 'Unsupported'),
+        'nothingSupportsThis, nothingSupportsThisEither',
+        'Unsupported names the options',
+      );
     if (c.expect === 415) t.match(headerOf(final?.text ?? '', 'Accept'), /application\/sdp/, 'Accept names the session types');
     ua.close();
   }
@@ -55,7 +67,9 @@ t.test('ACK and CANCEL with unknown Require or odd URIs are never refused with 5
 t.test('an unknown method gets 501 with Allow; a known one nobody routes gets 503', async (t) => {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
-  onMethod(srf, 'options', (_req, res) => { (res as Res).send(200); });
+  onMethod(srf, 'options', (_req, res) => {
+    (res as Res).send(200);
+  });
   const ua = await UdpClient.open(t);
   await ua.send(request('FOO', ua.port), ts.sipPort);
   const r1 = await ua.waitFor((r) => r.status !== undefined);
@@ -69,16 +83,23 @@ t.test('an unknown method gets 501 with Allow; a known one nobody routes gets 50
 t.test('TCP: a framing error after two requests still lets both be answered', async (t) => {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
-  onMethod(srf, 'options', (_req, res) => { setTimeout(() => (res as Res).send(200), 200); });
+  onMethod(srf, 'options', (_req, res) => {
+    setTimeout(() => (res as Res).send(200), 200);
+  });
   const sock = net.connect(ts.sipPort, '127.0.0.1');
   t.teardown(() => sock.destroy());
   await new Promise<void>((r) => sock.once('connect', () => r()));
   let got = '';
-  sock.on('data', (d) => { got += d.toString('latin1'); });
+  sock.on('data', (d) => {
+    got += d.toString('latin1');
+  });
   const port = sock.localPort!;
   const tcp = (s: string): string => s.replace('SIP/2.0/UDP', 'SIP/2.0/TCP');
-  sock.write(tcp(request('OPTIONS', port, { callId: 'framing-1' })) + tcp(request('OPTIONS', port, { callId: 'framing-2' }))
-    + 'OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nContent-Length: abc\r\n\r\n');
+  sock.write(
+    tcp(request('OPTIONS', port, { callId: 'framing-1' })) +
+      tcp(request('OPTIONS', port, { callId: 'framing-2' })) +
+      'OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nContent-Length: abc\r\n\r\n',
+  );
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline && (got.match(/^SIP\/2\.0 200/gm)?.length ?? 0) < 2) await new Promise((r) => setTimeout(r, 20));
   t.equal(got.match(/^SIP\/2\.0 200/gm)?.length, 2, 'both OPTIONS answered after the broken frame');

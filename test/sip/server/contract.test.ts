@@ -15,7 +15,17 @@ import { replayConnection } from './contract/raw-client.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
-import { appFrames, loadTranscript, normalize, normalizePacket, recordedToPeer, serverFrames, sippReceived, transcriptAvailable, type PortMap } from './contract/transcript.js';
+import {
+  appFrames,
+  loadTranscript,
+  normalize,
+  normalizePacket,
+  recordedToPeer,
+  serverFrames,
+  sippReceived,
+  transcriptAvailable,
+  type PortMap,
+} from './contract/transcript.js';
 import type { SipTimers } from '../../../sip/server/transaction/timers.js';
 
 type Req = Srf.SrfRequest & { on(ev: string, f: () => void): void; get(h: string): string | undefined; body: string };
@@ -37,14 +47,19 @@ interface Case {
 const APP_SDP = SDP;
 const noop = (): void => undefined;
 
-function md5(s: string): string { return createHash('md5').update(s).digest('hex'); }
+function md5(s: string): string {
+  return createHash('md5').update(s).digest('hex');
+}
 
 function uasApp(hangup: boolean) {
   return (srf: Srf): void => {
     srf.invite((req, res) => {
-      srf.createUAS(req, res, { localSdp: APP_SDP, headers: { 'X-App': 'uas-answer' } }).then((d) => {
-        if (hangup) setTimeout(() => d.destroy({ headers: { 'X-Reason': 'app-hangup' } } as never), 500);
-      }).catch(noop);
+      srf
+        .createUAS(req, res, { localSdp: APP_SDP, headers: { 'X-App': 'uas-answer' } })
+        .then((d) => {
+          if (hangup) setTimeout(() => d.destroy({ headers: { 'X-Reason': 'app-hangup' } } as never), 500);
+        })
+        .catch(noop);
     });
   };
 }
@@ -52,92 +67,205 @@ function uasApp(hangup: boolean) {
 function uacApp(user: string, extra: object = {}) {
   return (srf: Srf, env: { bPort: number }): void => {
     setTimeout(() => {
-      srf.createUAC(`sip:${user}@127.0.0.1:${env.bPort}`, { localSdp: APP_SDP, headers: { From: '<sip:app@sa.test>', 'X-App': 'uac' }, ...extra })
+      srf
+        .createUAC(`sip:${user}@127.0.0.1:${env.bPort}`, {
+          localSdp: APP_SDP,
+          headers: { From: '<sip:app@sa.test>', 'X-App': 'uac' },
+          ...extra,
+        })
         .then((d) => setTimeout(() => d.destroy(), 500), noop);
     }, 300);
   };
 }
 
 function proxyApp(srf: Srf, env: { bPort: number }): void {
-  srf.invite((req) => { srf.proxyRequest(req, `sip:127.0.0.1:${env.bPort}`, { recordRoute: true }, noop); });
-  onMethod(srf, 'bye', (_req, res) => { (res as Res).send(200); });
+  srf.invite((req) => {
+    srf.proxyRequest(req, `sip:127.0.0.1:${env.bPort}`, { recordRoute: true }, noop);
+  });
+  onMethod(srf, 'bye', (_req, res) => {
+    (res as Res).send(200);
+  });
 }
 
 const CASES: Case[] = [
   { transcript: 'b1-uas-answer-bye-from-caller', a: { scenario: 'uac-invite-bye.xml', service: 'uas' }, app: uasApp(false) },
-  { transcript: 'b3-uas-answer-over-tcp', a: { scenario: 'uac-invite-bye.xml', service: 'uas', transport: 't1' }, app: uasApp(false) },
+  {
+    transcript: 'b3-uas-answer-over-tcp',
+    a: { scenario: 'uac-invite-bye.xml', service: 'uas', transport: 't1' },
+    app: uasApp(false),
+  },
   { transcript: 'b2-uas-answer-bye-from-app', a: { scenario: 'uac-invite-await-bye.xml', service: 'uas' }, app: uasApp(true) },
-  { transcript: 'c-uas-reject-486', a: { scenario: 'uac-invite-rejected.xml', service: 'busy' },
-    app: (srf) => srf.invite((_req, res) => (res as Res).send(486, { headers: { 'X-App': 'busy' } })) },
-  { transcript: 'd-uas-caller-cancel', a: { scenario: 'uac-invite-cancel.xml', service: 'ring' },
-    app: (srf) => srf.invite((req, res) => { (req as Req).on('cancel', noop); (res as Res).send(180, { headers: { 'X-App': 'ringing' } }); }) },
+  {
+    transcript: 'c-uas-reject-486',
+    a: { scenario: 'uac-invite-rejected.xml', service: 'busy' },
+    app: (srf) => srf.invite((_req, res) => (res as Res).send(486, { headers: { 'X-App': 'busy' } })),
+  },
+  {
+    transcript: 'd-uas-caller-cancel',
+    a: { scenario: 'uac-invite-cancel.xml', service: 'ring' },
+    app: (srf) =>
+      srf.invite((req, res) => {
+        (req as Req).on('cancel', noop);
+        (res as Res).send(180, { headers: { 'X-App': 'ringing' } });
+      }),
+  },
   { transcript: 'e1-uac-invite-bye-from-app', b: 'uas-answer-await-bye.xml', app: uacApp('bob') },
-  { transcript: 'e2-uac-407-digest-retry', b: 'uas-challenge-407.xml', app: uacApp('bob', { auth: { username: 'alice', password: 'secret123' } }) },
+  {
+    transcript: 'e2-uac-407-digest-retry',
+    b: 'uas-challenge-407.xml',
+    app: uacApp('bob', { auth: { username: 'alice', password: 'secret123' } }),
+  },
   { transcript: 'e3-uac-rejected-486', b: 'uas-reject-486.xml', app: uacApp('busy') },
-  { transcript: 'g-uac-cancel-by-app', b: 'uas-ring-await-cancel.xml', app: (srf, env) => {
-    let inv: { cancel(): void } | undefined;
-    setTimeout(() => {
-      srf.createUAC(`sip:ring@127.0.0.1:${env.bPort}`, { localSdp: APP_SDP }, {
-        cbRequest: ((_e: unknown, r: { cancel(): void }) => { inv = r; }) as unknown as () => void,
-        cbProvisional: (res) => { if (res.status === 180) setTimeout(() => inv?.cancel(), 200); },
-      }).catch(noop);
-    }, 300);
-  } },
-  { transcript: 'h-register-401-200', a: { scenario: 'uac-register-auth.xml', service: 'alice' }, app: (srf) => {
-    const nonce = 'abcdef0123456789';
-    onMethod(srf, 'register', (req, res) => {
-      const auth = (req as Req).get('Authorization');
-      if (!auth) {
-        (res as Res).send(401, { headers: { 'WWW-Authenticate': `Digest realm="sa.test", nonce="${nonce}", algorithm=MD5, qop="auth"` } });
-        return;
-      }
-      const p: Record<string, string> = {};
-      for (const m of auth.matchAll(/(\w+)="?([^",]*)"?/g)) p[m[1]!] = m[2]!;
-      const ha1 = md5(`alice:sa.test:secret123`);
-      const ha2 = md5(`REGISTER:${p['uri']}`);
-      const ok = p['response'] === md5(`${ha1}:${p['nonce']}:${p['nc']}:${p['cnonce']}:${p['qop']}:${ha2}`);
-      (res as Res).send(ok ? 200 : 403, { headers: ok ? { Contact: `${(req as Req).get('Contact')};expires=3600`, Expires: '3600' } : {} });
-    });
-  } },
-  { transcript: 'i-options-out-of-dialog', a: { scenario: 'uac-options.xml', service: 'ping' }, app: (srf) => onMethod(srf, 'options',
-    (_req, res) => (res as Res).send(200, { headers: { Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO', Accept: 'application/sdp' } })) },
-  { transcript: 'i2-options-sent-by-app', b: 'uas-answer-options.xml', app: (srf, env) => {
-    setTimeout(() => {
-      (srf as unknown as { request(u: string, o: object): Promise<unknown> })
-        .request(`sip:probe@127.0.0.1:${env.bPort}`, { method: 'OPTIONS', headers: { 'X-App': 'options-probe' } }).catch(noop);
-    }, 300);
-  } },
-  { transcript: 'j-proxy-invite-remain-in-dialog', a: { scenario: 'uac-invite-bye.xml', service: 'bob' }, b: 'uas-proxied-answer.xml', app: proxyApp },
-  { transcript: 'j2-proxy-invite-rejected-486', a: { scenario: 'uac-invite-rejected.xml', service: 'busy' }, b: 'uas-reject-486.xml', app: proxyApp },
-  { transcript: 'k-ack-timeout-server-bye', timers: { t1: 50, t2: 400 }, network: false, a: { scenario: 'uac-invite-no-ack.xml', service: 'noack' }, app: (srf) => {
-    srf.invite((req, res) => { srf.createUAS(req, res, { localSdp: APP_SDP }).then((d) => d.on('destroy', noop)).catch(noop); });
-    onMethod(srf, 'bye', (_req, res) => (res as Res).send(200));
-  }, settleMs: 600 },
-  { transcript: 'm-uac-invite-no-answer-timeout', timers: { t1: 50, t2: 400 }, silent: true, settleMs: 3500, app: (srf, env) => {
-    setTimeout(() => { srf.createUAC(`sip:silent@127.0.0.1:${env.silentPort}`, { localSdp: APP_SDP }).catch(noop); }, 300);
-  } },
-  { transcript: 'm2-options-no-answer-timeout', timers: { t1: 50, t2: 400 }, silent: true, settleMs: 3500, app: (srf, env) => {
-    setTimeout(() => {
-      (srf as unknown as { request(u: string, o: object): Promise<unknown> })
-        .request(`sip:silent@127.0.0.1:${env.silentPort}`, { method: 'OPTIONS' }).catch(noop);
-    }, 300);
-  } },
-  { transcript: 'l-invite-no-route', a: { scenario: 'uac-invite-no-route.xml', service: 'nobody' },
-    app: (srf) => onMethod(srf, 'options', (_req, res) => (res as Res).send(200)) },
-  { transcript: 'f-b2bua-info-reinvite-bye', a: { scenario: 'b2b-a-uac.xml', service: 'b2b' }, b: 'b2b-b-uas.xml', app: (srf, env) => {
-    srf.invite((req, res) => {
-      srf.createB2BUA(req, res, `sip:b2b@127.0.0.1:${env.bPort}`, { localSdpB: (req as Req).body, headers: { 'X-B2B': 'yes' } })
-        .then(({ uas, uac }) => {
-          const u = uac as unknown as { request(o: object): Promise<{ status: number; body: string; get(h: string): string }>; modify(s: string): Promise<unknown> };
-          uas.on('info', (ireq: Req, ires: Res) => {
-            u.request({ method: 'INFO', headers: { 'Content-Type': ireq.get('Content-Type') }, body: ireq.body })
-              .then((r) => { ires.send(r.status, { body: r.body, headers: { 'content-type': r.get('content-type') } }); })
-              .then(() => u.modify((req as Req).body.replace('s=-', 's=modified') + 'a=recvonly\r\n')).catch(noop);
+  {
+    transcript: 'g-uac-cancel-by-app',
+    b: 'uas-ring-await-cancel.xml',
+    app: (srf, env) => {
+      let inv: { cancel(): void } | undefined;
+      setTimeout(() => {
+        srf
+          .createUAC(
+            `sip:ring@127.0.0.1:${env.bPort}`,
+            { localSdp: APP_SDP },
+            {
+              cbRequest: ((_e: unknown, r: { cancel(): void }) => {
+                inv = r;
+              }) as unknown as () => void,
+              cbProvisional: (res) => {
+                if (res.status === 180) setTimeout(() => inv?.cancel(), 200);
+              },
+            },
+          )
+          .catch(noop);
+      }, 300);
+    },
+  },
+  {
+    transcript: 'h-register-401-200',
+    a: { scenario: 'uac-register-auth.xml', service: 'alice' },
+    app: (srf) => {
+      const nonce = 'abcdef0123456789';
+      onMethod(srf, 'register', (req, res) => {
+        const auth = (req as Req).get('Authorization');
+        if (!auth) {
+          (res as Res).send(401, {
+            headers: { 'WWW-Authenticate': `Digest realm="sa.test", nonce="${nonce}", algorithm=MD5, qop="auth"` },
           });
-          uas.on('destroy', () => uac.destroy());
-        }).catch(noop);
-    });
-  } },
+          return;
+        }
+        const p: Record<string, string> = {};
+        for (const m of auth.matchAll(/(\w+)="?([^",]*)"?/g)) p[m[1]!] = m[2]!;
+        const ha1 = md5(`alice:sa.test:secret123`);
+        const ha2 = md5(`REGISTER:${p['uri']}`);
+        const ok = p['response'] === md5(`${ha1}:${p['nonce']}:${p['nc']}:${p['cnonce']}:${p['qop']}:${ha2}`);
+        (res as Res).send(ok ? 200 : 403, {
+          headers: ok ? { Contact: `${(req as Req).get('Contact')};expires=3600`, Expires: '3600' } : {},
+        });
+      });
+    },
+  },
+  {
+    transcript: 'i-options-out-of-dialog',
+    a: { scenario: 'uac-options.xml', service: 'ping' },
+    app: (srf) =>
+      onMethod(srf, 'options', (_req, res) =>
+        (res as Res).send(200, { headers: { Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS, INFO', Accept: 'application/sdp' } }),
+      ),
+  },
+  {
+    transcript: 'i2-options-sent-by-app',
+    b: 'uas-answer-options.xml',
+    app: (srf, env) => {
+      setTimeout(() => {
+        (srf as unknown as { request(u: string, o: object): Promise<unknown> })
+          .request(`sip:probe@127.0.0.1:${env.bPort}`, { method: 'OPTIONS', headers: { 'X-App': 'options-probe' } })
+          .catch(noop);
+      }, 300);
+    },
+  },
+  {
+    transcript: 'j-proxy-invite-remain-in-dialog',
+    a: { scenario: 'uac-invite-bye.xml', service: 'bob' },
+    b: 'uas-proxied-answer.xml',
+    app: proxyApp,
+  },
+  {
+    transcript: 'j2-proxy-invite-rejected-486',
+    a: { scenario: 'uac-invite-rejected.xml', service: 'busy' },
+    b: 'uas-reject-486.xml',
+    app: proxyApp,
+  },
+  {
+    transcript: 'k-ack-timeout-server-bye',
+    timers: { t1: 50, t2: 400 },
+    network: false,
+    a: { scenario: 'uac-invite-no-ack.xml', service: 'noack' },
+    app: (srf) => {
+      srf.invite((req, res) => {
+        srf
+          .createUAS(req, res, { localSdp: APP_SDP })
+          .then((d) => d.on('destroy', noop))
+          .catch(noop);
+      });
+      onMethod(srf, 'bye', (_req, res) => (res as Res).send(200));
+    },
+    settleMs: 600,
+  },
+  {
+    transcript: 'm-uac-invite-no-answer-timeout',
+    timers: { t1: 50, t2: 400 },
+    silent: true,
+    settleMs: 3500,
+    app: (srf, env) => {
+      setTimeout(() => {
+        srf.createUAC(`sip:silent@127.0.0.1:${env.silentPort}`, { localSdp: APP_SDP }).catch(noop);
+      }, 300);
+    },
+  },
+  {
+    transcript: 'm2-options-no-answer-timeout',
+    timers: { t1: 50, t2: 400 },
+    silent: true,
+    settleMs: 3500,
+    app: (srf, env) => {
+      setTimeout(() => {
+        (srf as unknown as { request(u: string, o: object): Promise<unknown> })
+          .request(`sip:silent@127.0.0.1:${env.silentPort}`, { method: 'OPTIONS' })
+          .catch(noop);
+      }, 300);
+    },
+  },
+  {
+    transcript: 'l-invite-no-route',
+    a: { scenario: 'uac-invite-no-route.xml', service: 'nobody' },
+    app: (srf) => onMethod(srf, 'options', (_req, res) => (res as Res).send(200)),
+  },
+  {
+    transcript: 'f-b2bua-info-reinvite-bye',
+    a: { scenario: 'b2b-a-uac.xml', service: 'b2b' },
+    b: 'b2b-b-uas.xml',
+    app: (srf, env) => {
+      srf.invite((req, res) => {
+        srf
+          .createB2BUA(req, res, `sip:b2b@127.0.0.1:${env.bPort}`, { localSdpB: (req as Req).body, headers: { 'X-B2B': 'yes' } })
+          .then(({ uas, uac }) => {
+            const u = uac as unknown as {
+              request(o: object): Promise<{ status: number; body: string; get(h: string): string }>;
+              modify(s: string): Promise<unknown>;
+            };
+            uas.on('info', (ireq: Req, ires: Res) => {
+              u.request({ method: 'INFO', headers: { 'Content-Type': ireq.get('Content-Type') }, body: ireq.body })
+                .then((r) => {
+                  ires.send(r.status, { body: r.body, headers: { 'content-type': r.get('content-type') } });
+                })
+                .then(() => u.modify((req as Req).body.replace('s=-', 's=modified') + 'a=recvonly\r\n'))
+                .catch(noop);
+            });
+            uas.on('destroy', () => uac.destroy());
+          })
+          .catch(noop);
+      });
+    },
+  },
 ];
 
 type T = { equal(a: unknown, b: unknown, m?: string): void; same(a: unknown, b: unknown, m?: string): void };
@@ -178,15 +306,36 @@ for (const c of CASES) {
     if (c.b) b = await startSipp(t, { scenario: scenario(c.b), localPort: bPort, timeoutMs: 20000, extraArgs: trace('') });
     const srf = new Srf();
     srf.on('error', noop);
-    t.teardown(() => { try { srf.disconnect(); } catch { /* never connected */ } });
+    t.teardown(() => {
+      try {
+        srf.disconnect();
+      } catch {
+        /* never connected */
+      }
+    });
     const wantsCdr = appFrames(rec, 'admin conn 1').some((f) => f.includes('|route|cdr:'));
-    if (wantsCdr) for (const ev of ['cdr:attempt', 'cdr:start', 'cdr:stop']) (srf as unknown as { on(e: string, f: () => void): void }).on(ev, noop);
+    if (wantsCdr)
+      for (const ev of ['cdr:attempt', 'cdr:start', 'cdr:stop'])
+        (srf as unknown as { on(e: string, f: () => void): void }).on(ev, noop);
     await c.app(srf, { bPort, silentPort });
-    await new Promise<void>((resolve) => { srf.once('connect', () => resolve()); void (srf as unknown as { connect(o: object): unknown }).connect({ host: '127.0.0.1', port: tap.port, secret: SECRET }); });
+    await new Promise<void>((resolve) => {
+      srf.once('connect', () => resolve());
+      void (srf as unknown as { connect(o: object): unknown }).connect({ host: '127.0.0.1', port: tap.port, secret: SECRET });
+    });
     // the app's routes are in place once the server has answered each (the recording says how many)
     const routes = appFrames(rec, 'admin conn 1').filter((f) => f.includes('|route|')).length;
     await until(() => tap.toApp.filter((f) => f.includes('|response|')).length >= 1 + routes);
-    const a = c.a ? await startSipp(t, { scenario: scenario(c.a.scenario), remote: ts.sip, service: c.a.service, localPort: aPort, timeoutMs: 20000, extraArgs: trace(''), transport: c.a.transport }) : undefined;
+    const a = c.a
+      ? await startSipp(t, {
+          scenario: scenario(c.a.scenario),
+          remote: ts.sip,
+          service: c.a.service,
+          localPort: aPort,
+          timeoutMs: 20000,
+          extraArgs: trace(''),
+          transport: c.a.transport,
+        })
+      : undefined;
     if (a) t.equal((await a.wait()).code, 0, 'sipp-A completed its scenario');
     if (b) t.equal((await b.wait()).code, 0, 'sipp-B completed its scenario');
     // every frame the recording has reached the app (timeouts included: Timer B/F run 64*T1)...
@@ -195,12 +344,19 @@ for (const c of CASES) {
     await delay(c.settleMs ? 300 : 150);
     compare(t, tap.toApp, serverFrames(rec), ports);
     if (c.network === false) return;
-    for (const [peer, proc] of [['sipp-A', a], ['sipp-B', b]] as const) {
+    for (const [peer, proc] of [
+      ['sipp-A', a],
+      ['sipp-B', b],
+    ] as const) {
       if (!proc) continue;
       const file = join(proc.dir, 'messages.log');
       const got = existsSync(file) ? sippReceived(readFileSync(file, 'latin1')) : [];
       const want = recordedToPeer(rec, peer);
-      t.same(got.map((p) => normalizePacket(p, ports)), want.map((p) => normalizePacket(p, ports)), `SIP packets to ${peer} match the recording`);
+      t.same(
+        got.map((p) => normalizePacket(p, ports)),
+        want.map((p) => normalizePacket(p, ports)),
+        `SIP packets to ${peer} match the recording`,
+      );
     }
   });
 }
@@ -213,11 +369,24 @@ t.test('a1-auth-route-ping', async (t) => {
   await tap.start();
   const srf = new Srf();
   srf.on('error', noop);
-  t.teardown(() => { try { srf.disconnect(); } catch { /* never connected */ } });
-  for (const ev of ['cdr:attempt', 'cdr:start', 'cdr:stop']) (srf as unknown as { on(e: string, f: () => void): void }).on(ev, noop);
+  t.teardown(() => {
+    try {
+      srf.disconnect();
+    } catch {
+      /* never connected */
+    }
+  });
+  for (const ev of ['cdr:attempt', 'cdr:start', 'cdr:stop'])
+    (srf as unknown as { on(e: string, f: () => void): void }).on(ev, noop);
   srf.invite(noop);
   // the recording pinged every 5 s (srf's minimum) for 11.5 s
-  void (srf as unknown as { connect(o: object): unknown }).connect({ host: '127.0.0.1', port: tap.port, secret: SECRET, enablePing: true, pingInterval: 5000 });
+  void (srf as unknown as { connect(o: object): unknown }).connect({
+    host: '127.0.0.1',
+    port: tap.port,
+    secret: SECRET,
+    enablePing: true,
+    pingInterval: 5000,
+  });
   await until(() => tap.toApp.length >= serverFrames(rec).length, { timeoutMs: 20000 });
   compare(t, tap.toApp, serverFrames(rec), { [ts.sipPort]: 5060 });
 });
@@ -231,9 +400,15 @@ for (const name of ['a2-auth-failure', 'a3-raw-admin-probes']) {
     const conns = [...new Set(rec.filter((f) => f.where?.startsWith('admin conn')).map((f) => f.where!))];
     for (const conn of conns) {
       // our transport learns of an ICMP error on the next send (Timer E), so give each frame time to settle
-      const r = await replayConnection(ts.adminPort, rec.filter((f) => f.dir === 'APP->SRV' && f.where === conn).map((f) => f.raw!), sub, 700);
-      const closedRecorded = rec.findIndex((f) => f.where === conn && f.event === 'SRV TCP close (FIN)')
-        < rec.findIndex((f) => f.where === conn && f.event === 'APP TCP close (FIN)');
+      const r = await replayConnection(
+        ts.adminPort,
+        rec.filter((f) => f.dir === 'APP->SRV' && f.where === conn).map((f) => f.raw!),
+        sub,
+        700,
+      );
+      const closedRecorded =
+        rec.findIndex((f) => f.where === conn && f.event === 'SRV TCP close (FIN)') <
+        rec.findIndex((f) => f.where === conn && f.event === 'APP TCP close (FIN)');
       t.equal(r.closedByServer, closedRecorded, `${conn}: server closes first: ${closedRecorded}`);
       compare(t, r.frames, serverFrames(rec, conn), { [ts.sipPort]: 5060, [silent]: 5099 });
     }

@@ -18,14 +18,24 @@ const FLOOD = 600;
 
 t.test('an INVITE flood from one source: OPTIONS from another answered, answers to the flood bounded', async (t) => {
   const sipPort = await freePort();
-  const server = new SipServer({ listen: [`udp:127.0.0.1:${sipPort}`], admin: { host: '127.0.0.1', port: 0 }, secret: SECRET, maxTransactionsPerSource: CAP });
+  const server = new SipServer({
+    listen: [`udp:127.0.0.1:${sipPort}`],
+    admin: { host: '127.0.0.1', port: 0 },
+    secret: SECRET,
+    maxTransactionsPerSource: CAP,
+  });
   t.teardown(() => server.close());
   const addr = await server.start();
   const ts: TestServer = { server, sipPort, adminPort: addr.admin.port, sip: `127.0.0.1:${sipPort}` };
   const srf = await connectSrf(t, ts);
   let invitesAtApp = 0;
-  srf.invite((_req, res) => { invitesAtApp++; (res as Res).send(407, { headers: { 'Proxy-Authenticate': 'Digest realm="flood", nonce="n1"' } }); });
-  onMethod(srf, 'options', (_req, res) => { (res as Res).send(200); });
+  srf.invite((_req, res) => {
+    invitesAtApp++;
+    (res as Res).send(407, { headers: { 'Proxy-Authenticate': 'Digest realm="flood", nonce="n1"' } });
+  });
+  onMethod(srf, 'options', (_req, res) => {
+    (res as Res).send(200);
+  });
 
   const flooder = await UdpClient.open(t, '127.0.0.1');
   // another source address on the loopback network
@@ -67,11 +77,17 @@ t.test('an INVITE flood from one source: OPTIONS from another answered, answers 
   t.ok(challenged <= CAP && challenged > 0, `${challenged} challenged by the app (cap ${CAP})`);
   t.ok(shed > 0 && shed <= 100 * 7, `${shed} shed with a stateless 503 (at most 100 a second)`);
   t.equal(challenged + shed, byCall.size, `${FLOOD - byCall.size} dropped unanswered`);
-  t.ok([...byCall.values()].every((s) => s.every((x) => x === s[0])), 'one kind of answer per INVITE');
+  t.ok(
+    [...byCall.values()].every((s) => s.every((x) => x === s[0])),
+    'one kind of answer per INVITE',
+  );
   t.ok(invitesAtApp <= CAP, `app saw ${invitesAtApp} INVITEs`);
   const retransmitted = finals.length - byCall.size;
   // at most 32 unACKed rejections are retransmitted, 3 times each in 4 s
-  t.ok(retransmitted <= 32 * 3, `${retransmitted} retransmitted final responses (${finals.length} datagrams for ${FLOOD} INVITEs)`);
+  t.ok(
+    retransmitted <= 32 * 3,
+    `${retransmitted} retransmitted final responses (${finals.length} datagrams for ${FLOOD} INVITEs)`,
+  );
   t.ok(finals.length < FLOOD, 'fewer datagrams back than the flood sent');
   const r503 = finals.filter((m) => m.status === 503);
   t.match(r503[0]?.text ?? '', /Retry-After: \d+/, '503 carries Retry-After');

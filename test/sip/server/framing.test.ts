@@ -17,7 +17,9 @@ t.test('frames are cut by byte length, across and within chunks', async (t) => {
 t.test('a non-numeric length prefix is an error', async (t) => {
   const d = new FrameDecoder();
   let err = '';
-  d.on('error', (e) => { err = e.message; });
+  d.on('error', (e) => {
+    err = e.message;
+  });
   d.push(Buffer.from('abc#hello'));
   t.equal(err, 'bad length prefix');
 });

@@ -26,12 +26,18 @@ export interface TestServer {
   sip: string;
 }
 
-export async function startServer(t: TeardownHost, opts: { timers?: Partial<SipTimers>; ws?: boolean; tcp?: boolean } = {}): Promise<TestServer> {
+export async function startServer(
+  t: TeardownHost,
+  opts: { timers?: Partial<SipTimers>; ws?: boolean; tcp?: boolean } = {},
+): Promise<TestServer> {
   const sipPort = await freePort();
   const listen = [`udp:127.0.0.1:${sipPort}`];
   if (opts.tcp !== false) listen.push(`tcp:127.0.0.1:${sipPort}`);
   let wsPort: number | undefined;
-  if (opts.ws) { wsPort = await freePort(); listen.push(`ws:127.0.0.1:${wsPort}`); }
+  if (opts.ws) {
+    wsPort = await freePort();
+    listen.push(`ws:127.0.0.1:${wsPort}`);
+  }
   const server = new SipServer({ listen, admin: { host: '127.0.0.1', port: 0 }, secret: SECRET, timers: opts.timers });
   t.teardown(() => server.close());
   const addr = await server.start();
@@ -41,7 +47,13 @@ export async function startServer(t: TeardownHost, opts: { timers?: Partial<SipT
 export async function connectSrf(t: TeardownHost, ts: TestServer, secret = SECRET): Promise<Srf> {
   const srf = new Srf();
   srf.on('error', () => undefined);
-  t.teardown(() => { try { srf.disconnect(); } catch { /* never connected */ } });
+  t.teardown(() => {
+    try {
+      srf.disconnect();
+    } catch {
+      /* never connected */
+    }
+  });
   // srf's connect() resolves before authentication completes; wait for its 'connect' event
   const connected = new Promise<void>((resolve, reject) => {
     srf.once('connect', () => resolve());
@@ -52,10 +64,20 @@ export async function connectSrf(t: TeardownHost, ts: TestServer, secret = SECRE
   return srf;
 }
 
-export const SDP = ['v=0', 'o=- 1111 1 IN IP4 127.0.0.1', 's=drachtio-app', 'c=IN IP4 127.0.0.1', 't=0 0',
-  'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+export const SDP = [
+  'v=0',
+  'o=- 1111 1 IN IP4 127.0.0.1',
+  's=drachtio-app',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 40000 RTP/AVP 0',
+  'a=rtpmap:0 PCMU/8000',
+  '',
+].join('\r\n');
 
-export function delay(ms: number): Promise<void> { return new Promise((r) => setTimeout(r, ms)); }
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
 
 type Handler = (req: Srf.SrfRequest, res: Srf.SrfResponse) => void;
 

@@ -20,9 +20,21 @@ t.test('generated ids have the observed shapes and do not repeat', async (t) => 
 
 t.test('dialog store finds dialogs by id and by the tags of an incoming request', async (t) => {
   const store = new DialogStore();
-  const d = new Dialog({ id: makeDialogId('c1', 'remote'), role: 'uas', callId: 'c1', localTag: 'local', remoteTag: 'remote',
-    localHeader: '<sip:b@x>;tag=local', remoteHeader: '<sip:a@x>;tag=remote', remoteTarget: 'sip:a@127.0.0.1:5070',
-    routeSet: [], localSeq: 1, remoteSeq: 1, inviteSeq: 1, ownerId: 'app' });
+  const d = new Dialog({
+    id: makeDialogId('c1', 'remote'),
+    role: 'uas',
+    callId: 'c1',
+    localTag: 'local',
+    remoteTag: 'remote',
+    localHeader: '<sip:b@x>;tag=local',
+    remoteHeader: '<sip:a@x>;tag=remote',
+    remoteTarget: 'sip:a@127.0.0.1:5070',
+    routeSet: [],
+    localSeq: 1,
+    remoteSeq: 1,
+    inviteSeq: 1,
+    ownerId: 'app',
+  });
   store.add(d);
   t.equal(store.get('c1;from-tag=remote'), d);
   t.equal(store.match('c1', 'local', 'remote'), d);
@@ -40,7 +52,21 @@ t.test('message completion helpers', async (t) => {
   t.equal(replaceLocalhost('<sip:alice@localhost>', '127.0.0.1:5060'), '<sip:alice@127.0.0.1:5060>');
   t.equal(reformatAuth('Digest username="a",realm="r,x",nonce="n"'), 'Digest username="a", realm="r,x", nonce="n"');
   const r = new SipResponse(200, 'OK');
-  for (const [n, v] of [['X-App', '1'], ['allow', 'INVITE'], ['cseq', '1 INVITE'], ['accept', 'application/sdp'], ['Content-Length', '0'], ['to', 'b'], ['Via', 'v'], ['from', 'a'], ['Call-ID', 'c']]) r.append(n!, v!);
+  for (const [n, v] of [
+    ['X-App', '1'],
+    ['allow', 'INVITE'],
+    ['cseq', '1 INVITE'],
+    ['accept', 'application/sdp'],
+    ['Content-Length', '0'],
+    ['to', 'b'],
+    ['Via', 'v'],
+    ['from', 'a'],
+    ['Call-ID', 'c'],
+  ])
+    r.append(n!, v!);
   canonicalize(r);
-  t.same(r.headers.map((h) => h.name), ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Accept', 'Allow', 'Content-Length', 'X-App']);
+  t.same(
+    r.headers.map((h) => h.name),
+    ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Accept', 'Allow', 'Content-Length', 'X-App'],
+  );
 });

@@ -16,7 +16,9 @@ t.test('180 and 200 to an INVITE carry a Contact; 100 and 200 OPTIONS do not nee
     (res as Res).send(180);
     setTimeout(() => (res as Res).send(200, { body: SDP }), 50);
   });
-  onMethod(srf, 'options', (_req, res) => { (res as Res).send(200); });
+  onMethod(srf, 'options', (_req, res) => {
+    (res as Res).send(200);
+  });
   const ua = await UdpClient.open(t);
   await ua.send(request('INVITE', ua.port, { body: SDP, extra: ['Content-Type: application/sdp'] }), ts.sipPort);
   const trying = await ua.waitFor((r) => r.status === 100);
@@ -35,7 +37,10 @@ t.test('180 and 200 to an INVITE carry a Contact; 100 and 200 OPTIONS do not nee
 t.test('a Contact the app supplies on its 180 is kept, not doubled', async (t) => {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
-  srf.invite((_req, res) => { (res as Res).send(180, { headers: { Contact: '<sip:app@192.0.2.1>' } }); setTimeout(() => (res as Res).send(486), 20); });
+  srf.invite((_req, res) => {
+    (res as Res).send(180, { headers: { Contact: '<sip:app@192.0.2.1>' } });
+    setTimeout(() => (res as Res).send(486), 20);
+  });
   const ua = await UdpClient.open(t);
   await ua.send(request('INVITE', ua.port, { body: SDP, extra: ['Content-Type: application/sdp'] }), ts.sipPort);
   const ringing = await ua.waitFor((r) => r.status === 180);
@@ -48,7 +53,9 @@ t.test('a Contact the app supplies on its 180 is kept, not doubled', async (t) =
 t.test('200 to SUBSCRIBE carries a Contact', async (t) => {
   const ts = await startServer(t);
   const srf = await connectSrf(t, ts);
-  onMethod(srf, 'subscribe', (_req, res) => { (res as Res).send(200, { headers: { Expires: '60' } }); });
+  onMethod(srf, 'subscribe', (_req, res) => {
+    (res as Res).send(200, { headers: { Expires: '60' } });
+  });
   const ua = await UdpClient.open(t);
   await ua.send(request('SUBSCRIBE', ua.port, { extra: ['Event: presence', 'Expires: 60'] }), ts.sipPort);
   const ok = await ua.waitFor((r) => r.status === 200);

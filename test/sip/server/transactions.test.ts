@@ -52,7 +52,9 @@ t.test('INVITE server: 2xx retransmitted with T1 doubling capped at T2, ack-time
   const s = new Recorder();
   const txn = new ServerTransaction({ id: 'x', request: invite(), target: udp, timers, sender: s });
   let timedOut = false;
-  txn.on('ack-timeout', () => { timedOut = true; });
+  txn.on('ack-timeout', () => {
+    timedOut = true;
+  });
   await txn.respond(new SipResponse(200, 'OK'));
   await until(() => timedOut, { timeoutMs: 64 * timers.t1 * 5 });
   t.ok(timedOut);
@@ -80,7 +82,9 @@ t.test('INVITE client: Timer A doubling, Timer B timeout', async (t) => {
   const s = new Recorder();
   const txn = new ClientTransaction({ id: 'c', request: invite(), target: udp, timers, sender: s });
   let timeout = false;
-  txn.on('timeout', () => { timeout = true; });
+  txn.on('timeout', () => {
+    timeout = true;
+  });
   await txn.start();
   await until(() => timeout, { timeoutMs: 64 * timers.t1 * 5 });
   t.ok(timeout, 'timed out');
@@ -128,9 +132,14 @@ class ByteRecorder extends Recorder {
   resent: Buffer[] = [];
   override async send(msg: SipMessage): Promise<SentInfo> {
     await super.send(msg);
-    return { local: { transport: 'udp', host: '127.0.0.1', port: 5060 }, bytes: Buffer.from(`wire of ${(msg as SipResponse).status}`) };
+    return {
+      local: { transport: 'udp', host: '127.0.0.1', port: 5060 },
+      bytes: Buffer.from(`wire of ${(msg as SipResponse).status}`),
+    };
   }
-  async sendBytes(bytes: Buffer): Promise<void> { this.resent.push(bytes); }
+  async sendBytes(bytes: Buffer): Promise<void> {
+    this.resent.push(bytes);
+  }
 }
 
 t.test('non-INVITE server after its final: keeps the wire bytes and only the key headers of the request', async (t) => {
@@ -148,7 +157,11 @@ t.test('non-INVITE server after its final: keeps the wire bytes and only the key
   await txn.respond(new SipResponse(200, 'OK'));
   t.equal(txn.state, 'completed');
   t.equal(txn.request.body.length, 0, 'body dropped');
-  t.same(txn.request.headers.map((h) => h.name), ['Via', 'From', 'To', 'Call-ID', 'CSeq'], 'key headers kept');
+  t.same(
+    txn.request.headers.map((h) => h.name),
+    ['Via', 'From', 'To', 'Call-ID', 'CSeq'],
+    'key headers kept',
+  );
   t.equal(txn.request.callId, 'c9');
   t.equal(txn.lastResponse, undefined, 'parsed response dropped');
   txn.onRetransmission();
@@ -184,7 +197,9 @@ t.test('INVITE server: a 2xx retransmission due after a stall waits for the ACK 
   // the ACK "arrives" in the same turn the retransmission timer fires, as after a main-thread stall
   setTimeout(() => txn.onAck(), timers.t1);
   const until2 = Date.now() + timers.t1 + 15;
-  while (Date.now() < until2) { /* stall the event loop past T1 */ }
+  while (Date.now() < until2) {
+    /* stall the event loop past T1 */
+  }
   await until(() => txn.state === 'terminated', { timeoutMs: 2000 });
   await wait(timers.t1);
   t.equal(s.sent.length, 1, 'the 200 went out once: no retransmission after the ACK was handled');

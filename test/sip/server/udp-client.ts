@@ -5,12 +5,19 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { TeardownHost } from '../../helpers/sipp.js';
 
-export interface Received { text: string; status?: number; at: number }
+export interface Received {
+  text: string;
+  status?: number;
+  at: number;
+}
 
 export class UdpClient {
   readonly received: Received[] = [];
   private waiters: (() => void)[] = [];
-  private constructor(private readonly socket: Socket, readonly port: number) {
+  private constructor(
+    private readonly socket: Socket,
+    readonly port: number,
+  ) {
     socket.on('message', (data) => {
       const text = data.toString('latin1');
       const m = /^SIP\/2\.0 (\d{3})/.exec(text);
@@ -39,14 +46,20 @@ export class UdpClient {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const hit = this.received.slice(from).find(pred);
-        if (hit) { clearTimeout(timer); resolve(hit); return true; }
+        if (hit) {
+          clearTimeout(timer);
+          resolve(hit);
+          return true;
+        }
         return false;
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== loop);
         reject(new Error(`no matching message within ${timeoutMs} ms (got ${this.received.length})`));
       }, timeoutMs);
-      const loop = (): void => { if (!check()) this.waiters.push(loop); };
+      const loop = (): void => {
+        if (!check()) this.waiters.push(loop);
+      };
       loop();
     });
   }
@@ -58,7 +71,11 @@ export class UdpClient {
   }
 
   close(): void {
-    try { this.socket.close(); } catch { /* already closed */ }
+    try {
+      this.socket.close();
+    } catch {
+      /* already closed */
+    }
   }
 }
 
@@ -71,7 +88,11 @@ export function headerOf(text: string, name: string): string | undefined {
 
 let seq = 0;
 /** A minimal well-formed request from a UDP client on `port`; `extra` lines are added before the blank line. */
-export function request(method: string, clientPort: number, opts: { uri?: string; callId?: string; extra?: string[]; body?: string; cseq?: string; toTag?: string } = {}): string {
+export function request(
+  method: string,
+  clientPort: number,
+  opts: { uri?: string; callId?: string; extra?: string[]; body?: string; cseq?: string; toTag?: string } = {},
+): string {
   const n = ++seq;
   const callId = opts.callId ?? `c${n}-${Date.now()}@test`;
   const body = opts.body ?? '';
@@ -86,7 +107,8 @@ export function request(method: string, clientPort: number, opts: { uri?: string
     `Contact: <sip:caller@127.0.0.1:${clientPort}>`,
     ...(opts.extra ?? []),
     `Content-Length: ${Buffer.byteLength(body)}`,
-    '', body,
+    '',
+    body,
   ];
   return lines.join('\r\n');
 }

@@ -14,7 +14,10 @@ export class UdpDropper {
   readonly seen: { dir: Direction; firstLine: string }[] = [];
   port = 0;
 
-  constructor(private readonly serverPort: number, private readonly rules: DropRule[]) {}
+  constructor(
+    private readonly serverPort: number,
+    private readonly rules: DropRule[],
+  ) {}
 
   async start(): Promise<number> {
     this.sock.on('message', (buf, rinfo) => {
@@ -36,9 +39,16 @@ export class UdpDropper {
     return this.port;
   }
 
-  close(): void { try { this.sock.close(); } catch { /* closed */ } }
+  close(): void {
+    try {
+      this.sock.close();
+    } catch {
+      /* closed */
+    }
+  }
 }
 
 export const isInvite = (s: string, d: Direction): boolean => d === 'to-server' && s.startsWith('INVITE ');
 export const isAck = (s: string, d: Direction): boolean => d === 'to-server' && s.startsWith('ACK ');
-export const is200Invite = (s: string, d: Direction): boolean => d === 'to-client' && s.startsWith('SIP/2.0 200') && /\r\nCSeq:\s*\d+ INVITE/i.test(s);
+export const is200Invite = (s: string, d: Direction): boolean =>
+  d === 'to-client' && s.startsWith('SIP/2.0 200') && /\r\nCSeq:\s*\d+ INVITE/i.test(s);

@@ -17,16 +17,26 @@ export class AdminTap {
   async start(): Promise<number> {
     this.server = createServer((client) => {
       const upstream = connect(this.adminPort, '127.0.0.1');
-      this.sockets.add(client); this.sockets.add(upstream);
-      client.setNoDelay(true); upstream.setNoDelay(true);
-      const inDec = new FrameDecoder(); const outDec = new FrameDecoder();
+      this.sockets.add(client);
+      this.sockets.add(upstream);
+      client.setNoDelay(true);
+      upstream.setNoDelay(true);
+      const inDec = new FrameDecoder();
+      const outDec = new FrameDecoder();
       inDec.on('frame', (f) => this.fromApp.push(f));
       outDec.on('frame', (f) => this.toApp.push(f));
-      client.on('data', (d: Buffer) => { inDec.push(d); upstream.write(d); });
-      upstream.on('data', (d: Buffer) => { outDec.push(d); client.write(d); });
+      client.on('data', (d: Buffer) => {
+        inDec.push(d);
+        upstream.write(d);
+      });
+      upstream.on('data', (d: Buffer) => {
+        outDec.push(d);
+        client.write(d);
+      });
       client.on('close', () => upstream.end());
       upstream.on('close', () => client.end());
-      client.on('error', () => undefined); upstream.on('error', () => undefined);
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
     const a = this.server.address();

@@ -5,9 +5,17 @@
 import { connect } from 'node:net';
 import { FrameDecoder, encodeFrame } from '../../../../sip/server/drachtio/framing.js';
 
-export interface RawResult { frames: string[]; closedByServer: boolean }
+export interface RawResult {
+  frames: string[];
+  closedByServer: boolean;
+}
 
-export async function replayConnection(port: number, rawFrames: string[], substitute: (s: string) => string, gapMs = 150): Promise<RawResult> {
+export async function replayConnection(
+  port: number,
+  rawFrames: string[],
+  substitute: (s: string) => string,
+  gapMs = 150,
+): Promise<RawResult> {
   const sock = connect(port, '127.0.0.1');
   sock.setNoDelay(true);
   const frames: string[] = [];
@@ -15,7 +23,9 @@ export async function replayConnection(port: number, rawFrames: string[], substi
   const dec = new FrameDecoder();
   dec.on('frame', (f) => frames.push(f));
   sock.on('data', (d: Buffer) => dec.push(d));
-  sock.on('end', () => { closedByServer = true; });
+  sock.on('end', () => {
+    closedByServer = true;
+  });
   sock.on('error', () => undefined);
   await new Promise<void>((r) => sock.once('connect', () => r()));
   for (const raw of rawFrames) {

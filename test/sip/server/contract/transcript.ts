@@ -16,30 +16,48 @@ function transcriptsDir(): string {
 
 export const TRANSCRIPTS = transcriptsDir();
 
-export interface RecordedFrame { n: number; dir?: string; where?: string; raw?: string; event?: string }
+export interface RecordedFrame {
+  n: number;
+  dir?: string;
+  where?: string;
+  raw?: string;
+  event?: string;
+}
 
 export function transcriptAvailable(name: string): boolean {
   return existsSync(`${TRANSCRIPTS}/${name}.jsonl`);
 }
 
 export function loadTranscript(name: string): RecordedFrame[] {
-  return readFileSync(`${TRANSCRIPTS}/${name}.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RecordedFrame);
+  return readFileSync(`${TRANSCRIPTS}/${name}.jsonl`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RecordedFrame);
 }
 
 /** Payloads (without the length prefix) of the frames the real server sent to the app, per connection. */
 export function serverFrames(frames: RecordedFrame[], conn = 'admin conn 1'): string[] {
-  return frames.filter((f) => f.dir === 'SRV->APP' && f.where === conn && f.raw)
+  return frames
+    .filter((f) => f.dir === 'SRV->APP' && f.where === conn && f.raw)
     .map((f) => f.raw!.slice(f.raw!.indexOf('#') + 1));
 }
 
 export function appFrames(frames: RecordedFrame[], conn: string): string[] {
-  return frames.filter((f) => f.dir === 'APP->SRV' && f.where === conn && f.raw)
+  return frames
+    .filter((f) => f.dir === 'APP->SRV' && f.where === conn && f.raw)
     .map((f) => f.raw!.slice(f.raw!.indexOf('#') + 1));
 }
 
-export interface PortMap { [ours: number]: number }
+export interface PortMap {
+  [ours: number]: number;
+}
 
-export interface NormalFrame { leader: string[]; startLine?: string; headers?: string[]; body?: string }
+export interface NormalFrame {
+  leader: string[];
+  startLine?: string;
+  headers?: string[];
+  body?: string;
+}
 
 /** Normalise one frame payload. `ports` maps our run's ports to the recording's (5060/5070/5080). */
 export function normalize(payload: string, ports: PortMap): NormalFrame {
@@ -64,7 +82,8 @@ export function normalize(payload: string, ports: PortMap): NormalFrame {
   const leader = leaderText.split('|');
   // byte lengths shift with port widths: blank them
   if (leader[1] === 'sip') leader[3] = '<len>';
-  if (leader[1] === 'response' && (leader[4] === 'application' || leader[4] === 'network') && leader.length > 6) leader[5] = '<len>';
+  if (leader[1] === 'response' && (leader[4] === 'application' || leader[4] === 'network') && leader.length > 6)
+    leader[5] = '<len>';
   if (crlf < 0) return { leader };
   const sip = s.slice(crlf + 2);
   const sep = sip.indexOf('\r\n\r\n');

@@ -17,7 +17,8 @@ t.test('messages split at every byte boundary come out whole', async (t) => {
   for (let cut = 1; cut < stream.length; cut += 7) {
     const f = new StreamFramer(65535);
     const got = collect(f);
-    f.push(stream.subarray(0, cut)); f.push(stream.subarray(cut));
+    f.push(stream.subarray(0, cut));
+    f.push(stream.subarray(cut));
     t.same(got.messages, [GOOD_OPTIONS, withBody, GOOD_OPTIONS], `cut at ${cut}`);
     t.equal(got.keepalives, 1);
     t.same(got.errors, []);

@@ -39,7 +39,10 @@ t.test('serializer rewrites Content-Length in place, or appends it', async (t) =
   r.append('Via', 'SIP/2.0/UDP h;branch=z9hG4bK1');
   r.append('Content-Length', '999');
   r.append('l', '5');
-  t.equal(serializeMessage(r).toString(), 'SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n');
+  t.equal(
+    serializeMessage(r).toString(),
+    'SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n',
+  );
   const q = new SipRequest('BYE', 'sip:x@y');
   q.body = Buffer.from([0xff, 0x00]);
   const bytes = serializeMessage(q);

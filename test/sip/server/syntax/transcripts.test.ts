@@ -16,7 +16,8 @@ t.test('every SIP message captured from the real drachtio-server parses', async 
     t.equal(msg.body.length, cl, `${f.name}: body length`);
     t.equal(parseCSeq(msg.get('cseq')!).method, msg instanceof SipRequest ? msg.method : parseCSeq(msg.get('cseq')!).method);
     for (const v of msg.getAll('via')) parseVia(v);
-    parseNameAddr(msg.get('from')!); parseNameAddr(msg.get('to')!);
+    parseNameAddr(msg.get('from')!);
+    parseNameAddr(msg.get('to')!);
   }
 });
 

@@ -14,14 +14,20 @@ function closed(sock: net.Socket, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('still open')), timeoutMs);
-    sock.once('close', () => { clearTimeout(timer); resolve(Date.now() - t0); });
+    sock.once('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - t0);
+    });
   });
 }
 
 async function connect(port: number): Promise<net.Socket> {
   const s = net.connect(port, '127.0.0.1');
   s.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => { s.once('connect', () => resolve()); s.once('close', () => reject(new Error('refused'))); });
+  await new Promise<void>((resolve, reject) => {
+    s.once('connect', () => resolve());
+    s.once('close', () => reject(new Error('refused')));
+  });
   return s;
 }
 
@@ -32,7 +38,11 @@ t.test('TCP: silent and half-header connections end at the header deadline; a wo
   const half = await connect(port);
   half.write('OPTIONS sip:svc@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1');
   const good = await connect(port);
-  t.teardown(() => { silent.destroy(); half.destroy(); good.destroy(); });
+  t.teardown(() => {
+    silent.destroy();
+    half.destroy();
+    good.destroy();
+  });
   const got = nextMessage(layer);
   good.write(options('limits-1', 'SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK-l1'));
   await got;
@@ -47,7 +57,10 @@ t.test('TCP: a message begun and never finished ends the connection; idle ones e
   const layer = await startLayer(t, [`tcp:127.0.0.1:${port}`], { connections: { headerTimeoutMs: 400, idleTimeoutMs: 1200 } });
   const slow = await connect(port);
   const idle = await connect(port);
-  t.teardown(() => { slow.destroy(); idle.destroy(); });
+  t.teardown(() => {
+    slow.destroy();
+    idle.destroy();
+  });
   const got = nextMessage(layer);
   slow.write(options('limits-2', 'SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK-l2') + 'OPTIONS sip:svc@127.0.0.1 SIP/2.0\r\n');
   await got;
@@ -81,17 +94,27 @@ t.test('TCP: connections beyond the per-source cap are refused at accept', async
   const port = await freePort();
   const layer = await startLayer(t, [`tcp:127.0.0.1:${port}`], { connections: { maxPerSource: 5, headerTimeoutMs: 0 } });
   const socks: net.Socket[] = [];
-  t.teardown(() => { for (const s of socks) s.destroy(); });
+  t.teardown(() => {
+    for (const s of socks) s.destroy();
+  });
   let refused = 0;
   for (let i = 0; i < 8; i++) {
     const s = net.connect(port, '127.0.0.1');
     s.on('error', () => undefined);
     socks.push(s);
   }
-  await Promise.all(socks.map((s) => new Promise<void>((resolve) => {
-    s.once('close', () => { refused++; resolve(); });
-    setTimeout(resolve, 1000);
-  })));
+  await Promise.all(
+    socks.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.once('close', () => {
+            refused++;
+            resolve();
+          });
+          setTimeout(resolve, 1000);
+        }),
+    ),
+  );
   t.equal(refused, 3, '3 of 8 refused');
   t.equal(layer.connectionCount(), 5);
   // a slot frees when one closes
@@ -107,8 +130,14 @@ t.test('TCP: connections beyond the per-source cap are refused at accept', async
 function wsOpen(url: string, origin?: string): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, ['sip'], origin ? { origin } : {});
-    ws.once('open', () => { ws.close(); resolve(101); });
-    ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
     ws.once('error', () => resolve(0));
   });
 }

@@ -45,7 +45,10 @@ function answerOptions(layer: TransportLayer): string[] {
   return seen;
 }
 
-for (const [mode, transport] of [['u1', 'udp'], ['t1', 'tcp']] as const) {
+for (const [mode, transport] of [
+  ['u1', 'udp'],
+  ['t1', 'tcp'],
+] as const) {
   t.test(`sipp over ${transport}: 400 for broken requests, then a normal OPTIONS`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-sipp-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,7 +56,13 @@ for (const [mode, transport] of [['u1', 'udp'], ['t1', 'tcp']] as const) {
     writeFileSync(file, SCENARIO);
     const layer = await startLayer(t, [`${transport}:127.0.0.1:0`]);
     const seen = answerOptions(layer);
-    const res = await runSipp(t, { scenario: file, remote: `127.0.0.1:${layer.listening()[0]!.port}`, transport: mode, calls: 3, timeoutMs: 15000 });
+    const res = await runSipp(t, {
+      scenario: file,
+      remote: `127.0.0.1:${layer.listening()[0]!.port}`,
+      transport: mode,
+      calls: 3,
+      timeoutMs: 15000,
+    });
     t.equal(res.code, 0, `sipp exit code (errors: ${res.errors.slice(0, 400)})`);
     t.equal(res.successful, 3);
     t.same(seen, ['OPTIONS good one', 'OPTIONS good one', 'OPTIONS good one'], 'only the good requests were delivered');

@@ -8,7 +8,9 @@ import { SipResponse } from '../../../../sip/server/message.js';
 
 async function connect(t: Tap, port: number): Promise<net.Socket> {
   const s = net.connect(port, '127.0.0.1');
-  t.teardown(() => { s.destroy(); });
+  t.teardown(() => {
+    s.destroy();
+  });
   await once(s, 'connect');
   return s;
 }
@@ -31,9 +33,15 @@ t.test('a message split across chunks and two messages in one chunk', async (t) 
   const withBody = tcpOptions('two-2').replace('Content-Length: 0', 'Content-Length: 4') + 'body';
   sock.write(Buffer.concat([a.subarray(100), Buffer.from(withBody + tcpOptions('two-3'))]));
   await until(() => got.length >= 3, { timeoutMs: 5000 });
-  t.same(got.map((g) => g[0]), ['split-1', 'two-2', 'two-3']);
+  t.same(
+    got.map((g) => g[0]),
+    ['split-1', 'two-2', 'two-3'],
+  );
   t.ok(got[0]![1], 'has a connectionId');
-  t.ok(got.every((g) => g[1] === got[0]![1]), 'connectionId stable on one connection');
+  t.ok(
+    got.every((g) => g[1] === got[0]![1]),
+    'connectionId stable on one connection',
+  );
 });
 
 t.test('responses go back on the same connection; keep-alive ping gets a pong', async (t) => {
@@ -121,6 +129,11 @@ t.test('sending to a TCP port where nothing listens rejects', async (t) => {
   await once(probe, 'listening');
   const deadPort = (probe.address() as net.AddressInfo).port;
   await new Promise((r) => probe.close(r));
-  await t.rejects(layer.send(parseMessage(tcpOptions('dead')), { transport: 'tcp', host: '127.0.0.1', port: deadPort }), { code: 'ECONNREFUSED' });
-  await t.rejects(layer.send(parseMessage(tcpOptions('dead')), { transport: 'ws', host: '127.0.0.1', port: deadPort }), /no ws connection/);
+  await t.rejects(layer.send(parseMessage(tcpOptions('dead')), { transport: 'tcp', host: '127.0.0.1', port: deadPort }), {
+    code: 'ECONNREFUSED',
+  });
+  await t.rejects(
+    layer.send(parseMessage(tcpOptions('dead')), { transport: 'ws', host: '127.0.0.1', port: deadPort }),
+    /no ws connection/,
+  );
 });

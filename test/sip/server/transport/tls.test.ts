@@ -14,9 +14,29 @@ import { SipResponse } from '../../../../sip/server/message.js';
 function selfSigned(t: Test): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sb-tls-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
 }
 
@@ -28,19 +48,29 @@ t.test('TLS listener: framed messages in, response out on the same connection', 
   const local = layer.listening()[0]!;
   t.equal(local.transport, 'tls');
   const sock = tls.connect({ host: '127.0.0.1', port: local.port, ca: pair.cert });
-  t.teardown(() => { sock.destroy(); });
+  t.teardown(() => {
+    sock.destroy();
+  });
   await once(sock, 'secureConnect');
   t.ok(sock.authorized, 'certificate verified against the generated CA');
   const got: string[] = [];
   const infos: (string | undefined)[] = [];
-  layer.on('message', (m, i) => { got.push(m.callId); infos.push(i.connectionId); });
+  layer.on('message', (m, i) => {
+    got.push(m.callId);
+    infos.push(i.connectionId);
+  });
   const two = Buffer.from(tlsOptions('tls-1') + tlsOptions('tls-2'));
-  sock.write(two.subarray(0, 33)); sock.write(two.subarray(33));
+  sock.write(two.subarray(0, 33));
+  sock.write(two.subarray(33));
   await until(() => got.length >= 2, { timeoutMs: 5000 });
   t.same(got, ['tls-1', 'tls-2']);
   const res = new SipResponse(200, 'OK');
-  res.append('Via', 'SIP/2.0/TLS 127.0.0.1:5071;branch=z9hG4bK-tls-1').append('From', '<sip:a@x>;tag=1')
-    .append('To', '<sip:b@x>;tag=2').append('Call-ID', 'tls-1').append('CSeq', '1 OPTIONS');
+  res
+    .append('Via', 'SIP/2.0/TLS 127.0.0.1:5071;branch=z9hG4bK-tls-1')
+    .append('From', '<sip:a@x>;tag=1')
+    .append('To', '<sip:b@x>;tag=2')
+    .append('Call-ID', 'tls-1')
+    .append('CSeq', '1 OPTIONS');
   const wire = readStreamMessages(sock, 1);
   await layer.send(res, { transport: 'tls', host: '127.0.0.1', port: sock.localPort!, connectionId: infos[0]! });
   t.equal((parseMessage((await wire)[0]!) as SipResponse).status, 200);

@@ -8,13 +8,27 @@ import { parseMessage } from '../../../../sip/server/parser.js';
 import { SipRequest, SipResponse } from '../../../../sip/server/message.js';
 import { MALFORMED } from '../syntax/malformed.js';
 
-async function udpPeer(t: Test, host = '127.0.0.1'): Promise<{ sock: dgram.Socket; port: number; inbox: Buffer[]; froms: number[]; next: (ms?: number) => Promise<Buffer> }> {
+async function udpPeer(
+  t: Test,
+  host = '127.0.0.1',
+): Promise<{ sock: dgram.Socket; port: number; inbox: Buffer[]; froms: number[]; next: (ms?: number) => Promise<Buffer> }> {
   const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  t.teardown(() => { try { sock.close(); } catch { /* already closed */ } });
+  t.teardown(() => {
+    try {
+      sock.close();
+    } catch {
+      /* already closed */
+    }
+  });
   const inbox: Buffer[] = [];
   const waiters: ((b: Buffer) => void)[] = [];
   const froms: number[] = [];
-  sock.on('message', (m, rinfo) => { froms.push(rinfo.port); const w = waiters.shift(); if (w) w(m); else inbox.push(m); });
+  sock.on('message', (m, rinfo) => {
+    froms.push(rinfo.port);
+    const w = waiters.shift();
+    if (w) w(m);
+    else inbox.push(m);
+  });
   sock.bind(0, host);
   await once(sock, 'listening');
   const next = (ms = 3000): Promise<Buffer> => {
@@ -22,7 +36,10 @@ async function udpPeer(t: Test, host = '127.0.0.1'): Promise<{ sock: dgram.Socke
     if (b) return Promise.resolve(b);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no datagram')), ms);
-      waiters.push((m) => { clearTimeout(timer); resolve(m); });
+      waiters.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
     });
   };
   return { sock, port: sock.address().port, inbox, froms, next };
@@ -31,7 +48,8 @@ async function udpPeer(t: Test, host = '127.0.0.1'): Promise<{ sock: dgram.Socke
 t.test('a request arrives parsed, with rport stamped like drachtio-server does', async (t) => {
   const layer = await startLayer(t, ['udp:127.0.0.1:0']);
   const [local] = layer.listening();
-  t.equal(local!.transport, 'udp'); t.ok(local!.port > 0);
+  t.equal(local!.transport, 'udp');
+  t.ok(local!.port > 0);
   const peer = await udpPeer(t);
   const raw = options('udp-1');
   const got = nextMessage(layer);
@@ -49,9 +67,16 @@ t.test('empty rport is filled in place; received= added when the sent-by is not 
   const layer = await startLayer(t, ['udp:127.0.0.1:0']);
   const peer = await udpPeer(t);
   const got = nextMessage(layer);
-  peer.sock.send(options('udp-2', 'SIP/2.0/UDP 192.0.2.10:5060;rport;branch=z9hG4bK-x, SIP/2.0/UDP 10.1.1.1;branch=z9hG4bK-y'), layer.listening()[0]!.port, '127.0.0.1');
+  peer.sock.send(
+    options('udp-2', 'SIP/2.0/UDP 192.0.2.10:5060;rport;branch=z9hG4bK-x, SIP/2.0/UDP 10.1.1.1;branch=z9hG4bK-y'),
+    layer.listening()[0]!.port,
+    '127.0.0.1',
+  );
   const [msg] = await got;
-  t.equal(msg.get('via'), `SIP/2.0/UDP 192.0.2.10:5060;rport=${peer.port};branch=z9hG4bK-x;received=127.0.0.1, SIP/2.0/UDP 10.1.1.1;branch=z9hG4bK-y`);
+  t.equal(
+    msg.get('via'),
+    `SIP/2.0/UDP 192.0.2.10:5060;rport=${peer.port};branch=z9hG4bK-x;received=127.0.0.1, SIP/2.0/UDP 10.1.1.1;branch=z9hG4bK-y`,
+  );
 });
 
 t.test('send() puts a response on the wire from the listening socket', async (t) => {
@@ -61,7 +86,8 @@ t.test('send() puts a response on the wire from the listening socket', async (t)
   peer.sock.send(options('udp-3'), layer.listening()[0]!.port, '127.0.0.1');
   const [req, info] = await got;
   const res = new SipResponse(200, 'OK');
-  for (const n of ['via', 'from', 'to', 'call-id', 'cseq']) res.append(n === 'call-id' ? 'Call-ID' : n[0]!.toUpperCase() + n.slice(1), req.get(n)!);
+  for (const n of ['via', 'from', 'to', 'call-id', 'cseq'])
+    res.append(n === 'call-id' ? 'Call-ID' : n[0]!.toUpperCase() + n.slice(1), req.get(n)!);
   const sent = await layer.send(res, info.remote);
   t.same(sent.local, layer.listening()[0]);
   const wire = await peer.next();
@@ -149,7 +175,11 @@ t.test('requests leave from the listening port and replies come back through the
   t.equal(parseMessage(req).callId, 'out-udp');
   const res = new SipResponse(200, 'OK');
   for (const n of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) res.append(n, parseMessage(req).get(n)!);
-  peer.sock.send(Buffer.from(`SIP/2.0 200 OK\r\n${res.headers.map((h) => `${h.name}: ${h.value}`).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`), local.port, '127.0.0.1');
+  peer.sock.send(
+    Buffer.from(`SIP/2.0 200 OK\r\n${res.headers.map((h) => `${h.name}: ${h.value}`).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`),
+    local.port,
+    '127.0.0.1',
+  );
   const [msg, info] = await got;
   t.ok(msg instanceof SipResponse);
   t.equal(info.remote.port, peer.port);

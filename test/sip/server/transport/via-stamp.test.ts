@@ -6,16 +6,30 @@ const from = (host: string, port: number) => ({ transport: 'udp' as const, host,
 
 t.test('RFC 3581 stamping of the top Via, as drachtio-server does it', async (t) => {
   // b1 #13 -> #15: no rport asked, rport=<port> appended anyway; same IP, no received
-  t.equal(stampViaText('SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-13267-1-0', from('127.0.0.1', 5070)),
-    'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-13267-1-0;rport=5070');
-  t.equal(stampViaText('SIP/2.0/UDP 127.0.0.1;rport;branch=z9hG4bKx', from('127.0.0.1', 40000)),
-    'SIP/2.0/UDP 127.0.0.1;rport=40000;branch=z9hG4bKx');
-  t.equal(stampViaText('SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKx;rport', from('203.0.113.9', 61000)),
-    'SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKx;rport=61000;received=203.0.113.9');
-  t.equal(stampViaText('SIP/2.0/UDP h.example.com;rportx=1;branch=z9hG4bKx;received=1.1.1.1', from('192.0.2.1', 5)),
-    'SIP/2.0/UDP h.example.com;rportx=1;branch=z9hG4bKx;received=192.0.2.1;rport=5');
-  t.equal(stampViaText('SIP/2.0/UDP [::1]:5070;branch=z9hG4bKx', from('::1', 5070)), 'SIP/2.0/UDP [::1]:5070;branch=z9hG4bKx;rport=5070');
-  t.equal(stampViaText('SIP/2.0/TCP [2001:db8::1];branch=z9hG4bKx', from('::1', 7)), 'SIP/2.0/TCP [2001:db8::1];branch=z9hG4bKx;rport=7;received=::1');
+  t.equal(
+    stampViaText('SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-13267-1-0', from('127.0.0.1', 5070)),
+    'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-13267-1-0;rport=5070',
+  );
+  t.equal(
+    stampViaText('SIP/2.0/UDP 127.0.0.1;rport;branch=z9hG4bKx', from('127.0.0.1', 40000)),
+    'SIP/2.0/UDP 127.0.0.1;rport=40000;branch=z9hG4bKx',
+  );
+  t.equal(
+    stampViaText('SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKx;rport', from('203.0.113.9', 61000)),
+    'SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKx;rport=61000;received=203.0.113.9',
+  );
+  t.equal(
+    stampViaText('SIP/2.0/UDP h.example.com;rportx=1;branch=z9hG4bKx;received=1.1.1.1', from('192.0.2.1', 5)),
+    'SIP/2.0/UDP h.example.com;rportx=1;branch=z9hG4bKx;received=192.0.2.1;rport=5',
+  );
+  t.equal(
+    stampViaText('SIP/2.0/UDP [::1]:5070;branch=z9hG4bKx', from('::1', 5070)),
+    'SIP/2.0/UDP [::1]:5070;branch=z9hG4bKx;rport=5070',
+  );
+  t.equal(
+    stampViaText('SIP/2.0/TCP [2001:db8::1];branch=z9hG4bKx', from('::1', 7)),
+    'SIP/2.0/TCP [2001:db8::1];branch=z9hG4bKx;rport=7;received=::1',
+  );
   t.equal(stampViaText('not a via', from('::1', 7)), undefined);
 });
 

@@ -81,10 +81,14 @@ t.test('a browser that stops answering pings is dropped; a live one stays', { ti
   // a "vanished" client: completes the handshake, then never reads or answers anything
   const { connect } = await import('node:net');
   const mute = connect(port, '127.0.0.1');
-  t.teardown(() => { mute.destroy(); });
+  t.teardown(() => {
+    mute.destroy();
+  });
   await once(mute, 'connect');
-  mute.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n\r\n');
+  mute.write(
+    'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n\r\n',
+  );
   const [head] = await once(mute, 'data');
   t.match(String(head), /^HTTP\/1.1 101 .*\r\n[\s\S]*Sec-WebSocket-Protocol: sip/i);
   mute.pause();
@@ -106,13 +110,20 @@ t.test('close() does not wait for idle HTTP keep-alive sockets or live WebSocket
   const agent = new http.Agent({ keepAlive: true });
   t.teardown(() => agent.destroy());
   const status = await new Promise<number>((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: wsAddr!.port, agent, headers: { connection: 'keep-alive' } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port: wsAddr!.port, agent, headers: { connection: 'keep-alive' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
   });
   t.equal(status, 426);
   const ws = await open(t, `ws://127.0.0.1:${wsAddr!.port}`, 'sip');
   const { connect } = await import('node:net');
   const tcp = connect(tcpAddr!.port, '127.0.0.1');
-  t.teardown(() => { tcp.destroy(); });
+  t.teardown(() => {
+    tcp.destroy();
+  });
   await once(tcp, 'connect');
   const wsClosed = once(ws, 'close');
   const t0 = Date.now();
