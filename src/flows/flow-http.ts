@@ -7,39 +7,9 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns';
-
-const nonPublic = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const)
-  nonPublic.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [
-  ['::', 127],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96],
-] as const)
-  nonPublic.addSubnet(net, bits, 'ipv6');
-
-export function isNonPublicAddress(ip: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return nonPublic.check(mapped[1]!, 'ipv4');
-  const family = isIP(ip);
-  if (family === 0) return true;
-  return nonPublic.check(ip, family === 4 ? 'ipv4' : 'ipv6');
-}
+import { isPrivateAddress } from '../events/target-guard.js';
 
 export class FlowHttpError extends Error {
   constructor(
@@ -68,7 +38,7 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addrs) => {
       if (err) return callback(err, '', 0);
-      const bad = allowPrivate ? undefined : addrs.find((a) => isNonPublicAddress(a.address));
+      const bad = allowPrivate ? undefined : addrs.find((a) => isPrivateAddress(a.address));
       if (bad) return callback(new FlowHttpError(`${hostname} resolves to a non-public address (${bad.address})`), '', 0);
       if (options.all) return (callback as unknown as (e: null, a: typeof addrs) => void)(null, addrs);
       const first = addrs[0];
@@ -93,7 +63,7 @@ export function flowHttp(
   if (url.username || url.password) return Promise.reject(new FlowHttpError('credentials in the URL are not allowed'));
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // A literal address skips the lookup, so it is checked here.
-  if (!opts.allowPrivate && isIP(host) && isNonPublicAddress(host))
+  if (!opts.allowPrivate && isIP(host) && isPrivateAddress(host))
     return Promise.reject(new FlowHttpError(`${host} is not a public address`));
   const signal = opts.signal
     ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)])
