@@ -38,50 +38,20 @@ export interface WireInfo {
   port: number | string;
 }
 
+/** Echo of a message the app sent: 15 fields for a response, 13 for a request (no dialog slot). */
+function sentEchoFrame(msgId: string, w: WireInfo, txnId: string, dialog: string[], sent: Buffer): string {
+  const head = [newUuid(), 'response', msgId, 'OK', 'application', w.len, w.protocol, w.address, w.port, timeOfDay(), txnId];
+  return withSip([...head, ...dialog, 'Msg sent:', ''].join('|'), sent);
+}
+
 /** Echo of a response the app sent (15 fields). */
 export function responseEchoFrame(msgId: string, w: WireInfo, txnId: string, dialogId: string, sent: Buffer): string {
-  return withSip(
-    [
-      newUuid(),
-      'response',
-      msgId,
-      'OK',
-      'application',
-      w.len,
-      w.protocol,
-      w.address,
-      w.port,
-      timeOfDay(),
-      txnId,
-      dialogId,
-      '',
-      'Msg sent:',
-      '',
-    ].join('|'),
-    sent,
-  );
+  return sentEchoFrame(msgId, w, txnId, [dialogId, ''], sent);
 }
 
 /** Echo of a request the app sent (13 fields, no dialog slot). */
 export function requestEchoFrame(msgId: string, w: WireInfo, txnId: string, sent: Buffer): string {
-  return withSip(
-    [
-      newUuid(),
-      'response',
-      msgId,
-      'OK',
-      'application',
-      w.len,
-      w.protocol,
-      w.address,
-      w.port,
-      timeOfDay(),
-      txnId,
-      'Msg sent:',
-      '',
-    ].join('|'),
-    sent,
-  );
+  return sentEchoFrame(msgId, w, txnId, [], sent);
 }
 
 /** A final response from a proxy target (`continue`, no trailing `|`). */

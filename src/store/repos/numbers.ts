@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, NumbersTable } from '../schema.js';
 import { nowIso } from '../secrets.js';
 
 export type NumberTarget =
@@ -30,21 +30,7 @@ export interface InventoryEntry {
   areaCode?: string;
 }
 
-type Row = {
-  id: number;
-  e164: string;
-  trunk: string | null;
-  country: string | null;
-  type: string | null;
-  area_code: string | null;
-  project_id: number | null;
-  target_kind: string | null;
-  agent_id: number | null;
-  application_id: number | null;
-  forward_to: string | null;
-  relay_enabled: number;
-  created_at: string;
-};
+type Row = Selectable<NumbersTable>;
 
 function targetOf(r: Row): NumberTarget | null {
   if (r.target_kind === 'agent' && r.agent_id !== null) return { kind: 'agent', agentId: r.agent_id };
