@@ -4,6 +4,7 @@
  * with ICE to the browser); the phone answers first and the browser gets CANCEL.
  */
 import t from 'tap';
+import { untilOrThrow } from '../helpers/wait.js';
 import { WebSocket } from 'ws';
 import { randomBytes } from 'node:crypto';
 import { DigestClient, pickChallenge } from '../../sip/digest.js';
@@ -25,14 +26,6 @@ const PHONE_SDP = [
 const OFFER = PHONE_SDP.replace('41000', '42000').replace('127.0.0.1', '127.0.0.2').replace('127.0.0.1', '127.0.0.2');
 
 const body = (raw: string) => raw.split('\r\n\r\n')[1] ?? '';
-
-async function until(cond: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 t.test('desk phone and browser: one offer each by kind; the first to answer wins, the other gets CANCEL', async (t) => {
   const carrier = new UdpUa();
@@ -115,9 +108,9 @@ t.test('desk phone and browser: one offer each by kind; the first to answer wins
       '',
     ].join('\r\n');
   ws.send(wsReg(1));
-  await until(() => wsResponses.length === 1, "the browser's challenge");
+  await untilOrThrow("the browser's challenge", () => wsResponses.length === 1, { timeoutMs: 10000 });
   ws.send(wsReg(2, authorize(requestHeaders(wsResponses[0]!).get('www-authenticate') ?? [], `sip:${domain}`)));
-  await until(() => wsResponses.length === 2, "the browser's registration");
+  await untilOrThrow("the browser's registration", () => wsResponses.length === 2, { timeoutMs: 10000 });
   t.match(wsResponses[1]!, /^SIP\/2\.0 200/, 'the browser registered');
   t.equal(tp.platform.sip.registrar.lookup('alice').length, 2, 'alice has two registrations');
 
@@ -130,7 +123,10 @@ t.test('desk phone and browser: one offer each by kind; the first to answer wins
         send(buildResponse(raw, 180, 'Ringing', { toTag: 'dk' }));
         send(buildResponse(raw, 200, 'OK', { toTag: 'dk', contact: `<sip:alice@127.0.0.1:${desk.port}>`, body: PHONE_SDP }));
       };
-      void until(() => wsRequests.some((r) => r.startsWith('INVITE')), "the browser's INVITE").then(answer, answer);
+      void untilOrThrow("the browser's INVITE", () => wsRequests.some((r) => r.startsWith('INVITE')), { timeoutMs: 10000 }).then(
+        answer,
+        answer,
+      );
     } else if (raw.startsWith('BYE')) send(buildResponse(raw, 200, 'OK'));
   };
   const ruri = `sip:alice@${domain}`;
@@ -162,7 +158,7 @@ t.test('desk phone and browser: one offer each by kind; the first to answer wins
   t.match(body(wsInvite), /^a=ice-ufrag:/m, 'and ICE');
   t.match(body(deskInvite), /^m=audio \d+ RTP\/AVP /m, 'the desk phone was offered plain RTP');
   t.notMatch(body(deskInvite), /a=fingerprint/, 'without DTLS');
-  await until(() => wsRequests.some((r) => r.startsWith('CANCEL')), 'CANCEL to the browser');
+  await untilOrThrow('CANCEL to the browser', () => wsRequests.some((r) => r.startsWith('CANCEL')), { timeoutMs: 10000 });
   t.pass('the browser got CANCEL');
   t.match(
     call.legs.find((l) => l.role === 'callee')?.dialog.remoteSdp ?? '',

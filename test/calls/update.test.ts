@@ -4,6 +4,7 @@
  * An UPDATE without SDP is answered 200 and changes nothing.
  */
 import t from 'tap';
+import { untilOrThrow } from '../helpers/wait.js';
 import dgram from 'node:dgram';
 import { startTestPlatform } from '../helpers/platform.js';
 import { UdpUa, buildRequest, buildResponse, type WireResponse } from '../sip/app/udp-ua.js';
@@ -43,14 +44,6 @@ function rtpPacket(seq: number, ssrc: number): Buffer {
   b.writeUInt32BE((seq * 160) >>> 0, 4);
   b.writeUInt32BE(ssrc, 8);
   return b;
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 t.test('an UPDATE with a new offer moves the media; one without SDP is a refresh', async (t) => {
@@ -103,7 +96,7 @@ t.test('an UPDATE with a new offer moves the media; one without SDP is a refresh
     for (let i = 0; i < count; i++) from.send(rtpPacket(seq++, 0x1234), Number(media), '127.0.0.1');
   };
   const echoed = setInterval(() => send(a.sock, 1), 20);
-  await waitFor(() => a.received() >= 10, 'the echo at A');
+  await untilOrThrow('the echo at A', () => a.received() >= 10, { timeoutMs: 5000 });
   clearInterval(echoed);
 
   const refresh: WireResponse = await carrier.request(inDialog('UPDATE', 2), tp.sip.port);
@@ -121,7 +114,7 @@ t.test('an UPDATE with a new offer moves the media; one without SDP is a refresh
   // Two packets from the old source: too few to re-latch onto it, so the echo follows the new SDP.
   const atA = a.received();
   send(a.sock, 2);
-  await waitFor(() => b.received() >= 2, 'the echo at the new port B');
+  await untilOrThrow('the echo at the new port B', () => b.received() >= 2, { timeoutMs: 5000 });
   t.ok(b.received() >= 2, `media now goes to B (${b.received()} packets)`);
   t.equal(a.received(), atA, 'and no longer to A');
   await call.hangup();
