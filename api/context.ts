@@ -6,6 +6,7 @@ import type { ApiCalls } from '../src/calls/api-calls.js';
 import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
+import type { FlowCalls } from '../src/calls/flow-calls.js';
 
 export interface ApiContext {
   store: Store;
@@ -17,6 +18,8 @@ export interface ApiContext {
   calls?: ApiCalls;
   /** `webhooks.allowPrivateTargets`: webhook URLs on loopback/private networks are accepted. */
   allowPrivateWebhookTargets: boolean;
+  /** Calls run by call flows (Dials/Connect, live-call modification); absent, those routes answer 503. */
+  flowCalls?: FlowCalls;
   /** Signs and checks `/recordings/:id.wav` links; absent, every link is refused. */
   recordingLinks?: RecordingLinks;
 }
