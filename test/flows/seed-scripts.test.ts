@@ -168,7 +168,9 @@ t.test("the seed's four scripts run unchanged on carrier calls", async (t) => {
     opts: { interrupted?: string } = {},
   ): Promise<void> => {
     const scores = await matches(tts, heard, [...spoken, ...skipped]);
-    spoken.forEach((s, i) => t.ok(scores[i]! >= SPOKEN, `heard "${s}" (match ${scores[i]!.toFixed(2)})`));
+    spoken.forEach((s, i) => {
+      t.ok(scores[i]! >= SPOKEN, `heard "${s}" (match ${scores[i]!.toFixed(2)})`);
+    });
     skipped.forEach((s, i) => {
       const score = scores[spoken.length + i]!;
       t.ok(score <= SKIPPED, `did not hear "${s}" (match ${score.toFixed(2)})`);
