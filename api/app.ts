@@ -79,6 +79,8 @@ export function createHttpApp(deps: HttpDeps): Express {
 export function buildHttpApp(deps: HttpDeps): HttpApp {
   const app = express();
   app.disable('x-powered-by');
+  // API answers are per-request reads: hashing every body for an ETag costs more than it saves.
+  app.set('etag', false);
   const registry = new OpenApiRegistry();
   const api = new ApiRouter(deps.store, registry);
   const ctx: ApiContext = {

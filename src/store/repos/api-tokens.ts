@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.js';
+import type { Project } from './projects.js';
 import { PROJECT_TOKEN_PREFIX, displayPrefix, newSecret, nowIso, sha256Hex } from '../secrets.js';
 
 export interface ApiToken {
@@ -53,20 +54,31 @@ export class ApiTokenRepository {
 
   /** The live token with this plaintext, if any; marks it used. */
   async authenticate(token: string): Promise<ApiToken | undefined> {
+    return (await this.principal(token))?.token;
+  }
+
+  /**
+   * The live token with this plaintext and its project, in one query (every API request asks);
+   * marks the token used.
+   */
+  async principal(token: string): Promise<{ token: ApiToken; project: Project } | undefined> {
     const r = await this.db
       .selectFrom('api_tokens')
-      .selectAll()
-      .where('token_hash', '=', sha256Hex(token))
-      .where('revoked_at', 'is', null)
+      .innerJoin('projects', 'projects.id', 'api_tokens.project_id')
+      .selectAll('api_tokens')
+      .select(['projects.name as project_name', 'projects.created_at as project_created_at'])
+      .where('api_tokens.token_hash', '=', sha256Hex(token))
+      .where('api_tokens.revoked_at', 'is', null)
       .executeTakeFirst();
     if (!r) return undefined;
+    const project: Project = { id: r.project_id, name: r.project_name, createdAt: r.project_created_at };
     // Recorded at most once a minute: a busy integration must not turn every read into a write.
     if (!r.last_used_at || Date.parse(r.last_used_at) < Date.now() - 60_000) {
       const at = nowIso();
       await this.db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', r.id).execute();
-      return toToken({ ...r, last_used_at: at });
+      return { token: toToken({ ...r, last_used_at: at }), project };
     }
-    return toToken(r);
+    return { token: toToken(r), project };
   }
 
   async get(id: number): Promise<ApiToken | undefined> {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { RawRows } from '../database.js';
 import type { DB } from '../schema.js';
 import { nowIso } from '../secrets.js';
 import type { OutboxRepository, StoredEvent } from './outbox.js';
@@ -113,6 +114,58 @@ const toCall = (r: Row): CallRecord => ({
   duration: r.duration,
   legs: JSON.parse(r.legs) as Record<string, unknown>[],
 });
+/** Every column of `calls`, in the order `fromColumns` reads a raw row. */
+const CALL_COLUMNS = [
+  'id',
+  'project_id',
+  'direction',
+  'from_number',
+  'to_number',
+  'status',
+  'sip_status',
+  'reason',
+  'telephony_ref',
+  'cable_token_hash',
+  'recording_path',
+  'enable_recording',
+  'enable_transcription',
+  'enable_analysis',
+  'agent_id',
+  'application_id',
+  'number_id',
+  'created_at',
+  'answered_at',
+  'ended_at',
+  'duration',
+  'legs',
+] as const satisfies readonly (keyof Row)[];
+
+// A literal of one fixed shape: V8 builds it far faster than a loop assigning by column name.
+const fromColumns = (a: unknown[]): CallRecord =>
+  toCall({
+    id: a[0],
+    project_id: a[1],
+    direction: a[2],
+    from_number: a[3],
+    to_number: a[4],
+    status: a[5],
+    sip_status: a[6],
+    reason: a[7],
+    telephony_ref: a[8],
+    cable_token_hash: a[9],
+    recording_path: a[10],
+    enable_recording: a[11],
+    enable_transcription: a[12],
+    enable_analysis: a[13],
+    agent_id: a[14],
+    application_id: a[15],
+    number_id: a[16],
+    created_at: a[17],
+    answered_at: a[18],
+    ended_at: a[19],
+    duration: a[20],
+    legs: a[21],
+  } as Row);
 const FINAL: readonly CallStatus[] = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
 
 /** The webhook event a transition fires, if any: connect is `started`, every final status its own type. */
@@ -149,6 +202,8 @@ export class CallRepository {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly outbox: OutboxRepository,
+    /** Where the driver can, list pages are read as arrays (see `Database.rawRows`). */
+    private readonly rawRows?: RawRows,
   ) {}
 
   /** Enqueues `type` for the call as it now stands, on `trx`. */
@@ -300,14 +355,16 @@ export class CallRepository {
     if (q.direction) base = base.where('direction', '=', q.direction);
     if (q.from) base = base.where('created_at', '>=', q.from);
     if (q.to) base = base.where('created_at', '<', q.to);
-    const rows = await base
-      .selectAll()
+    const query = base
+      .select(CALL_COLUMNS)
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit + 1)
-      .offset(q.offset ?? 0)
-      .execute();
-    return { calls: rows.slice(0, limit).map((r) => toCall(r as Row)), hasMore: rows.length > limit };
+      .offset(q.offset ?? 0);
+    const calls = this.rawRows
+      ? (await this.rawRows(query.compile())).map(fromColumns)
+      : (await query.execute()).map((r) => toCall(r as Row));
+    return { calls: calls.slice(0, limit), hasMore: calls.length > limit };
   }
 
   async events(callId: number): Promise<CallEvent[]> {
