@@ -257,4 +257,15 @@ forEachDialect(t, 'calls: insert, status transitions, events, listing', async (t
     [ids[3], ids[2]],
   );
   t.equal(p2.hasMore, true);
+  // Each combination of filters is its own prepared query; values change between runs of one.
+  t.same(
+    (await s.calls.page(a.id, { status: 'completed' })).calls.map((c) => c.id),
+    [c1.id],
+  );
+  t.same(
+    (await s.calls.page(a.id, { status: 'ringing', to: future })).calls.map((c) => c.id),
+    [...ids.slice(1)].reverse(),
+  );
+  t.same((await s.calls.page(a.id, { status: 'ringing', from: future })).calls, []);
+  t.same((await s.calls.page(b.id, { status: 'ringing' })).calls, [], "another project's page holds none of them");
 });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { RawRows } from '../database.js';
+import { Prepared } from '../prepared.js';
 import type { DB } from '../schema.js';
 import { nowIso } from '../secrets.js';
 import type { OutboxRepository, StoredEvent } from './outbox.js';
@@ -166,6 +167,16 @@ const fromColumns = (a: unknown[]): CallRecord =>
     duration: a[20],
     legs: a[21],
   } as Row);
+/** A page query's values; an unused filter's value is ignored. */
+type PageArgs = {
+  projectId: number;
+  status: string;
+  direction: string;
+  from: string;
+  to: string;
+  limit: number;
+  offset: number;
+};
 const FINAL: readonly CallStatus[] = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
 
 /** The webhook event a transition fires, if any: connect is `started`, every final status its own type. */
@@ -205,6 +216,8 @@ export class CallRepository {
     /** Where the driver can, list pages are read as arrays (see `Database.rawRows`). */
     private readonly rawRows?: RawRows,
   ) {}
+
+  private readonly pages = new Map<number, Prepared<PageArgs, unknown>>();
 
   /** Enqueues `type` for the call as it now stands, on `trx`. */
   private async enqueueCallEvent(trx: Kysely<DB>, id: number, type: string): Promise<StoredEvent> {
@@ -350,21 +363,47 @@ export class CallRepository {
    */
   async page(projectId: number, q: CallQuery = {}): Promise<{ calls: CallRecord[]; hasMore: boolean }> {
     const limit = Math.min(q.limit ?? 50, 500);
-    let base = this.db.selectFrom('calls').where('project_id', '=', projectId);
-    if (q.status) base = base.where('status', '=', q.status);
-    if (q.direction) base = base.where('direction', '=', q.direction);
-    if (q.from) base = base.where('created_at', '>=', q.from);
-    if (q.to) base = base.where('created_at', '<', q.to);
-    const query = base
-      .select(CALL_COLUMNS)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .offset(q.offset ?? 0);
+    const args: PageArgs = {
+      projectId,
+      status: q.status ?? '',
+      direction: q.direction ?? '',
+      from: q.from ?? '',
+      to: q.to ?? '',
+      limit: limit + 1,
+      offset: q.offset ?? 0,
+    };
+    const query = this.pageQuery(q).bind(args);
     const calls = this.rawRows
-      ? (await this.rawRows(query.compile())).map(fromColumns)
-      : (await query.execute()).map((r) => toCall(r as Row));
+      ? (await this.rawRows(query)).map(fromColumns)
+      : (await this.db.executeQuery(query)).rows.map((r) => toCall(r as Row));
     return { calls: calls.slice(0, limit), hasMore: calls.length > limit };
+  }
+
+  /** One prepared page query per combination of filters (at most 16). */
+  private pageQuery(q: CallQuery): Prepared<PageArgs, unknown> {
+    const shape = (q.status ? 1 : 0) | (q.direction ? 2 : 0) | (q.from ? 4 : 0) | (q.to ? 8 : 0);
+    let p = this.pages.get(shape);
+    if (!p) {
+      const names: (keyof PageArgs & string)[] = ['projectId', 'limit', 'offset'];
+      if (q.status) names.push('status');
+      if (q.direction) names.push('direction');
+      if (q.from) names.push('from');
+      if (q.to) names.push('to');
+      p = new Prepared<PageArgs, unknown>(
+        this.db,
+        (a) => {
+          let base = this.db.selectFrom('calls').where('project_id', '=', a.projectId);
+          if (q.status) base = base.where('status', '=', a.status);
+          if (q.direction) base = base.where('direction', '=', a.direction);
+          if (q.from) base = base.where('created_at', '>=', a.from);
+          if (q.to) base = base.where('created_at', '<', a.to);
+          return base.select(CALL_COLUMNS).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(a.limit).offset(a.offset);
+        },
+        names,
+      );
+      this.pages.set(shape, p);
+    }
+    return p;
   }
 
   async events(callId: number): Promise<CallEvent[]> {
