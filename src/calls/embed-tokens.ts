@@ -35,8 +35,10 @@ export class EmbedTokens {
 
   /** Constant-time check that `sig` is ours for exactly these claims. */
   verify(c: EmbedClaims, sig: string): boolean {
-    const expected = Buffer.from(this.sig(c), 'base64url');
-    const given = Buffer.from(sig, 'base64url');
+    // Compared as text: base64url decoding ignores the last character's spare bits, so two
+    // spellings would decode alike and a token would not be one string.
+    const expected = Buffer.from(this.sig(c));
+    const given = Buffer.from(sig);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
