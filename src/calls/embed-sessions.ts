@@ -25,7 +25,7 @@ export interface EmbedSessionsOptions {
   secret: string;
   /** The live call of a `phone_call_id`. */
   liveCall(recordId: number): Call | undefined;
-  browser: BrowserBridges;
+  browser: Pick<BrowserBridges, 'isWaiting' | 'admit'>;
   /** How long a talk/listen page waits for both parties to be on the line. */
   connectTimeoutMs: number;
   logger: Logger;
