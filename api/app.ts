@@ -31,6 +31,7 @@ import { webhookRoutes } from './routers/webhooks.js';
 import { recordingRoutes } from './routers/recordings.js';
 import { applicationRoutes } from './routers/applications.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
+import { embedRoutes, type EmbedDeps } from './routers/embed.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -45,6 +46,8 @@ export interface HttpDeps {
   /** `webhooks.allowPrivateTargets` (default false). */
   allowPrivateWebhookTargets?: boolean;
   recordingLinks?: RecordingLinks;
+  /** Embed sessions and the page's SIP WebSocket (absent in API-only tests). */
+  embeds?: EmbedDeps;
 }
 
 /** Compares hashes so neither the token's length nor its prefix leaks through timing. */
@@ -64,6 +67,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   webhookRoutes,
   recordingRoutes,
   applicationRoutes,
+  embedRoutes,
 ];
 
 export interface HttpApp {
@@ -91,6 +95,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     calls: deps.apiCalls,
     allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false,
     recordingLinks: deps.recordingLinks,
+    embeds: deps.embeds,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.
@@ -139,7 +144,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   // Built by esbuild into dist/widget; this file runs from dist/api.
   const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '../widget/test-phone');
   if (!deps.options.sourceMaps) {
-    app.use('/test-phone', (req, res, next) => {
+    app.use(['/test-phone', '/embed'], (req, res, next) => {
       // decoded as express.static will, so `phone.js%2Emap` is refused too
       let path = req.path;
       try {
@@ -152,6 +157,9 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     });
   }
   if (existsSync(widgetDir)) app.use('/test-phone', express.static(widgetDir));
+  // The embed page's bundle (/embed/embed.js); the page itself is the /embed route.
+  const embedDir = resolve(widgetDir, '../embed');
+  if (existsSync(embedDir)) app.use('/embed', express.static(embedDir, { index: false, redirect: false }));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

@@ -6,6 +6,7 @@ import type { ApiCalls } from '../src/calls/api-calls.js';
 import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
+import type { EmbedDeps } from './routers/embed.js';
 
 export interface ApiContext {
   store: Store;
@@ -19,6 +20,8 @@ export interface ApiContext {
   allowPrivateWebhookTargets: boolean;
   /** Signs and checks `/recordings/:id.wav` links; absent, every link is refused. */
   recordingLinks?: RecordingLinks;
+  /** Embed sessions (`embed_session`, `/embed`); absent without the call layer (answers 503). */
+  embeds?: EmbedDeps;
 }
 
 /**
