@@ -30,6 +30,7 @@ export interface HttpOptions {
 import { webhookRoutes } from './routers/webhooks.js';
 import { recordingRoutes } from './routers/recordings.js';
 import { applicationRoutes } from './routers/applications.js';
+import { numberCallbackRoutes } from './routers/number-callbacks.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 import { embedRoutes, type EmbedDeps } from './routers/embed.js';
 
@@ -68,6 +69,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   recordingRoutes,
   applicationRoutes,
   embedRoutes,
+  numberCallbackRoutes,
 ];
 
 export interface HttpApp {

@@ -177,6 +177,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       findAgent: (id) => store.agents.get(id),
       isAgent: async (username) => (await store.agents.findByUsername(username)) !== undefined,
       findApplication: (id) => store.applications.get(id),
+      numberCallback: (id) => store.numbers.callbackConfig(id),
     },
     defaultTrunk: config.trunks[0]?.name,
   });

@@ -22,6 +22,8 @@ export type Route =
 
 /** A DID as routing needs it (the store's `PhoneNumber` has this shape). */
 export interface DidEntry {
+  /** The number's row id (its own callback configuration is keyed by it). */
+  id?: number;
   e164: string;
   trunk: string | null;
   projectId: number | null;
@@ -54,6 +56,42 @@ export interface AppEntry {
   statusCallbackUrl: string | null;
 }
 
+/** A number's own callback configuration (the store's `NumberCallbackConfig` has this shape). */
+export interface OwnCallback {
+  /** True: the number's application decides (Voxology's "inherit" toggle). */
+  inherit: boolean;
+  callbackUrl: string | null;
+  callbackMethod: 'GET' | 'POST';
+  callbackFormat: 'json' | 'form' | 'query';
+  fallbackUrl: string | null;
+  statusCallbackUrl: string | null;
+}
+
+/**
+ * The callback a number's calls use: its own configuration unless it inherits, else its
+ * application's. Undefined when that has no callback URL (nothing to ask what to do).
+ */
+export function effectiveCallback(app: AppEntry | undefined, own: OwnCallback | undefined): AppCallback | undefined {
+  const src =
+    own && !own.inherit
+      ? own
+      : app && {
+          callbackUrl: app.callbackUrl,
+          callbackMethod: app.callbackMethod,
+          callbackFormat: app.callbackFormat,
+          fallbackUrl: app.fallbackUrl,
+          statusCallbackUrl: app.statusCallbackUrl,
+        };
+  if (!src?.callbackUrl) return undefined;
+  return {
+    url: src.callbackUrl,
+    method: src.callbackMethod,
+    format: src.callbackFormat,
+    ...(src.fallbackUrl ? { fallbackUrl: src.fallbackUrl } : {}),
+    ...(src.statusCallbackUrl ? { statusCallbackUrl: src.statusCallbackUrl } : {}),
+  };
+}
+
 /** Where routing looks numbers and agents up (the store, in main.ts); async because it is a database. */
 export interface RoutingDirectory {
   findNumber(e164: string): Promise<DidEntry | undefined>;
@@ -62,6 +100,8 @@ export interface RoutingDirectory {
   isAgent(username: string): Promise<boolean>;
   /** Absent: application DIDs are refused with 480 (no call-flow engine on this box). */
   findApplication?(id: number): Promise<AppEntry | undefined>;
+  /** A number's own callback configuration; absent (or undefined), the application's applies. */
+  numberCallback?(numberId: number): Promise<OwnCallback | undefined>;
 }
 
 export interface RouterOptions {
@@ -129,22 +169,12 @@ export class CallRouter {
       // Another project's application is never run, whatever the number row says.
       if (this.opts.directory.findApplication && (!app || app.projectId !== projectId))
         return refused(404, 'Not Found', 'number points at no application of its project');
+      const own = did.id !== undefined ? await this.opts.directory.numberCallback?.(did.id) : undefined;
+      const callback = app ? effectiveCallback(app, own) : undefined;
       // Nothing to ask what to do: say so plainly instead of answering into silence.
-      if (!app?.callbackUrl)
+      if (!app || !callback)
         return refused(480, 'Application Not Available', `application ${target.applicationId} has no callback URL`);
-      return {
-        kind: 'application',
-        number,
-        projectId,
-        appId: app.id,
-        callback: {
-          url: app.callbackUrl,
-          method: app.callbackMethod,
-          format: app.callbackFormat,
-          ...(app.fallbackUrl ? { fallbackUrl: app.fallbackUrl } : {}),
-          ...(app.statusCallbackUrl ? { statusCallbackUrl: app.statusCallbackUrl } : {}),
-        },
-      };
+      return { kind: 'application', number, projectId, appId: app.id, callback };
     }
     if (!did.relayEnabled) return refused(480, 'Relay Paused', 'relay paused');
     const forwardTo = toE164(target.forwardTo);

@@ -21,7 +21,13 @@ export type { ApiToken } from './repos/api-tokens.js';
 export type { User } from './repos/users.js';
 export type { Agent, SipCredential } from './repos/agents.js';
 export type { Application, ApplicationFields, CallbackMethod, CallbackFormat } from './repos/applications.js';
-export type { PhoneNumber, NumberTarget, InventoryEntry } from './repos/numbers.js';
+export type {
+  PhoneNumber,
+  NumberTarget,
+  InventoryEntry,
+  NumberCallbackConfig,
+  NumberCallbackFields,
+} from './repos/numbers.js';
 export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, CallEvent, CallQuery } from './repos/calls.js';
 export { CALL_STATUSES, eventTypeFor, recordingPathFor } from './repos/calls.js';
 export type { Webhook, WebhookChange, DeliveryAttempt } from './repos/webhooks.js';

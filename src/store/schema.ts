@@ -91,6 +91,18 @@ export interface NumbersTable {
   created_at: string;
 }
 
+/** A number's own callback configuration (migration 5); `inherit` 1: its application's applies. */
+export interface NumberCallbacksTable {
+  number_id: number;
+  inherit: number;
+  callback_url: string | null;
+  callback_method: string;
+  callback_format: string;
+  fallback_url: string | null;
+  status_callback_url: string | null;
+  updated_at: string;
+}
+
 export interface CallsTable {
   id: Generated<number>;
   project_id: number;
@@ -190,6 +202,7 @@ export interface DB {
   agents: AgentsTable;
   applications: ApplicationsTable;
   numbers: NumbersTable;
+  number_callbacks: NumberCallbacksTable;
   calls: CallsTable;
   call_events: CallEventsTable;
   webhooks: WebhooksTable;

@@ -37,7 +37,16 @@ const ROUTES: Record<string, Setup> = {
   'GET /v1/applications/:id': applicationPair,
   'PATCH /v1/applications/:id': applicationPair,
   'DELETE /v1/applications/:id': applicationPair,
+  'GET /v1/numbers/:id/callback_config': numberPair('+14155550300', '+14155550399'),
+  'PUT /v1/numbers/:id/callback_config': numberPair('+14155550400', '+14155550499'),
 };
+
+function numberPair(own: string, foreign: string): Setup {
+  return async (api, owner, other) => ({
+    own: (await api.store.numbers.assign(owner, own)).id,
+    foreign: (await api.store.numbers.assign(other, foreign)).id,
+  });
+}
 
 async function applicationPair(api: TestApi, owner: number, other: number): Promise<Fixture> {
   return {
@@ -91,6 +100,8 @@ t.test('a foreign id is 403 on every project route', async (t) => {
   t.same((list.body.relay_numbers as { phone_number: string }[]).map((n) => n.phone_number).sort(), [
     '+14155550100',
     '+14155550200',
+    '+14155550300',
+    '+14155550400',
   ]);
   t.match(
     (list.body.relay_numbers as { phone_number: string }[]).find((n) => n.phone_number === '+14155550100'),

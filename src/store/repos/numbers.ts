@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, NumbersTable } from '../schema.js';
 import { nowIso } from '../secrets.js';
+import type { CallbackFormat, CallbackMethod } from './applications.js';
 
 export type NumberTarget =
   | { kind: 'agent'; agentId: number }
@@ -29,6 +30,34 @@ export interface InventoryEntry {
   type?: string;
   areaCode?: string;
 }
+
+/**
+ * A number's own call-flow callback configuration. `inherit` (the default for a number never
+ * configured): its application's configuration applies and the other fields are kept but unused.
+ */
+export interface NumberCallbackConfig {
+  inherit: boolean;
+  callbackUrl: string | null;
+  callbackMethod: CallbackMethod;
+  callbackFormat: CallbackFormat;
+  fallbackUrl: string | null;
+  statusCallbackUrl: string | null;
+  /** Null until first configured. */
+  updatedAt: string | null;
+}
+
+/** What an owner sets; `undefined` leaves a field as it is, `null` clears a URL. */
+export type NumberCallbackFields = Partial<Omit<NumberCallbackConfig, 'updatedAt'>>;
+
+const INHERITED: NumberCallbackConfig = {
+  inherit: true,
+  callbackUrl: null,
+  callbackMethod: 'POST',
+  callbackFormat: 'json',
+  fallbackUrl: null,
+  statusCallbackUrl: null,
+  updatedAt: null,
+};
 
 type Row = Selectable<NumbersTable>;
 
@@ -131,8 +160,43 @@ export class NumberRepository {
     if (Object.keys(set).length) await this.db.updateTable('numbers').set(set).where('id', '=', id).execute();
   }
 
-  /** Gives a number back to the inventory. */
+  async callbackConfig(numberId: number): Promise<NumberCallbackConfig> {
+    const r = await this.db.selectFrom('number_callbacks').selectAll().where('number_id', '=', numberId).executeTakeFirst();
+    if (!r) return { ...INHERITED };
+    return {
+      inherit: r.inherit === 1,
+      callbackUrl: r.callback_url,
+      callbackMethod: r.callback_method === 'GET' ? 'GET' : 'POST',
+      callbackFormat: r.callback_format === 'form' || r.callback_format === 'query' ? r.callback_format : 'json',
+      fallbackUrl: r.fallback_url,
+      statusCallbackUrl: r.status_callback_url,
+      updatedAt: r.updated_at,
+    };
+  }
+
+  /** Merges `f` into the number's configuration (created on first use) and returns the result. */
+  async setCallbackConfig(numberId: number, f: NumberCallbackFields): Promise<NumberCallbackConfig> {
+    const merged = { ...(await this.callbackConfig(numberId)), ...stripUndefined(f) };
+    const row = {
+      inherit: merged.inherit ? 1 : 0,
+      callback_url: merged.callbackUrl,
+      callback_method: merged.callbackMethod,
+      callback_format: merged.callbackFormat,
+      fallback_url: merged.fallbackUrl,
+      status_callback_url: merged.statusCallbackUrl,
+      updated_at: nowIso(),
+    };
+    await this.db
+      .insertInto('number_callbacks')
+      .values({ number_id: numberId, ...row })
+      .onConflict((oc) => oc.column('number_id').doUpdateSet(row))
+      .execute();
+    return this.callbackConfig(numberId);
+  }
+
+  /** Gives a number back to the inventory (its own callback configuration goes with its owner). */
   async release(id: number): Promise<void> {
+    await this.db.deleteFrom('number_callbacks').where('number_id', '=', id).execute();
     await this.db
       .updateTable('numbers')
       .set({ project_id: null, ...targetColumns(null), forward_to: null, relay_enabled: 0 })
@@ -173,4 +237,8 @@ export class NumberRepository {
         .execute()
     ).map(toNumber);
   }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -61,3 +61,49 @@ t.test('an application of another project, or a deleted one, is never run', asyn
   });
   t.match(await new CallRouter({ directory: directory([]) }).route('+15550400'), { kind: 'refused', sipStatus: 404 });
 });
+
+t.test("a number's own callback configuration applies unless it inherits", async (t) => {
+  const own = {
+    inherit: false,
+    callbackUrl: 'https://203.0.114.10/number.json',
+    callbackMethod: 'GET' as const,
+    callbackFormat: 'query' as const,
+    fallbackUrl: 'https://203.0.114.10/number-fallback',
+    statusCallbackUrl: null,
+  };
+  const withOwn = (cfg: typeof own | undefined, apps = [app()]): RoutingDirectory => {
+    const d = directory(apps);
+    return {
+      ...d,
+      findNumber: async (e164) => {
+        const n = await d.findNumber(e164);
+        return n && { ...n, id: 5 };
+      },
+      numberCallback: async (id) => (id === 5 ? cfg : undefined),
+    };
+  };
+  t.match(await new CallRouter({ directory: withOwn(own) }).route('+15550400'), {
+    kind: 'application',
+    appId: 9,
+    callback: {
+      url: 'https://203.0.114.10/number.json',
+      method: 'GET',
+      format: 'query',
+      fallbackUrl: 'https://203.0.114.10/number-fallback',
+    },
+  });
+  t.match(await new CallRouter({ directory: withOwn({ ...own, inherit: true }) }).route('+15550400'), {
+    kind: 'application',
+    callback: { url: 'https://203.0.114.10/flow', method: 'POST', format: 'form' },
+  });
+  t.match(
+    await new CallRouter({ directory: withOwn(own, [app({ callbackUrl: null })]) }).route('+15550400'),
+    { kind: 'application', callback: { url: 'https://203.0.114.10/number.json' } },
+    "the number's own URL serves an application that has none",
+  );
+  t.match(
+    await new CallRouter({ directory: withOwn(own, [app({ projectId: 2 })]) }).route('+15550400'),
+    { kind: 'refused', sipStatus: 404 },
+    "another project's application is refused even with the number's own configuration",
+  );
+});
