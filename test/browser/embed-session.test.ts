@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Frame, Page } from 'playwright-core';
 import { createServer } from 'node:http';
+import { loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { RECIPIENT, startCallsPlatform, startCarrier, type CallsPlatform } from '../api/calls-rig.js';
 import { ChromiumPool } from '../helpers/chromium.js';
@@ -166,11 +167,18 @@ t.test(
     const listenUrl = await embedUrl(cp, id, 'listen');
     const honestListenUrl = await embedUrl(cp, id, 'listen');
 
+    t.match(
+      (await cp.api(`/api/v1/calls/${id}`)).body,
+      { status: 'queued', legs: [] },
+      'nobody is dialled before the agent connects',
+    );
     // The agent page runs inside a customer's page on another origin, as the seed embeds it.
     const agent = await openInHostPage(t, agentUrl, 'agent');
+    const openedAt = Date.now();
     const html = await agent.content();
     t.notOk(html.includes(cp.token), 'the page holds no API token');
     await inCall(agent, 'agent page');
+    const agentMs = Date.now() - openedAt;
     t.ok(
       await until(async () => ((await cp.api(`/api/v1/calls/${id}`)).body.legs as unknown[]).length === 2, { timeoutMs: 20000 }),
       'the client was dialled the moment the agent connected, and answered',
@@ -190,6 +198,7 @@ t.test(
     await inCall(listen, 'listen page');
     const honest = await openEmbed(t, honestListenUrl, 'listen');
     await inCall(honest, 'untampered listen page');
+    t.comment(`agent page script running to in call (SIP, ICE, DTLS): ${agentMs} ms (load average ${loadavg()[0]!.toFixed(1)})`);
     t.ok(
       await until(async () => (await stats(listen)).packetsSent > 100, { timeoutMs: 15000 }),
       `the tampered listen page does send audio (${(await stats(listen)).packetsSent} packets)`,
