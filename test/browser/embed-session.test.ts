@@ -295,6 +295,8 @@ t.test('embed_session refusals: bad role, no token, expired and forged URLs, a h
   t.equal(page.status, 200, 'the untouched URL still opens');
   t.match(page.headers.get('content-security-policy'), /script-src 'self'/);
   t.equal(page.headers.get('cache-control'), 'no-store');
+  t.equal((await fetch(`${cp.base}/embed/embed.js`)).status, 200, 'the page bundle is served');
+  t.equal((await fetch(`${cp.base}/embed/embed.js.map`)).status, 404, 'its source map is not (http.sourceMaps off)');
 
   t.equal(cp.tp.platform.embeds.size, 3, 'three sessions live');
   await cp.api(`/api/v1/calls/${id}/hangup`, { method: 'POST' });
