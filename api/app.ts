@@ -34,6 +34,7 @@ import { numberCallbackRoutes } from './routers/number-callbacks.js';
 import { dialRoutes } from './routers/dials.js';
 import type { FlowCalls } from '../src/calls/flow-calls.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
+import { embedRoutes, type EmbedDeps } from './routers/embed.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -50,6 +51,8 @@ export interface HttpDeps {
   /** `webhooks.allowPrivateTargets` (default false). */
   allowPrivateWebhookTargets?: boolean;
   recordingLinks?: RecordingLinks;
+  /** Embed sessions and the page's SIP WebSocket (absent in API-only tests). */
+  embeds?: EmbedDeps;
 }
 
 /** Compares hashes so neither the token's length nor its prefix leaks through timing. */
@@ -69,6 +72,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   webhookRoutes,
   recordingRoutes,
   applicationRoutes,
+  embedRoutes,
   numberCallbackRoutes,
   dialRoutes,
 ];
@@ -86,6 +90,8 @@ export function createHttpApp(deps: HttpDeps): Express {
 export function buildHttpApp(deps: HttpDeps): HttpApp {
   const app = express();
   app.disable('x-powered-by');
+  // API answers are per-request reads: hashing every body for an ETag costs more than it saves.
+  app.set('etag', false);
   const registry = new OpenApiRegistry();
   const api = new ApiRouter(deps.store, registry);
   const ctx: ApiContext = {
@@ -97,6 +103,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     flowCalls: deps.flowCalls,
     allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false,
     recordingLinks: deps.recordingLinks,
+    embeds: deps.embeds,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.
@@ -145,7 +152,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   // Built by esbuild into dist/widget; this file runs from dist/api.
   const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '../widget/test-phone');
   if (!deps.options.sourceMaps) {
-    app.use('/test-phone', (req, res, next) => {
+    app.use(['/test-phone', '/embed'], (req, res, next) => {
       // decoded as express.static will, so `phone.js%2Emap` is refused too
       let path = req.path;
       try {
@@ -158,6 +165,9 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     });
   }
   if (existsSync(widgetDir)) app.use('/test-phone', express.static(widgetDir));
+  // The embed page's bundle (/embed/embed.js); the page itself is the /embed route.
+  const embedDir = resolve(widgetDir, '../embed');
+  if (existsSync(embedDir)) app.use('/embed', express.static(embedDir, { index: false, redirect: false }));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

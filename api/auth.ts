@@ -53,11 +53,9 @@ export async function authenticate(store: Store, req: Request): Promise<Principa
     if (!user) throw unauthorized();
     return { kind: 'user', user };
   }
-  const token = await store.apiTokens.authenticate(p.token);
-  if (!token) throw unauthorized();
-  const project = await store.projects.get(token.projectId);
-  if (!project) throw unauthorized();
-  return { kind: 'project', project, token };
+  const found = await store.apiTokens.principal(p.token);
+  if (!found) throw unauthorized();
+  return { kind: 'project', project: found.project, token: found.token };
 }
 
 /**

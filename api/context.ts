@@ -7,6 +7,7 @@ import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 import type { FlowCalls } from '../src/calls/flow-calls.js';
+import type { EmbedDeps } from './routers/embed.js';
 
 export interface ApiContext {
   store: Store;
@@ -22,6 +23,8 @@ export interface ApiContext {
   flowCalls?: FlowCalls;
   /** Signs and checks `/recordings/:id.wav` links; absent, every link is refused. */
   recordingLinks?: RecordingLinks;
+  /** Embed sessions (`embed_session`, `/embed`); absent without the call layer (answers 503). */
+  embeds?: EmbedDeps;
 }
 
 /**

@@ -24,6 +24,7 @@ import { CallRecords } from './calls/call-records.js';
 import { ApiCalls } from './calls/api-calls.js';
 import { FlowCalls } from './calls/flow-calls.js';
 import { BrowserBridges } from './calls/browser-bridge.js';
+import { EmbedSessions } from './calls/embed-sessions.js';
 import { createHttpApp } from '../api/app.js';
 import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
@@ -58,6 +59,8 @@ export interface Platform {
   bus: EventBus;
   webhooks: WebhookDispatcher;
   recordingLinks: RecordingLinks;
+  /** Phonevoice embed sessions (tests mint and inspect them). */
+  embeds: EmbedSessions;
   stop(): Promise<void>;
 }
 
@@ -155,7 +158,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   const sip = new SipApplication(srf, {
     realm: config.registrar.realm,
     // Looked up per authentication, so agents added through the API or the admin CLI can register at once.
-    credentials: (username) => store.agents.sipCredential(username),
+    // An embed page's credentials (minted when its URL is opened) first, then the agents'.
+    credentials: async (username) => embeds.sipCredential(username) ?? store.agents.sipCredential(username),
     throttle: authThrottle,
     minExpires: config.registrar.minExpires,
     maxExpires: config.registrar.maxExpires,
@@ -201,7 +205,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
     logger: logger.child({ component: 'calls' }),
     // Bound late: the browser bridges need the service's dialer.
-    claim: (invite) => browserBridges.claim(invite),
+    claim: (invite) => browserBridges.claim(invite) || embeds.claim(invite),
     flows,
   });
   const browserBridges: BrowserBridges = new BrowserBridges({
@@ -226,6 +230,14 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     blockedPrefixes: config.calls.blockedPrefixes,
     logger: logger.child({ component: 'flow-calls' }),
   });
+  const linkSecret = loadOrCreateLinkSecret(join(dataDir, 'url-signing.key'));
+  const embeds: EmbedSessions = new EmbedSessions({
+    secret: linkSecret,
+    liveCall: (id) => records.liveCall(id),
+    browser: browserBridges,
+    connectTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+    logger: logger.child({ component: 'embeds' }),
+  });
   const apiCalls = new ApiCalls({
     store,
     calls: callService,
@@ -247,7 +259,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   // The public URL may need the port the listener got (port 0 in tests), so links resolve it late.
   const linkOpts = {
     publicUrl: config.http.publicUrl ?? '',
-    secret: loadOrCreateLinkSecret(join(dataDir, 'url-signing.key')),
+    secret: linkSecret,
     ttlSeconds: config.recording.urlTtlSeconds,
   };
   const recordingLinks = new RecordingLinks(linkOpts);
@@ -266,6 +278,14 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     pollMs: w.pollSeconds * 1000,
   });
 
+  const wsListener = sipAddresses.find((a) => a.transport === 'wss') ?? sipAddresses.find((a) => a.transport === 'ws');
+  const embedDeps = {
+    sessions: embeds,
+    publicUrl: () => linkOpts.publicUrl,
+    // The page reaches the SIP WebSocket on the host it was loaded from.
+    sipWebSocket: (hostname: string) =>
+      wsListener && `${wsListener.transport}://${hostname.includes(':') ? `[${hostname}]` : hostname}:${wsListener.port}`,
+  };
   const health = new PlatformHealth({ media, calls, sipLink: () => sipLink.snapshot() });
   const app = createHttpApp({
     store,
@@ -282,6 +302,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     },
     allowPrivateWebhookTargets: w.allowPrivateTargets,
     recordingLinks,
+    embeds: embedDeps,
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   let stopping: Promise<void> | undefined;
@@ -336,6 +357,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     bus,
     webhooks,
     recordingLinks,
+    embeds,
     /** Idempotent: a second call waits for the first shutdown. */
     stop,
   };

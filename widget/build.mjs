@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const out = join(root, 'dist', 'widget');
 
-const pages = [{ name: 'test-phone', entry: 'phone.ts', bundle: 'phone.js', assets: ['index.html'] }];
+const pages = [
+  { name: 'test-phone', entry: 'phone.ts', bundle: 'phone.js', assets: ['index.html'] },
+  // The embed page's HTML is served by the /embed route (it carries the session's config).
+  { name: 'embed', entry: 'embed.ts', bundle: 'embed.js', assets: [] },
+];
 
 for (const page of pages) {
   const src = join(root, 'widget', page.name);

@@ -72,11 +72,30 @@ export class BrowserBridges {
   claim(invite: InboundInvite): boolean {
     const ref = JOIN.exec(invite.to.user ?? '')?.[1];
     if (!ref) return false;
-    const run = this.join(invite, ref).catch((err: unknown) => {
+    this.track(invite, this.join(invite, ref, true));
+    return true;
+  }
+
+  private track(invite: InboundInvite, join: Promise<void>): void {
+    const run = join.catch((err: unknown) => {
       this.opts.logger.error({ err, sipCallId: invite.callId }, 'join failed');
     });
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
+  }
+
+  /** Is this call still waiting for its agent? */
+  isWaiting(telephonyRef: string): boolean {
+    return this.waiting.has(telephonyRef);
+  }
+
+  /**
+   * Takes an INVITE already authorized to be this call's agent (an embed page's, whose signed
+   * session named the call); false when the call no longer waits.
+   */
+  admit(invite: InboundInvite, telephonyRef: string): boolean {
+    if (!this.waiting.has(telephonyRef)) return false;
+    this.track(invite, this.join(invite, telephonyRef, false));
     return true;
   }
 
@@ -85,14 +104,15 @@ export class BrowserBridges {
     await Promise.allSettled([...this.running]);
   }
 
-  private async join(invite: InboundInvite, ref: string): Promise<void> {
+  /** `checkAgent`: the caller must be an agent of the call's project (an embed was authorized by its session instead). */
+  private async join(invite: InboundInvite, ref: string, checkAgent: boolean): Promise<void> {
     const w = this.waiting.get(ref);
     // The same answer for an unknown, ended or already joined call: nothing to learn by guessing refs.
     if (!w || invite.origin.kind !== 'user') {
       invite.reject(404, 'Not Found');
       return;
     }
-    if ((await this.opts.agentProject(invite.origin.user)) !== w.req.projectId) {
+    if (checkAgent && (await this.opts.agentProject(invite.origin.user)) !== w.req.projectId) {
       invite.reject(403, 'Forbidden');
       return;
     }

@@ -142,8 +142,8 @@ export class Call extends EventEmitter<CallEvents> {
     leg.once('ended', (info: LegEndInfo) => {
       this.logger.info({ role: leg.role, ...info }, 'leg ended');
       this.emit('leg-removed', leg);
-      // A listener leaving does not end the conversation it listened to.
-      if (leg.role === 'monitor') return;
+      // A listener or an extra talker leaving does not end the conversation it joined.
+      if (leg.role === 'monitor' || leg.role === 'talker') return;
       void this.hangup({ reason: `${leg.role} ${info.by === 'remote' ? 'hung up' : info.reason}` });
     });
     this.emit('leg-added', leg);

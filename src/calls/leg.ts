@@ -3,8 +3,11 @@ import type { Logger } from 'pino';
 import type { DtmfEvent } from '../../media/types.js';
 import type { MediaEndpoint, SipDialog } from './ports.js';
 
-/** `caller`/`callee` are the two parties; `monitor` listens in (supervisor) without being heard. */
-export type LegRole = 'caller' | 'callee' | 'monitor';
+/**
+ * `caller`/`callee` are the two parties; `monitor` listens in (supervisor) without being heard;
+ * `talker` is an extra participant (an embed's talk role): heard by all, but leaving ends only its leg.
+ */
+export type LegRole = 'caller' | 'callee' | 'monitor' | 'talker';
 
 export interface LegEndInfo {
   by: 'local' | 'remote' | 'media';

@@ -42,18 +42,30 @@ export async function addMonitor(
     await outcome.leg.hangup({ by: 'local', reason: 'call ended' });
     return { answered: false, reason: 'call ended' };
   }
-  let mixer = mixers.get(call);
-  if (!mixer) {
-    // Kept as a promise so that two supervisors answering together share one mixer.
-    mixer = moveIntoMixer(call, caller.endpoint, callee.endpoint);
-    mixers.set(call, mixer);
-  }
-  await (await mixer).add(outcome.leg.endpoint, { listenOnly: true });
+  await (await mixerOf(call)).add(outcome.leg.endpoint, { listenOnly: true });
   call.logger.info({ target }, 'supervisor listening');
   return { answered: true };
 }
 
-/** One mixer per monitored call: a second supervisor joins the same one. */
+/**
+ * The call's mixer, made on first use by moving its two parties out of their bridge (they keep
+ * hearing each other through it). Supervisors and embed participants all join this one.
+ */
+export function mixerOf(call: Call): Promise<MediaMixer> {
+  let mixer = mixers.get(call);
+  if (!mixer) {
+    const caller = call.legs.find((l) => l.role === 'caller' && !l.ended);
+    const callee = call.legs.find((l) => l.role === 'callee' && !l.ended);
+    if (call.isEnded() || !caller || !callee)
+      return Promise.reject(new MonitorError('the call is not connected (both parties must be on the line)'));
+    // Kept as a promise so that two joining together share one mixer.
+    mixer = moveIntoMixer(call, caller.endpoint, callee.endpoint);
+    mixers.set(call, mixer);
+  }
+  return mixer;
+}
+
+/** One mixer per call with listeners or extra talkers: each newcomer joins the same one. */
 const mixers = new WeakMap<Call, Promise<MediaMixer>>();
 
 async function moveIntoMixer(call: Call, a: MediaEndpoint, b: MediaEndpoint): Promise<MediaMixer> {

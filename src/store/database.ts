@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { DB } from './schema.js';
 import { CachingSqliteDatabase } from './statement-cache.js';
 
@@ -19,7 +19,11 @@ export interface Database {
   /** Where it lives, without credentials, for logs. */
   location: string;
   close(): Promise<void>;
+  /** Reads a compiled SELECT as arrays in column order, where the driver can (SQLite); else absent. */
+  rawRows?: RawRows;
 }
+
+export type RawRows = (query: CompiledQuery) => Promise<unknown[][]>;
 
 export interface DatabaseOptions {
   /** `postgres://…`, `sqlite:/path/file.db`, or absent for `<dataDir>/switchboard.db`. */
@@ -44,8 +48,11 @@ function openSqlite(file: string): Database {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: new CachingSqliteDatabase(sqlite) }) });
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+  const cache = new CachingSqliteDatabase(sqlite);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cache }) });
+  // Through Kysely's single connection, so a read never runs inside another caller's open transaction.
+  const rawRows: RawRows = (query) => db.connection().execute(async () => cache.rawAll(query.sql, query.parameters));
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy(), rawRows };
 }
 
 function openPostgres(url: string): Database {

@@ -57,7 +57,7 @@ export class Store {
     this.applications = new ApplicationRepository(db);
     this.numbers = new NumberRepository(db);
     this.outbox = new OutboxRepository(db);
-    this.calls = new CallRepository(db, this.outbox);
+    this.calls = new CallRepository(db, this.outbox, database.rawRows);
     this.webhooks = new WebhookRepository(db);
   }
 

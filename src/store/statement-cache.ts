@@ -13,6 +13,8 @@ export const STATEMENT_CACHE_SIZE = 200;
 export class CachingSqliteDatabase implements SqliteDatabase {
   // A Map keeps insertion order: re-inserting on a hit makes the first key the least recently used.
   private readonly statements = new Map<string, SqliteStatement>();
+  // Separate from Kysely's: `raw(true)` changes a statement's result shape for every later run.
+  private readonly rawStatements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(
     private readonly sqlite: BetterSqlite3.Database,
@@ -35,12 +37,27 @@ export class CachingSqliteDatabase implements SqliteDatabase {
     return stmt;
   }
 
+  /**
+   * Rows as arrays in column order: building one object per row (a property per column) is most of
+   * the cost of reading a page of rows. Callers must hold Kysely's connection (see `RawRows`).
+   */
+  rawAll(sql: string, parameters: readonly unknown[]): unknown[][] {
+    let stmt = this.rawStatements.get(sql);
+    if (!stmt) {
+      stmt = this.sqlite.prepare(sql).raw(true);
+      this.rawStatements.set(sql, stmt);
+      if (this.rawStatements.size > this.capacity) this.rawStatements.delete(this.rawStatements.keys().next().value as string);
+    }
+    return stmt.all(...parameters) as unknown[][];
+  }
+
   get size(): number {
     return this.statements.size;
   }
 
   close(): void {
     this.statements.clear();
+    this.rawStatements.clear();
     this.sqlite.close();
   }
 }

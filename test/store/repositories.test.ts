@@ -19,9 +19,13 @@ forEachDialect(t, 'projects and API tokens', async (t, { open }) => {
   t.equal(found?.projectId, a.id);
   t.ok(found?.lastUsedAt, 'use is recorded');
   t.equal(await s.apiTokens.authenticate(`${token}x`), undefined);
+  const who = await s.apiTokens.principal(token);
+  t.same(who?.project, a, 'the principal carries its project');
+  t.equal(who?.token.id, record.id);
   t.equal(await s.apiTokens.revoke(record.id), true);
   t.equal(await s.apiTokens.revoke(record.id), false, 'revoking twice reports nothing to do');
   t.equal(await s.apiTokens.authenticate(token), undefined, 'a revoked token is refused');
+  t.equal(await s.apiTokens.principal(token), undefined, 'and has no principal');
   t.equal((await s.apiTokens.list(b.id)).length, 0);
   t.same(
     (await s.projects.list()).map((p) => p.name),
@@ -236,4 +240,32 @@ forEachDialect(t, 'calls: insert, status transitions, events, listing', async (t
   const future = new Date(Date.now() + 3600_000).toISOString();
   t.equal((await s.calls.list(a.id, { from: future })).total, 0);
   t.equal((await s.calls.list(a.id, { to: future, from: new Date(t0 - 1000).toISOString() })).total, 5);
+
+  // `page` reads SQLite rows as arrays by column position: every field must land where `get` puts it.
+  const pg = await s.calls.page(a.id, { limit: 5 });
+  t.same(
+    pg.calls,
+    await Promise.all(pg.calls.map(async (c) => (await s.calls.get(c.id))!)),
+    'a page holds the same records as get, field for field',
+  );
+  t.equal(pg.calls.find((c) => c.id === c1.id)?.recordingPath, '/rec/1.wav');
+  t.same(pg.calls.find((c) => c.id === c1.id)?.legs, [{ kind: 'trunk' }]);
+  t.equal(pg.hasMore, false);
+  const p2 = await s.calls.page(a.id, { limit: 2, offset: 1, direction: 'inbound' });
+  t.same(
+    p2.calls.map((c) => c.id),
+    [ids[3], ids[2]],
+  );
+  t.equal(p2.hasMore, true);
+  // Each combination of filters is its own prepared query; values change between runs of one.
+  t.same(
+    (await s.calls.page(a.id, { status: 'completed' })).calls.map((c) => c.id),
+    [c1.id],
+  );
+  t.same(
+    (await s.calls.page(a.id, { status: 'ringing', to: future })).calls.map((c) => c.id),
+    [...ids.slice(1)].reverse(),
+  );
+  t.same((await s.calls.page(a.id, { status: 'ringing', from: future })).calls, []);
+  t.same((await s.calls.page(b.id, { status: 'ringing' })).calls, [], "another project's page holds none of them");
 });

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.js';
+import type { Project } from './projects.js';
+import { Prepared } from '../prepared.js';
 import { PROJECT_TOKEN_PREFIX, displayPrefix, newSecret, nowIso, sha256Hex } from '../secrets.js';
 
 export interface ApiToken {
@@ -33,7 +35,22 @@ const toToken = (r: Row): ApiToken => ({
 
 /** Project API tokens: the plaintext leaves `create` once and is never stored. */
 export class ApiTokenRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  private readonly byHash: Prepared<{ hash: string }, Row & { project_name: string; project_created_at: string }>;
+
+  constructor(private readonly db: Kysely<DB>) {
+    this.byHash = new Prepared(
+      db,
+      ({ hash }) =>
+        db
+          .selectFrom('api_tokens')
+          .innerJoin('projects', 'projects.id', 'api_tokens.project_id')
+          .selectAll('api_tokens')
+          .select(['projects.name as project_name', 'projects.created_at as project_created_at'])
+          .where('api_tokens.token_hash', '=', hash)
+          .where('api_tokens.revoked_at', 'is', null),
+      ['hash'],
+    );
+  }
 
   async create(projectId: number, scopes: string[] = []): Promise<{ token: string; record: ApiToken }> {
     const token = newSecret(PROJECT_TOKEN_PREFIX);
@@ -53,20 +70,24 @@ export class ApiTokenRepository {
 
   /** The live token with this plaintext, if any; marks it used. */
   async authenticate(token: string): Promise<ApiToken | undefined> {
-    const r = await this.db
-      .selectFrom('api_tokens')
-      .selectAll()
-      .where('token_hash', '=', sha256Hex(token))
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    return (await this.principal(token))?.token;
+  }
+
+  /**
+   * The live token with this plaintext and its project, in one query (every API request asks);
+   * marks the token used.
+   */
+  async principal(token: string): Promise<{ token: ApiToken; project: Project } | undefined> {
+    const [r] = await this.byHash.execute({ hash: sha256Hex(token) });
     if (!r) return undefined;
+    const project: Project = { id: r.project_id, name: r.project_name, createdAt: r.project_created_at };
     // Recorded at most once a minute: a busy integration must not turn every read into a write.
     if (!r.last_used_at || Date.parse(r.last_used_at) < Date.now() - 60_000) {
       const at = nowIso();
       await this.db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', r.id).execute();
-      return toToken({ ...r, last_used_at: at });
+      return { token: toToken({ ...r, last_used_at: at }), project };
     }
-    return toToken(r);
+    return { token: toToken(r), project };
   }
 
   async get(id: number): Promise<ApiToken | undefined> {

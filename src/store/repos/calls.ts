@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { RawRows } from '../database.js';
+import { Prepared } from '../prepared.js';
 import type { DB } from '../schema.js';
 import { nowIso } from '../secrets.js';
 import type { OutboxRepository, StoredEvent } from './outbox.js';
@@ -113,6 +115,68 @@ const toCall = (r: Row): CallRecord => ({
   duration: r.duration,
   legs: JSON.parse(r.legs) as Record<string, unknown>[],
 });
+/** Every column of `calls`, in the order `fromColumns` reads a raw row. */
+const CALL_COLUMNS = [
+  'id',
+  'project_id',
+  'direction',
+  'from_number',
+  'to_number',
+  'status',
+  'sip_status',
+  'reason',
+  'telephony_ref',
+  'cable_token_hash',
+  'recording_path',
+  'enable_recording',
+  'enable_transcription',
+  'enable_analysis',
+  'agent_id',
+  'application_id',
+  'number_id',
+  'created_at',
+  'answered_at',
+  'ended_at',
+  'duration',
+  'legs',
+] as const satisfies readonly (keyof Row)[];
+
+// A literal of one fixed shape: V8 builds it far faster than a loop assigning by column name.
+const fromColumns = (a: unknown[]): CallRecord =>
+  toCall({
+    id: a[0],
+    project_id: a[1],
+    direction: a[2],
+    from_number: a[3],
+    to_number: a[4],
+    status: a[5],
+    sip_status: a[6],
+    reason: a[7],
+    telephony_ref: a[8],
+    cable_token_hash: a[9],
+    recording_path: a[10],
+    enable_recording: a[11],
+    enable_transcription: a[12],
+    enable_analysis: a[13],
+    agent_id: a[14],
+    application_id: a[15],
+    number_id: a[16],
+    created_at: a[17],
+    answered_at: a[18],
+    ended_at: a[19],
+    duration: a[20],
+    legs: a[21],
+  } as Row);
+/** A page query's values; an unused filter's value is ignored. */
+type PageArgs = {
+  projectId: number;
+  status: string;
+  direction: string;
+  from: string;
+  to: string;
+  limit: number;
+  offset: number;
+};
 const FINAL: readonly CallStatus[] = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
 
 /** The webhook event a transition fires, if any: connect is `started`, every final status its own type. */
@@ -149,7 +213,11 @@ export class CallRepository {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly outbox: OutboxRepository,
+    /** Where the driver can, list pages are read as arrays (see `Database.rawRows`). */
+    private readonly rawRows?: RawRows,
   ) {}
+
+  private readonly pages = new Map<number, Prepared<PageArgs, unknown>>();
 
   /** Enqueues `type` for the call as it now stands, on `trx`. */
   private async enqueueCallEvent(trx: Kysely<DB>, id: number, type: string): Promise<StoredEvent> {
@@ -295,19 +363,47 @@ export class CallRepository {
    */
   async page(projectId: number, q: CallQuery = {}): Promise<{ calls: CallRecord[]; hasMore: boolean }> {
     const limit = Math.min(q.limit ?? 50, 500);
-    let base = this.db.selectFrom('calls').where('project_id', '=', projectId);
-    if (q.status) base = base.where('status', '=', q.status);
-    if (q.direction) base = base.where('direction', '=', q.direction);
-    if (q.from) base = base.where('created_at', '>=', q.from);
-    if (q.to) base = base.where('created_at', '<', q.to);
-    const rows = await base
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .offset(q.offset ?? 0)
-      .execute();
-    return { calls: rows.slice(0, limit).map((r) => toCall(r as Row)), hasMore: rows.length > limit };
+    const args: PageArgs = {
+      projectId,
+      status: q.status ?? '',
+      direction: q.direction ?? '',
+      from: q.from ?? '',
+      to: q.to ?? '',
+      limit: limit + 1,
+      offset: q.offset ?? 0,
+    };
+    const query = this.pageQuery(q).bind(args);
+    const calls = this.rawRows
+      ? (await this.rawRows(query)).map(fromColumns)
+      : (await this.db.executeQuery(query)).rows.map((r) => toCall(r as Row));
+    return { calls: calls.slice(0, limit), hasMore: calls.length > limit };
+  }
+
+  /** One prepared page query per combination of filters (at most 16). */
+  private pageQuery(q: CallQuery): Prepared<PageArgs, unknown> {
+    const shape = (q.status ? 1 : 0) | (q.direction ? 2 : 0) | (q.from ? 4 : 0) | (q.to ? 8 : 0);
+    let p = this.pages.get(shape);
+    if (!p) {
+      const names: (keyof PageArgs & string)[] = ['projectId', 'limit', 'offset'];
+      if (q.status) names.push('status');
+      if (q.direction) names.push('direction');
+      if (q.from) names.push('from');
+      if (q.to) names.push('to');
+      p = new Prepared<PageArgs, unknown>(
+        this.db,
+        (a) => {
+          let base = this.db.selectFrom('calls').where('project_id', '=', a.projectId);
+          if (q.status) base = base.where('status', '=', a.status);
+          if (q.direction) base = base.where('direction', '=', a.direction);
+          if (q.from) base = base.where('created_at', '>=', a.from);
+          if (q.to) base = base.where('created_at', '<', a.to);
+          return base.select(CALL_COLUMNS).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(a.limit).offset(a.offset);
+        },
+        names,
+      );
+      this.pages.set(shape, p);
+    }
+    return p;
   }
 
   async events(callId: number): Promise<CallEvent[]> {
