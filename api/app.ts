@@ -31,6 +31,8 @@ import { webhookRoutes } from './routers/webhooks.js';
 import { recordingRoutes } from './routers/recordings.js';
 import { applicationRoutes } from './routers/applications.js';
 import { numberCallbackRoutes } from './routers/number-callbacks.js';
+import { dialRoutes } from './routers/dials.js';
+import type { FlowCalls } from '../src/calls/flow-calls.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 import { embedRoutes, type EmbedDeps } from './routers/embed.js';
 
@@ -44,6 +46,8 @@ export interface HttpDeps {
   options: HttpOptions;
   /** The calls API's domain service (absent in API-only tests: call control answers 503). */
   apiCalls?: ApiCalls;
+  /** Calls run by call flows (Dials/Connect, live-call modification); absent, those routes answer 503. */
+  flowCalls?: FlowCalls;
   /** `webhooks.allowPrivateTargets` (default false). */
   allowPrivateWebhookTargets?: boolean;
   recordingLinks?: RecordingLinks;
@@ -70,6 +74,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   applicationRoutes,
   embedRoutes,
   numberCallbackRoutes,
+  dialRoutes,
 ];
 
 export interface HttpApp {
@@ -95,6 +100,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     logger: deps.logger,
     authLimiter: new RateLimiter(deps.authAttemptsPerMinute),
     calls: deps.apiCalls,
+    flowCalls: deps.flowCalls,
     allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false,
     recordingLinks: deps.recordingLinks,
     embeds: deps.embeds,

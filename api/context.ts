@@ -6,6 +6,7 @@ import type { ApiCalls } from '../src/calls/api-calls.js';
 import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
+import type { FlowCalls } from '../src/calls/flow-calls.js';
 import type { EmbedDeps } from './routers/embed.js';
 
 export interface ApiContext {
@@ -18,6 +19,8 @@ export interface ApiContext {
   calls?: ApiCalls;
   /** `webhooks.allowPrivateTargets`: webhook URLs on loopback/private networks are accepted. */
   allowPrivateWebhookTargets: boolean;
+  /** Calls run by call flows (Dials/Connect, live-call modification); absent, those routes answer 503. */
+  flowCalls?: FlowCalls;
   /** Signs and checks `/recordings/:id.wav` links; absent, every link is refused. */
   recordingLinks?: RecordingLinks;
   /** Embed sessions (`embed_session`, `/embed`); absent without the call layer (answers 503). */

@@ -22,6 +22,7 @@ import { CallRouter } from './calls/router.js';
 import { CallService, SHUTDOWN } from './calls/call-service.js';
 import { CallRecords } from './calls/call-records.js';
 import { ApiCalls } from './calls/api-calls.js';
+import { FlowCalls } from './calls/flow-calls.js';
 import { BrowserBridges } from './calls/browser-bridge.js';
 import { EmbedSessions } from './calls/embed-sessions.js';
 import { createHttpApp } from '../api/app.js';
@@ -219,6 +220,16 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     logger: logger.child({ component: 'calls' }),
   });
   callService.start();
+  const flowCalls = new FlowCalls({
+    store,
+    calls: callService,
+    records,
+    flows,
+    trunk: config.trunks[0]?.name,
+    ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
+    blockedPrefixes: config.calls.blockedPrefixes,
+    logger: logger.child({ component: 'flow-calls' }),
+  });
   const linkSecret = loadOrCreateLinkSecret(join(dataDir, 'url-signing.key'));
   const embeds: EmbedSessions = new EmbedSessions({
     secret: linkSecret,
@@ -236,6 +247,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     ringTimeoutMs: config.calls.ringTimeoutSeconds * 1000,
     blockedPrefixes: config.calls.blockedPrefixes,
     logger: logger.child({ component: 'api-calls' }),
+    flowCalls,
   });
   const sms = new SmsReceiver(store, logger.child({ component: 'sms' }));
   sip.on('message', (m) => {
@@ -279,6 +291,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     store,
     accounts,
     apiCalls,
+    flowCalls,
     authAttemptsPerMinute: config.auth.attemptsPerMinute,
     health,
     logger: logger.child({ component: 'http' }),

@@ -7,6 +7,7 @@ import type { CallService } from './call-service.js';
 import type { DialTarget } from './ports.js';
 import { addMonitor, MonitorError } from './monitor.js';
 import type { BrowserBridges } from './browser-bridge.js';
+import type { FlowCalls } from './flow-calls.js';
 
 /** A refused API request, with the HTTP status the API answers (the domain knows no HTTP types). */
 export class CallRequestError extends Error {
@@ -48,6 +49,8 @@ export interface ApiCallsOptions {
   /** Number prefixes never dialed from the API (premium rate, satellite...). */
   blockedPrefixes: readonly string[];
   logger: Logger;
+  /** Places calls run by an application's flow (`agent_id`); absent, those answer 503. */
+  flowCalls?: FlowCalls;
 }
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
@@ -64,13 +67,17 @@ export class ApiCalls {
   async initiate(projectId: number, req: InitiateRequest): Promise<Initiated> {
     const { store } = this.opts;
     if (req.agentId !== undefined) {
-      const app = await store.applications.get(req.agentId);
-      if (!app) throw new CallRequestError(404, 'agent_id: application not found');
-      if (app.projectId !== projectId) throw new CallRequestError(403, 'forbidden: this application belongs to another project');
-      throw new CallRequestError(
-        422,
-        'agent_id: calls run by an application need the call-flow engine, which this server does not have yet; use call_type "bridge"',
-      );
+      if (!this.opts.flowCalls) throw new CallRequestError(503, 'call flows are not available on this server');
+      // The recipient is called and the application's flow runs when they answer.
+      return this.opts.flowCalls.place(projectId, {
+        to: req.recipient,
+        callerId: req.inboundPhoneNumber,
+        appId: req.agentId,
+        enableRecording: req.enableRecording,
+        enableTranscription: req.enableTranscription,
+        enableAnalysis: req.enableAnalysis,
+        fields: { to: 'recipient_phone_number', callerId: 'inbound_phone_number', appId: 'agent_id' },
+      });
     }
     if (req.callType !== 'bridge') throw new CallRequestError(422, 'call_type: must be "bridge" (or give agent_id)');
     const browser = req.vendeurMode === 'browser';
@@ -149,6 +156,12 @@ export class ApiCalls {
       await this.opts.store.calls.updateStatus(record.id, { status: 'failed', reason: 'call lost (server restarted)' });
     }
     return (await this.opts.store.calls.get(record.id)) ?? record;
+  }
+
+  /** Whether the call is up (or ringing) on this box right now. */
+  isLive(record: CallRecord): boolean {
+    const call = this.opts.records.liveCall(record.id);
+    return call !== undefined && !call.isEnded();
   }
 
   /** Dials a supervisor into the live call, listen-only; resolves once the dial started. */

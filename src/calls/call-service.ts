@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Call, type DialedNumber } from './call.js';
 import { statusForSip, type HangupCause } from './call-status.js';
 import type { CallRegistry } from './call-registry.js';
-import type { AppCallback, CallRouter, Route } from './router.js';
+import type { CallRouter, Route } from './router.js';
 import { CallerInvite } from './caller-invite.js';
 import { Dialer } from './dialer.js';
 import { endpointKindForOffer } from './endpoint-kind.js';
@@ -11,7 +11,9 @@ import { runHandler, type CallHandler, type HandlerContext } from './handlers/ha
 import { EchoHandler } from './handlers/echo.js';
 import { RecordPlaybackHandler } from './handlers/record-playback.js';
 import { ConnectHandler } from './handlers/connect.js';
-import { Originator, type OriginateRequest } from './originator.js';
+import { Originator, type FlowHandlers, type OriginateRequest } from './originator.js';
+
+export type { FlowHandlers } from './originator.js';
 
 export interface CallServiceOptions {
   sip: SipPort;
@@ -26,11 +28,6 @@ export interface CallServiceOptions {
   claim?: (invite: InboundInvite) => boolean;
   /** Runs applications' call flows (the FlowEngine, src/flows); absent, application DIDs answer 480. */
   flows?: FlowHandlers;
-}
-
-/** What the call layer needs of the flow engine (FlowEngine satisfies it; src/calls does not import src/flows). */
-export interface FlowHandlers {
-  handler(ctx: HandlerContext, start: { appId: string; callback: AppCallback; callId?: string }): CallHandler;
 }
 
 /** The project DID a route was resolved from, kept on the call for its record and events. */
@@ -63,6 +60,7 @@ export class CallService {
       ringTimeoutMs: opts.ringTimeoutMs,
       logger: opts.logger,
       track: (p) => this.track(p),
+      flows: opts.flows,
     });
   }
 
@@ -84,6 +82,11 @@ export class CallService {
    */
   originate(req: OriginateRequest): Promise<Call> {
     return this.originator.originate(req);
+  }
+
+  /** Whether API calls can run a call flow (`OriginateRequest.flow`) on this box. */
+  get runsFlows(): boolean {
+    return this.originator.runsFlows;
   }
 
   /**

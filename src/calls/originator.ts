@@ -5,7 +5,23 @@ import { AnsweredParty } from './caller-invite.js';
 import type { Dialer } from './dialer.js';
 import type { DialTarget, MediaPort } from './ports.js';
 import { ConnectHandler } from './handlers/connect.js';
-import { runHandler } from './handlers/handler.js';
+import { runHandler, type CallHandler, type HandlerContext } from './handlers/handler.js';
+import type { AppCallback } from './router.js';
+
+/** An application's call flow to run on the answered party (Dials/Connect, `agent_id`). */
+export interface FlowRequest {
+  appId: string;
+  callback: AppCallback;
+  sessionData?: Record<string, unknown> | null;
+}
+
+/** What the originator needs of the flow engine (FlowEngine satisfies it; src/calls does not import src/flows). */
+export interface FlowHandlers {
+  handler(
+    ctx: HandlerContext,
+    start: FlowRequest & { callId?: string; customData?: Record<string, unknown> | null },
+  ): CallHandler;
+}
 
 export interface OriginateRequest {
   /** The first party to ring: an agent's phone (`{ user }`), a trunk number, or a URI. */
@@ -14,6 +30,12 @@ export interface OriginateRequest {
   from?: { user: string; displayName?: string };
   /** Once the first party answered, dial this one and bridge them; without it the call stays with one leg. */
   connect?: DialTarget;
+  /** Once the first party answered, run this call flow on it (instead of `connect`). */
+  flow?: FlowRequest;
+  /** Through a trunk: our own number presented as the From user (the flow's `api_no`). */
+  callerId?: string;
+  /** Hang up this long after the answer (Voxology's `max_call_time`). */
+  maxCallTimeMs?: number;
   /** Overrides the configured ring timeout (both dials). */
   ringTimeoutMs?: number;
   /** Records both parties whatever `recording.enabled` says (the API's `enable_recording`). */
@@ -32,6 +54,8 @@ export interface OriginatorOptions {
   logger: Logger;
   /** Keeps the dialing visible to CallService.drain(). */
   track: (run: Promise<void>) => void;
+  /** Runs `flow` requests; absent, they are refused before anything is dialed. */
+  flows?: FlowHandlers;
 }
 
 export function describeTarget(t: DialTarget): string {
@@ -42,8 +66,14 @@ export function describeTarget(t: DialTarget): string {
 export class Originator {
   constructor(private readonly opts: OriginatorOptions) {}
 
+  /** Whether `flow` requests can run here. */
+  get runsFlows(): boolean {
+    return this.opts.flows !== undefined;
+  }
+
   async originate(req: OriginateRequest): Promise<Call> {
     const { media, registry, logger } = this.opts;
+    if (req.flow && !this.opts.flows) throw new Error('no call-flow engine to run the flow');
     const call = new Call({
       direction: 'outbound',
       from: req.from?.user ?? '',
@@ -62,7 +92,7 @@ export class Originator {
 
   private async run(call: Call, req: OriginateRequest): Promise<void> {
     const ringTimeoutMs = req.ringTimeoutMs ?? this.opts.ringTimeoutMs;
-    const first = this.opts.dialer.dial(call, req.to, { role: 'caller', from: req.from, ringTimeoutMs });
+    const first = this.opts.dialer.dial(call, req.to, { role: 'caller', from: req.from, callerId: req.callerId, ringTimeoutMs });
     const cancel = () => first.cancel('call ended');
     call.once('ending', cancel);
     first.on('ringing', () => call.markRinging());
@@ -78,6 +108,23 @@ export class Originator {
       return;
     }
     call.markAnswered();
+    if (req.maxCallTimeMs !== undefined && !call.isEnded()) {
+      const limit = setTimeout(() => {
+        void call.hangup({ reason: 'max_call_time reached', status: 'completed' });
+      }, req.maxCallTimeMs);
+      call.once('ending', () => clearTimeout(limit));
+    }
+    if (req.flow && this.opts.flows && !call.isEnded()) {
+      const ctx = { call, caller: new AnsweredParty(outcome.leg, req.from), recordingsDir: this.opts.recordingsDir };
+      await runHandler(
+        call,
+        this.opts.flows.handler(ctx, {
+          ...req.flow,
+          ...(req.recordId !== undefined ? { callId: String(req.recordId) } : {}),
+        }),
+      );
+      return;
+    }
     if (!req.connect || call.isEnded()) return;
     const handler = new ConnectHandler(
       { call, caller: new AnsweredParty(outcome.leg, req.from), recordingsDir: this.opts.recordingsDir },

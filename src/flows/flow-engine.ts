@@ -50,6 +50,8 @@ export class FlowEngine {
   readonly limits: FlowLimits;
   private readonly client: CallbackClient;
   private readonly audio: AudioFetcher;
+  /** Flows running on calls, by Call id: REST modifies them (redirect, session data). */
+  private readonly running = new Map<string, FlowRunner>();
 
   constructor(private readonly opts: FlowEngineOptions) {
     this.limits = { ...FLOW_LIMITS, ...opts.limits };
@@ -74,6 +76,19 @@ export class FlowEngine {
   /** The handler for a routed call (inbound, or an API call once its first leg answered). */
   handler(ctx: HandlerContext, start: FlowStart): CallHandler {
     return new FlowHandler(this, ctx, start);
+  }
+
+  /** The flow running on a call (by the Call's id), for live-call modification. */
+  live(callId: string): FlowRunner | undefined {
+    return this.running.get(callId);
+  }
+
+  /** Keeps `runner` findable by `live(callId)` while it runs. */
+  track(callId: string, runner: FlowRunner): () => void {
+    this.running.set(callId, runner);
+    return () => {
+      if (this.running.get(callId) === runner) this.running.delete(callId);
+    };
   }
 
   /** A runner on any FlowCallPort (the handler uses it; tests drive it with a fake port). */
@@ -107,7 +122,12 @@ class FlowHandler implements CallHandler {
     const port = new CallFlowPort(call, leg, this.ctx.recordingsDir);
     this.runner = this.engine.runner(port, this.start.callback, initialRequest(call, this.start));
     call.logger.info({ url: this.start.callback.url, appId: this.start.appId }, 'call flow started');
-    await this.runner.run();
+    const untrack = this.engine.track(call.id, this.runner);
+    try {
+      await this.runner.run();
+    } finally {
+      untrack();
+    }
   }
 
   stop(): void {

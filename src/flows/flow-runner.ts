@@ -39,6 +39,10 @@ import {
 import { ERROR_PROMPT, type FlowLimits } from './flow-defaults.js';
 import { nativeVariables } from './native-variables.js';
 import { Say } from './actions/say.js';
+import { parseActions } from './actions/parse.js';
+
+/** Where a flow goes when modified by REST: a callback URL, or actions given inline. */
+export type FlowRedirect = { url: string; method: 'GET' | 'POST' } | { actions: readonly unknown[] };
 
 export interface FlowRunnerOptions {
   port: FlowCallPort;
@@ -71,6 +75,8 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
   private actionsRun = 0;
   private callbacks = 0;
   private finalSent = false;
+  /** A REST modification waiting to take over from what the flow is doing. */
+  private pending: { url: string; method: 'GET' | 'POST' } | { actions: FlowAction[] } | undefined;
 
   constructor(private readonly opts: FlowRunnerOptions) {
     super();
@@ -97,6 +103,22 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     this.current?.stop();
   }
 
+  /**
+   * Live-call modification: stops the current action and goes on with the new callback URL (asked
+   * with type `redirect`) or the inline actions (then `actions_complete` as usual).
+   */
+  redirect(to: FlowRedirect): void {
+    this.pending =
+      'url' in to ? { url: to.url, method: to.method } : { actions: parseActions([...to.actions], this.logger).actions };
+    this.logger.info({ to: 'url' in to ? to.url : 'inline actions' }, 'call flow redirected by the API');
+    this.current?.stop();
+  }
+
+  /** Session-data injection: merged key by key; the next callback and `${sessionData.x}` see it. */
+  mergeSessionData(data: Record<string, unknown>): void {
+    Object.assign(this.state.sessionData, data);
+  }
+
   /** Runs the flow until it ends, then sends the final callback. Never rejects. */
   async run(): Promise<void> {
     try {
@@ -118,28 +140,45 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     let type = 'init_call';
     let previous: string | undefined;
     while (this.live) {
-      if (this.callbacks >= this.opts.limits.maxCallbacks) {
-        this.logger.warn({ callbacks: this.callbacks }, 'call flow: too many callbacks, hanging up');
-        return;
+      let actions: FlowAction[];
+      const injected = this.pending;
+      this.pending = undefined;
+      if (injected && 'actions' in injected) {
+        actions = injected.actions;
+        previous = undefined;
+      } else {
+        if (injected) {
+          target = injected;
+          type = 'redirect';
+          previous = undefined;
+        }
+        if (this.callbacks >= this.opts.limits.maxCallbacks) {
+          this.logger.warn({ callbacks: this.callbacks }, 'call flow: too many callbacks, hanging up');
+          return;
+        }
+        const stateBefore = JSON.stringify(this.state);
+        const answer = await this.ask(target, type);
+        if (!this.live) return;
+        // Modified while asking: that answer is moot.
+        if (this.pending) continue;
+        if (!answer) {
+          await this.sayError();
+          return;
+        }
+        const signature = `${answer.body}\u0000${stateBefore}`;
+        if (signature === previous) {
+          this.logger.info('call flow: same script again with nothing new (static script ran out), hanging up');
+          return;
+        }
+        previous = signature;
+        actions = answer.actions;
       }
-      const stateBefore = JSON.stringify(this.state);
-      const answer = await this.ask(target, type);
-      if (!this.live) return;
-      if (!answer) {
-        await this.sayError();
-        return;
-      }
-      const signature = `${answer.body}\u0000${stateBefore}`;
-      if (signature === previous) {
-        this.logger.info('call flow: same script again with nothing new (static script ran out), hanging up');
-        return;
-      }
-      previous = signature;
-      if (answer.actions.length === 0) {
+      if (actions.length === 0) {
         this.logger.info('call flow: callback answered no actions, hanging up');
         return;
       }
-      const outcome = await this.runScript(answer.actions);
+      const outcome = await this.runScript(actions);
+      if (this.pending) continue;
       if (outcome.kind === 'hangup') return;
       if (outcome.kind === 'redirect') {
         // The redirect's URL serves the rest of the call.
@@ -200,7 +239,8 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       i++;
     }
     for (; i < list.length; i++) {
-      if (!this.live) return { kind: 'hangup' };
+      // Stopped, or modified by REST (the loop takes the modification over).
+      if (!this.live || this.pending) return { kind: 'hangup' };
       if (++this.actionsRun > this.opts.limits.maxActions) {
         this.logger.warn({ actions: this.actionsRun }, 'call flow: too many actions, hanging up');
         return { kind: 'hangup' };
@@ -210,6 +250,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       this.logger.debug({ type: action.type }, 'call flow: action');
       const outcome = await this.current.run();
       this.current = undefined;
+      if (this.pending) return { kind: 'hangup' };
       if (outcome.kind === 'next') continue;
       if (outcome.kind === 'branch') {
         const o = await this.runList(outcome.actions);

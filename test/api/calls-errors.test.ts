@@ -1,7 +1,7 @@
 /**
  * The calls routes' refusals over real HTTP on the whole platform: 401 without a token, 403 for
  * another project's application, agent or call, 404 for unknown ids, 422 naming the field (bad or
- * premium numbers, missing agent line, application calls not runnable yet, no caller ID), 409 for
+ * premium numbers, missing agent line, an application without a callback URL, no caller ID), 409 for
  * a monitor on a call that is not live. Then a restart: records written before it are listed after
  * it, a call cut by the shutdown is stored as failed, and hangup on it answers its final status.
  */
@@ -56,10 +56,10 @@ t.test('every calls route refuses what it must', async (t) => {
     ['no call_type', { recipient_phone_number: RECIPIENT, inbound_phone_number: 'alice' }, 422, /^call_type:/],
     ['wrong call_type', bridge({ call_type: 'conference' }), 422, /^call_type:/],
     [
-      'an application (agent_id)',
+      'an application without a callback URL (agent_id)',
       { agent_id: ownApp.id, recipient_phone_number: RECIPIENT },
       422,
-      /^agent_id: calls run by an application need the call-flow engine/,
+      /^agent_id: the application has no callback URL/,
     ],
     ["another project's application", { agent_id: foreignApp.id, recipient_phone_number: RECIPIENT }, 403, /^forbidden/],
     ['an unknown application', { agent_id: 999999, recipient_phone_number: RECIPIENT }, 404, /^agent_id: application not found/],

@@ -22,6 +22,9 @@ const ROUTES: Record<string, Setup> = {
   'GET /api/v1/calls/:id': callPair,
   'POST /api/v1/calls/:id/hangup': callPair,
   'POST /api/v1/calls/:id/add_monitor': callPair,
+  'POST /v1/calls/:id/redirect': callPair,
+  'POST /v1/calls/:id/session_data': callPair,
+  'POST /v1/calls/:id/hangup': callPair,
   'POST /api/v1/calls/:id/embed_session': callPair,
   'GET /api/v1/relay_numbers/:id': async (api, owner, other) => ({
     own: (await api.store.numbers.assign(owner, '+14155550100', { kind: 'forward', forwardTo: '+33612345678' })).id,
