@@ -20,6 +20,7 @@ import type { AudioFetcher } from './flow-context.js';
 import { FLOW_LIMITS, type FlowLimits } from './flow-defaults.js';
 import { FlowRunner } from './flow-runner.js';
 import { numberInfo } from './number-info.js';
+import type { FlowTelephony } from './telephony.js';
 
 export interface FlowEngineOptions {
   tts: TtsProvider;
@@ -77,8 +78,9 @@ export class FlowEngine {
   }
 
   /** A runner on any FlowCallPort (the handler uses it; tests drive it with a fake port). */
-  runner(port: FlowCallPort, callback: CallbackConfig, request: CallbackRequest): FlowRunner {
+  runner(port: FlowCallPort, callback: CallbackConfig, request: CallbackRequest, telephony?: FlowTelephony): FlowRunner {
     return new FlowRunner({
+      ...(telephony ? { telephony } : {}),
       port,
       callback,
       request,

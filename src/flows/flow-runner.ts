@@ -39,6 +39,7 @@ import {
 import { ERROR_PROMPT, type FlowLimits } from './flow-defaults.js';
 import { nativeVariables } from './native-variables.js';
 import { Say } from './actions/say.js';
+import type { FlowTelephony } from './telephony.js';
 
 export interface FlowRunnerOptions {
   port: FlowCallPort;
@@ -50,6 +51,8 @@ export interface FlowRunnerOptions {
   audio: AudioFetcher;
   limits: FlowLimits;
   errorPrompt?: string;
+  /** For DIAL and CONFERENCE; without it they are logged as unsupported and skipped. */
+  telephony?: FlowTelephony;
 }
 
 export interface FlowCallbackEvent {
@@ -80,6 +83,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       keyPresses: [...opts.request.key_presses],
       recordings: [...opts.request.recordings],
       sessionData: session ? { ...session } : {},
+      dials: [...(opts.request.dials ?? [])],
     };
     this.ctx = {
       port: opts.port,
@@ -87,6 +91,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       audio: opts.audio,
       logger: this.logger,
       state: this.state,
+      ...(opts.telephony ? { telephony: opts.telephony } : {}),
       variables: () => nativeVariables(this.requestOf(this.opts.request.type), opts.port.callTimeMs()),
     };
   }
@@ -122,7 +127,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
         this.logger.warn({ callbacks: this.callbacks }, 'call flow: too many callbacks, hanging up');
         return;
       }
-      const stateBefore = JSON.stringify(this.state);
+      const stateBefore = this.stateSignature();
       const answer = await this.ask(target, type);
       if (!this.live) return;
       if (!answer) {
@@ -221,6 +226,16 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     return NEXT;
   }
 
+  /**
+   * The state as the static-script check compares it. A DIAL's call id and duration differ on
+   * every run: only its outcome counts, or a static script dialing a busy number would redial it
+   * until the callback limit.
+   */
+  private stateSignature(): string {
+    const { dials, ...rest } = this.state;
+    return JSON.stringify({ ...rest, dials: dials.map((d) => [d.name, d.status, d.no]) });
+  }
+
   private async sayError(): Promise<void> {
     this.logger.error('call flow: no callback answered, playing the error prompt and hanging up');
     const say = new Say(this.ctx, { type: 'SAY', params: { text: this.opts.errorPrompt ?? ERROR_PROMPT, loop: 1 } });
@@ -238,6 +253,8 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       status: final ? 'completed' : 'live-in-progress',
       key_presses: this.state.keyPresses.map((k) => ({ ...k })),
       recordings: this.state.recordings.map((x) => ({ ...x })),
+      // Only once a DIAL ran: the seed's requests have no such field.
+      ...(this.state.dials.length ? { dials: this.state.dials.map((d) => ({ ...d })) } : {}),
       session_data: Object.keys(this.state.sessionData).length ? { ...this.state.sessionData } : r.session_data,
       end_time: final ? new Date().toISOString() : null,
     };
