@@ -46,16 +46,12 @@ export interface FlowConferenceRequest {
   name: string;
   /** Heard nobody, hears everyone. */
   muted: boolean;
-  /** A beep before the caller enters the room. */
-  beep: boolean;
   /** Everyone else leaves the room too when this caller leaves. */
   endOnExit: boolean;
-  /** Longest stay in the room, ms. */
-  maxTimeMs?: number;
 }
 
 export interface FlowConferenceOutcome {
-  /** `left` (the flow stopped the stay: finish key, max time), `room closed` (end_on_exit of another), `call ended`. */
+  /** `left` (the flow ended the stay: finish key, max time, hangup), `room ended` (end_on_exit of another), `failed`. */
   reason: string;
   durationMs: number;
 }

@@ -163,6 +163,7 @@ t.test('CONFERENCE: the finish key leaves the room and the script goes on', asyn
   s.port.keys = ['5*'];
   const tel = new FakeTelephony(() => ({ status: 'failed', durationMs: 0, callId: null, reason: 'unused' }));
   await s.engine.runner(s.port, { url: s.server.url('/conf.json'), method: 'GET', format: 'query' }, initRequest(), tel).run();
-  t.same(tel.rooms, [{ name: 'myConference', muted: true, beep: true, endOnExit: false }]);
+  t.same(tel.rooms, [{ name: 'myConference', muted: true, endOnExit: false }]);
+  t.ok(s.port.events.includes('play:tone:finished'), 'a beep before joining');
   t.same(s.tts.spoken, ['You have left the conference.'], '5 did nothing, * left the room');
 });

@@ -27,24 +27,23 @@ export class Conference extends Stoppable implements FlowActionRunner {
       ctx.logger.warn('call flow: CONFERENCE without a room name; skipped');
       return NEXT;
     }
+    // The joining caller hears the beep (the room's mixer has no player of its own).
+    if (p.beep) await ctx.port.play({ tone: 'beep' }, { signal: this.signal });
+    if (this.signal.aborted) return NEXT;
     // Leaving is this action's business: the finish key and max time abort the stay.
     const leave = new AbortController();
     const unsubscribe = ctx.port.onDigit((d) => {
       if (p.finish_on_key && d === p.finish_on_key) leave.abort(new Error('finish key'));
     });
+    const timer = p.max_time !== undefined ? setTimeout(() => leave.abort(new Error('max time')), p.max_time) : undefined;
     try {
       const outcome = await ctx.telephony.conference(
-        {
-          name,
-          muted: p.muted,
-          beep: p.beep,
-          endOnExit: p.end_on_exit,
-          ...(p.max_time !== undefined ? { maxTimeMs: p.max_time } : {}),
-        },
+        { name, muted: p.muted, endOnExit: p.end_on_exit },
         AbortSignal.any([this.signal, leave.signal]),
       );
       ctx.logger.info({ room: name, ...outcome }, 'call flow: left the conference');
     } finally {
+      clearTimeout(timer);
       unsubscribe();
     }
     return NEXT;
