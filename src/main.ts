@@ -39,6 +39,8 @@ import { loadOrCreateLinkSecret, RecordingLinks } from './events/recording-links
 import { SmsReceiver } from './events/sms-receiver.js';
 import { createTtsProvider } from './speech/index.js';
 import { FlowEngine } from './flows/flow-engine.js';
+import { ConferenceRooms } from './calls/conference-rooms.js';
+import { Dialer } from './calls/dialer.js';
 
 export interface Platform {
   config: Config;
@@ -186,13 +188,34 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   // and start-up does not wait either.
   const tts = createTtsProvider(config, logger.child({ component: 'tts' }));
   void Promise.resolve(tts.warmUp?.()).catch((err: unknown) => logger.warn({ err }, 'speech engine warm-up failed'));
+  const calls = new CallRegistry();
+  // Flows' CONFERENCE rooms: each joins its members over loopback RTP links (see conference-rooms.ts).
+  const conferences = new ConferenceRooms({
+    media,
+    linkAddress: config.rtp.address === '0.0.0.0' ? '127.0.0.1' : config.rtp.address,
+    logger: logger.child({ component: 'conferences' }),
+  });
   const flows = new FlowEngine({
     tts,
     dataDir,
     logger: logger.child({ component: 'flows' }),
     allowPrivateTargets: config.webhooks.allowPrivateTargets,
+    // DIAL rings through the same SIP application and trunk as the calls API, under the same guards.
+    telephony: {
+      dialer: new Dialer(sip),
+      registry: calls,
+      rooms: conferences,
+      directory: {
+        applicationProject: async (id) => (await store.applications.get(id))?.projectId,
+        projectNumbers: async (projectId) => (await store.numbers.list(projectId)).map((n) => n.e164),
+        isOwnNumber: async (e164) => (await store.numbers.findByE164(e164)) !== undefined,
+        findAgent: (username) => store.agents.findByUsername(username),
+      },
+      trunk: config.trunks[0]?.name,
+      blockedPrefixes: config.calls.blockedPrefixes,
+      recordsFlushed: (call) => records.flushed(call),
+    },
   });
-  const calls = new CallRegistry();
   // Subscribed before any call can start: every call the registry announces gets its record.
   const records = new CallRecords({ store, registry: calls, logger: logger.child({ component: 'call-records' }) });
   const callService = new CallService({
@@ -309,6 +332,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await calls.endAll(SHUTDOWN);
+      conferences.close();
       await callService.drain();
       await browserBridges.drain();
       // The final statuses of the calls just ended reach the database before it closes.

@@ -14,6 +14,13 @@ import { z } from 'zod';
 const keyPress = z.object({ name: z.string(), digits: z.string() });
 const recording = z.object({ name: z.string(), id: z.string() });
 const json = z.record(z.string(), z.unknown());
+const dial = z.object({
+  name: z.string(),
+  status: z.enum(['answered', 'no-answer', 'busy', 'failed', 'canceled']),
+  duration: z.number(),
+  call_id: z.string().nullable(),
+  no: z.string(),
+});
 
 export const callbackRequestSchema = z.object({
   /** `init_call` for the first request of a call; later ones say why they were sent. */
@@ -39,6 +46,8 @@ export const callbackRequestSchema = z.object({
   api_no_timezone: z.string().nullable(),
   key_presses: z.array(keyPress),
   recordings: z.array(recording),
+  /** Results of the call's DIAL actions (absent in requests built before any could run). */
+  dials: z.array(dial).optional(),
   custom_data: json.nullable(),
   session_data: json.nullable(),
   end_time: z.string().nullable(),

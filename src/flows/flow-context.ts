@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { TtsProvider } from '../speech/tts.js';
 import type { FlowAction } from './actions/schema.js';
 import type { FlowCallPort } from './call-port.js';
+import type { DialResultRef, FlowTelephony } from './telephony.js';
 import type { FlowVariables } from './variables.js';
 
 export interface KeyPress {
@@ -22,6 +23,8 @@ export interface FlowState {
   keyPresses: KeyPress[];
   recordings: RecordingRef[];
   sessionData: Record<string, unknown>;
+  /** Results of DIAL actions, by name. */
+  dials: DialResultRef[];
 }
 
 /** Fetches PLAY audio by URL to a local WAV file (cached). */
@@ -35,6 +38,8 @@ export interface FlowContext {
   audio: AudioFetcher;
   logger: Logger;
   state: FlowState;
+  /** Dialing and conference rooms (DIAL, CONFERENCE); absent where the flow runs without a call layer. */
+  telephony?: FlowTelephony;
   /** Variables for conditions and templates, from the current state. */
   variables(): FlowVariables;
 }

@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Call } from '../calls/call.js';
+import type { Leg } from '../calls/leg.js';
 import type { CallHandler, HandlerContext } from '../calls/handlers/handler.js';
 import type { TtsProvider } from '../speech/tts.js';
 import { CachingAudioFetcher } from './audio-fetcher.js';
@@ -20,6 +21,8 @@ import type { AudioFetcher } from './flow-context.js';
 import { FLOW_LIMITS, type FlowLimits } from './flow-defaults.js';
 import { FlowRunner } from './flow-runner.js';
 import { numberInfo } from './number-info.js';
+import type { FlowTelephony } from './telephony.js';
+import { CallTelephony, type CallTelephonyOptions } from './call-telephony.js';
 
 export interface FlowEngineOptions {
   tts: TtsProvider;
@@ -31,6 +34,8 @@ export interface FlowEngineOptions {
   limits?: Partial<FlowLimits>;
   /** Replaces the URL fetcher of PLAY (tests). */
   audio?: AudioFetcher;
+  /** Dialing and conference rooms for DIAL and CONFERENCE; without it they are logged and skipped. */
+  telephony?: CallTelephonyOptions;
 }
 
 /** One application's flow on one call. */
@@ -44,6 +49,8 @@ export interface FlowStart {
   sessionData?: Record<string, unknown> | null;
   customData?: Record<string, unknown> | null;
   sipDomain?: string | null;
+  /** The project the flow runs for (DIAL's rules, CONFERENCE rooms); default the application's. */
+  projectId?: number;
 }
 
 export class FlowEngine {
@@ -91,9 +98,16 @@ export class FlowEngine {
     };
   }
 
+  /** DIAL and CONFERENCE for a flow on `call` (answered on `leg`); undefined without a call layer. */
+  telephonyFor(call: Call, leg: Leg, start: FlowStart): FlowTelephony | undefined {
+    const t = this.opts.telephony;
+    return t ? new CallTelephony(t, call, leg, start) : undefined;
+  }
+
   /** A runner on any FlowCallPort (the handler uses it; tests drive it with a fake port). */
-  runner(port: FlowCallPort, callback: CallbackConfig, request: CallbackRequest): FlowRunner {
+  runner(port: FlowCallPort, callback: CallbackConfig, request: CallbackRequest, telephony?: FlowTelephony): FlowRunner {
     return new FlowRunner({
+      ...(telephony ? { telephony } : {}),
       port,
       callback,
       request,
@@ -120,7 +134,12 @@ class FlowHandler implements CallHandler {
     const leg = await caller.answer();
     if (!leg || this.stopped) return;
     const port = new CallFlowPort(call, leg, this.ctx.recordingsDir);
-    this.runner = this.engine.runner(port, this.start.callback, initialRequest(call, this.start));
+    this.runner = this.engine.runner(
+      port,
+      this.start.callback,
+      initialRequest(call, this.start),
+      this.engine.telephonyFor(call, leg, this.start),
+    );
     call.logger.info({ url: this.start.callback.url, appId: this.start.appId }, 'call flow started');
     const untrack = this.engine.track(call.id, this.runner);
     try {

@@ -40,6 +40,7 @@ import { ERROR_PROMPT, type FlowLimits } from './flow-defaults.js';
 import { nativeVariables } from './native-variables.js';
 import { Say } from './actions/say.js';
 import { parseActions } from './actions/parse.js';
+import type { FlowTelephony } from './telephony.js';
 
 /** Where a flow goes when modified by REST: a callback URL, or actions given inline. */
 export type FlowRedirect = { url: string; method: 'GET' | 'POST' } | { actions: readonly unknown[] };
@@ -54,6 +55,8 @@ export interface FlowRunnerOptions {
   audio: AudioFetcher;
   limits: FlowLimits;
   errorPrompt?: string;
+  /** For DIAL and CONFERENCE; without it they are logged as unsupported and skipped. */
+  telephony?: FlowTelephony;
 }
 
 export interface FlowCallbackEvent {
@@ -86,6 +89,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       keyPresses: [...opts.request.key_presses],
       recordings: [...opts.request.recordings],
       sessionData: session ? { ...session } : {},
+      dials: [...(opts.request.dials ?? [])],
     };
     this.ctx = {
       port: opts.port,
@@ -93,6 +97,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       audio: opts.audio,
       logger: this.logger,
       state: this.state,
+      ...(opts.telephony ? { telephony: opts.telephony } : {}),
       variables: () => nativeVariables(this.requestOf(this.opts.request.type), opts.port.callTimeMs()),
     };
   }
@@ -156,7 +161,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
           this.logger.warn({ callbacks: this.callbacks }, 'call flow: too many callbacks, hanging up');
           return;
         }
-        const stateBefore = JSON.stringify(this.state);
+        const stateBefore = this.stateSignature();
         const answer = await this.ask(target, type);
         if (!this.live) return;
         // Modified while asking: that answer is moot.
@@ -262,6 +267,16 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     return NEXT;
   }
 
+  /**
+   * The state as the static-script check compares it. A DIAL's call id and duration differ on
+   * every run: only its outcome counts, or a static script dialing a busy number would redial it
+   * until the callback limit.
+   */
+  private stateSignature(): string {
+    const { dials, ...rest } = this.state;
+    return JSON.stringify({ ...rest, dials: dials.map((d) => [d.name, d.status, d.no]) });
+  }
+
   private async sayError(): Promise<void> {
     this.logger.error('call flow: no callback answered, playing the error prompt and hanging up');
     const say = new Say(this.ctx, { type: 'SAY', params: { text: this.opts.errorPrompt ?? ERROR_PROMPT, loop: 1 } });
@@ -279,6 +294,8 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       status: final ? 'completed' : 'live-in-progress',
       key_presses: this.state.keyPresses.map((k) => ({ ...k })),
       recordings: this.state.recordings.map((x) => ({ ...x })),
+      // Only once a DIAL ran: the seed's requests have no such field.
+      ...(this.state.dials.length ? { dials: this.state.dials.map((d) => ({ ...d })) } : {}),
       session_data: Object.keys(this.state.sessionData).length ? { ...this.state.sessionData } : r.session_data,
       end_time: final ? new Date().toISOString() : null,
     };

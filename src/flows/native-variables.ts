@@ -20,7 +20,9 @@ function plain(v: unknown): FlowValue {
  * @param callTimeMs ms since the call was answered (`${callTime}`).
  *
  * `keyPresses` is the digits of the most recent COLLECT (what `$keyPresses == '1'` tests);
- * `collected.<name>` the digits of each named COLLECT; `recordingIds.<name>` each named RECORD's id.
+ * `collected.<name>` the digits of each named COLLECT; `recordingIds.<name>` each named RECORD's id;
+ * `dialStatus`/`dialDuration`/`dialCallId` the most recent DIAL's result, `dials.<name>.status` (and
+ * `.duration`, `.callId`, `.no`) each named DIAL's.
  */
 export function nativeVariables(request: CallbackRequest, callTimeMs: number): FlowVariables {
   const collected: Record<string, FlowValue> = Object.create(null);
@@ -28,11 +30,18 @@ export function nativeVariables(request: CallbackRequest, callTimeMs: number): F
   const recordingIds: Record<string, FlowValue> = Object.create(null);
   for (const r of request.recordings) recordingIds[r.name] = r.id;
   const last = request.key_presses[request.key_presses.length - 1];
+  const dials: Record<string, FlowValue> = Object.create(null);
+  for (const d of request.dials ?? []) dials[d.name] = { status: d.status, duration: d.duration, callId: d.call_id, no: d.no };
+  const lastDial = request.dials?.[request.dials.length - 1];
   return {
     callTime: Math.max(0, Math.round(callTimeMs)),
     keyPresses: last ? last.digits : '',
     collected,
     recordingIds,
+    dials,
+    dialStatus: lastDial ? lastDial.status : '',
+    dialDuration: lastDial ? lastDial.duration : 0,
+    dialCallId: lastDial ? lastDial.call_id : null,
     sessionData: plain(request.session_data ?? {}),
     customData: plain(request.custom_data ?? {}),
     callId: request.call_id,

@@ -24,7 +24,10 @@ t.test("the seed's sample scripts parse without errors", async (t) => {
   }
   const conf = parseCallbackResponse(load('conference-greeting')).actions;
   t.same(conf[0], { type: 'SAY', params: { text: 'Hello, ${sessionData.firstName}. Welcome to our conference.', loop: 1 } });
-  t.same(conf[1], { type: 'CONFERENCE', params: { name: 'myConference', muted: false, end_on_exit: false } });
+  t.same(conf[1], {
+    type: 'CONFERENCE',
+    params: { name: 'myConference', muted: false, end_on_exit: false, beep: true, finish_on_key: '#' },
+  });
 
   const multi = parseCallbackResponse(load('multi-action-processing')).actions;
   t.same(

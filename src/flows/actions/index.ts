@@ -11,7 +11,8 @@ import { Label } from './label.js';
 import { SessionData } from './session-data.js';
 import { Hangup } from './hangup.js';
 import { Redirect } from './redirect.js';
-import { Unsupported } from './unsupported.js';
+import { Dial } from './dial.js';
+import { Conference } from './conference.js';
 import { Record } from './record.js';
 
 export function createActionRunner(ctx: FlowContext, action: FlowAction): FlowActionRunner {
@@ -39,7 +40,8 @@ export function createActionRunner(ctx: FlowContext, action: FlowAction): FlowAc
     case 'RECORD':
       return new Record(ctx, action);
     case 'DIAL':
+      return new Dial(ctx, action);
     case 'CONFERENCE':
-      return new Unsupported(ctx, action);
+      return new Conference(ctx, action);
   }
 }

@@ -110,17 +110,19 @@ export const sessionDataAction = z.object({
 
 export const dialAction = z.object({
   type: z.literal('DIAL'),
+  /** Names the result in `dials[]` of later callbacks (default `dial`). */
   ...named,
   params: z.object({
-    /** E.164 number or a local user name. */
+    /** E.164 number (through the trunk) or the username of one of the project's agents; `${...}` templates allowed. */
     no: z.string().min(1).max(128),
+    /** One of the project's numbers; default the call's own number. */
     caller_id_no: z.string().max(64).optional(),
     /** Ring time in seconds before giving up (as Make Call's `timeout`). */
     timeout: int(1, 3600).default(60),
     /** Longest the bridged call may last, ms. */
     max_call_time: int(1000, 86_400_000).optional(),
   }),
-  /** Session data for the dialed leg's own flow. */
+  /** Merged into the call's session data before dialing (as SESSIONDATA). */
   session_data: sessionData.optional(),
 });
 
@@ -128,10 +130,18 @@ export const conferenceAction = z.object({
   type: z.literal('CONFERENCE'),
   ...named,
   params: z.object({
+    /** The room; one per name and project. */
     name: z.string().min(1).max(128),
+    /** Hears the room, is not heard. */
     muted: bool.default(false),
     /** End the conference for everyone when this caller leaves. */
     end_on_exit: bool.default(false),
+    /** A beep before the caller enters the room. */
+    beep: bool.default(true),
+    /** The key that leaves the room and continues the script ('' or `none`: no key). */
+    finish_on_key: dtmfKey.default('#'),
+    /** Longest stay in the room, ms (default: no limit). */
+    max_time: int(1000, 86_400_000).optional(),
   }),
 });
 
