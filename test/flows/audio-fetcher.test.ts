@@ -94,6 +94,9 @@ t.test('an MP3 is decoded once into a mono WAV of at most 16 kHz that holds its 
   const short = new CachingAudioFetcher({ ...fetcherOpts(mkdtempSync(join(dir, 'short-'))), mp3MaxSeconds: 0.5 });
   const cut = readWav(await short.fetch(server.url('/tone.mp3'), never));
   t.equal(cut.samples[0]!.length, 8000, 'cut at the 0.5 s limit');
+
+  const hasty = new CachingAudioFetcher({ ...fetcherOpts(mkdtempSync(join(dir, 'hasty-'))), mp3DecodeTimeoutMs: 1 });
+  await t.rejects(hasty.fetch(server.url('/tone.mp3'), never), /MP3 decoding took over 1 ms/, 'a slow decode is given up');
 });
 
 t.test('the cache stays within its disk budget', async (t) => {
