@@ -112,10 +112,20 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
     return handle;
   }
 
-  async record(path: string, eps: Endpoint[], opts?: { sampleRate?: number }): Promise<RecordingHandle> {
+  /**
+   * `silenceMs`: the handle emits `silence` once every port has been quiet that long (a voice
+   * activity check by frame energy in the worker); `onSilence` is subscribed before the recording starts.
+   */
+  async record(
+    path: string,
+    eps: Endpoint[],
+    opts?: { sampleRate?: number; silenceMs?: number; onSilence?: () => void },
+  ): Promise<RecordingHandle> {
     for (const ep of eps) this.assertMine(ep);
     const id = randomUUID();
     const handle = new RecordingHandle(this.worker, id, path);
+    const onSilence = opts?.onSilence;
+    if (onSilence) handle.once('silence', () => onSilence());
     try {
       await this.worker.request('record', {
         sessionId: this.id,
@@ -123,6 +133,7 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
         path,
         endpointIds: eps.map((e) => e.id),
         sampleRate: opts?.sampleRate ?? 8000,
+        silenceMs: opts?.silenceMs,
       });
     } catch (err) {
       this.worker.unsubscribe(id);

@@ -10,9 +10,18 @@ import type { AudioFrame, MediaPort } from './types.js';
 import { PcmQueue } from './pcm-queue.js';
 import { FrameClock } from './frame-clock.js';
 import { WavWriter } from './wav.js';
+import { SilenceDetector } from './silence-detector.js';
 
 export interface RecorderEvents {
   closed: [{ path: string; durationMs: number }];
+  /** Every port was quiet for `silenceMs` (once per recording; only with that option). */
+  silence: [{ atMs: number }];
+}
+
+export interface RecorderOptions {
+  sampleRate: number;
+  /** Emit `silence` after this much quiet audio on every port (RECORD's `timeout`). */
+  silenceMs?: number;
 }
 
 const FLUSH_EVERY_TICKS = 50;
@@ -49,10 +58,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private readonly channels: RecorderChannel[];
   private readonly clock = new FrameClock();
   private readonly frame: number;
+  private readonly silence: SilenceDetector | undefined;
   private ticks = 0;
   private stopped = false;
 
-  constructor(path: string, ports: MediaPort[], opts: { sampleRate: number }) {
+  constructor(path: string, ports: MediaPort[], opts: RecorderOptions) {
     super();
     if (ports.length === 0) throw new RangeError('Recorder needs at least one port');
     if (!(opts.sampleRate > 0) || opts.sampleRate % 50 !== 0) throw new RangeError(`invalid sample rate ${opts.sampleRate}`);
@@ -60,6 +70,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.frame = opts.sampleRate / 50;
     this.writer = new WavWriter(path, { sampleRate: opts.sampleRate, channels: ports.length });
     this.channels = ports.map((p) => new RecorderChannel(p, opts.sampleRate, (ch) => this.portClosed(ch)));
+    this.silence = opts.silenceMs ? new SilenceDetector({ silenceMs: opts.silenceMs }) : undefined;
     for (const ch of this.channels) {
       ch.port.on('audio', ch.onAudio);
       ch.port.once('closed', ch.onClosed);
@@ -95,7 +106,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   private tick(): void {
     try {
-      this.writeFrame(this.frame);
+      const frames = this.writeFrame(this.frame);
+      // Quiet on every port: the mix of the channels' frames is what a listener would hear.
+      if (this.silence?.feed(mix(frames), 20)) this.emit('silence', { atMs: Math.round(this.writer.durationMs) });
       if (++this.ticks % FLUSH_EVERY_TICKS === 0) this.writer.flush();
     } catch {
       // Disk full or the file vanished: end the recording rather than throw from a timer.
@@ -103,16 +116,24 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     }
   }
 
-  private writeFrame(n: number): void {
+  private writeFrame(n: number): Int16Array[] {
     const k = this.channels.length;
     const frames = this.channels.map((c) => c.take(n));
     const out = new Int16Array(n * k);
     for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) out[i * k + c] = frames[c][i];
     this.writer.write(out);
+    return frames;
   }
 
   private portClosed(ch: RecorderChannel): void {
     ch.port.off('audio', ch.onAudio);
     if (this.channels.every((c) => c.port.closed || c === ch)) this.stop();
   }
+}
+
+function mix(frames: Int16Array[]): Int16Array {
+  if (frames.length === 1) return frames[0]!;
+  const out = new Int16Array(frames[0]!.length);
+  for (const f of frames) for (let i = 0; i < out.length; i++) out[i] = Math.max(-32768, Math.min(32767, out[i]! + f[i]!));
+  return out;
 }

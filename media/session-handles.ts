@@ -38,7 +38,11 @@ export class PlaybackHandle extends EventEmitter<{ ended: [{ reason: string }] }
   }
 }
 
-export class RecordingHandle extends EventEmitter<{ stopped: [{ path: string; durationMs: number }] }> {
+export class RecordingHandle extends EventEmitter<{
+  stopped: [{ path: string; durationMs: number }];
+  /** The recorded ports were quiet for the `silenceMs` asked for (once). */
+  silence: [{ atMs: number }];
+}> {
   readonly id: string;
   readonly path: string;
   private result: { path: string; durationMs: number } | undefined;
@@ -54,6 +58,7 @@ export class RecordingHandle extends EventEmitter<{ stopped: [{ path: string; du
     this.path = path;
     worker.subscribe(id, (e) => {
       if (e.name === 'recorded') this.finish(e.args[0]);
+      else if (e.name === 'silence') this.emit('silence', e.args[0]);
       else if (e.name === 'closed') this.finish({ path, durationMs: 0 });
     });
   }

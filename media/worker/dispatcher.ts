@@ -252,15 +252,16 @@ export class Dispatcher {
       this.pcmStreams.get(playbackId)?.end();
     },
     stopPlay: ({ playbackId }) => this.playbackSession.get(playbackId)?.players.get(playbackId)?.stop(),
-    record: ({ sessionId, recordingId, path, endpointIds, sampleRate }) => {
+    record: ({ sessionId, recordingId, path, endpointIds, sampleRate, silenceMs }) => {
       const s = this.session(sessionId);
       const rec = new Recorder(
         path,
         endpointIds.map((id) => this.endpoint(id)),
-        { sampleRate },
+        { sampleRate, silenceMs },
       );
       s.recorders.set(recordingId, rec);
       this.recordingSession.set(recordingId, s);
+      rec.once('silence', (e) => this.emitEvent(recordingId, { name: 'silence', args: [e] }));
       rec.once('closed', (r) => {
         s.recorders.delete(recordingId);
         this.recordingSession.delete(recordingId);

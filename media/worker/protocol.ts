@@ -36,7 +36,10 @@ export interface Ops {
   playPcm: [{ sessionId: string; playbackId: string; endpointId: string; sampleRate: number }, void];
   pcmData: [{ playbackId: string; samples: Int16Array }, void];
   pcmEnd: [{ playbackId: string }, void];
-  record: [{ sessionId: string; recordingId: string; path: string; endpointIds: string[]; sampleRate: number }, void];
+  record: [
+    { sessionId: string; recordingId: string; path: string; endpointIds: string[]; sampleRate: number; silenceMs?: number },
+    void,
+  ];
   stopRecord: [{ recordingId: string }, { path: string; durationMs: number }];
   createMixer: [{ sessionId: string; mixerId: string; sampleRate?: number }, void];
   mixerAdd: [{ mixerId: string; endpointId: string; opts: MixerPartyOptions }, void];
@@ -79,7 +82,8 @@ export type TargetEvent =
   | { name: 'failed'; args: [string] }
   | { name: 'closed'; args: [] }
   | { name: 'ended'; args: [{ reason: string }] }
-  | { name: 'recorded'; args: [{ path: string; durationMs: number }] };
+  | { name: 'recorded'; args: [{ path: string; durationMs: number }] }
+  | { name: 'silence'; args: [{ atMs: number }] };
 
 export interface EventMsg {
   kind: 'event';

@@ -114,7 +114,12 @@ export interface MediaSessionPort {
   unbridge(a: MediaEndpoint, b: MediaEndpoint): Promise<void>;
   echo(ep: MediaEndpoint): Promise<void>;
   play(ep: MediaEndpoint, source: { file: string } | { tone: string }, opts?: { loop?: boolean }): Promise<MediaPlayback>;
-  record(path: string, eps: MediaEndpoint[], opts?: { sampleRate?: number }): Promise<MediaRecording>;
+  /** `onSilence` is called once when every recorded endpoint has been quiet for `silenceMs`. */
+  record(
+    path: string,
+    eps: MediaEndpoint[],
+    opts?: { sampleRate?: number; silenceMs?: number; onSilence?: () => void },
+  ): Promise<MediaRecording>;
   createMixer(opts?: { sampleRate?: number }): Promise<MediaMixer>;
   close(): Promise<void>;
 }

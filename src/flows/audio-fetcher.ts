@@ -1,7 +1,8 @@
 /**
  * PLAY's audio: fetched once per URL into a cache directory (under DATA_DIR), checked to be a WAV
- * the media server can play, then played from disk. MP3 is refused with a clear error: no MP3
- * decoder is installed (see README). Concurrent calls asking for the same URL share one download.
+ * the media server can play, then played from disk. An MP3 is decoded once (on a worker thread)
+ * into a 16-bit mono WAV of at most 16 kHz, and that WAV is what is cached. Concurrent calls asking
+ * for the same URL share one download.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import type { Logger } from 'pino';
 import { readWav } from '../../media/wav.js';
 import type { AudioFetcher } from './flow-context.js';
 import { FlowHttpError, flowHttp } from './flow-http.js';
+import { decodeMp3, looksLikeMp3 } from './mp3-decoder.js';
 
 export interface AudioFetcherOptions {
   /** Cache directory, e.g. DATA_DIR/flow-audio. */
@@ -21,6 +23,10 @@ export interface AudioFetcherOptions {
   /** Disk budget of the cache: beyond it the oldest files go (URLs come from callback servers, which could send many). */
   cacheMaxBytes: number;
   allowPrivate: boolean;
+  /** An MP3's decoded audio is cut after this long; default 600 s. */
+  mp3MaxSeconds?: number;
+  /** Longest an MP3 may take to decode; default 30 s. */
+  mp3DecodeTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -53,8 +59,7 @@ export class CachingAudioFetcher implements AudioFetcher {
       { timeoutMs: this.opts.timeoutMs, maxBytes: this.opts.maxBytes, allowPrivate: this.opts.allowPrivate },
     );
     if (res.status < 200 || res.status > 299) throw new FlowHttpError(`audio ${url}: HTTP ${res.status}`, res.status);
-    const body = res.body;
-    if (isMp3(body)) throw new AudioFetchError(`audio ${url}: MP3 is not supported (no MP3 decoder installed); use WAV`);
+    const body = looksLikeMp3(res.body) ? await this.mp3ToWav(url, res.body) : res.body;
     await mkdir(this.opts.dir, { recursive: true });
     const tmp = join(this.opts.dir, `.${key}.${randomUUID()}.tmp`);
     try {
@@ -68,9 +73,26 @@ export class CachingAudioFetcher implements AudioFetcher {
     } finally {
       await rm(tmp, { force: true }).catch(() => undefined);
     }
-    this.opts.logger?.debug({ url, bytes: body.length }, 'call flow: audio cached');
+    this.opts.logger?.debug({ url, bytes: res.body.length }, 'call flow: audio cached');
     await this.prune(path).catch((err: unknown) => this.opts.logger?.warn({ err }, 'call flow: audio cache prune failed'));
     return path;
+  }
+
+  private async mp3ToWav(url: string, mp3: Buffer): Promise<Buffer> {
+    const started = performance.now();
+    try {
+      const mp3Audio = await decodeMp3(mp3, {
+        maxSeconds: this.opts.mp3MaxSeconds ?? 600,
+        timeoutMs: this.opts.mp3DecodeTimeoutMs ?? 30_000,
+      });
+      const { seconds, sampleRate, truncated } = mp3Audio;
+      const decodeMs = Math.round(performance.now() - started);
+      this.opts.logger?.debug({ url, seconds, sampleRate, decodeMs }, 'call flow: MP3 decoded');
+      if (truncated) this.opts.logger?.warn({ url, seconds }, 'call flow: MP3 longer than the limit, cut short');
+      return mp3Audio.wav;
+    } catch (err) {
+      throw new AudioFetchError(`audio ${url}: ${(err as Error).message}`);
+    }
   }
 
   /** Deletes the oldest cached files while the cache is over budget (never the one just fetched). */
@@ -92,11 +114,6 @@ export class CachingAudioFetcher implements AudioFetcher {
       total -= f.size;
     }
   }
-}
-
-function isMp3(b: Buffer): boolean {
-  if (b.length >= 3 && b.toString('latin1', 0, 3) === 'ID3') return true;
-  return b.length >= 2 && b[0] === 0xff && (b[1]! & 0xe0) === 0xe0;
 }
 
 function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -34,8 +34,11 @@ export interface FlowCallPort {
   /** Calls `listener` for every DTMF digit the caller sends (RFC 4733, SIP INFO, in-band); returns an unsubscribe. */
   onDigit(listener: (digit: string) => void): () => void;
   hangup(reason?: string): Promise<void>;
-  /** Starts recording the caller (RECORD). */
-  record(): Promise<FlowRecording>;
+  /**
+   * Starts recording the caller (RECORD). With `silenceMs`, `onSilence` is called once when the
+   * caller has been quiet that long (frame energy, checked on the media worker).
+   */
+  record(opts?: { silenceMs?: number; onSilence?: () => void }): Promise<FlowRecording>;
   /** ms since the call was answered. */
   callTimeMs(): number;
 }
@@ -94,10 +97,14 @@ export class CallFlowPort implements FlowCallPort {
     await this.call.hangup({ reason });
   }
 
-  async record(): Promise<FlowRecording> {
+  async record(opts: { silenceMs?: number; onSilence?: () => void } = {}): Promise<FlowRecording> {
     const id = randomUUID();
     const path = join(this.recordingsDir, `flow-${id}.wav`);
-    const recording = await this.call.session.record(path, [this.leg.endpoint], { sampleRate: 8000 });
+    const recording = await this.call.session.record(path, [this.leg.endpoint], {
+      sampleRate: 8000,
+      silenceMs: opts.silenceMs,
+      onSilence: opts.onSilence,
+    });
     return { id, stop: () => recording.stop() };
   }
 

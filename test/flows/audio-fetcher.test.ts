@@ -1,13 +1,18 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { readWav } from '../../media/wav.js';
 import { CachingAudioFetcher } from '../../src/flows/audio-fetcher.js';
 import { FlowEngine } from '../../src/flows/flow-engine.js';
 import { encodeWav } from '../../src/speech/wav.js';
+import { peakFrequency, rms } from '../media/unit/spectrum.js';
 import { CallbackServer, FakeCallPort, FakeTts, silentLogger } from './flow-fakes.js';
 
 const wav = encodeWav(new Int16Array(8000), 8000);
+/** 2 s of a 1200 Hz tone, 44.1 kHz joint stereo, 32 kbit/s (made with lame). */
+const toneMp3 = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../test/flows/fixtures/tone-1200hz.mp3'));
 
 async function serve(t: { teardown(fn: () => unknown): void }) {
   const server = new CallbackServer();
@@ -21,6 +26,9 @@ async function serve(t: { teardown(fn: () => unknown): void }) {
   });
   server.routes.set('/song.mp3', (_r, res) => {
     res.writeHead(200).end(Buffer.concat([Buffer.from('ID3'), Buffer.alloc(5000)]));
+  });
+  server.routes.set('/tone.mp3', (_r, res) => {
+    res.writeHead(200, { 'content-type': 'audio/mpeg' }).end(toneMp3);
   });
   server.routes.set('/text.wav', (_r, res) => {
     res.writeHead(200).end('<html>not audio</html>');
@@ -55,13 +63,40 @@ t.test('a WAV is fetched once and then served from the cache; other files are re
   t.ok(existsSync(p1!));
   await fetcher.fetch(server.url('/a.wav'), never);
   t.equal(server.received.filter((r) => r.path === '/a.wav').length, 1, 'one download for three plays');
-  await t.rejects(fetcher.fetch(server.url('/song.mp3'), never), /MP3 is not supported/);
+  await t.rejects(fetcher.fetch(server.url('/song.mp3'), never), /not a decodable MP3/, 'an ID3 tag and no frames');
   await t.rejects(fetcher.fetch(server.url('/text.wav'), never), /not a playable WAV/);
   await t.rejects(fetcher.fetch(server.url('/big.wav'), never), /larger than 50000 bytes/);
   await t.rejects(fetcher.fetch(server.url('/moved.wav'), never), /HTTP 302/, 'redirects are not followed');
   const strict = new CachingAudioFetcher({ ...fetcherOpts(dir), allowPrivate: false });
   await t.rejects(strict.fetch('http://127.0.0.1:1/x.wav', never), /not a public address/);
   await t.rejects(strict.fetch('http://localhost:1/x.wav', never), /non-public address/);
+});
+
+t.test('an MP3 is decoded once into a mono WAV of at most 16 kHz that holds its tone; long ones are cut', async (t) => {
+  const { server, dir } = await serve(t);
+  const fetcher = new CachingAudioFetcher(fetcherOpts(dir));
+  const [p1, p2] = await Promise.all([
+    fetcher.fetch(server.url('/tone.mp3'), never),
+    fetcher.fetch(server.url('/tone.mp3'), never),
+  ]);
+  t.equal(p1, p2);
+  t.equal(await fetcher.fetch(server.url('/tone.mp3'), never), p1, 'served from the cache');
+  t.equal(server.received.filter((r) => r.path === '/tone.mp3').length, 1, 'one download, one decode');
+  const audio = readWav(p1!);
+  t.equal(audio.channels, 1, 'mixed down to mono');
+  t.equal(audio.sampleRate, 16000, 'resampled 44.1 -> 16 kHz');
+  const seconds = audio.samples[0]!.length / audio.sampleRate;
+  t.ok(seconds > 1.9 && seconds < 2.2, `about 2 s of audio (${seconds.toFixed(3)} s)`);
+  const middle = audio.samples[0]!.subarray(8000, 24000);
+  t.ok(Math.abs(peakFrequency(middle, 16000, 100, 7000) - 1200) <= 10, 'the 1200 Hz tone');
+  t.ok(rms(middle) > 8000, `at its level (rms ${Math.round(rms(middle))} of a half-scale sine)`);
+
+  const short = new CachingAudioFetcher({ ...fetcherOpts(mkdtempSync(join(dir, 'short-'))), mp3MaxSeconds: 0.5 });
+  const cut = readWav(await short.fetch(server.url('/tone.mp3'), never));
+  t.equal(cut.samples[0]!.length, 8000, 'cut at the 0.5 s limit');
+
+  const hasty = new CachingAudioFetcher({ ...fetcherOpts(mkdtempSync(join(dir, 'hasty-'))), mp3DecodeTimeoutMs: 1 });
+  await t.rejects(hasty.fetch(server.url('/tone.mp3'), never), /MP3 decoding took over 1 ms/, 'a slow decode is given up');
 });
 
 t.test('the cache stays within its disk budget', async (t) => {

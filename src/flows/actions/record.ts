@@ -3,9 +3,10 @@ import { type ActionOutcome, type FlowContext, type FlowActionRunner, NEXT, Stop
 
 /**
  * RECORD: a beep (unless `beep: false`), then the caller is recorded until `finish_on_key`,
- * `max_length` ms, or the call ends (a caller who hangs up has still left a message). The
- * recording's id is stored under the action's name in `recordings`. Ending on silence (`timeout`)
- * needs voice detection the media server does not have yet: `timeout` is accepted and ignored.
+ * `max_length` ms, `timeout` ms of silence (0: silence never ends it; the media worker checks
+ * the energy of each 20 ms frame, and the count starts with the recording, so a caller who says
+ * nothing ends it too), or the call ends (a caller who hangs up has still left a message). The
+ * recording's id is stored under the action's name in `recordings`.
  */
 export class Record extends Stoppable implements FlowActionRunner {
   constructor(
@@ -16,15 +17,30 @@ export class Record extends Stoppable implements FlowActionRunner {
   }
 
   async run(): Promise<ActionOutcome> {
-    const { beep, finish_on_key: finishKey, max_length: maxMs } = this.action.params;
+    const { beep, finish_on_key: finishKey, max_length: maxMs, timeout: silenceMs } = this.action.params;
     const signal = this.signal;
     if (beep) await this.ctx.port.play({ tone: 'beep' }, { signal });
     if (signal.aborted) return NEXT;
-    const recording = await this.ctx.port.record();
+    // The silence may be reported before the wait below has started listening: remember it.
+    let silent = false;
+    let onSilence: (() => void) | undefined;
+    const recording = await this.ctx.port.record(
+      silenceMs > 0
+        ? {
+            silenceMs,
+            onSilence: () => {
+              silent = true;
+              onSilence?.();
+            },
+          }
+        : {},
+    );
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     let unsubscribe: (() => void) | undefined;
     const why = await new Promise<string>((resolve) => {
+      if (silent) return resolve('silence');
+      onSilence = () => resolve('silence');
       timer = setTimeout(() => resolve('max length'), maxMs);
       onAbort = () => resolve('stopped');
       signal.addEventListener('abort', onAbort, { once: true });
@@ -33,6 +49,7 @@ export class Record extends Stoppable implements FlowActionRunner {
       });
     });
     clearTimeout(timer);
+    onSilence = undefined;
     if (onAbort) signal.removeEventListener('abort', onAbort);
     unsubscribe?.();
     const result = await recording.stop();
