@@ -12,7 +12,7 @@ import { ApiRouter } from './route.js';
 import { RateLimiter } from './rate-limit.js';
 import { errorMiddleware } from './errors.js';
 import { DOCS_CSP, DOCS_HTML } from './docs-page.js';
-import type { ApiContext, RouteModule } from './context.js';
+import type { ApiContext, RouteModule, WidgetServices } from './context.js';
 import type { PlatformHealth } from '../src/health.js';
 import { accountRoutes } from './routers/account.js';
 import { numberRoutes } from './routers/numbers.js';
@@ -30,6 +30,8 @@ export interface HttpOptions {
 import { webhookRoutes } from './routers/webhooks.js';
 import { recordingRoutes } from './routers/recordings.js';
 import { applicationRoutes } from './routers/applications.js';
+import { voiceWidgetRoutes } from './routers/voice-widget.js';
+import { widgetEmbedRoutes } from './routers/widget-embed.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 
 export interface HttpDeps {
@@ -45,6 +47,8 @@ export interface HttpDeps {
   /** `webhooks.allowPrivateTargets` (default false). */
   allowPrivateWebhookTargets?: boolean;
   recordingLinks?: RecordingLinks;
+  /** Visitor web calls (credentials, SIP WebSocket URL); absent in API-only tests. */
+  widgets?: WidgetServices;
 }
 
 /** Compares hashes so neither the token's length nor its prefix leaks through timing. */
@@ -64,6 +68,8 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   webhookRoutes,
   recordingRoutes,
   applicationRoutes,
+  voiceWidgetRoutes,
+  widgetEmbedRoutes,
 ];
 
 export interface HttpApp {
@@ -89,6 +95,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     calls: deps.apiCalls,
     allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false,
     recordingLinks: deps.recordingLinks,
+    widgets: deps.widgets,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.

@@ -6,6 +6,18 @@ import type { ApiCalls } from '../src/calls/api-calls.js';
 import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
+import type { VisitorCredentials } from '../src/widgets/visitor-credentials.js';
+
+/** What the visitor widget's public endpoints need of the call layer. */
+export interface WidgetServices {
+  credentials: VisitorCredentials;
+  /** The SIP WebSocket URL for a browser that reached this server by `hostname`. */
+  sipWsUrl(hostname: string): string | undefined;
+  /** The SIP domain visitors' URIs use (the registrar realm). */
+  sipDomain: string;
+  /** Visitor call sessions per source address per minute. */
+  sessionsPerMinute: number;
+}
 
 export interface ApiContext {
   store: Store;
@@ -19,6 +31,8 @@ export interface ApiContext {
   allowPrivateWebhookTargets: boolean;
   /** Signs and checks `/recordings/:id.wav` links; absent, every link is refused. */
   recordingLinks?: RecordingLinks;
+  /** Visitor web calls; absent when the API runs without the call layer (token requests answer 503). */
+  widgets?: WidgetServices;
 }
 
 /**

@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const out = join(root, 'dist', 'widget');
 
-const pages = [{ name: 'test-phone', entry: 'phone.ts', bundle: 'phone.js', assets: ['index.html'] }];
+const pages = [
+  { name: 'test-phone', entry: 'phone.ts', bundle: 'phone.js', assets: ['index.html'] },
+  // the visitor web-call widget: served behind /widget/<id>.js and /api/v1/voice-widget/embed/aurion.js
+  { name: 'visitor', entry: 'visitor.ts', bundle: 'visitor.js', assets: [] },
+];
 
 for (const page of pages) {
   const src = join(root, 'widget', page.name);
