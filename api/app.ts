@@ -12,7 +12,7 @@ import { ApiRouter } from './route.js';
 import { RateLimiter } from './rate-limit.js';
 import { errorMiddleware } from './errors.js';
 import { DOCS_CSP, DOCS_HTML } from './docs-page.js';
-import type { ApiContext, RouteModule } from './context.js';
+import type { ApiContext, RouteModule, WidgetServices } from './context.js';
 import type { PlatformHealth } from '../src/health.js';
 import { accountRoutes } from './routers/account.js';
 import { numberRoutes } from './routers/numbers.js';
@@ -33,6 +33,8 @@ import { applicationRoutes } from './routers/applications.js';
 import { numberCallbackRoutes } from './routers/number-callbacks.js';
 import { dialRoutes } from './routers/dials.js';
 import type { FlowCalls } from '../src/calls/flow-calls.js';
+import { voiceWidgetRoutes } from './routers/voice-widget.js';
+import { widgetEmbedRoutes } from './routers/widget-embed.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 import { embedRoutes, type EmbedDeps } from './routers/embed.js';
 
@@ -53,6 +55,8 @@ export interface HttpDeps {
   recordingLinks?: RecordingLinks;
   /** Embed sessions and the page's SIP WebSocket (absent in API-only tests). */
   embeds?: EmbedDeps;
+  /** Visitor web calls (credentials, SIP WebSocket URL); absent in API-only tests. */
+  widgets?: WidgetServices;
 }
 
 /** Compares hashes so neither the token's length nor its prefix leaks through timing. */
@@ -75,6 +79,8 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   embedRoutes,
   numberCallbackRoutes,
   dialRoutes,
+  voiceWidgetRoutes,
+  widgetEmbedRoutes,
 ];
 
 export interface HttpApp {
@@ -104,6 +110,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false,
     recordingLinks: deps.recordingLinks,
     embeds: deps.embeds,
+    widgets: deps.widgets,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.

@@ -8,6 +8,18 @@ import type { RateLimiter } from './rate-limit.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 import type { FlowCalls } from '../src/calls/flow-calls.js';
 import type { EmbedDeps } from './routers/embed.js';
+import type { VisitorCredentials } from '../src/widgets/visitor-credentials.js';
+
+/** What the visitor widget's public endpoints need of the call layer. */
+export interface WidgetServices {
+  credentials: VisitorCredentials;
+  /** The SIP WebSocket URL for a browser that reached this server by `hostname`. */
+  sipWsUrl(hostname: string): string | undefined;
+  /** The SIP domain visitors' URIs use (the registrar realm). */
+  sipDomain: string;
+  /** Visitor call sessions per source address per minute. */
+  sessionsPerMinute: number;
+}
 
 export interface ApiContext {
   store: Store;
@@ -25,6 +37,8 @@ export interface ApiContext {
   recordingLinks?: RecordingLinks;
   /** Embed sessions (`embed_session`, `/embed`); absent without the call layer (answers 503). */
   embeds?: EmbedDeps;
+  /** Visitor web calls; absent when the API runs without the call layer (token requests answer 503). */
+  widgets?: WidgetServices;
 }
 
 /**

@@ -245,6 +245,16 @@ export const configSchema = z.object({
       pollSeconds: z.number().positive().default(1),
     })
     .prefault({}),
+  widgets: z
+    .object({
+      /** How long a web visitor's SIP credential may wait for its one call to start. */
+      visitorCredentialSeconds: z.number().int().min(10).max(3600).default(120),
+      /** Visitor call sessions (SIP credentials) one source address may mint per minute (then 429), as Aurion limits session creation. */
+      sessionsPerMinute: z.number().int().min(1).default(5),
+      /** The SIP WebSocket URL visitors' browsers connect to; default: the first ws/wss listener on the page's host name. */
+      sipWsUrl: z.string().url().optional(),
+    })
+    .prefault({}),
   recording: z
     .object({
       /** Lifetime of a signed recording link handed out in an event. */

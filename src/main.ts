@@ -26,6 +26,7 @@ import { FlowCalls } from './calls/flow-calls.js';
 import { BrowserBridges } from './calls/browser-bridge.js';
 import { EmbedSessions } from './calls/embed-sessions.js';
 import { createHttpApp } from '../api/app.js';
+import { VisitorCredentials } from './widgets/visitor-credentials.js';
 import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
 import { AccountService } from './accounts/account-service.js';
@@ -64,6 +65,14 @@ export interface Platform {
   /** Phonevoice embed sessions (tests mint and inspect them). */
   embeds: EmbedSessions;
   stop(): Promise<void>;
+}
+
+/** Where a visitor's browser opens SIP over WebSocket: the first wss (else ws) listener, by the page's host name when it listens on all. */
+function visitorWsUrl(addrs: Platform['sipAddresses'], hostname: string): string | undefined {
+  const l = addrs.find((a) => a.transport === 'wss') ?? addrs.find((a) => a.transport === 'ws');
+  if (!l) return undefined;
+  const host = l.host === '0.0.0.0' || l.host === '::' ? hostname : l.host;
+  return `${l.transport}://${host.includes(':') ? `[${host}]` : host}:${l.port}`;
 }
 
 function firstExternalIPv4(): string | undefined {
@@ -157,11 +166,19 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     trustMs: t.trustSeconds * 1000,
     maxKeys: t.maxTrackedKeys,
   });
+  // Web visitors' one-call credentials live in memory beside the agents' in the database.
+  const visitors = new VisitorCredentials({ ttlMs: config.widgets.visitorCredentialSeconds * 1000 });
   const sip = new SipApplication(srf, {
     realm: config.registrar.realm,
     // Looked up per authentication, so agents added through the API or the admin CLI can register at once.
-    // An embed page's credentials (minted when its URL is opened) first, then the agents'.
-    credentials: async (username) => embeds.sipCredential(username) ?? store.agents.sipCredential(username),
+    // An embed page's or a web visitor's credentials (minted per page/call) first, then the agents'.
+    credentials: async (username) => {
+      const embed = embeds.sipCredential(username);
+      if (embed) return embed;
+      const visitor = visitors.get(username);
+      if (visitor) return { password: visitor.password, displayName: visitor.displayName };
+      return store.agents.sipCredential(username);
+    },
     throttle: authThrottle,
     minExpires: config.registrar.minExpires,
     maxExpires: config.registrar.maxExpires,
@@ -183,6 +200,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       numberCallback: (id) => store.numbers.callbackConfig(id),
     },
     defaultTrunk: config.trunks[0]?.name,
+    visitors,
   });
   // Speech for call flows' SAY; warmed in the background so the first caller does not wait for it,
   // and start-up does not wait either.
@@ -326,6 +344,12 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     allowPrivateWebhookTargets: w.allowPrivateTargets,
     recordingLinks,
     embeds: embedDeps,
+    widgets: {
+      credentials: visitors,
+      sipWsUrl: (hostname) => config.widgets.sipWsUrl ?? visitorWsUrl(sipAddresses, hostname),
+      sipDomain: config.registrar.realm,
+      sessionsPerMinute: config.widgets.sessionsPerMinute,
+    },
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   let stopping: Promise<void> | undefined;
@@ -342,6 +366,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       await tts.close().catch(() => undefined);
       bus.close();
       await sip.close().catch(() => undefined);
+      visitors.close();
       server.closeAllConnections();
       server.close();
       sipLink.close();

@@ -12,6 +12,8 @@ const pages = [
   { name: 'test-phone', entry: 'phone.ts', bundle: 'phone.js', assets: ['index.html'] },
   // The embed page's HTML is served by the /embed route (it carries the session's config).
   { name: 'embed', entry: 'embed.ts', bundle: 'embed.js', assets: [] },
+  // the visitor web-call widget: served behind /widget/<id>.js and /api/v1/voice-widget/embed/aurion.js
+  { name: 'visitor', entry: 'visitor.ts', bundle: 'visitor.js', assets: [] },
 ];
 
 for (const page of pages) {

@@ -118,7 +118,11 @@ export class CallService {
     invite.once('cancel', onCancel);
     let route: Route;
     try {
-      route = await router.route({ requestUser: dialed, toUser: invite.toHeader?.user });
+      route = await router.route({
+        requestUser: dialed,
+        toUser: invite.toHeader?.user,
+        ...(invite.origin.kind === 'user' ? { caller: invite.origin.user } : {}),
+      });
     } catch (err) {
       logger.error({ err, sipCallId: invite.callId, dialed }, 'routing failed');
       route = { kind: 'refused', sipStatus: 503, sipReason: 'Service Unavailable', reason: 'routing failed' };

@@ -104,8 +104,27 @@ export interface RoutingDirectory {
   numberCallback?(numberId: number): Promise<OwnCallback | undefined>;
 }
 
+/** What an anonymous web visitor's credential may call: its widget's target, in its widget's project. */
+export interface VisitorRoute {
+  projectId: number;
+  /** The Request-URI user the visitor must dial (the widget's public id). */
+  dial: string;
+  target: { kind: 'number'; number: string } | { kind: 'application'; applicationId: number };
+}
+
+/**
+ * Web visitors' credentials (src/widgets). `claim` binds one call to a visitor's credential and
+ * answers its route; `spent` when the credential already carried a call; undefined: not a visitor.
+ */
+export interface VisitorDirectory {
+  claim(caller: string): VisitorClaim | Promise<VisitorClaim>;
+}
+export type VisitorClaim = VisitorRoute | 'spent' | undefined;
+
 export interface RouterOptions {
   directory: RoutingDirectory;
+  /** Absent: no web visitors on this box. */
+  visitors?: VisitorDirectory;
   /** Trunk that carries calls to numbers nobody here owns, and relay forwards of DIDs without a trunk. */
   defaultTrunk?: string;
 }
@@ -114,6 +133,8 @@ export interface RouterOptions {
 export interface Dialed {
   requestUser: string;
   toUser?: string;
+  /** The authenticated caller (a phone's, browser's or web visitor's SIP user); absent for trunk calls. */
+  caller?: string;
 }
 
 /**
@@ -126,6 +147,11 @@ export class CallRouter {
   async route(dialed: Dialed | string): Promise<Route> {
     const d = typeof dialed === 'string' ? { requestUser: dialed } : dialed;
     const user = d.requestUser;
+    // A web visitor reaches its widget's target and nothing else: no test numbers, no trunk.
+    const visitor = d.caller !== undefined ? await this.opts.visitors?.claim(d.caller) : undefined;
+    if (visitor === 'spent')
+      return { kind: 'refused', sipStatus: 403, sipReason: 'Forbidden', reason: 'a web visitor credential carries one call' };
+    if (visitor) return this.visitorRoute(visitor, user);
     if (user === '*43') return { kind: 'echo' };
     if (user === '*44') return { kind: 'record-playback' };
     let inventoried: DidEntry | undefined;
@@ -143,6 +169,39 @@ export class CallRouter {
       return { kind: 'trunk', trunk: this.opts.defaultTrunk, number: user };
     }
     return { kind: 'unknown' };
+  }
+
+  private async visitorRoute(v: VisitorRoute, dialed: string): Promise<Route> {
+    const refused = (sipStatus: number, sipReason: string, reason: string): Route => ({
+      kind: 'refused',
+      // the record lands in the widget's project, under the widget's id
+      number: v.dial,
+      projectId: v.projectId,
+      sipStatus,
+      sipReason,
+      reason,
+    });
+    if (dialed !== v.dial) return refused(403, 'Forbidden', 'a web visitor may call only its widget');
+    if (v.target.kind === 'number') {
+      const e164 = toE164(v.target.number);
+      const did = e164 ? await this.opts.directory.findNumber(e164) : undefined;
+      if (!did || did.projectId !== v.projectId) return refused(404, 'Not Found', "widget's number is not its project's");
+      const route = await this.didRoute(did, v.projectId);
+      // A relay forward would send the visitor out through the trunk: only what answers here is allowed.
+      if (route.kind === 'agent' || route.kind === 'application' || route.kind === 'refused') return route;
+      return refused(403, 'Forbidden', 'a web visitor may not reach the trunk');
+    }
+    const app = await this.opts.directory.findApplication?.(v.target.applicationId);
+    if (!app || app.projectId !== v.projectId) return refused(404, 'Not Found', "widget's application is not its project's");
+    if (!app.callbackUrl) return refused(480, 'Application Not Available', `application ${app.id} has no callback URL`);
+    return {
+      kind: 'application',
+      // No DID: the widget's id stands for the dialed number on the call's record.
+      number: v.dial,
+      projectId: v.projectId,
+      appId: app.id,
+      callback: appCallback(app, app.callbackUrl),
+    };
   }
 
   private async didRoute(did: DidEntry, projectId: number): Promise<Route> {
@@ -186,4 +245,14 @@ export class CallRouter {
     if (!trunk) return refused(503, 'Service Unavailable', 'no trunk to forward through');
     return { kind: 'relay', number, forwardTo, trunk, projectId };
   }
+}
+
+function appCallback(app: AppEntry, url: string): AppCallback {
+  return {
+    url,
+    method: app.callbackMethod,
+    format: app.callbackFormat,
+    ...(app.fallbackUrl ? { fallbackUrl: app.fallbackUrl } : {}),
+    ...(app.statusCallbackUrl ? { statusCallbackUrl: app.statusCallbackUrl } : {}),
+  };
 }

@@ -3,7 +3,7 @@
  * the code base that speaks SQL.
  */
 import { openDatabase, type Database, type DatabaseOptions, type DialectName } from './database.js';
-import { migrate } from './migrator.js';
+import { latestVersion, migrate } from './migrator.js';
 import { migrations } from './migrations/index.js';
 import { ProjectRepository } from './repos/projects.js';
 import { ApiTokenRepository } from './repos/api-tokens.js';
@@ -14,6 +14,7 @@ import { NumberRepository } from './repos/numbers.js';
 import { CallRepository } from './repos/calls.js';
 import { WebhookRepository } from './repos/webhooks.js';
 import { OutboxRepository } from './repos/outbox.js';
+import { WidgetRepository } from './repos/widgets.js';
 
 export { SchemaTooNewError } from './migrator.js';
 export type { Project } from './repos/projects.js';
@@ -30,6 +31,8 @@ export type {
 } from './repos/numbers.js';
 export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, CallEvent, CallQuery } from './repos/calls.js';
 export { CALL_STATUSES, eventTypeFor, recordingPathFor } from './repos/calls.js';
+export type { Widget, WidgetFields, WidgetMode, WidgetPosition, WidgetTarget } from './repos/widgets.js';
+export { WIDGET_ID_PREFIX, WIDGET_SECRET_PREFIX, widgetDefaults } from './repos/widgets.js';
 export type { Webhook, WebhookChange, DeliveryAttempt } from './repos/webhooks.js';
 export { WEBHOOK_SECRET_PREFIX, subscribes } from './repos/webhooks.js';
 export type { EventEnvelope, StoredEvent, NewEvent, DueDelivery, AttemptResult, RecordedAttempt } from './repos/outbox.js';
@@ -44,6 +47,8 @@ export class Store {
   readonly numbers: NumberRepository;
   readonly calls: CallRepository;
   readonly webhooks: WebhookRepository;
+  /** Visitor web-call/chat widgets. */
+  readonly widgets: WidgetRepository;
   /** Events and their webhook deliveries; emits `committed` after each transaction that wrote events. */
   readonly outbox: OutboxRepository;
   private closed?: Promise<void>;
@@ -59,6 +64,7 @@ export class Store {
     this.outbox = new OutboxRepository(db);
     this.calls = new CallRepository(db, this.outbox, database.rawRows);
     this.webhooks = new WebhookRepository(db);
+    this.widgets = new WidgetRepository(db);
   }
 
   /** Opens the database and applies pending migrations; refuses a schema newer than this code. */
@@ -80,7 +86,7 @@ export class Store {
     return this.database.location;
   }
   get schemaVersion(): number {
-    return migrations.length;
+    return latestVersion(migrations);
   }
 
   /** Idempotent. */

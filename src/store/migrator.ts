@@ -67,8 +67,11 @@ async function migrateOn(
   ownTransactions: boolean,
 ): Promise<number[]> {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  // Numbers are handed out ahead of time to work that lands in any order, so a gap is allowed
+  // (a later merge fills it); a duplicate is not.
   sorted.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration numbering has a gap or duplicate at ${m.version}`);
+    if (m.version < 1 || (i > 0 && m.version === sorted[i - 1]!.version))
+      throw new Error(`migration numbering has a duplicate or invalid version at ${m.version}`);
   });
   await db.schema
     .createTable('schema_migrations')
@@ -77,13 +80,16 @@ async function migrateOn(
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('applied_at', 'text', (c) => c.notNull())
     .execute();
-  const known = sorted.length;
+  const known = latestVersion(sorted);
   const current = await schemaVersion(db);
   if (current > known) throw new SchemaTooNewError(current, known);
+  // Every migration not yet recorded runs, even one numbered below the newest applied: a gap filled
+  // by a later merge must still reach databases that were migrated before it landed.
+  const done = await appliedVersions(db);
   const applied: number[] = [];
-  for (const m of sorted.filter((x) => x.version > current)) {
+  for (const m of sorted.filter((x) => !done.has(x.version))) {
     const step = async (trx: Kysely<DB>): Promise<boolean> => {
-      if ((await schemaVersion(trx)) >= m.version) return false;
+      if ((await appliedVersions(trx)).has(m.version)) return false;
       await m.up(trx, dialect);
       await trx
         .insertInto('schema_migrations')
@@ -91,10 +97,20 @@ async function migrateOn(
         .execute();
       return true;
     };
-    const done = ownTransactions ? await db.transaction().execute(step) : await step(db);
-    if (done) applied.push(m.version);
+    const ran = ownTransactions ? await db.transaction().execute(step) : await step(db);
+    if (ran) applied.push(m.version);
   }
   return applied;
+}
+
+/** The newest version in a list of migrations (0 for none). */
+export function latestVersion(migrations: readonly Migration[]): number {
+  return migrations.reduce((max, m) => Math.max(max, m.version), 0);
+}
+
+async function appliedVersions(db: Kysely<DB>): Promise<Set<number>> {
+  const rows = await db.selectFrom('schema_migrations').select('version').execute();
+  return new Set(rows.map((r) => Number(r.version)));
 }
 
 export async function schemaVersion(db: Kysely<DB>): Promise<number> {

@@ -75,6 +75,25 @@ export interface ApplicationsTable {
   updated_at: string | null;
 }
 
+export interface WidgetsTable {
+  id: Generated<number>;
+  project_id: number;
+  public_id: string;
+  secret: string;
+  greeting: string;
+  primary_color: string;
+  position: string;
+  allowed_domains: string;
+  modes: string;
+  consent_required: number;
+  consent_text: string | null;
+  target_kind: string | null;
+  target_number: string | null;
+  application_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface NumbersTable {
   id: Generated<number>;
   e164: string;
@@ -201,6 +220,7 @@ export interface DB {
   project_members: ProjectMembersTable;
   agents: AgentsTable;
   applications: ApplicationsTable;
+  widgets: WidgetsTable;
   numbers: NumbersTable;
   number_callbacks: NumberCallbacksTable;
   calls: CallsTable;

@@ -17,6 +17,7 @@ import { LogMailSender } from '../../src/mail/sender.js';
 import type { TeardownHost } from './platform.js';
 import type { Express } from 'express';
 import type { RecordingLinks } from '../../src/events/recording-links.js';
+import type { WidgetServices } from '../../api/context.js';
 
 export interface TestApi {
   base: string;
@@ -37,6 +38,7 @@ export async function startTestApi(
     maxCodeAttempts?: number;
     allowPrivateWebhookTargets?: boolean;
     recordingLinks?: RecordingLinks;
+    widgets?: WidgetServices;
   } = {},
 ): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-api-'));
@@ -75,6 +77,7 @@ export async function startTestApi(
     options: { healthDetails: false, sourceMaps: false },
     allowPrivateWebhookTargets: opts.allowPrivateWebhookTargets,
     recordingLinks: opts.recordingLinks,
+    widgets: opts.widgets,
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { forEachDialect } from '../helpers/stores.js';
 import { openDatabase } from '../../src/store/database.js';
-import { migrate, schemaVersion } from '../../src/store/migrator.js';
+import { latestVersion, migrate, schemaVersion } from '../../src/store/migrator.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { Store, SchemaTooNewError } from '../../src/store/index.js';
 
@@ -27,7 +27,7 @@ forEachDialect(t, 'migrations apply once and a restart keeps the data', async (t
 
   const db = openDatabase(target.options);
   t.same(await migrate(db.db, db.dialect, migrations), [], 'nothing left to apply on a migrated database');
-  t.equal(await schemaVersion(db.db), migrations.length);
+  t.equal(await schemaVersion(db.db), latestVersion(migrations));
   await db.close();
 
   const again = await target.open();
@@ -59,8 +59,26 @@ forEachDialect(t, 'several processes migrating one fresh database at once apply 
   t.same(runs, [0, 0, 0], 'three admin processes started together all succeed');
   const db = openDatabase(target.options);
   t.teardown(() => db.close());
-  t.equal(await schemaVersion(db.db), migrations.length);
+  t.equal(await schemaVersion(db.db), latestVersion(migrations));
   t.same(await migrate(db.db, db.dialect, migrations), []);
+});
+
+forEachDialect(t, 'a migration numbered into a gap is applied after later ones', async (t, target) => {
+  const db = openDatabase(target.options);
+  t.teardown(() => db.close());
+  const ran: string[] = [];
+  const step = (version: number) => ({ version, name: `m${version}`, up: async () => void ran.push(`m${version}`) });
+  const latest = latestVersion(migrations);
+  await migrate(db.db, db.dialect, migrations);
+  t.same(await migrate(db.db, db.dialect, [...migrations, step(latest + 3)]), [latest + 3]);
+  t.same(
+    await migrate(db.db, db.dialect, [...migrations, step(latest + 1), step(latest + 3)]),
+    [latest + 1],
+    'the gap is filled and nothing runs twice',
+  );
+  t.same(ran, [`m${latest + 3}`, `m${latest + 1}`]);
+  t.equal(await schemaVersion(db.db), latest + 3);
+  await t.rejects(migrate(db.db, db.dialect, [...migrations, step(latest + 1), step(latest + 1)]), /duplicate/);
 });
 
 forEachDialect(t, 'a database from a newer release is refused', async (t, target) => {
@@ -68,8 +86,9 @@ forEachDialect(t, 'a database from a newer release is refused', async (t, target
   await s.close();
   // Simulate the next release: one more migration applied by "newer code".
   const db = openDatabase(target.options);
-  const next = { version: migrations.length + 1, name: 'from-the-future', up: async () => undefined };
-  t.same(await migrate(db.db, db.dialect, [...migrations, next]), [migrations.length + 1]);
+  const latest = latestVersion(migrations);
+  const next = { version: latest + 1, name: 'from-the-future', up: async () => undefined };
+  t.same(await migrate(db.db, db.dialect, [...migrations, next]), [latest + 1]);
   await db.close();
 
   const err = await Store.open(target.options).then(
@@ -79,7 +98,7 @@ forEachDialect(t, 'a database from a newer release is refused', async (t, target
   t.ok(err instanceof SchemaTooNewError, 'Store.open refuses');
   t.match(
     (err as Error).message,
-    new RegExp(`schema version ${migrations.length + 1} is newer than this Switchboard understands \\(${migrations.length}\\)`),
+    new RegExp(`schema version ${latest + 1} is newer than this Switchboard understands \\(${latest}\\)`),
   );
 
   const env = {

@@ -1,0 +1,248 @@
+/**
+ * The visitor web-call widget: one script tag puts a launcher on the page; click → consent (when
+ * the widget asks for it) → microphone → a call to whatever the widget points at. Settings come
+ * injected by `/widget/<id>.js`, or are fetched for `<script data-widget-id>` (Aurion's embed).
+ * `window.PolyphoneAPI` drives it from the page (PolyAI's commands and `on*` events). One call per
+ * visitor across tabs: a Web Lock is held for the length of a call.
+ */
+import { VisitorCall, type CallStats, type VisitorToken } from './call.js';
+import { EVENT_NAMES, Emitter, type EventName, type Handler } from './events.js';
+import { Launcher, type LauncherSettings, type WidgetState } from './ui.js';
+
+interface Settings extends LauncherSettings {
+  widget_id: string;
+  consent_required: boolean;
+  callable: boolean;
+  base: string;
+}
+
+const CALL_LOCK = 'switchboard-visitor-call';
+
+declare global {
+  interface Window {
+    __switchboardWidget?: Settings;
+    PolyphoneAPI?: Record<string, unknown>;
+  }
+}
+
+class VisitorWidget {
+  readonly events = new Emitter();
+  private readonly ui: Launcher;
+  private readonly call: VisitorCall;
+  private consented = false;
+  private releaseLock: (() => void) | undefined;
+  private state: WidgetState = 'idle';
+
+  constructor(private readonly settings: Settings) {
+    this.ui = new Launcher(settings, {
+      call: () => void this.startCall().catch(() => undefined),
+      agree: () => {
+        this.consented = true;
+        void this.startCall().catch(() => undefined);
+      },
+      end: () => void this.endCall(),
+      toggleMute: () => (this.call.muted ? this.unmute() : this.mute()),
+    });
+    this.call = new VisitorCall(() => this.token(), this.events, this.ui.remoteAudio);
+    this.events.on('answered', () => this.show('in-call'));
+    this.events.on('failed', (d) =>
+      this.show('error', `The call was refused (${(d as { statusCode?: number })?.statusCode ?? '?'}).`),
+    );
+    this.events.on('ended', () => {
+      if (this.state !== 'error') this.show('ended');
+      this.unlock();
+    });
+    this.events.on('muted', () => this.ui.setMuted(true));
+    this.events.on('unmuted', () => this.ui.setMuted(false));
+  }
+
+  mount(): void {
+    this.ui.mount();
+    if (!this.settings.callable) this.show('error', 'Calls are not available right now.');
+    else if (typeof RTCPeerConnection === 'undefined' || !navigator.mediaDevices)
+      this.show('error', 'This browser cannot make web calls (or the page is not served over HTTPS).');
+    this.events.emit('ready', { widgetId: this.settings.widget_id });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.call.connect();
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await this.call.disconnect();
+  }
+
+  async startCall(): Promise<void> {
+    if (this.call.inCall) return;
+    if (this.settings.consent_required && !this.consented) {
+      this.show('consent');
+      return;
+    }
+    if (!(await this.lock())) {
+      this.show('blocked');
+      this.events.emit('error', { message: 'a call is already active in another tab' });
+      return;
+    }
+    this.show('connecting');
+    try {
+      await this.call.startCall();
+    } catch (err) {
+      this.unlock();
+      this.fail(err);
+      throw err;
+    }
+  }
+
+  async endCall(): Promise<void> {
+    await this.call.endCall();
+  }
+
+  mute(): void {
+    this.call.setMuted(true);
+  }
+
+  unmute(): void {
+    this.call.setMuted(false);
+  }
+
+  sendInfo(event: string, data?: unknown): Promise<void> {
+    return this.call.sendInfo(event, data ?? null);
+  }
+
+  session(): Record<string, unknown> | null {
+    if (!this.call.inCall && this.state !== 'ended') return null;
+    return {
+      id: this.call.callId,
+      state: this.state,
+      sipState: this.call.sessionState,
+      muted: this.call.muted,
+      startedAt: this.call.startedAt,
+      widgetId: this.settings.widget_id,
+    };
+  }
+
+  get widgetState(): WidgetState {
+    return this.state;
+  }
+
+  stats(): Promise<CallStats> {
+    return this.call.stats();
+  }
+
+  get connected(): boolean {
+    return this.call.connected;
+  }
+
+  async destroy(): Promise<void> {
+    await this.call.disconnect();
+    this.unlock();
+    this.ui.remove();
+    this.events.clear();
+  }
+
+  private show(state: WidgetState, detail?: string): void {
+    this.state = state;
+    this.ui.show(state, detail);
+  }
+
+  private fail(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.show('error', message.length < 120 ? `The call could not be made: ${message}` : undefined);
+    this.events.emit('error', { message });
+  }
+
+  /** Takes the visitor's cross-tab call lock without waiting; false when another tab holds it. */
+  private lock(): Promise<boolean> {
+    if (this.releaseLock) return Promise.resolve(true);
+    if (!navigator.locks) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      void navigator.locks.request(CALL_LOCK, { ifAvailable: true }, (lock) => {
+        if (!lock) {
+          resolve(false);
+          return undefined;
+        }
+        resolve(true);
+        return new Promise<void>((release) => {
+          this.releaseLock = release;
+        });
+      });
+    });
+  }
+
+  private unlock(): void {
+    const release = this.releaseLock;
+    this.releaseLock = undefined;
+    release?.();
+  }
+
+  private async token(): Promise<VisitorToken> {
+    const res = await fetch(`${this.settings.base}/api/v1/voice-widget/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ widget_id: this.settings.widget_id }),
+    });
+    const body = (await res.json().catch(() => ({}))) as VisitorToken & { error?: string };
+    if (res.status !== 201) throw new Error(body.error ?? `session refused (${res.status})`);
+    return body;
+  }
+}
+
+/** `window.PolyphoneAPI`: the seed's commands, `on<Event>(handler)` for each event, and `off(name, handler)`. */
+function polyphoneApi(w: VisitorWidget): Record<string, unknown> {
+  const api: Record<string, unknown> = {
+    connect: () => w.connect(),
+    disconnect: () => w.disconnect(),
+    startCall: () => w.startCall(),
+    endCall: () => w.endCall(),
+    connectAndCall: async () => {
+      await w.connect();
+      await w.startCall();
+    },
+    mute: () => w.mute(),
+    unmute: () => w.unmute(),
+    sendInfo: (event: string, data?: unknown) => w.sendInfo(event, data),
+    isConnected: () => w.connected,
+    getCurrentSession: () => w.session(),
+    /** Not in the seed: the widget's state and the call's audio counters, for diagnostics. */
+    getState: () => w.widgetState,
+    getStats: () => w.stats(),
+    destroy: async () => {
+      await w.destroy();
+      delete window.PolyphoneAPI;
+    },
+    off: (name: EventName, fn: Handler) => w.events.off(name, fn),
+  };
+  for (const name of EVENT_NAMES) {
+    api[`on${name[0]!.toUpperCase()}${name.slice(1)}`] = (fn: Handler) => w.events.on(name, fn);
+  }
+  return api;
+}
+
+/** Settings injected by `/widget/<id>.js`, else fetched for the `data-widget-id` of this script. */
+async function loadSettings(script: HTMLScriptElement | null): Promise<Settings | undefined> {
+  if (window.__switchboardWidget) return window.__switchboardWidget;
+  const id = script?.dataset.widgetId;
+  if (!script || !id) return undefined;
+  const base = new URL(script.src, location.href).origin;
+  const res = await fetch(`${base}/widget/${encodeURIComponent(id)}/config`);
+  // 403 outside the allowed domains, 404 unknown: no launcher.
+  if (!res.ok) return undefined;
+  return { ...((await res.json()) as Omit<Settings, 'base'>), base };
+}
+
+const script = document.currentScript as HTMLScriptElement | null;
+const start = async () => {
+  const settings = await loadSettings(script);
+  if (!settings || window.PolyphoneAPI) return;
+  const widget = new VisitorWidget(settings);
+  window.PolyphoneAPI = polyphoneApi(widget);
+  widget.mount();
+};
+const boot = () => void start().catch(() => undefined);
+if (document.body) boot();
+else document.addEventListener('DOMContentLoaded', boot, { once: true });
