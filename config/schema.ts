@@ -273,6 +273,11 @@ export const configSchema = z.object({
           voice: z.enum(['slt', 'rms', 'awb', 'kal16', 'kal']).default('slt'),
           /** Flite worker threads; synthesis is CPU-bound, so one leaves the other core to calls. */
           workers: z.number().int().min(1).max(16).default(1),
+          /**
+           * Speak one word at start-up so the first caller does not pay for thread start and WebAssembly
+           * tier-up; tests that never speak turn it off to save that CPU.
+           */
+          warmUp: z.boolean().default(true),
           cache: z
             .object({
               /** Synthesized prompts kept in memory (bytes of PCM, least recently used dropped first). */

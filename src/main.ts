@@ -205,7 +205,9 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   // Speech for call flows' SAY; warmed in the background so the first caller does not wait for it,
   // and start-up does not wait either.
   const tts = createTtsProvider(config, logger.child({ component: 'tts' }));
-  void Promise.resolve(tts.warmUp?.()).catch((err: unknown) => logger.warn({ err }, 'speech engine warm-up failed'));
+  if (config.speech.tts.warmUp) {
+    void Promise.resolve(tts.warmUp?.()).catch((err: unknown) => logger.warn({ err }, 'speech engine warm-up failed'));
+  }
   const calls = new CallRegistry();
   // Flows' CONFERENCE rooms: each joins its members over loopback RTP links (see conference-rooms.ts).
   const conferences = new ConferenceRooms({

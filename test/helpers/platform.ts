@@ -54,6 +54,8 @@ export async function startTestPlatform(t: TeardownHost, opts: TestPlatformOptio
     registrar: { users },
     rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', ...rtpRange() },
     media: { workers: 1, ...relaxedAdmission },
+    // Tests that speak start flite on their first sentence; the rest skip its start-up CPU.
+    speech: { tts: { warmUp: false } },
   };
   const config = loadConfig({}, mergeConfig(base, opts.config ?? {}));
   // SB_TEST_LOG=debug shows the platform's logs on stderr while debugging a test.

@@ -105,6 +105,8 @@ export async function startLocalPlatform(t: TeardownHost, config: Record<string,
     sip: { listen: ['udp:127.0.0.1:0'] },
     rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', ...rtpRange() },
     media: { workers: 1 },
+    // Tests that speak start flite on their first sentence; the rest skip its start-up CPU.
+    speech: { tts: { warmUp: false } },
   };
   const logger = pino({ level: process.env.SB_TEST_LOG ?? 'silent' }, pino.destination(2));
   const platform = await startPlatform(loadConfig({}, mergeConfig(base, config)), logger);
