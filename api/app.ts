@@ -33,6 +33,7 @@ import { applicationRoutes } from './routers/applications.js';
 import { numberCallbackRoutes } from './routers/number-callbacks.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 import { embedRoutes, type EmbedDeps } from './routers/embed.js';
+import { agentWidgetRoutes, type AgentWidgetDeps } from './routers/agent-widget.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -49,6 +50,8 @@ export interface HttpDeps {
   recordingLinks?: RecordingLinks;
   /** Embed sessions and the page's SIP WebSocket (absent in API-only tests). */
   embeds?: EmbedDeps;
+  /** Voylo agent-widget sessions and the softphone page's SIP WebSocket. */
+  agentWidgets?: AgentWidgetDeps;
 }
 
 /** Compares hashes so neither the token's length nor its prefix leaks through timing. */
@@ -70,6 +73,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   applicationRoutes,
   embedRoutes,
   numberCallbackRoutes,
+  agentWidgetRoutes,
 ];
 
 export interface HttpApp {
@@ -98,6 +102,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     allowPrivateWebhookTargets: deps.allowPrivateWebhookTargets ?? false,
     recordingLinks: deps.recordingLinks,
     embeds: deps.embeds,
+    agentWidgets: deps.agentWidgets,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.
@@ -146,7 +151,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   // Built by esbuild into dist/widget; this file runs from dist/api.
   const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '../widget/test-phone');
   if (!deps.options.sourceMaps) {
-    app.use(['/test-phone', '/embed'], (req, res, next) => {
+    app.use(['/test-phone', '/embed', '/agent-widget'], (req, res, next) => {
       // decoded as express.static will, so `phone.js%2Emap` is refused too
       let path = req.path;
       try {
@@ -162,6 +167,9 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   // The embed page's bundle (/embed/embed.js); the page itself is the /embed route.
   const embedDir = resolve(widgetDir, '../embed');
   if (existsSync(embedDir)) app.use('/embed', express.static(embedDir, { index: false, redirect: false }));
+  // The softphone page's bundle and stylesheet; the page itself is the /agent-widget/embed route.
+  const agentDir = resolve(widgetDir, '../agent');
+  if (existsSync(agentDir)) app.use('/agent-widget', express.static(agentDir, { index: false, redirect: false }));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

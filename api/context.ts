@@ -6,6 +6,7 @@ import type { ApiCalls } from '../src/calls/api-calls.js';
 import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
+import type { AgentWidgetDeps } from './routers/agent-widget.js';
 import type { EmbedDeps } from './routers/embed.js';
 
 export interface ApiContext {
@@ -22,6 +23,8 @@ export interface ApiContext {
   recordingLinks?: RecordingLinks;
   /** Embed sessions (`embed_session`, `/embed`); absent without the call layer (answers 503). */
   embeds?: EmbedDeps;
+  /** Voylo agent-widget sessions (absent: those routes answer 503). */
+  agentWidgets?: AgentWidgetDeps;
 }
 
 /**

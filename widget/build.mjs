@@ -12,6 +12,9 @@ const pages = [
   { name: 'test-phone', entry: 'phone.ts', bundle: 'phone.js', assets: ['index.html'] },
   // The embed page's HTML is served by the /embed route (it carries the session's config).
   { name: 'embed', entry: 'embed.ts', bundle: 'embed.js', assets: [] },
+  // Voylo agent widget: the host-page loader (served as /v1/phone.js) and the softphone page's bundle.
+  { name: 'agent', entry: 'phone.ts', bundle: 'phone.js', assets: [] },
+  { name: 'agent', entry: 'softphone.ts', bundle: 'softphone.js', assets: ['softphone.css'] },
 ];
 
 for (const page of pages) {
