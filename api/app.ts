@@ -37,6 +37,7 @@ import { voiceWidgetRoutes } from './routers/voice-widget.js';
 import { widgetEmbedRoutes } from './routers/widget-embed.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 import { embedRoutes, type EmbedDeps } from './routers/embed.js';
+import { agentWidgetRoutes, type AgentWidgetDeps } from './routers/agent-widget.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -57,6 +58,8 @@ export interface HttpDeps {
   embeds?: EmbedDeps;
   /** Visitor web calls (credentials, SIP WebSocket URL); absent in API-only tests. */
   widgets?: WidgetServices;
+  /** Voylo agent-widget sessions and the softphone page's SIP WebSocket. */
+  agentWidgets?: AgentWidgetDeps;
 }
 
 /** Compares hashes so neither the token's length nor its prefix leaks through timing. */
@@ -81,6 +84,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   dialRoutes,
   voiceWidgetRoutes,
   widgetEmbedRoutes,
+  agentWidgetRoutes,
 ];
 
 export interface HttpApp {
@@ -111,6 +115,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     recordingLinks: deps.recordingLinks,
     embeds: deps.embeds,
     widgets: deps.widgets,
+    agentWidgets: deps.agentWidgets,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.
@@ -159,7 +164,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   // Built by esbuild into dist/widget; this file runs from dist/api.
   const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '../widget/test-phone');
   if (!deps.options.sourceMaps) {
-    app.use(['/test-phone', '/embed'], (req, res, next) => {
+    app.use(['/test-phone', '/embed', '/agent-widget'], (req, res, next) => {
       // decoded as express.static will, so `phone.js%2Emap` is refused too
       let path = req.path;
       try {
@@ -175,6 +180,9 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   // The embed page's bundle (/embed/embed.js); the page itself is the /embed route.
   const embedDir = resolve(widgetDir, '../embed');
   if (existsSync(embedDir)) app.use('/embed', express.static(embedDir, { index: false, redirect: false }));
+  // The softphone page's bundle and stylesheet; the page itself is the /agent-widget/embed route.
+  const agentDir = resolve(widgetDir, '../agent');
+  if (existsSync(agentDir)) app.use('/agent-widget', express.static(agentDir, { index: false, redirect: false }));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

@@ -7,6 +7,7 @@ import type { ApiRouter } from './route.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 import type { FlowCalls } from '../src/calls/flow-calls.js';
+import type { AgentWidgetDeps } from './routers/agent-widget.js';
 import type { EmbedDeps } from './routers/embed.js';
 import type { VisitorCredentials } from '../src/widgets/visitor-credentials.js';
 
@@ -39,6 +40,8 @@ export interface ApiContext {
   embeds?: EmbedDeps;
   /** Visitor web calls; absent when the API runs without the call layer (token requests answer 503). */
   widgets?: WidgetServices;
+  /** Voylo agent-widget sessions (absent: those routes answer 503). */
+  agentWidgets?: AgentWidgetDeps;
 }
 
 /**

@@ -73,6 +73,7 @@ export class RegisterHandler {
       source,
       userAgent: req.get('User-Agent'),
       displayName: auth.displayName,
+      authUser: auth.authUser,
     });
     this.logOutcome(fields, contacts, outcome);
     switch (outcome.status) {

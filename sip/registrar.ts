@@ -33,6 +33,8 @@ export interface Binding {
   instance?: string;
   /** The user's configured display name (`registrar.users[].displayName`), as of this registration. */
   displayName?: string;
+  /** The username that authenticated the REGISTER (a widget session's, for an agent's browser). */
+  authUser?: string;
 }
 
 export interface RegisterInput {
@@ -47,6 +49,7 @@ export interface RegisterInput {
   userAgent?: string;
   /** The account's display name, from the credential lookup that authenticated this REGISTER. */
   displayName?: string;
+  authUser?: string;
 }
 
 export type RegisterOutcome =
@@ -137,6 +140,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
         updatedAt: now,
         instance: p.instance,
         displayName: input.displayName,
+        authUser: input.authUser,
       };
       existing.set(p.key, b);
       this.emit('registered', b);
@@ -155,6 +159,24 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       .filter((b) => b.expiresAt > now)
       .map((b) => ({ ...b, source: { ...b.source }, expires: Math.max(1, Math.ceil((b.expiresAt - now) / 1000)) }))
       .sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  /**
+   * Drops the bindings of `user` that `authUser` registered (a revoked widget session), as an
+   * unregister would; returns them so the caller can also close the flows they came in on.
+   */
+  removeRegisteredBy(user: string, authUser: string): Binding[] {
+    const map = this.bindings.get(user);
+    if (!map) return [];
+    const removed: Binding[] = [];
+    for (const [key, b] of map) {
+      if (b.authUser !== authUser) continue;
+      map.delete(key);
+      removed.push(b);
+    }
+    if (map.size === 0) this.bindings.delete(user);
+    for (const b of removed) this.emit('unregistered', b, 'removed');
+    return removed;
   }
 
   /** Users with at least one live binding. */

@@ -13,6 +13,11 @@ import { reply } from './reply.js';
 export interface UserCredentials {
   password: string;
   displayName?: string;
+  /**
+   * The user these credentials act for, when it is not the username itself: a browser widget
+   * session authenticates with its own username and password but registers and calls as its agent.
+   */
+  aor?: string;
 }
 
 /** Finds a user's credentials; undefined for an unknown user. Config today, the database later. */
@@ -26,7 +31,8 @@ export function staticCredentials(
   return async (username) => byName.get(username);
 }
 
-export type AuthOutcome = { ok: true; user: string; displayName?: string } | { ok: false };
+/** `user` is who the request acts as; `authUser` the username whose password answered the challenge. */
+export type AuthOutcome = { ok: true; user: string; authUser: string; displayName?: string } | { ok: false };
 
 export interface SipAuthStats {
   /** Authenticated requests. */
@@ -112,7 +118,7 @@ export class SipAuthenticator {
     if (verdict.ok) {
       this.successes++;
       throttle.succeed(pairKey!);
-      return { ok: true, user: verdict.username, displayName: creds?.displayName };
+      return { ok: true, user: creds?.aor ?? verdict.username, authUser: verdict.username, displayName: creds?.displayName };
     }
     const reason = verdict.reason;
     if (reason === 'stale' || reason === 'invalid-nonce') {

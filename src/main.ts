@@ -3,11 +3,11 @@
  * The only file that knows them all.
  */
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { networkInterfaces } from 'node:os';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import Srf from 'drachtio-srf';
@@ -25,6 +25,7 @@ import { ApiCalls } from './calls/api-calls.js';
 import { FlowCalls } from './calls/flow-calls.js';
 import { BrowserBridges } from './calls/browser-bridge.js';
 import { EmbedSessions } from './calls/embed-sessions.js';
+import { AgentWidgetSessions } from './agents/agent-widget-sessions.js';
 import { createHttpApp } from '../api/app.js';
 import { VisitorCredentials } from './widgets/visitor-credentials.js';
 import { Store, SchemaTooNewError } from './store/index.js';
@@ -64,6 +65,8 @@ export interface Platform {
   recordingLinks: RecordingLinks;
   /** Phonevoice embed sessions (tests mint and inspect them). */
   embeds: EmbedSessions;
+  /** Voylo agent-widget sessions (tests mint and revoke them). */
+  agentWidgets: AgentWidgetSessions;
   stop(): Promise<void>;
 }
 
@@ -171,13 +174,13 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   const sip = new SipApplication(srf, {
     realm: config.registrar.realm,
     // Looked up per authentication, so agents added through the API or the admin CLI can register at once.
-    // An embed page's or a web visitor's credentials (minted per page/call) first, then the agents'.
+    // An embed page's or a web visitor's credentials (minted per page/call) or an agent widget session's first, then the agents'.
     credentials: async (username) => {
       const embed = embeds.sipCredential(username);
       if (embed) return embed;
       const visitor = visitors.get(username);
       if (visitor) return { password: visitor.password, displayName: visitor.displayName };
-      return store.agents.sipCredential(username);
+      return (await agentWidgets.sipCredential(username)) ?? store.agents.sipCredential(username);
     },
     throttle: authThrottle,
     minExpires: config.registrar.minExpires,
@@ -274,6 +277,11 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     logger: logger.child({ component: 'flow-calls' }),
   });
   const linkSecret = loadOrCreateLinkSecret(join(dataDir, 'url-signing.key'));
+  const agentWidgets: AgentWidgetSessions = new AgentWidgetSessions({ store, secret: linkSecret });
+  // A revoked widget is kicked: its registrations go, and its WebSocket closes (ending its calls).
+  agentWidgets.on('revoked', ({ sipUser, aor }) => {
+    for (const b of sip.registrar.removeRegisteredBy(aor, sipUser)) sipServer?.closeConnection(b.source);
+  });
   const embeds: EmbedSessions = new EmbedSessions({
     secret: linkSecret,
     liveCall: (id) => records.liveCall(id),
@@ -329,6 +337,12 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     sipWebSocket: (hostname: string) =>
       wsListener && `${wsListener.transport}://${hostname.includes(':') ? `[${hostname}]` : hostname}:${wsListener.port}`,
   };
+  const agentWidgetDeps = {
+    sessions: agentWidgets,
+    publicUrl: () => linkOpts.publicUrl,
+    sipWebSocket: embedDeps.sipWebSocket,
+    bundleDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'widget', 'agent'),
+  };
   const health = new PlatformHealth({ media, calls, sipLink: () => sipLink.snapshot() });
   const app = createHttpApp({
     store,
@@ -352,6 +366,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       sipDomain: config.registrar.realm,
       sessionsPerMinute: config.widgets.sessionsPerMinute,
     },
+    agentWidgets: agentWidgetDeps,
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   let stopping: Promise<void> | undefined;
@@ -409,6 +424,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     webhooks,
     recordingLinks,
     embeds,
+    agentWidgets,
     /** Idempotent: a second call waits for the first shutdown. */
     stop,
   };

@@ -14,6 +14,9 @@ const pages = [
   { name: 'embed', entry: 'embed.ts', bundle: 'embed.js', assets: [] },
   // the visitor web-call widget: served behind /widget/<id>.js and /api/v1/voice-widget/embed/aurion.js
   { name: 'visitor', entry: 'visitor.ts', bundle: 'visitor.js', assets: [] },
+  // Voylo agent widget: the host-page loader (served as /v1/phone.js) and the softphone page's bundle.
+  { name: 'agent', entry: 'phone.ts', bundle: 'phone.js', assets: [] },
+  { name: 'agent', entry: 'softphone.ts', bundle: 'softphone.js', assets: ['softphone.css'] },
 ];
 
 for (const page of pages) {

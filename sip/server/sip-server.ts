@@ -141,6 +141,11 @@ export class SipServer {
     };
   }
 
+  /** Closes the stream connection (TCP, TLS, WebSocket) to `remote`; its dialogs end as for a lost connection. */
+  closeConnection(remote: { transport: string; host: string; port: number }): boolean {
+    return this.transport.closeConnection(remote);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

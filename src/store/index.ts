@@ -9,6 +9,7 @@ import { ProjectRepository } from './repos/projects.js';
 import { ApiTokenRepository } from './repos/api-tokens.js';
 import { UserRepository } from './repos/users.js';
 import { AgentRepository } from './repos/agents.js';
+import { AgentWidgetSessionRepository } from './repos/agent-widget-sessions.js';
 import { ApplicationRepository } from './repos/applications.js';
 import { NumberRepository } from './repos/numbers.js';
 import { CallRepository } from './repos/calls.js';
@@ -21,6 +22,7 @@ export type { Project } from './repos/projects.js';
 export type { ApiToken } from './repos/api-tokens.js';
 export type { User } from './repos/users.js';
 export type { Agent, SipCredential } from './repos/agents.js';
+export type { AgentWidgetSession } from './repos/agent-widget-sessions.js';
 export type { Application, ApplicationFields, CallbackMethod, CallbackFormat } from './repos/applications.js';
 export type {
   PhoneNumber,
@@ -43,6 +45,7 @@ export class Store {
   readonly apiTokens: ApiTokenRepository;
   readonly users: UserRepository;
   readonly agents: AgentRepository;
+  readonly agentWidgetSessions: AgentWidgetSessionRepository;
   readonly applications: ApplicationRepository;
   readonly numbers: NumberRepository;
   readonly calls: CallRepository;
@@ -59,6 +62,7 @@ export class Store {
     this.apiTokens = new ApiTokenRepository(db);
     this.users = new UserRepository(db);
     this.agents = new AgentRepository(db);
+    this.agentWidgetSessions = new AgentWidgetSessionRepository(db);
     this.applications = new ApplicationRepository(db);
     this.numbers = new NumberRepository(db);
     this.outbox = new OutboxRepository(db);

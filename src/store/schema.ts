@@ -51,6 +51,16 @@ export interface ProjectMembersTable {
   created_at: string;
 }
 
+export interface AgentWidgetSessionsTable {
+  id: Generated<number>;
+  project_id: number;
+  agent_id: number;
+  token_hash: string;
+  expires_at: string;
+  revoked_at: string | null;
+  created_at: string;
+}
+
 export interface AgentsTable {
   id: Generated<number>;
   project_id: number;
@@ -229,5 +239,6 @@ export interface DB {
   events: EventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  agent_widget_sessions: AgentWidgetSessionsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -42,6 +42,18 @@ const ROUTES: Record<string, Setup> = {
   'DELETE /v1/applications/:id': applicationPair,
   'GET /v1/numbers/:id/callback_config': numberPair('+14155550300', '+14155550399'),
   'PUT /v1/numbers/:id/callback_config': numberPair('+14155550400', '+14155550499'),
+  'DELETE /v1/agent-widget/session/:id': async (api, owner, other) => {
+    const mint = async (projectId: number, email: string) =>
+      (
+        await api.store.agentWidgetSessions.create({
+          projectId,
+          agentId: (await api.store.agents.create({ projectId, username: email.split('@')[0]!, password: 'x', email })).id,
+          token: `voywt_${email.padEnd(32, 'x').slice(0, 32)}`,
+          expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+        })
+      ).id;
+    return { own: await mint(owner, 'iso-own@example.com'), foreign: await mint(other, 'iso-theirs@example.com') };
+  },
 };
 
 function numberPair(own: string, foreign: string): Setup {

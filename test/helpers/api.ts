@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
@@ -14,6 +15,7 @@ import type { OpenApiRegistry } from '../../api/openapi.js';
 import { Store } from '../../src/store/index.js';
 import { AccountService } from '../../src/accounts/account-service.js';
 import { LogMailSender } from '../../src/mail/sender.js';
+import { AgentWidgetSessions } from '../../src/agents/agent-widget-sessions.js';
 import type { TeardownHost } from './platform.js';
 import type { Express } from 'express';
 import type { RecordingLinks } from '../../src/events/recording-links.js';
@@ -58,6 +60,8 @@ export async function startTestApi(
     codeTtlMinutes: 30,
     maxCodeAttempts: opts.maxCodeAttempts ?? 5,
   });
+  const agentWidgets = new AgentWidgetSessions({ store, secret: 'test-link-secret' });
+  let base = '';
   const { app, registry } = buildHttpApp({
     store,
     accounts,
@@ -78,11 +82,17 @@ export async function startTestApi(
     allowPrivateWebhookTargets: opts.allowPrivateWebhookTargets,
     recordingLinks: opts.recordingLinks,
     widgets: opts.widgets,
+    agentWidgets: {
+      sessions: agentWidgets,
+      publicUrl: () => base,
+      sipWebSocket: () => undefined,
+      bundleDir: join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'widget', 'agent'),
+    },
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const addr = server.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   t.teardown(async () => {
     server.closeAllConnections();
     server.close();

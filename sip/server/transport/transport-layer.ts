@@ -117,6 +117,14 @@ export class TransportLayer extends EventEmitter<{
     return this.connections.size;
   }
 
+  /** Closes the accepted or dialled connection to `remote` (a kicked browser's WebSocket); false when none is open. */
+  closeConnection(remote: { transport: string; host: string; port: number }): boolean {
+    const conn = this.byRemote.get(remoteKey(remote.transport, remote.host, remote.port));
+    if (!conn || conn.closed) return false;
+    conn.close();
+    return true;
+  }
+
   listening(): TransportAddress[] {
     return this.order.map((l) => ({ ...l.local }));
   }

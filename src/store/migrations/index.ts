@@ -4,6 +4,7 @@ import { webhooks } from './002_webhooks.js';
 import { callListIndexes } from './003_call_list_indexes.js';
 import { applicationCallbacks } from './004_application_callbacks.js';
 import { numberCallbacks } from './005_number_callbacks.js';
+import { agentWidgetSessions } from './006_agent_widget_sessions.js';
 import { widgets } from './008_widgets.js';
 
 /** Every migration, in order. Append only: a released migration never changes. */
@@ -13,5 +14,6 @@ export const migrations: readonly Migration[] = [
   callListIndexes,
   applicationCallbacks,
   numberCallbacks,
+  agentWidgetSessions,
   widgets,
 ];

@@ -1,0 +1,215 @@
+/**
+ * The softphone's SIP side: one sip.js user agent over the SIP WebSocket, registered with the
+ * session's credentials as the agent, at most one call at a time. It reports every transition
+ * as a Voylo event; the page (softphone.ts) turns them into UI and postMessage.
+ */
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
+import type { SessionDescriptionHandler } from 'sip.js/lib/platform/web/index.js';
+import type { SoftphoneEventName, SoftphoneEvents, SoftphoneState } from './protocol.js';
+
+export interface SipCredentials {
+  ws: string | null;
+  domain: string;
+  username: string;
+  password: string;
+  uri: string;
+  displayName: string | null;
+}
+
+type Emit = <K extends SoftphoneEventName>(event: K, data: SoftphoneEvents[K]) => void;
+
+const AUDIO = { constraints: { audio: true, video: false } };
+
+export class SipPhone {
+  state: SoftphoneState = 'connecting';
+  muted = false;
+  /** The current or last call's far end, for the UI. */
+  peer = '';
+  private ua: UserAgent | undefined;
+  private registerer: Registerer | undefined;
+  private session: Session | undefined;
+  /** Why the call ended, when this side decided it (hang up, decline) before the SIP layer says so. */
+  private localCause: { cause: string; statusCode: number } | undefined;
+  private finalStatus = 0;
+  private audioCtx: AudioContext | undefined;
+  private analyser: AnalyserNode | undefined;
+
+  constructor(
+    private readonly creds: SipCredentials,
+    private readonly emit: Emit,
+    private readonly onDisconnect: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const uri = UserAgent.makeURI(this.creds.uri);
+    if (!uri || !this.creds.ws) throw new Error('no SIP WebSocket on this server');
+    this.ua = new UserAgent({
+      uri,
+      transportOptions: { server: this.creds.ws },
+      authorizationUsername: this.creds.username,
+      authorizationPassword: this.creds.password,
+      displayName: this.creds.displayName ?? undefined,
+      logLevel: 'error',
+      sessionDescriptionHandlerFactoryOptions: { iceGatheringTimeout: 5000, peerConnectionConfiguration: { iceServers: [] } },
+      delegate: {
+        onInvite: (inv) => this.onInvite(inv),
+        onDisconnect: () => this.onDisconnect(),
+      },
+    });
+    await this.ua.start();
+    this.registerer = new Registerer(this.ua);
+    const registered = new Promise<void>((resolve, reject) => {
+      this.registerer!.stateChange.addListener((st) => {
+        if (st === RegistererState.Registered) resolve();
+        else if (st === RegistererState.Unregistered && this.state === 'connecting') reject(new Error('registration refused'));
+      });
+    });
+    await this.registerer.register({
+      requestDelegate: { onReject: (r) => this.emit('error', { message: `registration refused (${r.message.statusCode})` }) },
+    });
+    await registered;
+    this.setState('registered');
+  }
+
+  async dial(target: string): Promise<void> {
+    if (!this.ua || this.state !== 'registered') throw new Error(`cannot dial while ${this.state}`);
+    const clean = target.trim();
+    // A number (digits, + and the usual separators) or an agent's username, at our domain.
+    const user = /^[+0-9()\s.-]+$/.test(clean) ? clean.replace(/[()\s.-]/g, '') : clean;
+    const uri = UserAgent.makeURI(user.startsWith('sip:') ? user : `sip:${encodeURIComponent(user)}@${this.creds.domain}`);
+    if (!uri || !user) throw new Error(`not a number or agent: ${target}`);
+    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: AUDIO });
+    this.track(inviter, clean);
+    this.setState('calling');
+    await inviter.invite({
+      requestDelegate: {
+        onReject: (r) => {
+          this.finalStatus = r.message.statusCode ?? 0;
+        },
+      },
+    });
+  }
+
+  async answer(): Promise<void> {
+    const s = this.session;
+    if (!(s instanceof Invitation) || s.state !== SessionState.Initial) throw new Error('no ringing call');
+    await s.accept({ sessionDescriptionHandlerOptions: AUDIO });
+  }
+
+  async decline(): Promise<void> {
+    const s = this.session;
+    if (!(s instanceof Invitation) || s.state !== SessionState.Initial) throw new Error('no ringing call');
+    this.localCause = { cause: 'declined', statusCode: 603 };
+    await s.reject({ statusCode: 603 });
+  }
+
+  async hangup(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    if (s instanceof Inviter && s.state === SessionState.Establishing) {
+      this.localCause = { cause: 'canceled', statusCode: 487 };
+      await s.cancel();
+    } else if (s instanceof Invitation && s.state === SessionState.Initial) {
+      await this.decline();
+    } else if (s.state === SessionState.Established) {
+      this.localCause = { cause: 'local-hangup', statusCode: 200 };
+      await s.bye();
+    }
+  }
+
+  toggleMute(): boolean {
+    const pc = this.peerConnection();
+    this.muted = !this.muted;
+    for (const sender of pc?.getSenders() ?? []) if (sender.track) sender.track.enabled = !this.muted;
+    return this.muted;
+  }
+
+  sendDtmf(digits: string): void {
+    const sdh = this.session?.sessionDescriptionHandler as SessionDescriptionHandler | undefined;
+    if (this.state !== 'in-call' || !sdh?.sendDtmf(digits, { duration: 100, interToneGap: 70 }))
+      throw new Error('no call to send digits on');
+  }
+
+  /** Closes the transport without unregistering (the page is going away or the session is gone). */
+  async stop(): Promise<void> {
+    await this.hangup().catch(() => undefined);
+    await this.ua?.stop().catch(() => undefined);
+  }
+
+  peerConnection(): RTCPeerConnection | undefined {
+    return (this.session?.sessionDescriptionHandler as SessionDescriptionHandler | undefined)?.peerConnection;
+  }
+
+  /** Strongest frequency (Hz) of what we hear now; 0 without a call (tests check tones with it). */
+  peakHz(): number {
+    const a = this.analyser;
+    if (!a || !this.audioCtx) return 0;
+    const bins = new Float32Array(a.frequencyBinCount);
+    a.getFloatFrequencyData(bins);
+    let best = 1;
+    for (let i = 2; i < bins.length; i++) if (bins[i]! > bins[best]!) best = i;
+    return (best * this.audioCtx.sampleRate) / a.fftSize;
+  }
+
+  setState(state: SoftphoneState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', { state });
+  }
+
+  private onInvite(inv: Invitation): void {
+    if (this.state !== 'registered') {
+      inv.reject({ statusCode: 486 }).catch(() => undefined);
+      return;
+    }
+    const identity = inv.remoteIdentity;
+    this.track(inv, identity.displayName || identity.uri.user || identity.uri.toString());
+    this.setState('ringing');
+    this.emit('call:ringing', { fromUri: identity.uri.toString(), displayName: identity.displayName ?? '' });
+  }
+
+  private track(session: Session, peer: string): void {
+    this.session = session;
+    this.peer = peer;
+    this.localCause = undefined;
+    this.finalStatus = 0;
+    this.muted = false;
+    let answered = false;
+    session.stateChange.addListener((st) => {
+      if (st === SessionState.Established) {
+        answered = true;
+        this.playRemote(session);
+        this.setState('in-call');
+        this.emit('call:answered', {});
+      } else if (st === SessionState.Terminated) {
+        if (this.session === session) this.session = undefined;
+        this.emit('call:ended', this.endCause(session, answered));
+        if (this.state !== 'signed-out' && this.state !== 'error') this.setState('registered');
+      }
+    });
+  }
+
+  private endCause(session: Session, answered: boolean): { cause: string; statusCode: number } {
+    if (this.localCause) return this.localCause;
+    if (answered) return { cause: 'remote-hangup', statusCode: 200 };
+    if (session instanceof Invitation) return { cause: 'canceled', statusCode: 487 };
+    const code = this.finalStatus || 0;
+    const cause =
+      code === 486 || code === 600 ? 'busy' : code === 603 ? 'declined' : code === 408 || code === 480 ? 'no-answer' : 'failed';
+    return { cause, statusCode: code };
+  }
+
+  private playRemote(session: Session): void {
+    const sdh = session.sessionDescriptionHandler as SessionDescriptionHandler | undefined;
+    const el = document.getElementById('remote-audio') as HTMLAudioElement | null;
+    if (!sdh) return;
+    if (el) {
+      el.srcObject = sdh.remoteMediaStream;
+      el.play().catch(() => undefined);
+    }
+    this.audioCtx ??= new AudioContext();
+    this.analyser = this.audioCtx.createAnalyser();
+    this.analyser.fftSize = 8192;
+    this.audioCtx.createMediaStreamSource(sdh.remoteMediaStream).connect(this.analyser);
+  }
+}
