@@ -33,6 +33,7 @@ t.test('speech.tts defaults', async (t) => {
     provider: 'flite',
     voice: 'slt',
     workers: 1,
+    warmUp: true,
     cache: { memoryBytes: 33554432, diskBytes: 268435456 },
     openai: {
       baseUrl: 'https://api.openai.com',
