@@ -21,6 +21,23 @@ export class CallRequestError extends Error {
   }
 }
 
+/**
+ * A call the media server could not take: its record ends `failed` (503) and the API answers 503
+ * with Retry-After (the overload's own, else 1 s).
+ */
+export async function mediaRefusal(store: Store, recordId: number, err: unknown): Promise<CallRequestError> {
+  const retryAfter =
+    (err as { name?: string; retryAfter?: number }).name === 'MediaOverloadError'
+      ? (err as { retryAfter?: number }).retryAfter
+      : undefined;
+  await store.calls.updateStatus(recordId, {
+    status: 'failed',
+    sipStatus: 503,
+    reason: retryAfter !== undefined ? 'media overloaded' : 'media session failed',
+  });
+  return new CallRequestError(503, 'no media capacity for the call; retry later', retryAfter ?? 1);
+}
+
 export interface InitiateRequest {
   callType?: 'bridge';
   vendeurMode?: 'phone' | 'browser';
@@ -128,16 +145,7 @@ export class ApiCalls {
           recordId: record.id,
         });
     } catch (err) {
-      const retryAfter =
-        (err as { name?: string; retryAfter?: number }).name === 'MediaOverloadError'
-          ? (err as { retryAfter?: number }).retryAfter
-          : undefined;
-      await store.calls.updateStatus(record.id, {
-        status: 'failed',
-        sipStatus: 503,
-        reason: retryAfter !== undefined ? 'media overloaded' : 'media session failed',
-      });
-      throw new CallRequestError(503, 'no media capacity for the call; retry later', retryAfter ?? 1);
+      throw await mediaRefusal(store, record.id, err);
     }
     return { record, telephonyRef, cableToken };
   }

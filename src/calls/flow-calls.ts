@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Application, CallRecord, PhoneNumber, Store } from '../store/index.js';
 import { newSecret, sha256Hex } from '../store/index.js';
-import { CallRequestError } from './api-calls.js';
+import { CallRequestError, mediaRefusal } from './api-calls.js';
 import type { CallRecords } from './call-records.js';
 import type { CallService } from './call-service.js';
 import { type AppCallback, effectiveCallback } from './router.js';
@@ -113,16 +113,7 @@ export class FlowCalls {
         recordId: record.id,
       });
     } catch (err) {
-      const retryAfter =
-        (err as { name?: string; retryAfter?: number }).name === 'MediaOverloadError'
-          ? (err as { retryAfter?: number }).retryAfter
-          : undefined;
-      await store.calls.updateStatus(record.id, {
-        status: 'failed',
-        sipStatus: 503,
-        reason: retryAfter !== undefined ? 'media overloaded' : 'media session failed',
-      });
-      throw new CallRequestError(503, 'no media capacity for the call; retry later', retryAfter ?? 1);
+      throw await mediaRefusal(store, record.id, err);
     }
     return { record, telephonyRef, cableToken };
   }
