@@ -28,6 +28,7 @@ import { EmbedSessions } from './calls/embed-sessions.js';
 import { AgentWidgetSessions } from './agents/agent-widget-sessions.js';
 import { createHttpApp } from '../api/app.js';
 import { VisitorCredentials } from './widgets/visitor-credentials.js';
+import { WidgetOrigins } from './widgets/widget-origins.js';
 import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
 import { AccountService } from './accounts/account-service.js';
@@ -108,6 +109,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     maxCodeAttempts: config.auth.maxCodeAttempts,
   });
 
+  const widgetOrigins = new WidgetOrigins(store.widgets);
   let sipServer: SipServer | undefined;
   let drachtio: { host: string; port: number; secret: string };
   let sipAddresses: Platform['sipAddresses'] = [];
@@ -125,7 +127,12 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       maxMessageSize: config.sip.maxMessageSize,
       udpReceiveBufferBytes: config.sip.udpReceiveBufferBytes,
       udpSendBufferBytes: config.sip.udpSendBufferBytes,
-      connections: { ...config.sip.connections, wsAllowedOrigins: config.sip.wsAllowedOrigins },
+      connections: {
+        ...config.sip.connections,
+        wsAllowedOrigins: config.sip.wsAllowedOrigins,
+        // Visitor widgets run on their customers' sites: those pages may open the WebSocket too.
+        wsOriginCheck: (origin) => widgetOrigins.allows(origin),
+      },
       maxTransactionsPerSource: config.sip.maxTransactionsPerSource,
       dnsServers: config.sip.dnsServers,
       logger: logger.child({ component: 'sip-server' }),

@@ -140,6 +140,18 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
     Object.assign(this.state.sessionData, data);
   }
 
+  /**
+   * An application event the caller sent in the call (SIP INFO; a web visitor's `sendInfo`): kept
+   * under `session_data.info.<event>` (the latest data per event), so the next callback and
+   * `${sessionData.info.<event>...}` see it. Under `info` only: a caller never overwrites the
+   * application's own session keys.
+   */
+  receiveInfo(event: string, data: unknown): void {
+    const prev = this.state.sessionData.info;
+    const info = typeof prev === 'object' && prev !== null && !Array.isArray(prev) ? (prev as Record<string, unknown>) : {};
+    this.state.sessionData.info = { ...info, [event]: data };
+  }
+
   /** Runs the flow until it ends, then sends the final callback. Never rejects. */
   async run(): Promise<void> {
     try {
