@@ -40,6 +40,7 @@ import { ERROR_PROMPT, type FlowLimits } from './flow-defaults.js';
 import { nativeVariables } from './native-variables.js';
 import { Say } from './actions/say.js';
 import { parseActions } from './actions/parse.js';
+import { mergedSessionData } from './actions/session-data.js';
 import type { FlowTelephony } from './telephony.js';
 
 /** Where a flow goes when modified by REST: a callback URL, or actions given inline. */
@@ -135,9 +136,15 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
     this.current?.stop();
   }
 
-  /** Session-data injection: merged key by key; the next callback and `${sessionData.x}` see it. */
-  mergeSessionData(data: Record<string, unknown>): void {
-    Object.assign(this.state.sessionData, data);
+  /**
+   * Session-data injection: merged key by key as SESSIONDATA merges (the next callback and
+   * `${sessionData.x}` see it); false, and nothing merged, when the result would exceed 64 KB.
+   */
+  mergeSessionData(data: Record<string, unknown>): boolean {
+    const merged = mergedSessionData(this.state.sessionData, data);
+    if (!merged) return false;
+    this.state.sessionData = merged;
+    return true;
   }
 
   /** Runs the flow until it ends, then sends the final callback. Never rejects. */
