@@ -71,7 +71,8 @@ export interface FlowCallbackEvent {
  * A callback request that got no usable answer at its URL, for the call record: what the fallback
  * URL did, and what the call did next (`fallback_answered`: the flow went on; `error_prompt`: no
  * URL answered, the caller heard the error prompt and was hung up; `not_delivered`: the final
- * callback, which has no fallback, failed; `call_ended`: the caller hung up before the fallback).
+ * callback, which has no fallback, failed; `call_ended`: the caller hung up before the fallback;
+ * `redirected`: a REST redirect came while the URL was asked and took over).
  */
 export interface FlowCallbackFailure {
   at: string;
@@ -80,7 +81,7 @@ export interface FlowCallbackFailure {
   error: string;
   fallbackUrl: string | null;
   fallbackError: string | null;
-  outcome: 'fallback_answered' | 'error_prompt' | 'not_delivered' | 'call_ended';
+  outcome: 'fallback_answered' | 'error_prompt' | 'not_delivered' | 'call_ended' | 'redirected';
 }
 
 /** Where a GOTO lands: indices down through IF branches. */
@@ -236,7 +237,8 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
       });
     };
     for (const t of tries) {
-      if (!this.live) break;
+      // A REST modification made while the first URL was asked takes over: no fallback for a moot answer.
+      if (!this.live || this.pending) break;
       this.callbacks++;
       try {
         const answer = await this.opts.client.fetchActions(
@@ -257,7 +259,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
         this.emit('callback', { type, url: t.url, ok: false, error: why });
       }
     }
-    if (errors.length) failed(this.live ? 'error_prompt' : 'call_ended');
+    if (errors.length) failed(!this.live ? 'call_ended' : this.pending ? 'redirected' : 'error_prompt');
     return undefined;
   }
 

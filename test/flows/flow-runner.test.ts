@@ -337,6 +337,30 @@ t.test('every callback failure is reported for the call record, with what the fa
   t.same(ok, [], 'a flow whose callbacks all answered reports nothing');
 });
 
+t.test('a REST redirect while a failing callback is out takes over: no fallback, no error prompt', async (t) => {
+  const s = await setup(t, { callbackTimeoutMs: 400, finalCallbackTimeoutMs: 300 });
+  s.server.routes.set('/slow', () => {});
+  s.server.json('/fallback', { actions: [{ type: 'SAY', params: { text: 'From the fallback.' } }, { type: 'HANGUP' }] });
+  const runner = s.engine.runner(
+    s.port,
+    { url: s.server.url('/slow'), method: 'POST', format: 'json', fallbackUrl: s.server.url('/fallback') },
+    initRequest(),
+  );
+  const seen: { outcome: string; fallbackError: string | null }[] = [];
+  runner.on('callbackFailure', (f) => seen.push(f));
+  const running = runner.run();
+  await s.server.waitFor('init_call', 5000);
+  runner.redirect({ actions: [{ type: 'SAY', params: { text: 'Redirected.' } }, { type: 'HANGUP' }] });
+  await running;
+  t.same(s.tts.spoken, ['Redirected.'], 'the inline actions ran, not the fallback nor the error prompt');
+  t.same(
+    s.server.received.map((r) => `${r.path} ${r.fields.type}`),
+    ['/slow init_call', '/slow call_ended'],
+    'the fallback URL was never asked',
+  );
+  t.match(seen, [{ outcome: 'redirected', fallbackError: null }, { outcome: 'not_delivered' }]);
+});
+
 t.test('private callback hosts are refused unless allowed', async (t) => {
   const s = await setup(t, {}, false);
   s.server.json('/hello.json', script('hello-world'));
