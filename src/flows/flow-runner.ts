@@ -72,7 +72,7 @@ export interface FlowCallbackEvent {
  * URL did, and what the call did next (`fallback_answered`: the flow went on; `error_prompt`: no
  * URL answered, the caller heard the error prompt and was hung up; `not_delivered`: the final
  * callback, which has no fallback, failed; `call_ended`: the caller hung up before the fallback;
- * `redirected`: a REST redirect came while the URL was asked and took over).
+ * `redirected`: a REST redirect came while the fallback was asked and took over).
  */
 export interface FlowCallbackFailure {
   at: string;
@@ -96,6 +96,8 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
   private actionsRun = 0;
   private callbacks = 0;
   private finalSent = false;
+  /** Aborts the callback request out now: a REST modification makes its answer moot. */
+  private asking: AbortController | undefined;
   /** A REST modification waiting to take over from what the flow is doing. */
   private pending: { url: string; method: 'GET' | 'POST' } | { actions: FlowAction[] } | undefined;
 
@@ -135,6 +137,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
       'url' in to ? { url: to.url, method: to.method } : { actions: parseActions([...to.actions], this.logger).actions };
     this.logger.info({ to: 'url' in to ? to.url : 'inline actions' }, 'call flow redirected by the API');
     this.current?.stop();
+    this.asking?.abort(new Error('redirected'));
   }
 
   /**
@@ -240,23 +243,27 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
       // A REST modification made while the first URL was asked takes over: no fallback for a moot answer.
       if (!this.live || this.pending) break;
       this.callbacks++;
+      const asking = new AbortController();
+      this.asking = asking;
       try {
         const answer = await this.opts.client.fetchActions(
           t,
           this.opts.callback.format,
           this.requestOf(type),
-          this.opts.port.ended,
+          AbortSignal.any([this.opts.port.ended, asking.signal]),
         );
         this.emit('callback', { type, url: t.url, ok: true });
         if (errors.length) failed('fallback_answered');
         return answer;
       } catch (err) {
-        // The caller hanging up aborts the request: that is no failure of the callback server.
-        if (!this.live) break;
+        // The caller hanging up or a REST redirect aborts the request: no failure of the callback server.
+        if (!this.live || this.pending) break;
         const why = err instanceof CallbackFailure ? err.message : String(err);
         errors.push(why);
         this.logger.warn({ url: t.url, type, err: why }, 'call flow: callback failed');
         this.emit('callback', { type, url: t.url, ok: false, error: why });
+      } finally {
+        this.asking = undefined;
       }
     }
     if (errors.length) failed(!this.live ? 'call_ended' : this.pending ? 'redirected' : 'error_prompt');
