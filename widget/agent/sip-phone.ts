@@ -30,6 +30,8 @@ export class SipPhone {
   private session: Session | undefined;
   /** Why the call ended, when this side decided it (hang up, decline) before the SIP layer says so. */
   private localCause: { cause: string; statusCode: number } | undefined;
+  /** Set when the phone itself is going away (signed out, connection lost): it names why a call ended. */
+  private stopCause: { cause: string; statusCode: number } | undefined;
   private finalStatus = 0;
   private audioCtx: AudioContext | undefined;
   private analyser: AnalyserNode | undefined;
@@ -130,8 +132,12 @@ export class SipPhone {
       throw new Error('no call to send digits on');
   }
 
-  /** Closes the transport without unregistering (the page is going away or the session is gone). */
-  async stop(): Promise<void> {
+  /**
+   * Closes the transport without unregistering (the page is going away or the session is gone);
+   * a call still up ends with `cause` (status 0: no SIP answer ended it).
+   */
+  async stop(cause?: string): Promise<void> {
+    if (cause) this.stopCause = { cause, statusCode: 0 };
     await this.hangup().catch(() => undefined);
     await this.ua?.stop().catch(() => undefined);
   }
@@ -194,6 +200,7 @@ export class SipPhone {
   }
 
   private endCause(session: Session, answered: boolean): { cause: string; statusCode: number } {
+    if (this.stopCause) return this.stopCause;
     if (this.localCause) return this.localCause;
     if (answered) return { cause: 'remote-hangup', statusCode: 200 };
     if (session instanceof Invitation) return { cause: 'canceled', statusCode: 487 };
