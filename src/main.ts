@@ -26,9 +26,11 @@ import { FlowCalls } from './calls/flow-calls.js';
 import { BrowserBridges } from './calls/browser-bridge.js';
 import { EmbedSessions } from './calls/embed-sessions.js';
 import { AgentWidgetSessions } from './agents/agent-widget-sessions.js';
-import { createHttpApp } from '../api/app.js';
+import { buildHttpApp } from '../api/app.js';
 import { VisitorCredentials } from './widgets/visitor-credentials.js';
 import { WidgetOrigins } from './widgets/widget-origins.js';
+import { VisitorChat } from './widgets/visitor-chat.js';
+import { AttachmentStore } from './widgets/attachments.js';
 import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
 import { AccountService } from './accounts/account-service.js';
@@ -181,6 +183,12 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   });
   // Web visitors' one-call credentials live in memory beside the agents' in the database.
   const visitors = new VisitorCredentials({ ttlMs: config.widgets.visitorCredentialSeconds * 1000 });
+  const chat = new VisitorChat({
+    store,
+    attachments: new AttachmentStore(join(dataDir, 'widget-uploads')),
+    sessionTtlMs: config.widgets.chatSessionSeconds * 1000,
+    uploadMaxBytes: config.widgets.uploadMaxBytes,
+  });
   const sip = new SipApplication(srf, {
     realm: config.registrar.realm,
     // Looked up per authentication, so agents added through the API or the admin CLI can register at once.
@@ -354,7 +362,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     bundleDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'widget', 'agent'),
   };
   const health = new PlatformHealth({ media, calls, sipLink: () => sipLink.snapshot() });
-  const app = createHttpApp({
+  const httpApp = buildHttpApp({
     store,
     accounts,
     apiCalls,
@@ -377,8 +385,10 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       sessionsPerMinute: config.widgets.sessionsPerMinute,
     },
     agentWidgets: agentWidgetDeps,
+    chat,
   });
-  const server: Server = app.listen(config.http.port, config.http.host);
+  const server: Server = httpApp.app.listen(config.http.port, config.http.host);
+  const closeSockets = httpApp.attach(server);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -394,6 +404,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       bus.close();
       await sip.close().catch(() => undefined);
       visitors.close();
+      chat.close();
+      closeSockets();
       server.closeAllConnections();
       server.close();
       sipLink.close();

@@ -4,7 +4,7 @@ import type { CallRegistry } from './call-registry.js';
 import type { Store } from '../store/index.js';
 
 export interface CallRecordsOptions {
-  store: Pick<Store, 'calls' | 'numbers' | 'agents' | 'projects'>;
+  store: Pick<Store, 'calls' | 'numbers' | 'agents' | 'projects' | 'callbackFailures'>;
   registry: CallRegistry;
   logger: Logger;
 }
@@ -69,6 +69,12 @@ export class CallRecords {
       this.enqueue(call, async () => {
         if (call.recordId !== undefined) await this.opts.store.calls.setRecording(call.recordId, path);
       });
+    // Kept after `ended`: the final callback fails, if it does, once the call is over.
+    call.on('callback-failed', (failure) =>
+      this.enqueue(call, async () => {
+        if (call.recordId !== undefined) await this.opts.store.callbackFailures.add(call.recordId, failure);
+      }),
+    );
     const onInfo = ({ event, data, role }: { event: string; data: unknown; role: string }): void =>
       this.enqueue(call, async () => {
         if (call.recordId !== undefined) await this.opts.store.calls.addInfo(call.recordId, { event, data, sender: role });

@@ -12,6 +12,7 @@ import {
   type FinalCallStatus,
   type HangupCause,
 } from './call-status.js';
+import type { CallbackFailure } from '../store/index.js';
 
 /** The older, coarser view of the status, kept for callers that only ask "answered yet?". */
 export type CallState = 'setup' | 'active' | 'ended';
@@ -60,6 +61,8 @@ export interface CallEvents {
   'leg-removed': [Leg];
   /** The call's recording is final on disk (one channel per side); may come just after `ended`. */
   recording: [{ path: string }];
+  /** A call-flow callback got no usable answer at its URL (may come after `ended`: the final callback). */
+  'callback-failed': [CallbackFailure];
   /** An application event a party sent in the call (SIP INFO, screened by call-info.ts). */
   info: [CallInfo & { role: LegRole }];
 }
