@@ -43,6 +43,7 @@ import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { loadOrCreateLinkSecret, RecordingLinks } from './events/recording-links.js';
 import { SmsReceiver } from './events/sms-receiver.js';
 import { createTtsProvider } from './speech/index.js';
+import type { TtsProvider } from './speech/tts.js';
 import { FlowEngine } from './flows/flow-engine.js';
 import { ConferenceRooms } from './calls/conference-rooms.js';
 import { Dialer } from './calls/dialer.js';
@@ -70,6 +71,8 @@ export interface Platform {
   embeds: EmbedSessions;
   /** Voylo agent-widget sessions (tests mint and revoke them). */
   agentWidgets: AgentWidgetSessions;
+  /** Call flows' text-to-speech (tests warm it before timing what a caller hears). */
+  tts: TtsProvider;
   stop(): Promise<void>;
 }
 
@@ -444,6 +447,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     recordingLinks,
     embeds,
     agentWidgets,
+    tts,
     /** Idempotent: a second call waits for the first shutdown. */
     stop,
   };
