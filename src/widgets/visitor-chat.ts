@@ -10,6 +10,16 @@ import { type AttachmentStore, cleanFileName, declaredTypeMatches, sniffAttachme
 
 export const VISITOR_TOKEN_PREFIX = 'wst_';
 
+/** Requests per minute: sessions per source and widget, messages and uploads per session. */
+export interface ChatLimits {
+  sessionsPerMinute: number;
+  messagesPerMinute: number;
+  uploadsPerMinute: number;
+}
+
+/** The seed's limits: create session 5/min, send message 60/min, upload attachment 30/min. */
+export const CHAT_LIMITS: ChatLimits = { sessionsPerMinute: 5, messagesPerMinute: 60, uploadsPerMinute: 30 };
+
 export interface VisitorChatOptions {
   store: Store;
   attachments: AttachmentStore;
@@ -17,6 +27,8 @@ export interface VisitorChatOptions {
   sessionTtlMs: number;
   /** Largest attachment accepted. */
   uploadMaxBytes: number;
+  /** The seed's limits unless given. */
+  limits?: Partial<ChatLimits>;
   now?: () => number;
 }
 
@@ -43,9 +55,11 @@ export class VisitorChat {
   private readonly subscribers = new Map<number, Set<ChatSubscriber>>();
   private readonly expiry = new Map<number, NodeJS.Timeout>();
   private readonly now: () => number;
+  readonly limits: ChatLimits;
 
   constructor(private readonly opts: VisitorChatOptions) {
     this.now = opts.now ?? Date.now;
+    this.limits = { ...CHAT_LIMITS, ...opts.limits };
   }
 
   get uploadMaxBytes(): number {
