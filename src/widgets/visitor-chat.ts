@@ -32,7 +32,8 @@ export interface VisitorChatOptions {
   now?: () => number;
 }
 
-export type SessionEnd = 'revoked' | 'expired';
+/** Why a session's sockets are closed: revoked by the project, its time ran out, or the server is stopping. */
+export type SessionEnd = 'revoked' | 'expired' | 'shutdown';
 
 /** An open socket's view of its session. */
 export interface ChatSubscriber {
@@ -160,9 +161,9 @@ export class VisitorChat {
     return this.subscribers.get(sessionId)?.size ?? 0;
   }
 
-  /** Tells every socket its session ended (at shutdown: expired from their point of view). */
+  /** Closes every socket (the server is stopping; sessions stay valid for a reconnect). */
   close(): void {
-    for (const id of [...this.subscribers.keys()]) this.end(id, 'expired');
+    for (const id of [...this.subscribers.keys()]) this.end(id, 'shutdown');
   }
 
   private end(sessionId: number, reason: SessionEnd): void {
