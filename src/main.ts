@@ -28,6 +28,7 @@ import { EmbedSessions } from './calls/embed-sessions.js';
 import { AgentWidgetSessions } from './agents/agent-widget-sessions.js';
 import { buildHttpApp } from '../api/app.js';
 import { VisitorCredentials } from './widgets/visitor-credentials.js';
+import { WidgetOrigins } from './widgets/widget-origins.js';
 import { VisitorChat } from './widgets/visitor-chat.js';
 import { AttachmentStore } from './widgets/attachments.js';
 import { Store, SchemaTooNewError } from './store/index.js';
@@ -110,6 +111,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     maxCodeAttempts: config.auth.maxCodeAttempts,
   });
 
+  const widgetOrigins = new WidgetOrigins(store.widgets);
   let sipServer: SipServer | undefined;
   let drachtio: { host: string; port: number; secret: string };
   let sipAddresses: Platform['sipAddresses'] = [];
@@ -127,7 +129,12 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       maxMessageSize: config.sip.maxMessageSize,
       udpReceiveBufferBytes: config.sip.udpReceiveBufferBytes,
       udpSendBufferBytes: config.sip.udpSendBufferBytes,
-      connections: { ...config.sip.connections, wsAllowedOrigins: config.sip.wsAllowedOrigins },
+      connections: {
+        ...config.sip.connections,
+        wsAllowedOrigins: config.sip.wsAllowedOrigins,
+        // Visitor widgets run on their customers' sites: those pages may open the WebSocket too.
+        wsOriginCheck: (origin) => widgetOrigins.allows(origin),
+      },
       maxTransactionsPerSource: config.sip.maxTransactionsPerSource,
       dnsServers: config.sip.dnsServers,
       logger: logger.child({ component: 'sip-server' }),

@@ -66,10 +66,26 @@ export interface FlowCallbackEvent {
   error?: string;
 }
 
+/**
+ * A callback request that got no usable answer at its URL, for the call record: what the fallback
+ * URL did, and what the call did next (`fallback_answered`: the flow went on; `error_prompt`: no
+ * URL answered, the caller heard the error prompt and was hung up; `not_delivered`: the final
+ * callback, which has no fallback, failed; `call_ended`: the caller hung up before the fallback).
+ */
+export interface FlowCallbackFailure {
+  at: string;
+  callbackType: string;
+  url: string;
+  error: string;
+  fallbackUrl: string | null;
+  fallbackError: string | null;
+  outcome: 'fallback_answered' | 'error_prompt' | 'not_delivered' | 'call_ended';
+}
+
 /** Where a GOTO lands: indices down through IF branches. */
 type LabelPath = { index: number; branch?: 'then' | 'orElse' }[];
 
-export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> {
+export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; callbackFailure: [FlowCallbackFailure] }> {
   private readonly state: FlowState;
   private readonly ctx: FlowContext;
   private readonly logger: Logger;
@@ -122,6 +138,18 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
   /** Session-data injection: merged key by key; the next callback and `${sessionData.x}` see it. */
   mergeSessionData(data: Record<string, unknown>): void {
     Object.assign(this.state.sessionData, data);
+  }
+
+  /**
+   * An application event the caller sent in the call (SIP INFO; a web visitor's `sendInfo`): kept
+   * under `session_data.info.<event>` (the latest data per event), so the next callback and
+   * `${sessionData.info.<event>...}` see it. Under `info` only: a caller never overwrites the
+   * application's own session keys.
+   */
+  receiveInfo(event: string, data: unknown): void {
+    const prev = this.state.sessionData.info;
+    const info = typeof prev === 'object' && prev !== null && !Array.isArray(prev) ? (prev as Record<string, unknown>) : {};
+    this.state.sessionData.info = { ...info, [event]: data };
   }
 
   /** Runs the flow until it ends, then sends the final callback. Never rejects. */
@@ -199,8 +227,21 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     const fallback = this.opts.callback.fallbackUrl;
     const tries: CallbackTarget[] = [target];
     if (fallback && fallback !== target.url) tries.push({ url: fallback, method: this.opts.callback.method });
+    const errors: string[] = [];
+    const at = new Date().toISOString();
+    const failed = (outcome: FlowCallbackFailure['outcome']): void => {
+      this.emit('callbackFailure', {
+        at,
+        callbackType: type,
+        url: target.url,
+        error: errors[0]!,
+        fallbackUrl: tries[1]?.url ?? null,
+        fallbackError: errors[1] ?? null,
+        outcome,
+      });
+    };
     for (const t of tries) {
-      if (!this.live) return undefined;
+      if (!this.live) break;
       this.callbacks++;
       try {
         const answer = await this.opts.client.fetchActions(
@@ -210,13 +251,18 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
           this.opts.port.ended,
         );
         this.emit('callback', { type, url: t.url, ok: true });
+        if (errors.length) failed('fallback_answered');
         return answer;
       } catch (err) {
+        // The caller hanging up aborts the request: that is no failure of the callback server.
+        if (!this.live) break;
         const why = err instanceof CallbackFailure ? err.message : String(err);
+        errors.push(why);
         this.logger.warn({ url: t.url, type, err: why }, 'call flow: callback failed');
         this.emit('callback', { type, url: t.url, ok: false, error: why });
       }
     }
+    if (errors.length) failed(this.live ? 'error_prompt' : 'call_ended');
     return undefined;
   }
 
@@ -306,6 +352,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     this.finalSent = true;
     const cfg = this.opts.callback;
     const target: CallbackTarget = { url: cfg.statusCallbackUrl ?? cfg.url, method: cfg.method };
+    const at = new Date().toISOString();
     try {
       const status = await this.opts.client.notify(
         target,
@@ -314,11 +361,27 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
         this.opts.limits.finalCallbackTimeoutMs,
       );
       this.emit('callback', { type: 'call_ended', url: target.url, ok: status >= 200 && status < 300 });
-      if (status < 200 || status > 299) this.logger.warn({ url: target.url, status }, 'call flow: final callback not accepted');
+      if (status < 200 || status > 299) {
+        this.logger.warn({ url: target.url, status }, 'call flow: final callback not accepted');
+        this.finalFailed(target.url, at, `HTTP ${status}`);
+      }
     } catch (err) {
       this.logger.warn({ url: target.url, err: (err as Error).message }, 'call flow: final callback failed');
       this.emit('callback', { type: 'call_ended', url: target.url, ok: false, error: (err as Error).message });
+      this.finalFailed(target.url, at, (err as Error).message);
     }
+  }
+
+  private finalFailed(url: string, at: string, error: string): void {
+    this.emit('callbackFailure', {
+      at,
+      callbackType: 'call_ended',
+      url,
+      error,
+      fallbackUrl: null,
+      fallbackError: null,
+      outcome: 'not_delivered',
+    });
   }
 }
 

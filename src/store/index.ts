@@ -13,6 +13,7 @@ import { AgentWidgetSessionRepository } from './repos/agent-widget-sessions.js';
 import { ApplicationRepository } from './repos/applications.js';
 import { NumberRepository } from './repos/numbers.js';
 import { CallRepository } from './repos/calls.js';
+import { CallbackFailureRepository } from './repos/callback-failures.js';
 import { WebhookRepository } from './repos/webhooks.js';
 import { OutboxRepository } from './repos/outbox.js';
 import { WidgetRepository } from './repos/widgets.js';
@@ -36,6 +37,8 @@ export type {
 } from './repos/numbers.js';
 export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, CallEvent, CallQuery } from './repos/calls.js';
 export { CALL_STATUSES, eventTypeFor, recordingPathFor } from './repos/calls.js';
+export type { CallbackFailure, CallbackFailureOutcome } from './repos/callback-failures.js';
+export { CALLBACK_FAILURE_OUTCOMES } from './repos/callback-failures.js';
 export type { Widget, WidgetFields, WidgetMode, WidgetPosition, WidgetTarget } from './repos/widgets.js';
 export { WIDGET_ID_PREFIX, WIDGET_SECRET_PREFIX, widgetDefaults } from './repos/widgets.js';
 export type { WidgetSession, WidgetSessionQuery } from './repos/widget-sessions.js';
@@ -57,6 +60,8 @@ export class Store {
   readonly applications: ApplicationRepository;
   readonly numbers: NumberRepository;
   readonly calls: CallRepository;
+  /** Call-flow callbacks that failed, per call (the call record's `callback_failures`). */
+  readonly callbackFailures: CallbackFailureRepository;
   readonly webhooks: WebhookRepository;
   /** Visitor web-call/chat widgets. */
   readonly widgets: WidgetRepository;
@@ -79,6 +84,7 @@ export class Store {
     this.numbers = new NumberRepository(db);
     this.outbox = new OutboxRepository(db);
     this.calls = new CallRepository(db, this.outbox, database.rawRows);
+    this.callbackFailures = new CallbackFailureRepository(db);
     this.webhooks = new WebhookRepository(db);
     this.widgets = new WidgetRepository(db);
     this.widgetSessions = new WidgetSessionRepository(db);

@@ -205,6 +205,18 @@ export interface CallEventsTable {
   detail: string | null;
 }
 
+export interface CallCallbackFailuresTable {
+  id: Generated<number>;
+  call_id: number;
+  at: string;
+  callback_type: string;
+  url: string;
+  error: string;
+  fallback_url: string | null;
+  fallback_error: string | null;
+  outcome: string;
+}
+
 export interface WebhooksTable {
   id: Generated<number>;
   project_id: number;
@@ -276,6 +288,7 @@ export interface DB {
   number_callbacks: NumberCallbacksTable;
   calls: CallsTable;
   call_events: CallEventsTable;
+  call_callback_failures: CallCallbackFailuresTable;
   webhooks: WebhooksTable;
   events: EventsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -183,8 +183,12 @@ export class SipPhone {
         this.emit('call:answered', {});
       } else if (st === SessionState.Terminated) {
         if (this.session === session) this.session = undefined;
-        this.emit('call:ended', this.endCause(session, answered));
-        if (this.state !== 'signed-out' && this.state !== 'error') this.setState('registered');
+        // sip.js terminates a rejected Inviter before it hands the final response to invite()'s
+        // onReject: the status code is only known once this synchronous turn is over.
+        queueMicrotask(() => {
+          this.emit('call:ended', this.endCause(session, answered));
+          if (this.state !== 'signed-out' && this.state !== 'error') this.setState('registered');
+        });
       }
     });
   }

@@ -32,6 +32,10 @@ function emit<K extends SoftphoneEventName>(event: K, data: SoftphoneEvents[K]):
   events.push({ event, data, at: Date.now() });
   if (event === 'state') view.render(phone, (data as SoftphoneEvents['state']).state);
   if (event === 'error') view.notice((data as SoftphoneEvents['error']).message);
+  if (event === 'call:ended') {
+    const { cause, statusCode } = data as SoftphoneEvents['call:ended'];
+    view.ended(cause, statusCode, phone?.peer ?? '');
+  }
   if (hostOrigin) window.parent.postMessage({ voylo: 1, event, data }, hostOrigin);
 }
 

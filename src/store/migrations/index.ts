@@ -7,6 +7,7 @@ import { numberCallbacks } from './005_number_callbacks.js';
 import { agentWidgetSessions } from './006_agent_widget_sessions.js';
 import { widgets } from './008_widgets.js';
 import { widgetChat } from './009_widget_chat.js';
+import { callbackFailures } from './010_callback_failures.js';
 
 /** Every migration, in order. Append only: a released migration never changes. */
 export const migrations: readonly Migration[] = [
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   agentWidgetSessions,
   widgets,
   widgetChat,
+  callbackFailures,
 ];
