@@ -3,7 +3,7 @@
  * session (the visitor's own from any tab, and agents' replies) arrives as
  * `{"type":"message","content","sender",...}`. The token must open a live session and the page's
  * Origin must be one of the widget's allowed domains; a revoked or expired session is closed
- * (4001 revoked, 4002 expired). The socket only listens: visitors send through POST /messages.
+ * (4001 revoked, 4002 expired; 1001 when the server stops). The socket only listens: visitors send through POST /messages.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -59,7 +59,10 @@ export function attachWidgetChatSocket(server: Server, deps: WidgetChatSocketDep
         message: (m) => {
           if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(messageFrame(m, session.publicId)));
         },
-        ended: (reason) => ws.close(reason === 'revoked' ? 4001 : 4002, `session ${reason}`),
+        ended: (reason) =>
+          reason === 'shutdown'
+            ? ws.close(1001, 'server stopping')
+            : ws.close(reason === 'revoked' ? 4001 : 4002, `session ${reason}`),
       });
       // a tab that vanished without a close frame is noticed and dropped
       const ping = setInterval(() => {
@@ -78,6 +81,10 @@ export function attachWidgetChatSocket(server: Server, deps: WidgetChatSocketDep
         unsubscribe();
       });
       ws.send(JSON.stringify({ type: 'ready', session_id: session.publicId, expires_at: isoSeconds(session.expiresAt) }));
+      // a revoke that landed between the token check and the subscription would otherwise go unseen
+      void deps.store.widgetSessions.get(session.id).then((latest) => {
+        if (latest?.revokedAt) ws.close(4001, 'session revoked');
+      });
     });
   };
 
