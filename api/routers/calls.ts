@@ -5,6 +5,7 @@ import { CallRequestError, type ApiCalls } from '../../src/calls/api-calls.js';
 import { ApiError, ownedBy } from '../errors.js';
 import type { RouteModule } from '../context.js';
 import { idParams } from './numbers.js';
+import { callPageText, callText, hangupText } from '../call-text.js';
 
 export const callSchema = z.object({
   id: z.number().int(),
@@ -27,7 +28,9 @@ export const callSchema = z.object({
   legs: z.array(z.record(z.string(), z.unknown())),
 });
 
-export function callJson(c: CallRecord): z.input<typeof callSchema> {
+export type CallJson = z.input<typeof callSchema>;
+
+export function callJson(c: CallRecord): CallJson {
   return {
     id: c.id,
     phone_call_id: c.id,
@@ -141,6 +144,7 @@ export const callRoutes: RouteModule = (api, ctx) => {
     scope: 'calls:read',
     query: listQuery,
     response: z.object({ calls: z.array(callSchema), page: z.number().int(), per_page: z.number().int(), has_more: z.boolean() }),
+    serialize: callPageText,
     handler: async ({ project, query }) => {
       const { calls, hasMore } = await ctx.store.calls.page(project.id, {
         status: query.status,
@@ -163,6 +167,7 @@ export const callRoutes: RouteModule = (api, ctx) => {
     scope: 'calls:read',
     params: idParams,
     response: callSchema,
+    serialize: callText,
     errors: [404],
     handler: async ({ project, params }) => callJson(ownedBy(project.id, await ctx.store.calls.get(params.id), 'call')),
   });
@@ -176,6 +181,7 @@ export const callRoutes: RouteModule = (api, ctx) => {
     scope: 'calls:write',
     params: idParams,
     response: hangupResponse,
+    serialize: hangupText,
     errors: [404],
     handler: async ({ project, params }) => {
       const record = ownedBy(project.id, await ctx.store.calls.get(params.id), 'call');
