@@ -169,9 +169,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   });
   for (const mount of ROUTE_MODULES) mount(api, ctx);
 
-  app.use('/api', express.json({ limit: '100kb' }));
-  // Voxology's surface lives under /v1 (its x-api-key clients call https://host/v1/...).
-  app.use('/v1', express.json({ limit: '100kb' }));
+  // Bodies are parsed by the routes that declare one (ApiRouter), also on Voxology's /v1 surface.
   app.use(api.router);
   // Built by esbuild into dist/widget; this file runs from dist/api.
   const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '../widget/test-phone');
