@@ -40,7 +40,8 @@ import { embedRoutes, type EmbedDeps } from './routers/embed.js';
 import { agentWidgetRoutes, type AgentWidgetDeps } from './routers/agent-widget.js';
 import { widgetChatRoutes } from './routers/widget-chat.js';
 import { widgetConversationRoutes } from './routers/widget-conversations.js';
-import { attachWidgetChatSocket } from './widget-chat-socket.js';
+import { widgetChatSocket } from './widget-chat-socket.js';
+import { serveUpgrades, type SocketEndpoint } from './upgrades.js';
 import type { VisitorChat } from '../src/widgets/visitor-chat.js';
 import type { Server } from 'node:http';
 
@@ -197,8 +198,8 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     res.status(404).json({ error: 'not found' });
   });
   app.use(errorMiddleware(deps.logger));
-  const chat = deps.chat;
-  const attach = (server: Server): (() => void) =>
-    chat ? attachWidgetChatSocket(server, { store: deps.store, chat, logger: deps.logger }) : () => undefined;
+  const sockets: SocketEndpoint[] = [];
+  if (deps.chat) sockets.push(widgetChatSocket({ store: deps.store, chat: deps.chat, logger: deps.logger }));
+  const attach = (server: Server): (() => void) => serveUpgrades(server, sockets, deps.logger);
   return { app, registry, attach };
 }

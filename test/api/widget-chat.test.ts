@@ -331,6 +331,21 @@ t.test('the socket streams new messages and agent replies; revoked and expired s
     json({ content: 'anyone?' }, { authorization: `Bearer ${all}` }),
   );
   t.equal(late.status, 409, 'no reply to an ended session');
+  const elsewhere = new WebSocket(`${api.base.replace('http', 'ws')}/api/v1/elsewhere`, { origin: PAGE });
+  let elsewhereStatus = 0;
+  elsewhere.on('unexpected-response', (_req, res) => {
+    elsewhereStatus = res.statusCode ?? -1;
+    elsewhere.terminate();
+  });
+  elsewhere.on('error', () => undefined);
+  await untilOrThrow('the upgrade elsewhere is answered', () => elsewhereStatus !== 0);
+  t.equal(elsewhereStatus, 404, 'no socket on other paths');
+  const preflight = await fetch(`${api.base}/api/v1/widget/messages`, {
+    method: 'OPTIONS',
+    headers: { origin: PAGE, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+  });
+  t.equal(preflight.status, 204, 'a host page may preflight its fetches');
+  t.match(preflight.headers.get('access-control-allow-headers'), /authorization/);
   const plain = await api.fetchJson('/api/v1/widget/ws');
   t.equal(plain.status, 426, 'plain HTTP on the socket path is told to upgrade');
 });
