@@ -75,13 +75,19 @@ export class CallRecords {
         if (call.recordId !== undefined) await this.opts.store.callbackFailures.add(call.recordId, failure);
       }),
     );
+    const onInfo = ({ event, data, role }: { event: string; data: unknown; role: string }): void =>
+      this.enqueue(call, async () => {
+        if (call.recordId !== undefined) await this.opts.store.calls.addInfo(call.recordId, { event, data, sender: role });
+      });
     call.on('status', onStatus);
+    call.on('info', onInfo);
     call.on('leg-added', onLegs);
     call.on('leg-removed', onLegs);
     // The recording is final only after the recorder closed the file, which may be after `ended`.
     call.once('recording', onRecording);
     call.once('ended', () => {
       call.off('status', onStatus);
+      call.off('info', onInfo);
       call.off('leg-added', onLegs);
       call.off('leg-removed', onLegs);
       this.enqueue(call, () => this.writeLegs(call));

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Leg, LegEndInfo } from './leg.js';
+import type { Leg, LegEndInfo, LegRole } from './leg.js';
+import type { CallInfo } from './call-info.js';
 import type { MediaSessionPort } from './ports.js';
 import {
   FINAL_STATUSES,
@@ -62,6 +63,8 @@ export interface CallEvents {
   recording: [{ path: string }];
   /** A call-flow callback got no usable answer at its URL (may come after `ended`: the final callback). */
   'callback-failed': [CallbackFailure];
+  /** An application event a party sent in the call (SIP INFO, screened by call-info.ts). */
+  info: [CallInfo & { role: LegRole }];
 }
 
 /**
@@ -142,6 +145,7 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     this.legs.push(leg);
+    leg.on('info', (info) => this.emit('info', { ...info, role: leg.role }));
     leg.once('ended', (info: LegEndInfo) => {
       this.logger.info({ role: leg.role, ...info }, 'leg ended');
       this.emit('leg-removed', leg);

