@@ -4,8 +4,9 @@
  * made, and a long first sentence's opening clause is a chunk of its own (clause-split.ts).
  *
  * Why flite: it is intelligible, BSD-licensed, pure WebAssembly from npm (no install script, no
- * Debian package) and costs ~40-100 ms of CPU per 10-word sentence on this class of machine, so
- * the first audio is ready in ~0.1-0.3 s. espeak-ng streams but sounds robotic and is GPL-3.0;
+ * Debian package) and costs ~40-100 ms of CPU per 10-word sentence on this class of machine, plus
+ * as much again to instantiate (done ahead, see flite-worker.ts), so the first audio is ready in
+ * ~0.1-0.2 s. espeak-ng streams but sounds robotic and is GPL-3.0;
  * festival's HTS voice sounds best but is far too slow for a live call. For better voices, point
  * `speech.tts.openai` at any OpenAI-compatible speech server.
  */

@@ -220,7 +220,7 @@ async function main(): Promise<void> {
     }
     for (const a of [uncached, parts.toCallback, parts.toAudio]) a.sort((x, y) => x - y);
     process.stdout.write(
-      `first audio after answer, uncached 10-word SAY (${uncached.length} calls, one at a time): p50 ${ms(pct(uncached, 50))}, max ${ms(uncached.at(-1) ?? NaN)} (aim <= 300 ms): ${split(parts)}; load ${load()}\n`,
+      `first audio after answer, uncached 10-word SAY (${uncached.length} calls, one at a time): p50 ${ms(pct(uncached, 50))}, p99 ${ms(pct(uncached, 99))}, max ${ms(uncached.at(-1) ?? NaN)} (aim <= 300 ms): ${split(parts)}; load ${load()}\n`,
     );
   } finally {
     await server.close();

@@ -65,14 +65,14 @@ t.test('a long first sentence: its opening clause comes first on its own, and no
   const chunks = await collect(tts.synthesize(text));
   t.equal(chunks.length, 2, '"Your code is five" and the rest');
   const module = await compileFlite();
-  const spoken = (words: string) =>
+  const flite = (words: string) =>
     decodeWav(runWasiCommand(module, ['flite', '-voice', 'slt', '-t', words, '-o', '/out/w.wav'], '/out').files.get('w.wav')!)
       .samples;
-  const whole = { samples: spoken(text), rate: 16000 };
+  const whole = { samples: flite(text), rate: 16000 };
   const parts = chunks.map((c) => ({ samples: c.samples, rate: c.sampleRate }));
   // Only silence was taken off where the halves meet: each chunk is flite's own audio of its words.
-  const lead = spoken('Your code is five');
-  const rest = spoken('three nine one two eight, thank you.');
+  const lead = flite('Your code is five');
+  const rest = flite('three nine one two eight, thank you.');
   const [first, second] = chunks.map((c) => c.samples) as [Int16Array, Int16Array];
   t.same(first, lead.subarray(0, first.length), 'the opening clause as flite spoke it, its end trimmed');
   t.same(second, rest.subarray(rest.length - second.length), 'the rest as flite spoke it, its start trimmed');
