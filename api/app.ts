@@ -38,6 +38,12 @@ import { widgetEmbedRoutes } from './routers/widget-embed.js';
 import type { RecordingLinks } from '../src/events/recording-links.js';
 import { embedRoutes, type EmbedDeps } from './routers/embed.js';
 import { agentWidgetRoutes, type AgentWidgetDeps } from './routers/agent-widget.js';
+import { widgetChatRoutes } from './routers/widget-chat.js';
+import { widgetConversationRoutes } from './routers/widget-conversations.js';
+import { widgetChatSocket } from './widget-chat-socket.js';
+import { serveUpgrades, type SocketEndpoint } from './upgrades.js';
+import type { VisitorChat } from '../src/widgets/visitor-chat.js';
+import type { Server } from 'node:http';
 
 export interface HttpDeps {
   logger: Logger;
@@ -60,6 +66,8 @@ export interface HttpDeps {
   widgets?: WidgetServices;
   /** Voylo agent-widget sessions and the softphone page's SIP WebSocket. */
   agentWidgets?: AgentWidgetDeps;
+  /** Aurion's visitor chat (absent: the chat routes answer 503 and no socket is served). */
+  chat?: VisitorChat;
 }
 
 /** Compares hashes so neither the token's length nor its prefix leaks through timing. */
@@ -85,11 +93,15 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   voiceWidgetRoutes,
   widgetEmbedRoutes,
   agentWidgetRoutes,
+  widgetChatRoutes,
+  widgetConversationRoutes,
 ];
 
 export interface HttpApp {
   app: Express;
   registry: OpenApiRegistry;
+  /** Serves the WebSocket endpoints on the listening server; returns what closes them. */
+  attach(server: Server): () => void;
 }
 
 /** The HTTP face of the platform: health, the REST API with its OpenAPI document, the browser test phone. */
@@ -116,6 +128,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     embeds: deps.embeds,
     widgets: deps.widgets,
     agentWidgets: deps.agentWidgets,
+    chat: deps.chat,
   };
 
   // Liveness for anyone (load balancers, container probes); counts only for operators.
@@ -157,9 +170,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   });
   for (const mount of ROUTE_MODULES) mount(api, ctx);
 
-  app.use('/api', express.json({ limit: '100kb' }));
-  // Voxology's surface lives under /v1 (its x-api-key clients call https://host/v1/...).
-  app.use('/v1', express.json({ limit: '100kb' }));
+  // Bodies are parsed by the routes that declare one (ApiRouter), also on Voxology's /v1 surface.
   app.use(api.router);
   // Built by esbuild into dist/widget; this file runs from dist/api.
   const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '../widget/test-phone');
@@ -187,5 +198,8 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     res.status(404).json({ error: 'not found' });
   });
   app.use(errorMiddleware(deps.logger));
-  return { app, registry };
+  const sockets: SocketEndpoint[] = [];
+  if (deps.chat) sockets.push(widgetChatSocket({ store: deps.store, chat: deps.chat, logger: deps.logger }));
+  const attach = (server: Server): (() => void) => serveUpgrades(server, sockets, deps.logger);
+  return { app, registry, attach };
 }

@@ -10,6 +10,7 @@ import type { FlowCalls } from '../src/calls/flow-calls.js';
 import type { AgentWidgetDeps } from './routers/agent-widget.js';
 import type { EmbedDeps } from './routers/embed.js';
 import type { VisitorCredentials } from '../src/widgets/visitor-credentials.js';
+import type { VisitorChat } from '../src/widgets/visitor-chat.js';
 
 /** What the visitor widget's public endpoints need of the call layer. */
 export interface WidgetServices {
@@ -42,6 +43,8 @@ export interface ApiContext {
   widgets?: WidgetServices;
   /** Voylo agent-widget sessions (absent: those routes answer 503). */
   agentWidgets?: AgentWidgetDeps;
+  /** Aurion's visitor chat: sessions, messages, attachments and their live fan-out (absent: those routes answer 503). */
+  chat?: VisitorChat;
 }
 
 /**

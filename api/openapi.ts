@@ -35,6 +35,8 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   413: 'Body too large',
+  415: 'Unsupported media type',
+  426: 'Upgrade required (a WebSocket endpoint)',
   422: 'Validation error (the message names the field)',
   429: 'Too many requests (see Retry-After)',
 };

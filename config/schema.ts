@@ -253,6 +253,15 @@ export const configSchema = z.object({
       sessionsPerMinute: z.number().int().min(1).default(5),
       /** The SIP WebSocket URL visitors' browsers connect to; default: the first ws/wss listener on the page's host name. */
       sipWsUrl: z.string().url().optional(),
+      /** How long a visitor chat session (its bearer token) lives. */
+      chatSessionSeconds: z.number().int().min(300).max(86400).default(3600),
+      /** Largest chat attachment a visitor may upload (bytes). */
+      uploadMaxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(25 * 1024 * 1024)
+        .default(5 * 1024 * 1024),
     })
     .prefault({}),
   recording: z

@@ -39,6 +39,8 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
   readonly callId: string;
   /** Called for a re-INVITE from the peer (hold/resume); must return the answer SDP. */
   onReoffer?: (offerSdp: string) => Promise<string>;
+  /** Decides the answer to an INFO that is not DTMF relay (the call layer screens application events); default 200. */
+  onInfo?: (info: { contentType: string; body: string }) => { status: number; reason?: string; headers?: Record<string, string> };
   private endedInfo: { by: 'local' | 'remote'; reason: string } | undefined;
   private readonly logger: Logger;
 
@@ -69,7 +71,7 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
     });
     dialog.on('info', (req, res) => {
       try {
-        this.onInfo(req, res);
+        this.handleInfo(req, res);
       } catch (err) {
         this.logger.warn({ err }, 'INFO handling failed');
         safeReply(res, 500);
@@ -170,13 +172,18 @@ export class SipLeg extends EventEmitter<SipLegEvents> {
     this.emit('reoffer', { offer, answer, status: 200 });
   }
 
-  private onInfo(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+  private handleInfo(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
     const contentType = req.get('Content-Type') ?? '';
     const body = req.body ?? '';
-    reply(res, 200);
     const dtmf = parseDtmfInfo(contentType, body);
-    if (dtmf) this.emit('dtmf', dtmf);
-    else this.emit('info', { contentType, body });
+    if (dtmf) {
+      reply(res, 200);
+      this.emit('dtmf', dtmf);
+      return;
+    }
+    const answer = this.onInfo?.({ contentType, body }) ?? { status: 200 };
+    reply(res, answer.status, answer.reason, answer.headers);
+    if (answer.status >= 200 && answer.status < 300) this.emit('info', { contentType, body });
   }
 }
 

@@ -26,8 +26,11 @@ import { FlowCalls } from './calls/flow-calls.js';
 import { BrowserBridges } from './calls/browser-bridge.js';
 import { EmbedSessions } from './calls/embed-sessions.js';
 import { AgentWidgetSessions } from './agents/agent-widget-sessions.js';
-import { createHttpApp } from '../api/app.js';
+import { buildHttpApp } from '../api/app.js';
 import { VisitorCredentials } from './widgets/visitor-credentials.js';
+import { WidgetOrigins } from './widgets/widget-origins.js';
+import { VisitorChat } from './widgets/visitor-chat.js';
+import { AttachmentStore } from './widgets/attachments.js';
 import { Store, SchemaTooNewError } from './store/index.js';
 import { provisionStore } from './provisioning.js';
 import { AccountService } from './accounts/account-service.js';
@@ -40,6 +43,7 @@ import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { loadOrCreateLinkSecret, RecordingLinks } from './events/recording-links.js';
 import { SmsReceiver } from './events/sms-receiver.js';
 import { createTtsProvider } from './speech/index.js';
+import type { TtsProvider } from './speech/tts.js';
 import { FlowEngine } from './flows/flow-engine.js';
 import { ConferenceRooms } from './calls/conference-rooms.js';
 import { Dialer } from './calls/dialer.js';
@@ -67,6 +71,8 @@ export interface Platform {
   embeds: EmbedSessions;
   /** Voylo agent-widget sessions (tests mint and revoke them). */
   agentWidgets: AgentWidgetSessions;
+  /** Call flows' text-to-speech (tests warm it before timing what a caller hears). */
+  tts: TtsProvider;
   stop(): Promise<void>;
 }
 
@@ -108,6 +114,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     maxCodeAttempts: config.auth.maxCodeAttempts,
   });
 
+  const widgetOrigins = new WidgetOrigins(store.widgets);
   let sipServer: SipServer | undefined;
   let drachtio: { host: string; port: number; secret: string };
   let sipAddresses: Platform['sipAddresses'] = [];
@@ -125,7 +132,12 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       maxMessageSize: config.sip.maxMessageSize,
       udpReceiveBufferBytes: config.sip.udpReceiveBufferBytes,
       udpSendBufferBytes: config.sip.udpSendBufferBytes,
-      connections: { ...config.sip.connections, wsAllowedOrigins: config.sip.wsAllowedOrigins },
+      connections: {
+        ...config.sip.connections,
+        wsAllowedOrigins: config.sip.wsAllowedOrigins,
+        // Visitor widgets run on their customers' sites: those pages may open the WebSocket too.
+        wsOriginCheck: (origin) => widgetOrigins.allows(origin),
+      },
       maxTransactionsPerSource: config.sip.maxTransactionsPerSource,
       dnsServers: config.sip.dnsServers,
       logger: logger.child({ component: 'sip-server' }),
@@ -171,6 +183,12 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   });
   // Web visitors' one-call credentials live in memory beside the agents' in the database.
   const visitors = new VisitorCredentials({ ttlMs: config.widgets.visitorCredentialSeconds * 1000 });
+  const chat = new VisitorChat({
+    store,
+    attachments: new AttachmentStore(join(dataDir, 'widget-uploads')),
+    sessionTtlMs: config.widgets.chatSessionSeconds * 1000,
+    uploadMaxBytes: config.widgets.uploadMaxBytes,
+  });
   const sip = new SipApplication(srf, {
     realm: config.registrar.realm,
     // Looked up per authentication, so agents added through the API or the admin CLI can register at once.
@@ -344,7 +362,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     bundleDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'widget', 'agent'),
   };
   const health = new PlatformHealth({ media, calls, sipLink: () => sipLink.snapshot() });
-  const app = createHttpApp({
+  const httpApp = buildHttpApp({
     store,
     accounts,
     apiCalls,
@@ -367,8 +385,10 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       sessionsPerMinute: config.widgets.sessionsPerMinute,
     },
     agentWidgets: agentWidgetDeps,
+    chat,
   });
-  const server: Server = app.listen(config.http.port, config.http.host);
+  const server: Server = httpApp.app.listen(config.http.port, config.http.host);
+  const closeSockets = httpApp.attach(server);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -384,6 +404,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
       bus.close();
       await sip.close().catch(() => undefined);
       visitors.close();
+      chat.close();
+      closeSockets();
       server.closeAllConnections();
       server.close();
       sipLink.close();
@@ -425,6 +447,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     recordingLinks,
     embeds,
     agentWidgets,
+    tts,
     /** Idempotent: a second call waits for the first shutdown. */
     stop,
   };

@@ -1,10 +1,11 @@
 /** The Phonevoice calls API (`/api/v1/calls`): initiate a bridge, list, read, hang up, add a listen-only monitor. */
 import { z } from 'zod';
-import { CALL_STATUSES, type CallRecord } from '../../src/store/index.js';
+import { CALL_STATUSES, CALLBACK_FAILURE_OUTCOMES, type CallbackFailure, type CallRecord } from '../../src/store/index.js';
 import { CallRequestError, type ApiCalls } from '../../src/calls/api-calls.js';
 import { ApiError, ownedBy } from '../errors.js';
 import type { RouteModule } from '../context.js';
 import { idParams } from './numbers.js';
+import { callPageText, callText, hangupText } from '../call-text.js';
 
 export const callSchema = z.object({
   id: z.number().int(),
@@ -27,7 +28,9 @@ export const callSchema = z.object({
   legs: z.array(z.record(z.string(), z.unknown())),
 });
 
-export function callJson(c: CallRecord): z.input<typeof callSchema> {
+export type CallJson = z.input<typeof callSchema>;
+
+export function callJson(c: CallRecord): CallJson {
   return {
     id: c.id,
     phone_call_id: c.id,
@@ -48,6 +51,33 @@ export function callJson(c: CallRecord): z.input<typeof callSchema> {
     enable_transcription: c.enableTranscription,
     enable_analysis: c.enableAnalysis,
     legs: c.legs,
+  };
+}
+
+/** A call-flow callback that got no usable answer, as the call record shows it. */
+const callbackFailureSchema = z.object({
+  at: z.string(),
+  /** The request's `type`: init_call, actions_complete, redirect, call_ended. */
+  callback_type: z.string(),
+  url: z.string(),
+  error: z.string(),
+  fallback_url: z.string().nullable(),
+  fallback_error: z.string().nullable(),
+  outcome: z.enum(CALLBACK_FAILURE_OUTCOMES),
+});
+
+/** One call as `GET /api/v1/calls/:id` answers it: the list's fields and the call flow's callback failures. */
+export const callDetailSchema = callSchema.extend({ callback_failures: z.array(callbackFailureSchema) });
+
+export function callbackFailureJson(f: CallbackFailure): z.input<typeof callbackFailureSchema> {
+  return {
+    at: f.at,
+    callback_type: f.callbackType,
+    url: f.url,
+    error: f.error,
+    fallback_url: f.fallbackUrl,
+    fallback_error: f.fallbackError,
+    outcome: f.outcome,
   };
 }
 
@@ -141,6 +171,7 @@ export const callRoutes: RouteModule = (api, ctx) => {
     scope: 'calls:read',
     query: listQuery,
     response: z.object({ calls: z.array(callSchema), page: z.number().int(), per_page: z.number().int(), has_more: z.boolean() }),
+    serialize: callPageText,
     handler: async ({ project, query }) => {
       const { calls, hasMore } = await ctx.store.calls.page(project.id, {
         status: query.status,
@@ -157,14 +188,21 @@ export const callRoutes: RouteModule = (api, ctx) => {
   api.route({
     method: 'get',
     path: '/api/v1/calls/:id',
-    summary: 'One of your calls',
+    summary: "One of your calls, with its call flow's failed callbacks (callback_failures)",
     tags: ['calls'],
     auth: 'project',
     scope: 'calls:read',
     params: idParams,
-    response: callSchema,
-    errors: [404],
-    handler: async ({ project, params }) => callJson(ownedBy(project.id, await ctx.store.calls.get(params.id), 'call')),
+    response: callDetailSchema,
+    // The call's own fields by the fast writer; the rare failures list by JSON.stringify.
+    serialize: ({ callback_failures, ...call }) =>
+      `${callText(call).slice(0, -1)},"callback_failures":${JSON.stringify(callback_failures)}}`,
+    errors: [403, 404],
+    handler: async ({ project, params }) => {
+      const record = ownedBy(project.id, await ctx.store.calls.get(params.id), 'call');
+      const failures = await ctx.store.callbackFailures.list(record.id);
+      return { ...callJson(record), callback_failures: failures.map(callbackFailureJson) };
+    },
   });
 
   api.route({
@@ -176,6 +214,7 @@ export const callRoutes: RouteModule = (api, ctx) => {
     scope: 'calls:write',
     params: idParams,
     response: hangupResponse,
+    serialize: hangupText,
     errors: [404],
     handler: async ({ project, params }) => {
       const record = ownedBy(project.id, await ctx.store.calls.get(params.id), 'call');

@@ -98,7 +98,17 @@ export const widgetEmbedRoutes: RouteModule = (api, ctx) => {
     contentType: 'text/javascript',
     errors: [403, 404],
     handler: async ({ params, req, res }) => {
-      const w = await allowedWidget(ctx, req, res, params.widgetId);
+      let w: Widget;
+      try {
+        w = await allowedWidget(ctx, req, res, params.widgetId);
+      } catch (err) {
+        // A script tag's refusal: typed as script, or the browser blocks it (ORB) before the page
+        // could see the 403; a comment says why to whoever opens it.
+        if (!(err instanceof ApiError)) throw err;
+        res.status(err.status).set('Cache-Control', 'no-store').type('text/javascript');
+        res.send(`/* ${err.status}: ${err.message.replace(/\*\//g, '')} */\n`);
+        return undefined;
+      }
       const settings = { ...publicJson(w), base: `${req.protocol}://${req.get('host')}` };
       // Settings take effect on the next page load: never cached.
       res.set('Cache-Control', 'no-store').type('text/javascript');

@@ -4,7 +4,7 @@ import type { CallRegistry } from './call-registry.js';
 import type { Store } from '../store/index.js';
 
 export interface CallRecordsOptions {
-  store: Pick<Store, 'calls' | 'numbers' | 'agents' | 'projects'>;
+  store: Pick<Store, 'calls' | 'numbers' | 'agents' | 'projects' | 'callbackFailures'>;
   registry: CallRegistry;
   logger: Logger;
 }
@@ -69,13 +69,25 @@ export class CallRecords {
       this.enqueue(call, async () => {
         if (call.recordId !== undefined) await this.opts.store.calls.setRecording(call.recordId, path);
       });
+    // Kept after `ended`: the final callback fails, if it does, once the call is over.
+    call.on('callback-failed', (failure) =>
+      this.enqueue(call, async () => {
+        if (call.recordId !== undefined) await this.opts.store.callbackFailures.add(call.recordId, failure);
+      }),
+    );
+    const onInfo = ({ event, data, role }: { event: string; data: unknown; role: string }): void =>
+      this.enqueue(call, async () => {
+        if (call.recordId !== undefined) await this.opts.store.calls.addInfo(call.recordId, { event, data, sender: role });
+      });
     call.on('status', onStatus);
+    call.on('info', onInfo);
     call.on('leg-added', onLegs);
     call.on('leg-removed', onLegs);
     // The recording is final only after the recorder closed the file, which may be after `ended`.
     call.once('recording', onRecording);
     call.once('ended', () => {
       call.off('status', onStatus);
+      call.off('info', onInfo);
       call.off('leg-added', onLegs);
       call.off('leg-removed', onLegs);
       this.enqueue(call, () => this.writeLegs(call));

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Leg, LegEndInfo } from './leg.js';
+import type { Leg, LegEndInfo, LegRole } from './leg.js';
+import type { CallInfo } from './call-info.js';
 import type { MediaSessionPort } from './ports.js';
 import {
   FINAL_STATUSES,
@@ -11,6 +12,7 @@ import {
   type FinalCallStatus,
   type HangupCause,
 } from './call-status.js';
+import type { CallbackFailure } from '../store/index.js';
 
 /** The older, coarser view of the status, kept for callers that only ask "answered yet?". */
 export type CallState = 'setup' | 'active' | 'ended';
@@ -59,6 +61,10 @@ export interface CallEvents {
   'leg-removed': [Leg];
   /** The call's recording is final on disk (one channel per side); may come just after `ended`. */
   recording: [{ path: string }];
+  /** A call-flow callback got no usable answer at its URL (may come after `ended`: the final callback). */
+  'callback-failed': [CallbackFailure];
+  /** An application event a party sent in the call (SIP INFO, screened by call-info.ts). */
+  info: [CallInfo & { role: LegRole }];
 }
 
 /**
@@ -139,6 +145,7 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     this.legs.push(leg);
+    leg.on('info', (info) => this.emit('info', { ...info, role: leg.role }));
     leg.once('ended', (info: LegEndInfo) => {
       this.logger.info({ role: leg.role, ...info }, 'leg ended');
       this.emit('leg-removed', leg);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { DtmfEvent } from '../../media/types.js';
 import type { MediaEndpoint, SipDialog } from './ports.js';
+import { type CallInfo, InfoBudget, screenInfo } from './call-info.js';
 
 /**
  * `caller`/`callee` are the two parties; `monitor` listens in (supervisor) without being heard;
@@ -17,10 +18,12 @@ export interface LegEndInfo {
 /**
  * One party of a call: a SIP dialog paired with the media endpoint its audio terminates on.
  * Keeps signalling and media consistent: re-offers go to the endpoint, DTMF from SIP INFO joins the
- * endpoint's RFC 4733 / in-band events, and a media failure tears the dialog down.
+ * endpoint's RFC 4733 / in-band events, and a media failure tears the dialog down. Other INFOs
+ * are application events (`info`), screened by call-info.ts.
  */
-export class Leg extends EventEmitter<{ ended: [LegEndInfo]; dtmf: [DtmfEvent] }> {
+export class Leg extends EventEmitter<{ ended: [LegEndInfo]; dtmf: [DtmfEvent]; info: [CallInfo] }> {
   private endedInfo: LegEndInfo | undefined;
+  private readonly infoBudget = new InfoBudget();
 
   constructor(
     readonly role: LegRole,
@@ -31,6 +34,14 @@ export class Leg extends EventEmitter<{ ended: [LegEndInfo]; dtmf: [DtmfEvent] }
     super();
     dialog.onReoffer = (offer) => endpoint.answer(offer);
     dialog.on('dtmf', ({ digit, durationMs }) => endpoint.injectDtmf(digit, durationMs));
+    // An application event from the peer (a web visitor's sendInfo): screened, then offered to the
+    // call's application (flow session data, the phone_call.info webhook).
+    dialog.onInfo = ({ contentType, body }) => {
+      const verdict = screenInfo(this.infoBudget, contentType, body);
+      if ('info' in verdict) this.emit('info', verdict.info);
+      else this.logger.info({ role, status: verdict.status, reason: verdict.reason }, 'INFO refused');
+      return verdict;
+    };
     dialog.on('ended', ({ by, reason }) => this.finish({ by: by === 'remote' ? 'remote' : 'local', reason }));
     endpoint.on('dtmf', (e) => this.emit('dtmf', e));
     endpoint.on('failed', (why) => {

@@ -20,6 +20,13 @@ export interface SipDialogEvents {
   reoffer: [{ offer: string; answer: string; status: number }];
 }
 
+/** The final response to an in-dialog INFO. */
+export interface InfoAnswer {
+  status: number;
+  reason?: string;
+  headers?: Record<string, string>;
+}
+
 /** An established INVITE dialog (a SipLeg): BYE, in-dialog DTMF and re-offers. */
 export interface SipDialog extends EventEmitter<SipDialogEvents> {
   readonly callId: string;
@@ -27,6 +34,11 @@ export interface SipDialog extends EventEmitter<SipDialogEvents> {
   readonly localSdp: string;
   /** Called for the peer's re-INVITE (hold/resume); returns the answer SDP. */
   onReoffer?: (offerSdp: string) => Promise<string>;
+  /**
+   * Decides the answer to the peer's INFO (other than DTMF relay); without it every INFO gets 200
+   * and the `info` event.
+   */
+  onInfo?: (info: { contentType: string; body: string }) => InfoAnswer;
   /** BYE; a no-op once the dialog ended. */
   hangup(): Promise<void>;
 }

@@ -140,11 +140,17 @@ class FlowHandler implements CallHandler {
       initialRequest(call, this.start),
       this.engine.telephonyFor(call, leg, this.start),
     );
+    // On the call, so its record writer stores each failure under the call's phone_call_id.
+    this.runner.on('callbackFailure', (failure) => call.emit('callback-failed', failure));
     call.logger.info({ url: this.start.callback.url, appId: this.start.appId }, 'call flow started');
     const untrack = this.engine.track(call.id, this.runner);
+    const runner = this.runner;
+    const onInfo = ({ event, data }: { event: string; data: unknown }): void => runner.receiveInfo(event, data);
+    leg.on('info', onInfo);
     try {
       await this.runner.run();
     } finally {
+      leg.off('info', onInfo);
       untrack();
     }
   }

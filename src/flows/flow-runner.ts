@@ -40,6 +40,7 @@ import { ERROR_PROMPT, type FlowLimits } from './flow-defaults.js';
 import { nativeVariables } from './native-variables.js';
 import { Say } from './actions/say.js';
 import { parseActions } from './actions/parse.js';
+import { mergedSessionData } from './actions/session-data.js';
 import type { FlowTelephony } from './telephony.js';
 
 /** Where a flow goes when modified by REST: a callback URL, or actions given inline. */
@@ -66,10 +67,30 @@ export interface FlowCallbackEvent {
   error?: string;
 }
 
+/**
+ * A callback request that got no usable answer at its URL, for the call record: what the fallback
+ * URL did, and what the call did next (`fallback_answered`: the flow went on; `error_prompt`: no
+ * URL answered, the caller heard the error prompt and was hung up; `not_delivered`: the final
+ * callback, which has no fallback, failed; `call_ended`: the caller hung up before the fallback;
+ * `redirected`: a REST redirect came while the fallback was asked and took over).
+ */
+export interface FlowCallbackFailure {
+  at: string;
+  callbackType: string;
+  url: string;
+  error: string;
+  fallbackUrl: string | null;
+  fallbackError: string | null;
+  outcome: 'fallback_answered' | 'error_prompt' | 'not_delivered' | 'call_ended' | 'redirected';
+}
+
 /** Where a GOTO lands: indices down through IF branches. */
 type LabelPath = { index: number; branch?: 'then' | 'orElse' }[];
 
-export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> {
+/** JSON size of `session_data.info`, the caller's events (receiveInfo). */
+const INFO_SESSION_MAX = 16 * 1024;
+
+export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; callbackFailure: [FlowCallbackFailure] }> {
   private readonly state: FlowState;
   private readonly ctx: FlowContext;
   private readonly logger: Logger;
@@ -78,6 +99,8 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
   private actionsRun = 0;
   private callbacks = 0;
   private finalSent = false;
+  /** Aborts the callback request out now: a REST modification makes its answer moot. */
+  private asking: AbortController | undefined;
   /** A REST modification waiting to take over from what the flow is doing. */
   private pending: { url: string; method: 'GET' | 'POST' } | { actions: FlowAction[] } | undefined;
 
@@ -117,11 +140,36 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
       'url' in to ? { url: to.url, method: to.method } : { actions: parseActions([...to.actions], this.logger).actions };
     this.logger.info({ to: 'url' in to ? to.url : 'inline actions' }, 'call flow redirected by the API');
     this.current?.stop();
+    this.asking?.abort(new Error('redirected'));
   }
 
-  /** Session-data injection: merged key by key; the next callback and `${sessionData.x}` see it. */
-  mergeSessionData(data: Record<string, unknown>): void {
-    Object.assign(this.state.sessionData, data);
+  /**
+   * Session-data injection: merged key by key as SESSIONDATA merges (the next callback and
+   * `${sessionData.x}` see it); false, and nothing merged, when the result would exceed 64 KB.
+   */
+  mergeSessionData(data: Record<string, unknown>): boolean {
+    const merged = mergedSessionData(this.state.sessionData, data);
+    if (!merged) return false;
+    this.state.sessionData = merged;
+    return true;
+  }
+
+  /**
+   * An application event the caller sent in the call (SIP INFO; a web visitor's `sendInfo`): kept
+   * under `session_data.info.<event>` (the latest data per event), so the next callback and
+   * `${sessionData.info.<event>...}` see it. Under `info` only: a caller never overwrites the
+   * application's own session keys.
+   */
+  receiveInfo(event: string, data: unknown): void {
+    const prev = this.state.sessionData.info;
+    const info = typeof prev === 'object' && prev !== null && !Array.isArray(prev) ? (prev as Record<string, unknown>) : {};
+    const next = { ...info, [event]: data };
+    // Every callback carries the session data: a caller's events must not bloat it without end.
+    if (JSON.stringify(next).length > INFO_SESSION_MAX) {
+      this.logger.warn({ event }, 'caller event left out of the session data (session_data.info is full)');
+      return;
+    }
+    this.state.sessionData.info = next;
   }
 
   /** Runs the flow until it ends, then sends the final callback. Never rejects. */
@@ -199,24 +247,47 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     const fallback = this.opts.callback.fallbackUrl;
     const tries: CallbackTarget[] = [target];
     if (fallback && fallback !== target.url) tries.push({ url: fallback, method: this.opts.callback.method });
+    const errors: string[] = [];
+    const at = new Date().toISOString();
+    const failed = (outcome: FlowCallbackFailure['outcome']): void => {
+      this.emit('callbackFailure', {
+        at,
+        callbackType: type,
+        url: target.url,
+        error: errors[0]!,
+        fallbackUrl: tries[1]?.url ?? null,
+        fallbackError: errors[1] ?? null,
+        outcome,
+      });
+    };
     for (const t of tries) {
-      if (!this.live) return undefined;
+      // A REST modification made while the first URL was asked takes over: no fallback for a moot answer.
+      if (!this.live || this.pending) break;
       this.callbacks++;
+      const asking = new AbortController();
+      this.asking = asking;
       try {
         const answer = await this.opts.client.fetchActions(
           t,
           this.opts.callback.format,
           this.requestOf(type),
-          this.opts.port.ended,
+          AbortSignal.any([this.opts.port.ended, asking.signal]),
         );
         this.emit('callback', { type, url: t.url, ok: true });
+        if (errors.length) failed('fallback_answered');
         return answer;
       } catch (err) {
+        // The caller hanging up or a REST redirect aborts the request: no failure of the callback server.
+        if (!this.live || this.pending) break;
         const why = err instanceof CallbackFailure ? err.message : String(err);
+        errors.push(why);
         this.logger.warn({ url: t.url, type, err: why }, 'call flow: callback failed');
         this.emit('callback', { type, url: t.url, ok: false, error: why });
+      } finally {
+        this.asking = undefined;
       }
     }
+    if (errors.length) failed(!this.live ? 'call_ended' : this.pending ? 'redirected' : 'error_prompt');
     return undefined;
   }
 
@@ -306,6 +377,7 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
     this.finalSent = true;
     const cfg = this.opts.callback;
     const target: CallbackTarget = { url: cfg.statusCallbackUrl ?? cfg.url, method: cfg.method };
+    const at = new Date().toISOString();
     try {
       const status = await this.opts.client.notify(
         target,
@@ -314,11 +386,27 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent] }> 
         this.opts.limits.finalCallbackTimeoutMs,
       );
       this.emit('callback', { type: 'call_ended', url: target.url, ok: status >= 200 && status < 300 });
-      if (status < 200 || status > 299) this.logger.warn({ url: target.url, status }, 'call flow: final callback not accepted');
+      if (status < 200 || status > 299) {
+        this.logger.warn({ url: target.url, status }, 'call flow: final callback not accepted');
+        this.finalFailed(target.url, at, `HTTP ${status}`);
+      }
     } catch (err) {
       this.logger.warn({ url: target.url, err: (err as Error).message }, 'call flow: final callback failed');
       this.emit('callback', { type: 'call_ended', url: target.url, ok: false, error: (err as Error).message });
+      this.finalFailed(target.url, at, (err as Error).message);
     }
+  }
+
+  private finalFailed(url: string, at: string, error: string): void {
+    this.emit('callbackFailure', {
+      at,
+      callbackType: 'call_ended',
+      url,
+      error,
+      fallbackUrl: null,
+      fallbackError: null,
+      outcome: 'not_delivered',
+    });
   }
 }
 

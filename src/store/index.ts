@@ -13,9 +13,13 @@ import { AgentWidgetSessionRepository } from './repos/agent-widget-sessions.js';
 import { ApplicationRepository } from './repos/applications.js';
 import { NumberRepository } from './repos/numbers.js';
 import { CallRepository } from './repos/calls.js';
+import { CallbackFailureRepository } from './repos/callback-failures.js';
 import { WebhookRepository } from './repos/webhooks.js';
 import { OutboxRepository } from './repos/outbox.js';
 import { WidgetRepository } from './repos/widgets.js';
+import { WidgetSessionRepository } from './repos/widget-sessions.js';
+import { WidgetMessageRepository } from './repos/widget-messages.js';
+import { WidgetUploadRepository } from './repos/widget-uploads.js';
 
 export { SchemaTooNewError } from './migrator.js';
 export type { Project } from './repos/projects.js';
@@ -33,8 +37,15 @@ export type {
 } from './repos/numbers.js';
 export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, CallEvent, CallQuery } from './repos/calls.js';
 export { CALL_STATUSES, eventTypeFor, recordingPathFor } from './repos/calls.js';
+export type { CallbackFailure, CallbackFailureOutcome } from './repos/callback-failures.js';
+export { CALLBACK_FAILURE_OUTCOMES } from './repos/callback-failures.js';
 export type { Widget, WidgetFields, WidgetMode, WidgetPosition, WidgetTarget } from './repos/widgets.js';
 export { WIDGET_ID_PREFIX, WIDGET_SECRET_PREFIX, widgetDefaults } from './repos/widgets.js';
+export type { WidgetSession, WidgetSessionQuery } from './repos/widget-sessions.js';
+export { WIDGET_SESSION_ID_PREFIX } from './repos/widget-sessions.js';
+export type { WidgetMessage, NewWidgetMessage, ChatSender, ChatAttachment, HistoryQuery } from './repos/widget-messages.js';
+export type { WidgetUpload } from './repos/widget-uploads.js';
+export { WIDGET_UPLOAD_ID_PREFIX } from './repos/widget-uploads.js';
 export type { Webhook, WebhookChange, DeliveryAttempt } from './repos/webhooks.js';
 export { WEBHOOK_SECRET_PREFIX, subscribes } from './repos/webhooks.js';
 export type { EventEnvelope, StoredEvent, NewEvent, DueDelivery, AttemptResult, RecordedAttempt } from './repos/outbox.js';
@@ -49,9 +60,15 @@ export class Store {
   readonly applications: ApplicationRepository;
   readonly numbers: NumberRepository;
   readonly calls: CallRepository;
+  /** Call-flow callbacks that failed, per call (the call record's `callback_failures`). */
+  readonly callbackFailures: CallbackFailureRepository;
   readonly webhooks: WebhookRepository;
   /** Visitor web-call/chat widgets. */
   readonly widgets: WidgetRepository;
+  /** Visitor chat sessions on widgets, their messages and uploads. */
+  readonly widgetSessions: WidgetSessionRepository;
+  readonly widgetMessages: WidgetMessageRepository;
+  readonly widgetUploads: WidgetUploadRepository;
   /** Events and their webhook deliveries; emits `committed` after each transaction that wrote events. */
   readonly outbox: OutboxRepository;
   private closed?: Promise<void>;
@@ -59,7 +76,7 @@ export class Store {
   private constructor(private readonly database: Database) {
     const db = database.db;
     this.projects = new ProjectRepository(db);
-    this.apiTokens = new ApiTokenRepository(db);
+    this.apiTokens = new ApiTokenRepository(db, database.changeCounter);
     this.users = new UserRepository(db);
     this.agents = new AgentRepository(db);
     this.agentWidgetSessions = new AgentWidgetSessionRepository(db);
@@ -67,8 +84,12 @@ export class Store {
     this.numbers = new NumberRepository(db);
     this.outbox = new OutboxRepository(db);
     this.calls = new CallRepository(db, this.outbox, database.rawRows);
+    this.callbackFailures = new CallbackFailureRepository(db);
     this.webhooks = new WebhookRepository(db);
     this.widgets = new WidgetRepository(db);
+    this.widgetSessions = new WidgetSessionRepository(db);
+    this.widgetMessages = new WidgetMessageRepository(db);
+    this.widgetUploads = new WidgetUploadRepository(db);
   }
 
   /** Opens the database and applies pending migrations; refuses a schema newer than this code. */

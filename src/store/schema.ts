@@ -104,6 +104,44 @@ export interface WidgetsTable {
   updated_at: string;
 }
 
+export interface WidgetSessionsTable {
+  id: Generated<number>;
+  public_id: string;
+  project_id: number;
+  widget_id: number;
+  email: string;
+  display_name: string;
+  token_hash: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_message_at: string | null;
+  created_at: string;
+}
+
+export interface WidgetMessagesTable {
+  id: Generated<number>;
+  project_id: number;
+  session_id: number;
+  sender: string;
+  agent_id: number | null;
+  author: string | null;
+  content: string;
+  upload_id: number | null;
+  created_at: string;
+}
+
+export interface WidgetUploadsTable {
+  id: Generated<number>;
+  public_id: string;
+  project_id: number;
+  session_id: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+  storage_name: string;
+  created_at: string;
+}
+
 export interface NumbersTable {
   id: Generated<number>;
   e164: string;
@@ -165,6 +203,18 @@ export interface CallEventsTable {
   at: string;
   /** JSON object or null. */
   detail: string | null;
+}
+
+export interface CallCallbackFailuresTable {
+  id: Generated<number>;
+  call_id: number;
+  at: string;
+  callback_type: string;
+  url: string;
+  error: string;
+  fallback_url: string | null;
+  fallback_error: string | null;
+  outcome: string;
 }
 
 export interface WebhooksTable {
@@ -231,10 +281,14 @@ export interface DB {
   agents: AgentsTable;
   applications: ApplicationsTable;
   widgets: WidgetsTable;
+  widget_sessions: WidgetSessionsTable;
+  widget_messages: WidgetMessagesTable;
+  widget_uploads: WidgetUploadsTable;
   numbers: NumbersTable;
   number_callbacks: NumberCallbacksTable;
   calls: CallsTable;
   call_events: CallEventsTable;
+  call_callback_failures: CallCallbackFailuresTable;
   webhooks: WebhooksTable;
   events: EventsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -7,8 +7,11 @@ import t from 'tap';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 
 interface Fixture {
-  own: number;
-  foreign: number;
+  own: number | string;
+  foreign: number | string;
+  /** Ids that are not numbers: a well-formed id nobody has (404) and a malformed one (422). */
+  unknown?: string;
+  malformed?: string;
 }
 type Setup = (api: TestApi, owner: number, other: number) => Promise<Fixture>;
 
@@ -54,7 +57,25 @@ const ROUTES: Record<string, Setup> = {
       ).id;
     return { own: await mint(owner, 'iso-own@example.com'), foreign: await mint(other, 'iso-theirs@example.com') };
   },
+  'GET /api/v1/widget/sessions/:id': widgetSessionPair,
+  'GET /api/v1/widget/sessions/:id/messages': widgetSessionPair,
+  'POST /api/v1/widget/sessions/:id/messages': widgetSessionPair,
+  'DELETE /api/v1/widget/sessions/:id': widgetSessionPair,
 };
+
+/** Visitor chat sessions are named by their `ws_…` id. */
+async function widgetSessionPair(api: TestApi, owner: number, other: number): Promise<Fixture> {
+  const open = async (projectId: number) => {
+    const widget = (await api.store.widgets.forProject(projectId)) ?? (await api.store.widgets.create(projectId));
+    return (await api.chat.open(widget, { email: 'visitor@example.com', displayName: 'Visitor' })).session.publicId;
+  };
+  return {
+    own: await open(owner),
+    foreign: await open(other),
+    unknown: 'ws_AAAAAAAAAAAAAAAA',
+    malformed: 'ws_short',
+  };
+}
 
 function numberPair(own: string, foreign: string): Setup {
   return async (api, owner, other) => ({
@@ -105,8 +126,8 @@ t.test('a foreign id is 403 on every project route', async (t) => {
     t.equal(foreign.status, 403, `${key}: another project's id`);
     t.match(foreign.body, { error: /^forbidden/ });
     t.same(Object.keys(foreign.body), ['error'], 'nothing of the resource leaks');
-    t.equal((await api.fetchJson(at(999999), init)).status, 404, `${key}: unknown id`);
-    t.equal((await api.fetchJson(at('abc'), init)).status, 422, `${key}: malformed id`);
+    t.equal((await api.fetchJson(at(fx.unknown ?? 999999), init)).status, 404, `${key}: unknown id`);
+    t.equal((await api.fetchJson(at(fx.malformed ?? 'abc'), init)).status, 422, `${key}: malformed id`);
     t.equal((await api.fetchJson(at(fx.own), { method: init.method })).status, 401, `${key}: no token`);
     if (route.method === 'get') t.equal((await api.fetchJson(at(fx.own), init)).status, 200, `${key}: the owner`);
   }

@@ -10,7 +10,8 @@
 import { Agent, request } from 'node:http';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -22,6 +23,37 @@ const ROWS = Number(process.env['API_BENCH_ROWS'] ?? 100_000);
 const SECONDS = Number(process.env['API_BENCH_SECONDS'] ?? 8);
 const CONCURRENCY = Number(process.env['API_BENCH_CONCURRENCY'] ?? 16);
 const DIALS = Number(process.env['API_BENCH_DIALS'] ?? 100);
+/** A directory: each load phase's server CPU profile is written there (`<phase>.cpuprofile`, for DevTools). */
+const PROFILE_DIR = process.env['API_BENCH_PROFILE'];
+
+/**
+ * The main thread's own CPU time (Linux schedstat, ns): what HTTP, SQLite and the handlers cost,
+ * without the media workers' and V8 helper threads' time that `process.cpuUsage` adds.
+ */
+function mainThreadCpuNs(): bigint | undefined {
+  try {
+    return BigInt(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]!);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Profiles the server (this process) while `run` runs, when `API_BENCH_PROFILE` names a directory. */
+async function profiled(name: string, run: () => Promise<void>): Promise<void> {
+  if (!PROFILE_DIR) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    writeFileSync(join(PROFILE_DIR, `${name.replace(/[^a-z0-9]+/gi, '_')}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
@@ -67,10 +99,15 @@ function send(h: Http, method: string, path: string, body?: unknown): Promise<{ 
  * (and its core): the figures are the server's. `paths` cycle; `{id}` takes the next of `ids`.
  */
 function load(h: Http, name: string, method: string, path: string, ids: number[] = []): Promise<void> {
+  return profiled(name, () => loadOnce(h, name, method, path, ids));
+}
+
+function loadOnce(h: Http, name: string, method: string, path: string, ids: number[]): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['--load'], { stdio: 'inherit' });
   // The server's own CPU time per request: comparable across runs on a shared, loaded machine
   // where wall-clock req/s depends on what else runs ("requests per CPU-second" ~ "reads/s on one core").
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuNs();
   let requests = 0;
   child.on('message', (m: { requests?: number }) => {
     requests = m.requests ?? requests;
@@ -80,8 +117,9 @@ function load(h: Http, name: string, method: string, path: string, ids: number[]
     child.once('exit', (code) => {
       const used = process.cpuUsage(cpu0);
       const cpuS = (used.user + used.system) / 1e6;
+      const mainS = main0 === undefined ? NaN : Number(mainThreadCpuNs()! - main0) / 1e9;
       console.log(
-        `${name}: server CPU ${cpuS.toFixed(2)} s for ${requests} requests = ${(requests / cpuS).toFixed(0)} requests per server CPU-second (${((cpuS * 1e6) / Math.max(1, requests)).toFixed(0)} µs each; load ${loadavg()[0]!.toFixed(2)})`,
+        `${name}: server CPU ${cpuS.toFixed(2)} s for ${requests} requests = ${(requests / cpuS).toFixed(0)} requests per server CPU-second (${((cpuS * 1e6) / Math.max(1, requests)).toFixed(0)} µs each; main thread ${((mainS * 1e6) / Math.max(1, requests)).toFixed(0)} µs = ${(requests / mainS).toFixed(0)}/s; load ${loadavg()[0]!.toFixed(2)})`,
       );
       if (code === 0) resolve();
       else reject(new Error(`load child exited ${code}`));
@@ -182,32 +220,34 @@ async function main(): Promise<void> {
     // Post-dial delay: the agent line is a number, so the very first INVITE goes to the trunk.
     const delays: number[] = [];
     let refused = 0;
-    for (let i = 0; i < DIALS; i++) {
-      const line = `+3370${String(i).padStart(7, '0')}`;
-      let sent = process.hrtime.bigint();
-      let r = await send(h, 'POST', '/api/v1/calls/initiate', {
-        call_type: 'bridge',
-        recipient_phone_number: '+33612345678',
-        inbound_phone_number: line,
-      });
-      // The media server's admission control refuses calls while its worker lags (a loaded machine): retry as a client would.
-      for (let tries = 0; r.status === 503 && tries < 20; tries++) {
-        refused++;
-        await new Promise((res) => setTimeout(res, 1000));
-        sent = process.hrtime.bigint();
-        r = await send(h, 'POST', '/api/v1/calls/initiate', {
+    await profiled('post-dial', async () => {
+      for (let i = 0; i < DIALS; i++) {
+        const line = `+3370${String(i).padStart(7, '0')}`;
+        let sent = process.hrtime.bigint();
+        let r = await send(h, 'POST', '/api/v1/calls/initiate', {
           call_type: 'bridge',
           recipient_phone_number: '+33612345678',
           inbound_phone_number: line,
         });
+        // The media server's admission control refuses calls while its worker lags (a loaded machine): retry as a client would.
+        for (let tries = 0; r.status === 503 && tries < 20; tries++) {
+          refused++;
+          await new Promise((res) => setTimeout(res, 1000));
+          sent = process.hrtime.bigint();
+          r = await send(h, 'POST', '/api/v1/calls/initiate', {
+            call_type: 'bridge',
+            recipient_phone_number: '+33612345678',
+            inbound_phone_number: line,
+          });
+        }
+        if (r.status !== 201) throw new Error(`initiate answered ${r.status}: ${r.text}`);
+        const deadline = Date.now() + 5000;
+        while (!arrivals.has(line) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 1));
+        const at = arrivals.get(line);
+        if (at === undefined) throw new Error(`no INVITE for ${line}`);
+        delays.push(Number(at - sent) / 1e6);
       }
-      if (r.status !== 201) throw new Error(`initiate answered ${r.status}: ${r.text}`);
-      const deadline = Date.now() + 5000;
-      while (!arrivals.has(line) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 1));
-      const at = arrivals.get(line);
-      if (at === undefined) throw new Error(`no INVITE for ${line}`);
-      delays.push(Number(at - sent) / 1e6);
-    }
+    });
     delays.sort((a, b) => a - b);
     console.log(
       `post-dial delay (POST /calls/initiate -> INVITE at the carrier): p50 ${pct(delays, 50).toFixed(2)} ms, p99 ${pct(delays, 99).toFixed(2)} ms over ${DIALS} calls (${refused} answers 503 from media admission control, retried)`,

@@ -1,26 +1,32 @@
 /**
  * WebRTC leg benchmark: werift clients (standing in for browsers) against WebRtcEndpoints on
- * loopback, all in this process.
- *  1. setup: offer -> answer -> ICE/DTLS -> first audio packet in each direction (p50/p99).
- *  2. capacity: the largest number of concurrent calls where, over a few seconds of 20 ms
- *     audio both ways, no packet is lost and the p99 added latency stays under 20 ms. Latency
- *     is matched frame for frame in each direction: from the client's send to the endpoint's
- *     decoded frame (SRTP, Opus decode to 8 kHz), and from the endpoint's sendAudio (Opus
- *     encode, SRTP) to the client's receipt. The endpoint side does the work of a browser ⇄
- *     PCMU leg; the client side only sends a pre-encoded packet and counts, but it shares the
- *     one thread, so the figure is conservative.
+ * loopback.
+ *  1. setup: offer -> answer -> ICE/DTLS -> first audio packet in each direction (p50/p99), both
+ *     sides in this process (a latency figure, not a CPU one).
+ *  2. capacity: the clients run in a child process (webrtc-clients.ts) so that their SRTP, ICE
+ *     and RTCP work is not counted as ours. The largest number of concurrent calls where, over a
+ *     few seconds of 20 ms speech-like audio both ways, no packet is lost and the p99 added
+ *     latency stays under 20 ms. Latency is matched frame for frame in each direction on a clock
+ *     both processes share: from the client's send to the endpoint's decoded frame (SRTP, Opus
+ *     decode to 8 kHz), and from the endpoint's sendAudio (Opus encode, SRTP) to the client's
+ *     receipt. The endpoint side does the work of a browser ⇄ PCMU leg.
  */
-import { pathToFileURL } from 'node:url';
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadavg } from 'node:os';
 import { WebRtcEndpoint } from '../../media/endpoints/webrtc-endpoint.js';
 import { configSchema } from '../../config/schema.js';
 import { createEncoder } from '../../media/codecs/index.js';
 import { WeriftClient } from '../media/webrtc/werift-client.js';
 import { ToneSource } from '../media/webrtc/tone.js';
+import { speechLike } from './codec-bench.js';
+import { epochMs, type ClientReply, type ClientRequest } from './webrtc-clients.js';
 
 const webrtc = configSchema.parse({ webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true } }).webrtc;
 const OPUS = { name: 'opus' as const, payloadType: 111, clockRate: 48000, channels: 2 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const here = dirname(fileURLToPath(import.meta.url));
 
 export interface WebRtcBenchResult {
   setupMs: { p50: number; p99: number; runs: number };
@@ -29,9 +35,10 @@ export interface WebRtcBenchResult {
 }
 
 /**
- * cpuMsPerCallSecond: process CPU (user+system) over the traffic window divided by calls×seconds.
- * Client and endpoint share the process, so it is an upper bound on the endpoint's cost; it does
- * not depend on how loaded the (shared) machine is, unlike the wall-clock capacity.
+ * cpuMsPerCallSecond: this process's CPU (user+system) over the traffic window divided by
+ * carried calls × seconds (calls × the share of packets that arrived); the clients' CPU is
+ * reported apart. It does not depend on how loaded the
+ * (shared) machine is as much as the wall-clock capacity does.
  */
 interface StepResult {
   sent: number;
@@ -40,35 +47,15 @@ interface StepResult {
   p99LatencyMs: number;
   p99FrameGapMs: number;
   cpuMsPerCallSecond: number;
+  /** This process's CPU over the window, % of one core. */
+  cpuPct: number;
+  /** The clients' process, % of one core. */
+  clientCpuPct: number;
 }
 
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
-
-interface Pair {
-  ep: WebRtcEndpoint;
-  client: WeriftClient;
-}
-
-async function connectPair(id: string): Promise<Pair> {
-  const ep = new WebRtcEndpoint({ id, webrtc }, { pcmRate: 8000, rtpTimeoutMs: 60000 });
-  const client = new WeriftClient();
-  try {
-    await client.accept(await ep.answer(await client.offer()));
-    await Promise.all([client.connected(15000), ep.waitConnected()]);
-  } catch (err) {
-    ep.close();
-    await client.close();
-    throw err;
-  }
-  return { ep, client };
-}
-
-async function closePair(p: Pair): Promise<void> {
-  p.ep.close();
-  await p.client.close();
 }
 
 /** Offer to first packet each way, with audio sent every 20 ms from the moment the SDP is known. */
@@ -102,66 +89,128 @@ async function setupOnce(i: number, opusFrame: Buffer): Promise<number> {
   }
 }
 
-export async function capacityStep(calls: number, seconds: number, opusFrame: Buffer): Promise<StepResult> {
-  const pairs: Pair[] = [];
+/** The clients' process: one request at a time over the IPC channel. */
+class ClientProcess {
+  private readonly child: ChildProcess;
+  constructor() {
+    this.child = fork(join(here, 'webrtc-clients.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  }
+
+  request(req: ClientRequest, timeoutMs = 120000): Promise<ClientReply> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`clients did not answer ${req.op} in ${timeoutMs} ms`)), timeoutMs);
+      const onMessage = (reply: ClientReply): void =>
+        reply.op === 'error' ? done(new Error(`clients: ${reply.message}`)) : done(undefined, reply);
+      const onExit = (code: number | null): void => done(new Error(`clients exited (${code}) during ${req.op}`));
+      const done = (err?: Error, reply?: ClientReply): void => {
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+        if (err) reject(err);
+        else resolve(reply as ClientReply);
+      };
+      this.child.on('message', onMessage);
+      this.child.on('exit', onExit);
+      this.child.send(req);
+    });
+  }
+
+  close(): void {
+    this.child.disconnect();
+    this.child.kill();
+  }
+}
+
+/** Latency of frame k: where it arrived minus when it left, while both sides counted alike. */
+function matchLatencies(sent: number[], received: number[], out: number[]): void {
+  for (let k = 0; k < Math.min(sent.length, received.length); k++) out.push(received[k] - sent[k]);
+}
+
+/**
+ * N calls for `seconds`: the clients (another process) send Opus at 20 ms, the endpoints here
+ * decode it to 8 kHz and send encoded 8 kHz speech back. CPU is this process's only.
+ */
+export async function capacityStep(calls: number, seconds: number, clients: ClientProcess): Promise<StepResult> {
+  const eps: WebRtcEndpoint[] = [];
   try {
-    for (let i = 0; i < calls; i++) pairs.push(await connectPair(`cap-${calls}-${i}`));
-    await sleep(300);
-    let received = 0;
+    const { offers } = (await clients.request({ op: 'open', calls })) as Extract<ClientReply, { op: 'offers' }>;
+    const pair = async (i: number, offer: string): Promise<void> => {
+      const ep = new WebRtcEndpoint({ id: `cap-${calls}-${i}`, webrtc }, { pcmRate: 8000, rtpTimeoutMs: 60000 });
+      eps[i] = ep;
+      await clients.request({ op: 'accept', index: i, answer: await ep.answer(offer) });
+    };
+    for (let i = 0; i < calls; i++) await pair(i, offers[i]);
+    for (let attempt = 1; ; attempt++) {
+      const results = await Promise.allSettled(eps.map((ep) => ep.waitConnected()));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+      if (failed.length === 0) break;
+      if (attempt === 3) throw new Error(`${failed.length} of ${calls} calls did not connect`);
+      for (const i of failed) {
+        eps[i].close();
+        const { offer } = (await clients.request({ op: 'reopen', index: i })) as Extract<ClientReply, { op: 'offer' }>;
+        await pair(i, offer);
+      }
+    }
+    await clients.request({ op: 'connect' });
     const gaps: number[] = [];
-    const latencies: number[] = [];
-    const tone = new ToneSource(1000, 8000);
-    const frame = tone.next();
-    const sentAt = new Map<Pair, { fromClient: number[]; fromEp: number[] }>();
-    for (const p of pairs) {
+    const epReceivedAt = eps.map(() => [] as number[]);
+    const epSentAt = eps.map(() => [] as number[]);
+    eps.forEach((ep, i) => {
       let last = 0;
-      const times = { fromClient: [] as number[], fromEp: [] as number[] };
-      sentAt.set(p, times);
-      p.ep.on('audio', () => {
-        received++;
-        const now = performance.now();
+      ep.on('audio', () => {
+        const now = epochMs();
         if (last) gaps.push(now - last);
         last = now;
-        const at = times.fromClient.shift();
-        if (at !== undefined) latencies.push(now - at);
+        epReceivedAt[i].push(now);
       });
-      p.client.onPacket = (pk) => {
-        if (pk.payloadType !== 111) return;
-        received++;
-        const at = times.fromEp.shift();
-        if (at !== undefined) latencies.push(performance.now() - at);
-      };
-    }
+    });
+    const speech = speechLike(8000, 100);
     const frames = seconds * 50;
-    const start = performance.now();
+    const startAt = epochMs() + 300;
+    const clientRun = clients.request({ op: 'run', frames, startAt });
+    await sleep(startAt - epochMs());
     const cpu0 = process.cpuUsage();
+    const t0 = epochMs();
     for (let n = 0; n < frames; n++) {
-      for (const p of pairs) {
-        const times = sentAt.get(p) as { fromClient: number[]; fromEp: number[] };
-        times.fromClient.push(performance.now());
-        p.client.sendOpus(opusFrame);
-        times.fromEp.push(performance.now());
-        p.ep.sendAudio({ samples: frame, sampleRate: 8000 });
+      const samples = speech[n % speech.length];
+      for (let i = 0; i < eps.length; i++) {
+        epSentAt[i].push(epochMs());
+        eps[i].sendAudio({ samples, sampleRate: 8000 });
       }
-      const wait = start + (n + 1) * 20 - performance.now();
+      const wait = startAt + (n + 1) * 20 - epochMs();
       if (wait > 0) await sleep(wait);
     }
     const cpu = process.cpuUsage(cpu0);
-    const windowS = (performance.now() - start) / 1000;
-    await sleep(500);
-    const cpuMsPerCallSecond = (cpu.user + cpu.system) / 1000 / (calls * windowS);
+    const windowS = (epochMs() - t0) / 1000;
+    const result = (await clientRun) as Extract<ClientReply, { op: 'result' }>;
+    const latencies: number[] = [];
+    let received = 0;
+    for (let i = 0; i < calls; i++) {
+      received += epReceivedAt[i].length + result.receivedAt[i].length;
+      matchLatencies(result.sentAt[i], epReceivedAt[i], latencies);
+      matchLatencies(epSentAt[i], result.receivedAt[i], latencies);
+    }
     const sent = frames * calls * 2;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     return {
       sent,
-      lost: sent - received,
+      lost: Math.max(0, sent - received),
       p50LatencyMs: percentile(latencies, 50),
       p99LatencyMs: percentile(latencies, 99),
       p99FrameGapMs: percentile(gaps, 99),
-      cpuMsPerCallSecond,
+      // Per call carried: a starved process that drops packets spends no CPU on them.
+      cpuMsPerCallSecond: cpuMs / (calls * Math.max(received / sent, 1e-6) * windowS),
+      cpuPct: (cpuMs / 1000 / windowS) * 100,
+      clientCpuPct: (result.cpuUs / 1000 / result.windowMs) * 100,
     };
   } finally {
-    await Promise.all(pairs.map(closePair));
+    for (const ep of eps) ep.close();
+    await clients.request({ op: 'close' }).catch(() => undefined);
   }
+}
+
+function describe(r: StepResult): string {
+  return `${r.sent} packets, ${r.lost} lost, added latency p50 ${r.p50LatencyMs.toFixed(1)} / p99 ${r.p99LatencyMs.toFixed(1)} ms, p99 inter-frame gap ${r.p99FrameGapMs.toFixed(1)} ms, media CPU ${r.cpuPct.toFixed(1)}% (clients ${r.clientCpuPct.toFixed(1)}%), ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(1000 / r.cpuMsPerCallSecond).toFixed(0)} calls per core)`;
 }
 
 export async function benchWebRtc(
@@ -180,14 +229,17 @@ export async function benchWebRtc(
   let best = 0;
   const maxCalls = opts.maxCalls ?? 160;
   const ladder = [2, 5, 10, 15, 20, 30, 40, 60, 80, 100, 120, 160, 200].filter((n) => n <= maxCalls);
-  for (const calls of ladder) {
-    const r = await capacityStep(calls, opts.seconds ?? 4, opusFrame);
-    steps.push({ calls, ...r });
-    log(
-      `${calls} concurrent calls: ${r.sent} packets, ${r.lost} lost, added latency p50 ${r.p50LatencyMs.toFixed(1)} / p99 ${r.p99LatencyMs.toFixed(1)} ms, p99 inter-frame gap ${r.p99FrameGapMs.toFixed(1)} ms, CPU ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(1000 / r.cpuMsPerCallSecond).toFixed(0)} calls per core)`,
-    );
-    if (r.lost > 0 || r.p99LatencyMs >= 20) break;
-    best = calls;
+  const clients = new ClientProcess();
+  try {
+    for (const calls of ladder) {
+      const r = await capacityStep(calls, opts.seconds ?? 4, clients);
+      steps.push({ calls, ...r });
+      log(`${calls} concurrent calls: ${describe(r)}`);
+      if (r.lost > 0 || r.p99LatencyMs >= 20) break;
+      best = calls;
+    }
+  } finally {
+    clients.close();
   }
   return { setupMs, maxConcurrentCalls: best, capacitySteps: steps };
 }
@@ -198,15 +250,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (cpuCalls > 0) {
     // Fixed load, three runs: CPU per call-second is what compares across a shared machine.
     void (async () => {
-      const enc = createEncoder(OPUS, { pcmRate: 48000 });
-      const opusFrame = enc.encode(new ToneSource(1000, 48000).next());
-      enc.close();
+      const clients = new ClientProcess();
       for (let run = 1; run <= 3; run++) {
-        const r = await capacityStep(cpuCalls, 6, opusFrame);
-        process.stdout.write(
-          `webrtc cpu: run ${run}, ${cpuCalls} calls: ${r.lost} lost of ${r.sent}, p99 ${r.p99LatencyMs.toFixed(1)} ms, CPU ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(1000 / r.cpuMsPerCallSecond).toFixed(0)} calls per core), load ${loadavg()[0].toFixed(2)}\n`,
-        );
+        const r = await capacityStep(cpuCalls, 6, clients);
+        process.stdout.write(`webrtc cpu: run ${run}, ${cpuCalls} calls: ${describe(r)}, load ${loadavg()[0].toFixed(2)}\n`);
       }
+      clients.close();
       process.exit(0);
     })();
   } else

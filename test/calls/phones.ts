@@ -29,8 +29,20 @@ export async function settled(check: () => boolean, timeoutMs = 10000): Promise<
  * 16-bit mono, the rate in the WAV header). Only audio that arrived counts.
  */
 export function heardSeconds(phone: Baresip): number {
+  return dumpedSeconds(phone.recordings('dec'));
+}
+
+/**
+ * Seconds of audio a phone has encoded and sent so far (its `enc` dumps): what an echo can give
+ * back at most. A starved phone sends less than wall-clock time, so compare echoes with this.
+ */
+export function sentSeconds(phone: Baresip): number {
+  return dumpedSeconds(phone.recordings('enc'));
+}
+
+function dumpedSeconds(files: string[]): number {
   let seconds = 0;
-  for (const f of phone.recordings('dec')) {
+  for (const f of files) {
     try {
       const head = Buffer.alloc(44);
       const fd = openSync(f, 'r');

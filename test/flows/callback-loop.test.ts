@@ -6,6 +6,8 @@
  *   (call_ended, completed, end_time set) arrives after the call ended;
  * - the callback URL down: the fallback URL serves the call;
  * - both down: the caller hears the error prompt and the call ends.
+ * Each failed callback is on the call record (`GET /api/v1/calls/:id`, `callback_failures`), which
+ * another project's token cannot read.
  */
 import t from 'tap';
 import { dirname, join } from 'node:path';
@@ -18,6 +20,8 @@ import { startTestPlatform } from '../helpers/platform.js';
 import { freePort, startSipp } from '../helpers/sipp.js';
 import { RtpPeer } from '../helpers/rtp-peer.js';
 import { settled } from '../calls/phones.js';
+import { until } from '../helpers/wait.js';
+import type { Call } from '../../src/calls/call.js';
 import { CallbackServer, type ReceivedRequest, silentLogger } from './flow-fakes.js';
 import { matches } from './heard-speech.js';
 
@@ -111,9 +115,32 @@ t.test('the callback loop with a dynamic server, its fallback, and neither', asy
   t.teardown(() => media.close());
   const tts = new FliteProvider({ workers: 1, logger: silentLogger });
   t.teardown(() => tts.close());
+  const { token } = await store.apiTokens.create(project.id);
+  const other = await store.projects.create('someone else');
+  const { token: otherToken } = await store.apiTokens.create(other.id);
+  /** The call record as the API shows it to `as`. */
+  const record = async (call: Call, as = token): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(`http://${tp.platform.http.host}:${tp.platform.http.port}/api/v1/calls/${call.recordId}`, {
+      headers: { authorization: `Bearer ${as}` },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  type Failure = { callback_type: string; url: string; error: string; fallback_url: string | null; outcome: string };
+  /** The record's callback failures once `n` are there (or what there is after 15 s). */
+  const failures = async (call: Call, n: number): Promise<Failure[]> => {
+    let list: Failure[] = [];
+    await until(
+      async () => {
+        list = ((await record(call)).body.callback_failures ?? []) as Failure[];
+        return list.length >= n;
+      },
+      { timeoutMs: 15000, intervalMs: 100 },
+    );
+    return list;
+  };
 
   /** A carrier call to the DID, pressing `digit` (RFC 4733) 2.5 s after the answer; what the caller heard. */
-  const dial = async (digit?: string): Promise<{ samples: Int16Array; rate: number; endedAt: number }> => {
+  const dial = async (digit?: string): Promise<{ samples: Int16Array; rate: number; endedAt: number; call: Call }> => {
     media.reset();
     server.received.length = 0;
     const nextCall = tp.nextCall();
@@ -143,7 +170,7 @@ t.test('the callback loop with a dynamic server, its fallback, and neither', asy
     await sending;
     await settled(() => call.isEnded(), 10000);
     const heard = await media.report(PCMU);
-    return { samples: Int16Array.from(heard.pcm), rate: 8000, endedAt: call.endedAt ?? Date.now() };
+    return { samples: Int16Array.from(heard.pcm), rate: 8000, endedAt: call.endedAt ?? Date.now(), call };
   };
 
   for (const variant of [
@@ -204,6 +231,26 @@ t.test('the callback loop with a dynamic server, its fallback, and neither', asy
     const [hello, sorry] = await matches(tts, heard, ['Hello, world.', ERROR_PROMPT]);
     t.ok(hello! >= 0.9, `the caller heard the fallback's script (match ${hello!.toFixed(2)})`);
     t.ok(sorry! < 0.75, `and not the error prompt (match ${sorry!.toFixed(2)})`);
+    const logged = await failures(heard.call, 2);
+    t.match(
+      logged,
+      [
+        {
+          callback_type: 'init_call',
+          url: down,
+          error: /ECONNREFUSED|refused/i,
+          fallback_url: server.url('/fallback'),
+          fallback_error: null,
+          outcome: 'fallback_answered',
+        },
+        { callback_type: 'call_ended', url: down, error: /ECONNREFUSED|refused/i, fallback_url: null, outcome: 'not_delivered' },
+      ],
+      'the call record shows the failed init_call (the fallback answered) and the undelivered final callback',
+    );
+    t.equal(logged.length, 2, 'and nothing else');
+    const foreign = await record(heard.call, otherToken);
+    t.equal(foreign.status, 403, "another project's token gets 403");
+    t.notOk('callback_failures' in foreign.body, 'and none of the record');
   });
 
   await t.test('both down: the caller hears the error prompt, then our BYE', async (t) => {
@@ -212,5 +259,21 @@ t.test('the callback loop with a dynamic server, its fallback, and neither', asy
     const [sorry, hello] = await matches(tts, heard, [ERROR_PROMPT, 'Hello, world.']);
     t.ok(sorry! >= 0.9, `the caller heard "${ERROR_PROMPT}" (match ${sorry!.toFixed(2)})`);
     t.ok(hello! < 0.9, `not a script (match ${hello!.toFixed(2)})`);
+    const logged = await failures(heard.call, 2);
+    t.match(
+      logged,
+      [
+        {
+          callback_type: 'init_call',
+          url: down,
+          fallback_url: `${down}/too`,
+          fallback_error: /ECONNREFUSED|refused/i,
+          outcome: 'error_prompt',
+        },
+        { callback_type: 'call_ended', url: down, outcome: 'not_delivered' },
+      ],
+      'the call record shows both URLs failed and the error prompt was played',
+    );
+    t.match((await record(heard.call)).body, { status: 'completed', direction: 'inbound' }, 'on the call as a whole');
   });
 });

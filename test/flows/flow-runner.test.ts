@@ -263,6 +263,128 @@ t.test('callback and fallback both down: error prompt, then hang up', async (t) 
   t.same(s.port.events, ['play:pcm:finished', 'hangup']);
 });
 
+t.test('every callback failure is reported for the call record, with what the fallback did and what followed', async (t) => {
+  const s = await setup(t, { callbackTimeoutMs: 300, finalCallbackTimeoutMs: 300 });
+  s.server.routes.set('/slow', () => {});
+  s.server.routes.set('/500', (_req, res) => {
+    res.writeHead(500).end('oops');
+  });
+  s.server.routes.set('/badjson', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"actions": [');
+  });
+  // The first answer runs out, so the flow asks again: that second request fails in another way.
+  s.server.routes.set('/fallback', (req, res) => {
+    const body =
+      req.fields.type === 'init_call'
+        ? { actions: [{ type: 'SAY', params: { text: 'From the fallback.' } }] }
+        : { actions: [{ type: 'HANGUP' }] };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  const failuresOf = async (callback: CallbackConfig) => {
+    const port = new FakeCallPort();
+    const runner = s.engine.runner(port, callback, initRequest());
+    const seen: unknown[] = [];
+    runner.on('callbackFailure', (f) => seen.push(f));
+    await runner.run();
+    return seen;
+  };
+  const fallbackUrl = s.server.url('/fallback');
+
+  t.match(
+    await failuresOf({ url: s.server.url('/500'), method: 'POST', format: 'json', fallbackUrl }),
+    [
+      {
+        callbackType: 'init_call',
+        url: s.server.url('/500'),
+        error: 'HTTP 500',
+        fallbackUrl,
+        fallbackError: null,
+        outcome: 'fallback_answered',
+      },
+      { callbackType: 'actions_complete', error: 'HTTP 500', fallbackError: null, outcome: 'fallback_answered' },
+      { callbackType: 'call_ended', url: s.server.url('/500'), error: 'HTTP 500', fallbackUrl: null, outcome: 'not_delivered' },
+    ],
+    'non-2xx: the fallback answered both times; the final callback (no fallback) was not delivered',
+  );
+  const timeouts = await failuresOf({
+    url: s.server.url('/slow'),
+    method: 'POST',
+    format: 'json',
+    fallbackUrl: s.server.url('/badjson'),
+  });
+  t.match(
+    timeouts,
+    [
+      {
+        callbackType: 'init_call',
+        error: /no response within/,
+        fallbackUrl: s.server.url('/badjson'),
+        fallbackError: 'answer is not JSON',
+        outcome: 'error_prompt',
+      },
+      { callbackType: 'call_ended', error: /no response within/, outcome: 'not_delivered' },
+    ],
+    'timeout, then bad JSON at the fallback: the error prompt',
+  );
+  t.equal(timeouts.length, 2, 'one record per failed request');
+  const noFallback = await failuresOf({ url: s.server.url('/badjson'), method: 'POST', format: 'json' });
+  t.match(noFallback, [{ error: 'answer is not JSON', fallbackUrl: null, fallbackError: null, outcome: 'error_prompt' }]);
+  t.ok(
+    noFallback.every((f) => !Number.isNaN(Date.parse((f as { at: string }).at))),
+    'each failure is stamped with its time',
+  );
+  const ok = await failuresOf({ url: fallbackUrl, method: 'POST', format: 'json' });
+  t.same(ok, [], 'a flow whose callbacks all answered reports nothing');
+});
+
+t.test('a REST redirect while a callback is out takes over at once: no fallback, no error prompt', async (t) => {
+  const s = await setup(t, { callbackTimeoutMs: 5000, finalCallbackTimeoutMs: 300 });
+  s.server.routes.set('/slow', () => {});
+  s.server.routes.set('/500', (_req, res) => {
+    res.writeHead(500).end();
+  });
+  s.server.json('/ok', { actions: [{ type: 'SAY', params: { text: 'From the callback.' } }, { type: 'HANGUP' }] });
+  const redirectWhileAsked = async (callback: CallbackConfig, path: string) => {
+    s.server.received.length = 0;
+    s.tts.spoken.length = 0;
+    const runner = s.engine.runner(new FakeCallPort(), callback, initRequest());
+    const seen: { outcome: string; error: string; fallbackError: string | null }[] = [];
+    runner.on('callbackFailure', (f) => seen.push(f));
+    const running = runner.run();
+    const asked = Date.now();
+    while (!s.server.received.some((r) => r.path === path) && Date.now() - asked < 5000)
+      await new Promise((r) => setTimeout(r, 5));
+    const at = Date.now();
+    runner.redirect({ actions: [{ type: 'SAY', params: { text: 'Redirected.' } }, { type: 'HANGUP' }] });
+    await running;
+    return { seen, tookMs: Date.now() - at, paths: s.server.received.map((r) => `${r.path} ${r.fields.type}`) };
+  };
+
+  const slow = await redirectWhileAsked(
+    { url: s.server.url('/slow'), method: 'POST', format: 'json', fallbackUrl: s.server.url('/ok') },
+    '/slow',
+  );
+  t.same(s.tts.spoken, ['Redirected.'], 'the inline actions ran, not the fallback nor the error prompt');
+  t.ok(slow.tookMs < 2500, `the request out was dropped at once, not waited for its 5 s timeout (${slow.tookMs} ms)`);
+  t.same(slow.paths, ['/slow init_call', '/slow call_ended'], 'the fallback URL was never asked');
+  t.same(
+    slow.seen.map((f) => f.outcome),
+    ['not_delivered'],
+    'a request dropped for a redirect is no callback failure',
+  );
+
+  const fallback = await redirectWhileAsked(
+    { url: s.server.url('/500'), method: 'POST', format: 'json', fallbackUrl: s.server.url('/slow') },
+    '/slow',
+  );
+  t.same(s.tts.spoken, ['Redirected.']);
+  t.match(
+    fallback.seen,
+    [{ outcome: 'redirected', error: 'HTTP 500', fallbackError: null }, { outcome: 'not_delivered' }],
+    'the callback URL failed; the redirect came while the fallback was asked',
+  );
+});
+
 t.test('private callback hosts are refused unless allowed', async (t) => {
   const s = await setup(t, {}, false);
   s.server.json('/hello.json', script('hello-world'));

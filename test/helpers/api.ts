@@ -20,12 +20,18 @@ import type { TeardownHost } from './platform.js';
 import type { Express } from 'express';
 import type { RecordingLinks } from '../../src/events/recording-links.js';
 import type { WidgetServices } from '../../api/context.js';
+import { type ChatLimits, VisitorChat } from '../../src/widgets/visitor-chat.js';
+import { AttachmentStore } from '../../src/widgets/attachments.js';
 
 export interface TestApi {
   base: string;
   store: Store;
   app: Express;
   registry: OpenApiRegistry;
+  /** The visitor chat service behind the widget chat routes and socket. */
+  chat: VisitorChat;
+  /** The temporary DATA_DIR (attachments are under widget-uploads/). */
+  dataDir: string;
   /** Every log line so far, parsed. */
   logs: Record<string, unknown>[];
   /** The last confirmation code mailed to `email` (from the log sender). */
@@ -41,6 +47,11 @@ export async function startTestApi(
     allowPrivateWebhookTargets?: boolean;
     recordingLinks?: RecordingLinks;
     widgets?: WidgetServices;
+    /** Visitor chat: session lifetime (default 3600 s) and largest attachment (default 5 MiB). */
+    chatSessionSeconds?: number;
+    uploadMaxBytes?: number;
+    /** Chat rate limits (default the seed's 5/60/30 a minute). */
+    chatLimits?: Partial<ChatLimits>;
   } = {},
 ): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-api-'));
@@ -61,8 +72,15 @@ export async function startTestApi(
     maxCodeAttempts: opts.maxCodeAttempts ?? 5,
   });
   const agentWidgets = new AgentWidgetSessions({ store, secret: 'test-link-secret' });
+  const chat = new VisitorChat({
+    store,
+    attachments: new AttachmentStore(join(dataDir, 'widget-uploads')),
+    sessionTtlMs: (opts.chatSessionSeconds ?? 3600) * 1000,
+    uploadMaxBytes: opts.uploadMaxBytes ?? 5 * 1024 * 1024,
+    limits: opts.chatLimits,
+  });
   let base = '';
-  const { app, registry } = buildHttpApp({
+  const { app, registry, attach } = buildHttpApp({
     store,
     accounts,
     logger,
@@ -88,12 +106,16 @@ export async function startTestApi(
       sipWebSocket: () => undefined,
       bundleDir: join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'widget', 'agent'),
     },
+    chat,
   });
   const server: Server = app.listen(0, '127.0.0.1');
+  const closeSockets = attach(server);
   await once(server, 'listening');
   const addr = server.address();
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   t.teardown(async () => {
+    chat.close();
+    closeSockets();
     server.closeAllConnections();
     server.close();
     await store.close();
@@ -104,6 +126,8 @@ export async function startTestApi(
     store,
     app,
     registry,
+    chat,
+    dataDir,
     logs,
     codeFor(email) {
       for (const l of [...logs].reverse()) {

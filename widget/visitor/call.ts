@@ -144,10 +144,17 @@ export class VisitorCall {
   async sendInfo(event: string, data: unknown): Promise<void> {
     const s = this.session;
     if (!s || s.state !== SessionState.Established) throw new Error('no established call');
-    await s.info({
-      requestOptions: {
-        body: { contentDisposition: 'render', contentType: 'application/json', content: JSON.stringify({ event, data }) },
-      },
+    // Settled by the application's answer, not by the send: a refused INFO (too big, too many) rejects.
+    await new Promise<void>((resolve, reject) => {
+      s.info({
+        requestOptions: {
+          body: { contentDisposition: 'render', contentType: 'application/json', content: JSON.stringify({ event, data }) },
+        },
+        requestDelegate: {
+          onAccept: () => resolve(),
+          onReject: (r) => reject(new Error(`INFO refused: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
+        },
+      }).catch(reject);
     });
     this.events.emit('infoSent', { event, data });
   }

@@ -114,8 +114,9 @@ export class Launcher {
         ? (this.settings.consent_text ?? 'This call may be recorded. Do you agree?')
         : (detail ?? STATUS[state]);
     const b = this.buttons;
-    b.call.hidden = !['idle', 'ended', 'error'].includes(state);
-    b.call.textContent = state === 'idle' ? 'Call' : 'Call again';
+    // blocked: the other tab may have hung up since; the visitor can try again from here
+    b.call.hidden = !['idle', 'ended', 'error', 'blocked'].includes(state);
+    b.call.textContent = state === 'idle' ? 'Call' : state === 'blocked' ? 'Try again' : 'Call again';
     b.agree.hidden = state !== 'consent';
     b.mute.hidden = state !== 'in-call';
     b.end.hidden = state !== 'connecting' && state !== 'in-call';

@@ -30,6 +30,8 @@ class VisitorWidget {
   private readonly ui: Launcher;
   private readonly call: VisitorCall;
   private consented = false;
+  /** What `ready` carried, once the widget mounted. */
+  readyData: { widgetId: string } | undefined;
   private releaseLock: (() => void) | undefined;
   private state: WidgetState = 'idle';
 
@@ -61,7 +63,8 @@ class VisitorWidget {
     if (!this.settings.callable) this.show('error', 'Calls are not available right now.');
     else if (typeof RTCPeerConnection === 'undefined' || !navigator.mediaDevices)
       this.show('error', 'This browser cannot make web calls (or the page is not served over HTTPS).');
-    this.events.emit('ready', { widgetId: this.settings.widget_id });
+    this.readyData = { widgetId: this.settings.widget_id };
+    this.events.emit('ready', this.readyData);
   }
 
   async connect(): Promise<void> {
@@ -220,6 +223,12 @@ function polyphoneApi(w: VisitorWidget): Record<string, unknown> {
   for (const name of EVENT_NAMES) {
     api[`on${name[0]!.toUpperCase()}${name.slice(1)}`] = (fn: Handler) => w.events.on(name, fn);
   }
+  // `ready` fires as the widget mounts, before a page's own script can register: a late
+  // registration still hears it (once, on its own task).
+  api.onReady = (fn: Handler) => {
+    w.events.on('ready', fn);
+    if (w.readyData !== undefined) setTimeout(() => fn(w.readyData));
+  };
   return api;
 }
 

@@ -12,6 +12,7 @@ import { uriTarget } from '../transaction/keys.js';
 import { SipResolver, type SipTransportName } from '../resolver.js';
 import { AppRegistry } from './app-registry.js';
 import type { ProxyOperation } from '../proxy.js';
+import { EarlyInvites } from './early-update.js';
 import { SourceLoad } from './source-load.js';
 
 export interface InboundInfo {
@@ -70,6 +71,8 @@ export class ServerContext {
   readonly rejectedDialogs = new Map<string, NodeJS.Timeout>();
   /** INVITE server transactions whose 2xx awaits the ACK, by dialog id. */
   readonly pendingAck = new Map<string, ServerTxnRecord>();
+  /** INVITEs (both directions) without a final response yet: their early dialogs, for UPDATE. */
+  readonly earlyInvites = new EarlyInvites();
   readonly logger: Logger;
 
   constructor(

@@ -16,6 +16,7 @@ import { makeResponse } from './respond.js';
 import { afterEcho, type InboundInfo, type ServerContext, type ServerTxnRecord } from './context.js';
 import type { ProxyRouter } from '../proxy.js';
 import { checkRequest, type Refusal } from './request-checks.js';
+import { earlyUpdateAnswer } from './early-update.js';
 
 export class NetworkInbound {
   constructor(
@@ -76,7 +77,19 @@ export class NetworkInbound {
       return;
     }
     rec.appId = app.id;
-    if (method === 'INVITE') rec.dialogId = makeDialogId(req.callId, tagOf(req.get('from')) ?? '');
+    if (method === 'INVITE') {
+      rec.dialogId = makeDialogId(req.callId, tagOf(req.get('from')) ?? '');
+      ctx.earlyInvites.track(
+        rec.dialogId,
+        {
+          role: 'uas',
+          localTag: () => txn.localTag,
+          inviteHadOffer: req.body.length > 0,
+          pending: () => txn.state === 'proceeding',
+        },
+        (fn) => txn.once('terminated', fn),
+      );
+    }
     const raw = serializeMessage(req);
     app.send(sipFrame('network', this.wire(info), txn.id, '', raw, { address: info.local.host, port: info.local.port }));
     if (method === 'INVITE') ctx.apps.cdr('cdr:attempt', 'network', raw);
@@ -183,6 +196,13 @@ export class NetworkInbound {
     const dialog = ctx.dialogs.match(req.callId, toTag, tagOf(req.get('from')));
     if (!dialog) {
       if (this.proxy.forwardInDialog(req, info)) return;
+      const early =
+        req.method.toUpperCase() === 'UPDATE' ? ctx.earlyInvites.find(req, tagOf(req.get('from')) ?? '', toTag) : undefined;
+      if (early) {
+        const answer = earlyUpdateAnswer(early, req, ctx.contact(info.local.transport));
+        this.statelessReply(req, info, key, answer.status, answer);
+        return;
+      }
       this.statelessReply(req, info, key, 481);
       return;
     }

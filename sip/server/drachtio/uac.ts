@@ -3,7 +3,7 @@
  * request srf sends, running the client transaction, forwarding responses as `sip|network` frames,
  * UAC dialogs on 2xx, CDRs, and synthesized 408/503.
  */
-import { SipRequest, SipResponse } from '../message.js';
+import { SipRequest, type SipResponse } from '../message.js';
 import { serializeMessage } from '../serializer.js';
 import { initialCSeq, newBranch, newCallId, newTag, newUuid } from '../ids.js';
 import { Dialog, makeDialogId } from '../dialog.js';
@@ -144,6 +144,19 @@ export class UacSender {
     });
     const rec: ClientTxnRecord = { ...opts, txn, canceled: false };
     ctx.addClientTxn(clientKey(req), rec);
+    if (opts.initialInvite && opts.dialogId) {
+      const localTag = tagOf(req.get('from'));
+      ctx.earlyInvites.track(
+        opts.dialogId,
+        {
+          role: 'uac',
+          localTag: () => localTag,
+          inviteHadOffer: req.body.length > 0,
+          pending: () => txn.state === 'calling' || txn.state === 'proceeding',
+        },
+        (fn) => txn.once('terminated', fn),
+      );
+    }
     // a fast peer can answer before the echo reaches the app; hold events until release()
     if (opts.appId && !opts.internal && !opts.proxy) rec.held = [];
     const later = (fn: () => void): void => {

@@ -20,6 +20,11 @@ export interface ConnectionLimits {
    * phones) or from a page on the same host name as the listener; `*` allows any origin.
    */
   wsAllowedOrigins: string[];
+  /**
+   * Asked about an Origin the rule above refuses (the platform admits its visitor widgets'
+   * allowed domains this way, which change at run time); true admits the handshake.
+   */
+  wsOriginCheck?: (origin: string) => boolean | Promise<boolean>;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {

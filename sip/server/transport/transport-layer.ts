@@ -11,6 +11,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import http from 'node:http';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { pino, type Logger } from 'pino';
 import type { SipMessage, SipRequest, SipResponse, TransportAddress } from '../message.js';
@@ -342,14 +343,23 @@ export class TransportLayer extends EventEmitter<{
       }
       server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
         clearTimeout(handshakes.get(req.socket));
-        if (!originAllowed(req, lim.wsAllowedOrigins)) {
-          this.log.info(
-            { origin: req.headers.origin, remote: req.socket.remoteAddress },
-            'WebSocket handshake from a foreign origin refused',
-          );
-          socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-          return;
-        }
+        void this.admitOrigin(req).then(
+          (ok) => {
+            if (socket.destroyed) return;
+            if (ok) return upgrade(req, socket, head);
+            this.log.info(
+              { origin: req.headers.origin, remote: req.socket.remoteAddress },
+              'WebSocket handshake from a foreign origin refused',
+            );
+            socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          },
+          (err: unknown) => {
+            this.log.warn({ err }, 'WebSocket origin check failed');
+            socket.destroy();
+          },
+        );
+      });
+      const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
         const protos = String(req.headers['sec-websocket-protocol'] ?? '')
           .split(',')
           .map((p) => p.trim().toLowerCase());
@@ -371,7 +381,7 @@ export class TransportLayer extends EventEmitter<{
             ),
           );
         });
-      });
+      };
       server.on('clientError', (_err, socket) => socket.destroy());
     }
     // counted on the raw socket, before TLS or the WebSocket handshake: a flood of idle sockets costs nothing
@@ -388,6 +398,14 @@ export class TransportLayer extends EventEmitter<{
         resolve({ spec, server, wss, local: { transport: spec.transport, host: bareHost(a.address), port: a.port } });
       });
     });
+  }
+
+  /** The static Origin rule, then the platform's own (its widgets' allowed domains) for what that refuses. */
+  private async admitOrigin(req: http.IncomingMessage): Promise<boolean> {
+    const lim = this.limits;
+    if (originAllowed(req, lim.wsAllowedOrigins)) return true;
+    const origin = req.headers.origin;
+    return origin !== undefined && lim.wsOriginCheck !== undefined && (await lim.wsOriginCheck(origin));
   }
 
   private adopt(conn: StreamConnection): void {

@@ -6,6 +6,8 @@ import { applicationCallbacks } from './004_application_callbacks.js';
 import { numberCallbacks } from './005_number_callbacks.js';
 import { agentWidgetSessions } from './006_agent_widget_sessions.js';
 import { widgets } from './008_widgets.js';
+import { widgetChat } from './009_widget_chat.js';
+import { callbackFailures } from './010_callback_failures.js';
 
 /** Every migration, in order. Append only: a released migration never changes. */
 export const migrations: readonly Migration[] = [
@@ -16,4 +18,6 @@ export const migrations: readonly Migration[] = [
   numberCallbacks,
   agentWidgetSessions,
   widgets,
+  widgetChat,
+  callbackFailures,
 ];

@@ -219,8 +219,13 @@ export class CallRepository {
 
   private readonly pages = new Map<number, Prepared<PageArgs, unknown>>();
 
-  /** Enqueues `type` for the call as it now stands, on `trx`. */
-  private async enqueueCallEvent(trx: Kysely<DB>, id: number, type: string): Promise<StoredEvent> {
+  /** Enqueues `type` for the call as it now stands (plus `extra` fields), on `trx`. */
+  private async enqueueCallEvent(
+    trx: Kysely<DB>,
+    id: number,
+    type: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<StoredEvent> {
     const r = (await trx.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as Row;
     const num =
       r.number_id === null || r.direction !== 'inbound'
@@ -235,7 +240,12 @@ export class CallRepository {
     // Relays forward inbound calls only: an API call showing the number as caller ID is not one.
     const relay =
       num && (num.target_kind === 'forward' || (num.target_kind === null && num.forward_to !== null)) ? num.e164 : null;
-    return this.outbox.enqueueIn(trx, { projectId: r.project_id, type, callId: id, data: callEventData(r, relay) });
+    return this.outbox.enqueueIn(trx, {
+      projectId: r.project_id,
+      type,
+      callId: id,
+      data: { ...callEventData(r, relay), ...extra },
+    });
   }
 
   async insert(c: NewCall): Promise<CallRecord> {
@@ -316,6 +326,19 @@ export class CallRepository {
       if (!cur || cur.recording_path === path) return;
       await trx.updateTable('calls').set({ recording_path: path }).where('id', '=', id).execute();
       if (cur.status === 'completed') fired = await this.enqueueCallEvent(trx, id, 'phone_call.completed');
+    });
+    if (fired) this.outbox.announce([fired]);
+  }
+
+  /**
+   * An application event a party sent in the live call (SIP INFO, e.g. a web visitor's
+   * `sendInfo`): `phone_call.info` with the call's fields and `info: {event, data, sender}`.
+   * Nothing of the call changes; the event is stored and delivered like the others, in order.
+   */
+  async addInfo(id: number, info: { event: string; data: unknown; sender: string }): Promise<void> {
+    const fired = await this.db.transaction().execute(async (trx) => {
+      const exists = await trx.selectFrom('calls').select('id').where('id', '=', id).executeTakeFirst();
+      return exists ? this.enqueueCallEvent(trx, id, 'phone_call.info', { info }) : undefined;
     });
     if (fired) this.outbox.announce([fired]);
   }

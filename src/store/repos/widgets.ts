@@ -144,6 +144,17 @@ export class WidgetRepository {
     return r && toWidget(r);
   }
 
+  /** Every allowed domain of the widgets taking voice calls (the SIP WebSocket admits their pages). */
+  async voiceDomains(): Promise<string[]> {
+    const rows = await this.db.selectFrom('widgets').select(['allowed_domains', 'modes']).execute();
+    const out = new Set<string>();
+    for (const r of rows) {
+      if (!(JSON.parse(r.modes) as string[]).includes('voice')) continue;
+      for (const d of JSON.parse(r.allowed_domains) as string[]) out.add(d);
+    }
+    return [...out];
+  }
+
   /** The project's widget (its first, should variants come), if it has one. */
   async forProject(projectId: number): Promise<Widget | undefined> {
     const r = await this.db

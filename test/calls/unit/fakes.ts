@@ -29,6 +29,7 @@ export class FakeDialog extends EventEmitter<SipDialogEvents> implements SipDial
   readonly callId = `dlg-${Math.random().toString(36).slice(2)}`;
   localSdp = '';
   onReoffer?: (offer: string) => Promise<string>;
+  onInfo?: SipDialog['onInfo'];
   byes = 0;
   private ended = false;
   constructor(readonly remoteSdp = OFFER) {

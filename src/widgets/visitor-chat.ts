@@ -1,0 +1,180 @@
+/**
+ * Aurion's chat beside voice: visitor sessions opened with a verified email, their messages and
+ * attachments, and the live fan-out of each new message to the session's open sockets (the
+ * visitor's, in every tab). Agents' replies come through here too, so whichever face posts a
+ * message (the visitor API, the project API, a softphone) the visitor sees it the same way.
+ */
+import { randomBytes } from 'node:crypto';
+import type { NewWidgetMessage, Store, Widget, WidgetMessage, WidgetSession, WidgetUpload } from '../store/index.js';
+import { type AttachmentStore, cleanFileName, declaredTypeMatches, sniffAttachment } from './attachments.js';
+
+export const VISITOR_TOKEN_PREFIX = 'wst_';
+
+/** Requests per minute: sessions per source and widget, messages and uploads per session. */
+export interface ChatLimits {
+  sessionsPerMinute: number;
+  messagesPerMinute: number;
+  uploadsPerMinute: number;
+}
+
+/** The seed's limits: create session 5/min, send message 60/min, upload attachment 30/min. */
+export const CHAT_LIMITS: ChatLimits = { sessionsPerMinute: 5, messagesPerMinute: 60, uploadsPerMinute: 30 };
+
+export interface VisitorChatOptions {
+  store: Store;
+  attachments: AttachmentStore;
+  /** How long a visitor session (its bearer token) lives. */
+  sessionTtlMs: number;
+  /** Largest attachment accepted. */
+  uploadMaxBytes: number;
+  /** The seed's limits unless given. */
+  limits?: Partial<ChatLimits>;
+  now?: () => number;
+}
+
+/** Why a session's sockets are closed: revoked by the project, its time ran out, or the server is stopping. */
+export type SessionEnd = 'revoked' | 'expired' | 'shutdown';
+
+/** An open socket's view of its session. */
+export interface ChatSubscriber {
+  message(m: WidgetMessage): void;
+  ended(reason: SessionEnd): void;
+}
+
+/** Why an attachment was refused: too big (413), not a kind the chat takes (415), or not what it claimed (415). */
+export class AttachmentRefused extends Error {
+  constructor(
+    readonly reason: 'too_large' | 'unsupported_type' | 'type_mismatch',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AttachmentRefused';
+  }
+}
+
+export class VisitorChat {
+  private readonly subscribers = new Map<number, Set<ChatSubscriber>>();
+  private readonly expiry = new Map<number, NodeJS.Timeout>();
+  private readonly now: () => number;
+  readonly limits: ChatLimits;
+
+  constructor(private readonly opts: VisitorChatOptions) {
+    this.now = opts.now ?? Date.now;
+    this.limits = { ...CHAT_LIMITS, ...opts.limits };
+  }
+
+  get uploadMaxBytes(): number {
+    return this.opts.uploadMaxBytes;
+  }
+
+  /** A new session for a visitor whose email the widget's owner vouched for; the token is shown only now. */
+  async open(
+    widget: Widget,
+    visitor: { email: string; displayName: string },
+  ): Promise<{ session: WidgetSession; token: string }> {
+    const token = VISITOR_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const session = await this.opts.store.widgetSessions.create({
+      projectId: widget.projectId,
+      widgetId: widget.id,
+      email: visitor.email,
+      displayName: visitor.displayName,
+      token,
+      expiresAt: new Date(this.now() + this.opts.sessionTtlMs).toISOString(),
+    });
+    return { session, token };
+  }
+
+  isLive(s: WidgetSession): boolean {
+    return s.revokedAt === null && Date.parse(s.expiresAt) > this.now();
+  }
+
+  /** The live session a token opens; undefined for unknown, expired or revoked ones alike. */
+  async authorize(token: string | undefined): Promise<WidgetSession | undefined> {
+    if (!token?.startsWith(VISITOR_TOKEN_PREFIX) || token.length > 100) return undefined;
+    const s = await this.opts.store.widgetSessions.findByToken(token);
+    return s && this.isLive(s) ? s : undefined;
+  }
+
+  /** Stores a message and hands it to every socket open on the session. */
+  async post(session: WidgetSession, m: Omit<NewWidgetMessage, 'projectId' | 'sessionId'>): Promise<WidgetMessage> {
+    const message = await this.opts.store.widgetMessages.insert({ ...m, projectId: session.projectId, sessionId: session.id });
+    for (const sub of this.subscribers.get(session.id) ?? []) sub.message(message);
+    return message;
+  }
+
+  /** Keeps an attachment for the session; the bytes decide its type. */
+  async attach(session: WidgetSession, file: { bytes: Buffer; fileName?: string; declaredType?: string }): Promise<WidgetUpload> {
+    if (file.bytes.length > this.opts.uploadMaxBytes)
+      throw new AttachmentRefused('too_large', `file: larger than ${this.opts.uploadMaxBytes} bytes`);
+    const type = sniffAttachment(file.bytes);
+    if (!type)
+      throw new AttachmentRefused('unsupported_type', 'file: only PNG, JPEG, GIF, WebP, PDF and plain text are accepted');
+    if (!declaredTypeMatches(file.declaredType, type))
+      throw new AttachmentRefused('type_mismatch', `file: declared ${file.declaredType} but the content is ${type}`);
+    const storageName = await this.opts.attachments.save(file.bytes);
+    try {
+      return await this.opts.store.widgetUploads.create({
+        projectId: session.projectId,
+        sessionId: session.id,
+        fileName: cleanFileName(file.fileName),
+        contentType: type,
+        size: file.bytes.length,
+        storageName,
+      });
+    } catch (err) {
+      await this.opts.attachments.remove(storageName).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  readAttachment(upload: WidgetUpload): Promise<Buffer> {
+    return this.opts.attachments.read(upload.storageName);
+  }
+
+  /** Ends the session: its token stops working and its sockets are closed. */
+  async revoke(session: WidgetSession): Promise<boolean> {
+    const changed = await this.opts.store.widgetSessions.revoke(session.id);
+    this.end(session.id, 'revoked');
+    return changed;
+  }
+
+  /** Follows a live session until it ends (revoked, or its expiry passes); returns the unsubscribe. */
+  subscribe(session: WidgetSession, sub: ChatSubscriber): () => void {
+    let set = this.subscribers.get(session.id);
+    if (!set) {
+      set = new Set();
+      this.subscribers.set(session.id, set);
+      // setTimeout's ceiling is ~24.8 days; sessions live far less
+      const timer = setTimeout(() => this.end(session.id, 'expired'), Math.max(0, Date.parse(session.expiresAt) - this.now()));
+      timer.unref();
+      this.expiry.set(session.id, timer);
+    }
+    set.add(sub);
+    return () => {
+      set.delete(sub);
+      if (set.size === 0 && this.subscribers.get(session.id) === set) this.forget(session.id);
+    };
+  }
+
+  /** How many sockets follow a session (a tab each). */
+  followers(sessionId: number): number {
+    return this.subscribers.get(sessionId)?.size ?? 0;
+  }
+
+  /** Closes every socket (the server is stopping; sessions stay valid for a reconnect). */
+  close(): void {
+    for (const id of [...this.subscribers.keys()]) this.end(id, 'shutdown');
+  }
+
+  private end(sessionId: number, reason: SessionEnd): void {
+    const set = this.subscribers.get(sessionId);
+    this.forget(sessionId);
+    for (const sub of set ?? []) sub.ended(reason);
+  }
+
+  private forget(sessionId: number): void {
+    clearTimeout(this.expiry.get(sessionId));
+    this.expiry.delete(sessionId);
+    this.subscribers.delete(sessionId);
+  }
+}
