@@ -128,8 +128,10 @@ export class SipAuthenticator {
     }
     // Only a wrong password counts against the account: anything else (a replayed or retargeted
     // answer) proves nothing about the password, and counting it would let a replayer lock the
-    // victim out. Every failure counts against the source.
-    const keys = reason === 'bad-response' ? [sourceKey, userKey!, pairKey!] : [sourceKey];
+    // victim out. Other failures count against the source, but not a replay: sip.js resends its
+    // last answer on every refresh and unregister, so counting them locked a whole office behind
+    // one address out after ten page reloads; a replay is challenged again and guesses nothing.
+    const keys = reason === 'bad-response' ? [sourceKey, userKey!, pairKey!] : reason === 'replay' ? [] : [sourceKey];
     const detail = reason === 'uri-mismatch' ? { ...log, digestUri: parsed.answer.params.uri, requestUri: req.uri } : log;
     if (RECHALLENGE.has(reason)) {
       this.count(detail, reason, keys);
@@ -156,7 +158,9 @@ export class SipAuthenticator {
 
   private count(log: Record<string, unknown>, reason: DigestFailure, keys: string[]): void {
     this.failures[reason] = (this.failures[reason] ?? 0) + 1;
-    this.opts.logger.warn({ ...log, reason }, 'authentication failed');
+    // replays are routine (see above): not worth a warning each
+    if (reason === 'replay') this.opts.logger.debug({ ...log, reason }, 'authentication failed');
+    else this.opts.logger.warn({ ...log, reason }, 'authentication failed');
     for (const key of keys) {
       const after = this.opts.throttle.fail(key);
       if (after.blocked)

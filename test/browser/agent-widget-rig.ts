@@ -40,7 +40,7 @@ const EVENTS = ['ready', 'state', 'call:ringing', 'call:answered', 'call:ended',
 /** The platform (ws listener, loopback WebRTC), a carrier taking `carrierCalls` calls, the desk phone user `bob`. */
 export async function startWidgetRig(
   t: TeardownHost,
-  opts: { carrierCalls?: number; carrierSeconds?: number } = {},
+  opts: { carrierCalls?: number; carrierSeconds?: number; config?: Record<string, unknown> } = {},
 ): Promise<WidgetRig> {
   const carrierPort = await freePort(CARRIER);
   // The carrier echoes what it hears; it lives as long as the file (a benchmark's 20 calls too).
@@ -60,6 +60,7 @@ export async function startWidgetRig(
       registrar: { users: [{ username: 'bob', password: 'bob-pw', displayName: 'Bob Desk' }] },
       sip: { listen: ['udp:127.0.0.1:0', 'tcp:127.0.0.1:0', 'ws:127.0.0.1:0'] },
       webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true },
+      ...opts.config,
     },
   });
   const host = await startHostServer(t, cp.base);

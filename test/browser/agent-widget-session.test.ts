@@ -33,7 +33,8 @@ const MIC_HZ = 1000;
 
 let rig: WidgetRig;
 t.before(async () => {
-  if (widgetBuilt) rig = await startWidgetRig(t);
+  // a low lock threshold: reloads that cost failed authentications would show within a few
+  if (widgetBuilt) rig = await startWidgetRig(t, { config: { authThrottle: { maxFailures: 3 } } });
 });
 
 /** Every WebSocket a frame opens, with when it closed (the softphone's SIP transport among them). */
@@ -193,5 +194,36 @@ t.test(
       await until(() => registrar.lookup(session.agent.username).some((b) => b.source.port !== binding.source.port)),
       'registered again over a new connection',
     );
+  },
+);
+
+t.test(
+  'reloading the host page, each time with a new session, keeps one registration and never locks the source',
+  {
+    skip: !widgetBuilt && 'run npm run build first',
+  },
+  async (t) => {
+    const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
+    const registrar = rig.cp.tp.platform.sip.registrar;
+    let username = '';
+    // more reloads than the failures that lock a source (3 here)
+    for (let i = 1; i <= 5; i++) {
+      const session = await mint(rig.cp, 'lena@cust.com', 'Lena');
+      username = session.agent.username;
+      const page = await harness.newPage();
+      await openHostPage(rig, page, session.token);
+      const ready = await hostEvent(page, 'ready', () => true, 30000).catch((e: Error) => e);
+      if (ready instanceof Error) {
+        t.fail(`reload ${i}: ${ready.message}`);
+        return;
+      }
+      t.same(
+        registrar.lookup(username).map((b) => b.authUser),
+        [`agentwidget-${session.id}`],
+        `reload ${i}: registered once, by this session`,
+      );
+      await page.close({ runBeforeUnload: true });
+    }
+    t.equal(rig.cp.tp.platform.sip.authStats().throttled, 0, 'no authentication was throttled');
   },
 );

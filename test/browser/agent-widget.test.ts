@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RECIPIENT } from '../api/calls-rig.js';
 import { ChromiumPool } from '../helpers/chromium.js';
-import { untilOrThrow } from '../helpers/wait.js';
+import { until, untilOrThrow } from '../helpers/wait.js';
 import { Baresip } from '../helpers/baresip.js';
 import { heard, peakHz, tempDir, toneWav, untilHeard } from '../calls/phones.js';
 import {
@@ -205,5 +205,28 @@ t.test(
       1,
       'the softphone placed one call, ours: the forged dial command was not obeyed',
     );
+
+    // The other way: a softphone told (by its URL) that its host is another origin posts nothing
+    // to the page that actually frames it.
+    const rogueUrl = new URL(session.widgetUrl);
+    rogueUrl.searchParams.set('host', rig.foreignOrigin);
+    await page.evaluate(`(() => {
+      window.fromRogue = 0;
+      const rogue = document.createElement('iframe');
+      rogue.id = 'rogue';
+      rogue.src = ${JSON.stringify(rogueUrl.toString())};
+      addEventListener('message', (e) => { if (e.source === rogue.contentWindow) window.fromRogue++; });
+      document.body.appendChild(rogue);
+    })()`);
+    const rogue = await (await page.waitForSelector('#rogue')).contentFrame();
+    if (!rogue) throw new Error('no rogue frame');
+    await rogue.waitForFunction('window.softphone !== undefined', undefined, { timeout: 15000 });
+    // it starts, finds the agent's softphone in use in the real frame, and says so to its "host"
+    await untilOrThrow('the rogue frame has spoken', async () =>
+      ((await rogue.evaluate('window.softphone.events')) as { event: string }[]).some((e) => e.event === 'state'),
+    );
+    // a message wrongly sent to this page would arrive within this span (the frames are in other processes)
+    await until(async () => ((await page.evaluate('window.fromRogue')) as number) > 0, { timeoutMs: 1000 });
+    t.equal(await page.evaluate('window.fromRogue'), 0, 'its events went only to the origin it was given, not to this page');
   },
 );

@@ -64,6 +64,8 @@ export class SipPhone {
     private readonly creds: SipCredentials,
     private readonly emit: Emit,
     private readonly onDisconnect: () => void,
+    /** RFC 5626 instance id: the same in every session of this agent in this browser. */
+    private readonly instanceId: string,
   ) {}
 
   async start(): Promise<void> {
@@ -72,6 +74,10 @@ export class SipPhone {
     this.ua = new UserAgent({
       uri,
       transportOptions: { server: this.creds.ws },
+      // A reload's registration replaces the last one instead of adding to it: a closing tab's
+      // unregister seldom gets out, and the registrar holds only so many contacts per agent.
+      instanceId: this.instanceId,
+      instanceIdAlwaysAdded: true,
       authorizationUsername: this.creds.username,
       authorizationPassword: this.creds.password,
       displayName: this.creds.displayName ?? undefined,

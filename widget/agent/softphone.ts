@@ -59,8 +59,24 @@ function signOut(): void {
   emit('error', { message: 'This softphone session has ended (revoked or expired).' });
 }
 
+/** This browser's softphone instance for the agent, kept across reloads and sessions. */
+function instanceFor(agentId: number): string {
+  const key = `voylo-instance-${agentId}`;
+  try {
+    let id = localStorage.getItem(key);
+    if (!id) {
+      id = crypto.randomUUID();
+      localStorage.setItem(key, id);
+    }
+    return id;
+  } catch {
+    // storage blocked for framed pages: one instance per page, as without an id
+    return crypto.randomUUID();
+  }
+}
+
 async function connect(creds: SipCredentials): Promise<void> {
-  const p = new SipPhone(creds, emit, () => void lost(p));
+  const p = new SipPhone(creds, emit, () => void lost(p), instanceFor(agent!.id));
   phone = p;
   view.bind(p, agent!, (m) => emit('error', { message: m }));
   view.render(p, 'connecting');
