@@ -8,18 +8,23 @@ import t from 'tap';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestPlatform } from '../helpers/platform.js';
+import { sharedPlatform, startTestPlatform } from '../helpers/platform.js';
 import { freeMediaPort, runSipp } from '../helpers/sipp.js';
 import { dialAndWait, heard, peakHz, registeredPhone, settled, tempDir, toneSeconds, toneWav, untilHeard } from './phones.js';
 
 t.setTimeout(240000); // generous for a loaded machine; each wait inside has its own deadline
+
+// One platform for the calls below, a pair of users each (the test that stops the platform has its own).
+const platform = sharedPlatform(t, {
+  users: ['alice', 'bob', 'carol', 'dave', 'carol2', 'dave2', 'erin', 'frank', 'ivan', 'judy'],
+});
 
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
 
 t.test('Opus phone calls PCMU phone: transcoded both ways, callee hangs up', async (t) => {
   const dir = tempDir(t, 'calls-p2p-');
-  const tp = await startTestPlatform(t, { users: ['alice', 'bob'] });
+  const tp = await platform();
   const alice = await registeredPhone(t, tp, 'alice', { codecs: ['opus'], wav: toneWav(dir, 1000) });
   const bob = await registeredPhone(t, tp, 'bob', { codecs: ['PCMU'], wav: toneWav(dir, 600), autoAnswer: true });
 
@@ -65,12 +70,13 @@ const SAME_CODEC = [
 for (const { codec, sdp } of SAME_CODEC)
   t.test(`${codec} phones are passed through, caller hangs up`, async (t) => {
     const dir = tempDir(t, 'calls-p2p-');
-    const tp = await startTestPlatform(t, { users: ['carol', 'dave'] });
-    const carol = await registeredPhone(t, tp, 'carol', { codecs: [codec], wav: toneWav(dir, 1000) });
-    const dave = await registeredPhone(t, tp, 'dave', { codecs: [codec], wav: toneWav(dir, 600), autoAnswer: true });
+    const tp = await platform();
+    const [caller, callee] = codec === 'PCMU' ? ['carol', 'dave'] : ['carol2', 'dave2'];
+    const carol = await registeredPhone(t, tp, caller, { codecs: [codec], wav: toneWav(dir, 1000) });
+    const dave = await registeredPhone(t, tp, callee, { codecs: [codec], wav: toneWav(dir, 600), autoAnswer: true });
 
     const nextCall = tp.nextCall();
-    await dialAndWait(carol, tp, 'dave');
+    await dialAndWait(carol, tp, callee);
     const call = await nextCall;
     for (const leg of call.legs) t.match(leg.dialog.remoteSdp, sdp, `${leg.role} speaks ${codec}: no transcoding needed`);
     await untilHeard([carol, dave], 3);
@@ -95,7 +101,7 @@ for (const { codec, sdp } of SAME_CODEC)
 
 t.test('CANCEL before the answer ends the ringing leg', async (t) => {
   const dir = tempDir(t, 'calls-p2p-');
-  const tp = await startTestPlatform(t, { users: ['erin', 'frank'] });
+  const tp = await platform();
   const erin = await registeredPhone(t, tp, 'erin', { codecs: ['PCMU'], wav: toneWav(dir, 1000) });
   const frank = await registeredPhone(t, tp, 'frank', { codecs: ['PCMU'], wav: toneWav(dir, 600) });
 
@@ -149,7 +155,7 @@ t.test('stopping the platform while a phone rings ends both sides', async (t) =>
 
 t.test('a sipp caller CANCELs while a phone rings: 487 on the wire, the phone stops ringing', async (t) => {
   const dir = tempDir(t, 'calls-p2p-');
-  const tp = await startTestPlatform(t, { users: ['ivan', 'judy'] });
+  const tp = await platform();
   const judy = await registeredPhone(t, tp, 'judy', { codecs: ['PCMU'], wav: toneWav(dir, 600) });
   const ringing = judy.waitFor('CALL_INCOMING', 10000);
   const judyClosed = judy.waitFor('CALL_CLOSED', 15000);

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { sharedPlatform, startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 import { runSipp, type SippResult } from '../helpers/sipp.js';
 import {
   answeredState,
@@ -31,6 +31,9 @@ t.setTimeout(240000); // generous for a loaded machine; each wait inside has its
 
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
+
+// The refusals share one platform (bob registers only in the last of them); the saturated one has its own.
+const platform = sharedPlatform(t, { users: ['alice', 'bob'], config: { calls: { ringTimeoutSeconds: 2 } } });
 
 const PCMU_OFFER = 'm=audio [media_port] RTP/AVP 0 101\na=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000';
 
@@ -66,7 +69,7 @@ async function refusedCall(
 }
 
 t.test('a number nobody owns gets 404', async (t) => {
-  const tp = await startTestPlatform(t, { users: ['alice'] });
+  const tp = await platform();
   const r = await refusedCall(t, tp, 'alice', 'nobody', 404);
   t.equal(r.code, 0, `sipp saw 404 Not Found ${r.errors.slice(0, 300)}`);
   t.equal(tp.platform.calls.size, 0, 'no call was created');
@@ -74,7 +77,7 @@ t.test('a number nobody owns gets 404', async (t) => {
 });
 
 t.test('an offer with no codec in common gets 488 and leaves nothing behind', async (t) => {
-  const tp = await startTestPlatform(t, { users: ['alice'] });
+  const tp = await platform();
   const r = await refusedCall(
     t,
     tp,
@@ -91,7 +94,7 @@ t.test('an offer with no codec in common gets 488 and leaves nothing behind', as
 });
 
 t.test('a user who is not registered gets 480, and the media is released', async (t) => {
-  const tp = await startTestPlatform(t, { users: ['alice', 'bob'] });
+  const tp = await platform();
   const r = await refusedCall(t, tp, 'alice', 'bob', 480);
   t.equal(r.code, 0, `sipp saw 480 Temporarily Unavailable ${r.errors.slice(0, 300)}`);
   await settled(() => tp.platform.calls.size === 0 && tp.platform.media.stats().portsInUse === 0);
@@ -103,7 +106,7 @@ t.test(
   'a callee that rings and never answers is cancelled after calls.ringTimeoutSeconds; the caller gets 480 No Answer',
   async (t) => {
     const dir = tempDir(t, 'calls-noanswer-');
-    const tp = await startTestPlatform(t, { users: ['alice', 'bob'], config: { calls: { ringTimeoutSeconds: 2 } } });
+    const tp = await platform();
     const bob = await registeredPhone(t, tp, 'bob', { codecs: ['PCMU'], wav: toneWav(dir, 600), autoAnswer: false });
     const ringing = bob.waitFor('CALL_INCOMING', 10000);
     const closed = bob.waitFor('CALL_CLOSED', 15000);

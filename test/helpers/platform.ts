@@ -84,6 +84,20 @@ export async function startTestPlatform(t: TeardownHost, opts: TestPlatformOptio
   };
 }
 
+/**
+ * One platform for several subtests of a file, started by the first subtest that asks and stopped
+ * when the file ends (`t` is the file's root test): each start costs ~1.5 s of CPU and seconds of
+ * wall time on a loaded machine. Subtests sharing it must not depend on one another's registrations
+ * (use a user per subtest) and must leave no call behind.
+ */
+export function sharedPlatform(t: TeardownHost, opts: TestPlatformOptions = {}): () => Promise<TestPlatform> {
+  let started: Promise<TestPlatform> | undefined;
+  return () => {
+    started ??= startTestPlatform(t, opts);
+    return started;
+  };
+}
+
 function nextCall(platform: Platform, timeoutMs: number): Promise<Call> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -81,7 +81,9 @@ export async function startSmtpSink(t: TeardownHost): Promise<SmtpSink> {
   return {
     port: typeof addr === 'object' && addr ? addr.port : 0,
     messages,
-    next: (timeoutMs = 10000) =>
+    // generous: it resolves as soon as the mail arrives, and a sign-up (password hashing, SMTP
+    // dialogue) took over 10 s on a machine at load 25
+    next: (timeoutMs = 45000) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no mail')), timeoutMs);
         waiters.push((m) => {
