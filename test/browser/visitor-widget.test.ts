@@ -400,7 +400,12 @@ t.test("PolyphoneAPI from the page's script; a second tab cannot call meanwhile;
   t.equal(await page.evaluate(`document.getElementById('switchboard-visitor') === null`), true, 'and the launcher');
 });
 
-t.test('the hosted share page calls with no website', async (t) => {
+t.test("the hosted share page calls with no website, here through the widget's call-flow DID", async (t) => {
+  // The widget now points at a number of the project whose application is the same flow.
+  const DID = '+15550177';
+  await tp.platform.store.numbers.assign(project.id, DID, { kind: 'application', applicationId: app.id as number });
+  await api(token, '/api/v1/voice-widget/config', { target: { type: 'number', number: DID } }, 'PUT');
+  const inits = flowServer.received.filter((r) => r.fields.type === 'init_call').length;
   const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
   const page = await harness.newPage();
   const res = await page.goto(`${base}/widget/${widgetId}/call`);
@@ -412,6 +417,8 @@ t.test('the hosted share page calls with no website', async (t) => {
   await waitState(page, 'in-call');
   const speechMs = await heardSpeech(page, 'share page');
   t.ok(speechMs >= 500, `the share page hears the application (${speechMs} ms of speech)`);
+  const init = flowServer.received.filter((r) => r.fields.type === 'init_call')[inits];
+  t.equal(init?.fields.api_no, DID, 'the flow ran for the DID');
   await page.locator('button[data-action="end"]').click();
   await waitState(page, 'ended');
 });
