@@ -40,7 +40,8 @@ import { embedRoutes, type EmbedDeps } from './routers/embed.js';
 import { agentWidgetRoutes, type AgentWidgetDeps } from './routers/agent-widget.js';
 import { widgetChatRoutes } from './routers/widget-chat.js';
 import { widgetConversationRoutes } from './routers/widget-conversations.js';
-import { attachWidgetChatSocket } from './widget-chat-socket.js';
+import { widgetChatSocket } from './widget-chat-socket.js';
+import { serveUpgrades, type SocketEndpoint } from './upgrades.js';
 import type { VisitorChat } from '../src/widgets/visitor-chat.js';
 import type { Server } from 'node:http';
 
@@ -169,9 +170,7 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   });
   for (const mount of ROUTE_MODULES) mount(api, ctx);
 
-  app.use('/api', express.json({ limit: '100kb' }));
-  // Voxology's surface lives under /v1 (its x-api-key clients call https://host/v1/...).
-  app.use('/v1', express.json({ limit: '100kb' }));
+  // Bodies are parsed by the routes that declare one (ApiRouter), also on Voxology's /v1 surface.
   app.use(api.router);
   // Built by esbuild into dist/widget; this file runs from dist/api.
   const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '../widget/test-phone');
@@ -199,8 +198,8 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
     res.status(404).json({ error: 'not found' });
   });
   app.use(errorMiddleware(deps.logger));
-  const chat = deps.chat;
-  const attach = (server: Server): (() => void) =>
-    chat ? attachWidgetChatSocket(server, { store: deps.store, chat, logger: deps.logger }) : () => undefined;
+  const sockets: SocketEndpoint[] = [];
+  if (deps.chat) sockets.push(widgetChatSocket({ store: deps.store, chat: deps.chat, logger: deps.logger }));
+  const attach = (server: Server): (() => void) => serveUpgrades(server, sockets, deps.logger);
   return { app, registry, attach };
 }

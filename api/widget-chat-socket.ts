@@ -3,9 +3,9 @@
  * session (the visitor's own from any tab, and agents' replies) arrives as
  * `{"type":"message","content","sender",...}`. The token must open a live session and the page's
  * Origin must be one of the widget's allowed domains; a revoked or expired session is closed
- * (4001 revoked, 4002 expired). The socket only listens: visitors send through POST /messages.
+ * (4001 revoked, 4002 expired; 1001 when the server stops). The socket only listens: visitors send through POST /messages.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -13,6 +13,7 @@ import type { Store } from '../src/store/index.js';
 import { originAllowed, pageOrigin } from '../src/widgets/origin.js';
 import type { VisitorChat } from '../src/widgets/visitor-chat.js';
 import { isoSeconds, messageFrame } from './widget-chat-json.js';
+import { refuseUpgrade, type SocketEndpoint } from './upgrades.js';
 
 export const WIDGET_WS_PATH = '/api/v1/widget/ws';
 /** Tabs one session may have open at once; more is a client bug or abuse. */
@@ -25,23 +26,15 @@ export interface WidgetChatSocketDeps {
   logger: Logger;
 }
 
-function refuse(socket: Duplex, status: number, reason: string, error: string): void {
-  const body = JSON.stringify({ error });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-/** Answers the HTTP server's upgrades: our path is accepted or refused, anything else is 404. Returns the closer. */
-export function attachWidgetChatSocket(server: Server, deps: WidgetChatSocketDeps): () => void {
+/** The visitor's socket endpoint, for `serveUpgrades`. */
+export function widgetChatSocket(deps: WidgetChatSocketDeps): SocketEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   const log = deps.logger;
 
   const accept = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== WIDGET_WS_PATH) return refuse(socket, 404, 'Not Found', 'not found');
     const session = await deps.chat.authorize(url.searchParams.get('token') ?? undefined);
-    if (!session) return refuse(socket, 401, 'Unauthorized', 'missing, expired or revoked widget session token');
+    if (!session) return refuseUpgrade(socket, 401, 'Unauthorized', 'missing, expired or revoked widget session token');
     const widget = await deps.store.widgets.get(session.widgetId);
     const page = pageOrigin(req.headers.origin, undefined);
     if (!widget || !originAllowed(widget.allowedDomains, page, req.headers.host)) {
@@ -49,17 +42,20 @@ export function attachWidgetChatSocket(server: Server, deps: WidgetChatSocketDep
         { session: session.publicId, page: page?.origin ?? null },
         'widget socket refused to a page outside its allowed domains',
       );
-      return refuse(socket, 403, 'Forbidden', 'forbidden: this page is not an allowed domain of the widget');
+      return refuseUpgrade(socket, 403, 'Forbidden', 'forbidden: this page is not an allowed domain of the widget');
     }
     if (deps.chat.followers(session.id) >= MAX_SOCKETS_PER_SESSION)
-      return refuse(socket, 429, 'Too Many Requests', 'too many open sockets for this session');
+      return refuseUpgrade(socket, 429, 'Too Many Requests', 'too many open sockets for this session');
     wss.handleUpgrade(req, socket, head, (ws) => {
       let alive = true;
       const unsubscribe = deps.chat.subscribe(session, {
         message: (m) => {
           if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(messageFrame(m, session.publicId)));
         },
-        ended: (reason) => ws.close(reason === 'revoked' ? 4001 : 4002, `session ${reason}`),
+        ended: (reason) =>
+          reason === 'shutdown'
+            ? ws.close(1001, 'server stopping')
+            : ws.close(reason === 'revoked' ? 4001 : 4002, `session ${reason}`),
       });
       // a tab that vanished without a close frame is noticed and dropped
       const ping = setInterval(() => {
@@ -78,20 +74,19 @@ export function attachWidgetChatSocket(server: Server, deps: WidgetChatSocketDep
         unsubscribe();
       });
       ws.send(JSON.stringify({ type: 'ready', session_id: session.publicId, expires_at: isoSeconds(session.expiresAt) }));
+      // a revoke that landed between the token check and the subscription would otherwise go unseen
+      void deps.store.widgetSessions.get(session.id).then((latest) => {
+        if (latest?.revokedAt) ws.close(4001, 'session revoked');
+      });
     });
   };
 
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
-    accept(req, socket, head).catch((err: unknown) => {
-      log.error({ err }, 'widget socket upgrade failed');
-      refuse(socket, 500, 'Internal Server Error', 'internal error');
-    });
-  };
-  server.on('upgrade', onUpgrade);
-  return () => {
-    server.off('upgrade', onUpgrade);
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
+  return {
+    path: WIDGET_WS_PATH,
+    handle: accept,
+    close: () => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
   };
 }

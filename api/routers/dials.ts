@@ -151,7 +151,8 @@ export const dialRoutes: RouteModule = (api, ctx) => {
     handler: async ({ project, params, body }) => {
       const { record, flow } = await liveFlowOf(ctx, project.id, params.id);
       if (!body.session_data) throw unprocessable('session_data: required (an object)');
-      flow.mergeSessionData(body.session_data);
+      if (!flow.mergeSessionData(body.session_data))
+        throw unprocessable(`session_data: the call's session data would exceed ${MAX_SESSION_DATA_BYTES / 1024} KB of JSON`);
       return { status: 'success' as const, call_id: String(record.id), phone_call_id: record.id };
     },
   });

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Widget, WidgetSession } from '../../src/store/index.js';
 import { originAllowed, pageOrigin } from '../../src/widgets/origin.js';
 import { verifyEmailToken } from '../../src/widgets/email-token.js';
-import { AttachmentRefused, type VisitorChat } from '../../src/widgets/visitor-chat.js';
+import { AttachmentRefused, CHAT_LIMITS, type VisitorChat } from '../../src/widgets/visitor-chat.js';
 import { authenticate, checkScope, projectOf } from '../auth.js';
 import { ApiError, forbidden, notFound, tooManyRequests, unauthorized } from '../errors.js';
 import { readMultipartFile } from '../multipart.js';
@@ -25,9 +25,6 @@ import {
   messageJson,
   messageSchema,
 } from '../widget-chat-json.js';
-
-/** The seed's limits: create session 5/min, send message 60/min, upload 30/min. */
-export const CHAT_LIMITS = { sessionsPerMinute: 5, messagesPerMinute: 60, uploadsPerMinute: 30 } as const;
 
 const widgetId = z.string().regex(/^wgt_[A-Za-z0-9_-]{16}$/, 'expected a widget id');
 const uploadParams = z.object({ uploadId: z.string().regex(/^up_[A-Za-z0-9_-]{16}$/, 'expected an upload id') });
@@ -71,9 +68,10 @@ function limit(limiter: RateLimiter, key: string): void {
 }
 
 export const widgetChatRoutes: RouteModule = (api, ctx) => {
-  const sessions = new RateLimiter(CHAT_LIMITS.sessionsPerMinute);
-  const messages = new RateLimiter(CHAT_LIMITS.messagesPerMinute);
-  const uploads = new RateLimiter(CHAT_LIMITS.uploadsPerMinute);
+  const limits = ctx.chat?.limits ?? CHAT_LIMITS;
+  const sessions = new RateLimiter(limits.sessionsPerMinute);
+  const messages = new RateLimiter(limits.messagesPerMinute);
+  const uploads = new RateLimiter(limits.uploadsPerMinute);
 
   // Preflights of the host page's fetches (JSON and Authorization); the real request is checked.
   api.router.use('/api/v1/widget', (req, res, next) => {

@@ -31,7 +31,8 @@ import {
 import type { EndpointContext } from './context.js';
 import { RtcpReporter } from './rtcp-reporter.js';
 import { RtpSender } from './rtp-sender.js';
-import { SymmetricLatch, type NetAddress } from './rtp-latch.js';
+import { RELATCH_AFTER_MS, SymmetricLatch, type NetAddress } from './rtp-latch.js';
+import { RtpSendPath } from './rtp-send-path.js';
 import { InboundAudio } from './inbound-audio.js';
 import { Packetizer, sendPtime } from './packetizer.js';
 import { ForwardGate } from './forward-gate.js';
@@ -66,6 +67,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private readonly opts: Required<RtpEndpointOptions>;
   private rtpSock: dgram.Socket | undefined;
   private rtcpSock: dgram.Socket | undefined;
+  private sendPath: RtpSendPath | undefined;
   private localPort = 0;
   private negotiated: NegotiatedMedia | undefined;
   private offered: CodecSpec[] | undefined;
@@ -167,10 +169,11 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
       this.localPort = port;
       this.rtpSock = rtp;
       this.rtcpSock = rtcp;
+      this.sendPath = new RtpSendPath(rtp, this.log);
       rtp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
       rtcp.on('message', (msg) => this.reporter.onRtcp(msg));
-      rtp.on('error', (err) => this.log.warn({ err }, 'RTP socket error'));
-      rtcp.on('error', (err) => this.log.warn({ err }, 'RTCP socket error'));
+      rtp.on('error', (err) => this.onSocketError(err, 'RTP socket error'));
+      rtcp.on('error', (err) => this.onSocketError(err, 'RTCP socket error'));
       this.timer = setInterval(() => this.onTick(), 100);
       this.rtcpTimer = setInterval(() => this.sendRtcp(), this.opts.rtcpIntervalMs);
       return;
@@ -247,6 +250,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this._closed = true;
     clearInterval(this.timer);
     clearInterval(this.rtcpTimer);
+    this.sendPath?.close();
     this.sender.close();
     this.inbound.reset();
     this.encoder?.close();
@@ -294,6 +298,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.inband = !n.telephoneEvent && this.opts.inbandDtmf ? new InbandDtmfDetector(8000) : undefined;
     const addrChanged = !prev || prev.remote.address !== n.remote.address || prev.remote.port !== n.remote.port;
     if (addrChanged || !this.latch.rtp) {
+      this.sendPath?.unpin();
       this.latch.reset(
         { address: n.remote.address, port: n.remote.port },
         { address: n.remote.address, port: n.remote.rtcpPort },
@@ -306,13 +311,14 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
 
   private sendDatagram(buf: Buffer): void {
     const to = this.latch.rtp;
-    if (!to || !this.rtpSock || to.port === 0) return;
-    try {
-      this.rtpSock.send(buf, to.port, to.address);
-    } catch (err) {
-      // e.g. an IPv6 peer on an IPv4 socket: the leg is silent, the worker carries on
-      this.log.debug({ err }, 'RTP not sent');
-    }
+    if (!to || !this.sendPath || to.port === 0) return;
+    this.sendPath.send(buf, to);
+  }
+
+  private onSocketError(err: NodeJS.ErrnoException, msg: string): void {
+    // A connected socket hears the ICMP "port unreachable" of a peer that has gone: not our fault.
+    if (err.code === 'ECONNREFUSED') this.log.debug({ err }, msg);
+    else this.log.warn({ err }, msg);
   }
 
   private sendRtcp(): void {
@@ -342,6 +348,8 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     if (!isAudio && !isDtmf) return;
     const now = Date.now();
     if (!this.latch.accept(info, rinfo, now, this.lastRxMs)) return;
+    if (this.latch.isLatched && this.sendPath && this.sendPath.pinned !== this.latch.rtp && this.latch.rtp)
+      this.sendPath.pin(this.latch.rtp);
     this.lastRxMs = now;
     this.failed = false;
     const decoding = this.listenerCount('audio') > 0 || this.inband !== undefined;
@@ -368,6 +376,8 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
 
   private onTick(): void {
     const now = Date.now();
+    // The latched peer went quiet: hear every source again, so another may take over.
+    if (this.sendPath?.pinned && now - this.lastRxMs > RELATCH_AFTER_MS) this.sendPath.unpin();
     const ev = this.dtmfReceiver?.flush(now);
     if (ev) this.emit('dtmf', ev);
     const n = this.negotiated;

@@ -14,7 +14,7 @@ export interface NetAddress {
 /** In-sequence packets a source must send before we send to it. */
 const PROBATION = 3;
 /** Silence from the latched source after which packets from elsewhere may take over. */
-const RELATCH_AFTER_MS = 1000;
+export const RELATCH_AFTER_MS = 1000;
 
 export class SymmetricLatch {
   rtp: NetAddress | undefined;
@@ -22,6 +22,11 @@ export class SymmetricLatch {
   private latched = false;
   private rtcpMux = false;
   private candidate: { address: string; port: number; ssrc: number; seq: number; count: number } | undefined;
+
+  /** A source proved itself and `rtp` is where it sends from. */
+  get isLatched(): boolean {
+    return this.latched;
+  }
 
   /** Where the SDP says to send; forgets any earlier latch. */
   reset(rtp: NetAddress, rtcp: NetAddress, rtcpMux: boolean): void {

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
-import { RTCPeerConnection, RtpHeader, RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
+import { RTCPeerConnection, RtpHeader, type RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
 import type {
   AudioFrame,
   CodecName,
@@ -27,6 +27,7 @@ import { DtmfSender } from './webrtc-dtmf-sender.js';
 import { RtpOutboundClock } from './webrtc-rtp-clock.js';
 import { OPUS_SPEC, checkWebRtcSdp, weriftCodecs } from './webrtc-codecs.js';
 import { installSessionCiphers, type DtlsTransportLike } from './srtp-cipher.js';
+import { SenderReportFeed, type ReportingSender } from './webrtc-sender-report.js';
 
 /** The part of the media engine's EndpointContext this endpoint uses. */
 export interface WebRtcEndpointContext {
@@ -75,6 +76,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private lastRtpAt = 0;
   /** One SSRC (werift's sender), our own sequence and timestamp lines. */
   private readonly clock = new RtpOutboundClock();
+  private reportFeed: SenderReportFeed | undefined;
 
   constructor(ctx: WebRtcEndpointContext, opts: WebRtcEndpointOptions = {}) {
     super();
@@ -317,12 +319,12 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       marker,
     });
     if (pt === this._codec?.payloadType) {
-      // Through the sender so RTCP sender reports count it (it keeps our numbers: no offsets set).
-      sender.sendRtp(new RtpPacket(header, payload)).catch((err: unknown) => this.log.debug({ err }, 'send failed'));
-    } else {
-      // werift's sender forces the audio payload type; events go straight to SRTP.
-      sender.dtlsTransport.sendRtp(payload, header).catch((err: unknown) => this.log.debug({ err }, 'send failed'));
+      // Audio counts in the sender reports (events, as in browsers, do not).
+      this.reportFeed ??= new SenderReportFeed(sender as unknown as ReportingSender);
+      this.reportFeed.sent(timestamp, payload.length);
     }
+    // Straight onto SRTP: werift's sender would add per-packet video work (see webrtc-sender-report).
+    sender.dtlsTransport.sendRtp(payload, header).catch((err: unknown) => this.log.debug({ err }, 'send failed'));
   }
 
   private onConnectionState(state: string): void {

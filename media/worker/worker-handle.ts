@@ -2,6 +2,7 @@
  * The main thread's view of one media worker: request/response over the MessagePort, event
  * routing to the handles that asked for them, and the load the worker last reported.
  */
+import { workerExecArgv } from './exec-argv.js';
 import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { SdpNegotiationError } from '../types.js';
@@ -147,21 +148,4 @@ export class WorkerHandle extends EventEmitter<{ exit: [Error] }> {
     this.sessions = 0;
     if (!this.stopping) this.emit('exit', err);
   }
-}
-
-/**
- * The parent's flags without its module loaders (`--import`, `--loader`, `--require`): hooks a
- * test runner or an agent installs in the main thread would be loaded again in every worker, which
- * costs seconds of start-up (measured under node-tap: 8.1 s to the first session instead of 3.6 s).
- */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const m = /^--(import|loader|experimental-loader|require)(=|$)/.exec(a);
-    if (!m) out.push(a);
-    else if (m[2] === '') i++; // the value is the next argument
-  }
-  return out;
 }

@@ -19,8 +19,8 @@ export type FlowRedirect = { url: string; method: 'GET' | 'POST' } | { actions: 
 export interface LiveFlow {
   /** Stops what the flow is doing and continues with `to`. */
   redirect(to: FlowRedirect): void;
-  /** Merged key by key into the flow's session data (the next callback and templates see it). */
-  mergeSessionData(data: Record<string, unknown>): void;
+  /** Merged key by key into the flow's session data (the next callback and templates see it); false when it would exceed the size limit. */
+  mergeSessionData(data: Record<string, unknown>): boolean;
 }
 
 /** Finds the flow running on a call (the FlowEngine satisfies it). */

@@ -40,6 +40,7 @@ import { ERROR_PROMPT, type FlowLimits } from './flow-defaults.js';
 import { nativeVariables } from './native-variables.js';
 import { Say } from './actions/say.js';
 import { parseActions } from './actions/parse.js';
+import { mergedSessionData } from './actions/session-data.js';
 import type { FlowTelephony } from './telephony.js';
 
 /** Where a flow goes when modified by REST: a callback URL, or actions given inline. */
@@ -70,7 +71,8 @@ export interface FlowCallbackEvent {
  * A callback request that got no usable answer at its URL, for the call record: what the fallback
  * URL did, and what the call did next (`fallback_answered`: the flow went on; `error_prompt`: no
  * URL answered, the caller heard the error prompt and was hung up; `not_delivered`: the final
- * callback, which has no fallback, failed; `call_ended`: the caller hung up before the fallback).
+ * callback, which has no fallback, failed; `call_ended`: the caller hung up before the fallback;
+ * `redirected`: a REST redirect came while the fallback was asked and took over).
  */
 export interface FlowCallbackFailure {
   at: string;
@@ -79,7 +81,7 @@ export interface FlowCallbackFailure {
   error: string;
   fallbackUrl: string | null;
   fallbackError: string | null;
-  outcome: 'fallback_answered' | 'error_prompt' | 'not_delivered' | 'call_ended';
+  outcome: 'fallback_answered' | 'error_prompt' | 'not_delivered' | 'call_ended' | 'redirected';
 }
 
 /** Where a GOTO lands: indices down through IF branches. */
@@ -97,6 +99,8 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
   private actionsRun = 0;
   private callbacks = 0;
   private finalSent = false;
+  /** Aborts the callback request out now: a REST modification makes its answer moot. */
+  private asking: AbortController | undefined;
   /** A REST modification waiting to take over from what the flow is doing. */
   private pending: { url: string; method: 'GET' | 'POST' } | { actions: FlowAction[] } | undefined;
 
@@ -136,11 +140,18 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
       'url' in to ? { url: to.url, method: to.method } : { actions: parseActions([...to.actions], this.logger).actions };
     this.logger.info({ to: 'url' in to ? to.url : 'inline actions' }, 'call flow redirected by the API');
     this.current?.stop();
+    this.asking?.abort(new Error('redirected'));
   }
 
-  /** Session-data injection: merged key by key; the next callback and `${sessionData.x}` see it. */
-  mergeSessionData(data: Record<string, unknown>): void {
-    Object.assign(this.state.sessionData, data);
+  /**
+   * Session-data injection: merged key by key as SESSIONDATA merges (the next callback and
+   * `${sessionData.x}` see it); false, and nothing merged, when the result would exceed 64 KB.
+   */
+  mergeSessionData(data: Record<string, unknown>): boolean {
+    const merged = mergedSessionData(this.state.sessionData, data);
+    if (!merged) return false;
+    this.state.sessionData = merged;
+    return true;
   }
 
   /**
@@ -250,28 +261,33 @@ export class FlowRunner extends EventEmitter<{ callback: [FlowCallbackEvent]; ca
       });
     };
     for (const t of tries) {
-      if (!this.live) break;
+      // A REST modification made while the first URL was asked takes over: no fallback for a moot answer.
+      if (!this.live || this.pending) break;
       this.callbacks++;
+      const asking = new AbortController();
+      this.asking = asking;
       try {
         const answer = await this.opts.client.fetchActions(
           t,
           this.opts.callback.format,
           this.requestOf(type),
-          this.opts.port.ended,
+          AbortSignal.any([this.opts.port.ended, asking.signal]),
         );
         this.emit('callback', { type, url: t.url, ok: true });
         if (errors.length) failed('fallback_answered');
         return answer;
       } catch (err) {
-        // The caller hanging up aborts the request: that is no failure of the callback server.
-        if (!this.live) break;
+        // The caller hanging up or a REST redirect aborts the request: no failure of the callback server.
+        if (!this.live || this.pending) break;
         const why = err instanceof CallbackFailure ? err.message : String(err);
         errors.push(why);
         this.logger.warn({ url: t.url, type, err: why }, 'call flow: callback failed');
         this.emit('callback', { type, url: t.url, ok: false, error: why });
+      } finally {
+        this.asking = undefined;
       }
     }
-    if (errors.length) failed(this.live ? 'error_prompt' : 'call_ended');
+    if (errors.length) failed(!this.live ? 'call_ended' : this.pending ? 'redirected' : 'error_prompt');
     return undefined;
   }
 

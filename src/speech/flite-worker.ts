@@ -1,12 +1,13 @@
 /**
  * Worker thread that runs flite (WASI build) one sentence at a time. The compiled module comes
  * from the parent, so the 21 MB of WebAssembly is compiled once per process, not per worker.
- * Each job gets a fresh instance (a WASI command runs once); its WAV is written to memory.
+ * Each job gets a fresh instance (a WASI command runs once), made ahead while the worker is idle;
+ * its WAV is written to memory.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeWav } from './wav.js';
 import type { WasmModule } from './wasm.js';
-import { runWasiCommand } from './wasi-memory.js';
+import { type PreparedCommand, prepareWasiCommand } from './wasi-memory.js';
 
 export interface FliteJob {
   id: number;
@@ -20,10 +21,16 @@ export type FliteResult =
 
 const { module } = workerData as { module: WasmModule };
 
+/** The instance the next job runs on, made while this worker had nothing else to do. */
+let spare: PreparedCommand | undefined;
+const prepare = (): PreparedCommand => prepareWasiCommand(module, '/out');
+
 function run(job: FliteJob): FliteResult {
   const started = performance.now();
+  const command = spare ?? prepare();
+  spare = undefined;
   // argv goes straight to flite's main(): no shell, so the text cannot become an option or a command.
-  const out = runWasiCommand(module, ['flite', '-voice', job.voice, '-t', job.text, '-o', '/out/speech.wav'], '/out');
+  const out = command.run(['flite', '-voice', job.voice, '-t', job.text, '-o', '/out/speech.wav']);
   const wav = out.files.get('speech.wav');
   if (out.exitCode !== 0 || !wav) {
     return {
@@ -44,4 +51,17 @@ parentPort?.on('message', (job: FliteJob) => {
     result = { id: job.id, ok: false, error: err instanceof Error ? err.message : String(err) };
   }
   parentPort?.postMessage(result, result.ok ? [result.samples.buffer as ArrayBuffer] : []);
+  // After the answer went out: the caller is not kept waiting for the next job's instance.
+  setImmediate(prepareSpare);
 });
+
+function prepareSpare(): void {
+  try {
+    spare ??= prepare();
+  } catch {
+    // The next job instantiates for itself, and reports the error if there is one.
+  }
+}
+
+// Ready for the first job from the start (the platform's warm-up speaks one word too).
+setImmediate(prepareSpare);

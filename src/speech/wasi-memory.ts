@@ -44,13 +44,27 @@ export interface WasiRun {
   stderr: string;
 }
 
+/** An instantiated command waiting for its arguments: it runs once. */
+export interface PreparedCommand {
+  run(args: readonly string[]): WasiRun;
+}
+
 /**
  * Runs `module` as a WASI command. `dirName` is the one directory the program sees (e.g. `/out`);
  * it may create files there only (no reading, no subdirectories).
  */
 export function runWasiCommand(module: WasmModule, args: readonly string[], dirName: string): WasiRun {
+  return prepareWasiCommand(module, dirName).run(args);
+}
+
+/**
+ * Instantiates `module` now and runs it later with the arguments given then. Instantiating flite
+ * (a fresh linear memory filled with its voice data) costs more than speaking a short sentence,
+ * so a worker prepares its next instance while it waits for work.
+ */
+export function prepareWasiCommand(module: WasmModule, dirName: string): PreparedCommand {
   const enc = new TextEncoder();
-  const argBytes = args.map((a) => enc.encode(`${a}\0`));
+  let argBytes: Uint8Array[] = [];
   const dirBytes = enc.encode(dirName);
   const fds = new Map<number, MemoryFile>();
   const names = new Map<MemoryFile, string>();
@@ -179,14 +193,23 @@ export function runWasiCommand(module: WasmModule, args: readonly string[], dirN
 
   const instance = wasm.instantiateSync(module, { wasi_snapshot_preview1: imports });
   memory = instance.exports.memory as { buffer: ArrayBuffer };
-  let exitCode = 0;
-  try {
-    (instance.exports._start as () => void)();
-  } catch (err) {
-    if (!(err instanceof ExitSignal)) throw err;
-    exitCode = err.code;
-  }
-  const files = new Map<string, Uint8Array>();
-  for (const [file, name] of names) files.set(name, file.data.slice(0, file.size));
-  return { exitCode, files, stderr };
+  let used = false;
+  return {
+    run(args: readonly string[]): WasiRun {
+      // A WASI command's static state is spent after one run: never start it twice.
+      if (used) throw new Error('a prepared WASI command runs once');
+      used = true;
+      argBytes = args.map((a) => enc.encode(`${a}\0`));
+      let exitCode = 0;
+      try {
+        (instance.exports._start as () => void)();
+      } catch (err) {
+        if (!(err instanceof ExitSignal)) throw err;
+        exitCode = err.code;
+      }
+      const files = new Map<string, Uint8Array>();
+      for (const [file, name] of names) files.set(name, file.data.slice(0, file.size));
+      return { exitCode, files, stderr };
+    },
+  };
 }

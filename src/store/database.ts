@@ -21,6 +21,11 @@ export interface Database {
   close(): Promise<void>;
   /** Reads a compiled SELECT as arrays in column order, where the driver can (SQLite); else absent. */
   rawRows?: RawRows;
+  /**
+   * Changes whenever another connection (another process) commits to the database, where the
+   * database can tell (SQLite's `data_version`); else absent. This connection's own commits leave it as is.
+   */
+  changeCounter?: () => number;
 }
 
 export type RawRows = (query: CompiledQuery) => Promise<unknown[][]>;
@@ -52,7 +57,9 @@ function openSqlite(file: string): Database {
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cache }) });
   // Through Kysely's single connection, so a read never runs inside another caller's open transaction.
   const rawRows: RawRows = (query) => db.connection().execute(async () => cache.rawAll(query.sql, query.parameters));
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy(), rawRows };
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  const changeCounter = () => dataVersion.get() as number;
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy(), rawRows, changeCounter };
 }
 
 function openPostgres(url: string): Database {

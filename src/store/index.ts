@@ -76,7 +76,7 @@ export class Store {
   private constructor(private readonly database: Database) {
     const db = database.db;
     this.projects = new ProjectRepository(db);
-    this.apiTokens = new ApiTokenRepository(db);
+    this.apiTokens = new ApiTokenRepository(db, database.changeCounter);
     this.users = new UserRepository(db);
     this.agents = new AgentRepository(db);
     this.agentWidgetSessions = new AgentWidgetSessionRepository(db);

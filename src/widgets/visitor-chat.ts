@@ -10,6 +10,16 @@ import { type AttachmentStore, cleanFileName, declaredTypeMatches, sniffAttachme
 
 export const VISITOR_TOKEN_PREFIX = 'wst_';
 
+/** Requests per minute: sessions per source and widget, messages and uploads per session. */
+export interface ChatLimits {
+  sessionsPerMinute: number;
+  messagesPerMinute: number;
+  uploadsPerMinute: number;
+}
+
+/** The seed's limits: create session 5/min, send message 60/min, upload attachment 30/min. */
+export const CHAT_LIMITS: ChatLimits = { sessionsPerMinute: 5, messagesPerMinute: 60, uploadsPerMinute: 30 };
+
 export interface VisitorChatOptions {
   store: Store;
   attachments: AttachmentStore;
@@ -17,10 +27,13 @@ export interface VisitorChatOptions {
   sessionTtlMs: number;
   /** Largest attachment accepted. */
   uploadMaxBytes: number;
+  /** The seed's limits unless given. */
+  limits?: Partial<ChatLimits>;
   now?: () => number;
 }
 
-export type SessionEnd = 'revoked' | 'expired';
+/** Why a session's sockets are closed: revoked by the project, its time ran out, or the server is stopping. */
+export type SessionEnd = 'revoked' | 'expired' | 'shutdown';
 
 /** An open socket's view of its session. */
 export interface ChatSubscriber {
@@ -43,9 +56,11 @@ export class VisitorChat {
   private readonly subscribers = new Map<number, Set<ChatSubscriber>>();
   private readonly expiry = new Map<number, NodeJS.Timeout>();
   private readonly now: () => number;
+  readonly limits: ChatLimits;
 
   constructor(private readonly opts: VisitorChatOptions) {
     this.now = opts.now ?? Date.now;
+    this.limits = { ...CHAT_LIMITS, ...opts.limits };
   }
 
   get uploadMaxBytes(): number {
@@ -146,9 +161,9 @@ export class VisitorChat {
     return this.subscribers.get(sessionId)?.size ?? 0;
   }
 
-  /** Tells every socket its session ended (at shutdown: expired from their point of view). */
+  /** Closes every socket (the server is stopping; sessions stay valid for a reconnect). */
   close(): void {
-    for (const id of [...this.subscribers.keys()]) this.end(id, 'expired');
+    for (const id of [...this.subscribers.keys()]) this.end(id, 'shutdown');
   }
 
   private end(sessionId: number, reason: SessionEnd): void {

@@ -2,6 +2,10 @@
 import t from 'tap';
 import express from 'express';
 import { once } from 'node:events';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { startTestApi } from '../helpers/api.js';
@@ -94,4 +98,21 @@ t.test('requireProject: plain Express handlers get req.project', async (t) => {
   t.same([ok.status, await ok.json()], [200, { project: 'acme', kind: 'project' }]);
   const no = await fetch(url);
   t.same([no.status, await no.json()], [401, { error: 'missing or invalid token' }]);
+});
+
+const adminJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/admin.js');
+
+t.test('a token revoked by the admin CLI (another process) is refused at once, though the server had just seen it', async (t) => {
+  const api = await startTestApi(t);
+  const p = await api.store.projects.create('acme');
+  const { token, record } = await api.store.apiTokens.create(p.id);
+  const { token: other } = await api.store.apiTokens.create(p.id);
+  const headers = { Authorization: `Bearer ${token}` };
+  for (let i = 0; i < 3; i++) t.equal((await api.fetchJson('/api/whoami', { headers })).status, 200, `request ${i + 1} before`);
+  const env = { ...process.env, DATA_DIR: dirname(api.store.location), LOG_LEVEL: 'silent' };
+  const out = await promisify(execFile)(process.execPath, [adminJs, 'token', 'revoke', String(record.id)], { env });
+  t.match(out.stdout, `token ${record.id} revoked`);
+  const after = await api.fetchJson('/api/whoami', { headers });
+  t.same([after.status, after.body], [401, { error: 'missing or invalid token' }], 'the very next request is refused');
+  t.equal((await api.fetchJson('/api/whoami', { headers: { 'x-api-key': other } })).status, 200, 'another token still works');
 });

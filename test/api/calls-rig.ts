@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { freePort, startSipp, type SippProcess } from '../helpers/sipp.js';
 import { startTestPlatform, type TeardownHost, type TestPlatform } from '../helpers/platform.js';
 import { sleep } from '../calls/phones.js';
+import { nodeChildEnv } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,7 +56,7 @@ export async function startCarrier(t: TeardownHost, dir: string, mode: 'echo' | 
 /** `token create` through the admin CLI, as an operator would get YOUR_TOKEN. */
 export async function adminToken(dataDir: string, projectId: number): Promise<string> {
   const { stdout } = await run(process.execPath, [adminJs, 'token', 'create', String(projectId)], {
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    env: nodeChildEnv({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
   });
   return stdout.trim();
 }

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { nodeChildEnv } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,7 +42,7 @@ writeFileSync(
 );
 const base = 40000 + 2 * Math.floor(Math.random() * 5000);
 const env = {
-  ...process.env,
+  ...nodeChildEnv(),
   DATA_DIR: dataDir,
   SWITCHBOARD_CONFIG: configFile,
   LOG_LEVEL: 'info',

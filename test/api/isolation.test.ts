@@ -72,8 +72,8 @@ async function widgetSessionPair(api: TestApi, owner: number, other: number): Pr
   return {
     own: await open(owner),
     foreign: await open(other),
-    unknown: 'ws_AAAAAAAAAAAAAAAAAAAAAA'.slice(0, 19),
-    malformed: 'ws_../../x',
+    unknown: 'ws_AAAAAAAAAAAAAAAA',
+    malformed: 'ws_short',
   };
 }
 

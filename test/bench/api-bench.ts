@@ -10,7 +10,7 @@
 import { Agent, request } from 'node:http';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,18 @@ const CONCURRENCY = Number(process.env['API_BENCH_CONCURRENCY'] ?? 16);
 const DIALS = Number(process.env['API_BENCH_DIALS'] ?? 100);
 /** A directory: each load phase's server CPU profile is written there (`<phase>.cpuprofile`, for DevTools). */
 const PROFILE_DIR = process.env['API_BENCH_PROFILE'];
+
+/**
+ * The main thread's own CPU time (Linux schedstat, ns): what HTTP, SQLite and the handlers cost,
+ * without the media workers' and V8 helper threads' time that `process.cpuUsage` adds.
+ */
+function mainThreadCpuNs(): bigint | undefined {
+  try {
+    return BigInt(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]!);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Profiles the server (this process) while `run` runs, when `API_BENCH_PROFILE` names a directory. */
 async function profiled(name: string, run: () => Promise<void>): Promise<void> {
@@ -95,6 +107,7 @@ function loadOnce(h: Http, name: string, method: string, path: string, ids: numb
   // The server's own CPU time per request: comparable across runs on a shared, loaded machine
   // where wall-clock req/s depends on what else runs ("requests per CPU-second" ~ "reads/s on one core").
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuNs();
   let requests = 0;
   child.on('message', (m: { requests?: number }) => {
     requests = m.requests ?? requests;
@@ -104,8 +117,9 @@ function loadOnce(h: Http, name: string, method: string, path: string, ids: numb
     child.once('exit', (code) => {
       const used = process.cpuUsage(cpu0);
       const cpuS = (used.user + used.system) / 1e6;
+      const mainS = main0 === undefined ? NaN : Number(mainThreadCpuNs()! - main0) / 1e9;
       console.log(
-        `${name}: server CPU ${cpuS.toFixed(2)} s for ${requests} requests = ${(requests / cpuS).toFixed(0)} requests per server CPU-second (${((cpuS * 1e6) / Math.max(1, requests)).toFixed(0)} µs each; load ${loadavg()[0]!.toFixed(2)})`,
+        `${name}: server CPU ${cpuS.toFixed(2)} s for ${requests} requests = ${(requests / cpuS).toFixed(0)} requests per server CPU-second (${((cpuS * 1e6) / Math.max(1, requests)).toFixed(0)} µs each; main thread ${((mainS * 1e6) / Math.max(1, requests)).toFixed(0)} µs = ${(requests / mainS).toFixed(0)}/s; load ${loadavg()[0]!.toFixed(2)})`,
       );
       if (code === 0) resolve();
       else reject(new Error(`load child exited ${code}`));

@@ -39,6 +39,8 @@ interface StepResult {
   genCpuPct: number;
   /** This process's CPU (media main thread + workers) over the same window, % of one core. */
   mediaCpuPct: number;
+  /** The kernel's part of it (socket calls; on loopback a send also delivers to the receiver). */
+  mediaSysPct: number;
 }
 
 /** The C traffic generator, driven line by line over its stdin/stdout. */
@@ -93,6 +95,7 @@ class TrafficGenerator {
       max,
       genCpuPct: (genCpuUs / genWindowUs) * 100,
       mediaCpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+      mediaSysPct: (cpu.system / 1000 / wallMs) * 100,
     };
   }
 
@@ -193,7 +196,7 @@ async function benchMain(): Promise<void> {
       `\nfixed cost at N = 0: media ${fmt(idle.mediaCpuPct, 2)}% of one core (generator ${fmt(idle.genCpuPct, 2)}%), load ${load()}`,
     );
     console.log(
-      '\n calls | media CPU % | carried calls/core | gen CPU % | sent    | lost  | p50 ms | p99 ms | max ms | codec-bound reached | codec % of CPU | load | refused',
+      '\n calls | media CPU % | kernel % | carried calls/core | gen CPU % | sent    | lost  | p50 ms | p99 ms | max ms | codec-bound reached | codec % of CPU | load | refused',
     );
     for (const n of steps) {
       const { calls, refused } = await openCalls(ms, n, gen);
@@ -207,7 +210,7 @@ async function benchMain(): Promise<void> {
       const perCore = carried / (r.mediaCpuPct / 100);
       const codecShare = (carried * perCallUs) / 20000 / (r.mediaCpuPct / 100);
       console.log(
-        ` ${String(n).padStart(5)} | ${fmt(r.mediaCpuPct).padStart(11)} | ${fmt(perCore, 0).padStart(18)} | ${fmt(r.genCpuPct).padStart(9)} | ${String(r.sent).padStart(7)} | ${String(r.lost).padStart(5)} | ${fmt(r.p50, 2).padStart(6)} | ${fmt(r.p99, 2).padStart(6)} | ${fmt(r.max, 1).padStart(6)} | ${`${fmt((n / codecLimit) * 100, 0)}% of ${fmt(codecLimit, 0)}`.padStart(19)} | ${`${fmt(codecShare * 100, 0)}%`.padStart(14)} | ${load().padStart(4)} | ${refused}`,
+        ` ${String(n).padStart(5)} | ${fmt(r.mediaCpuPct).padStart(11)} | ${fmt(r.mediaSysPct).padStart(8)} | ${fmt(perCore, 0).padStart(18)} | ${fmt(r.genCpuPct).padStart(9)} | ${String(r.sent).padStart(7)} | ${String(r.lost).padStart(5)} | ${fmt(r.p50, 2).padStart(6)} | ${fmt(r.p99, 2).padStart(6)} | ${fmt(r.max, 1).padStart(6)} | ${`${fmt((n / codecLimit) * 100, 0)}% of ${fmt(codecLimit, 0)}`.padStart(19)} | ${`${fmt(codecShare * 100, 0)}%`.padStart(14)} | ${load().padStart(4)} | ${refused}`,
       );
       await Promise.all(calls.map((c) => c.session.close()));
       const passed = r.lost === 0 && r.p99 < 20 && refused === 0;

@@ -36,7 +36,8 @@ export interface WebRtcBenchResult {
 
 /**
  * cpuMsPerCallSecond: this process's CPU (user+system) over the traffic window divided by
- * calls×seconds; the clients' CPU is reported apart. It does not depend on how loaded the
+ * carried calls × seconds (calls × the share of packets that arrived); the clients' CPU is
+ * reported apart. It does not depend on how loaded the
  * (shared) machine is as much as the wall-clock capacity does.
  */
 interface StepResult {
@@ -133,13 +134,24 @@ export async function capacityStep(calls: number, seconds: number, clients: Clie
   const eps: WebRtcEndpoint[] = [];
   try {
     const { offers } = (await clients.request({ op: 'open', calls })) as Extract<ClientReply, { op: 'offers' }>;
-    for (let i = 0; i < calls; i++) {
+    const pair = async (i: number, offer: string): Promise<void> => {
       const ep = new WebRtcEndpoint({ id: `cap-${calls}-${i}`, webrtc }, { pcmRate: 8000, rtpTimeoutMs: 60000 });
-      eps.push(ep);
-      await clients.request({ op: 'accept', index: i, answer: await ep.answer(offers[i]) });
+      eps[i] = ep;
+      await clients.request({ op: 'accept', index: i, answer: await ep.answer(offer) });
+    };
+    for (let i = 0; i < calls; i++) await pair(i, offers[i]);
+    for (let attempt = 1; ; attempt++) {
+      const results = await Promise.allSettled(eps.map((ep) => ep.waitConnected()));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+      if (failed.length === 0) break;
+      if (attempt === 3) throw new Error(`${failed.length} of ${calls} calls did not connect`);
+      for (const i of failed) {
+        eps[i].close();
+        const { offer } = (await clients.request({ op: 'reopen', index: i })) as Extract<ClientReply, { op: 'offer' }>;
+        await pair(i, offer);
+      }
     }
     await clients.request({ op: 'connect' });
-    await Promise.all(eps.map((ep) => ep.waitConnected()));
     const gaps: number[] = [];
     const epReceivedAt = eps.map(() => [] as number[]);
     const epSentAt = eps.map(() => [] as number[]);
@@ -186,7 +198,8 @@ export async function capacityStep(calls: number, seconds: number, clients: Clie
       p50LatencyMs: percentile(latencies, 50),
       p99LatencyMs: percentile(latencies, 99),
       p99FrameGapMs: percentile(gaps, 99),
-      cpuMsPerCallSecond: cpuMs / (calls * windowS),
+      // Per call carried: a starved process that drops packets spends no CPU on them.
+      cpuMsPerCallSecond: cpuMs / (calls * Math.max(received / sent, 1e-6) * windowS),
       cpuPct: (cpuMs / 1000 / windowS) * 100,
       clientCpuPct: (result.cpuUs / 1000 / result.windowMs) * 100,
     };

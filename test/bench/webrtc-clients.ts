@@ -13,12 +13,14 @@ import { speechLike } from './codec-bench.js';
 export type ClientRequest =
   | { op: 'open'; calls: number }
   | { op: 'accept'; index: number; answer: string }
+  | { op: 'reopen'; index: number }
   | { op: 'connect' }
   | { op: 'run'; frames: number; startAt: number }
   | { op: 'close' };
 
 export type ClientReply =
   | { op: 'offers'; offers: string[] }
+  | { op: 'offer'; offer: string }
   | { op: 'accepted' }
   | { op: 'connected' }
   | { op: 'result'; sentAt: number[][]; receivedAt: number[][]; cpuUs: number; windowMs: number }
@@ -79,6 +81,12 @@ async function handle(req: ClientRequest): Promise<ClientReply> {
       // At once, one call at a time: the server's ICE checks start as soon as it has answered.
       await clients[req.index].accept(req.answer);
       return { op: 'accepted' };
+    case 'reopen': {
+      // The server gave up on this one's ICE (it happens on a loaded machine): a new client.
+      await clients[req.index].close();
+      clients[req.index] = new WeriftClient();
+      return { op: 'offer', offer: await clients[req.index].offer() };
+    }
     case 'connect':
       await Promise.all(clients.map((c) => c.connected(30000)));
       return { op: 'connected' };

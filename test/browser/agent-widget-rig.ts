@@ -8,10 +8,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
-import { startCallsPlatform, startCarrier, type CallsPlatform } from '../api/calls-rig.js';
+import { CARRIER, startCallsPlatform, type CallsPlatform } from '../api/calls-rig.js';
+import { freeMediaPort, freePort, startSipp } from '../helpers/sipp.js';
 import type { TeardownHost } from '../helpers/platform.js';
 import { until } from '../helpers/wait.js';
-import { tempDir } from '../calls/phones.js';
 
 export interface HostEvent {
   event: string;
@@ -38,11 +38,22 @@ export interface Minted {
 const EVENTS = ['ready', 'state', 'call:ringing', 'call:answered', 'call:ended', 'error'];
 
 /** The platform (ws listener, loopback WebRTC), a carrier taking `carrierCalls` calls, the desk phone user `bob`. */
-export async function startWidgetRig(t: TeardownHost, opts: { carrierCalls?: number } = {}): Promise<WidgetRig> {
-  const dir = tempDir(t, 'agentui-');
-  const carrier = await startCarrier(t, dir, 'echo', opts.carrierCalls ?? 1);
+export async function startWidgetRig(
+  t: TeardownHost,
+  opts: { carrierCalls?: number; carrierSeconds?: number } = {},
+): Promise<WidgetRig> {
+  const carrierPort = await freePort(CARRIER);
+  // The carrier echoes what it hears; it lives as long as the file (a benchmark's 20 calls too).
+  await startSipp(t, {
+    scenario: 'uas',
+    localHost: CARRIER,
+    localPort: carrierPort,
+    calls: opts.carrierCalls ?? 10,
+    timeoutMs: opts.carrierSeconds ? opts.carrierSeconds * 1000 : 180000,
+    extraArgs: ['-rtp_echo', '-mi', CARRIER, '-mp', String(await freeMediaPort(CARRIER))],
+  });
   const cp = await startCallsPlatform(t, {
-    carrierPort: carrier.port,
+    carrierPort,
     users: ['bob'],
     config: {
       // a desk phone whose account has a display name, as call:ringing shows it
@@ -88,6 +99,9 @@ window.forge = () => {
 <script>
 window.hostEvents = [];
 for (const name of ${JSON.stringify(EVENTS)}) Voylo.on(name, (data) => hostEvents.push({ event: name, data, at: Date.now() }));
+// ?init={...} mounts at once, as a page that has its token server-side does (the benchmark loads it so)
+const init = new URLSearchParams(location.search).get('init');
+if (init) Voylo.init(JSON.parse(init));
 </script></body></html>`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

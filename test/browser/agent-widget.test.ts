@@ -41,7 +41,7 @@ let bob: Baresip;
 
 t.before(async () => {
   if (!widgetBuilt) return;
-  rig = await startWidgetRig(t, { carrierCalls: 1 });
+  rig = await startWidgetRig(t);
   bob = await Baresip.start({
     user: 'bob',
     password: rig.cp.tp.password('bob'),

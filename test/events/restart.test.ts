@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../../src/store/index.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { nodeChildEnv } from '../helpers/processes.js';
 
 const mainJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
 
@@ -51,7 +52,7 @@ t.test('SIGKILL with a backlog and the receiver down: everything arrives once af
   });
   const startPlatform = (): ChildProcess => {
     const c = spawn(process.execPath, [mainJs], {
-      env: { ...process.env, SWITCHBOARD_CONFIG: configFile },
+      env: nodeChildEnv({ SWITCHBOARD_CONFIG: configFile }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     c.stderr!.resume();

@@ -185,6 +185,15 @@ t.test('Dials/Connect, live-call modification, max_call_time and agent_id throug
     await answered(call);
     await server.waitFor('init_call', 15000);
     t.match(await api(`/v1/calls/${id}/session_data`, { session_data: { name: 'Carol', vip: true } }), { status: 200 });
+    // A key that names a prototype is dropped, as SESSIONDATA drops it; the rest is merged.
+    const hostile = JSON.parse('{"__proto__": {"name": "Mallory"}, "constructor": "x", "big": ""}') as Record<string, unknown>;
+    hostile.big = 'x'.repeat(40000);
+    t.match(await api(`/v1/calls/${id}/session_data`, { session_data: hostile }), { status: 200 });
+    // Each request is under 64 KB, but the call's session data as a whole stays under it too.
+    t.match(await api(`/v1/calls/${id}/session_data`, { session_data: { more: 'y'.repeat(40000) } }), {
+      status: 422,
+      body: { error: /session_data: .*exceed 64 KB/ },
+    });
     t.match(await api(`/v1/calls/${id}/redirect`, { actions: [{ type: 'NOPE' }] }), { status: 422 });
     t.match(await api(`/v1/calls/${id}/redirect`, {}), { status: 422, body: { error: /url or actions/ } });
     const redirected = await api(`/v1/calls/${id}/redirect`, {
@@ -198,6 +207,12 @@ t.test('Dials/Connect, live-call modification, max_call_time and agent_id throug
     const asked = await server.waitFor('redirect', 15000);
     t.equal(asked.path, '/after', 'the new URL is asked');
     t.match(asked.fields.session_data, { name: 'Carol', vip: true, step: 'inline' }, 'with the injected session data');
+    const sent = asked.fields.session_data as Record<string, unknown>;
+    t.same(
+      Object.keys(sent).sort(),
+      ['big', 'name', 'step', 'vip'],
+      'no __proto__ or constructor key, and nothing of the refused injection',
+    );
     await ended(call);
     const final = await server.waitFor('call_ended', 15000);
     t.match(final.fields.session_data, { name: 'Carol' });

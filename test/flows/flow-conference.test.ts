@@ -46,7 +46,8 @@ t.test('three phones in one CONFERENCE hear each other; one leaves and its scrip
   const cp = await startCallsPlatform(t, {
     carrierPort: await freePort(CARRIER),
     users: ['alice', 'bob', 'carol'],
-    config: { webhooks: { allowPrivateTargets: true } },
+    // flite starts while the phones join: a cold start on a loaded machine takes many seconds.
+    config: { webhooks: { allowPrivateTargets: true }, speech: { tts: { warmUp: true } } },
   });
   const store = cp.tp.platform.store;
   const app = await store.applications.create({
@@ -59,8 +60,9 @@ t.test('three phones in one CONFERENCE hear each other; one leaves and its scrip
   await store.numbers.assign(cp.projectId, DID, { kind: 'application', applicationId: app.id });
 
   const phones = {} as Record<Name, Baresip>;
+  // baresip hangs up when its microphone file ends: long enough for the slowest run.
   for (const name of Object.keys(HZ) as Name[])
-    phones[name] = await registeredPhone(t, cp.tp, name, { codecs: ['PCMU'], wav: toneWav(dir, HZ[name]) });
+    phones[name] = await registeredPhone(t, cp.tp, name, { codecs: ['PCMU'], wav: toneWav(dir, HZ[name], 150) });
   const { alice, bob, carol } = phones;
   const join = async (p: Baresip): Promise<void> => {
     const established = p.waitFor('CALL_ESTABLISHED', 30000);
@@ -110,9 +112,9 @@ t.test('three phones in one CONFERENCE hear each other; one leaves and its scrip
   const aliceLeftAt = seconds(heard(alice));
   const bobAt = seconds(heard(bob));
   const carolLeftAt = seconds(heard(carol));
-  const aliceClosed = alice.waitFor('CALL_CLOSED', 60000);
+  const aliceClosed = alice.waitFor('CALL_CLOSED', 100000);
   await alice.sendDtmf('#');
-  const next = await server.waitFor('actions_complete', 60000);
+  const next = await server.waitFor('actions_complete', 90000);
   t.ok(next, 'the flow called back after the SAY that follows CONFERENCE');
   await aliceClosed;
   const afterLeaving = after(heard(alice), aliceLeftAt);

@@ -337,6 +337,54 @@ t.test('every callback failure is reported for the call record, with what the fa
   t.same(ok, [], 'a flow whose callbacks all answered reports nothing');
 });
 
+t.test('a REST redirect while a callback is out takes over at once: no fallback, no error prompt', async (t) => {
+  const s = await setup(t, { callbackTimeoutMs: 5000, finalCallbackTimeoutMs: 300 });
+  s.server.routes.set('/slow', () => {});
+  s.server.routes.set('/500', (_req, res) => {
+    res.writeHead(500).end();
+  });
+  s.server.json('/ok', { actions: [{ type: 'SAY', params: { text: 'From the callback.' } }, { type: 'HANGUP' }] });
+  const redirectWhileAsked = async (callback: CallbackConfig, path: string) => {
+    s.server.received.length = 0;
+    s.tts.spoken.length = 0;
+    const runner = s.engine.runner(new FakeCallPort(), callback, initRequest());
+    const seen: { outcome: string; error: string; fallbackError: string | null }[] = [];
+    runner.on('callbackFailure', (f) => seen.push(f));
+    const running = runner.run();
+    const asked = Date.now();
+    while (!s.server.received.some((r) => r.path === path) && Date.now() - asked < 5000)
+      await new Promise((r) => setTimeout(r, 5));
+    const at = Date.now();
+    runner.redirect({ actions: [{ type: 'SAY', params: { text: 'Redirected.' } }, { type: 'HANGUP' }] });
+    await running;
+    return { seen, tookMs: Date.now() - at, paths: s.server.received.map((r) => `${r.path} ${r.fields.type}`) };
+  };
+
+  const slow = await redirectWhileAsked(
+    { url: s.server.url('/slow'), method: 'POST', format: 'json', fallbackUrl: s.server.url('/ok') },
+    '/slow',
+  );
+  t.same(s.tts.spoken, ['Redirected.'], 'the inline actions ran, not the fallback nor the error prompt');
+  t.ok(slow.tookMs < 2500, `the request out was dropped at once, not waited for its 5 s timeout (${slow.tookMs} ms)`);
+  t.same(slow.paths, ['/slow init_call', '/slow call_ended'], 'the fallback URL was never asked');
+  t.same(
+    slow.seen.map((f) => f.outcome),
+    ['not_delivered'],
+    'a request dropped for a redirect is no callback failure',
+  );
+
+  const fallback = await redirectWhileAsked(
+    { url: s.server.url('/500'), method: 'POST', format: 'json', fallbackUrl: s.server.url('/slow') },
+    '/slow',
+  );
+  t.same(s.tts.spoken, ['Redirected.']);
+  t.match(
+    fallback.seen,
+    [{ outcome: 'redirected', error: 'HTTP 500', fallbackError: null }, { outcome: 'not_delivered' }],
+    'the callback URL failed; the redirect came while the fallback was asked',
+  );
+});
+
 t.test('private callback hosts are refused unless allowed', async (t) => {
   const s = await setup(t, {}, false);
   s.server.json('/hello.json', script('hello-world'));

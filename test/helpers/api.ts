@@ -20,7 +20,7 @@ import type { TeardownHost } from './platform.js';
 import type { Express } from 'express';
 import type { RecordingLinks } from '../../src/events/recording-links.js';
 import type { WidgetServices } from '../../api/context.js';
-import { VisitorChat } from '../../src/widgets/visitor-chat.js';
+import { type ChatLimits, VisitorChat } from '../../src/widgets/visitor-chat.js';
 import { AttachmentStore } from '../../src/widgets/attachments.js';
 
 export interface TestApi {
@@ -50,6 +50,8 @@ export async function startTestApi(
     /** Visitor chat: session lifetime (default 3600 s) and largest attachment (default 5 MiB). */
     chatSessionSeconds?: number;
     uploadMaxBytes?: number;
+    /** Chat rate limits (default the seed's 5/60/30 a minute). */
+    chatLimits?: Partial<ChatLimits>;
   } = {},
 ): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-api-'));
@@ -75,6 +77,7 @@ export async function startTestApi(
     attachments: new AttachmentStore(join(dataDir, 'widget-uploads')),
     sessionTtlMs: (opts.chatSessionSeconds ?? 3600) * 1000,
     uploadMaxBytes: opts.uploadMaxBytes ?? 5 * 1024 * 1024,
+    limits: opts.chatLimits,
   });
   let base = '';
   const { app, registry, attach } = buildHttpApp({

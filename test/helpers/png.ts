@@ -90,3 +90,14 @@ export function shareOfColour(img: DecodedPng, rgb: [number, number, number], to
   }
   return total ? n / total : 0;
 }
+
+/** Share of pixels (0..1) in the most common RGB colour: 1 for a blank or flat image. */
+export function dominantShare(img: DecodedPng): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < img.pixels.length; i += img.channels) {
+    const c = (img.pixels[i]! << 16) | (img.pixels[i + 1]! << 8) | img.pixels[i + 2]!;
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  const total = img.pixels.length / img.channels;
+  return total ? Math.max(0, ...counts.values()) / total : 1;
+}

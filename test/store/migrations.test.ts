@@ -12,6 +12,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { latestVersion, migrate, schemaVersion } from '../../src/store/migrator.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { Store, SchemaTooNewError } from '../../src/store/index.js';
+import { nodeChildEnv } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 const adminJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/admin.js');
@@ -41,7 +42,7 @@ forEachDialect(t, 'migrations apply once and a restart keeps the data', async (t
 
 forEachDialect(t, 'several processes migrating one fresh database at once apply each migration once', async (t, target) => {
   const env = {
-    ...process.env,
+    ...nodeChildEnv(),
     DATA_DIR: target.options.dataDir,
     ...(target.options.url ? { DATABASE_URL: target.options.url } : {}),
   };
@@ -102,7 +103,7 @@ forEachDialect(t, 'a database from a newer release is refused', async (t, target
   );
 
   const env = {
-    ...process.env,
+    ...nodeChildEnv(),
     DATA_DIR: target.options.dataDir,
     ...(target.options.url ? { DATABASE_URL: target.options.url } : {}),
   };

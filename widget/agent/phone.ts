@@ -156,7 +156,7 @@ class VoyloWidget {
   private receive(e: MessageEvent): void {
     if (e.origin !== ORIGIN || !this.iframe || e.source !== this.iframe.contentWindow) return;
     const m = e.data as Omit<Partial<ToHost>, 'event'> & { event?: string };
-    if (!m || m.voylo !== 1 || typeof m.event !== 'string') return;
+    if (m?.voylo !== 1 || typeof m.event !== 'string') return;
     if (m.event === 'hello') {
       this.loaded = true;
       const queued = this.queue;

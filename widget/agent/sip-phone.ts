@@ -16,6 +16,30 @@ export interface SipCredentials {
   displayName: string | null;
 }
 
+/** How long after the first UDP candidate the other interfaces' candidates may still come. */
+const UDP_GATHER_MS = 40;
+
+/**
+ * The media server speaks ICE over UDP only, and the softphone has no STUN or TURN server: once the
+ * UDP host candidates are in, the offer or answer can go. Chromium's TCP candidates come about
+ * 100 ms later and "gathering complete" with them, which would delay every call for nothing.
+ */
+function gatherUdpOnly(sdh: SessionDescriptionHandler): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    sdh.iceGatheringComplete();
+  };
+  sdh.peerConnectionDelegate = {
+    onicecandidate: (e: RTCPeerConnectionIceEvent) => {
+      const c = e.candidate;
+      if (!c) return;
+      if (c.protocol === 'tcp') done();
+      else if (c.protocol === 'udp' && timer === undefined) timer = setTimeout(done, UDP_GATHER_MS);
+    },
+  };
+}
+
 type Emit = <K extends SoftphoneEventName>(event: K, data: SoftphoneEvents[K]) => void;
 
 const AUDIO = { constraints: { audio: true, video: false } };
@@ -30,6 +54,8 @@ export class SipPhone {
   private session: Session | undefined;
   /** Why the call ended, when this side decided it (hang up, decline) before the SIP layer says so. */
   private localCause: { cause: string; statusCode: number } | undefined;
+  /** Set when the phone itself is going away (signed out, connection lost): it names why a call ended. */
+  private stopCause: { cause: string; statusCode: number } | undefined;
   private finalStatus = 0;
   private audioCtx: AudioContext | undefined;
   private analyser: AnalyserNode | undefined;
@@ -130,8 +156,12 @@ export class SipPhone {
       throw new Error('no call to send digits on');
   }
 
-  /** Closes the transport without unregistering (the page is going away or the session is gone). */
-  async stop(): Promise<void> {
+  /**
+   * Closes the transport without unregistering (the page is going away or the session is gone);
+   * a call still up ends with `cause` (status 0: no SIP answer ended it).
+   */
+  async stop(cause?: string): Promise<void> {
+    if (cause) this.stopCause = { cause, statusCode: 0 };
     await this.hangup().catch(() => undefined);
     await this.ua?.stop().catch(() => undefined);
   }
@@ -175,6 +205,10 @@ export class SipPhone {
     this.finalStatus = 0;
     this.muted = false;
     let answered = false;
+    session.delegate = {
+      ...session.delegate,
+      onSessionDescriptionHandler: (sdh) => gatherUdpOnly(sdh as SessionDescriptionHandler),
+    };
     session.stateChange.addListener((st) => {
       if (st === SessionState.Established) {
         answered = true;
@@ -194,6 +228,7 @@ export class SipPhone {
   }
 
   private endCause(session: Session, answered: boolean): { cause: string; statusCode: number } {
+    if (this.stopCause) return this.stopCause;
     if (this.localCause) return this.localCause;
     if (answered) return { cause: 'remote-hangup', statusCode: 200 };
     if (session instanceof Invitation) return { cause: 'canceled', statusCode: 487 };

@@ -5,7 +5,7 @@
  * over when the first closes), registers, and obeys the host page's commands. Host messages are
  * read only from the parent window at the `host` origin phone.js named, and events go only there.
  */
-import type { AgentInfo, SoftphoneEventName, SoftphoneEvents, ToSoftphone } from './protocol.js';
+import type { AgentInfo, SoftphoneEventName, SoftphoneEvents, SoftphoneState, ToSoftphone } from './protocol.js';
 import { safeTheme } from './protocol.js';
 import { SipPhone, type SipCredentials } from './sip-phone.js';
 import { SoftphoneView } from './view.js';
@@ -28,8 +28,12 @@ function parseOrigin(s: string | null): string | undefined {
   }
 }
 
+/** The last state shown, for the refusals of commands that come too early. */
+let lastState: SoftphoneState = 'connecting';
+
 function emit<K extends SoftphoneEventName>(event: K, data: SoftphoneEvents[K]): void {
   events.push({ event, data, at: Date.now() });
+  if (event === 'state') lastState = (data as SoftphoneEvents['state']).state;
   if (event === 'state') view.render(phone, (data as SoftphoneEvents['state']).state);
   if (event === 'error') view.notice((data as SoftphoneEvents['error']).message);
   if (event === 'call:ended') {
@@ -67,14 +71,33 @@ async function connect(creds: SipCredentials): Promise<void> {
 /** The WebSocket closed: a revoked session stays signed out; anything else reconnects. */
 async function lost(p: SipPhone): Promise<void> {
   if (phone !== p) return;
-  await p.stop();
   const creds = await fetchCredentials().catch(() => undefined);
-  if (creds === 'signed-out') return signOut();
+  if (creds === 'signed-out') {
+    // the agent and the host page learn it first; closing the user agent can take a while
+    signOut();
+    return p.stop('signed-out');
+  }
+  await p.stop('connection-lost');
   p.setState('error');
   emit('error', { message: 'Connection to the phone server lost; reconnecting.' });
-  setTimeout(() => {
-    if (phone === p && creds) connect(creds).catch((e: Error) => emit('error', { message: e.message }));
-  }, 2000);
+  // The server may be down for a while: keep asking (a fresh answer also tells a revoked session).
+  const retry = async (delayMs: number): Promise<void> => {
+    if (phone !== p) return;
+    const fresh = await fetchCredentials().catch(() => undefined);
+    if (phone !== p) return;
+    if (fresh === 'signed-out') return signOut();
+    if (!fresh) {
+      setTimeout(() => void retry(Math.min(delayMs * 2, 30000)), delayMs);
+      return;
+    }
+    await connect(fresh).catch((e: Error) => {
+      emit('error', { message: e.message });
+      // a phone that never connected gets no disconnect: start over from it
+      const failed = phone;
+      if (failed) setTimeout(() => void lost(failed), delayMs);
+    });
+  };
+  setTimeout(() => void retry(2000), 2000);
 }
 
 async function boot(): Promise<void> {
@@ -107,7 +130,7 @@ async function boot(): Promise<void> {
 function command(m: ToSoftphone): void {
   const p = phone;
   const fail = (e: Error) => emit('error', { message: e.message });
-  if (!p) return fail(new Error(`the softphone is not ready (${events.at(-1)?.event ?? 'starting'})`));
+  if (!p) return fail(new Error(`the softphone is not ready (${lastState})`));
   const run: Record<ToSoftphone['cmd'], () => unknown> = {
     dial: () => p.dial((m as { target: string }).target),
     hangup: () => p.hangup(),

@@ -1,8 +1,7 @@
 import type { DialAction } from './schema.js';
 import { type ActionOutcome, type FlowContext, type FlowActionRunner, NEXT, Stoppable } from '../flow-context.js';
 import { renderTemplate } from '../template.js';
-import { FORBIDDEN_SEGMENTS } from '../variables.js';
-import { MAX_SESSION_DATA_BYTES } from './session-data.js';
+import { MAX_SESSION_DATA_BYTES, mergedSessionData } from './session-data.js';
 import type { FlowDialOutcome } from '../telephony.js';
 
 /**
@@ -59,9 +58,8 @@ export class Dial extends Stoppable implements FlowActionRunner {
   }
 
   private mergeSessionData(data: Record<string, unknown>): void {
-    const merged: Record<string, unknown> = { ...this.ctx.state.sessionData };
-    for (const [k, v] of Object.entries(data)) if (!FORBIDDEN_SEGMENTS.has(k)) merged[k] = v;
-    if (Buffer.byteLength(JSON.stringify(merged)) > MAX_SESSION_DATA_BYTES) {
+    const merged = mergedSessionData(this.ctx.state.sessionData, data);
+    if (!merged) {
       this.ctx.logger.warn(`call flow: DIAL session_data refused, session data would exceed ${MAX_SESSION_DATA_BYTES} bytes`);
       return;
     }

@@ -5,6 +5,24 @@ import { FORBIDDEN_SEGMENTS } from '../variables.js';
 /** Session data larger than this (as JSON) is refused: it is sent with every callback. */
 export const MAX_SESSION_DATA_BYTES = 64 * 1024;
 
+/**
+ * `current` with `data`'s keys set (a key set again is replaced, nested objects whole; keys that
+ * could reach a prototype are skipped), or undefined when the result would exceed
+ * MAX_SESSION_DATA_BYTES. SESSIONDATA, DIAL's session_data and REST injection all merge this way.
+ */
+export function mergedSessionData(
+  current: Record<string, unknown>,
+  data: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [k, v] of Object.entries(data)) {
+    if (FORBIDDEN_SEGMENTS.has(k)) continue;
+    // Defined, not assigned: a `__proto__` key must never reach the setter of the same name.
+    Object.defineProperty(merged, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return Buffer.byteLength(JSON.stringify(merged)) > MAX_SESSION_DATA_BYTES ? undefined : merged;
+}
+
 /** SESSIONDATA: merges its keys into the call's session data (a key set again is replaced). */
 export class SessionData implements FlowActionRunner {
   constructor(
@@ -13,14 +31,9 @@ export class SessionData implements FlowActionRunner {
   ) {}
 
   async run(): Promise<ActionOutcome> {
-    const merged: Record<string, unknown> = { ...this.ctx.state.sessionData };
-    for (const [k, v] of Object.entries(this.action.session_data)) {
-      if (FORBIDDEN_SEGMENTS.has(k)) continue;
-      merged[k] = v;
-    }
-    const size = Buffer.byteLength(JSON.stringify(merged));
-    if (size > MAX_SESSION_DATA_BYTES) {
-      this.ctx.logger.warn({ size }, `call flow: SESSIONDATA refused, session data would exceed ${MAX_SESSION_DATA_BYTES} bytes`);
+    const merged = mergedSessionData(this.ctx.state.sessionData, this.action.session_data);
+    if (!merged) {
+      this.ctx.logger.warn(`call flow: SESSIONDATA refused, session data would exceed ${MAX_SESSION_DATA_BYTES} bytes`);
       return NEXT;
     }
     this.ctx.state.sessionData = merged;

@@ -20,7 +20,7 @@ async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
     .addColumn('fallback_url', 'text')
     /** Null when the fallback answered (or none was tried). */
     .addColumn('fallback_error', 'text')
-    /** fallback_answered | error_prompt | not_delivered | call_ended */
+    /** fallback_answered | error_prompt | not_delivered | call_ended | redirected */
     .addColumn('outcome', 'text', (c) => c.notNull())
     .execute();
   await s.createIndex('call_callback_failures_call').on('call_callback_failures').column('call_id').execute();

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../schema.js';
 import type { Project } from './projects.js';
 import { Prepared } from '../prepared.js';
+import { PrincipalCache } from '../principal-cache.js';
 import { PROJECT_TOKEN_PREFIX, displayPrefix, newSecret, nowIso, sha256Hex } from '../secrets.js';
 
 export interface ApiToken {
@@ -33,11 +34,22 @@ const toToken = (r: Row): ApiToken => ({
   revokedAt: r.revoked_at,
 });
 
+export type TokenPrincipal = { token: ApiToken; project: Project };
+
+/** Long enough to spare the lookups of a busy client, short next to `last_used_at`'s minute. */
+export const PRINCIPAL_TTL_MS = 10_000;
+
 /** Project API tokens: the plaintext leaves `create` once and is never stored. */
 export class ApiTokenRepository {
   private readonly byHash: Prepared<{ hash: string }, Row & { project_name: string; project_created_at: string }>;
+  private readonly cache?: PrincipalCache<TokenPrincipal>;
 
-  constructor(private readonly db: Kysely<DB>) {
+  /** `changeCounter` (see `Database`): without one, every lookup asks the database. */
+  constructor(
+    private readonly db: Kysely<DB>,
+    changeCounter?: () => number,
+  ) {
+    if (changeCounter) this.cache = new PrincipalCache({ ttlMs: PRINCIPAL_TTL_MS, capacity: 10_000, changeCounter });
     this.byHash = new Prepared(
       db,
       ({ hash }) =>
@@ -77,17 +89,21 @@ export class ApiTokenRepository {
    * The live token with this plaintext and its project, in one query (every API request asks);
    * marks the token used.
    */
-  async principal(token: string): Promise<{ token: ApiToken; project: Project } | undefined> {
-    const [r] = await this.byHash.execute({ hash: sha256Hex(token) });
+  async principal(token: string): Promise<TokenPrincipal | undefined> {
+    const hash = sha256Hex(token);
+    const cached = this.cache?.get(hash);
+    if (cached) return cached;
+    const ticket = this.cache?.ticket();
+    const [r] = await this.byHash.execute({ hash });
     if (!r) return undefined;
     const project: Project = { id: r.project_id, name: r.project_name, createdAt: r.project_created_at };
     // Recorded at most once a minute: a busy integration must not turn every read into a write.
-    if (!r.last_used_at || Date.parse(r.last_used_at) < Date.now() - 60_000) {
-      const at = nowIso();
-      await this.db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', r.id).execute();
-      return { token: toToken({ ...r, last_used_at: at }), project };
-    }
-    return { token: toToken(r), project };
+    const stale = !r.last_used_at || Date.parse(r.last_used_at) < Date.now() - 60_000;
+    const found = frozen({ token: toToken(stale ? { ...r, last_used_at: nowIso() } : r), project });
+    if (ticket) this.cache!.set(hash, found, ticket);
+    if (stale)
+      await this.db.updateTable('api_tokens').set({ last_used_at: found.token.lastUsedAt }).where('id', '=', r.id).execute();
+    return found;
   }
 
   async get(id: number): Promise<ApiToken | undefined> {
@@ -103,12 +119,23 @@ export class ApiTokenRepository {
 
   /** True when a live token was revoked now. */
   async revoke(id: number): Promise<boolean> {
+    // Before and after: a lookup running meanwhile neither keeps nor serves the live token.
+    this.cache?.dropToken(id);
     const res = await this.db
       .updateTable('api_tokens')
       .set({ revoked_at: nowIso() })
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
+    this.cache?.dropToken(id);
     return Number(res.numUpdatedRows) > 0;
   }
+}
+
+/** Cached principals are shared by every request that presents the token. */
+function frozen(p: TokenPrincipal): TokenPrincipal {
+  Object.freeze(p.token.scopes);
+  Object.freeze(p.token);
+  Object.freeze(p.project);
+  return Object.freeze(p);
 }

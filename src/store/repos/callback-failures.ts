@@ -1,11 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.js';
 
-export const CALLBACK_FAILURE_OUTCOMES = ['fallback_answered', 'error_prompt', 'not_delivered', 'call_ended'] as const;
+export const CALLBACK_FAILURE_OUTCOMES = [
+  'fallback_answered',
+  'error_prompt',
+  'not_delivered',
+  'call_ended',
+  'redirected',
+] as const;
 /**
  * What the call did after the failure: the fallback URL answered and the flow went on; no URL
  * answered, so the caller heard the error prompt and was hung up; the final callback (which has no
- * fallback) was not delivered; or the call ended while the request was out.
+ * fallback) was not delivered; the call ended while the request was out; or a REST redirect took
+ * the call over while the request was out.
  */
 export type CallbackFailureOutcome = (typeof CALLBACK_FAILURE_OUTCOMES)[number];
 

@@ -87,6 +87,42 @@ t.test('symmetric RTP: media goes back to where the peer really sends from (NAT)
   t.ok(got >= 16, `echo reached the real source address (${got} of 20 packets; the first ones prove the source)`);
 });
 
+t.test('symmetric RTP: a second source takes over only once the latched one went quiet', async (t) => {
+  const ms = await startMediaServer(t);
+  const first = await RtpPeer.start();
+  const second = await RtpPeer.start();
+  t.teardown(() => {
+    first.close();
+    second.close();
+  });
+  const s = await ms.createSession();
+  const ep = await s.createEndpoint('rtp');
+  const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
+  await s.echo(ep);
+  const to = { address: '127.0.0.1', port: sdpPort(ans) };
+  // Both talk at once: the first latches, the second's packets are not echoed anywhere.
+  const both = Promise.all([
+    first.send({ remote: to, codec: PCMU, toneHz: 500, durationMs: 600 }),
+    sleep(200).then(() => second.send({ remote: to, codec: PCMU, toneHz: 700, durationMs: 300 })),
+  ]);
+  await both;
+  const firstHeard = (await first.reportWhen((r) => r.packets.length >= 20)).packets.length;
+  t.ok(firstHeard >= 20, `the latched source hears its echo (${firstHeard} packets)`);
+  await sleep(300);
+  t.equal((await second.report()).packets.length, 0, 'a second source does not take over while the first talks');
+  // The first has been quiet for over a second: the second takes over, and the first, back while
+  // the second talks, does not take it back.
+  await sleep(1000);
+  first.reset();
+  await Promise.all([
+    second.send({ remote: to, codec: PCMU, toneHz: 700, durationMs: 600 }),
+    sleep(200).then(() => first.send({ remote: to, codec: PCMU, toneHz: 500, durationMs: 200 })),
+  ]);
+  const got = (await second.reportWhen((r) => r.packets.length >= 20)).packets.length;
+  t.ok(got >= 20, `the echo follows the new source (${got} packets)`);
+  t.equal((await first.report()).packets.length, 0, 'and the old source does not take it back while the new one talks');
+});
+
 t.test('admission also follows the measured worker load', async (t) => {
   // Any measurable event-loop utilisation is "too busy" here, so the worker's own load reports refuse the call.
   const ms = await startMediaServer(t, { workers: 1, maxWorkerUtilization: 1e-9 });

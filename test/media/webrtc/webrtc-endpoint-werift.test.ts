@@ -180,6 +180,39 @@ t.test('pass-through keeps our own continuous numbering', async (t) => {
   }
 });
 
+t.test('sender reports count the audio we sent, with the NTP time of the last packet', async (t) => {
+  const { ep, client } = await connectBrowserOffer(t);
+  const reports: Array<{ packets: number; octets: number; ntpSeconds: number; at: number }> = [];
+  client.transceiver.receiver.onRtcp.subscribe((p) => {
+    const sr = p as {
+      type: number;
+      ssrc: number;
+      senderInfo?: { ntpTimestamp: bigint; packetCount: number; octetCount: number };
+    };
+    if (sr.type !== 200 || !sr.senderInfo) return;
+    const ntpSeconds = Number(sr.senderInfo.ntpTimestamp >> 32n) + Number(sr.senderInfo.ntpTimestamp & 0xffffffffn) / 2 ** 32;
+    reports.push({ packets: sr.senderInfo.packetCount, octets: sr.senderInfo.octetCount, ntpSeconds, at: Date.now() });
+  });
+  const tone = new ToneSource(440, 48000);
+  const frames = 40;
+  let lastSentAt = 0;
+  for (let i = 0; i < frames; i++) {
+    ep.sendAudio({ samples: tone.next(), sampleRate: 48000 });
+    lastSentAt = Date.now();
+    await sleep(20);
+  }
+  await until(() => reports.some((r) => r.packets === frames), { timeoutMs: 10000 });
+  const last = reports.find((r) => r.packets === frames);
+  t.ok(last, `a report counts the ${frames} packets sent (${JSON.stringify(reports.map((r) => r.packets))})`);
+  if (!last) return;
+  t.ok(last.octets >= frames * 10, `and their octets (${last.octets})`);
+  const ntpAsUnixMs = (last.ntpSeconds - 2208988800) * 1000;
+  t.ok(
+    Math.abs(ntpAsUnixMs - lastSentAt) < 200,
+    `NTP time is when the last packet left (${(ntpAsUnixMs - lastSentAt).toFixed(0)} ms off)`,
+  );
+});
+
 t.test('peer closing makes the endpoint fail; close() cascades', async (t) => {
   const { ep, client } = await connectBrowserOffer(t, { rtpTimeoutMs: 3000 });
   const failed = new Promise<string>((r) => ep.once('failed', r));

@@ -1,0 +1,41 @@
+/**
+ * The HTTP listener's WebSocket endpoints: one `upgrade` listener that hands each request to the
+ * endpoint registered for its path (404 for any other path), so several endpoints share the port.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+
+export interface SocketEndpoint {
+  path: string;
+  /** Accepts the upgrade or answers it with an HTTP refusal (`refuseUpgrade`). */
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+  /** Drops the endpoint's open sockets. */
+  close(): void;
+}
+
+export function refuseUpgrade(socket: Duplex, status: number, reason: string, error: string): void {
+  const body = JSON.stringify({ error });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Serves `endpoints` on `server`; returns what detaches them and closes their sockets. */
+export function serveUpgrades(server: Server, endpoints: readonly SocketEndpoint[], logger: Logger): () => void {
+  const byPath = new Map(endpoints.map((e) => [e.path, e]));
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const endpoint = byPath.get(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!endpoint) return refuseUpgrade(socket, 404, 'Not Found', 'not found');
+    endpoint.handle(req, socket, head).catch((err: unknown) => {
+      logger.error({ err, path: endpoint.path }, 'WebSocket upgrade failed');
+      refuseUpgrade(socket, 500, 'Internal Server Error', 'internal error');
+    });
+  };
+  server.on('upgrade', onUpgrade);
+  return () => {
+    server.off('upgrade', onUpgrade);
+    for (const e of endpoints) e.close();
+  };
+}
