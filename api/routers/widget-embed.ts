@@ -58,13 +58,15 @@ async function allowedWidget(ctx: ApiContext, req: Request, res: Response, id: s
   const w = await ctx.store.widgets.findByPublicId(id);
   res.set('Vary', 'Origin, Referer');
   if (!w) throw notFound('widget');
-  const page = pageOrigin(req.get('origin'), req.get('referer'));
+  // Readable by the page whatever the answer: a refused page's script can then say why (the
+  // refusal tells nothing the widget id did not), instead of a bare CORS failure.
+  const origin = req.get('origin');
+  if (origin && origin !== 'null') res.set('Access-Control-Allow-Origin', origin);
+  const page = pageOrigin(origin, req.get('referer'));
   if (!originAllowed(w.allowedDomains, page, req.get('host'))) {
     ctx.logger.info({ widget: w.publicId, page: page?.origin ?? null }, 'widget refused to a page outside its allowed domains');
     throw forbidden('forbidden: this page is not an allowed domain of the widget');
   }
-  const origin = req.get('origin');
-  if (origin && origin !== 'null') res.set('Access-Control-Allow-Origin', origin);
   return w;
 }
 

@@ -28,7 +28,7 @@ import { CallbackServer } from '../flows/flow-fakes.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const widgetBuilt = existsSync(join(here, '..', '..', 'widget', 'visitor', 'visitor.js'));
 
-t.setTimeout(150000);
+t.setTimeout(240000);
 if (!widgetBuilt) {
   t.comment('run npm run build first (dist/widget/visitor)');
   process.exit(0);
@@ -112,13 +112,20 @@ const deadWidget = await api(
   'PUT',
 );
 
-/** The customer's site: `/?w=<widget id>` is a page with the one script tag. */
+/**
+ * The customer's site: `/?w=<widget id>` is a page with the one script tag; `&aurion=1` uses
+ * Aurion's embed (the runtime with `data-widget-id`, settings fetched by the page).
+ */
 const site = createServer((req, res) => {
-  const id = new URL(req.url ?? '/', 'http://site').searchParams.get('w') ?? widgetId;
+  const q = new URL(req.url ?? '/', 'http://site').searchParams;
+  const id = encodeURIComponent(q.get('w') ?? widgetId);
+  const tag = q.has('aurion')
+    ? `<script src="${base}/api/v1/voice-widget/embed/aurion.js" data-widget-id="${id}" async></script>`
+    : `<script src="${base}/widget/${id}.js"></script>`;
   res.setHeader('content-type', 'text/html');
   res.end(`<!doctype html><html><head><title>Shop</title></head>
 <body style="margin:0;background:#fafafa;font:16px sans-serif"><h1 style="padding:20px">Shoes and more</h1>
-<script src="${base}/widget/${encodeURIComponent(id)}.js"></script></body></html>`);
+${tag}</body></html>`);
 });
 await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
 t.teardown(() => new Promise<void>((resolve) => site.close(() => resolve())));
@@ -130,7 +137,11 @@ const disallowedPage = `http://127.0.0.1:${sitePort}/`;
 
 const widgetState = (page: Page): Promise<string | null> =>
   page.evaluate(`document.getElementById('switchboard-visitor')?.dataset.state ?? null`) as Promise<string | null>;
-const statusText = (page: Page): Promise<string> => page.locator('p.status').innerText();
+const statusText = (page: Page): Promise<string> =>
+  page
+    .locator('p.status')
+    .textContent()
+    .then((s) => s ?? '');
 
 async function waitState(page: Page, state: string, timeoutMs = 20000): Promise<void> {
   await untilOrThrow(`widget state ${state}`, async () => (await widgetState(page)) === state, { timeoutMs, intervalMs: 50 });
@@ -254,7 +265,7 @@ t.test('an allowed page: launcher, consent, a call to the application heard in t
   const file = flowRecordings().find((f) => !before.includes(f))!;
   await sleep(2000); // unmuted span: the tone must be in the recording
   await page.locator('button[data-action="mute"]').click();
-  t.equal(await page.locator('button[data-action="mute"]').innerText(), 'Unmute');
+  t.equal(await page.locator('button[data-action="mute"]').textContent(), 'Unmute');
   await sleep(2500); // muted span: nothing
   await page.locator('button[data-action="mute"]').click();
   await sleep(2000); // unmuted again
@@ -389,18 +400,25 @@ t.test("PolyphoneAPI from the page's script; a second tab cannot call meanwhile;
   t.equal(await page.evaluate(`document.getElementById('switchboard-visitor') === null`), true, 'and the launcher');
 });
 
-t.test('the hosted share page calls with no website', async (t) => {
+t.test("the hosted share page calls with no website, here through the widget's call-flow DID", async (t) => {
+  // The widget now points at a number of the project whose application is the same flow.
+  const DID = '+15550177';
+  await tp.platform.store.numbers.assign(project.id, DID, { kind: 'application', applicationId: app.id as number });
+  await api(token, '/api/v1/voice-widget/config', { target: { type: 'number', number: DID } }, 'PUT');
+  const inits = flowServer.received.filter((r) => r.fields.type === 'init_call').length;
   const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
   const page = await harness.newPage();
   const res = await page.goto(`${base}/widget/${widgetId}/call`);
   t.equal(res?.status(), 200);
-  t.match(await page.locator('h1').innerText(), 'Talk to the shop');
+  t.match(await page.locator('h1').textContent(), 'Talk to the shop');
   await page.locator('button.launcher').click();
   await page.locator('button[data-action="call"]').click();
   await page.locator('button[data-action="agree"]').click();
   await waitState(page, 'in-call');
   const speechMs = await heardSpeech(page, 'share page');
   t.ok(speechMs >= 500, `the share page hears the application (${speechMs} ms of speech)`);
+  const init = flowServer.received.filter((r) => r.fields.type === 'init_call')[inits];
+  t.equal(init?.fields.api_no, DID, 'the flow ran for the DID');
   await page.locator('button[data-action="end"]').click();
   await waitState(page, 'ended');
 });
@@ -412,4 +430,25 @@ t.test('a widget whose application cannot answer: the error state', async (t) =>
   await waitState(page, 'error');
   t.match(await statusText(page), '480', 'the refusal is shown');
   await shot(t, page, 'error', '#6366F1');
+});
+
+t.test("Aurion's embed (data-widget-id): a launcher on an allowed page, none on another", async (t) => {
+  const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
+  const allowed = await harness.newPage();
+  await allowed.goto(`${allowedPage}?aurion=1`);
+  await allowed.locator('button.launcher').waitFor({ state: 'visible' });
+  t.equal(await widgetState(allowed), 'idle', 'the launcher is up with the settings fetched for the page');
+  t.equal(await allowed.evaluate('typeof window.PolyphoneAPI.connectAndCall'), 'function');
+  const refused = await harness.newPage();
+  const warnings: string[] = [];
+  refused.on('console', (m) => warnings.push(m.text()));
+  const settings = refused.waitForResponse((r) => r.url().includes(`/widget/${widgetId}/config`));
+  await refused.goto(`${disallowedPage}?aurion=1`);
+  t.equal((await settings).status(), 403, 'the settings are refused to a page outside the allowed domains');
+  await refused.waitForLoadState('load');
+  t.equal(await refused.evaluate(`document.getElementById('switchboard-visitor') === null`), true, 'no launcher');
+  t.ok(
+    await until(() => warnings.some((w) => w.includes('not an allowed domain')), { timeoutMs: 5000 }),
+    `the console says why (${warnings.join(' | ')})`,
+  );
 });

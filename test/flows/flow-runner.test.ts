@@ -502,3 +502,25 @@ t.test('RECORD: beep, record until the finishing key (or max_length), id reporte
     { name: 'short', id: 'rec-2' },
   ]);
 });
+
+t.test("a caller's events land under session_data.info, never over the application's keys, up to 16 KB", async (t) => {
+  const s = await setup(t);
+  s.server.json('/hangup.json', { actions: [{ type: 'HANGUP' }] });
+  const runner = s.engine.runner(
+    s.port,
+    { url: s.server.url('/hangup.json'), method: 'POST', format: 'json' },
+    initRequest({ session_data: { plan: 'gold', info: 'the app put a string here' } }),
+  );
+  runner.receiveInfo('user_signed_in', { userId: 'abc123' });
+  runner.receiveInfo('cart', { items: 1 });
+  runner.receiveInfo('cart', { items: 2 });
+  runner.receiveInfo('huge', 'x'.repeat(17 * 1024));
+  runner.receiveInfo('plan', 'platinum');
+  await runner.run();
+  const final = await s.server.waitFor('call_ended');
+  t.same(
+    final.fields.session_data,
+    { plan: 'gold', info: { user_signed_in: { userId: 'abc123' }, cart: { items: 2 }, plan: 'platinum' } },
+    'the latest data per event, the oversized one left out, the application key `plan` untouched',
+  );
+});

@@ -239,8 +239,12 @@ async function loadSettings(script: HTMLScriptElement | null): Promise<Settings 
   if (!script || !id) return undefined;
   const base = new URL(script.src, location.href).origin;
   const res = await fetch(`${base}/widget/${encodeURIComponent(id)}/config`);
-  // 403 outside the allowed domains, 404 unknown: no launcher.
-  if (!res.ok) return undefined;
+  // 403 outside the allowed domains, 404 unknown: no launcher, and a word for the site's developer.
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { error?: string };
+    console.warn(`Switchboard widget ${id}: ${res.status} ${body.error ?? ''}`.trim());
+    return undefined;
+  }
   return { ...((await res.json()) as Omit<Settings, 'base'>), base };
 }
 
