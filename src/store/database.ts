@@ -10,6 +10,7 @@ import pg from 'pg';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { DB } from './schema.js';
 import { CachingSqliteDatabase } from './statement-cache.js';
+import { checkpointInBackground, FALLBACK_PAGES } from './wal/checkpointer.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -59,13 +60,19 @@ function openSqlite(file: string): Database {
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('mmap_size = 268435456');
   sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
+  const release = checkpointInBackground(file);
   const cache = new CachingSqliteDatabase(sqlite);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cache }) });
   // Through Kysely's single connection, so a read never runs inside another caller's open transaction.
   const rawRows: RawRows = (query) => db.connection().execute(async () => cache.rawAll(query.sql, query.parameters));
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   const changeCounter = () => dataVersion.get() as number;
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy(), rawRows, changeCounter };
+  const close = async () => {
+    release();
+    await db.destroy();
+  };
+  return { db, dialect: 'sqlite', location: file, close, rawRows, changeCounter };
 }
 
 function openPostgres(url: string): Database {
