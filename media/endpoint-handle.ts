@@ -20,6 +20,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   readonly sessionId: string;
   private readonly worker: WorkerHandle;
   private _closed = false;
+  /** Made with the endpoint (`MediaSession.createEndpoint`'s `withOffer`), for the first createOffer. */
+  private offerReady: string | undefined;
 
   /** @internal created by MediaSession.createEndpoint */
   constructor(worker: WorkerHandle, sessionId: string, id: string, kind: EndpointKind) {
@@ -39,7 +41,15 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return this.worker.request('answer', { endpointId: this.id, sdp: offerSdp });
   }
 
+  /** @internal */
+  prefetchOffer(sdp: string): void {
+    this.offerReady = sdp;
+  }
+
   createOffer(opts?: { codecs?: CodecName[] }): Promise<string> {
+    const ready = this.offerReady;
+    this.offerReady = undefined;
+    if (ready !== undefined && !opts?.codecs) return Promise.resolve(ready);
     return this.worker.request('createOffer', { endpointId: this.id, codecs: opts?.codecs });
   }
 

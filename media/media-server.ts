@@ -104,12 +104,14 @@ export class MediaServer extends EventEmitter<{ 'worker-died': [Error] }> {
     worker.sessions++;
     const session = new MediaSession(worker, id, () => this.release(id));
     this.sessions.set(id, { session, worker });
-    try {
-      await worker.request('createSession', { sessionId: id });
-    } catch (err) {
+    // The worker makes a session synchronously, in message order, and can only fail to by dying:
+    // whatever the session asks next (a call's first endpoint) queues behind its creation, so the
+    // caller does not wait for the acknowledgement. Should the worker die meanwhile, the session's
+    // next request fails as any request to a dead worker does.
+    worker.request('createSession', { sessionId: id }).catch((err: unknown) => {
+      this.log.warn({ err, sessionId: id }, 'media session not created');
       session.markClosed();
-      throw err;
-    }
+    });
     return session;
   }
 

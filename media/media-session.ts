@@ -38,14 +38,24 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
     return this.endpoints.size;
   }
 
-  async createEndpoint(kind: EndpointKind): Promise<Endpoint> {
+  /**
+   * `withOffer`: the worker makes the endpoint's offer in the same round trip, and the endpoint's
+   * first `createOffer()` (without codecs) answers it at once (an outbound leg's INVITE waits for it).
+   */
+  async createEndpoint(kind: EndpointKind, opts?: { withOffer?: boolean }): Promise<Endpoint> {
     this.assertOpen();
     const id = randomUUID();
     const ep = new Endpoint(this.worker, this.id, id, kind);
     this.endpoints.set(id, ep);
     ep.once('closed', () => this.endpoints.delete(id));
     try {
-      await this.worker.request('createEndpoint', { sessionId: this.id, endpointId: id, kind });
+      const offer = await this.worker.request('createEndpoint', {
+        sessionId: this.id,
+        endpointId: id,
+        kind,
+        offer: opts?.withOffer,
+      });
+      if (offer !== undefined) ep.prefetchOffer(offer);
     } catch (err) {
       ep.markClosed();
       throw err;

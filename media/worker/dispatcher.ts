@@ -141,7 +141,7 @@ export class Dispatcher {
       this.sessions.set(sessionId, new WorkerSession(sessionId));
     },
     closeSession: ({ sessionId }) => this.closeSession(sessionId),
-    createEndpoint: async ({ sessionId, endpointId, kind }) => {
+    createEndpoint: async ({ sessionId, endpointId, kind, offer }) => {
       const s = this.session(sessionId);
       const ctx: EndpointContext = {
         id: endpointId,
@@ -179,6 +179,14 @@ export class Dispatcher {
         }
         this.emitEvent(endpointId, { name: 'closed', args: [] });
       });
+      if (!offer) return undefined;
+      try {
+        return await ep.createOffer();
+      } catch (err) {
+        // The caller never learns of this endpoint: nothing of it may stay behind.
+        ep.close();
+        throw err;
+      }
     },
     closeEndpoint: ({ endpointId }) => this.endpointSession.get(endpointId)?.endpoints.get(endpointId)?.close(),
     answer: async ({ endpointId, sdp }) => {

@@ -20,7 +20,8 @@ export type PlaySourceMsg = { file: string } | { tone: string };
 export interface Ops {
   createSession: [{ sessionId: string }, void];
   closeSession: [{ sessionId: string }, void];
-  createEndpoint: [{ sessionId: string; endpointId: string; kind: EndpointKind }, void];
+  /** With `offer`, answers the new endpoint's offer (as createOffer would) in the same round trip. */
+  createEndpoint: [{ sessionId: string; endpointId: string; kind: EndpointKind; offer?: boolean }, string | undefined];
   closeEndpoint: [{ endpointId: string }, void];
   answer: [{ endpointId: string; sdp: string }, string];
   createOffer: [{ endpointId: string; codecs?: CodecName[] }, string];

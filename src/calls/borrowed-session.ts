@@ -13,9 +13,9 @@ export class BorrowedSession implements MediaSessionPort {
 
   constructor(private readonly owner: MediaSessionPort) {}
 
-  async createEndpoint(kind: EndpointKind): Promise<MediaEndpoint> {
+  async createEndpoint(kind: EndpointKind, opts?: { withOffer?: boolean }): Promise<MediaEndpoint> {
     if (this.closed) throw new Error('borrowed media session is closed');
-    const ep = await this.owner.createEndpoint(kind);
+    const ep = await this.owner.createEndpoint(kind, opts);
     if (this.closed) {
       await ep.close().catch(() => undefined);
       throw new Error('borrowed media session is closed');

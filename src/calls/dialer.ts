@@ -97,7 +97,7 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     const offers: string[] = [];
     try {
       for (const b of branches) {
-        const ep = await call.session.createEndpoint(b.kind);
+        const ep = await call.session.createEndpoint(b.kind, { withOffer: true });
         endpoints.push(ep);
         offers.push(await ep.createOffer());
       }

@@ -121,7 +121,8 @@ export interface MediaMixer {
 
 /** One call's media: every endpoint of the call lives in it; closing it releases them all. */
 export interface MediaSessionPort {
-  createEndpoint(kind: EndpointKind): Promise<MediaEndpoint>;
+  /** `withOffer`: the endpoint's first `createOffer()` is made with it, in one trip to the media worker. */
+  createEndpoint(kind: EndpointKind, opts?: { withOffer?: boolean }): Promise<MediaEndpoint>;
   bridge(a: MediaEndpoint, b: MediaEndpoint): Promise<void>;
   unbridge(a: MediaEndpoint, b: MediaEndpoint): Promise<void>;
   echo(ep: MediaEndpoint): Promise<void>;

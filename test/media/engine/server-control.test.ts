@@ -37,6 +37,26 @@ t.test('outbound leg: createOffer + setRemoteAnswer, then media flows to the ans
   t.ok((await peer.reportWhen((r) => r.packets.length >= 15)).packets.length >= 14, 'answerer receives the bridged audio');
 });
 
+t.test('an endpoint made with its offer (one worker round trip): the offer is its own, and media flows on it', async (t) => {
+  const ms = await startMediaServer(t);
+  const peer = await RtpPeer.start();
+  t.teardown(() => peer.close());
+  const s = await ms.createSession();
+  const ep = await s.createEndpoint('rtp', { withOffer: true });
+  const offerSdp = await ep.createOffer();
+  t.match(offerSdp, /m=audio \d+ RTP\/AVP /);
+  t.equal(sdpPort(await ep.createOffer()), sdpPort(offerSdp), 'a second offer (asked of the worker) names the same port');
+  await ep.setRemoteAnswer(peerOffer(peer.port, 'PCMU'));
+  const pb = await s.createEndpoint('rtp');
+  const src = await RtpPeer.start();
+  t.teardown(() => src.close());
+  const ansB = await pb.answer(peerOffer(src.port, 'PCMU'));
+  await s.bridge(pb, ep);
+  await src.send({ remote: { address: '127.0.0.1', port: sdpPort(ansB) }, codec: PCMU, toneHz: 800, durationMs: 300 });
+  t.ok((await peer.reportWhen((r) => r.packets.length >= 15)).packets.length >= 14, 'the answerer receives the bridged audio');
+  t.equal(ms.stats().endpoints, 2);
+});
+
 t.test('media timeout: a silent sending peer fails the endpoint; a held one does not', async (t) => {
   const ms = await startMediaServer(t, { rtpTimeoutMs: 400 });
   const s = await ms.createSession();
