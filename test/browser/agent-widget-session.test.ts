@@ -25,7 +25,9 @@ import {
 } from './agent-widget-rig.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const widgetBuilt = existsSync(join(here, '..', '..', 'widget', 'agent', 'phone.js'));
+// The pages load the built bundles: without them every test here would fail for a reason that hides the real one.
+if (!existsSync(join(here, '..', '..', 'widget', 'agent', 'phone.js')))
+  throw new Error('widget bundles missing: run npm run build first');
 
 t.setTimeout(120000);
 const browsers = new ChromiumPool(t);
@@ -34,7 +36,7 @@ const MIC_HZ = 1000;
 let rig: WidgetRig;
 t.before(async () => {
   // a low lock threshold: reloads that cost failed authentications would show within a few
-  if (widgetBuilt) rig = await startWidgetRig(t, { config: { authThrottle: { maxFailures: 3 } } });
+  rig = await startWidgetRig(t, { config: { authThrottle: { maxFailures: 3 } } });
 });
 
 /** Every WebSocket a frame opens, with when it closed (the softphone's SIP transport among them). */
@@ -51,100 +53,88 @@ const WS_LOG = `(() => {
   };
 })();`;
 
-t.test(
-  'DELETE /v1/agent-widget/session/:id kicks the live widget within a second',
-  {
-    skip: !widgetBuilt && 'run npm run build first',
-  },
-  async (t) => {
-    const session = await mint(rig.cp, 'frank@cust.com', 'Frank');
-    const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
-    const tab = await harness.newPage();
-    await tab.addInitScript({ content: WS_LOG });
-    const { page, frame } = await openHostPage(rig, tab, session.token);
-    await hostEvent(page, 'ready');
-    const registrar = rig.cp.tp.platform.sip.registrar;
-    t.equal(registrar.lookup(session.agent.username).length, 1, 'registered');
-    // In a call when kicked: the call must end too.
-    await page.evaluate(`Voylo.dial(${JSON.stringify(RECIPIENT)})`);
-    await hostEvent(page, 'call:answered');
+t.test('DELETE /v1/agent-widget/session/:id kicks the live widget within a second', {}, async (t) => {
+  const session = await mint(rig.cp, 'frank@cust.com', 'Frank');
+  const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
+  const tab = await harness.newPage();
+  await tab.addInitScript({ content: WS_LOG });
+  const { page, frame } = await openHostPage(rig, tab, session.token);
+  await hostEvent(page, 'ready');
+  const registrar = rig.cp.tp.platform.sip.registrar;
+  t.equal(registrar.lookup(session.agent.username).length, 1, 'registered');
+  // In a call when kicked: the call must end too.
+  await page.evaluate(`Voylo.dial(${JSON.stringify(RECIPIENT)})`);
+  await hostEvent(page, 'call:answered');
 
-    const sent = Date.now();
-    const del = await rig.cp.api(`/v1/agent-widget/session/${session.id}`, { method: 'DELETE' });
-    t.same(del, { status: 200, body: { id: session.id, status: 'revoked' } });
-    t.equal(registrar.lookup(session.agent.username).length, 0, 'the registration is gone when DELETE answers');
-    const signedOut = await hostEvent(page, 'state', (e) => e.data?.state === 'signed-out', 5000);
-    const took = signedOut.at - sent;
-    t.ok(took <= 1000, `the host page got state signed-out ${took} ms after the DELETE was sent`);
-    t.comment(`revoke → host page signed-out: ${took} ms`);
-    const ended = (await hostEvents(page)).find((e) => e.event === 'call:ended');
-    t.ok(ended, `the call in progress ended (${JSON.stringify(ended?.data)})`);
-    const error = await hostEvent(page, 'error', (e) => e.at >= sent);
-    t.match(error.data, { message: /session has ended/ }, 'and an error event says why');
-    t.match(await frame.textContent('.sp-state'), /Signed out/, 'the softphone shows it is signed out');
-    const sipWs = ((await frame.evaluate('window.wsLog')) as { url: string; closedAt: number }[]).filter((w) =>
-      w.url.startsWith('ws://'),
-    );
-    t.equal(sipWs.length, 1, `one SIP WebSocket was opened (${JSON.stringify(sipWs)})`);
-    const closedIn = (sipWs[0]?.closedAt ?? 0) - sent;
-    t.ok(sipWs[0]?.closedAt && closedIn <= 1000, `the SIP WebSocket was closed ${closedIn} ms after the DELETE was sent`);
-    // It does not come back: no reconnect, no registration.
-    await until(() => registrar.lookup(session.agent.username).length > 0, { timeoutMs: 3000 });
-    t.equal(registrar.lookup(session.agent.username).length, 0, 'nor does it register again');
-    t.equal(await phoneState(frame), 'signed-out');
-    await page.evaluate('Voylo.dial("123456")');
-    const refused = await hostEvent(page, 'error', (e) => e.at > error.at);
-    t.match(refused.data, { message: /cannot dial|not ready/ }, `a dial is refused (${JSON.stringify(refused.data)})`);
-  },
-);
+  const sent = Date.now();
+  const del = await rig.cp.api(`/v1/agent-widget/session/${session.id}`, { method: 'DELETE' });
+  t.same(del, { status: 200, body: { id: session.id, status: 'revoked' } });
+  t.equal(registrar.lookup(session.agent.username).length, 0, 'the registration is gone when DELETE answers');
+  const signedOut = await hostEvent(page, 'state', (e) => e.data?.state === 'signed-out', 5000);
+  const took = signedOut.at - sent;
+  t.ok(took <= 1000, `the host page got state signed-out ${took} ms after the DELETE was sent`);
+  t.comment(`revoke → host page signed-out: ${took} ms`);
+  const ended = (await hostEvents(page)).find((e) => e.event === 'call:ended');
+  t.ok(ended, `the call in progress ended (${JSON.stringify(ended?.data)})`);
+  const error = await hostEvent(page, 'error', (e) => e.at >= sent);
+  t.match(error.data, { message: /session has ended/ }, 'and an error event says why');
+  t.match(await frame.textContent('.sp-state'), /Signed out/, 'the softphone shows it is signed out');
+  const sipWs = ((await frame.evaluate('window.wsLog')) as { url: string; closedAt: number }[]).filter((w) =>
+    w.url.startsWith('ws://'),
+  );
+  t.equal(sipWs.length, 1, `one SIP WebSocket was opened (${JSON.stringify(sipWs)})`);
+  const closedIn = (sipWs[0]?.closedAt ?? 0) - sent;
+  t.ok(sipWs[0]?.closedAt && closedIn <= 1000, `the SIP WebSocket was closed ${closedIn} ms after the DELETE was sent`);
+  // It does not come back: no reconnect, no registration.
+  await until(() => registrar.lookup(session.agent.username).length > 0, { timeoutMs: 3000 });
+  t.equal(registrar.lookup(session.agent.username).length, 0, 'nor does it register again');
+  t.equal(await phoneState(frame), 'signed-out');
+  await page.evaluate('Voylo.dial("123456")');
+  const refused = await hostEvent(page, 'error', (e) => e.at > error.at);
+  t.match(refused.data, { message: /cannot dial|not ready/ }, `a dial is refused (${JSON.stringify(refused.data)})`);
+});
 
-t.test(
-  'two tabs of the same agent: the second says it is in use and cannot dial, then takes over',
-  {
-    skip: !widgetBuilt && 'run npm run build first',
-  },
-  async (t) => {
-    const first = await mint(rig.cp, 'gina@cust.com', 'Gina');
-    const second = await mint(rig.cp, 'gina@cust.com', 'Gina');
-    t.equal(second.agent.id, first.agent.id, 'the same agent');
-    const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
-    const tab1 = await openHostPage(rig, await harness.newPage(), first.token);
-    await hostEvent(tab1.page, 'ready');
-    const tab2 = await openHostPage(rig, await harness.newPage(), second.token);
-    await hostEvent(tab2.page, 'state', (e) => e.data?.state === 'in-use-elsewhere');
-    t.match(await tab2.frame.textContent('.sp-notice'), /in use in another tab/, 'the second tab says why');
-    t.match(await tab2.frame.textContent('.sp-state'), /In use in another tab/);
-    t.ok(await tab2.frame.isDisabled('.sp-call'), 'its Call button is disabled');
-    await tab2.page.evaluate('Voylo.dial("123456")');
-    const refused = await hostEvent(tab2.page, 'error');
-    t.match(
-      refused.data,
-      { message: 'the softphone is not ready (in-use-elsewhere)' },
-      `Voylo.dial is refused (${JSON.stringify(refused.data)})`,
-    );
-    t.notOk(
-      (await hostEvents(tab2.page)).some((e) => e.event === 'ready'),
-      'the second tab never got ready',
-    );
-    const registrar = rig.cp.tp.platform.sip.registrar;
-    t.same(
-      registrar.lookup(first.agent.username).map((b) => b.authUser),
-      [`agentwidget-${first.id}`],
-      "only the first tab's session is registered",
-    );
+t.test('two tabs of the same agent: the second says it is in use and cannot dial, then takes over', {}, async (t) => {
+  const first = await mint(rig.cp, 'gina@cust.com', 'Gina');
+  const second = await mint(rig.cp, 'gina@cust.com', 'Gina');
+  t.equal(second.agent.id, first.agent.id, 'the same agent');
+  const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
+  const tab1 = await openHostPage(rig, await harness.newPage(), first.token);
+  await hostEvent(tab1.page, 'ready');
+  const tab2 = await openHostPage(rig, await harness.newPage(), second.token);
+  await hostEvent(tab2.page, 'state', (e) => e.data?.state === 'in-use-elsewhere');
+  t.match(await tab2.frame.textContent('.sp-notice'), /in use in another tab/, 'the second tab says why');
+  t.match(await tab2.frame.textContent('.sp-state'), /In use in another tab/);
+  t.ok(await tab2.frame.isDisabled('.sp-call'), 'its Call button is disabled');
+  await tab2.page.evaluate('Voylo.dial("123456")');
+  const refused = await hostEvent(tab2.page, 'error');
+  t.match(
+    refused.data,
+    { message: 'the softphone is not ready (in-use-elsewhere)' },
+    `Voylo.dial is refused (${JSON.stringify(refused.data)})`,
+  );
+  t.notOk(
+    (await hostEvents(tab2.page)).some((e) => e.event === 'ready'),
+    'the second tab never got ready',
+  );
+  const registrar = rig.cp.tp.platform.sip.registrar;
+  t.same(
+    registrar.lookup(first.agent.username).map((b) => b.authUser),
+    [`agentwidget-${first.id}`],
+    "only the first tab's session is registered",
+  );
 
-    // The first tab closes: the second becomes the agent's softphone.
-    await tab1.page.close({ runBeforeUnload: true });
-    const ready = await hostEvent(tab2.page, 'ready');
-    t.same(ready.data, { agent: second.agent }, 'the second tab takes over when the first closes');
-    t.ok(
-      await until(() => registrar.lookup(first.agent.username).some((b) => b.authUser === `agentwidget-${second.id}`)),
-      'and registers',
-    );
-  },
-);
+  // The first tab closes: the second becomes the agent's softphone.
+  await tab1.page.close({ runBeforeUnload: true });
+  const ready = await hostEvent(tab2.page, 'ready');
+  t.same(ready.data, { agent: second.agent }, 'the second tab takes over when the first closes');
+  t.ok(
+    await until(() => registrar.lookup(first.agent.username).some((b) => b.authUser === `agentwidget-${second.id}`)),
+    'and registers',
+  );
+});
 
-t.test('the widget URL opened full-page registers and dials', { skip: !widgetBuilt && 'run npm run build first' }, async (t) => {
+t.test('the widget URL opened full-page registers and dials', async (t) => {
   const session = await mint(rig.cp, 'hugo@cust.com', 'Hugo');
   const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
   const page = await harness.newPage();
@@ -170,38 +160,30 @@ t.test('the widget URL opened full-page registers and dials', { skip: !widgetBui
   t.match(await page.textContent('.sp-last'), /ended: local hangup/, `it shows how the call ended`);
 });
 
-t.test(
-  'a dropped connection (not a revoke) reconnects and registers again',
-  {
-    skip: !widgetBuilt && 'run npm run build first',
-  },
-  async (t) => {
-    const session = await mint(rig.cp, 'ivy@cust.com', 'Ivy');
-    const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
-    const { page, frame } = await openHostPage(rig, await harness.newPage(), session.token);
-    const first = await hostEvent(page, 'ready');
-    const registrar = rig.cp.tp.platform.sip.registrar;
-    const [binding] = registrar.lookup(session.agent.username);
-    if (!binding) throw new Error('not registered');
-    // the network drops the WebSocket: the server still knows the session
-    rig.cp.tp.platform.sipServer?.closeConnection(binding.source);
-    const told = await hostEvent(page, 'error', (e) => e.at >= first.at);
-    t.match(told.data, { message: /lost; reconnecting/ }, 'the host page is told the connection was lost');
-    const again = await hostEvent(page, 'ready', (e) => e.at > first.at, 30000);
-    t.same(again.data, { agent: session.agent }, 'ready again after the reconnect');
-    t.equal(await phoneState(frame), 'registered');
-    t.ok(
-      await until(() => registrar.lookup(session.agent.username).some((b) => b.source.port !== binding.source.port)),
-      'registered again over a new connection',
-    );
-  },
-);
+t.test('a dropped connection (not a revoke) reconnects and registers again', {}, async (t) => {
+  const session = await mint(rig.cp, 'ivy@cust.com', 'Ivy');
+  const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
+  const { page, frame } = await openHostPage(rig, await harness.newPage(), session.token);
+  const first = await hostEvent(page, 'ready');
+  const registrar = rig.cp.tp.platform.sip.registrar;
+  const [binding] = registrar.lookup(session.agent.username);
+  if (!binding) throw new Error('not registered');
+  // the network drops the WebSocket: the server still knows the session
+  rig.cp.tp.platform.sipServer?.closeConnection(binding.source);
+  const told = await hostEvent(page, 'error', (e) => e.at >= first.at);
+  t.match(told.data, { message: /lost; reconnecting/ }, 'the host page is told the connection was lost');
+  const again = await hostEvent(page, 'ready', (e) => e.at > first.at, 30000);
+  t.same(again.data, { agent: session.agent }, 'ready again after the reconnect');
+  t.equal(await phoneState(frame), 'registered');
+  t.ok(
+    await until(() => registrar.lookup(session.agent.username).some((b) => b.source.port !== binding.source.port)),
+    'registered again over a new connection',
+  );
+});
 
 t.test(
   'reloading the host page, each time with a new session, keeps one registration and never locks the source',
-  {
-    skip: !widgetBuilt && 'run npm run build first',
-  },
+  {},
   async (t) => {
     const harness = await browsers.harness(t, { micToneHz: MIC_HZ });
     const registrar = rig.cp.tp.platform.sip.registrar;

@@ -27,7 +27,9 @@ import { settled, tempDir, toneWav } from '../calls/phones.js';
 const here = dirname(fileURLToPath(import.meta.url));
 // Scenarios live beside the sources (dist/test/browser -> test/browser/scenarios).
 const scenarios = join(here, '..', '..', '..', 'test', 'browser', 'scenarios');
-const widgetBuilt = existsSync(join(here, '..', '..', 'widget', 'test-phone', 'phone.js'));
+// The pages load the built bundles: without them every test here would fail for a reason that hides the real one.
+if (!existsSync(join(here, '..', '..', 'widget', 'test-phone', 'phone.js')))
+  throw new Error('widget bundles missing: run npm run build first');
 
 t.setTimeout(170000);
 // one Chromium per microphone tone for the file, a fresh context per subtest
@@ -166,101 +168,85 @@ async function callAndWait(page: Page, target: string): Promise<PhoneState> {
   return waitFor(page, 'answer', (st) => st.callState === 'established' || st.callState === 'terminated', 15000);
 }
 
-t.test(
-  'browser calls a PCMU desk phone: audio both ways, browser hangs up',
-  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
-  async (t) => {
-    const plat = await platform(t);
-    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-    t.ok(await phone(page, (p) => p.state.registered), 'browser registered over WebSocket');
-    const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
-    t.ok(desk.registered, 'desk phone registered');
-    const s = await callAndWait(page, 'bob');
-    t.equal(s.callState, 'established', `call answered (${JSON.stringify(s)})`);
-    await hearing(page, 1000);
-    const stats = await phone(page, (p) => p.stats());
-    t.ok(stats.packetsReceived > 50, `browser received ${stats.packetsReceived} packets`);
-    t.ok(stats.totalAudioEnergy > 0, `browser audio energy ${stats.totalAudioEnergy}`);
-    const hz = await phone(page, (p) => p.peakHz());
-    t.ok(Math.abs(hz - 1000) < 20, `browser hears its 1 kHz back through the PCMU phone (${hz.toFixed(1)} Hz)`);
-    await phone(page, (p) => p.hangup());
-    const r = await desk.uas.wait();
-    t.equal(r.code, 0, 'desk phone got BYE and answered it');
-    await waitFor(page, 'terminated', (st) => st.callState === 'terminated');
-    await settled(() => plat.p.media.stats().endpoints === 0);
-    t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
-  },
-);
+t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  t.ok(await phone(page, (p) => p.state.registered), 'browser registered over WebSocket');
+  const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
+  t.ok(desk.registered, 'desk phone registered');
+  const s = await callAndWait(page, 'bob');
+  t.equal(s.callState, 'established', `call answered (${JSON.stringify(s)})`);
+  await hearing(page, 1000);
+  const stats = await phone(page, (p) => p.stats());
+  t.ok(stats.packetsReceived > 50, `browser received ${stats.packetsReceived} packets`);
+  t.ok(stats.totalAudioEnergy > 0, `browser audio energy ${stats.totalAudioEnergy}`);
+  const hz = await phone(page, (p) => p.peakHz());
+  t.ok(Math.abs(hz - 1000) < 20, `browser hears its 1 kHz back through the PCMU phone (${hz.toFixed(1)} Hz)`);
+  await phone(page, (p) => p.hangup());
+  const r = await desk.uas.wait();
+  t.equal(r.code, 0, 'desk phone got BYE and answered it');
+  await waitFor(page, 'terminated', (st) => st.callState === 'terminated');
+  await settled(() => plat.p.media.stats().endpoints === 0);
+  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+});
 
-t.test(
-  'desk phone hangs up: the browser call ends',
-  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
-  async (t) => {
-    const plat = await platform(t);
-    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-    const desk = await deskPhone(t, plat.udp, 'phone-answer-hangup.xml');
-    t.ok(desk.registered);
-    const s = await callAndWait(page, 'bob');
-    t.equal(s.callState, 'established');
-    const started = Date.now();
-    await waitFor(page, 'BYE from the phone', (st) => st.callState === 'terminated', 10000);
-    t.ok(Date.now() - started < 6000, 'browser leg ended');
-    t.equal((await desk.uas.wait()).code, 0, 'phone got 200 to its BYE');
-  },
-);
+t.test('desk phone hangs up: the browser call ends', { timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const desk = await deskPhone(t, plat.udp, 'phone-answer-hangup.xml');
+  t.ok(desk.registered);
+  const s = await callAndWait(page, 'bob');
+  t.equal(s.callState, 'established');
+  const started = Date.now();
+  await waitFor(page, 'BYE from the phone', (st) => st.callState === 'terminated', 10000);
+  t.ok(Date.now() - started < 6000, 'browser leg ended');
+  t.equal((await desk.uas.wait()).code, 0, 'phone got 200 to its BYE');
+});
 
-t.test(
-  'closing the browser tab mid-call ends the call and frees media',
-  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
-  async (t) => {
-    const plat = await platform(t);
-    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-    const s = await callAndWait(page, '*43');
-    t.equal(s.callState, 'established', 'echo test answered');
-    await hearing(page, 1000);
-    const hz = await phone(page, (p) => p.peakHz());
-    t.ok(Math.abs(hz - 1000) < 20, `echo returns the 1 kHz tone (${hz.toFixed(1)} Hz)`);
-    t.ok(plat.p.media.stats().endpoints > 0);
-    await page.close();
-    const closedAt = Date.now();
-    await until(() => plat.p.media.stats().endpoints === 0, { timeoutMs: 10000 });
-    t.equal(plat.p.media.stats().endpoints, 0, `media freed ${Date.now() - closedAt} ms after the tab closed`);
-  },
-);
+t.test('closing the browser tab mid-call ends the call and frees media', { timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const s = await callAndWait(page, '*43');
+  t.equal(s.callState, 'established', 'echo test answered');
+  await hearing(page, 1000);
+  const hz = await phone(page, (p) => p.peakHz());
+  t.ok(Math.abs(hz - 1000) < 20, `echo returns the 1 kHz tone (${hz.toFixed(1)} Hz)`);
+  t.ok(plat.p.media.stats().endpoints > 0);
+  await page.close();
+  const closedAt = Date.now();
+  await until(() => plat.p.media.stats().endpoints === 0, { timeoutMs: 10000 });
+  t.equal(plat.p.media.stats().endpoints, 0, `media freed ${Date.now() - closedAt} ms after the tab closed`);
+});
 
-t.test(
-  'desk phone calls the browser: auto-answer, audio both ways, phone hangs up',
-  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
-  async (t) => {
-    const plat = await platform(t);
-    const page = await browserPhone(t, plat, 'alice', 'alice-pw', '&autoAnswer=1');
-    t.ok(await phone(page, (p) => p.state.registered), 'browser registered');
-    const mediaPort = await freeMediaPort();
-    // the phone hangs up when told to, once the browser has heard: a fixed talk time raced the
-    // browser's ICE/DTLS set-up and the 2 s of audio below on a loaded machine
-    const go = sippCallId();
-    const caller = await startSipp(t, {
-      scenario: join(scenarios, 'phone-calls-user.xml'),
-      remote: `127.0.0.1:${plat.udp}`,
-      service: 'alice',
-      timeoutMs: 90000,
-      extraArgs: ['-au', 'bob', '-ap', 'bob-pw', '-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1', ...go.args],
-    });
-    await waitFor(page, 'incoming call answered', (s) => s.callState === 'established', 15000);
-    await hearing(page, 1000, { sent: 50 });
-    const stats = await phone(page, (p) => p.stats());
-    t.ok(stats.packetsReceived > 50 && stats.totalAudioEnergy > 0, `browser receives audio (${JSON.stringify(stats)})`);
-    t.ok(stats.packetsSent > 50, 'browser sends audio');
-    const hz = await phone(page, (p) => p.peakHz());
-    t.ok(Math.abs(hz - 1000) < 20, `browser hears its tone echoed by the phone (${hz.toFixed(1)} Hz)`);
-    await signalSipp(caller.localPort, go.callId);
-    const r = await caller.wait();
-    t.equal(r.code, 0, `phone call flow completed (${r.errors.slice(0, 300)})`);
-    await waitFor(page, 'BYE from the phone', (s) => s.callState === 'terminated', 5000);
-    await settled(() => plat.p.media.stats().endpoints === 0);
-    t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
-  },
-);
+t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs up', { timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw', '&autoAnswer=1');
+  t.ok(await phone(page, (p) => p.state.registered), 'browser registered');
+  const mediaPort = await freeMediaPort();
+  // the phone hangs up when told to, once the browser has heard: a fixed talk time raced the
+  // browser's ICE/DTLS set-up and the 2 s of audio below on a loaded machine
+  const go = sippCallId();
+  const caller = await startSipp(t, {
+    scenario: join(scenarios, 'phone-calls-user.xml'),
+    remote: `127.0.0.1:${plat.udp}`,
+    service: 'alice',
+    timeoutMs: 90000,
+    extraArgs: ['-au', 'bob', '-ap', 'bob-pw', '-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1', ...go.args],
+  });
+  await waitFor(page, 'incoming call answered', (s) => s.callState === 'established', 15000);
+  await hearing(page, 1000, { sent: 50 });
+  const stats = await phone(page, (p) => p.stats());
+  t.ok(stats.packetsReceived > 50 && stats.totalAudioEnergy > 0, `browser receives audio (${JSON.stringify(stats)})`);
+  t.ok(stats.packetsSent > 50, 'browser sends audio');
+  const hz = await phone(page, (p) => p.peakHz());
+  t.ok(Math.abs(hz - 1000) < 20, `browser hears its tone echoed by the phone (${hz.toFixed(1)} Hz)`);
+  await signalSipp(caller.localPort, go.callId);
+  const r = await caller.wait();
+  t.equal(r.code, 0, `phone call flow completed (${r.errors.slice(0, 300)})`);
+  await waitFor(page, 'BYE from the phone', (s) => s.callState === 'terminated', 5000);
+  await settled(() => plat.p.media.stats().endpoints === 0);
+  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+});
 
 type InnerPhone = {
   ua: { transport: { ws?: { close(): void } } };
@@ -301,60 +287,54 @@ async function lossEndsCall(t: Test, cut: 'network' | 'websocket', withinMs: num
 // leave the browser (the peer connection stops without any signalling).
 t.test(
   'browser loses its network mid-call (signalling and media): the phone gets BYE within a few seconds',
-  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  { timeout: 60000 },
   (t) => lossEndsCall(t, 'network', 10000),
 );
 
 // The peer connection stays up and keeps sending: only the signalling path is gone, so the media
 // watchdog cannot be what ends the call.
-t.test(
-  'browser loses only its WebSocket while media still flows: the phone gets BYE at once',
-  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
-  (t) => lossEndsCall(t, 'websocket', 3000),
+t.test('browser loses only its WebSocket while media still flows: the phone gets BYE at once', { timeout: 60000 }, (t) =>
+  lossEndsCall(t, 'websocket', 3000),
 );
 
-t.test(
-  'browser DTMF: RFC 4733 and SIP INFO both reach the call as digits',
-  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
-  async (t) => {
-    const plat = await platform(t);
-    const digits: Array<{ role: string; digit: string; source: string }> = [];
-    plat.p.calls.on('added', (call) =>
-      call.on('leg-added', (leg) => leg.on('dtmf', (e) => digits.push({ role: leg.role, digit: e.digit, source: e.source }))),
-    );
-    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-    const s = await callAndWait(page, '*43');
-    t.equal(s.callState, 'established');
-    await hearing(page, 1000, { packets: 10 });
-    const bySource = (source: string) => digits.filter((d) => d.source === source).length;
-    await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
-    await until(() => bySource('rfc4733') >= 3);
-    await phone(page, (p) => p.sendDtmf('7*', 'info'));
-    await until(() => bySource('info') >= 2);
-    t.same(
-      digits
-        .filter((d) => d.source === 'rfc4733')
-        .map((d) => d.digit)
-        .join(''),
-      '12#',
-      `RFC 4733 digits (${JSON.stringify(digits)})`,
-    );
-    t.same(
-      digits
-        .filter((d) => d.source === 'info')
-        .map((d) => d.digit)
-        .join(''),
-      '7*',
-      'SIP INFO digits',
-    );
-    t.ok(digits.every((d) => d.role === 'caller'));
-    await phone(page, (p) => p.hangup());
-  },
-);
+t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { timeout: 60000 }, async (t) => {
+  const plat = await platform(t);
+  const digits: Array<{ role: string; digit: string; source: string }> = [];
+  plat.p.calls.on('added', (call) =>
+    call.on('leg-added', (leg) => leg.on('dtmf', (e) => digits.push({ role: leg.role, digit: e.digit, source: e.source }))),
+  );
+  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const s = await callAndWait(page, '*43');
+  t.equal(s.callState, 'established');
+  await hearing(page, 1000, { packets: 10 });
+  const bySource = (source: string) => digits.filter((d) => d.source === source).length;
+  await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
+  await until(() => bySource('rfc4733') >= 3);
+  await phone(page, (p) => p.sendDtmf('7*', 'info'));
+  await until(() => bySource('info') >= 2);
+  t.same(
+    digits
+      .filter((d) => d.source === 'rfc4733')
+      .map((d) => d.digit)
+      .join(''),
+    '12#',
+    `RFC 4733 digits (${JSON.stringify(digits)})`,
+  );
+  t.same(
+    digits
+      .filter((d) => d.source === 'info')
+      .map((d) => d.digit)
+      .join(''),
+    '7*',
+    'SIP INFO digits',
+  );
+  t.ok(digits.every((d) => d.role === 'caller'));
+  await phone(page, (p) => p.hangup());
+});
 
 t.test(
   'browser DTMF reaches a PCMU phone: RFC 4733 and SIP INFO both arrive as telephone-events',
-  { skip: !widgetBuilt && 'run npm run build first', timeout: 60000 },
+  { timeout: 60000 },
   async (t) => {
     const plat = await platform(t);
     const wav = toneWav(tempDir(t, 'browser-dtmf-'), 600);
@@ -386,27 +366,23 @@ t.test(
   },
 );
 
-t.test(
-  'browser calls browser: each hears the other (Opus both legs)',
-  { skip: !widgetBuilt && 'run npm run build first', timeout: 90000 },
-  async (t) => {
-    const plat = await platform(t);
-    const alice = await browserPhone(t, plat, 'alice', 'alice-pw', '', 1000);
-    const bob = await browserPhone(t, plat, 'bob', 'bob-pw', '&autoAnswer=1', 600);
-    t.ok(await phone(bob, (p) => p.state.registered), 'bob registered');
-    const s = await callAndWait(alice, 'bob');
-    t.equal(s.callState, 'established', 'alice connected');
-    await waitFor(bob, 'bob answered', (st) => st.callState === 'established');
-    await Promise.all([hearing(alice, 600), hearing(bob, 1000)]);
-    const hzAlice = await phone(alice, (p) => p.peakHz());
-    const hzBob = await phone(bob, (p) => p.peakHz());
-    t.ok(Math.abs(hzAlice - 600) < 20, `alice hears bob's 600 Hz (${hzAlice.toFixed(1)})`);
-    t.ok(Math.abs(hzBob - 1000) < 20, `bob hears alice's 1 kHz (${hzBob.toFixed(1)})`);
-    const st = await phone(bob, (p) => p.stats());
-    t.match(st.codec, /opus/i);
-    await phone(bob, (p) => p.hangup());
-    await waitFor(alice, 'alice sees the hang-up', (x) => x.callState === 'terminated', 5000);
-    await settled(() => plat.p.media.stats().endpoints === 0);
-    t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
-  },
-);
+t.test('browser calls browser: each hears the other (Opus both legs)', { timeout: 90000 }, async (t) => {
+  const plat = await platform(t);
+  const alice = await browserPhone(t, plat, 'alice', 'alice-pw', '', 1000);
+  const bob = await browserPhone(t, plat, 'bob', 'bob-pw', '&autoAnswer=1', 600);
+  t.ok(await phone(bob, (p) => p.state.registered), 'bob registered');
+  const s = await callAndWait(alice, 'bob');
+  t.equal(s.callState, 'established', 'alice connected');
+  await waitFor(bob, 'bob answered', (st) => st.callState === 'established');
+  await Promise.all([hearing(alice, 600), hearing(bob, 1000)]);
+  const hzAlice = await phone(alice, (p) => p.peakHz());
+  const hzBob = await phone(bob, (p) => p.peakHz());
+  t.ok(Math.abs(hzAlice - 600) < 20, `alice hears bob's 600 Hz (${hzAlice.toFixed(1)})`);
+  t.ok(Math.abs(hzBob - 1000) < 20, `bob hears alice's 1 kHz (${hzBob.toFixed(1)})`);
+  const st = await phone(bob, (p) => p.stats());
+  t.match(st.codec, /opus/i);
+  await phone(bob, (p) => p.hangup());
+  await waitFor(alice, 'alice sees the hang-up', (x) => x.callState === 'terminated', 5000);
+  await settled(() => plat.p.media.stats().endpoints === 0);
+  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+});

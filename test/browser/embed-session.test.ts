@@ -23,7 +23,9 @@ import { sleep, until, untilOrThrow } from '../helpers/wait.js';
 import { tempDir } from '../calls/phones.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const widgetBuilt = existsSync(join(here, '..', '..', 'widget', 'embed', 'embed.js'));
+// The pages load the built bundles: without them every test here would fail for a reason that hides the real one.
+if (!existsSync(join(here, '..', '..', 'widget', 'embed', 'embed.js')))
+  throw new Error('widget bundles missing: run npm run build first');
 
 t.setTimeout(240000);
 const browsers = new ChromiumPool(t);
@@ -146,115 +148,111 @@ async function platform(t: Test): Promise<CallsPlatform> {
   });
 }
 
-t.test(
-  'agent, talk and listen pages on one bridge call: the roles are what the server mixes',
-  { skip: !widgetBuilt && 'run npm run build first' },
-  async (t) => {
-    const cp = await platform(t);
-    const created = await cp.api('/api/v1/calls/initiate', {
-      body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT },
-    });
-    t.equal(created.status, 201);
-    const id = created.body.phone_call_id as number;
+t.test('agent, talk and listen pages on one bridge call: the roles are what the server mixes', async (t) => {
+  const cp = await platform(t);
+  const created = await cp.api('/api/v1/calls/initiate', {
+    body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT },
+  });
+  t.equal(created.status, 201);
+  const id = created.body.phone_call_id as number;
 
-    const agentSession = await cp.api(`/api/v1/calls/${id}/embed_session`, { body: { role: 'agent' } });
-    t.match(agentSession, { status: 200, body: { role: 'agent', expires_in: 300, embed_url: /\/embed\?t=[0-9a-f]{32}\.\d+\./ } });
-    const agentUrl = agentSession.body.embed_url as string;
-    t.ok(agentUrl.startsWith(cp.base), `the URL is on our public URL (${agentUrl.slice(0, 60)}…)`);
-    t.notOk(agentUrl.includes(cp.token), 'the API token is not in the URL');
-    // made before the call connects: these pages wait for it
-    const talkUrl = await embedUrl(cp, id, 'talk');
-    const listenUrl = await embedUrl(cp, id, 'listen');
-    const honestListenUrl = await embedUrl(cp, id, 'listen');
+  const agentSession = await cp.api(`/api/v1/calls/${id}/embed_session`, { body: { role: 'agent' } });
+  t.match(agentSession, { status: 200, body: { role: 'agent', expires_in: 300, embed_url: /\/embed\?t=[0-9a-f]{32}\.\d+\./ } });
+  const agentUrl = agentSession.body.embed_url as string;
+  t.ok(agentUrl.startsWith(cp.base), `the URL is on our public URL (${agentUrl.slice(0, 60)}…)`);
+  t.notOk(agentUrl.includes(cp.token), 'the API token is not in the URL');
+  // made before the call connects: these pages wait for it
+  const talkUrl = await embedUrl(cp, id, 'talk');
+  const listenUrl = await embedUrl(cp, id, 'listen');
+  const honestListenUrl = await embedUrl(cp, id, 'listen');
 
-    t.match(
-      (await cp.api(`/api/v1/calls/${id}`)).body,
-      { status: 'queued', legs: [] },
-      'nobody is dialled before the agent connects',
-    );
-    // The agent page runs inside a customer's page on another origin, as the seed embeds it.
-    const agent = await openInHostPage(t, agentUrl, 'agent');
-    const openedAt = Date.now();
-    const html = await agent.content();
-    t.notOk(html.includes(cp.token), 'the page holds no API token');
-    await inCall(agent, 'agent page');
-    const agentMs = Date.now() - openedAt;
-    t.ok(
-      await until(async () => ((await cp.api(`/api/v1/calls/${id}`)).body.legs as unknown[]).length === 2, { timeoutMs: 20000 }),
-      'the client was dialled the moment the agent connected, and answered',
-    );
-    t.equal((await cp.api(`/api/v1/calls/${id}`)).body.status, 'in-progress');
-    const secondAgent = await cp.api(`/api/v1/calls/${id}/embed_session`, { body: { role: 'agent' } });
-    t.equal(secondAgent.status, 409, `once the agent is on the line, no second agent (${String(secondAgent.body.error)})`);
+  t.match(
+    (await cp.api(`/api/v1/calls/${id}`)).body,
+    { status: 'queued', legs: [] },
+    'nobody is dialled before the agent connects',
+  );
+  // The agent page runs inside a customer's page on another origin, as the seed embeds it.
+  const agent = await openInHostPage(t, agentUrl, 'agent');
+  const openedAt = Date.now();
+  const html = await agent.content();
+  t.notOk(html.includes(cp.token), 'the page holds no API token');
+  await inCall(agent, 'agent page');
+  const agentMs = Date.now() - openedAt;
+  t.ok(
+    await until(async () => ((await cp.api(`/api/v1/calls/${id}`)).body.legs as unknown[]).length === 2, { timeoutMs: 20000 }),
+    'the client was dialled the moment the agent connected, and answered',
+  );
+  t.equal((await cp.api(`/api/v1/calls/${id}`)).body.status, 'in-progress');
+  const secondAgent = await cp.api(`/api/v1/calls/${id}/embed_session`, { body: { role: 'agent' } });
+  t.equal(secondAgent.status, 409, `once the agent is on the line, no second agent (${String(secondAgent.body.error)})`);
 
-    // The agent URL is single-use.
-    const again = await fetch(agentUrl);
-    t.equal(again.status, 410, 'the agent URL opened a second time is refused');
-    t.match(await again.text(), /already used/);
+  // The agent URL is single-use.
+  const again = await fetch(agentUrl);
+  t.equal(again.status, 410, 'the agent URL opened a second time is refused');
+  t.match(await again.text(), /already used/);
 
-    const talk = await openEmbed(t, talkUrl, 'talk');
-    const listen = await openEmbed(t, listenUrl, 'listen', true);
-    await inCall(talk, 'talk page');
-    await inCall(listen, 'listen page');
-    const honest = await openEmbed(t, honestListenUrl, 'listen');
-    await inCall(honest, 'untampered listen page');
-    t.comment(`agent page script running to in call (SIP, ICE, DTLS): ${agentMs} ms (load average ${loadavg()[0]!.toFixed(1)})`);
-    t.ok(
-      await until(async () => (await stats(listen)).packetsSent > 100, { timeoutMs: 15000 }),
-      `the tampered listen page does send audio (${(await stats(listen)).packetsSent} packets)`,
-    );
-    // Let the mix settle before measuring (the tones need to go round the carrier's echo).
-    await until(async () => (await spectrum(agent)).levels[1]! > PRESENT_DB, { timeoutMs: 15000, intervalMs: 100 });
+  const talk = await openEmbed(t, talkUrl, 'talk');
+  const listen = await openEmbed(t, listenUrl, 'listen', true);
+  await inCall(talk, 'talk page');
+  await inCall(listen, 'listen page');
+  const honest = await openEmbed(t, honestListenUrl, 'listen');
+  await inCall(honest, 'untampered listen page');
+  t.comment(`agent page script running to in call (SIP, ICE, DTLS): ${agentMs} ms (load average ${loadavg()[0]!.toFixed(1)})`);
+  t.ok(
+    await until(async () => (await stats(listen)).packetsSent > 100, { timeoutMs: 15000 }),
+    `the tampered listen page does send audio (${(await stats(listen)).packetsSent} packets)`,
+  );
+  // Let the mix settle before measuring (the tones need to go round the carrier's echo).
+  await until(async () => (await spectrum(agent)).levels[1]! > PRESENT_DB, { timeoutMs: 15000, intervalMs: 100 });
 
-    const [agentHears, talkHears, listenHears] = await Promise.all([
-      toneShare(agent, 4000),
-      toneShare(talk, 4000),
-      toneShare(listen, 4000),
-    ]);
-    t.comment(`share of samples with each tone ${JSON.stringify({ FREQS, agentHears, talkHears, listenHears })}`);
-    t.ok(
-      agentHears[0]! > HEARD,
-      `the agent hears its own tone back through the client's echo: client and agent hear each other (${agentHears[0]})`,
-    );
-    t.ok(agentHears[1]! > HEARD, `the agent hears the talk participant (${agentHears[1]})`);
-    t.ok(
-      agentHears[2]! <= ABSENT,
-      `the agent does not hear the listen page, neither directly nor through the client (${agentHears[2]})`,
-    );
-    t.ok(talkHears[0]! > HEARD, `the talk participant hears the agent (${talkHears[0]})`);
-    t.ok(talkHears[2]! <= ABSENT, `the talk participant does not hear the listen page (${talkHears[2]})`);
-    t.ok(
-      listenHears[0]! > HEARD && listenHears[1]! > HEARD,
-      `the listener hears the agent and the talk participant (${listenHears})`,
-    );
+  const [agentHears, talkHears, listenHears] = await Promise.all([
+    toneShare(agent, 4000),
+    toneShare(talk, 4000),
+    toneShare(listen, 4000),
+  ]);
+  t.comment(`share of samples with each tone ${JSON.stringify({ FREQS, agentHears, talkHears, listenHears })}`);
+  t.ok(
+    agentHears[0]! > HEARD,
+    `the agent hears its own tone back through the client's echo: client and agent hear each other (${agentHears[0]})`,
+  );
+  t.ok(agentHears[1]! > HEARD, `the agent hears the talk participant (${agentHears[1]})`);
+  t.ok(
+    agentHears[2]! <= ABSENT,
+    `the agent does not hear the listen page, neither directly nor through the client (${agentHears[2]})`,
+  );
+  t.ok(talkHears[0]! > HEARD, `the talk participant hears the agent (${talkHears[0]})`);
+  t.ok(talkHears[2]! <= ABSENT, `the talk participant does not hear the listen page (${talkHears[2]})`);
+  t.ok(
+    listenHears[0]! > HEARD && listenHears[1]! > HEARD,
+    `the listener hears the agent and the talk participant (${listenHears})`,
+  );
 
-    const honestStats = await stats(honest);
-    t.equal(honestStats.packetsSent, 0, 'an untampered listen page sends nothing (receive-only, no microphone)');
-    t.ok(honestStats.packetsReceived > 100, `and receives the call (${honestStats.packetsReceived} packets)`);
-    const honestHears = await toneShare(honest, 3000);
-    t.ok(honestHears[0]! > HEARD && honestHears[1]! > HEARD, `it hears the agent and the talk participant (${honestHears})`);
+  const honestStats = await stats(honest);
+  t.equal(honestStats.packetsSent, 0, 'an untampered listen page sends nothing (receive-only, no microphone)');
+  t.ok(honestStats.packetsReceived > 100, `and receives the call (${honestStats.packetsReceived} packets)`);
+  const honestHears = await toneShare(honest, 3000);
+  t.ok(honestHears[0]! > HEARD && honestHears[1]! > HEARD, `it hears the agent and the talk participant (${honestHears})`);
 
-    // The talk page leaving ends only its own leg.
-    await hangup(talk);
-    await untilOrThrow('talk page ended', async () => (await state(talk)).callState === 'ended', { timeoutMs: 10000 });
-    await sleep(500); // the span in which a wrongly ended call would show
-    t.equal((await cp.api(`/api/v1/calls/${id}`)).body.status, 'in-progress', 'the call goes on without the talk participant');
-    t.equal((await state(agent)).callState, 'in-call', 'the agent is still on the call');
+  // The talk page leaving ends only its own leg.
+  await hangup(talk);
+  await untilOrThrow('talk page ended', async () => (await state(talk)).callState === 'ended', { timeoutMs: 10000 });
+  await sleep(500); // the span in which a wrongly ended call would show
+  t.equal((await cp.api(`/api/v1/calls/${id}`)).body.status, 'in-progress', 'the call goes on without the talk participant');
+  t.equal((await state(agent)).callState, 'in-call', 'the agent is still on the call');
 
-    // The agent ends the call: everyone is off.
-    await hangup(agent);
-    t.ok(
-      await until(async () => (await cp.api(`/api/v1/calls/${id}`)).body.status === 'completed', { timeoutMs: 15000 }),
-      'the agent hanging up completes the call',
-    );
-    await untilOrThrow('listen page ended', async () => (await state(listen)).callState === 'ended', { timeoutMs: 10000 });
-    const legs = ((await cp.api(`/api/v1/calls/${id}`)).body.legs as { role: string }[]).map((l) => l.role).sort();
-    t.same(legs, ['callee', 'caller', 'monitor', 'monitor', 'talker'], 'every leg is on the record');
-    t.equal(cp.tp.platform.embeds.size, 0, 'the ended call leaves no embed session behind');
-    const late = await cp.api(`/api/v1/calls/${id}/embed_session`, { body: { role: 'listen' } });
-    t.equal(late.status, 409, `an ended call: 409 (${String(late.body.error)})`);
-  },
-);
+  // The agent ends the call: everyone is off.
+  await hangup(agent);
+  t.ok(
+    await until(async () => (await cp.api(`/api/v1/calls/${id}`)).body.status === 'completed', { timeoutMs: 15000 }),
+    'the agent hanging up completes the call',
+  );
+  await untilOrThrow('listen page ended', async () => (await state(listen)).callState === 'ended', { timeoutMs: 10000 });
+  const legs = ((await cp.api(`/api/v1/calls/${id}`)).body.legs as { role: string }[]).map((l) => l.role).sort();
+  t.same(legs, ['callee', 'caller', 'monitor', 'monitor', 'talker'], 'every leg is on the record');
+  t.equal(cp.tp.platform.embeds.size, 0, 'the ended call leaves no embed session behind');
+  const late = await cp.api(`/api/v1/calls/${id}/embed_session`, { body: { role: 'listen' } });
+  t.equal(late.status, 409, `an ended call: 409 (${String(late.body.error)})`);
+});
 
 t.test('embed_session refusals: bad role, no token, expired and forged URLs, a hung-up call', async (t) => {
   const cp = await platform(t);
