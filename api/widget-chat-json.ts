@@ -68,6 +68,16 @@ export const historySchema = z.object({
   has_more: z.boolean(),
 });
 
+/** One page of a session's conversation, as the visitor and the project both read it. */
+export const historyJson = (
+  session: WidgetSession,
+  page: { messages: WidgetMessage[]; hasMore: boolean },
+): z.input<typeof historySchema> => ({
+  session_id: session.publicId,
+  messages: page.messages.map((m) => messageJson(m, session.publicId)),
+  has_more: page.hasMore,
+});
+
 export const sessionSchema = z.object({
   session_id: z.string(),
   widget_id: z.string(),

@@ -19,6 +19,7 @@ import type { ApiContext, RouteModule } from '../context.js';
 import {
   attachmentSchema,
   attachmentJson,
+  historyJson,
   historyQuery,
   historySchema,
   isoSeconds,
@@ -168,12 +169,7 @@ export const widgetChatRoutes: RouteModule = (api, ctx) => {
     errors: [401, 403, 503],
     handler: async ({ query, req, res }) => {
       const { session } = await visitorOf(ctx, req, res);
-      const page = await ctx.store.widgetMessages.history(session.id, query);
-      return {
-        session_id: session.publicId,
-        messages: page.messages.map((m) => messageJson(m, session.publicId)),
-        has_more: page.hasMore,
-      };
+      return historyJson(session, await ctx.store.widgetMessages.history(session.id, query));
     },
   });
 

@@ -9,7 +9,15 @@ import type { Project, WidgetSession } from '../../src/store/index.js';
 import { ApiError, forbidden, notFound, ownedBy } from '../errors.js';
 import type { ApiContext, RouteModule } from '../context.js';
 import { chatService } from './widget-chat.js';
-import { historyQuery, historySchema, messageJson, messageSchema, sessionJson, sessionSchema } from '../widget-chat-json.js';
+import {
+  historyJson,
+  historyQuery,
+  historySchema,
+  messageJson,
+  messageSchema,
+  sessionJson,
+  sessionSchema,
+} from '../widget-chat-json.js';
 
 const sessionParams = z.object({ id: z.string().regex(/^ws_[A-Za-z0-9_-]{16}$/, 'expected a session id (ws_…)') });
 
@@ -92,12 +100,7 @@ export const widgetConversationRoutes: RouteModule = (api, ctx) => {
     errors: [404],
     handler: async ({ project, params, query }) => {
       const session = await sessionOf(ctx, project, params.id);
-      const page = await ctx.store.widgetMessages.history(session.id, query);
-      return {
-        session_id: session.publicId,
-        messages: page.messages.map((m) => messageJson(m, session.publicId)),
-        has_more: page.hasMore,
-      };
+      return historyJson(session, await ctx.store.widgetMessages.history(session.id, query));
     },
   });
 
