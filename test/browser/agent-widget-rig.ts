@@ -11,7 +11,9 @@ import type { Frame, Page } from 'playwright-core';
 import { CARRIER, startCallsPlatform, type CallsPlatform } from '../api/calls-rig.js';
 import { freeMediaPort, freePort, startSipp } from '../helpers/sipp.js';
 import type { TeardownHost } from '../helpers/platform.js';
-import { until } from '../helpers/wait.js';
+import { until, untilOrThrow } from '../helpers/wait.js';
+import { Baresip } from '../helpers/baresip.js';
+import { tempDir, toneWav } from '../calls/phones.js';
 
 export interface HostEvent {
   event: string;
@@ -170,4 +172,19 @@ export async function frameHears(frame: Frame, hz: number, timeoutMs = 15000): P
     { timeoutMs, intervalMs: 100 },
   );
   return last;
+}
+
+/** Bob's desk phone (PCMU) registered on the rig's platform, playing a tone of `hz`. */
+export async function startDeskPhone(t: TeardownHost, rig: WidgetRig, hz: number): Promise<Baresip> {
+  const bob = await Baresip.start({
+    user: 'bob',
+    password: rig.cp.tp.password('bob'),
+    registrar: { host: '127.0.0.1', port: rig.udp },
+    codecs: ['PCMU'],
+    playWav: toneWav(tempDir(t, 'agentui-bob-'), hz),
+    verbose: process.env.SB_TEST_BARESIP === '1',
+  });
+  t.teardown(() => bob.stop());
+  await untilOrThrow('bob registered', () => rig.cp.tp.platform.sip.registrar.lookup('bob').length > 0, { timeoutMs: 30000 });
+  return bob;
 }

@@ -15,10 +15,9 @@ import { fileURLToPath } from 'node:url';
 import type { Frame, Page } from 'playwright-core';
 import { ChromiumPool } from '../helpers/chromium.js';
 import { untilOrThrow } from '../helpers/wait.js';
-import { Baresip } from '../helpers/baresip.js';
-import { tempDir, toneWav } from '../calls/phones.js';
+import type { Baresip } from '../helpers/baresip.js';
 import { decodePng, distinctColours, dominantShare, shareOfColour, type DecodedPng } from '../helpers/png.js';
-import { hostEvent, mint, openHostPage, phoneState, startWidgetRig, type WidgetRig } from './agent-widget-rig.js';
+import { hostEvent, mint, openHostPage, phoneState, startDeskPhone, startWidgetRig, type WidgetRig } from './agent-widget-rig.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The pages load the built bundles: without them every test here would fail for a reason that hides the real one.
@@ -38,16 +37,7 @@ t.before(async () => {
   if (process.env.SB_TEST_KEEP_SHOTS === '1') t.comment(`screenshots kept in ${shots}`);
   else t.teardown(() => rmSync(shots, { recursive: true, force: true }));
   rig = await startWidgetRig(t);
-  bob = await Baresip.start({
-    user: 'bob',
-    password: rig.cp.tp.password('bob'),
-    registrar: { host: '127.0.0.1', port: rig.udp },
-    codecs: ['PCMU'],
-    playWav: toneWav(tempDir(t, 'agentui-bob-'), 600),
-    verbose: process.env.SB_TEST_BARESIP === '1',
-  });
-  t.teardown(() => bob.stop());
-  await untilOrThrow('bob registered', () => rig.cp.tp.platform.sip.registrar.lookup('bob').length > 0, { timeoutMs: 30000 });
+  bob = await startDeskPhone(t, rig, 600);
 });
 
 /** A screenshot saved under `name`, decoded. */

@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { RECIPIENT } from '../api/calls-rig.js';
 import { ChromiumPool } from '../helpers/chromium.js';
 import { until, untilOrThrow } from '../helpers/wait.js';
-import { Baresip } from '../helpers/baresip.js';
-import { heard, peakHz, tempDir, toneWav, untilHeard } from '../calls/phones.js';
+import type { Baresip } from '../helpers/baresip.js';
+import { heard, peakHz, untilHeard } from '../calls/phones.js';
 import {
   frameHears,
   hostEvent,
@@ -23,6 +23,7 @@ import {
   mint,
   openHostPage,
   phoneState,
+  startDeskPhone,
   startWidgetRig,
   type WidgetRig,
 } from './agent-widget-rig.js';
@@ -43,16 +44,7 @@ let bob: Baresip;
 
 t.before(async () => {
   rig = await startWidgetRig(t);
-  bob = await Baresip.start({
-    user: 'bob',
-    password: rig.cp.tp.password('bob'),
-    registrar: { host: '127.0.0.1', port: rig.udp },
-    codecs: ['PCMU'],
-    playWav: toneWav(tempDir(t, 'agentui-bob-'), DESK_HZ),
-    verbose: process.env.SB_TEST_BARESIP === '1',
-  });
-  t.teardown(() => bob.stop());
-  await untilOrThrow('bob registered', () => rig.cp.tp.platform.sip.registrar.lookup('bob').length > 0, { timeoutMs: 30000 });
+  bob = await startDeskPhone(t, rig, DESK_HZ);
 });
 
 t.test('a host page on another origin embeds the softphone: it registers, dials the trunk and a desk phone', {}, async (t) => {
