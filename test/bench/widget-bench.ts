@@ -53,7 +53,11 @@ const PROBE = `(() => {
     constructor(cfg) {
       super(cfg);
       mark('PeerConnection created');
-      this.addEventListener('icecandidate', (e) => mark(e.candidate ? 'first ICE candidate' : 'ICE gathering complete'));
+      let n = 0;
+      this.addEventListener('icecandidate', (e) => {
+        const c = e.candidate;
+        mark(c ? 'ICE candidate ' + ++n + ' (' + c.protocol + ' ' + c.address + ')' : 'ICE gathering complete');
+      });
       this.addEventListener('iceconnectionstatechange', () => mark('ICE ' + this.iceConnectionState));
       this.addEventListener('connectionstatechange', () => mark('DTLS+ICE ' + this.connectionState));
       this.addEventListener('track', (e) => e.track.addEventListener('unmute', () => mark('first RTP in (track unmuted)')));
