@@ -111,9 +111,13 @@ t.test(
     await established;
     const hz = await frameHears(frame, DESK_HZ);
     t.ok(Math.abs(hz - DESK_HZ) < 20, `answered: the widget hears the caller (${hz.toFixed(1)} Hz)`);
+    // The desk phone's own end of this call is awaited too: a late CALL_CLOSED must not be taken
+    // for the next call's (the decline below asserts on its status).
+    const hungUp = bob.waitFor('CALL_CLOSED', 20000);
     await bob.hangup();
     const remote = await hostEvent(page, 'call:ended', (e) => e.at >= mark);
     t.same(remote.data, { cause: 'remote-hangup', statusCode: 200 }, 'the caller hung up: remote-hangup, 200');
+    await hungUp;
     await untilOrThrow('registered again', async () => (await phoneState(frame)) === 'registered');
 
     // declined: the caller is told 603

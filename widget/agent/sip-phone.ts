@@ -5,6 +5,7 @@
  */
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 import type { SessionDescriptionHandler } from 'sip.js/lib/platform/web/index.js';
+import { gatherUdpOnly } from '../shared/ice-gathering.js';
 import type { SoftphoneEventName, SoftphoneEvents, SoftphoneState } from './protocol.js';
 
 export interface SipCredentials {
@@ -14,30 +15,6 @@ export interface SipCredentials {
   password: string;
   uri: string;
   displayName: string | null;
-}
-
-/** How long after the first UDP candidate the other interfaces' candidates may still come. */
-const UDP_GATHER_MS = 40;
-
-/**
- * The media server speaks ICE over UDP only, and the softphone has no STUN or TURN server: once the
- * UDP host candidates are in, the offer or answer can go. Chromium's TCP candidates come about
- * 100 ms later and "gathering complete" with them, which would delay every call for nothing.
- */
-function gatherUdpOnly(sdh: SessionDescriptionHandler): void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const done = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    sdh.iceGatheringComplete();
-  };
-  sdh.peerConnectionDelegate = {
-    onicecandidate: (e: RTCPeerConnectionIceEvent) => {
-      const c = e.candidate;
-      if (!c) return;
-      if (c.protocol === 'tcp') done();
-      else if (c.protocol === 'udp' && timer === undefined) timer = setTimeout(done, UDP_GATHER_MS);
-    },
-  };
 }
 
 type Emit = <K extends SoftphoneEventName>(event: K, data: SoftphoneEvents[K]) => void;
