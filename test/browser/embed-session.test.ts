@@ -1,7 +1,7 @@
 /**
  * Phonevoice embed sessions end to end: a browser-mode bridge (`vendeur_mode: "browser"`) to a sipp
  * carrier that echoes what it hears, and three headless Chromiums, each with its own fake
- * microphone tone, opening the `agent`, `talk` and `listen` embed URLs. The agent page connecting
+ * microphone tone, opening the `agent`, `talk` and `listen` embed URLs (one platform for the file). The agent page connecting
  * dials the client; the talk and listen pages join the live call. What each page hears is read from
  * its analyser: the carrier's echo carries back what the client heard, so a tone the agent page
  * hears through the echo reached the client. The listen page is tampered with (its offer gets a
@@ -136,9 +136,16 @@ async function openInHostPage(t: Test, url: string, role: keyof typeof TONE): Pr
   return frame;
 }
 
-async function platform(t: Test): Promise<CallsPlatform> {
+/** One platform and carrier for the file (the subtests' calls are their own; each leaves none behind). */
+let shared: Promise<CallsPlatform> | undefined;
+function platform(): Promise<CallsPlatform> {
+  shared ??= startShared();
+  return shared;
+}
+
+async function startShared(): Promise<CallsPlatform> {
   const dir = tempDir(t, 'embed-');
-  const carrier = await startCarrier(t, dir, 'echo');
+  const carrier = await startCarrier(t, dir, 'echo', 4);
   return startCallsPlatform(t, {
     carrierPort: carrier.port,
     config: {
@@ -149,7 +156,7 @@ async function platform(t: Test): Promise<CallsPlatform> {
 }
 
 t.test('agent, talk and listen pages on one bridge call: the roles are what the server mixes', async (t) => {
-  const cp = await platform(t);
+  const cp = await platform();
   const created = await cp.api('/api/v1/calls/initiate', {
     body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT },
   });
@@ -261,7 +268,7 @@ t.test('agent, talk and listen pages on one bridge call: the roles are what the 
 });
 
 t.test('embed_session refusals: bad role, no token, expired and forged URLs, a hung-up call', async (t) => {
-  const cp = await platform(t);
+  const cp = await platform();
   const created = await cp.api('/api/v1/calls/initiate', {
     body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT },
   });
