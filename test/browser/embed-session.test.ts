@@ -21,6 +21,7 @@ import { RECIPIENT, startCallsPlatform, startCarrier, type CallsPlatform } from 
 import { ChromiumPool } from '../helpers/chromium.js';
 import { sleep, until, untilOrThrow } from '../helpers/wait.js';
 import { tempDir } from '../calls/phones.js';
+import { untilPage } from './page-wait.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The pages load the built bundles: without them every test here would fail for a reason that hides the real one.
@@ -132,7 +133,7 @@ async function openInHostPage(t: Test, url: string, role: keyof typeof TONE): Pr
   await page.goto(`http://127.0.0.1:${(host.address() as AddressInfo).port}/?embed=${encodeURIComponent(url)}`);
   const frame = await (await page.waitForSelector('iframe')).contentFrame();
   if (!frame) throw new Error('no embed frame');
-  await frame.waitForFunction('window.embed !== undefined', undefined, { timeout: 15000 });
+  await untilPage(frame, 'window.embed !== undefined');
   return frame;
 }
 
