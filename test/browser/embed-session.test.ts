@@ -61,10 +61,16 @@ const TAMPER = `(() => {
 })();`;
 
 async function inCall(page: Page | Frame, who: string): Promise<void> {
-  await untilOrThrow(`${who} in call`, async () => (await state(page)).callState === 'in-call', {
-    timeoutMs: 30000,
-    intervalMs: 100,
-  });
+  let last: EmbedView | undefined;
+  const ok = await until(
+    async () => {
+      last = await state(page);
+      return last.callState === 'in-call';
+    },
+    { timeoutMs: 30000, intervalMs: 100 },
+  );
+  // what the page last showed (an error, a SIP status) says why it never got there
+  if (!ok) throw new Error(`${who} not in call within 30 s: ${JSON.stringify(last)} (load average ${loadavg()[0]!.toFixed(1)})`);
 }
 
 /**
