@@ -231,3 +231,16 @@ export function installSessionCiphers(transport: DtlsTransportLike): boolean {
   }
   return true;
 }
+
+/**
+ * werift as the DTLS server (it is, for every browser: the browser's offers are answered passive,
+ * and the browser answers our offers active) picks the first SRTP profile of its own list that the
+ * client offers, and its list starts with AES-GCM, which the ciphers above do not cover: every
+ * packet would go through werift's per-packet cipher. AES_CM_128_HMAC_SHA1_80 goes first; a client
+ * that offers only GCM still gets it.
+ */
+export function preferSessionCipherProfile(transport: unknown): void {
+  const t = transport as { srtpProfiles?: number[] };
+  if (!Array.isArray(t.srtpProfiles) || !t.srtpProfiles.includes(AES_CM_128_HMAC_SHA1_80)) return;
+  t.srtpProfiles = [AES_CM_128_HMAC_SHA1_80, ...t.srtpProfiles.filter((p) => p !== AES_CM_128_HMAC_SHA1_80)];
+}

@@ -26,7 +26,7 @@ import { TelephoneEventReceiver } from './webrtc-dtmf.js';
 import { DtmfSender } from './webrtc-dtmf-sender.js';
 import { RtpOutboundClock } from './webrtc-rtp-clock.js';
 import { OPUS_SPEC, checkWebRtcSdp, weriftCodecs } from './webrtc-codecs.js';
-import { installSessionCiphers, type DtlsTransportLike } from './srtp-cipher.js';
+import { installSessionCiphers, preferSessionCipherProfile, type DtlsTransportLike } from './srtp-cipher.js';
 import { holdEarlyDtlsRecords, type EarlyDtlsTransport } from './dtls-early-records.js';
 import { SenderReportFeed, type ReportingSender } from './webrtc-sender-report.js';
 
@@ -143,6 +143,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     // 100 ms after ICE before its first flight (a tenth of a second on every call's set-up).
     if (/^a=setup:actpass\s*$/m.test(offerSdp)) this.transceiver!.dtlsTransport.role = 'server';
     holdEarlyDtlsRecords(this.transceiver!.dtlsTransport as unknown as EarlyDtlsTransport);
+    preferSessionCipherProfile(this.transceiver!.dtlsTransport);
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.adoptNegotiated();
@@ -155,6 +156,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     if (!this.transceiver) this.transceiver = this.pc.addTransceiver('audio', { direction: 'sendrecv' });
     // the browser answers setup:active: its ClientHello may come before we listen, as above
     holdEarlyDtlsRecords(this.transceiver.dtlsTransport as unknown as EarlyDtlsTransport);
+    preferSessionCipherProfile(this.transceiver.dtlsTransport);
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     return this.localSdp();

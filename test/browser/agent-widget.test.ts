@@ -27,6 +27,7 @@ import {
   startWidgetRig,
   type WidgetRig,
 } from './agent-widget-rig.js';
+import { untilPage } from './page-wait.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The pages load the built bundles: without them every test here would fail for a reason that hides the real one.
@@ -197,7 +198,7 @@ t.test('postMessage origin checks both ways: look-alike messages from a foreign 
     })()`);
   const rogue = await (await page.waitForSelector('#rogue')).contentFrame();
   if (!rogue) throw new Error('no rogue frame');
-  await rogue.waitForFunction('window.softphone !== undefined', undefined, { timeout: 15000 });
+  await untilPage(rogue, 'window.softphone !== undefined');
   // it starts, finds the agent's softphone in use in the real frame, and says so to its "host"
   await untilOrThrow('the rogue frame has spoken', async () =>
     ((await rogue.evaluate('window.softphone.events')) as { event: string }[]).some((e) => e.event === 'state'),

@@ -36,6 +36,8 @@ export class SipPhone {
   private finalStatus = 0;
   private audioCtx: AudioContext | undefined;
   private analyser: AnalyserNode | undefined;
+  /** The call whose remote audio plays (from its early media or its answer). */
+  private playing: Session | undefined;
 
   constructor(
     private readonly creds: SipCredentials,
@@ -87,11 +89,16 @@ export class SipPhone {
     const user = /^[+0-9()\s.-]+$/.test(clean) ? clean.replace(/[()\s.-]/g, '') : clean;
     const uri = UserAgent.makeURI(user.startsWith('sip:') ? user : `sip:${encodeURIComponent(user)}@${this.creds.domain}`);
     if (!uri || !user) throw new Error(`not a number or agent: ${target}`);
-    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: AUDIO });
+    // earlyMedia: the server's 183 carries its answer, so ICE and DTLS run while the far end is
+    // reached, and a carrier's ringback or announcement is heard.
+    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: AUDIO, earlyMedia: true });
     this.track(inviter, clean);
     this.setState('calling');
     await inviter.invite({
       requestDelegate: {
+        onProgress: (r) => {
+          if (r.message.body) this.playRemote(inviter);
+        },
         onReject: (r) => {
           this.finalStatus = r.message.statusCode ?? 0;
         },
@@ -224,7 +231,9 @@ export class SipPhone {
   private playRemote(session: Session): void {
     const sdh = session.sessionDescriptionHandler as SessionDescriptionHandler | undefined;
     const el = document.getElementById('remote-audio') as HTMLAudioElement | null;
-    if (!sdh) return;
+    // once per call: early media already plays what the answer brings
+    if (!sdh || this.playing === session) return;
+    this.playing = session;
     if (el) {
       el.srcObject = sdh.remoteMediaStream;
       el.play().catch(() => undefined);

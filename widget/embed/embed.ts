@@ -68,6 +68,8 @@ class EmbedPhone {
         // A listener offers to receive only: it never asks for the microphone.
         ...(listen ? { offerOptions: { offerToReceiveAudio: true } } : {}),
       },
+      // the server's 183 carries its answer: ICE and DTLS run while the call is put through
+      earlyMedia: true,
       delegate: { onSessionDescriptionHandler: (sdh) => gatherUdpOnly(sdh as SessionDescriptionHandler) },
     });
     this.session = inviter;

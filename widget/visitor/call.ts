@@ -98,6 +98,8 @@ export class VisitorCall {
     if (!target) throw new Error('bad widget target');
     const inviter = new Inviter(ua, target, {
       sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } },
+      // the server's 183 carries its answer: ICE and DTLS run while the call is put through
+      earlyMedia: true,
       delegate: {
         // the offer goes with the host UDP candidates, not after Chromium's TCP ones (~100 ms later)
         onSessionDescriptionHandler: (sdh) => gatherUdpOnly(sdh as SessionDescriptionHandler),
