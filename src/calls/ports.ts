@@ -79,6 +79,8 @@ export interface DialRequest {
   callerId?: string;
   headers?: Record<string, string>;
   onProgress?: (status: number, sdp?: string) => void;
+  /** The INVITE left (the SIP server sent it), or could not be sent; called once. */
+  onSent?: () => void;
 }
 
 /** One outbound INVITE in flight: `leg` resolves on 200 (rejects with a `status` on failure). */
