@@ -309,6 +309,19 @@ t.test('chat beside voice: the visitor types, the agent replies live, an attachm
   await untilOrThrow('the refusal shown', async () => /only PNG/.test((await page.locator('p.chat-status').textContent()) ?? ''));
   t.equal((await messagesOf(session.session_id)).length, count, 'no message for a refused file');
 
+  // a file over the server's limit is refused by the page itself: no upload is even tried
+  let uploads = 0;
+  page.on('request', (r) => {
+    if (r.url().endsWith('/api/v1/widget/uploads')) uploads++;
+  });
+  const big = Buffer.concat([PNG, Buffer.alloc(5 * 1024 * 1024)]);
+  await page.locator('form.compose input[type="file"]').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: big });
+  await untilOrThrow('the size refusal shown', async () =>
+    /huge\.png is too large: files up to 5 MB/.test((await page.locator('p.chat-status').textContent()) ?? ''),
+  );
+  t.equal(uploads, 0, 'a file over upload_max_bytes never leaves the page');
+  t.equal((await messagesOf(session.session_id)).length, count, 'and sends nothing');
+
   // a second tab of the same visitor follows the same conversation, both ways
   const other = await page.context().newPage();
   await other.goto(`${allowedOrigin}/?email=jane@example.com&name=Jane%20Smith`);
