@@ -61,9 +61,20 @@ const config = await api(
 );
 const widgetId = config.widget_id as string;
 const secret = config.secret as string;
-t.ok(secret, 'the widget secret is shown when the widget is made');
+// (an assertion at the top level would let tap end the root test, and tear the platform down, while the setup goes on)
+if (!secret) throw new Error('the widget secret is shown when the widget is made');
 
-const emailToken = (email: string): string => signEmailToken(secret, email, Math.floor(Date.now() / 1000) + 3600);
+const emailToken = (email: string, key = secret): string => signEmailToken(key, email, Math.floor(Date.now() / 1000) + 3600);
+
+// A second project's widget that only chats (`?w=chat` on the site), written by `/widget/<id>.js`.
+const chatShop = await tp.platform.store.projects.create('chat shop');
+const { token: chatToken } = await tp.platform.store.apiTokens.create(chatShop.id);
+const chatOnly = await api(
+  chatToken,
+  '/api/v1/voice-widget/config',
+  { greeting: 'Chat with the shop', primary_color: COLOUR, allowed_domains: ['localhost'], modes: ['chat'] },
+  'PUT',
+);
 
 /**
  * The customer's site: Aurion's embed with the visitor the site's server signed (`?email=`), or
@@ -72,13 +83,18 @@ const emailToken = (email: string): string => signEmailToken(secret, email, Math
 const site = createServer((req, res) => {
   const q = new URL(req.url ?? '/', 'http://site').searchParams;
   const email = q.get('email');
+  const chat = q.get('w') === 'chat';
+  const key = chat ? (chatOnly.secret as string) : secret;
   const who = email
-    ? ` data-email-token="${emailToken(email)}" data-display-name="${(q.get('name') ?? 'Jane Smith').replace(/"/g, '')}"`
+    ? ` data-email-token="${emailToken(email, key)}" data-display-name="${(q.get('name') ?? 'Jane Smith').replace(/"/g, '')}"`
     : '';
+  const tag = chat
+    ? `<script src="${base}/widget/${chatOnly.widget_id as string}.js"${who}></script>`
+    : `<script src="${base}/api/v1/voice-widget/embed/aurion.js" data-widget-id="${widgetId}"${who} async></script>`;
   res.setHeader('content-type', 'text/html');
   res.end(`<!doctype html><html><head><title>Shop</title></head>
 <body style="margin:0;background:#fafafa;font:16px sans-serif"><h1 style="padding:20px">Shoes and more</h1>
-<script src="${base}/api/v1/voice-widget/embed/aurion.js" data-widget-id="${widgetId}"${who} async></script></body></html>`);
+${tag}</body></html>`);
 });
 await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
 t.teardown(() => new Promise<void>((resolve) => site.close(() => resolve())));
@@ -293,6 +309,19 @@ t.test('chat beside voice: the visitor types, the agent replies live, an attachm
   await untilOrThrow('the refusal shown', async () => /only PNG/.test((await page.locator('p.chat-status').textContent()) ?? ''));
   t.equal((await messagesOf(session.session_id)).length, count, 'no message for a refused file');
 
+  // a file over the server's limit is refused by the page itself: no upload is even tried
+  let uploads = 0;
+  page.on('request', (r) => {
+    if (r.url().endsWith('/api/v1/widget/uploads')) uploads++;
+  });
+  const big = Buffer.concat([PNG, Buffer.alloc(5 * 1024 * 1024)]);
+  await page.locator('form.compose input[type="file"]').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: big });
+  await untilOrThrow('the size refusal shown', async () =>
+    /huge\.png is too large: files up to 5 MB/.test((await page.locator('p.chat-status').textContent()) ?? ''),
+  );
+  t.equal(uploads, 0, 'a file over upload_max_bytes never leaves the page');
+  t.equal((await messagesOf(session.session_id)).length, count, 'and sends nothing');
+
   // a second tab of the same visitor follows the same conversation, both ways
   const other = await page.context().newPage();
   await other.goto(`${allowedOrigin}/?email=jane@example.com&name=Jane%20Smith`);
@@ -330,4 +359,31 @@ t.test('chat beside voice: the visitor types, the agent replies live, an attachm
   await api(token, `/api/v1/widget/sessions/${session.session_id}`, undefined, 'DELETE');
   await waitChat(page, 'ended');
   t.equal(await page.locator('form.compose button.send').isDisabled(), true, 'Send is disabled once the conversation ended');
+});
+
+t.test('a chat-only widget: a chat launcher, the conversation at once, no call pane', async (t) => {
+  const harness = await browsers.harness(t);
+  const page = await harness.newPage();
+  await page.setViewportSize({ width: 900, height: 640 });
+  await page.goto(`${allowedOrigin}/?w=chat&email=joe@example.com&name=Joe`);
+  const launcher = page.locator('button.launcher');
+  await launcher.waitFor({ state: 'visible' });
+  t.equal(await launcher.getAttribute('aria-label'), 'Chat with us');
+  t.equal(await page.locator('.panel').isVisible(), false, 'nothing pops up over the page');
+  await launcher.click();
+  await waitChat(page, 'ready');
+  t.equal(await page.locator('.tabs').isVisible(), false, 'no Call / Chat switch');
+  t.equal(await page.locator('button[data-action="call"]').isVisible(), false, 'no call button');
+  await typeAndSend(page, 'Do you ship to Lyon?');
+  await untilOrThrow('the message shown', async () => (await shown(page)).length === 1);
+  const list = (await api(chatToken, '/api/v1/widget/sessions')).sessions as { session_id: string; email: string }[];
+  t.match(list, [{ email: 'joe@example.com' }], "the chat shop's project has the session");
+  const msgs = (await api(chatToken, `/api/v1/widget/sessions/${list[0]!.session_id}/messages`)).messages as {
+    content: string;
+  }[];
+  t.same(
+    msgs.map((m) => m.content),
+    ['Do you ship to Lyon?'],
+  );
+  await shot(t, page, 'chat-only');
 });

@@ -90,7 +90,18 @@ export class Launcher {
     launcher.type = 'button';
     const chatOnly = this.modes.length === 1 && this.modes[0] === 'chat';
     launcher.setAttribute('aria-label', chatOnly ? 'Chat with us' : 'Call us');
-    launcher.textContent = chatOnly ? '💬' : '☎';
+    if (chatOnly) {
+      // a speech bubble, drawn (an emoji font is not on every system)
+      const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+      svg.setAttribute('viewBox', '0 0 24 24');
+      svg.setAttribute('width', '28');
+      svg.setAttribute('height', '28');
+      const bubble = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+      bubble.setAttribute('d', 'M4 5h16v11H9l-5 4z');
+      bubble.setAttribute('fill', 'currentColor');
+      svg.append(bubble);
+      launcher.append(svg);
+    } else launcher.textContent = '☎';
     this.panel = document.createElement('div');
     this.panel.className = 'panel';
     this.panel.hidden = true;

@@ -18,9 +18,14 @@ interface Settings extends LauncherSettings {
   consent_required: boolean;
   callable: boolean;
   base: string;
+  /** With chat: the largest attachment the server takes. */
+  upload_max_bytes?: number;
 }
 
 const CALL_LOCK = 'switchboard-visitor-call';
+
+const sizeText = (bytes: number): string =>
+  bytes >= 1048576 ? `${+(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 
 declare global {
   interface Window {
@@ -61,7 +66,13 @@ class VisitorWidget {
       const chat = this.chat;
       view = new ChatView({
         send: async (text) => void (await chat.send(text)),
-        sendFile: async (file) => void (await chat.sendFile(file, file.name)),
+        sendFile: async (file) => {
+          // the server refuses it anyway (413): saying so before the upload spares the visitor's bandwidth
+          const max = settings.upload_max_bytes;
+          if (max !== undefined && file.size > max)
+            throw new Error(`${file.name} is too large: files up to ${sizeText(max)} can be sent`);
+          await chat.sendFile(file, file.name);
+        },
         attachment: (a) => chat.attachmentBlob(a),
       });
     }
