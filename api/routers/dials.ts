@@ -159,6 +159,32 @@ export const dialRoutes: RouteModule = (api, ctx) => {
 
   api.route({
     method: 'post',
+    path: '/v1/calls/:id/info',
+    summary:
+      'Send an application event to a party of a live call as a SIP INFO {"event","data"} (a web visitor\'s page hears it as onInfoReceived); answers once the party accepted it',
+    tags: ['calls', 'applications'],
+    auth: 'project',
+    scope: 'calls:write',
+    params: idParams,
+    body: z.object({
+      event: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1-64 letters, digits or _.:-'),
+      data: z.unknown().optional(),
+      /** Which party: the caller (the web visitor, or whoever called in; default) or the called party. */
+      to: z.enum(['caller', 'callee']).default('caller'),
+    }),
+    errors: [403, 404, 409, 422, 502],
+    response: liveAnswer,
+    handler: async ({ project, params, body }) => {
+      const record = ownedBy(project.id, await ctx.store.calls.get(params.id), 'call');
+      const calls: ApiCalls | undefined = ctx.calls;
+      if (!calls || !calls.isLive(record)) throw new ApiError(409, 'the call is not live');
+      await mapped(() => calls.sendInfo(record, { event: body.event, data: body.data ?? null }, body.to));
+      return { status: 'success' as const, call_id: String(record.id), phone_call_id: record.id };
+    },
+  });
+
+  api.route({
+    method: 'post',
     path: '/v1/calls/:id/hangup',
     summary: 'Hang up a live call (409 once it is over)',
     tags: ['calls', 'applications'],

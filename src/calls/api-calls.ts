@@ -4,6 +4,7 @@ import type { CallRecord, NewCall, Store } from '../store/index.js';
 import type { Call } from './call.js';
 import type { OriginateRequest } from './originator.js';
 import { newSecret, sha256Hex } from '../store/index.js';
+import { type CallInfo, InfoNotDelivered } from './call-info.js';
 import type { CallRecords } from './call-records.js';
 import type { CallService } from './call-service.js';
 import type { DialTarget } from './ports.js';
@@ -14,7 +15,7 @@ import type { FlowCalls } from './flow-calls.js';
 /** A refused API request, with the HTTP status the API answers (the domain knows no HTTP types). */
 export class CallRequestError extends Error {
   constructor(
-    readonly status: 403 | 404 | 409 | 422 | 503,
+    readonly status: 403 | 404 | 409 | 422 | 502 | 503,
     message: string,
     readonly retryAfter?: number,
   ) {
@@ -233,6 +234,26 @@ export class ApiCalls {
   isLive(record: CallRecord): boolean {
     const call = this.opts.records.liveCall(record.id);
     return call !== undefined && !call.isEnded();
+  }
+
+  /**
+   * An application event toward a party of the live call (`caller` by default: the web visitor, or
+   * whoever called in), as a SIP INFO; resolves once the party accepted it.
+   */
+  async sendInfo(record: CallRecord, info: CallInfo, to: 'caller' | 'callee' = 'caller'): Promise<void> {
+    const call = this.opts.records.liveCall(record.id);
+    if (!call || call.isEnded()) throw new CallRequestError(409, 'the call is not live');
+    const leg = call.legs.find((l) => l.role === to && !l.ended);
+    if (!leg) throw new CallRequestError(409, `the call has no ${to} on the line`);
+    try {
+      await leg.sendInfo(info);
+    } catch (err) {
+      if (!(err instanceof InfoNotDelivered)) throw err;
+      if (err.why === 'too-large' || err.why === 'bad-event') throw new CallRequestError(422, err.message);
+      if (err.why === 'refused') throw new CallRequestError(502, err.message);
+      throw new CallRequestError(409, err.message);
+    }
+    call.logger.info({ to, event: info.event }, 'INFO sent to the party');
   }
 
   /** Dials a supervisor into the live call, listen-only; resolves once the dial started. */

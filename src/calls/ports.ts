@@ -41,6 +41,11 @@ export interface SipDialog extends EventEmitter<SipDialogEvents> {
   onInfo?: (info: { contentType: string; body: string }) => InfoAnswer;
   /** BYE; a no-op once the dialog ended. */
   hangup(): Promise<void>;
+  /**
+   * An INFO toward the peer; resolves on its 2xx, rejects with the SIP status otherwise (a
+   * SipCallError-like `{status, reason}`). Optional: test fakes without it cannot carry one.
+   */
+  sendInfo?(contentType: string, body: string): Promise<void>;
 }
 
 export type CallOrigin = { kind: 'trunk'; trunk: string } | { kind: 'user'; user: string };

@@ -88,7 +88,7 @@ export class Store {
     this.webhooks = new WebhookRepository(db);
     this.widgets = new WidgetRepository(db);
     this.widgetSessions = new WidgetSessionRepository(db);
-    this.widgetMessages = new WidgetMessageRepository(db);
+    this.widgetMessages = new WidgetMessageRepository(db, this.outbox);
     this.widgetUploads = new WidgetUploadRepository(db);
   }
 
