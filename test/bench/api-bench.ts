@@ -157,9 +157,12 @@ async function main(): Promise<void> {
   const carrier = new UdpUa();
   await carrier.open('127.0.0.2');
   const arrivals = new Map<string, bigint>();
+  /** The main thread's CPU time when each INVITE arrived (the carrier runs in this process, on this thread). */
+  const arrivalCpu = new Map<string, bigint | undefined>();
   carrier.onRequest = (raw, reply) => {
     if (!raw.startsWith('INVITE ')) return;
     const to = /^INVITE sip:([^@;]+)/.exec(raw)?.[1] ?? '';
+    if (!arrivalCpu.has(to)) arrivalCpu.set(to, mainThreadCpuNs());
     if (!arrivals.has(to)) arrivals.set(to, process.hrtime.bigint());
     reply(buildResponse(raw, 486, 'Busy Here', { toTag: 'bench' }));
   };
@@ -220,6 +223,8 @@ async function main(): Promise<void> {
 
     // Post-dial delay: the agent line is a number, so the very first INVITE goes to the trunk.
     const delays: number[] = [];
+    /** Main-thread CPU from the request sent to the INVITE's arrival: the work on the path, whatever the load. */
+    const pathCpu: number[] = [];
     const warm: number[] = [];
     let refused = 0;
     await profiled('post-dial', async () => {
@@ -228,6 +233,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < WARM_DIALS + DIALS; i++) {
         const line = `+3370${String(i).padStart(7, '0')}`;
         let sent = process.hrtime.bigint();
+        let sentCpu = mainThreadCpuNs();
         let r = await send(h, 'POST', '/api/v1/calls/initiate', {
           call_type: 'bridge',
           recipient_phone_number: '+33612345678',
@@ -238,6 +244,7 @@ async function main(): Promise<void> {
           refused++;
           await new Promise((res) => setTimeout(res, 1000));
           sent = process.hrtime.bigint();
+          sentCpu = mainThreadCpuNs();
           r = await send(h, 'POST', '/api/v1/calls/initiate', {
             call_type: 'bridge',
             recipient_phone_number: '+33612345678',
@@ -250,7 +257,11 @@ async function main(): Promise<void> {
         const at = arrivals.get(line);
         if (at === undefined) throw new Error(`no INVITE for ${line}`);
         if (i < WARM_DIALS) warm.push(Number(at - sent) / 1e6);
-        else delays.push(Number(at - sent) / 1e6);
+        else {
+          delays.push(Number(at - sent) / 1e6);
+          const cpuAt = arrivalCpu.get(line);
+          if (cpuAt !== undefined && sentCpu !== undefined) pathCpu.push(Number(cpuAt - sentCpu) / 1e6);
+        }
       }
     });
     const slowest = delays
@@ -265,6 +276,11 @@ async function main(): Promise<void> {
     console.log(
       `post-dial delay (POST /calls/initiate -> INVITE at the carrier): p50 ${pct(delays, 50).toFixed(2)} ms, p99 ${pct(delays, 99).toFixed(2)} ms over ${DIALS} calls (${refused} answers 503 from media admission control, retried)`,
     );
+    pathCpu.sort((a, b) => a - b);
+    if (pathCpu.length)
+      console.log(
+        `post-dial main-thread CPU (request sent -> INVITE at the carrier, load-independent): p50 ${pct(pathCpu, 50).toFixed(2)} ms, p99 ${pct(pathCpu, 99).toFixed(2)} ms`,
+      );
     console.log(
       `load average after: ${loadavg()
         .map((l) => l.toFixed(2))
