@@ -30,8 +30,18 @@ export interface Carrier {
   sipp: SippProcess;
 }
 
-/** A carrier that answers every INVITE: `echo` returns the audio it gets, a number streams that tone (PCMU). */
-export async function startCarrier(t: TeardownHost, dir: string, mode: 'echo' | number, calls = 1): Promise<Carrier> {
+/**
+ * A carrier that answers every INVITE: `echo` returns the audio it gets, a number streams that tone
+ * (PCMU). sipp quits after `lifetimeMs` whatever it is doing: a carrier shared by a whole file must
+ * outlive the file (on a loaded machine a platform start alone took 24 s).
+ */
+export async function startCarrier(
+  t: TeardownHost,
+  dir: string,
+  mode: 'echo' | number,
+  calls = 1,
+  lifetimeMs = 60000,
+): Promise<Carrier> {
   const port = await freePort(CARRIER);
   const media = ['-mi', CARRIER, '-mp', String(await freePort(CARRIER))];
   if (mode === 'echo') {
@@ -40,7 +50,7 @@ export async function startCarrier(t: TeardownHost, dir: string, mode: 'echo' | 
       localHost: CARRIER,
       localPort: port,
       calls,
-      timeoutMs: 60000,
+      timeoutMs: lifetimeMs,
       extraArgs: ['-rtp_echo', ...media],
     });
     return { port, sipp };
@@ -49,7 +59,14 @@ export async function startCarrier(t: TeardownHost, dir: string, mode: 'echo' | 
   execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-e', 'u-law', tone, 'synth', '30', 'sine', String(mode), 'vol', '0.3']);
   const scenario = join(dir, 'uas-answer-tone.xml');
   writeFileSync(scenario, readFileSync(join(scenarios, 'uas-answer-tone.xml'), 'utf8').replaceAll('__FILE__', tone));
-  const sipp = await startSipp(t, { scenario, localHost: CARRIER, localPort: port, calls, timeoutMs: 60000, extraArgs: media });
+  const sipp = await startSipp(t, {
+    scenario,
+    localHost: CARRIER,
+    localPort: port,
+    calls,
+    timeoutMs: lifetimeMs,
+    extraArgs: media,
+  });
   return { port, sipp };
 }
 

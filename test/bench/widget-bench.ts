@@ -149,6 +149,9 @@ async function main(): Promise<void> {
     const toAnswer: number[] = [];
     const answerToAudio: number[] = [];
     const steps = new Map<string, number[]>();
+    // This process is the platform (SIP, the media worker thread) and the Playwright driver; sipp
+    // and Chromium are other processes. CPU per call does not depend on how busy the machine is.
+    const cpuBefore = process.cpuUsage();
     let silent = 0;
     for (let i = 0; i < CALLS; i++) {
       await frame.fill('.sp-number', RECIPIENT);
@@ -180,6 +183,7 @@ async function main(): Promise<void> {
       await until(async () => (await phoneState(frame)) === 'registered', { timeoutMs: 15000 });
     }
 
+    const cpu = process.cpuUsage(cpuBefore);
     console.log(line('page load → registered', loads));
     console.log(line('click → two-way audio', toAudio));
     console.log(line('  click → 200 OK (call:answered)', toAnswer));
@@ -191,6 +195,9 @@ async function main(): Promise<void> {
         `  ${name.padEnd(34)} ${String(Math.round(median(v))).padStart(5)}  (p99 ${Math.round(pct(v, 99))}, n=${v.length})`,
       );
     console.log(`  ${'audio heard'.padEnd(34)} ${String(Math.round(median(toAudio))).padStart(5)}`);
+    console.log(
+      `CPU of this process (platform + driver) per call, set-up to hang-up: ${((cpu.user + cpu.system) / 1000 / CALLS).toFixed(0)} ms`,
+    );
     if (silent) console.log(`calls with no audio within 10 s: ${silent}`);
     console.log(`aim: click → audio ≤ 300 ms p50: ${pct(toAudio, 50) <= 300 ? 'met' : 'NOT met'}; load average after ${load()}`);
   } finally {

@@ -152,7 +152,8 @@ function platform(): Promise<CallsPlatform> {
 
 async function startShared(): Promise<CallsPlatform> {
   const dir = tempDir(t, 'embed-');
-  const carrier = await startCarrier(t, dir, 'echo', 4);
+  // it lives as long as the file: sipp's default 60 s ran out before the first dial under load
+  const carrier = await startCarrier(t, dir, 'echo', 4, 240000);
   return startCallsPlatform(t, {
     carrierPort: carrier.port,
     config: {
