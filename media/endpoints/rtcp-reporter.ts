@@ -38,11 +38,11 @@ export class RtcpReporter {
     this.clockRate = rate;
   }
 
-  onSent(timestamp: number, payloadBytes: number): void {
+  onSent(timestamp: number, payloadBytes: number, nowMs = Date.now()): void {
     this.packetsSent++;
     this.octetsSent += payloadBytes;
     this.lastSentTimestamp = timestamp;
-    this.lastSentAtMs = Date.now();
+    this.lastSentAtMs = nowMs;
   }
 
   onReceived(ssrc: number, seq: number, timestamp: number, nowMs: number): void {

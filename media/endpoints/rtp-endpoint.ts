@@ -104,7 +104,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     };
     const ssrc = randomInt(1, 2 ** 32 - 1);
     this.reporter = new RtcpReporter(ssrc);
-    this.sender = new RtpSender(ssrc, (buf) => this.sendDatagram(buf), this.reporter);
+    this.sender = new RtpSender(ssrc, (head, payload) => this.sendDatagram(head, payload), this.reporter);
     this.inbound = new InboundAudio(this.log, {
       maxDelayMs: ctx.jitterBufferMs ?? 60,
       format: () => (this.negotiated ? { codec: this.negotiated.codec, pcmRate: this._pcmRate } : undefined),
@@ -309,10 +309,10 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.failed = false;
   }
 
-  private sendDatagram(buf: Buffer): void {
+  private sendDatagram(head: Buffer, payload: Buffer): void {
     const to = this.latch.rtp;
     if (!to || !this.sendPath || to.port === 0) return;
-    this.sendPath.send(buf, to);
+    this.sendPath.send(head, payload, to);
   }
 
   private onSocketError(err: NodeJS.ErrnoException, msg: string): void {

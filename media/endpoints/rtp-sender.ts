@@ -18,7 +18,9 @@ const MAX_TS_JUMP_MS = 2000;
 
 export class RtpSender {
   private readonly ssrc: number;
-  private readonly write: (buf: Buffer) => void;
+  /** Sends one datagram, header then payload; the header buffer is ours again when it returns. */
+  private readonly write: (head: Buffer, payload: Buffer) => void;
+  private readonly head = Buffer.alloc(RTP_HEADER);
   private readonly reporter: RtcpReporter;
   private clockRate = 8000;
   private seq = randomInt(0, 0x10000);
@@ -35,7 +37,7 @@ export class RtpSender {
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
-  constructor(ssrc: number, write: (buf: Buffer) => void, reporter: RtcpReporter) {
+  constructor(ssrc: number, write: (head: Buffer, payload: Buffer) => void, reporter: RtcpReporter) {
     this.ssrc = ssrc;
     this.write = write;
     this.reporter = reporter;
@@ -164,20 +166,20 @@ export class RtpSender {
   }
 
   /**
-   * The 12-byte header written straight into one buffer with the payload (no packet object, no
-   * DataViews: this runs for every packet a worker sends). allocUnsafe comes from Node's pool; a
-   * fresh buffer per packet because the socket may still hold the previous one.
+   * The 12-byte header written into one reused buffer (no packet object, no DataViews, no
+   * allocation: this runs for every packet a worker sends); the send path gathers it with the
+   * payload or copies both when it must keep them.
    */
   private emitPacket(pt: number, seq: number, ts: number, marker: boolean, payload: Buffer): void {
-    const buf = Buffer.allocUnsafe(RTP_HEADER + payload.length);
+    const buf = this.head;
     buf[0] = 0x80;
     buf[1] = (marker ? 0x80 : 0) | (pt & 0x7f);
     buf.writeUInt16BE(seq & 0xffff, 2);
     buf.writeUInt32BE(ts >>> 0, 4);
     buf.writeUInt32BE(this.ssrc >>> 0, 8);
-    payload.copy(buf, RTP_HEADER);
-    this.lastSendMs = Date.now();
-    this.reporter.onSent(ts, payload.length);
-    this.write(buf);
+    const now = Date.now();
+    this.lastSendMs = now;
+    this.reporter.onSent(ts, payload.length, now);
+    this.write(buf, payload);
   }
 }

@@ -8,6 +8,7 @@
  */
 import { createCipheriv, createHmac, timingSafeEqual, type Cipher } from 'node:crypto';
 import { SrtpAuthenticationError } from 'werift';
+import { SrtpAesGcmCipher, type WeriftGcmLike } from './srtp-gcm-cipher.js';
 
 const TAG_LENGTH = 10;
 const MAX_BLOCKS = 128; // 2 KiB of keystream: above any datagram we accept (MTU-sized)
@@ -114,7 +115,7 @@ class SessionHmac {
 }
 
 /** The subset of werift's RtpHeader the cipher reads. */
-interface HeaderLike {
+export interface HeaderLike {
   ssrc: number;
   sequenceNumber: number;
   padding: boolean;
@@ -213,21 +214,46 @@ export interface DtlsTransportLike {
 }
 
 const AES_CM_128_HMAC_SHA1_80 = 1;
+const AEAD_AES_128_GCM = 7;
 
 /**
  * Swaps werift's per-packet-cipher transform for ours in each SRTP/SRTCP context; werift keeps
- * the ROC and SRTCP index bookkeeping. Returns false when the profile is not ours to handle (GCM).
+ * the ROC and SRTCP index bookkeeping. Returns the profile taken over, or undefined when the
+ * transport has no SRTP yet or speaks a profile we leave to werift.
  */
-export function installSessionCiphers(transport: DtlsTransportLike): boolean {
-  const contexts = [
-    transport.srtp?.localContext,
-    transport.srtp?.remoteContext,
-    transport.srtcp?.localContext,
-    transport.srtcp?.remoteContext,
-  ];
-  if (contexts.some((c) => !c || c.profile !== AES_CM_128_HMAC_SHA1_80)) return false;
-  for (const c of contexts as WeriftContextLike[]) {
-    c.cipher = new SrtpAesCmCipher(deriveSessionKeys(c.masterKey, c.masterSalt));
+export function installSessionCiphers(transport: DtlsTransportLike): 'aes-cm' | 'aes-gcm' | undefined {
+  const srtp = [transport.srtp?.localContext, transport.srtp?.remoteContext];
+  const srtcp = [transport.srtcp?.localContext, transport.srtcp?.remoteContext];
+  const contexts = [...srtp, ...srtcp];
+  if (contexts.some((c) => !c)) return undefined;
+  if (contexts.every((c) => c?.profile === AES_CM_128_HMAC_SHA1_80)) {
+    for (const c of contexts as WeriftContextLike[]) {
+      c.cipher = new SrtpAesCmCipher(deriveSessionKeys(c.masterKey, c.masterSalt));
+    }
+    return 'aes-cm';
   }
-  return true;
+  if (srtp.every((c) => c?.profile === AEAD_AES_128_GCM && isWeriftGcm(c.cipher))) {
+    // SRTP only: its contexts' ciphers also carry the SRTCP half, which stays werift's.
+    for (const c of srtp as WeriftContextLike[]) c.cipher = new SrtpAesGcmCipher(c.cipher as WeriftGcmLike);
+    return 'aes-gcm';
+  }
+  return undefined;
+}
+
+function isWeriftGcm(c: unknown): c is WeriftGcmLike {
+  const g = c as Partial<WeriftGcmLike> | undefined;
+  return Buffer.isBuffer(g?.srtpSessionKey) && g.srtpSessionKey.length === 16 && Buffer.isBuffer(g.srtpSessionSalt);
+}
+
+/**
+ * werift as the DTLS server (it is, for every browser: the browser's offers are answered passive,
+ * and the browser answers our offers active) picks the first SRTP profile of its own list that the
+ * client offers, and its list starts with AES-GCM, which the ciphers above do not cover: every
+ * packet would go through werift's per-packet cipher. AES_CM_128_HMAC_SHA1_80 goes first; a client
+ * that offers only GCM still gets it.
+ */
+export function preferSessionCipherProfile(transport: unknown): void {
+  const t = transport as { srtpProfiles?: number[] };
+  if (!Array.isArray(t.srtpProfiles) || !t.srtpProfiles.includes(AES_CM_128_HMAC_SHA1_80)) return;
+  t.srtpProfiles = [AES_CM_128_HMAC_SHA1_80, ...t.srtpProfiles.filter((p) => p !== AES_CM_128_HMAC_SHA1_80)];
 }

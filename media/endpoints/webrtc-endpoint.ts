@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
-import { RTCPeerConnection, RtpHeader, type RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
+import { RTCPeerConnection, type RtpPacket, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
 import type {
   AudioFrame,
   CodecName,
@@ -26,8 +26,10 @@ import { TelephoneEventReceiver } from './webrtc-dtmf.js';
 import { DtmfSender } from './webrtc-dtmf-sender.js';
 import { RtpOutboundClock } from './webrtc-rtp-clock.js';
 import { OPUS_SPEC, checkWebRtcSdp, weriftCodecs } from './webrtc-codecs.js';
-import { installSessionCiphers, type DtlsTransportLike } from './srtp-cipher.js';
+import { installSessionCiphers, preferSessionCipherProfile, type DtlsTransportLike } from './srtp-cipher.js';
+import { holdEarlyDtlsRecords, type EarlyDtlsTransport } from './dtls-early-records.js';
 import { SenderReportFeed, type ReportingSender } from './webrtc-sender-report.js';
+import { OutboundRtpHeader, WebRtcSendPath, type SrtpTransportLike } from './webrtc-send-path.js';
 
 /** The part of the media engine's EndpointContext this endpoint uses. */
 export interface WebRtcEndpointContext {
@@ -77,11 +79,15 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   /** One SSRC (werift's sender), our own sequence and timestamp lines. */
   private readonly clock = new RtpOutboundClock();
   private reportFeed: SenderReportFeed | undefined;
+  private readonly outHeader = new OutboundRtpHeader();
+  private _srtpTransform: 'aes-cm' | 'aes-gcm' | 'werift' | undefined;
+  private readonly sendPath: WebRtcSendPath;
 
   constructor(ctx: WebRtcEndpointContext, opts: WebRtcEndpointOptions = {}) {
     super();
     this.id = ctx.id;
     this.log = (ctx.logger ?? pino({ level: 'silent' })).child({ endpoint: ctx.id, kind: 'webrtc' });
+    this.sendPath = new WebRtcSendPath(this.log);
     this._pcmRate = opts.pcmRate ?? 48000;
     this.rtpTimeoutMs = opts.rtpTimeoutMs ?? 5000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 15000;
@@ -106,6 +112,16 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.dtmfOut = new DtmfSender((payload, marker, ts) => this.sendRaw(this.telEventPt, payload, marker, ts));
     this.pc.onTrack.subscribe((track) => this.attachTrack(track));
     this.pc.connectionStateChange.subscribe((state) => this.onConnectionState(state));
+  }
+
+  /** Whose SRTP transform runs once connected: ours (per profile) or werift's. */
+  get srtpTransform(): 'aes-cm' | 'aes-gcm' | 'werift' | undefined {
+    return this._srtpTransform;
+  }
+
+  /** How our last packet left: the UDP send addon, dgram, or werift's own chain. */
+  get sentVia(): 'native' | 'dgram' | 'werift' | undefined {
+    return this.sendPath.lastVia;
   }
 
   get closed(): boolean {
@@ -137,6 +153,12 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       throw new SdpNegotiationError(`unusable WebRTC offer: ${(err as Error).message}`);
     }
     this.bindTransceiver();
+    // An offer that lets us choose (actpass, as every browser sends) gets a passive answer: the
+    // browser opens DTLS the moment its ICE is up, where werift as the client waits a fixed
+    // 100 ms after ICE before its first flight (a tenth of a second on every call's set-up).
+    if (/^a=setup:actpass\s*$/m.test(offerSdp)) this.transceiver!.dtlsTransport.role = 'server';
+    holdEarlyDtlsRecords(this.transceiver!.dtlsTransport as unknown as EarlyDtlsTransport);
+    preferSessionCipherProfile(this.transceiver!.dtlsTransport);
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.adoptNegotiated();
@@ -147,6 +169,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.assertOpen();
     if (opts?.codecs && !opts.codecs.includes('opus')) throw new SdpNegotiationError('a WebRTC leg speaks Opus only');
     if (!this.transceiver) this.transceiver = this.pc.addTransceiver('audio', { direction: 'sendrecv' });
+    // the browser answers setup:active: its ClientHello may come before we listen, as above
+    holdEarlyDtlsRecords(this.transceiver.dtlsTransport as unknown as EarlyDtlsTransport);
+    preferSessionCipherProfile(this.transceiver.dtlsTransport);
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     return this.localSdp();
@@ -311,20 +336,20 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private sendRaw(pt: number | undefined, payload: Buffer, marker: boolean, timestamp: number): void {
     const sender = this.transceiver?.sender;
     if (pt === undefined || !sender || this._closed) return;
-    const header = new RtpHeader({
-      payloadType: pt,
-      sequenceNumber: this.clock.nextSequence(),
-      timestamp,
-      ssrc: sender.ssrc,
-      marker,
-    });
+    const header = this.outHeader;
+    header.payloadType = pt;
+    header.sequenceNumber = this.clock.nextSequence();
+    header.timestamp = timestamp;
+    header.ssrc = sender.ssrc;
+    header.marker = marker;
     if (pt === this._codec?.payloadType) {
       // Audio counts in the sender reports (events, as in browsers, do not).
       this.reportFeed ??= new SenderReportFeed(sender as unknown as ReportingSender);
       this.reportFeed.sent(timestamp, payload.length);
     }
-    // Straight onto SRTP: werift's sender would add per-packet video work (see webrtc-sender-report).
-    sender.dtlsTransport.sendRtp(payload, header).catch((err: unknown) => this.log.debug({ err }, 'send failed'));
+    // Straight onto SRTP and the ICE socket: werift's sender would add per-packet video work (see
+    // webrtc-sender-report), its transport a chain of promises (see webrtc-send-path).
+    this.sendPath.send(sender.dtlsTransport as unknown as SrtpTransportLike, header, payload);
   }
 
   private onConnectionState(state: string): void {
@@ -333,7 +358,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       this.connected = true;
       // werift builds a cipher per packet; ours keeps the key schedule per session.
       for (const t of this.pc.dtlsTransports) {
-        if (!installSessionCiphers(t as unknown as DtlsTransportLike)) this.log.debug('SRTP profile kept on werift transform');
+        const profile = installSessionCiphers(t as unknown as DtlsTransportLike);
+        this._srtpTransform = profile ?? 'werift';
+        this.log.debug({ profile: this._srtpTransform }, 'SRTP transform');
       }
       this.clearConnectTimer();
       this.settleWaiters();

@@ -6,15 +6,50 @@
  * parsing, latching, statistics, jitter buffer, bridge, packetizer, header writing. CPU time, so
  * the figure holds on a shared machine; run with --cpu-prof to see where the rest goes.
  *
- * `node dist/test/bench/hot-path-bench.js [calls=50] [frames=3000]`
+ * `node dist/test/bench/hot-path-bench.js [calls=50] [frames=3000] [--net]`
+ *
+ * --net: the endpoints really send, through their sockets (the UDP send addon, or dgram with
+ * SWITCHBOARD_UDP_NATIVE=0), to a sink in another process (udp-sink.c): the send path's CPU,
+ * syscalls included, on top of the figure above. Receiving stays simulated.
  */
 import type { RemoteInfo } from 'node:dgram';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { createDecoder, createEncoder, encodeMulaw } from '../../media/codecs/index.js';
 import { Bridge } from '../../media/bridge.js';
 import { RtpEndpoint } from '../../media/endpoints/rtp-endpoint.js';
 import { PortAllocator } from '../../media/port-allocator.js';
 import type { CodecSpec } from '../../media/types.js';
 import { speechLike } from './codec-bench.js';
+import { udpNative } from '../../media/endpoints/udp-native.js';
+
+// The C source lives beside this file's TypeScript source (dist/test/bench -> test/bench).
+const SINK_SRC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'bench', 'udp-sink.c');
+
+/** The sink process: its port, and how many datagrams it read once told to stop. */
+async function startSink(): Promise<{ port: number; stop: () => Promise<number> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'udp-sink-'));
+  const bin = join(dir, 'udp-sink');
+  execFileSync('cc', ['-O2', '-o', bin, SINK_SRC]);
+  const child = spawn(bin, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const m = /^ready (\d+)/.exec(((await lines.next()).value as string) ?? '');
+  if (!m) throw new Error('udp sink did not start');
+  return {
+    port: Number(m[1]),
+    stop: async () => {
+      child.stdin.end();
+      const count = Number((await lines.next()).value);
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+      return count;
+    },
+  };
+}
 
 const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
@@ -22,7 +57,7 @@ const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channel
 /** What the hot path reaches on an endpoint: its datagram handler and its one send. */
 interface Reachable {
   onDatagram(msg: Buffer, rinfo: RemoteInfo): void;
-  sendDatagram(buf: Buffer): void;
+  sendDatagram(head: Buffer, payload: Buffer): void;
 }
 
 function offer(port: number, codec: 'PCMU' | 'opus'): string {
@@ -52,8 +87,11 @@ function cpuUs(fn: () => void): number {
 }
 
 async function main(): Promise<void> {
-  const calls = Number(process.argv[2] ?? 50);
-  const frames = Number(process.argv[3] ?? 3000);
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const net = process.argv.includes('--net');
+  const calls = Number(args[0] ?? 50);
+  const frames = Number(args[1] ?? 3000);
+  const sink = net ? await startSink() : undefined;
   const pcm8 = speechLike(8000, 100);
   const pcm48 = speechLike(48000, 100);
   const mulaw = pcm8.map(encodeMulaw);
@@ -68,13 +106,15 @@ async function main(): Promise<void> {
   for (let i = 0; i < calls; i++) {
     const a = new RtpEndpoint(ctx(`a${i}`));
     const b = new RtpEndpoint(ctx(`b${i}`));
-    await a.answer(offer(30000 + 2 * i, 'PCMU'));
-    await b.answer(offer(31000 + 2 * i, 'opus'));
+    await a.answer(offer(sink?.port ?? 30000 + 2 * i, 'PCMU'));
+    await b.answer(offer(sink?.port ?? 31000 + 2 * i, 'opus'));
     const bridge = new Bridge(a, b);
     const ra = a as unknown as Reachable;
     const rb = b as unknown as Reachable;
-    ra.sendDatagram = () => void sent++;
-    rb.sendDatagram = () => void sent++;
+    if (!net) {
+      ra.sendDatagram = () => void sent++;
+      rb.sendDatagram = () => void sent++;
+    }
     const close = (): void => {
       bridge.close();
       a.close();
@@ -82,8 +122,19 @@ async function main(): Promise<void> {
     };
     legs.push({ a: ra, b: rb, close });
   }
-  const fromA = (i: number): RemoteInfo => ({ address: '127.0.0.1', family: 'IPv4', port: 30000 + 2 * i, size: 172 });
-  const fromB = (i: number): RemoteInfo => ({ address: '127.0.0.1', family: 'IPv4', port: 31000 + 2 * i, size: 100 });
+  // With --net every leg latches onto the sink (and connects its socket to it).
+  const fromA = (i: number): RemoteInfo => ({
+    address: '127.0.0.1',
+    family: 'IPv4',
+    port: sink?.port ?? 30000 + 2 * i,
+    size: 172,
+  });
+  const fromB = (i: number): RemoteInfo => ({
+    address: '127.0.0.1',
+    family: 'IPv4',
+    port: sink?.port ?? 31000 + 2 * i,
+    size: 100,
+  });
   const rinfoA = legs.map((_, i) => fromA(i));
   const rinfoB = legs.map((_, i) => fromB(i));
 
@@ -97,6 +148,7 @@ async function main(): Promise<void> {
     }
   };
   drive(0, 200); // warm up the JIT and the latches
+  if (net) await new Promise((r) => setTimeout(r, 200)); // the latched sockets' connects land
   sent = 0;
   const totalUs = cpuUs(() => drive(200, frames));
   const perCallFrame = totalUs / (frames * calls);
@@ -121,11 +173,19 @@ async function main(): Promise<void> {
   const codecUs = cpuUs(() => codecRun(frames)) / (frames * calls);
   const rest = perCallFrame - codecUs;
   const line = (k: string, v: string): void => void process.stdout.write(`${k.padEnd(44)}${v}\n`);
+  if (sink) {
+    await new Promise((r) => setTimeout(r, 200)); // the sink drains its socket
+    sent = (await sink.stop()) - 2 * calls * 200; // less the warm-up's
+    line('sends', `${udpNative ? 'UDP send addon' : 'dgram'} (real sockets, to a sink process)`);
+  }
   line('calls × frames', `${calls} × ${frames} (sent ${sent} of ${2 * calls * frames} expected)`);
   line('hot path, µs per call per 20 ms', perCallFrame.toFixed(1));
   line('  codec calls alone', codecUs.toFixed(1));
-  line('  the rest (no syscalls)', `${rest.toFixed(1)} (${((rest / perCallFrame) * 100).toFixed(0)}%)`);
-  line('calls per core, network I/O left out', (20000 / perCallFrame).toFixed(0));
+  line(
+    net ? '  the rest (sends included)' : '  the rest (no syscalls)',
+    `${rest.toFixed(1)} (${((rest / perCallFrame) * 100).toFixed(0)}%)`,
+  );
+  line(net ? 'calls per core, receiving left out' : 'calls per core, network I/O left out', (20000 / perCallFrame).toFixed(0));
   for (const l of legs) l.close();
 }
 

@@ -231,6 +231,12 @@ async function benchMain(): Promise<void> {
     await ms.close();
   }
 
+  // BENCH_OVERLOAD=0: the steps only (A/B runs of one change).
+  if (process.env.BENCH_OVERLOAD === '0') {
+    gen.close();
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   // Past the limit: the admission limit set at the measured capacity, and 30% more calls asked for.
   const perWorker = Number(process.env.BENCH_MAX_CALLS ?? Math.max(5, Math.floor(best / workers)));
   const limit = workers * perWorker;

@@ -16,7 +16,7 @@ function parse(b: Buffer) {
 
 t.test('forwarded streams are rewritten onto one continuous line across SSRC and sequence changes', async (t) => {
   const out: ReturnType<typeof parse>[] = [];
-  const s = new RtpSender(0xabcdef, (b) => out.push(parse(Buffer.from(b))), new RtcpReporter(0xabcdef));
+  const s = new RtpSender(0xabcdef, (h, p) => out.push(parse(Buffer.concat([h, p]))), new RtcpReporter(0xabcdef));
   t.teardown(() => s.close());
   s.setClockRate(8000);
   const pkt = (ssrc: number, seq: number, ts: number) => ({
@@ -58,7 +58,7 @@ t.test('forwarded streams are rewritten onto one continuous line across SSRC and
 // a receiver keyed on the timestamp (baresip, RFC 4733 §2.5.1.2) saw 1,2,1,2 or a 2 twice.
 t.test('digits sent back to back go out one after the other: one timestamp and one marker per digit', async (t) => {
   const out: ReturnType<typeof parse>[] = [];
-  const s = new RtpSender(0x1234, (b) => out.push(parse(Buffer.from(b))), new RtcpReporter(0x1234));
+  const s = new RtpSender(0x1234, (h, p) => out.push(parse(Buffer.concat([h, p]))), new RtcpReporter(0x1234));
   t.teardown(() => s.close());
   s.setClockRate(8000);
   const te: CodecSpec = { name: 'telephone-event', payloadType: 101, clockRate: 8000, channels: 1 };

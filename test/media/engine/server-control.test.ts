@@ -96,55 +96,81 @@ t.test('a worker that dies is reported, its calls close, and a new worker takes 
   t.match(await ep2.answer(peerOffer(9, 'PCMU')), /m=audio \d+ RTP\/AVP 0/);
 });
 
-t.test('symmetric RTP: media goes back to where the peer really sends from (NAT)', async (t) => {
-  const ms = await media();
-  const peer = await RtpPeer.start();
-  t.teardown(() => peer.close());
-  const s = await openSession(t, ms);
-  const ep = await s.createEndpoint('rtp');
-  // The SDP names a private address/port the peer is not reachable at.
-  const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
-  await s.echo(ep);
-  await peer.send({ remote: { address: '127.0.0.1', port: sdpPort(ans) }, codec: PCMU, toneHz: 500, durationMs: 400 });
-  const got = (await peer.reportWhen((r) => r.packets.length >= 20)).packets.length;
-  t.ok(got >= 16, `echo reached the real source address (${got} of 20 packets; the first ones prove the source)`);
-});
+// The worker sends through the UDP addon when it is built, through dgram otherwise (or with
+// SWITCHBOARD_UDP_NATIVE=0): latching and the connected socket must behave alike on both paths.
+async function startWith(t: Parameters<typeof startMediaServer>[0], via: 'native' | 'dgram') {
+  const saved = process.env.SWITCHBOARD_UDP_NATIVE;
+  process.env.SWITCHBOARD_UDP_NATIVE = via === 'native' ? '1' : '0';
+  try {
+    return await startMediaServer(t); // the worker takes a copy of the environment when it starts
+  } finally {
+    if (saved === undefined) delete process.env.SWITCHBOARD_UDP_NATIVE;
+    else process.env.SWITCHBOARD_UDP_NATIVE = saved;
+  }
+}
 
-t.test('symmetric RTP: a second source takes over only once the latched one went quiet', async (t) => {
-  const ms = await media();
-  const first = await RtpPeer.start();
-  const second = await RtpPeer.start();
-  t.teardown(() => {
-    first.close();
-    second.close();
+// One media server per send path for the file, each subtest in sessions of its own.
+const byVia = new Map<'native' | 'dgram', ReturnType<typeof startWith>>();
+function mediaVia(via: 'native' | 'dgram'): ReturnType<typeof startWith> {
+  let started = byVia.get(via);
+  if (!started) {
+    started = startWith(t, via);
+    byVia.set(via, started);
+  }
+  return started;
+}
+
+for (const via of ['native', 'dgram'] as const) {
+  t.test(`symmetric RTP (${via} sends): media goes back to where the peer really sends from (NAT)`, async (t) => {
+    const ms = await mediaVia(via);
+    const peer = await RtpPeer.start();
+    t.teardown(() => peer.close());
+    const s = await openSession(t, ms);
+    const ep = await s.createEndpoint('rtp');
+    // The SDP names a private address/port the peer is not reachable at.
+    const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
+    await s.echo(ep);
+    await peer.send({ remote: { address: '127.0.0.1', port: sdpPort(ans) }, codec: PCMU, toneHz: 500, durationMs: 400 });
+    const got = (await peer.reportWhen((r) => r.packets.length >= 20)).packets.length;
+    t.ok(got >= 16, `echo reached the real source address (${got} of 20 packets; the first ones prove the source)`);
   });
-  const s = await openSession(t, ms);
-  const ep = await s.createEndpoint('rtp');
-  const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
-  await s.echo(ep);
-  const to = { address: '127.0.0.1', port: sdpPort(ans) };
-  // Both talk at once: the first latches, the second's packets are not echoed anywhere.
-  const both = Promise.all([
-    first.send({ remote: to, codec: PCMU, toneHz: 500, durationMs: 600 }),
-    sleep(200).then(() => second.send({ remote: to, codec: PCMU, toneHz: 700, durationMs: 300 })),
-  ]);
-  await both;
-  const firstHeard = (await first.reportWhen((r) => r.packets.length >= 20)).packets.length;
-  t.ok(firstHeard >= 20, `the latched source hears its echo (${firstHeard} packets)`);
-  await sleep(300);
-  t.equal((await second.report()).packets.length, 0, 'a second source does not take over while the first talks');
-  // The first has been quiet for over a second: the second takes over, and the first, back while
-  // the second talks, does not take it back.
-  await sleep(1000);
-  first.reset();
-  await Promise.all([
-    second.send({ remote: to, codec: PCMU, toneHz: 700, durationMs: 600 }),
-    sleep(200).then(() => first.send({ remote: to, codec: PCMU, toneHz: 500, durationMs: 200 })),
-  ]);
-  const got = (await second.reportWhen((r) => r.packets.length >= 20)).packets.length;
-  t.ok(got >= 20, `the echo follows the new source (${got} packets)`);
-  t.equal((await first.report()).packets.length, 0, 'and the old source does not take it back while the new one talks');
-});
+
+  t.test(`symmetric RTP (${via} sends): a second source takes over only once the latched one went quiet`, async (t) => {
+    const ms = await mediaVia(via);
+    const first = await RtpPeer.start();
+    const second = await RtpPeer.start();
+    t.teardown(() => {
+      first.close();
+      second.close();
+    });
+    const s = await openSession(t, ms);
+    const ep = await s.createEndpoint('rtp');
+    const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
+    await s.echo(ep);
+    const to = { address: '127.0.0.1', port: sdpPort(ans) };
+    // Both talk at once: the first latches, the second's packets are not echoed anywhere.
+    const both = Promise.all([
+      first.send({ remote: to, codec: PCMU, toneHz: 500, durationMs: 600 }),
+      sleep(200).then(() => second.send({ remote: to, codec: PCMU, toneHz: 700, durationMs: 300 })),
+    ]);
+    await both;
+    const firstHeard = (await first.reportWhen((r) => r.packets.length >= 20)).packets.length;
+    t.ok(firstHeard >= 20, `the latched source hears its echo (${firstHeard} packets)`);
+    await sleep(300);
+    t.equal((await second.report()).packets.length, 0, 'a second source does not take over while the first talks');
+    // The first has been quiet for over a second: the second takes over, and the first, back while
+    // the second talks, does not take it back.
+    await sleep(1000);
+    first.reset();
+    await Promise.all([
+      second.send({ remote: to, codec: PCMU, toneHz: 700, durationMs: 600 }),
+      sleep(200).then(() => first.send({ remote: to, codec: PCMU, toneHz: 500, durationMs: 200 })),
+    ]);
+    const got = (await second.reportWhen((r) => r.packets.length >= 20)).packets.length;
+    t.ok(got >= 20, `the echo follows the new source (${got} packets)`);
+    t.equal((await first.report()).packets.length, 0, 'and the old source does not take it back while the new one talks');
+  });
+}
 
 t.test('admission also follows the measured worker load', async (t) => {
   // Any measurable event-loop utilisation is "too busy" here, so the worker's own load reports refuse the call.

@@ -7,6 +7,13 @@ import {
   installSessionCiphers,
   type DtlsTransportLike,
 } from '../../../media/endpoints/srtp-cipher.js';
+import { SrtpAesGcmCipher } from '../../../media/endpoints/srtp-gcm-cipher.js';
+
+/** werift's profile numbers: AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM (what Chrome picks). */
+const PROFILES = [
+  { profile: 1, name: 'AES-CM', ours: 'aes-cm', saltLength: 14 },
+  { profile: 7, name: 'AES-GCM', ours: 'aes-gcm', saltLength: 12 },
+] as const;
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -43,15 +50,18 @@ t.test('AES-CM keystream matches RFC 3711 B.2', async (t) => {
   t.same(out.subarray(60), expected);
 });
 
-function sessions(tt: Test): {
+function sessions(
+  tt: Test,
+  p: (typeof PROFILES)[number] = PROFILES[0],
+): {
   werift: { srtp: SrtpSession; srtcp: SrtcpSession };
   ours: { srtp: SrtpSession; srtcp: SrtcpSession };
 } {
   const a = {
     localMasterKey: hex('00112233445566778899aabbccddeeff'),
-    localMasterSalt: hex('0102030405060708090a0b0c0d0e'),
+    localMasterSalt: hex('0102030405060708090a0b0c0d0e').subarray(0, p.saltLength),
     remoteMasterKey: hex('ffeeddccbbaa99887766554433221100'),
-    remoteMasterSalt: hex('0e0d0c0b0a09080706050403020100').subarray(0, 14),
+    remoteMasterSalt: hex('0e0d0c0b0a09080706050403020100').subarray(0, p.saltLength),
   };
   const b = {
     localMasterKey: a.remoteMasterKey,
@@ -59,45 +69,80 @@ function sessions(tt: Test): {
     remoteMasterKey: a.localMasterKey,
     remoteMasterSalt: a.localMasterSalt,
   };
-  const werift = { srtp: new SrtpSession({ keys: a, profile: 1 }), srtcp: new SrtcpSession({ keys: a, profile: 1 }) };
-  const ours = { srtp: new SrtpSession({ keys: b, profile: 1 }), srtcp: new SrtcpSession({ keys: b, profile: 1 }) };
-  tt.ok(installSessionCiphers(ours as unknown as DtlsTransportLike));
+  const { profile } = p;
+  const werift = { srtp: new SrtpSession({ keys: a, profile }), srtcp: new SrtcpSession({ keys: a, profile }) };
+  const ours = { srtp: new SrtpSession({ keys: b, profile }), srtcp: new SrtcpSession({ keys: b, profile }) };
+  tt.equal(installSessionCiphers(ours as unknown as DtlsTransportLike), p.ours, `our ${p.name} transform installed`);
   return { werift, ours };
 }
 
-t.test('interoperates with werift SRTP both ways, across a sequence wrap', async (t) => {
-  const { werift, ours } = sessions(t);
-  for (let i = 0; i < 40; i++) {
-    const seq = (65520 + i) & 0xffff;
-    const payload = Buffer.from(Array.from({ length: 20 + i * 7 }, (_, j) => (j * 31 + i) & 0xff));
-    const header = new RtpHeader({
-      payloadType: 111,
-      sequenceNumber: seq,
-      timestamp: i * 960,
-      ssrc: 0x11223344,
-      marker: i === 0,
-    });
-    const fromUs = ours.srtp.encrypt(payload, header);
-    t.same(RtpPacket.deSerialize(werift.srtp.decrypt(fromUs)).payload, payload, `werift reads ours seq ${seq}`);
-    const fromThem = werift.srtp.encrypt(
-      payload,
-      new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: i * 960, ssrc: 0x55667788 }),
-    );
-    t.same(RtpPacket.deSerialize(ours.srtp.decrypt(fromThem)).payload, payload, `we read werift's seq ${seq}`);
-  }
-});
+for (const p of PROFILES)
+  t.test(`${p.name}: interoperates with werift SRTP both ways, across a sequence wrap`, async (t) => {
+    const { werift, ours } = sessions(t, p);
+    for (let i = 0; i < 40; i++) {
+      const seq = (65520 + i) & 0xffff;
+      const payload = Buffer.from(Array.from({ length: 20 + i * 7 }, (_, j) => (j * 31 + i) & 0xff));
+      const header = new RtpHeader({
+        payloadType: 111,
+        sequenceNumber: seq,
+        timestamp: i * 960,
+        ssrc: 0x11223344,
+        marker: i === 0,
+      });
+      const fromUs = ours.srtp.encrypt(payload, header);
+      t.same(RtpPacket.deSerialize(werift.srtp.decrypt(fromUs)).payload, payload, `werift reads ours seq ${seq}`);
+      const fromThem = werift.srtp.encrypt(
+        payload,
+        new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: i * 960, ssrc: 0x55667788 }),
+      );
+      t.same(RtpPacket.deSerialize(ours.srtp.decrypt(fromThem)).payload, payload, `we read werift's seq ${seq}`);
+    }
+  });
 
-t.test('SRTCP interoperates and forged packets are refused', async (t) => {
-  const { werift, ours } = sessions(t);
-  const rtcp = Buffer.concat([hex('80c80006'), hex('11223344'), Buffer.alloc(20, 7)]);
-  t.same(werift.srtcp.decrypt(ours.srtcp.encrypt(rtcp)), rtcp);
-  t.same(ours.srtcp.decrypt(werift.srtcp.encrypt(rtcp)), rtcp);
-  const forged = Buffer.from(
-    werift.srtp.encrypt(Buffer.alloc(160, 1), new RtpHeader({ payloadType: 0, sequenceNumber: 5, timestamp: 0, ssrc: 9 })),
-  );
-  forged[20] ^= 1;
-  t.throws(() => ours.srtp.decrypt(forged), SrtpAuthenticationError);
-  const forgedRtcp = Buffer.from(werift.srtcp.encrypt(rtcp));
-  forgedRtcp[10] ^= 1;
-  t.throws(() => ours.srtcp.decrypt(forgedRtcp), SrtpAuthenticationError);
-});
+for (const p of PROFILES)
+  t.test(`${p.name}: SRTCP interoperates and forged packets are refused`, async (t) => {
+    const { werift, ours } = sessions(t, p);
+    const rtcp = Buffer.concat([hex('80c80006'), hex('11223344'), Buffer.alloc(20, 7)]);
+    t.same(werift.srtcp.decrypt(ours.srtcp.encrypt(rtcp)), rtcp);
+    t.same(ours.srtcp.decrypt(werift.srtcp.encrypt(rtcp)), rtcp);
+    const forged = Buffer.from(
+      werift.srtp.encrypt(Buffer.alloc(160, 1), new RtpHeader({ payloadType: 0, sequenceNumber: 5, timestamp: 0, ssrc: 9 })),
+    );
+    forged[20] ^= 1;
+    t.throws(() => ours.srtp.decrypt(forged), SrtpAuthenticationError);
+    const forgedRtcp = Buffer.from(werift.srtcp.encrypt(rtcp));
+    forgedRtcp[10] ^= 1;
+    t.throws(() => ours.srtcp.decrypt(forgedRtcp), SrtpAuthenticationError);
+  });
+
+t.test(
+  "AES-GCM: our transform sits in the SRTP contexts, agrees with Node's own GCM, and refuses a forged tag or header",
+  async (t) => {
+    const { werift, ours } = sessions(t, PROFILES[1]);
+    const ctx = (ours.srtp as unknown as { localContext: { cipher: unknown } }).localContext;
+    t.type(ctx.cipher, SrtpAesGcmCipher);
+    const payload = Buffer.alloc(90, 0x5a);
+    const header = new RtpHeader({ payloadType: 111, sequenceNumber: 7, timestamp: 960, ssrc: 0xcafe, marker: true });
+    const packet = ours.srtp.encrypt(payload, header);
+    t.equal(packet.length, 12 + 90 + 16, 'header, ciphertext, 16-byte tag');
+    // RFC 7714: the IV is (00 00 || SSRC || ROC || SEQ) XOR the 12-byte session salt; the header is the AAD.
+    const cipher = ctx.cipher as unknown as { key: Buffer; salt: Buffer };
+    const iv = Buffer.alloc(12);
+    iv.writeUInt32BE(0xcafe, 2);
+    iv.writeUInt16BE(7, 10);
+    for (let i = 0; i < 12; i++) iv[i] ^= cipher.salt[i];
+    const { createDecipheriv } = await import('node:crypto');
+    const d = createDecipheriv('aes-128-gcm', cipher.key, iv);
+    d.setAAD(packet.subarray(0, 12));
+    d.setAuthTag(packet.subarray(12 + 90));
+    t.same(Buffer.concat([d.update(packet.subarray(12, 12 + 90)), d.final()]), payload, 'Node decrypts it');
+    t.same(RtpPacket.deSerialize(werift.srtp.decrypt(packet)).payload, payload);
+    for (const at of [1, 20, packet.length - 1]) {
+      const forged = Buffer.from(
+        werift.srtp.encrypt(payload, new RtpHeader({ payloadType: 111, sequenceNumber: 9, timestamp: 0, ssrc: 3 })),
+      );
+      forged[at] ^= 1;
+      t.throws(() => ours.srtp.decrypt(forged), SrtpAuthenticationError, `a bit flipped at byte ${at}`);
+    }
+  },
+);

@@ -11,6 +11,7 @@ import { createDecoder, createEncoder } from '../../../media/codecs/index.js';
 import type { AudioFrame, DtmfEvent } from '../../../media/types.js';
 import { buildTelephoneEvent } from '../../../media/endpoints/webrtc-dtmf.js';
 import { WeriftClient } from './werift-client.js';
+import { udpNative } from '../../../media/endpoints/udp-native.js';
 import { ToneSource, concat, peakFrequency } from './tone.js';
 
 const webrtc = configSchema.parse({ webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true } }).webrtc;
@@ -76,6 +77,8 @@ t.test('audio both ways, decoded by spectrum', async (t) => {
   t.ok(opus.length >= 35, `peer got ${opus.length} packets`);
   const pcm = concat(opus.map((p) => dec.decode(p.payload)));
   t.equal(peakFrequency(pcm, 48000).freq, 440, 'peer hears 440 Hz');
+  t.equal(ep.sentVia, udpNative ? 'native' : 'dgram', "our audio left straight on the ICE socket, not through werift's chain");
+  t.ok(ep.srtpTransform === 'aes-cm' || ep.srtpTransform === 'aes-gcm', `our SRTP transform (${ep.srtpTransform})`);
   // continuity: consecutive seq and 960-tick timestamps
   for (let i = 1; i < opus.length; i++) {
     if (((opus[i]!.sequenceNumber - opus[i - 1]!.sequenceNumber) & 0xffff) !== 1) {

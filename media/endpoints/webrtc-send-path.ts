@@ -1,0 +1,130 @@
+/**
+ * Our audio's way out on a WebRTC leg: SRTP through the session's transform, then straight onto
+ * the nominated ICE pair's UDP socket. werift's own path (RTCDtlsTransport.sendRtp) runs four
+ * async functions per packet (a promise and a microtask each), and its UDP transport sends by
+ * address through dgram (a lookup and a nextTick per packet). Here: one synchronous send, through
+ * the UDP send addon when it is built, else dgram. Anything unusual (no nominated pair yet, a TCP
+ * or TURN-over-TLS pair, a host name) goes werift's way.
+ */
+import type dgram from 'node:dgram';
+import type { Logger } from 'pino';
+import type { HeaderLike } from './srtp-cipher.js';
+import { socketFd, udpNative, type UdpNative } from './udp-native.js';
+
+/** The parts of werift's RTCDtlsTransport and its ICE connection this path reads. */
+export interface SrtpTransportLike {
+  srtp?: { encrypt(payload: Buffer, header: HeaderLike): Buffer };
+  bytesSent: number;
+  packetsSent: number;
+  iceTransport: { connection: IceConnectionLike };
+  sendRtp(payload: Buffer, header: unknown): Promise<unknown>;
+}
+interface IceConnectionLike {
+  nominated?: CandidatePairLike;
+  canSendApplicationData(): boolean;
+}
+interface CandidatePairLike {
+  remoteAddr: readonly [string, number];
+  protocol: { transport: { type: string; closed?: boolean; socket?: dgram.Socket } };
+  packetsSent: number;
+  bytesSent: number;
+}
+
+const ECONNREFUSED = 111;
+
+/**
+ * A 12-byte RTP header (no CSRCs, no extensions) that serializes into one reused buffer: every
+ * SRTP transform copies the header into its output before returning.
+ */
+export class OutboundRtpHeader implements HeaderLike {
+  payloadType = 0;
+  sequenceNumber = 0;
+  timestamp = 0;
+  ssrc = 0;
+  marker = false;
+  readonly padding = false;
+  paddingSize = 0;
+  readonly payloadOffset = 12;
+  readonly serializeSize = 12;
+  readonly extension = false;
+  readonly csrcLength = 0;
+  readonly csrc: number[] = [];
+  readonly extensions: never[] = [];
+  readonly version = 2;
+  private readonly buf = Buffer.alloc(12);
+
+  serialize(): Buffer {
+    const b = this.buf;
+    b[0] = 0x80;
+    b[1] = (this.marker ? 0x80 : 0) | (this.payloadType & 0x7f);
+    b.writeUInt16BE(this.sequenceNumber & 0xffff, 2);
+    b.writeUInt32BE(this.timestamp >>> 0, 4);
+    b.writeUInt32BE(this.ssrc >>> 0, 8);
+    return b;
+  }
+}
+
+export class WebRtcSendPath {
+  private pairFor: CandidatePairLike | undefined;
+  private fd = -1;
+  private addr: Buffer | null = null;
+
+  constructor(
+    private readonly log: Logger,
+    /** null: dgram only (tests of that path). */
+    private readonly native: UdpNative | null = udpNative ?? null,
+  ) {}
+
+  /** 'native', 'dgram' or 'werift': how the last packet left (tests, logs). */
+  lastVia: 'native' | 'dgram' | 'werift' | undefined;
+
+  send(transport: SrtpTransportLike, header: OutboundRtpHeader, payload: Buffer): void {
+    const conn = transport.iceTransport.connection;
+    const pair = conn.nominated;
+    const udp = pair?.protocol.transport;
+    const srtp = transport.srtp;
+    if (!pair || !udp || !srtp || udp.type !== 'udp' || !udp.socket || udp.closed) {
+      this.viaWerift(transport, header, payload);
+      return;
+    }
+    if (!conn.canSendApplicationData()) return; // werift would drop it too
+    if (pair !== this.pairFor) this.adopt(pair, udp.socket);
+    const packet = srtp.encrypt(payload, header);
+    if (this.native && this.addr && this.fd >= 0) {
+      const r = this.native.send(this.fd, packet, null, this.addr);
+      if (r < 0 && r !== -ECONNREFUSED) this.log.debug({ errno: -r }, 'SRTP not sent');
+      this.lastVia = 'native';
+    } else {
+      try {
+        udp.socket.send(packet, pair.remoteAddr[1], pair.remoteAddr[0]);
+      } catch (err) {
+        this.log.debug({ err }, 'SRTP not sent');
+      }
+      this.lastVia = 'dgram';
+    }
+    transport.bytesSent += packet.length;
+    transport.packetsSent++;
+    pair.bytesSent += packet.length;
+    pair.packetsSent++;
+  }
+
+  /** A new nominated pair (ICE restart, a better pair): its socket and address, looked up once. */
+  private adopt(pair: CandidatePairLike, socket: dgram.Socket): void {
+    this.pairFor = pair;
+    this.fd = this.native ? socketFd(socket) : -1;
+    this.addr = this.native && this.fd >= 0 ? this.native.sockaddr(pair.remoteAddr[0], pair.remoteAddr[1]) : null;
+  }
+
+  private viaWerift(transport: SrtpTransportLike, header: OutboundRtpHeader, payload: Buffer): void {
+    this.lastVia = 'werift';
+    // werift's path serializes later, after an await: it gets a header of its own.
+    const own = Object.assign(new OutboundRtpHeader(), {
+      payloadType: header.payloadType,
+      sequenceNumber: header.sequenceNumber,
+      timestamp: header.timestamp,
+      ssrc: header.ssrc,
+      marker: header.marker,
+    });
+    transport.sendRtp(payload, own).catch((err: unknown) => this.log.debug({ err }, 'send failed'));
+  }
+}
