@@ -9,12 +9,12 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { sharedPlatform, startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 import { freePort, runSipp } from '../helpers/sipp.js';
 import { Baresip } from '../helpers/baresip.js';
 import { readWav } from '../../media/wav.js';
 import { peakFrequency } from '../media/unit/spectrum.js';
-import { heard, peakHz, registeredPhone, settled, sleep, tempDir, toneSeconds, toneWav } from './phones.js';
+import { heard, peakHz, registeredPhone, settled, tempDir, toneSeconds, toneWav, untilHeard } from './phones.js';
 
 t.setTimeout(90000);
 
@@ -37,12 +37,25 @@ function refusedScenario(dir: string, status: number): string {
   return path;
 }
 
+// The first two subtests share a platform (different DIDs); the relay one needs its own trunk.
+const platform = sharedPlatform(t, {
+  users: ['alice'],
+  config: {
+    trunks: [
+      {
+        name: 'carrier',
+        host: CARRIER,
+        port: await freePort(CARRIER),
+        transport: 'udp',
+        numbers: [{ number: '+15550199' }, { number: '+15550200' }],
+      },
+    ],
+  },
+});
+
 t.test("a carrier calls a DID pointed at an agent: the agent's phone rings and answers, audio both ways", async (t) => {
   const dir = tempDir(t, 'calls-did-');
-  const tp = await startTestPlatform(t, {
-    users: ['alice'],
-    config: { trunks: [{ name: 'carrier', host: CARRIER, port: await freePort(CARRIER), transport: 'udp' }] },
-  });
+  const tp = await platform();
   const store = tp.platform.store;
   const alice = await store.agents.findByUsername('alice');
   await store.numbers.assign(await projectId(tp), '+15550100', { kind: 'agent', agentId: alice!.id });
@@ -73,26 +86,18 @@ t.test("a carrier calls a DID pointed at an agent: the agent's phone rings and a
 
 t.test('a carrier call to a DID nobody owns gets 404; a paused relay gets 480', async (t) => {
   const dir = tempDir(t, 'calls-did-');
-  const tp = await startTestPlatform(t, {
-    config: {
-      trunks: [
-        {
-          name: 'carrier',
-          host: CARRIER,
-          port: await freePort(CARRIER),
-          transport: 'udp',
-          numbers: [{ number: '+15550199' }, { number: '+15550200' }],
-        },
-      ],
-    },
-  });
+  const tp = await platform();
   const relay = await tp.platform.store.numbers.assign(await projectId(tp), '+15550200', {
     kind: 'forward',
     forwardTo: '+15550300',
   });
   await tp.platform.store.numbers.setRelay(relay.id, { relayEnabled: false });
   let calls = 0;
-  tp.platform.calls.on('added', () => calls++);
+  const counted = (): void => {
+    calls++;
+  };
+  tp.platform.calls.on('added', counted);
+  t.teardown(() => tp.platform.calls.off('added', counted));
   const sippArgs = async () => ['-mp', String(await freePort(CARRIER)), '-mi', CARRIER];
   const unowned = await runSipp(t, {
     scenario: refusedScenario(dir, 404),
@@ -150,7 +155,8 @@ t.test(
     );
     await established;
     t.equal(call.route, 'relay');
-    await sleep(3000);
+    // talk until both have heard the 2.5 s the checks below look at (audio, not wall-clock time)
+    await untilHeard([caller, target], 2.6);
     const ended = once(call, 'ended');
     await caller.hangup();
     await ended;

@@ -8,7 +8,7 @@ import t from 'tap';
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestPlatform } from '../helpers/platform.js';
+import { sharedPlatform } from '../helpers/platform.js';
 import type { DtmfEvent } from '../../media/types.js';
 import { freeMediaPort, runSipp } from '../helpers/sipp.js';
 import { dirname } from 'node:path';
@@ -40,22 +40,28 @@ async function leftoverTestRecordings(dataDir: string): Promise<string[]> {
   return list();
 }
 
-for (const codec of ['PCMU', 'opus'] as const) {
+// One platform for the file; each subtest's phone is a user of its own.
+const platform = sharedPlatform(t, { users: ['alice', 'amy', 'ann', 'abe'] });
+
+for (const [codec, user] of [
+  ['PCMU', 'alice'],
+  ['opus', 'amy'],
+] as const) {
   t.test(`*43 echo (${codec}): the tone the phone sends comes back`, async (t) => {
     const dir = tempDir(t, 'calls-echo-');
-    const tp = await startTestPlatform(t, { users: ['alice'] });
-    const alice = await registeredPhone(t, tp, 'alice', { codecs: [codec], wav: toneWav(dir, 880) });
+    const tp = await platform();
+    const phone = await registeredPhone(t, tp, user, { codecs: [codec], wav: toneWav(dir, 880) });
     const nextCall = tp.nextCall();
-    await dialAndWait(alice, tp, '*43');
+    await dialAndWait(phone, tp, '*43');
     const call = await nextCall;
     t.equal(await answeredState(call), 'active', 'the echo service answered');
-    await untilHeard(alice, 3);
+    await untilHeard(phone, 3);
     const ended = once(call, 'ended');
-    await alice.hangup();
+    await phone.hangup();
     await ended;
-    const h = heard(alice);
+    const h = heard(phone);
     const peak = peakHz(h, 0.5, 2.5);
-    t.ok(Math.abs(peak - 880) <= 20, `alice heard her own 880 Hz back (peak ${peak} Hz)`);
+    t.ok(Math.abs(peak - 880) <= 20, `${user} heard her own 880 Hz back (peak ${peak} Hz)`);
     t.ok(toneSeconds(h, 880) >= 2, `the echo lasted most of the call (${toneSeconds(h, 880)} s)`);
     t.ok(toneSeconds(h, 1000) < 0.3, 'nothing but the echo was heard');
   });
@@ -63,11 +69,11 @@ for (const codec of ['PCMU', 'opus'] as const) {
 
 t.test('*44: beep, record until #, play the recording back, hang up', async (t) => {
   const dir = tempDir(t, 'calls-rec-');
-  const tp = await startTestPlatform(t, { users: ['alice'] });
-  const alice = await registeredPhone(t, tp, 'alice', { codecs: ['PCMU'], wav: toneWav(dir, 700) });
+  const tp = await platform();
+  const phone = await registeredPhone(t, tp, 'ann', { codecs: ['PCMU'], wav: toneWav(dir, 700) });
   const nextCall = tp.nextCall();
   const started = Date.now();
-  await dialAndWait(alice, tp, '*44');
+  await dialAndWait(phone, tp, '*44');
   const call = await nextCall;
   const caller = call.legs.find((l) => l.role === 'caller');
   if (!caller) throw new Error('no caller leg');
@@ -81,9 +87,9 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
     existsSync(join(tp.dataDir, 'recordings', `echo-test-${call.id}.wav`)),
     'the test recording is being written under DATA_DIR/recordings',
   );
-  const closed = alice.waitFor('CALL_CLOSED', 15000);
+  const closed = phone.waitFor('CALL_CLOSED', 15000);
   const pressedAt = Date.now() - started;
-  await alice.sendDtmf('#');
+  await phone.sendDtmf('#');
   const [info] = await once(call, 'ended');
   await closed;
   t.equal(info.reason, 'test recording played', 'the platform hung up after the playback');
@@ -95,7 +101,7 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
 
   // sndfile writes only what arrived, so the file is the beep followed by the playback; the
   // stretch the phone spent being recorded is missing from it (no packets came).
-  const h = heard(alice);
+  const h = heard(phone);
   const beep = toneTrack(h, 1000);
   const tone = toneTrack(h, 700);
   const answeredAt = call.answeredAt ?? started;
@@ -120,15 +126,15 @@ t.test('*44: beep, record until #, play the recording back, hang up', async (t) 
 });
 
 t.test('*44: a # sent as SIP INFO (dtmf-relay) by a sipp desk phone ends the recording', async (t) => {
-  const tp = await startTestPlatform(t, { users: ['alice'] });
+  const tp = await platform();
   const nextCall = tp.nextCall();
   const result = runSipp(t, {
     scenario: join(scenarios, 'uac-info-dtmf-await-bye.xml'),
     remote: `${tp.sip.host}:${tp.sip.port}`,
     service: '*44',
     timeoutMs: 20000,
-    keys: { caller: 'alice', digit: '#' },
-    extraArgs: ['-au', 'alice', '-ap', tp.password('alice'), '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
+    keys: { caller: 'abe', digit: '#' },
+    extraArgs: ['-au', 'abe', '-ap', tp.password('abe'), '-mp', String(await freeMediaPort()), '-mi', '127.0.0.1'],
   });
   const call = await nextCall;
   const digits: string[] = [];

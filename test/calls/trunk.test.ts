@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import { once } from 'node:events';
-import { startTestPlatform } from '../helpers/platform.js';
+import { sharedPlatform, startTestPlatform } from '../helpers/platform.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,16 @@ const CARRIER = '127.0.0.2';
 // Scenarios stay in the source tree (dist/test/calls -> test/calls/scenarios).
 const scenarios = join(dirname(fileURLToPath(import.meta.url)), '../../../test/calls/scenarios');
 
+// The first three subtests share one platform whose trunk points at `carrierPort` (only the first
+// puts a carrier there); each registers its own user. The SRV one needs a platform of its own.
+const carrierPort = await freePort(CARRIER);
+const platform = sharedPlatform(t, {
+  users: ['alice', 'amy'],
+  config: { trunks: [{ name: 'carrier', host: CARRIER, port: carrierPort, transport: 'udp' }] },
+});
+
 t.test('a phone calls out through the trunk: audio both ways, BYE reaches the carrier', async (t) => {
   const dir = tempDir(t, 'calls-trunk-');
-  const carrierPort = await freePort(CARRIER);
   const carrier = await startSipp(t, {
     scenario: 'uas',
     localHost: CARRIER,
@@ -33,10 +40,7 @@ t.test('a phone calls out through the trunk: audio both ways, BYE reaches the ca
     timeoutMs: 30000,
     extraArgs: ['-rtp_echo', '-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
-  const tp = await startTestPlatform(t, {
-    users: ['alice'],
-    config: { trunks: [{ name: 'carrier', host: CARRIER, port: carrierPort, transport: 'udp' }] },
-  });
+  const tp = await platform();
   const alice = await registeredPhone(t, tp, 'alice', { codecs: ['opus'], wav: toneWav(dir, 880) });
   const nextCall = tp.nextCall();
   await dialAndWait(alice, tp, '15551234567');
@@ -68,11 +72,13 @@ t.test('a carrier call to a number nobody here owns is refused, not sent back ou
     scenario,
     readFileSync(join(scenarios, 'uac-refused.xml'), 'utf8').replaceAll('__STATUS__', '404').replaceAll('__CHECK__', ''),
   );
-  const tp = await startTestPlatform(t, {
-    config: { trunks: [{ name: 'carrier', host: CARRIER, port: await freePort(CARRIER), transport: 'udp' }] },
-  });
+  const tp = await platform();
   let calls = 0;
-  tp.platform.calls.on('added', () => calls++);
+  const counted = (): void => {
+    calls++;
+  };
+  tp.platform.calls.on('added', counted);
+  t.teardown(() => tp.platform.calls.off('added', counted));
   const r = await runSipp(t, {
     scenario,
     localHost: CARRIER,
@@ -88,18 +94,15 @@ t.test('a carrier call to a number nobody here owns is refused, not sent back ou
 
 t.test('a carrier calls a registered phone: answered, the phone hears its tone echoed by the carrier', async (t) => {
   const dir = tempDir(t, 'calls-trunk-');
-  const tp = await startTestPlatform(t, {
-    users: ['alice'],
-    config: { trunks: [{ name: 'carrier', host: CARRIER, port: await freePort(CARRIER), transport: 'udp' }] },
-  });
-  const alice = await registeredPhone(t, tp, 'alice', { codecs: ['opus'], wav: toneWav(dir, 880), autoAnswer: true });
+  const tp = await platform();
+  const amy = await registeredPhone(t, tp, 'amy', { codecs: ['opus'], wav: toneWav(dir, 880), autoAnswer: true });
   const nextCall = tp.nextCall();
   // sipp's built-in caller: INVITE, ACK, 3 s of talk (echoing what arrives), BYE.
   const r = await runSipp(t, {
     scenario: 'uac',
     localHost: CARRIER,
     remote: `${tp.sip.host}:${tp.sip.port}`,
-    service: 'alice',
+    service: 'amy',
     timeoutMs: 20000,
     extraArgs: ['-d', '3000', '-rtp_echo', '-mp', String(await freeMediaPort(CARRIER)), '-mi', CARRIER],
   });
@@ -111,13 +114,11 @@ t.test('a carrier calls a registered phone: answered, the phone hears its tone e
     /^m=audio \d+ RTP\/AVP 0\b/m,
     'the carrier spoke PCMU',
   );
-  t.equal(call.dialed, 'alice', 'routed to the registered user');
-  await alice.waitFor('CALL_CLOSED', 5000).catch(() => undefined);
-  const h = heard(alice);
-  t.ok(
-    Math.abs(peakHz(h, 0.5, 2) - 880) <= 20,
-    `alice (Opus) heard her 880 Hz back through the carrier's PCMU (${peakHz(h, 0.5, 2)} Hz)`,
-  );
+  t.equal(call.dialed, 'amy', 'routed to the registered user');
+  await amy.waitFor('CALL_CLOSED', 5000).catch(() => undefined);
+  const h = heard(amy);
+  const peak = peakHz(h, 0.5, 2);
+  t.ok(Math.abs(peak - 880) <= 20, `amy (Opus) heard her 880 Hz back through the carrier's PCMU (${peak} Hz)`);
   t.ok(toneSeconds(h, 880) >= 1.8, `for most of the call (${toneSeconds(h, 880)} s)`);
 });
 

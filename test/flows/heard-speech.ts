@@ -24,6 +24,22 @@ function rmsOf(x: Int16Array, start: number, n: number): number {
  * voice band (80-3400 Hz: a voice's fundamental is in it, hiss and clicks are not).
  */
 export function speechSeconds(pcm: Pcm, minRms = 300): number {
+  // references are asked again by several checks: their (CPU-heavy) band analysis is kept
+  const known = measured.get(pcm)?.get(minRms);
+  if (known !== undefined) return known;
+  const seconds = voicedSeconds(pcm, minRms);
+  let byRms = measured.get(pcm);
+  if (!byRms) {
+    byRms = new Map();
+    measured.set(pcm, byRms);
+  }
+  byRms.set(minRms, seconds);
+  return seconds;
+}
+
+const measured = new WeakMap<Pcm, Map<number, number>>();
+
+function voicedSeconds(pcm: Pcm, minRms: number): number {
   const n = Math.round(pcm.rate / 10);
   let windows = 0;
   for (let i = 0; i + n <= pcm.samples.length; i += n) {
@@ -68,8 +84,37 @@ export function bestMatch(whole: Float64Array, part: Float64Array): number {
   return best;
 }
 
+/**
+ * Platform settings for a test that makes its reference sentences with the platform's own engine
+ * (`tp.platform.tts`) instead of a second one: one flite worker per file instead of two (each costs
+ * ~1.5 s of CPU to instantiate), and no cache, so a reference is synthesized afresh rather than read
+ * back from the copy the platform played.
+ */
+export const REFERENCE_SPEECH = { speech: { tts: { cache: { memoryBytes: 0, diskBytes: 0 } } } } as const;
+
+/**
+ * Each sentence is synthesized once per engine: flite is deterministic, and the checks ask for the
+ * same reference several times (matching, then measuring its length).
+ */
+const references = new WeakMap<TtsProvider, Map<string, Promise<Pcm>>>();
+
 /** The whole synthesized audio of `text`. */
-export async function synthesize(tts: TtsProvider, text: string): Promise<Pcm> {
+export function synthesize(tts: TtsProvider, text: string): Promise<Pcm> {
+  let byText = references.get(tts);
+  if (!byText) {
+    byText = new Map();
+    references.set(tts, byText);
+  }
+  let pcm = byText.get(text);
+  if (!pcm) {
+    pcm = synthesizeOnce(tts, text);
+    byText.set(text, pcm);
+    pcm.catch(() => byText.delete(text));
+  }
+  return pcm;
+}
+
+async function synthesizeOnce(tts: TtsProvider, text: string): Promise<Pcm> {
   const parts: Int16Array[] = [];
   let rate = 8000;
   for await (const c of tts.synthesize(text)) {

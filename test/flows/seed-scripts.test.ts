@@ -14,13 +14,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CodecSpec } from '../../media/types.js';
-import { FliteProvider } from '../../src/speech/flite-provider.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 import { freePort, startSipp } from '../helpers/sipp.js';
 import { RtpPeer } from '../helpers/rtp-peer.js';
 import { settled, tempDir } from '../calls/phones.js';
-import { CallbackServer, silentLogger } from './flow-fakes.js';
-import { matches, speechSeconds, synthesize } from './heard-speech.js';
+import { CallbackServer } from './flow-fakes.js';
+import { matches, REFERENCE_SPEECH, speechSeconds, synthesize } from './heard-speech.js';
 
 t.setTimeout(400000);
 
@@ -70,6 +69,7 @@ t.test("the seed's four scripts run unchanged on carrier calls", async (t) => {
         },
       ],
       webhooks: { allowPrivateTargets: true },
+      ...REFERENCE_SPEECH,
     },
   });
   const store = tp.platform.store;
@@ -105,8 +105,8 @@ t.test("the seed's four scripts run unchanged on carrier calls", async (t) => {
     });
   }
 
-  const tts = new FliteProvider({ workers: 1, logger: silentLogger });
-  t.teardown(() => tts.close());
+  // the reference sentences come from the platform's own engine (see REFERENCE_SPEECH)
+  const tts = tp.platform.tts;
   const media = await RtpPeer.start(CARRIER);
   t.teardown(() => media.close());
 

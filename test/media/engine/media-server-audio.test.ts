@@ -8,16 +8,19 @@ import type { CodecSpec, DtmfEvent } from '../../../media/types.js';
 import { SdpNegotiationError } from '../../../media/index.js';
 import { peerOffer } from './peer-sdp.js';
 import { until } from '../../helpers/wait.js';
-import { bridgedPeers, local, peers, sdpPort, sleep, startMediaServer } from './server-fixture.js';
+import { bridgedPeers, local, openSession, peers, sdpPort, sharedMediaServer, sleep } from './server-fixture.js';
 
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
 const OPUS98: CodecSpec = { name: 'opus', payloadType: 98, clockRate: 48000, channels: 2 };
+// One media server for the file: every subtest works in sessions of its own (closed when it ends).
+const media = sharedMediaServer(t);
+
 t.test('worker-hosted bridge: PCMU tone reaches the Opus side and back, recording has both channels', async (t) => {
-  const ms = await startMediaServer(t);
+  const ms = await media();
   const dir = mkdtempSync(join(tmpdir(), 'sb-media-rec-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const [pa, pb] = await peers(t, 2);
-  const session = await ms.createSession();
+  const session = await openSession(t, ms);
   const a = await session.createEndpoint('rtp');
   const b = await session.createEndpoint('rtp');
   const ansA = await a.answer(peerOffer(pa.port, 'PCMU'));
@@ -54,7 +57,7 @@ t.test('worker-hosted bridge: PCMU tone reaches the Opus side and back, recordin
 });
 
 t.test('RFC 4733 from a peer becomes a dtmf event and is relayed to the other leg', async (t) => {
-  const { a, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
+  const { a, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus', { ms: await media() });
   const got: DtmfEvent[] = [];
   a.on('dtmf', (e) => got.push(e));
   await pa.send({
@@ -85,7 +88,7 @@ t.test('RFC 4733 from a peer becomes a dtmf event and is relayed to the other le
 });
 
 t.test('hold by re-offer stops media towards the held side; resume restarts it', async (t) => {
-  const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMU');
+  const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMU', { ms: await media() });
   const held = await b.answer(peerOffer(pb.port, 'PCMU', { direction: 'sendonly' }));
   t.match(held, /a=recvonly/, 'sendonly re-offer answered recvonly');
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 400 });
@@ -104,9 +107,9 @@ t.test('hold by re-offer stops media towards the held side; resume restarts it',
 });
 
 t.test("echo sends a port's packets back to it; no common codec is an SdpNegotiationError", async (t) => {
-  const ms = await startMediaServer(t);
+  const ms = await media();
   const [pa] = await peers(t, 1);
-  const session = await ms.createSession();
+  const session = await openSession(t, ms);
   const a = await session.createEndpoint('rtp');
   const ans = await a.answer(peerOffer(pa.port, 'PCMU'));
   await session.echo(a);

@@ -3,10 +3,13 @@ import { until } from '../../helpers/wait.js';
 import { MediaOverloadError } from '../../../media/index.js';
 import { RtpPeer } from '../../helpers/rtp-peer.js';
 import { peerOffer } from './peer-sdp.js';
-import { sdpPort, sleep, startMediaServer } from './server-fixture.js';
+import { openSession, sdpPort, sharedMediaServer, sleep, startMediaServer } from './server-fixture.js';
 import type { CodecSpec } from '../../../media/types.js';
 
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
+
+// The subtests that need no particular settings share one media server, in sessions of their own.
+const media = sharedMediaServer(t);
 
 t.test('admission: past maxCallsPerWorker createSession rejects with MediaOverloadError', async (t) => {
   const ms = await startMediaServer(t, { workers: 2, maxCallsPerWorker: 2 });
@@ -20,10 +23,10 @@ t.test('admission: past maxCallsPerWorker createSession rejects with MediaOverlo
 });
 
 t.test('outbound leg: createOffer + setRemoteAnswer, then media flows to the answerer', async (t) => {
-  const ms = await startMediaServer(t);
+  const ms = await media();
   const peer = await RtpPeer.start();
   t.teardown(() => peer.close());
-  const s = await ms.createSession();
+  const s = await openSession(t, ms);
   const ep = await s.createEndpoint('rtp');
   const offerSdp = await ep.createOffer({ codecs: ['PCMU', 'opus'] });
   t.match(offerSdp, /m=audio \d+ RTP\/AVP 0 111 101 110/);
@@ -38,10 +41,10 @@ t.test('outbound leg: createOffer + setRemoteAnswer, then media flows to the ans
 });
 
 t.test('an endpoint made with its offer (one worker round trip): the offer is its own, and media flows on it', async (t) => {
-  const ms = await startMediaServer(t);
+  const ms = await media();
   const peer = await RtpPeer.start();
   t.teardown(() => peer.close());
-  const s = await ms.createSession();
+  const s = await openSession(t, ms);
   const ep = await s.createEndpoint('rtp', { withOffer: true });
   const offerSdp = await ep.createOffer();
   t.match(offerSdp, /m=audio \d+ RTP\/AVP /);
@@ -106,12 +109,23 @@ async function startWith(t: Parameters<typeof startMediaServer>[0], via: 'native
   }
 }
 
+// One media server per send path for the file, each subtest in sessions of its own.
+const byVia = new Map<'native' | 'dgram', ReturnType<typeof startWith>>();
+function mediaVia(via: 'native' | 'dgram'): ReturnType<typeof startWith> {
+  let started = byVia.get(via);
+  if (!started) {
+    started = startWith(t, via);
+    byVia.set(via, started);
+  }
+  return started;
+}
+
 for (const via of ['native', 'dgram'] as const) {
   t.test(`symmetric RTP (${via} sends): media goes back to where the peer really sends from (NAT)`, async (t) => {
-    const ms = await startWith(t, via);
+    const ms = await mediaVia(via);
     const peer = await RtpPeer.start();
     t.teardown(() => peer.close());
-    const s = await ms.createSession();
+    const s = await openSession(t, ms);
     const ep = await s.createEndpoint('rtp');
     // The SDP names a private address/port the peer is not reachable at.
     const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
@@ -122,14 +136,14 @@ for (const via of ['native', 'dgram'] as const) {
   });
 
   t.test(`symmetric RTP (${via} sends): a second source takes over only once the latched one went quiet`, async (t) => {
-    const ms = await startWith(t, via);
+    const ms = await mediaVia(via);
     const first = await RtpPeer.start();
     const second = await RtpPeer.start();
     t.teardown(() => {
       first.close();
       second.close();
     });
-    const s = await ms.createSession();
+    const s = await openSession(t, ms);
     const ep = await s.createEndpoint('rtp');
     const ans = await ep.answer(peerOffer(9, 'PCMU', { address: '127.0.0.2' }));
     await s.echo(ep);

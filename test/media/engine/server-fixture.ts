@@ -1,5 +1,5 @@
 /** A MediaServer on loopback with its own random RTP range, closed at teardown. */
-import { MediaServer, type MediaServerOptions } from '../../../media/index.js';
+import { MediaServer, type MediaServerOptions, type MediaSession } from '../../../media/index.js';
 import { warmMedia } from '../../helpers/warm-media.js';
 import { RtpPeer } from '../../helpers/rtp-peer.js';
 import { peerOffer } from './peer-sdp.js';
@@ -22,6 +22,29 @@ export async function startMediaServer(
   await ms.start();
   await warmMedia(ms);
   return ms;
+}
+
+/**
+ * One MediaServer for several subtests of a file, started by the first that asks and closed when the
+ * file ends (`t` is the file's root test): each start costs ~0.7 s of CPU (a worker thread loading the
+ * media code). Subtests sharing it make their sessions with `openSession`, so none outlives its subtest.
+ */
+export function sharedMediaServer(
+  t: { teardown(fn: () => unknown): void },
+  opts: Partial<MediaServerOptions> = {},
+): () => Promise<MediaServer> {
+  let started: Promise<MediaServer> | undefined;
+  return () => {
+    started ??= startMediaServer(t, opts);
+    return started;
+  };
+}
+
+/** A session closed when the subtest `t` ends. */
+export async function openSession(t: { teardown(fn: () => unknown): void }, ms: MediaServer): Promise<MediaSession> {
+  const session = await ms.createSession();
+  t.teardown(() => session.close().catch(() => undefined));
+  return session;
 }
 
 /** The port our SDP answer/offer advertises. */
@@ -54,11 +77,11 @@ export async function bridgedPeers(
   t: { teardown(fn: () => unknown): void },
   codecA: PeerMedia,
   codecB: PeerMedia,
-  opts: { ptimeB?: number } = {},
+  opts: { ptimeB?: number /** A (shared) media server to use instead of a new one. */; ms?: MediaServer } = {},
 ) {
-  const ms = await startMediaServer(t);
+  const ms = opts.ms ?? (await startMediaServer(t));
   const [pa, pb] = await peers(t, 2);
-  const session = await ms.createSession();
+  const session = opts.ms ? await openSession(t, ms) : await ms.createSession();
   const a = await session.createEndpoint('rtp');
   const b = await session.createEndpoint('rtp');
   const ansA = await a.answer(peerOffer(pa.port, codecA));

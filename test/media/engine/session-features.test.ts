@@ -4,12 +4,15 @@ import type { CodecSpec } from '../../../media/types.js';
 import { decodeAlaw, decodeMulaw } from '../../../media/codecs/index.js';
 import { peerOffer } from './peer-sdp.js';
 import { until } from '../../helpers/wait.js';
-import { bridgedPeers, local, peers, sdpPort, startMediaServer } from './server-fixture.js';
+import { bridgedPeers, local, openSession, peers, sdpPort, sharedMediaServer } from './server-fixture.js';
 
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
 const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
+
+// One media server for the file: every subtest works in sessions of its own (closed when it ends).
+const media = sharedMediaServer(t);
 t.test('lost packets on the PCMU leg are concealed: the Opus leg gets a frame for every 20 ms', async (t) => {
-  const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
+  const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus', { ms: await media() });
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 1000, drop: [20, 30, 31, 40] });
   const r = await pb.reportWhen((x) => x.packets.length >= 50, { decodeAs: OPUS, pcmRate: 48000 });
   t.equal(r.packets.length, 50, '46 packets in, 50 frames out (4 concealed)');
@@ -29,7 +32,7 @@ async function pcmuToPcmaWorstFrame(
   t: { teardown(fn: () => void): void },
   timing: { lateMs?: Record<number, number>; drop?: number[] },
 ) {
-  const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMA');
+  const { pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMA', { ms: await media() });
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 770, durationMs: 1000, ...timing });
   const sent = (await pa.report()).sentPayloadsHex.map((h) => decodeMulaw(Buffer.from(h, 'hex')));
   const got = (await pb.reportWhen((x) => x.packets.filter((p) => p.pt === 8).length >= 50)).packets
@@ -58,7 +61,7 @@ for (const [from, to, ptime] of [
   ['PCMU', 'PCMA', 60],
 ] as const) {
   t.test(`a ${to} peer that asks for ptime ${ptime} gets ${ptime} ms packets of continuous audio`, async (t) => {
-    const { pa, pb, towardsA } = await bridgedPeers(t, from, to, { ptimeB: ptime });
+    const { pa, pb, towardsA } = await bridgedPeers(t, from, to, { ptimeB: ptime, ms: await media() });
     await pa.send({ remote: towardsA, codec: from === 'opus' ? OPUS : PCMU, toneHz: 700, durationMs: 1200 });
     const spec = to === 'opus' ? OPUS : to === 'PCMA' ? PCMA : PCMU;
     const rate = to === 'opus' ? 48000 : 8000;
@@ -92,9 +95,9 @@ for (const [from, to, ptime] of [
 }
 
 t.test('play a tone to an endpoint, with an ended event', async (t) => {
-  const ms = await startMediaServer(t);
+  const ms = await media();
   const [pa] = await peers(t, 1);
-  const s = await ms.createSession();
+  const s = await openSession(t, ms);
   const a = await s.createEndpoint('rtp');
   await a.answer(peerOffer(pa.port, 'opus'));
   const pb = await s.play(a, { tone: 'beep' });
@@ -112,9 +115,9 @@ t.test('play a tone to an endpoint, with an ended event', async (t) => {
 });
 
 t.test('mixer: a listener hears both talkers; muting one removes it', async (t) => {
-  const ms = await startMediaServer(t);
+  const ms = await media();
   const [p1, p2, p3] = await peers(t, 3);
-  const s = await ms.createSession();
+  const s = await openSession(t, ms);
   const e1 = await s.createEndpoint('rtp');
   const e2 = await s.createEndpoint('rtp');
   const e3 = await s.createEndpoint('rtp');
@@ -153,7 +156,7 @@ t.test('mixer: a listener hears both talkers; muting one removes it', async (t) 
 });
 
 t.test('a re-offer that changes codec switches the bridge between transcoding and pass-through', async (t) => {
-  const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus');
+  const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'opus', { ms: await media() });
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
   t.ok(
     (await pb.reportWhen((x) => x.packets.length >= 15)).packets.every((p) => p.pt === 111),
@@ -175,9 +178,9 @@ t.test('a re-offer that changes codec switches the bridge between transcoding an
 });
 
 t.test('in-band DTMF from a peer without telephone-event becomes a dtmf event', async (t) => {
-  const ms = await startMediaServer(t);
+  const ms = await media();
   const [pa] = await peers(t, 1);
-  const s = await ms.createSession();
+  const s = await openSession(t, ms);
   const a = await s.createEndpoint('rtp');
   const noTe = `v=0\r\no=p 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${pa.port} RTP/AVP 0\r\na=sendrecv\r\n`;
   const ans = await a.answer(noTe);
@@ -200,7 +203,7 @@ t.test('in-band DTMF from a peer without telephone-event becomes a dtmf event', 
 });
 
 t.test('a re-offer with a new address moves the media there', async (t) => {
-  const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMU');
+  const { b, pa, pb, towardsA } = await bridgedPeers(t, 'PCMU', 'PCMU', { ms: await media() });
   const [pc] = await peers(t, 1);
   await pa.send({ remote: towardsA, codec: PCMU, toneHz: 1000, durationMs: 300 });
   const before = (await pb.reportWhen((x) => x.packets.length >= 15)).packets.length;
@@ -213,9 +216,9 @@ t.test('a re-offer with a new address moves the media there', async (t) => {
 });
 
 t.test("Endpoint.sendDtmf sends an RFC 4733 event train with the offerer's payload type", async (t) => {
-  const ms = await startMediaServer(t);
+  const ms = await media();
   const [pa] = await peers(t, 1);
-  const s = await ms.createSession();
+  const s = await openSession(t, ms);
   const a = await s.createEndpoint('rtp');
   await a.answer(peerOffer(pa.port, 'PCMU'));
   await a.sendDtmf('5', 200);
