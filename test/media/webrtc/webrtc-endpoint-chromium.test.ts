@@ -5,6 +5,7 @@
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { WebRtcEndpoint } from '../../../media/endpoints/webrtc-endpoint.js';
+import { udpNative } from '../../../media/endpoints/udp-native.js';
 import { configSchema } from '../../../config/schema.js';
 import type { AudioFrame, DtmfEvent } from '../../../media/types.js';
 import { ChromiumPool } from '../../helpers/chromium.js';
@@ -110,6 +111,10 @@ for (const direction of ['browser-offers', 'endpoint-offers'] as const) {
     t.match(stats.codec, /opus/i);
     const hz = await peakHz(page);
     t.ok(Math.abs(hz - 440) < 15, `browser hears ~440 Hz (${hz.toFixed(1)})`);
+    // Whichever profile DTLS settles on (GCM when we offer, AES-CM when Chromium does): our transform,
+    // and our audio straight onto the ICE socket.
+    t.ok(ep.srtpTransform === 'aes-gcm' || ep.srtpTransform === 'aes-cm', `our SRTP transform (${ep.srtpTransform})`);
+    t.equal(ep.sentVia, udpNative ? 'native' : 'dgram', "audio not sent through werift's chain");
   });
 }
 
