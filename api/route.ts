@@ -12,6 +12,15 @@ import type { RateLimiter } from './rate-limit.js';
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
+/**
+ * An answer a hot route wrote as JSON text itself (the shape `response` declares, byte for byte
+ * what JSON.stringify would write of it); sent as it is.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+type Answer<R> = (R extends z.ZodType ? z.input<R> : unknown) | JsonText | undefined;
+
 export interface RouteContext<P, Q, B, A extends AuthMode> {
   params: P;
   query: Q;
@@ -55,9 +64,7 @@ export interface RouteSpec<
    */
   serialize?: (out: R extends z.ZodType ? z.input<R> : unknown) => string;
   /** Returns the body to send as JSON with `status`, or undefined after answering through `ctx.res`. */
-  handler(
-    ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>, A>,
-  ): Promise<(R extends z.ZodType ? z.input<R> : unknown) | undefined> | (R extends z.ZodType ? z.input<R> : unknown) | undefined;
+  handler(ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>, A>): Promise<Answer<R>> | Answer<R>;
 }
 
 // Only routes that declare a body parse one: a GET or a hangup skips the parser's checks.
@@ -130,7 +137,12 @@ export class ApiRouter {
       const out = await spec.handler(ctx);
       if (out === undefined || res.headersSent) return;
       // What res.json would send (no ETag, no JSON settings on this app), without its detours.
-      const text = spec.serialize ? spec.serialize(out as Parameters<typeof spec.serialize>[0]) : JSON.stringify(out);
+      const text =
+        out instanceof JsonText
+          ? out.text
+          : spec.serialize
+            ? spec.serialize(out as Parameters<typeof spec.serialize>[0])
+            : JSON.stringify(out);
       res.statusCode = status;
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
       res.setHeader('Content-Length', Buffer.byteLength(text));

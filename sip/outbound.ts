@@ -21,6 +21,8 @@ export interface CallAttempt {
   headers?: Record<string, string>;
   auth?: DigestCredentials;
   onProgress?: (status: number, sdp?: string) => void;
+  /** The SIP server sent the first INVITE, or failed to (srf's `cbRequest`); called once. */
+  onSent?: () => void;
   logger?: Logger;
 }
 
@@ -32,6 +34,12 @@ export function placeCall(srf: Srf, attempt: CallAttempt): OutboundCall {
   let sentReq: Srf.SrfRequest | undefined;
   let canceled = false;
   const digest = attempt.auth ? new DigestClient(attempt.auth) : undefined;
+  let told = false;
+  const sent = () => {
+    if (told) return;
+    told = true;
+    attempt.onSent?.();
+  };
 
   const launch = async (headers: Record<string, string>, challenges: number): Promise<SipLeg> => {
     if (canceled) throw new SipCallError(487, 'Request Terminated');
@@ -42,6 +50,7 @@ export function placeCall(srf: Srf, attempt: CallAttempt): OutboundCall {
         {
           // srf calls this as (err, req) despite its typings declaring (req).
           cbRequest: ((err: unknown, req?: Srf.SrfRequest) => {
+            sent();
             if (err || !req) return;
             sentReq = req;
             if (canceled) req.cancel(() => undefined);
@@ -78,6 +87,7 @@ export function placeCall(srf: Srf, attempt: CallAttempt): OutboundCall {
           return launch(next, challenges + 1);
         }
       }
+      sent();
       throw toCallError(err);
     }
   };

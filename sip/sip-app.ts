@@ -66,6 +66,8 @@ export interface DialOptions {
   callerId?: string;
   headers?: Record<string, string>;
   onProgress?: (status: number, sdp?: string) => void;
+  /** The SIP server sent the INVITE (or could not): called once per INVITE placed. */
+  onSent?: () => void;
 }
 
 /** srf's method-handler delegates, missing from its bundled typings. */
@@ -135,7 +137,7 @@ export class SipApplication extends EventEmitter<{ call: [InboundCall]; message:
 
   /** Places an outbound call. To a user: every live contact rings at once, the first to answer wins. */
   dial(target: DialTarget, opts: DialOptions): OutboundCall {
-    const base = { sdp: opts.sdp, onProgress: opts.onProgress, logger: this.logger };
+    const base = { sdp: opts.sdp, onProgress: opts.onProgress, onSent: opts.onSent, logger: this.logger };
     const fromHeader = (user: string, displayName?: string) => nameAddr(`sip:${user}@localhost`, displayName);
     if ('user' in target) {
       const all = this.registrar.lookup(target.user);

@@ -188,6 +188,7 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
     attachments: new AttachmentStore(join(dataDir, 'widget-uploads')),
     sessionTtlMs: config.widgets.chatSessionSeconds * 1000,
     uploadMaxBytes: config.widgets.uploadMaxBytes,
+    logger: logger.child({ component: 'chat' }),
   });
   const sip = new SipApplication(srf, {
     realm: config.registrar.realm,
@@ -428,6 +429,8 @@ export async function startPlatform(config: Config, logger: Logger = pino({ leve
   }
   // After the listener: a backlog left by a crash starts draining once links can be served.
   webhooks.start();
+  // attachments of sessions that ended while the server was down go at once
+  chat.start();
   logger.info({ http, sip: sipAddresses }, 'Switchboard is up');
 
   return {

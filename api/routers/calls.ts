@@ -5,7 +5,8 @@ import { CallRequestError, type ApiCalls } from '../../src/calls/api-calls.js';
 import { ApiError, ownedBy } from '../errors.js';
 import type { RouteModule } from '../context.js';
 import { idParams } from './numbers.js';
-import { callPageText, callText, hangupText } from '../call-text.js';
+import { callRowsPageText, callText, hangupText } from '../call-text.js';
+import { JsonText } from '../route.js';
 
 export const callSchema = z.object({
   id: z.number().int(),
@@ -171,9 +172,8 @@ export const callRoutes: RouteModule = (api, ctx) => {
     scope: 'calls:read',
     query: listQuery,
     response: z.object({ calls: z.array(callSchema), page: z.number().int(), per_page: z.number().int(), has_more: z.boolean() }),
-    serialize: callPageText,
     handler: async ({ project, query }) => {
-      const { calls, hasMore } = await ctx.store.calls.page(project.id, {
+      const { rows, hasMore } = await ctx.store.calls.listing(project.id, {
         status: query.status,
         direction: query.direction,
         from: query.from,
@@ -181,7 +181,7 @@ export const callRoutes: RouteModule = (api, ctx) => {
         limit: query.per_page,
         offset: (query.page - 1) * query.per_page,
       });
-      return { calls: calls.map(callJson), page: query.page, per_page: query.per_page, has_more: hasMore };
+      return new JsonText(callRowsPageText({ rows, page: query.page, per_page: query.per_page, has_more: hasMore }));
     },
   });
 

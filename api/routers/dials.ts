@@ -43,6 +43,14 @@ const redirectBody = z.object({
   actions: z.array(z.unknown()).max(1000).optional(),
 });
 
+/** An application event toward a party (`POST /v1/calls/:id/info`). */
+const infoBody = z.object({
+  event: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1-64 letters, digits or _.:-'),
+  data: z.unknown().optional(),
+  /** Which party: the caller (the web visitor, or whoever called in; default) or the called party. */
+  to: z.enum(['caller', 'callee']).default('caller'),
+});
+
 const liveAnswer = z.object({ status: z.literal('success'), call_id: z.string(), phone_call_id: z.number().int() });
 
 async function mapped<T>(run: () => Promise<T> | T): Promise<T> {
@@ -153,6 +161,34 @@ export const dialRoutes: RouteModule = (api, ctx) => {
       if (!body.session_data) throw unprocessable('session_data: required (an object)');
       if (!flow.mergeSessionData(body.session_data))
         throw unprocessable(`session_data: the call's session data would exceed ${MAX_SESSION_DATA_BYTES / 1024} KB of JSON`);
+      return { status: 'success' as const, call_id: String(record.id), phone_call_id: record.id };
+    },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/v1/calls/:id/info',
+    summary:
+      'Send an application event to a party of a live call as a SIP INFO {"event","data"} (a web visitor\'s page hears it as onInfoReceived); answers once the party accepted it',
+    tags: ['calls', 'applications'],
+    auth: 'project',
+    scope: 'calls:write',
+    params: idParams,
+    // checked after ownership, so a foreign call answers 403 whatever the body says
+    body: z.object({ event: z.unknown().optional(), data: z.unknown().optional(), to: z.unknown().optional() }),
+    errors: [403, 404, 409, 422, 502],
+    response: liveAnswer,
+    handler: async ({ project, params, body }) => {
+      const record = ownedBy(project.id, await ctx.store.calls.get(params.id), 'call');
+      const info = infoBody.safeParse(body);
+      if (!info.success) {
+        const issue = info.error.issues[0]!;
+        throw unprocessable(`${issue.path.join('.') || 'body'}: ${issue.message}`);
+      }
+      const calls: ApiCalls | undefined = ctx.calls;
+      if (!calls || !calls.isLive(record)) throw new ApiError(409, 'the call is not live');
+      const { event, data, to } = info.data;
+      await mapped(() => calls.sendInfo(record, { event, data: data ?? null }, to));
       return { status: 'success' as const, call_id: String(record.id), phone_call_id: record.id };
     },
   });

@@ -40,9 +40,11 @@ const publicConfig = z.object({
   consent_text: z.string().nullable(),
   /** False when the widget points nowhere: the launcher explains instead of calling. */
   callable: z.boolean(),
+  /** With chat: the largest attachment the server takes, so the page refuses a bigger one before uploading it. */
+  upload_max_bytes: z.number().int().optional(),
 });
 
-const publicJson = (w: Widget): z.input<typeof publicConfig> => ({
+const publicJson = (w: Widget, uploadMaxBytes?: number): z.input<typeof publicConfig> => ({
   widget_id: w.publicId,
   greeting: w.greeting,
   primary_color: w.primaryColor,
@@ -51,6 +53,7 @@ const publicJson = (w: Widget): z.input<typeof publicConfig> => ({
   consent_required: w.consentRequired,
   consent_text: w.consentText,
   callable: w.target !== null && w.modes.includes('voice'),
+  ...(w.modes.includes('chat') && uploadMaxBytes !== undefined ? { upload_max_bytes: uploadMaxBytes } : {}),
 });
 
 /** The widget, if the requesting page may use it; 404 unknown, 403 outside its domains. CORS for allowed pages. */
@@ -111,7 +114,7 @@ export const widgetEmbedRoutes: RouteModule = (api, ctx) => {
         res.send(`/* ${err.status}: ${err.message.replace(/\*\//g, '')} */\n`);
         return undefined;
       }
-      const settings = { ...publicJson(w), base: `${req.protocol}://${req.get('host')}` };
+      const settings = { ...publicJson(w, ctx.chat?.uploadMaxBytes), base: `${req.protocol}://${req.get('host')}` };
       // Settings take effect on the next page load: never cached.
       res.set('Cache-Control', 'no-store').type('text/javascript');
       res.send(`window.__switchboardWidget=${JSON.stringify(settings).replace(/</g, '\\u003c')};\n${await visitorBundle()}`);
@@ -144,7 +147,7 @@ export const widgetEmbedRoutes: RouteModule = (api, ctx) => {
     errors: [403, 404],
     handler: async ({ params, req, res }) => {
       res.set('Cache-Control', 'no-store');
-      return publicJson(await allowedWidget(ctx, req, res, params.widgetId));
+      return publicJson(await allowedWidget(ctx, req, res, params.widgetId), ctx.chat?.uploadMaxBytes);
     },
   });
   api.route({

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CallRecord, Store } from '../store/index.js';
+import type { CallRecord, NewCall, Store } from '../store/index.js';
+import type { Call } from './call.js';
+import type { OriginateRequest } from './originator.js';
 import { newSecret, sha256Hex } from '../store/index.js';
+import { type CallInfo, InfoNotDelivered } from './call-info.js';
 import type { CallRecords } from './call-records.js';
 import type { CallService } from './call-service.js';
 import type { DialTarget } from './ports.js';
@@ -12,7 +15,7 @@ import type { FlowCalls } from './flow-calls.js';
 /** A refused API request, with the HTTP status the API answers (the domain knows no HTTP types). */
 export class CallRequestError extends Error {
   constructor(
-    readonly status: 403 | 404 | 409 | 422 | 503,
+    readonly status: 403 | 404 | 409 | 422 | 502 | 503,
     message: string,
     readonly retryAfter?: number,
   ) {
@@ -72,11 +75,15 @@ export interface ApiCallsOptions {
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
+/** How long an API call's row waits for the SIP server to say its INVITE left. */
+const SENT_WAIT_MS = 2000;
+
 /**
  * The calls the REST API places and controls: a bridge rings the agent's line first (a registered
  * agent of the project, or a number through the trunk), then the recipient through the trunk with
- * one of the project's numbers as caller ID. The row is written before anything is dialed, so the
- * `phone_call_id` is known at once and survives restarts.
+ * one of the project's numbers as caller ID. A phone bridge's row is written as soon as the agent
+ * line's INVITE left (not before: the post-dial delay does not wait for the database), and before
+ * the API answers, so the `phone_call_id` answered is stored and survives restarts.
  */
 export class ApiCalls {
   constructor(private readonly opts: ApiCallsOptions) {}
@@ -113,7 +120,7 @@ export class ApiCalls {
 
     const telephonyRef = `CA${randomBytes(16).toString('hex')}`;
     const cableToken = newSecret('');
-    const record = await store.calls.insert({
+    const row: NewCall = {
       projectId,
       direction: 'outbound',
       from: callerId,
@@ -125,9 +132,11 @@ export class ApiCalls {
       enableAnalysis: req.enableAnalysis,
       agentId: agentLine?.agentId ?? null,
       numberId: numbers.find((n) => n.e164 === callerId)?.id ?? null,
-    });
-    try {
-      if (!agentLine) {
+    };
+    if (!agentLine) {
+      // Nothing is dialed before the agent's browser joins: the row first, as the bridge needs its id.
+      const record = await store.calls.insert(row);
+      try {
         await this.opts.browser.wait({
           recordId: record.id,
           projectId,
@@ -136,18 +145,73 @@ export class ApiCalls {
           from: { user: callerId },
           record: req.enableRecording === true,
         });
-      } else
-        await this.opts.calls.originate({
-          to: agentLine.target,
-          from: { user: callerId },
-          connect: { trunk: this.opts.trunk, number: recipient },
-          record: req.enableRecording === true,
-          recordId: record.id,
-        });
+      } catch (err) {
+        throw await mediaRefusal(store, record.id, err);
+      }
+      return { record, telephonyRef, cableToken };
+    }
+    const record = await this.dialThenRecord(row, agentLine.target, {
+      from: { user: callerId },
+      connect: { trunk: this.opts.trunk, number: recipient },
+      record: req.enableRecording === true,
+    });
+    return { record, telephonyRef, cableToken };
+  }
+
+  /**
+   * Rings the agent line first and writes the call's row once its INVITE left: the post-dial delay
+   * does not include the insert. Whatever the call does meanwhile (a 486, a CANCEL) is written
+   * behind the row by the record writer; a row that cannot be written ends the call (no call runs
+   * unrecorded) and the request fails.
+   */
+  private async dialThenRecord(
+    row: NewCall,
+    to: DialTarget,
+    req: Pick<OriginateRequest, 'from' | 'connect' | 'record'>,
+  ): Promise<CallRecord> {
+    const { store } = this.opts;
+    let settle!: (id: number | undefined) => void;
+    const pendingRecordId = new Promise<number | undefined>((resolve) => {
+      settle = resolve;
+    });
+    let sent!: () => void;
+    const inviteSent = new Promise<void>((resolve) => {
+      sent = resolve;
+    });
+    let call: Call;
+    try {
+      call = await this.opts.calls.originate({ ...req, to, pendingRecordId, onSent: sent });
     } catch (err) {
+      // Refused before anything was dialed: the row says so, as the API answers.
+      settle(undefined);
+      const record = await store.calls.insert(row);
       throw await mediaRefusal(store, record.id, err);
     }
-    return { record, telephonyRef, cableToken };
+    // The INVITE left, or the call ended without one (no endpoint, no route); a SIP server that
+    // never says does not hold the row back for long.
+    if (!call.isEnded()) {
+      let done!: () => void;
+      const over = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      const timer = setTimeout(done, SENT_WAIT_MS);
+      call.once('ending', done);
+      await Promise.race([inviteSent, over]);
+      clearTimeout(timer);
+      call.off('ending', done);
+    }
+    let record: CallRecord;
+    try {
+      record = await store.calls.insert(row);
+    } catch (err) {
+      settle(undefined);
+      this.opts.logger.error({ err }, 'call record not written: ending the call');
+      await call.hangup({ status: 'failed', sipStatus: 500, reason: 'call record not written' });
+      throw new CallRequestError(503, 'the call could not be recorded; retry later', 1);
+    }
+    call.recordId = record.id;
+    settle(record.id);
+    return record;
   }
 
   /**
@@ -170,6 +234,26 @@ export class ApiCalls {
   isLive(record: CallRecord): boolean {
     const call = this.opts.records.liveCall(record.id);
     return call !== undefined && !call.isEnded();
+  }
+
+  /**
+   * An application event toward a party of the live call (`caller` by default: the web visitor, or
+   * whoever called in), as a SIP INFO; resolves once the party accepted it.
+   */
+  async sendInfo(record: CallRecord, info: CallInfo, to: 'caller' | 'callee' = 'caller'): Promise<void> {
+    const call = this.opts.records.liveCall(record.id);
+    if (!call || call.isEnded()) throw new CallRequestError(409, 'the call is not live');
+    const leg = call.legs.find((l) => l.role === to && !l.ended);
+    if (!leg) throw new CallRequestError(409, `the call has no ${to} on the line`);
+    try {
+      await leg.sendInfo(info);
+    } catch (err) {
+      if (!(err instanceof InfoNotDelivered)) throw err;
+      if (err.why === 'too-large' || err.why === 'bad-event') throw new CallRequestError(422, err.message);
+      if (err.why === 'refused') throw new CallRequestError(502, err.message);
+      throw new CallRequestError(409, err.message);
+    }
+    call.logger.info({ to, event: info.event }, 'INFO sent to the party');
   }
 
   /** Dials a supervisor into the live call, listen-only; resolves once the dial started. */

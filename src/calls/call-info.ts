@@ -78,3 +78,29 @@ export function screenInfo(budget: InfoBudget, contentType: string, body: string
   if (verdict.status !== 200) return verdict;
   return budget.take() ?? verdict;
 }
+
+/** Why an application's INFO toward a party was not delivered. */
+export class InfoNotDelivered extends Error {
+  constructor(
+    /** `gone`: the party's leg ended; `refused`: the party answered with a failure; `unsupported`: the leg cannot carry one. */
+    readonly why: 'gone' | 'refused' | 'unsupported' | 'too-large' | 'bad-event',
+    message: string,
+    /** The party's SIP answer, when it gave one. */
+    readonly sipStatus?: number,
+  ) {
+    super(message);
+    this.name = 'InfoNotDelivered';
+  }
+}
+
+/**
+ * The body of an application's INFO toward a party: the same `{"event", "data"}` JSON a caller
+ * sends, under the same size limit, so a page's `onInfoReceived` reads what its own `sendInfo` writes.
+ */
+export function formatCallInfo(info: CallInfo): string {
+  if (!EVENT_NAME.test(info.event)) throw new InfoNotDelivered('bad-event', 'event must be 1-64 letters, digits or _.:-');
+  const body = JSON.stringify({ event: info.event, data: info.data ?? null });
+  if (Buffer.byteLength(body) > INFO_LIMITS.maxBodyBytes)
+    throw new InfoNotDelivered('too-large', `the INFO body would exceed ${INFO_LIMITS.maxBodyBytes} bytes`);
+  return body;
+}

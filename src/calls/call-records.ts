@@ -20,8 +20,9 @@ interface LegSnapshot {
 /**
  * The call-record (CDR) writer: every call the registry announces gets a stored record, and every
  * status transition, leg change and recording path of that call is written through the store.
- * API calls arrive with `call.recordId` already set (their row was inserted before dialing, so the
- * `phone_call_id` is answered at once); phone and trunk calls get their row inserted here.
+ * API calls arrive with `call.recordId` set, or with `call.pendingRecordId` (a phone bridge's row is
+ * inserted once its INVITE left: what the call does until then is written behind it); phone and
+ * trunk calls get their row inserted here.
  *
  * Writes are asynchronous and kept in order per call (one promise chain each); a failed write is
  * logged, never thrown into the call layer. Status changes go through `store.calls.updateStatus`
@@ -111,6 +112,12 @@ export class CallRecords {
   }
 
   private async ensureRecord(call: Call, seen: Call['status']): Promise<void> {
+    if (call.recordId === undefined && call.pendingRecordId) {
+      // The API inserts the row after the INVITE left; what happened meanwhile waits behind this.
+      call.recordId = await call.pendingRecordId;
+      // The insert failed: the call is being ended and has no row to write to.
+      if (call.recordId === undefined) return;
+    }
     if (call.recordId === undefined) {
       const did = call.number;
       const projectId = did?.projectId ?? (await this.projectOf(call));

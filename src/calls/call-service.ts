@@ -223,6 +223,7 @@ export class CallService {
       return;
     }
     call.logger.info({ dialed, route: route.kind, origin: invite.origin }, 'inbound call');
+    if (callerEp.kind === 'webrtc') caller.sessionProgress();
     await runHandler(call, this.handlerFor(route, { call, caller, recordingsDir: this.opts.recordingsDir }));
   }
 

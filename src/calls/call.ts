@@ -89,6 +89,8 @@ export class Call extends EventEmitter<CallEvents> {
   endReason: string | undefined;
   /** The call's stored record (the API's `phone_call_id`), once the record writer has one. */
   recordId: number | undefined;
+  /** A record being inserted for the call (an API call, after its INVITE left); see `OriginateRequest`. */
+  pendingRecordId: Promise<number | undefined> | undefined;
   /** Where the call's recording is written, once one started. */
   recordingPath: string | undefined;
   private _status: CallStatus = 'queued';

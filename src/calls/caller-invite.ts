@@ -57,6 +57,18 @@ export class CallerInvite implements CallerParty {
     this.answerSdp = answerSdp;
   }
 
+  /**
+   * 183 Session Progress with our answer, before anyone else is rung: a browser caller (whose
+   * page plays no local ringback) then runs ICE and DTLS while the callee is reached, and its
+   * audio flows the moment the call is answered instead of a connection set-up later. Nothing is
+   * bridged to it yet, so it hears nothing until early media or the answer; the call is not
+   * marked ringing by this.
+   */
+  sessionProgress(): void {
+    if (this.settled || this.call.isEnded() || this.answerSdp === undefined) return;
+    this.invite.ringing(this.answerSdp);
+  }
+
   ringing(): void {
     if (this.settled || this.call.isEnded()) return;
     this.call.markRinging();

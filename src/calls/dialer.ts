@@ -16,6 +16,8 @@ export interface DialOptions {
   callerId?: string;
   /** How long it may ring before it is cancelled (`no-answer`). */
   ringTimeoutMs: number;
+  /** The first INVITE left (see `DialRequest.onSent`). */
+  onSent?: () => void;
 }
 
 /** Why an outbound leg was not answered: the far end refused, it rang too long, we cancelled, or media failed. */
@@ -107,12 +109,19 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
       return { answered: false, status: 'failed', sipStatus: 503, reason: 'Media Unavailable', cause: 'media' };
     }
     if (this.canceled) return this.fail(endpoints, this.canceled);
+    let sent = false;
+    const onSent = () => {
+      if (sent) return;
+      sent = true;
+      opts.onSent?.();
+    };
     const attempts = branches.map((b, i) =>
       this.sip.dial(b.target, {
         sdp: offers[i]!,
         from: opts.from,
         callerId: opts.callerId,
         onProgress: (status, sdp) => this.onProgress(endpoints[i]!, status, sdp),
+        onSent,
       }),
     );
     const fork = attempts.length === 1 ? undefined : new ForkedAttempt(attempts);

@@ -45,6 +45,27 @@ export type EmbedOpen =
   | { ok: true; role: EmbedRole; callId: number; sipUser: string; sipPassword: string }
   | { ok: false; status: 403 | 410; reason: string };
 
+/**
+ * Why a call has no agent side for a browser to take (the 409's words). The seed's agent role is
+ * the softphone of a browser-mode bridge: it starts the call, and the client is dialled when it
+ * connects. A phone bridge's agent is already on the line they answered ("sans navigateur"):
+ * taking that side over from a browser would cut a person off mid-call, so it is refused, and
+ * the roles that do fit (talk, listen) are named.
+ */
+export function whyNoAgentSide(record: CallRecord, call: Pick<Call, 'route'>): string {
+  const others = 'use role "talk" to speak from a browser, or "listen"';
+  if (call.route === 'api-browser')
+    return `role agent: this call's agent has already joined (an agent embed is one agent, once); ${others}`;
+  if (record.applicationId !== null)
+    return `role agent: this call is answered by an application, it has no agent side; ${others}`;
+  if (call.route === 'api' && record.telephonyRef)
+    return (
+      'role agent: this is a phone bridge, its agent is on the phone line it rang (inbound_phone_number) and keeps it; ' +
+      `an agent softphone is for a bridge started with vendeur_mode "browser"; ${others}`
+    );
+  return `role agent: only a bridge started with vendeur_mode "browser" has an agent softphone; ${others}`;
+}
+
 export class EmbedSessions {
   private readonly tokens: EmbedTokens;
   private readonly sessions = new Map<string, Session>();
@@ -64,7 +85,7 @@ export class EmbedSessions {
     const call = this.opts.liveCall(record.id);
     if (!call || call.isEnded()) throw new CallRequestError(409, 'the call is over (or not live on this server)');
     if (role === 'agent' && !(record.telephonyRef && this.opts.browser.isWaiting(record.telephonyRef)))
-      throw new CallRequestError(409, 'role agent: the call is not a browser-mode bridge waiting for its agent');
+      throw new CallRequestError(409, whyNoAgentSide(record, call));
     let ids = this.byCall.get(record.id);
     if (ids && ids.size >= MAX_SESSIONS_PER_CALL)
       throw new CallRequestError(409, `at most ${MAX_SESSIONS_PER_CALL} embed sessions per call`);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { DtmfEvent } from '../../media/types.js';
 import type { MediaEndpoint, SipDialog } from './ports.js';
-import { type CallInfo, InfoBudget, screenInfo } from './call-info.js';
+import { type CallInfo, formatCallInfo, InfoBudget, InfoNotDelivered, screenInfo } from './call-info.js';
 
 /**
  * `caller`/`callee` are the two parties; `monitor` listens in (supervisor) without being heard;
@@ -52,6 +52,27 @@ export class Leg extends EventEmitter<{ ended: [LegEndInfo]; dtmf: [DtmfEvent]; 
 
   get ended(): boolean {
     return this.endedInfo !== undefined;
+  }
+
+  /**
+   * An application event toward this party, as a SIP INFO `{"event", "data"}` (a web visitor's page
+   * hears it as `onInfoReceived`); resolves once the party accepted it.
+   */
+  async sendInfo(info: CallInfo): Promise<void> {
+    const body = formatCallInfo(info);
+    if (this.ended) throw new InfoNotDelivered('gone', `the ${this.role}'s leg has ended`);
+    if (!this.dialog.sendInfo) throw new InfoNotDelivered('unsupported', `the ${this.role}'s leg cannot carry an INFO`);
+    try {
+      await this.dialog.sendInfo('application/json', body);
+    } catch (err) {
+      const e = err as { status?: number; reason?: string };
+      if (e.status === 481 || this.ended) throw new InfoNotDelivered('gone', `the ${this.role}'s leg has ended`, e.status);
+      throw new InfoNotDelivered(
+        'refused',
+        `the ${this.role} answered the INFO ${e.status ?? ''} ${e.reason ?? String(err)}`.replace(/\s+/g, ' '),
+        e.status,
+      );
+    }
   }
 
   /** Ends the dialog (BYE) unless the far end already did, then releases the endpoint. Idempotent. */

@@ -42,6 +42,13 @@ export interface OriginateRequest {
   record?: boolean;
   /** The call's stored record, set before anyone hears of the call (the API inserted it first). */
   recordId?: number;
+  /**
+   * The call's stored record, inserted once the first INVITE left (`onSent`): the record writer
+   * waits for it (undefined: the insert failed and the call is being ended, nothing is written).
+   */
+  pendingRecordId?: Promise<number | undefined>;
+  /** The first party's INVITE left (or could not be sent). */
+  onSent?: () => void;
 }
 
 export interface OriginatorOptions {
@@ -82,6 +89,7 @@ export class Originator {
       logger,
     });
     call.recordId = req.recordId;
+    call.pendingRecordId = req.pendingRecordId;
     // A refused session surfaces to the API as the error; the call never existed for anyone else.
     const session = await media.createSession();
     call.attachSession(session);
@@ -92,7 +100,13 @@ export class Originator {
 
   private async run(call: Call, req: OriginateRequest): Promise<void> {
     const ringTimeoutMs = req.ringTimeoutMs ?? this.opts.ringTimeoutMs;
-    const first = this.opts.dialer.dial(call, req.to, { role: 'caller', from: req.from, callerId: req.callerId, ringTimeoutMs });
+    const first = this.opts.dialer.dial(call, req.to, {
+      role: 'caller',
+      from: req.from,
+      callerId: req.callerId,
+      ringTimeoutMs,
+      onSent: req.onSent,
+    });
     const cancel = () => first.cancel('call ended');
     call.once('ending', cancel);
     first.on('ringing', () => call.markRinging());

@@ -41,6 +41,11 @@ export interface SipDialog extends EventEmitter<SipDialogEvents> {
   onInfo?: (info: { contentType: string; body: string }) => InfoAnswer;
   /** BYE; a no-op once the dialog ended. */
   hangup(): Promise<void>;
+  /**
+   * An INFO toward the peer; resolves on its 2xx, rejects with the SIP status otherwise (a
+   * SipCallError-like `{status, reason}`). Optional: test fakes without it cannot carry one.
+   */
+  sendInfo?(contentType: string, body: string): Promise<void>;
 }
 
 export type CallOrigin = { kind: 'trunk'; trunk: string } | { kind: 'user'; user: string };
@@ -74,6 +79,8 @@ export interface DialRequest {
   callerId?: string;
   headers?: Record<string, string>;
   onProgress?: (status: number, sdp?: string) => void;
+  /** The INVITE left (the SIP server sent it), or could not be sent; called once. */
+  onSent?: () => void;
 }
 
 /** One outbound INVITE in flight: `leg` resolves on 200 (rejects with a `status` on failure). */

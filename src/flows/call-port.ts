@@ -41,6 +41,8 @@ export interface FlowCallPort {
   record(opts?: { silenceMs?: number; onSilence?: () => void }): Promise<FlowRecording>;
   /** ms since the call was answered. */
   callTimeMs(): number;
+  /** An application event to the caller as a SIP INFO (INFO); resolves once accepted. Absent in fakes. */
+  sendInfo?(event: string, data: unknown): Promise<void>;
 }
 
 /** A playback fed from this thread (the real MediaSession has it; see media/pcm-playback.ts). */
@@ -91,6 +93,10 @@ export class CallFlowPort implements FlowCallPort {
     const onDtmf = (e: { digit: string }): void => listener(e.digit);
     this.leg.on('dtmf', onDtmf);
     return () => this.leg.off('dtmf', onDtmf);
+  }
+
+  sendInfo(event: string, data: unknown): Promise<void> {
+    return this.leg.sendInfo({ event, data });
   }
 
   async hangup(reason = 'call flow hung up'): Promise<void> {

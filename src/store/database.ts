@@ -10,6 +10,7 @@ import pg from 'pg';
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { DB } from './schema.js';
 import { CachingSqliteDatabase } from './statement-cache.js';
+import { ChangePoller } from './change-poller.js';
 import { checkpointInBackground, FALLBACK_PAGES } from './wal/checkpointer.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -23,10 +24,11 @@ export interface Database {
   /** Reads a compiled SELECT as arrays in column order, where the driver can (SQLite); else absent. */
   rawRows?: RawRows;
   /**
-   * Changes whenever another connection (another process) commits to the database, where the
-   * database can tell (SQLite's `data_version`); else absent. This connection's own commits leave it as is.
+   * Changes whenever another connection (another process) commits a change to who a token is:
+   * SQLite's `data_version` (any commit; this connection's own leave it as is), PostgreSQL's
+   * `change_counters` row read by polling (undefined while no recent read vouches for it).
    */
-  changeCounter?: () => number;
+  changeCounter?: () => number | undefined;
 }
 
 export type RawRows = (query: CompiledQuery) => Promise<unknown[][]>;
@@ -75,11 +77,31 @@ function openSqlite(file: string): Database {
   return { db, dialect: 'sqlite', location: file, close, rawRows, changeCounter };
 }
 
+/** How often a PostgreSQL server reads the principals' change counter. */
+export const PRINCIPALS_POLL_MS = 250;
+/**
+ * How long a read of it is trusted: the longest a token revoked by another process (the admin CLI,
+ * another server) can still be served from a server's cache, whatever happens to the polling.
+ */
+export const PRINCIPALS_STALE_MS = 1000;
+
 function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const u = new URL(url);
-  return { db, dialect: 'postgres', location: `${u.host}${u.pathname}`, close: () => db.destroy() };
+  const principals = new ChangePoller({
+    query: async () => {
+      const r = await db.selectFrom('change_counters').select('value').where('name', '=', 'principals').executeTakeFirstOrThrow();
+      return Number(r.value);
+    },
+    intervalMs: PRINCIPALS_POLL_MS,
+    staleMs: PRINCIPALS_STALE_MS,
+  });
+  const close = async () => {
+    await principals.stop();
+    await db.destroy();
+  };
+  return { db, dialect: 'postgres', location: `${u.host}${u.pathname}`, close, changeCounter: principals.read };
 }

@@ -36,7 +36,7 @@ export type {
   NumberCallbackFields,
 } from './repos/numbers.js';
 export type { CallRecord, CallStatus, CallDirection, NewCall, StatusChange, CallEvent, CallQuery } from './repos/calls.js';
-export { CALL_STATUSES, eventTypeFor, recordingPathFor } from './repos/calls.js';
+export { CALL_STATUSES, LISTING_COLUMNS, eventTypeFor, recordingPathFor } from './repos/calls.js';
 export type { CallbackFailure, CallbackFailureOutcome } from './repos/callback-failures.js';
 export { CALLBACK_FAILURE_OUTCOMES } from './repos/callback-failures.js';
 export type { Widget, WidgetFields, WidgetMode, WidgetPosition, WidgetTarget } from './repos/widgets.js';
@@ -88,7 +88,7 @@ export class Store {
     this.webhooks = new WebhookRepository(db);
     this.widgets = new WidgetRepository(db);
     this.widgetSessions = new WidgetSessionRepository(db);
-    this.widgetMessages = new WidgetMessageRepository(db);
+    this.widgetMessages = new WidgetMessageRepository(db, this.outbox);
     this.widgetUploads = new WidgetUploadRepository(db);
   }
 

@@ -4,9 +4,10 @@
  * the token's SHA-256, never its plaintext.
  *
  * A revoked token must stop working at once. This process's revocations drop the entry directly;
- * another process's writes (the admin CLI on the same SQLite file) are seen through the database's
- * change counter (`changeCounter`), which empties the whole cache. A database without such a
- * counter (PostgreSQL, shared by several servers) gets no cache at all: see `Store`.
+ * another process's writes are seen through the database's change counter (`changeCounter`), which
+ * empties the whole cache when it moves: SQLite's `data_version` for the admin CLI on the same
+ * file, at once; on PostgreSQL a trigger-bumped counter read by polling (`ChangePoller`), within
+ * its staleness bound. While the counter cannot be vouched for (undefined), nothing is served or kept.
  */
 
 export interface PrincipalCacheOptions {
@@ -14,31 +15,35 @@ export interface PrincipalCacheOptions {
   ttlMs: number;
   /** At most this many tokens are kept; the oldest entry leaves first. */
   capacity: number;
-  /** A number that changes whenever another connection commits to the database. */
-  changeCounter: () => number;
+  /**
+   * A number that changes whenever another connection commits a change to tokens; undefined while
+   * it cannot be told (then the cache neither serves nor keeps anything).
+   */
+  changeCounter: () => number | undefined;
   now?: () => number;
 }
 
 /** What the cache knew when a lookup began. */
 export interface CacheTicket {
   drops: number;
-  version: number;
+  version: number | undefined;
 }
 
 export class PrincipalCache<V extends { token: { id: number } }> {
   private readonly entries = new Map<string, { value: V; expires: number }>();
-  private seenVersion: number;
+  /** The counter when the entries were kept (read at first use, not at construction: polling starts lazily). */
+  private seenVersion: number | undefined;
   /** Bumped by every drop: a lookup that started before a revocation must not cache what it read. */
   private drops = 0;
   private readonly now: () => number;
 
   constructor(private readonly opts: PrincipalCacheOptions) {
     this.now = opts.now ?? Date.now;
-    this.seenVersion = opts.changeCounter();
   }
 
   get(hash: string): V | undefined {
     const version = this.opts.changeCounter();
+    if (version === undefined) return undefined;
     if (version !== this.seenVersion) {
       this.seenVersion = version;
       this.entries.clear();
@@ -60,7 +65,12 @@ export class PrincipalCache<V extends { token: { id: number } }> {
 
   /** Keeps what a lookup read, unless a token was dropped since its `ticket`. */
   set(hash: string, value: V, ticket: CacheTicket): void {
-    if (ticket.drops !== this.drops || ticket.version !== this.opts.changeCounter()) return;
+    if (ticket.version === undefined || ticket.drops !== this.drops || ticket.version !== this.opts.changeCounter()) return;
+    if (ticket.version !== this.seenVersion) {
+      // Kept before the counter moved (or the first entry): what is held belongs to an older version.
+      this.entries.clear();
+      this.seenVersion = ticket.version;
+    }
     this.entries.delete(hash);
     this.entries.set(hash, { value, expires: this.now() + this.opts.ttlMs });
     if (this.entries.size > this.opts.capacity) this.entries.delete(this.entries.keys().next().value as string);

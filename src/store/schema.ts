@@ -266,6 +266,13 @@ export interface WebhookAttemptsTable {
   at: string;
 }
 
+/** Counters bumped by triggers (`principals`: who a project token is changed). */
+export interface ChangeCountersTable {
+  name: string;
+  /** bigint: PostgreSQL answers it as a string. */
+  value: number | string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -294,5 +301,6 @@ export interface DB {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   agent_widget_sessions: AgentWidgetSessionsTable;
+  change_counters: ChangeCountersTable;
   schema_migrations: SchemaMigrationsTable;
 }

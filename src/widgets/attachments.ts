@@ -4,7 +4,7 @@
  * never a name a visitor chose, so no upload or download can reach outside it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The kinds of file a chat accepts: pictures (screenshots), PDFs and plain text. */
@@ -80,6 +80,23 @@ export class AttachmentStore {
 
   async remove(storageName: string): Promise<void> {
     await rm(this.pathOf(storageName), { force: true });
+  }
+
+  /** The files in the folder that this store could have made, with their age (none when the folder is not there yet). */
+  async list(): Promise<{ name: string; mtimeMs: number }[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: { name: string; mtimeMs: number }[] = [];
+    for (const name of names.filter((n) => STORAGE_NAME.test(n))) {
+      const st = await stat(join(this.dir, name)).catch(() => undefined);
+      if (st?.isFile()) out.push({ name, mtimeMs: st.mtimeMs });
+    }
+    return out;
   }
 
   /** Only names this store made resolve: anything else (`../x`, absolute paths) is refused outright. */

@@ -28,6 +28,7 @@ const ROUTES: Record<string, Setup> = {
   'POST /v1/calls/:id/redirect': callPair,
   'POST /v1/calls/:id/session_data': callPair,
   'POST /v1/calls/:id/hangup': callPair,
+  'POST /v1/calls/:id/info': callPair,
   'POST /api/v1/calls/:id/embed_session': callPair,
   'GET /api/v1/relay_numbers/:id': async (api, owner, other) => ({
     own: (await api.store.numbers.assign(owner, '+14155550100', { kind: 'forward', forwardTo: '+33612345678' })).id,

@@ -1,13 +1,14 @@
 /**
- * `npm run bench:sip`: sipp UAC -> our SIP server -> drachtio-srf createB2BUA -> sipp UAS
- * (INVITE, 200, ACK, BYE) at rising call rates, 100 calls/s more every step (20 s each) until calls
+ * `npm run bench:sip`: sipp UAC -> our SIP server -> drachtio-srf createB2BUA (in its own process,
+ * sip-bench-app.ts) -> sipp UAS (INVITE, 200, ACK, BYE) at rising call rates, 100 calls/s more every step (20 s each) until calls
  * fail. Prints each step, the highest rate sustained with no failed call and the p50/p99 INVITE->200
  * time seen by the caller (sipp -trace_rtt), with the machine's load average (other work skews it).
  * SIP_BENCH_RATES (comma list) and SIP_BENCH_STEP_SECONDS override the steps.
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
-import Srf from 'drachtio-srf';
+import { fileURLToPath } from 'node:url';
 import { SipServer } from '../../sip/server/sip-server.js';
 import { SippProcess, freePort } from '../helpers/sipp.js';
 
@@ -33,29 +34,9 @@ async function main(): Promise<void> {
   const sipPort = await freePort();
   const server = new SipServer({ listen: [`udp:127.0.0.1:${sipPort}`], admin: { host: '127.0.0.1', port: 0 }, secret: 'bench' });
   const addr = await server.start();
-  const srf = new Srf();
-  srf.on('error', () => undefined);
-  await new Promise<void>((resolve) => {
-    srf.once('connect', () => resolve());
-    void srf.connect({ host: '127.0.0.1', port: addr.admin.port, secret: 'bench' });
-  });
-
   const uas = new SippProcess({ scenario: 'uas', calls: 1_000_000_000, timeoutMs: 600_000 });
   await uas.start();
-  await new Promise((r) => setTimeout(r, 300));
-  srf.invite((req, res) => {
-    srf
-      .createB2BUA(req, res, `sip:bench@127.0.0.1:${uas.localPort}`, { localSdpB: req.body })
-      .then(({ uas: a, uac: b }) => {
-        // at the end of a run the app's socket may already be closed: the BYE then fails, quietly
-        // (srf's typings say void; it returns a promise that rejects)
-        const quietly = (p: unknown): void => void Promise.resolve(p).catch(() => undefined);
-        a.on('destroy', () => quietly(b.destroy()));
-        b.on('destroy', () => quietly(a.destroy()));
-      })
-      .catch(() => undefined);
-  });
-
+  const app = await startApp(addr.admin.port, uas.localPort);
   process.stdout.write(`${STEP_SECONDS} s steps; load average before: ${load()}\n`);
   let best: { rate: number; p50: number; p99: number; calls: number } | undefined;
   try {
@@ -84,14 +65,18 @@ async function main(): Promise<void> {
         }
       });
       gc.observe({ entryTypes: ['gc'] });
-      // CPU of this process (server + srf app), not wall time: the machine is shared, so wall time is noisy
+      // CPU, not wall time: the machine is shared, so wall time is noisy
       const cpu0 = process.cpuUsage();
+      const appCpu0 = await appCpu(app);
       const heap0 = process.memoryUsage().heapUsed;
       await uac.start();
       const r = await uac.wait();
       const elapsed = (Date.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
-      const cpuPerCall = (cpu.user + cpu.system) / 1000 / Math.max(r.successful, 1);
+      const appCpu1 = await appCpu(app);
+      const perCall = (us: number): string => (us / 1000 / Math.max(r.successful, 1)).toFixed(2);
+      const serverUs = cpu.user + cpu.system;
+      const appUs = appCpu1.user - appCpu0.user + (appCpu1.system - appCpu0.system);
       const heapGrowth = (process.memoryUsage().heapUsed - heap0) / 1048576;
       loop.disable();
       gc.disconnect();
@@ -106,7 +91,8 @@ async function main(): Promise<void> {
           `  main thread: event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms; ` +
           `GC ${(gcMs / elapsed / 10).toFixed(1)} % of the time, longest pause ${gcMax.toFixed(1)} ms; ` +
           `requests shed so far ${server.stats().shed}\n` +
-          `  CPU ${cpuPerCall.toFixed(2)} ms per call (server and app), heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB over the step\n`,
+          `  CPU per call: server ${perCall(serverUs)} ms (${(serverUs / 1e4 / elapsed).toFixed(0)} % of a core), ` +
+          `srf app ${perCall(appUs)} ms (${(appUs / 1e4 / elapsed).toFixed(0)} %); server heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB over the step\n`,
       );
       if (!ok) {
         const first = r.errors
@@ -121,12 +107,8 @@ async function main(): Promise<void> {
       await new Promise((res) => setTimeout(res, 1500));
     }
   } finally {
+    app.send({ cmd: 'stop' });
     uas.cleanup();
-    try {
-      srf.disconnect();
-    } catch {
-      /* not connected */
-    }
     await server.close();
   }
   if (best) {
@@ -137,6 +119,31 @@ async function main(): Promise<void> {
     process.stdout.write('\nno rate was sustained without failures\n');
     process.exitCode = 1;
   }
+}
+
+async function startApp(adminPort: number, uasPort: number): Promise<ChildProcess> {
+  const file = fileURLToPath(new URL('./sip-bench-app.js', import.meta.url));
+  const child = fork(file, [String(adminPort), 'bench', String(uasPort)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the srf app exited (${code}) before connecting`)));
+  });
+  return child;
+}
+
+function appCpu(app: ChildProcess): Promise<NodeJS.CpuUsage> {
+  return new Promise((resolve) => {
+    const onMsg = (m: { type: string; usage: NodeJS.CpuUsage }): void => {
+      if (m.type !== 'cpu') return;
+      app.off('message', onMsg);
+      resolve(m.usage);
+    };
+    app.on('message', onMsg);
+    app.send({ cmd: 'cpu' });
+  });
 }
 
 main().catch((err: Error) => {

@@ -35,8 +35,51 @@ const line = (what: string, values: number[]): string =>
  * tone stands out; `benchProbe` holds the times.
  */
 const PROBE = `(() => {
-  const probe = { click: 0, clickWall: 0, heard: 0 };
+  const probe = { click: 0, clickWall: 0, heard: 0, marks: {} };
   window.benchProbe = probe;
+  // The first time each step of the set-up happens after the click (performance.now() ms).
+  const mark = (name) => {
+    if (probe.click && probe.marks[name] === undefined) probe.marks[name] = performance.now();
+  };
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => {
+    mark('getUserMedia called');
+    const s = await gum(c);
+    mark('getUserMedia done');
+    return s;
+  };
+  const Pc = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Pc {
+    constructor(cfg) {
+      super(cfg);
+      mark('PeerConnection created');
+      let n = 0;
+      this.addEventListener('icecandidate', (e) => {
+        const c = e.candidate;
+        mark(c ? 'ICE candidate ' + ++n + ' (' + c.protocol + ' ' + c.address + ')' : 'ICE gathering complete');
+      });
+      this.addEventListener('iceconnectionstatechange', () => mark('ICE ' + this.iceConnectionState));
+      this.addEventListener('connectionstatechange', () => mark('DTLS+ICE ' + this.connectionState));
+      this.addEventListener('track', (e) => e.track.addEventListener('unmute', () => mark('first RTP in (track unmuted)')));
+    }
+    async createOffer(...a) { const o = await super.createOffer(...a); mark('offer created'); return o; }
+    async setLocalDescription(...a) { const r = await super.setLocalDescription(...a); mark('local description set'); return r; }
+    async setRemoteDescription(...a) { mark('answer received'); const r = await super.setRemoteDescription(...a); mark('answer applied'); return r; }
+  };
+  // SIP over the WebSocket (sip.js's transport): when each request leaves and each response arrives.
+  const transport = window.softphone.phone().ua.transport;
+  const send = transport.send.bind(transport);
+  transport.send = (msg) => {
+    const m = /^(INVITE|ACK) /.exec(msg);
+    if (m) mark(m[1] + (m[1] === 'INVITE' && /^(Proxy-)?Authorization: /im.test(msg) ? ' (with credentials)' : '') + ' sent');
+    return send(msg);
+  };
+  const onMessage = transport.onMessage;
+  transport.onMessage = (msg) => {
+    const m = /^SIP[/]2[.]0 ([0-9]{3})/.exec(msg);
+    if (m && /^CSeq: *[0-9]+ INVITE/im.test(msg)) mark(m[1] + ' received');
+    onMessage(msg);
+  };
   const ctx = new AudioContext();
   let stream, analyser;
   const bins = new Float32Array(512);
@@ -66,6 +109,7 @@ const PROBE = `(() => {
     probe.click = performance.now();
     probe.clickWall = Date.now();
     probe.heard = 0;
+    probe.marks = {};
     stream = undefined;
     analyser = undefined;
     ctx.resume();
@@ -104,6 +148,7 @@ async function main(): Promise<void> {
     const toAudio: number[] = [];
     const toAnswer: number[] = [];
     const answerToAudio: number[] = [];
+    const steps = new Map<string, number[]>();
     let silent = 0;
     for (let i = 0; i < CALLS; i++) {
       await frame.fill('.sp-number', RECIPIENT);
@@ -115,6 +160,17 @@ async function main(): Promise<void> {
         .at(0);
       if (heard) {
         toAudio.push(p.heard - p.click);
+        // WIDGET_BENCH_TRACE=1: each call's steps in wall-clock time, to line up with server logs
+        if (process.env.WIDGET_BENCH_TRACE)
+          for (const [name, at] of Object.entries({ click: p.click, ...p.marks, 'audio heard': p.heard }).sort(
+            (a, b) => a[1] - b[1],
+          ))
+            console.log(`call ${i + 1} ${new Date(p.clickWall + at - p.click).toISOString()} ${name}`);
+        for (const [name, at] of Object.entries(p.marks)) {
+          const list = steps.get(name) ?? [];
+          list.push(at - p.click);
+          steps.set(name, list);
+        }
         if (answered) {
           toAnswer.push(answered.at - p.clickWall);
           answerToAudio.push(p.heard - p.click - (answered.at - p.clickWall));
@@ -128,6 +184,13 @@ async function main(): Promise<void> {
     console.log(line('click → two-way audio', toAudio));
     console.log(line('  click → 200 OK (call:answered)', toAnswer));
     console.log(line('  200 OK → audio heard', answerToAudio));
+    console.log('where the time goes (ms after the click, p50 over the calls that had the step):');
+    const median = (v: number[]) => pct(v, 50);
+    for (const [name, v] of [...steps].sort((a, b) => median(a[1]) - median(b[1])))
+      console.log(
+        `  ${name.padEnd(34)} ${String(Math.round(median(v))).padStart(5)}  (p99 ${Math.round(pct(v, 99))}, n=${v.length})`,
+      );
+    console.log(`  ${'audio heard'.padEnd(34)} ${String(Math.round(median(toAudio))).padStart(5)}`);
     if (silent) console.log(`calls with no audio within 10 s: ${silent}`);
     console.log(`aim: click → audio ≤ 300 ms p50: ${pct(toAudio, 50) <= 300 ? 'met' : 'NOT met'}; load average after ${load()}`);
   } finally {
@@ -135,7 +198,7 @@ async function main(): Promise<void> {
   }
 }
 
-const probe = (frame: Frame): Promise<{ click: number; clickWall: number; heard: number }> =>
+const probe = (frame: Frame): Promise<{ click: number; clickWall: number; heard: number; marks: Record<string, number> }> =>
   frame.evaluate('({ ...window.benchProbe })');
 
 main().then(

@@ -14,6 +14,7 @@ import type { TeardownHost } from '../helpers/platform.js';
 import { until, untilOrThrow } from '../helpers/wait.js';
 import { Baresip } from '../helpers/baresip.js';
 import { tempDir, toneWav } from '../calls/phones.js';
+import { untilPage } from './page-wait.js';
 
 export interface HostEvent {
   event: string;
@@ -130,7 +131,7 @@ export async function openHostPage(
   const handle = await page.waitForSelector('iframe.voylo-frame', { state: 'attached' });
   const frame = await handle.contentFrame();
   if (!frame) throw new Error('no softphone frame');
-  await frame.waitForFunction('window.softphone !== undefined', undefined, { timeout: 15000 });
+  await untilPage(frame, 'window.softphone !== undefined');
   return { page, frame };
 }
 

@@ -27,6 +27,7 @@ import {
   startWidgetRig,
   type WidgetRig,
 } from './agent-widget-rig.js';
+import { untilPage } from './page-wait.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The pages load the built bundles: without them every test here would fail for a reason that hides the real one.
@@ -111,9 +112,13 @@ t.test(
     await established;
     const hz = await frameHears(frame, DESK_HZ);
     t.ok(Math.abs(hz - DESK_HZ) < 20, `answered: the widget hears the caller (${hz.toFixed(1)} Hz)`);
+    // The desk phone's own end of this call is awaited too: a late CALL_CLOSED must not be taken
+    // for the next call's (the decline below asserts on its status).
+    const hungUp = bob.waitFor('CALL_CLOSED', 20000);
     await bob.hangup();
     const remote = await hostEvent(page, 'call:ended', (e) => e.at >= mark);
     t.same(remote.data, { cause: 'remote-hangup', statusCode: 200 }, 'the caller hung up: remote-hangup, 200');
+    await hungUp;
     await untilOrThrow('registered again', async () => (await phoneState(frame)) === 'registered');
 
     // declined: the caller is told 603
@@ -193,7 +198,7 @@ t.test('postMessage origin checks both ways: look-alike messages from a foreign 
     })()`);
   const rogue = await (await page.waitForSelector('#rogue')).contentFrame();
   if (!rogue) throw new Error('no rogue frame');
-  await rogue.waitForFunction('window.softphone !== undefined', undefined, { timeout: 15000 });
+  await untilPage(rogue, 'window.softphone !== undefined');
   // it starts, finds the agent's softphone in use in the real frame, and says so to its "host"
   await untilOrThrow('the rogue frame has spoken', async () =>
     ((await rogue.evaluate('window.softphone.events')) as { event: string }[]).some((e) => e.event === 'state'),

@@ -4,6 +4,8 @@
  * desk phone speaking PCMU that echoes the audio it receives (-rtp_echo). The browser's fake
  * microphone plays 1 kHz; hearing 1 kHz back proves Opus -> PCMU -> phone -> PCMU -> Opus.
  *
+ * One platform for the file, each subtest with its own users; one Chromium per microphone tone.
+ *
  * Requires `npm run build` (the widget bundle in dist/widget).
  */
 import t, { type Test } from 'tap';
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { pino } from 'pino';
 import { startPlatform, type Platform } from '../../src/main.js';
+import type { Call } from '../../src/calls/call.js';
 import { configSchema } from '../../config/schema.js';
 import { ChromiumPool } from '../helpers/chromium.js';
 import { sleep, until } from '../helpers/wait.js';
@@ -76,20 +79,42 @@ async function waitFor(page: Page, what: string, check: (s: PhoneState) => boole
   }
 }
 
-async function platform(t: Test): Promise<{ p: Platform; ws: number; udp: number }> {
+interface Plat {
+  p: Platform;
+  ws: number;
+  udp: number;
+}
+
+/** Users for the subtests: each takes its own pair, so no registration outlives its subtest's meaning. */
+const PAIRS = 12;
+let pairsTaken = 0;
+function users(): { alice: string; bob: string } {
+  const n = ++pairsTaken;
+  if (n > PAIRS) throw new Error(`more than ${PAIRS} user pairs asked for: raise PAIRS`);
+  return { alice: `alice${n}`, bob: `bob${n}` };
+}
+const pw = (user: string): string => `${user}-pw`;
+
+/**
+ * One platform for the file (its start and media warm-up cost seconds of CPU, once per subtest
+ * before); subtests use their own users and leave no call or endpoint behind.
+ */
+let shared: Promise<Plat> | undefined;
+function platform(): Promise<Plat> {
+  shared ??= startShared();
+  return shared;
+}
+
+async function startShared(): Promise<Plat> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-browser-'));
   const rtpBase = 42000 + Math.floor(Math.random() * 200) * 40;
+  const names = Array.from({ length: PAIRS }, (_, i) => [`alice${i + 1}`, `bob${i + 1}`]).flat();
   const config = configSchema.parse({
     logLevel: 'silent',
     dataDir,
     http: { host: '127.0.0.1', port: 0 },
     sip: { listen: ['udp:127.0.0.1:0', 'ws:127.0.0.1:0'] },
-    registrar: {
-      users: [
-        { username: 'alice', password: 'alice-pw' },
-        { username: 'bob', password: 'bob-pw' },
-      ],
-    },
+    registrar: { users: names.map((username) => ({ username, password: pw(username) })) },
     rtp: { address: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 39 },
     media: { workers: 1, ...relaxedAdmission },
     webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true },
@@ -105,18 +130,17 @@ async function platform(t: Test): Promise<{ p: Platform; ws: number; udp: number
   return { p, ws, udp };
 }
 
-async function browserPhone(
-  t: Test,
-  plat: { p: Platform; ws: number },
-  user: string,
-  password: string,
-  extra = '',
-  micToneHz = 1000,
-): Promise<Page> {
+/** The subtest left nothing behind: every media endpoint of its calls is released. */
+async function endpointsFreed(t: Test, plat: Plat): Promise<void> {
+  await settled(() => plat.p.media.stats().endpoints === 0);
+  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+}
+
+async function browserPhone(t: Test, plat: Plat, user: string, extra = '', micToneHz = 1000): Promise<Page> {
   const browser = await browsers.harness(t, { micToneHz });
   const page = await browser.newPage();
   await page.goto(
-    `http://127.0.0.1:${plat.p.http.port}/test-phone/index.html?ws=ws://127.0.0.1:${plat.ws}&user=${user}&password=${password}&domain=127.0.0.1${extra}`,
+    `http://127.0.0.1:${plat.p.http.port}/test-phone/index.html?ws=ws://127.0.0.1:${plat.ws}&user=${user}&password=${pw(user)}&domain=127.0.0.1${extra}`,
   );
   await waitFor(page, 'registration', (s) => s.registered || !!s.lastError);
   return page;
@@ -126,7 +150,7 @@ async function browserPhone(
  * A desk phone as bob: sipp registers from port P (the registrar sends calls to the address a
  * REGISTER came from), exits, then the answering sipp (echoing RTP) takes over port P.
  */
-async function deskPhone(t: Test, udp: number, scenario: string) {
+async function deskPhone(t: Test, udp: number, scenario: string, user: string) {
   const sipPort = await freePort();
   const mediaPort = await freeMediaPort();
   const reg = await runSipp(t, {
@@ -134,8 +158,8 @@ async function deskPhone(t: Test, udp: number, scenario: string) {
     remote: `127.0.0.1:${udp}`,
     localPort: sipPort,
     timeoutMs: 10000,
-    keys: { user: 'bob', contact_port: String(sipPort) },
-    extraArgs: ['-au', 'bob', '-ap', 'bob-pw'],
+    keys: { user, contact_port: String(sipPort) },
+    extraArgs: ['-au', user, '-ap', pw(user)],
   });
   const uas = await startSipp(t, {
     scenario: join(scenarios, scenario),
@@ -169,12 +193,13 @@ async function callAndWait(page: Page, target: string): Promise<PhoneState> {
 }
 
 t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const plat = await platform();
+  const u = users();
+  const page = await browserPhone(t, plat, u.alice);
   t.ok(await phone(page, (p) => p.state.registered), 'browser registered over WebSocket');
-  const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
+  const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml', u.bob);
   t.ok(desk.registered, 'desk phone registered');
-  const s = await callAndWait(page, 'bob');
+  const s = await callAndWait(page, u.bob);
   t.equal(s.callState, 'established', `call answered (${JSON.stringify(s)})`);
   await hearing(page, 1000);
   const stats = await phone(page, (p) => p.stats());
@@ -186,26 +211,28 @@ t.test('browser calls a PCMU desk phone: audio both ways, browser hangs up', { t
   const r = await desk.uas.wait();
   t.equal(r.code, 0, 'desk phone got BYE and answered it');
   await waitFor(page, 'terminated', (st) => st.callState === 'terminated');
-  await settled(() => plat.p.media.stats().endpoints === 0);
-  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+  await endpointsFreed(t, plat);
 });
 
 t.test('desk phone hangs up: the browser call ends', { timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const desk = await deskPhone(t, plat.udp, 'phone-answer-hangup.xml');
+  const plat = await platform();
+  const u = users();
+  const page = await browserPhone(t, plat, u.alice);
+  const desk = await deskPhone(t, plat.udp, 'phone-answer-hangup.xml', u.bob);
   t.ok(desk.registered);
-  const s = await callAndWait(page, 'bob');
+  const s = await callAndWait(page, u.bob);
   t.equal(s.callState, 'established');
   const started = Date.now();
   await waitFor(page, 'BYE from the phone', (st) => st.callState === 'terminated', 10000);
   t.ok(Date.now() - started < 6000, 'browser leg ended');
   t.equal((await desk.uas.wait()).code, 0, 'phone got 200 to its BYE');
+  await endpointsFreed(t, plat);
 });
 
 t.test('closing the browser tab mid-call ends the call and frees media', { timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const plat = await platform();
+  const u = users();
+  const page = await browserPhone(t, plat, u.alice);
   const s = await callAndWait(page, '*43');
   t.equal(s.callState, 'established', 'echo test answered');
   await hearing(page, 1000);
@@ -219,8 +246,9 @@ t.test('closing the browser tab mid-call ends the call and frees media', { timeo
 });
 
 t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs up', { timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw', '&autoAnswer=1');
+  const plat = await platform();
+  const u = users();
+  const page = await browserPhone(t, plat, u.alice, '&autoAnswer=1');
   t.ok(await phone(page, (p) => p.state.registered), 'browser registered');
   const mediaPort = await freeMediaPort();
   // the phone hangs up when told to, once the browser has heard: a fixed talk time raced the
@@ -229,9 +257,9 @@ t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs 
   const caller = await startSipp(t, {
     scenario: join(scenarios, 'phone-calls-user.xml'),
     remote: `127.0.0.1:${plat.udp}`,
-    service: 'alice',
+    service: u.alice,
     timeoutMs: 90000,
-    extraArgs: ['-au', 'bob', '-ap', 'bob-pw', '-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1', ...go.args],
+    extraArgs: ['-au', u.bob, '-ap', pw(u.bob), '-rtp_echo', '-mp', String(mediaPort), '-mi', '127.0.0.1', ...go.args],
   });
   await waitFor(page, 'incoming call answered', (s) => s.callState === 'established', 15000);
   await hearing(page, 1000, { sent: 50 });
@@ -244,8 +272,7 @@ t.test('desk phone calls the browser: auto-answer, audio both ways, phone hangs 
   const r = await caller.wait();
   t.equal(r.code, 0, `phone call flow completed (${r.errors.slice(0, 300)})`);
   await waitFor(page, 'BYE from the phone', (s) => s.callState === 'terminated', 5000);
-  await settled(() => plat.p.media.stats().endpoints === 0);
-  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+  await endpointsFreed(t, plat);
 });
 
 type InnerPhone = {
@@ -258,11 +285,12 @@ type InnerPhone = {
  * BYE within `withinMs` and the media endpoints must be freed.
  */
 async function lossEndsCall(t: Test, cut: 'network' | 'websocket', withinMs: number): Promise<void> {
-  const plat = await platform(t);
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-  const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml');
+  const plat = await platform();
+  const u = users();
+  const page = await browserPhone(t, plat, u.alice);
+  const desk = await deskPhone(t, plat.udp, 'phone-answer-await-bye.xml', u.bob);
   t.ok(desk.registered);
-  const s = await callAndWait(page, 'bob');
+  const s = await callAndWait(page, u.bob);
   t.equal(s.callState, 'established');
   await hearing(page, 1000, { packets: 25 }); // media flows before it is cut
   await phone(
@@ -279,8 +307,7 @@ async function lossEndsCall(t: Test, cut: 'network' | 'websocket', withinMs: num
   const took = Date.now() - started;
   t.equal(r.code, 0, `phone got BYE after ${took} ms`);
   t.ok(took < withinMs, `within ${withinMs} ms`);
-  await settled(() => plat.p.media.stats().endpoints === 0);
-  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+  await endpointsFreed(t, plat);
 }
 
 // Everything goes silent at once, as with a dead Wi-Fi: the WebSocket drops and no more packets
@@ -298,12 +325,14 @@ t.test('browser loses only its WebSocket while media still flows: the phone gets
 );
 
 t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { timeout: 60000 }, async (t) => {
-  const plat = await platform(t);
+  const plat = await platform();
+  const u = users();
   const digits: Array<{ role: string; digit: string; source: string }> = [];
-  plat.p.calls.on('added', (call) =>
-    call.on('leg-added', (leg) => leg.on('dtmf', (e) => digits.push({ role: leg.role, digit: e.digit, source: e.source }))),
-  );
-  const page = await browserPhone(t, plat, 'alice', 'alice-pw');
+  const onCall = (call: Call): void =>
+    void call.on('leg-added', (leg) => leg.on('dtmf', (e) => digits.push({ role: leg.role, digit: e.digit, source: e.source })));
+  plat.p.calls.on('added', onCall);
+  t.teardown(() => void plat.p.calls.off('added', onCall));
+  const page = await browserPhone(t, plat, u.alice);
   const s = await callAndWait(page, '*43');
   t.equal(s.callState, 'established');
   await hearing(page, 1000, { packets: 10 });
@@ -330,17 +359,19 @@ t.test('browser DTMF: RFC 4733 and SIP INFO both reach the call as digits', { ti
   );
   t.ok(digits.every((d) => d.role === 'caller'));
   await phone(page, (p) => p.hangup());
+  await endpointsFreed(t, plat);
 });
 
 t.test(
   'browser DTMF reaches a PCMU phone: RFC 4733 and SIP INFO both arrive as telephone-events',
   { timeout: 60000 },
   async (t) => {
-    const plat = await platform(t);
+    const plat = await platform();
+    const u = users();
     const wav = toneWav(tempDir(t, 'browser-dtmf-'), 600);
     const bob = await Baresip.start({
-      user: 'bob',
-      password: 'bob-pw',
+      user: u.bob,
+      password: pw(u.bob),
       registrar: { host: '127.0.0.1', port: plat.udp },
       codecs: ['PCMU'],
       playWav: wav,
@@ -348,13 +379,13 @@ t.test(
       verbose: process.env.SB_TEST_BARESIP === '1',
     });
     t.teardown(() => bob.stop());
-    await until(() => plat.p.sip.registrar.lookup('bob').length > 0);
+    await until(() => plat.p.sip.registrar.lookup(u.bob).length > 0);
     const pressed: string[] = [];
     bob.on('event', (e) => {
       if (e.type === 'CALL_DTMF_START') pressed.push(String(e.param ?? ''));
     });
-    const page = await browserPhone(t, plat, 'alice', 'alice-pw');
-    const s = await callAndWait(page, 'bob');
+    const page = await browserPhone(t, plat, u.alice);
+    const s = await callAndWait(page, u.bob);
     t.equal(s.callState, 'established', 'bob answered');
     await hearing(page, 600, { packets: 10 });
     await phone(page, (p) => p.sendDtmf('12#', 'rfc4733'));
@@ -363,15 +394,17 @@ t.test(
     await until(() => pressed.length >= 5);
     t.equal(pressed.join(''), '12#7*', `bob's phone saw every digit, in order (${JSON.stringify(pressed)})`);
     await phone(page, (p) => p.hangup());
+    await endpointsFreed(t, plat);
   },
 );
 
 t.test('browser calls browser: each hears the other (Opus both legs)', { timeout: 90000 }, async (t) => {
-  const plat = await platform(t);
-  const alice = await browserPhone(t, plat, 'alice', 'alice-pw', '', 1000);
-  const bob = await browserPhone(t, plat, 'bob', 'bob-pw', '&autoAnswer=1', 600);
+  const plat = await platform();
+  const u = users();
+  const alice = await browserPhone(t, plat, u.alice, '', 1000);
+  const bob = await browserPhone(t, plat, u.bob, '&autoAnswer=1', 600);
   t.ok(await phone(bob, (p) => p.state.registered), 'bob registered');
-  const s = await callAndWait(alice, 'bob');
+  const s = await callAndWait(alice, u.bob);
   t.equal(s.callState, 'established', 'alice connected');
   await waitFor(bob, 'bob answered', (st) => st.callState === 'established');
   await Promise.all([hearing(alice, 600), hearing(bob, 1000)]);
@@ -383,6 +416,5 @@ t.test('browser calls browser: each hears the other (Opus both legs)', { timeout
   t.match(st.codec, /opus/i);
   await phone(bob, (p) => p.hangup());
   await waitFor(alice, 'alice sees the hang-up', (x) => x.callState === 'terminated', 5000);
-  await settled(() => plat.p.media.stats().endpoints === 0);
-  t.equal(plat.p.media.stats().endpoints, 0, 'media endpoints freed');
+  await endpointsFreed(t, plat);
 });

@@ -1,7 +1,7 @@
 /**
  * Phonevoice embed sessions end to end: a browser-mode bridge (`vendeur_mode: "browser"`) to a sipp
  * carrier that echoes what it hears, and three headless Chromiums, each with its own fake
- * microphone tone, opening the `agent`, `talk` and `listen` embed URLs. The agent page connecting
+ * microphone tone, opening the `agent`, `talk` and `listen` embed URLs (one platform for the file). The agent page connecting
  * dials the client; the talk and listen pages join the live call. What each page hears is read from
  * its analyser: the carrier's echo carries back what the client heard, so a tone the agent page
  * hears through the echo reached the client. The listen page is tampered with (its offer gets a
@@ -21,6 +21,7 @@ import { RECIPIENT, startCallsPlatform, startCarrier, type CallsPlatform } from 
 import { ChromiumPool } from '../helpers/chromium.js';
 import { sleep, until, untilOrThrow } from '../helpers/wait.js';
 import { tempDir } from '../calls/phones.js';
+import { untilPage } from './page-wait.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The pages load the built bundles: without them every test here would fail for a reason that hides the real one.
@@ -60,10 +61,16 @@ const TAMPER = `(() => {
 })();`;
 
 async function inCall(page: Page | Frame, who: string): Promise<void> {
-  await untilOrThrow(`${who} in call`, async () => (await state(page)).callState === 'in-call', {
-    timeoutMs: 30000,
-    intervalMs: 100,
-  });
+  let last: EmbedView | undefined;
+  const ok = await until(
+    async () => {
+      last = await state(page);
+      return last.callState === 'in-call';
+    },
+    { timeoutMs: 30000, intervalMs: 100 },
+  );
+  // what the page last showed (an error, a SIP status) says why it never got there
+  if (!ok) throw new Error(`${who} not in call within 30 s: ${JSON.stringify(last)} (load average ${loadavg()[0]!.toFixed(1)})`);
 }
 
 /**
@@ -132,13 +139,20 @@ async function openInHostPage(t: Test, url: string, role: keyof typeof TONE): Pr
   await page.goto(`http://127.0.0.1:${(host.address() as AddressInfo).port}/?embed=${encodeURIComponent(url)}`);
   const frame = await (await page.waitForSelector('iframe')).contentFrame();
   if (!frame) throw new Error('no embed frame');
-  await frame.waitForFunction('window.embed !== undefined', undefined, { timeout: 15000 });
+  await untilPage(frame, 'window.embed !== undefined');
   return frame;
 }
 
-async function platform(t: Test): Promise<CallsPlatform> {
+/** One platform and carrier for the file (the subtests' calls are their own; each leaves none behind). */
+let shared: Promise<CallsPlatform> | undefined;
+function platform(): Promise<CallsPlatform> {
+  shared ??= startShared();
+  return shared;
+}
+
+async function startShared(): Promise<CallsPlatform> {
   const dir = tempDir(t, 'embed-');
-  const carrier = await startCarrier(t, dir, 'echo');
+  const carrier = await startCarrier(t, dir, 'echo', 4);
   return startCallsPlatform(t, {
     carrierPort: carrier.port,
     config: {
@@ -149,7 +163,7 @@ async function platform(t: Test): Promise<CallsPlatform> {
 }
 
 t.test('agent, talk and listen pages on one bridge call: the roles are what the server mixes', async (t) => {
-  const cp = await platform(t);
+  const cp = await platform();
   const created = await cp.api('/api/v1/calls/initiate', {
     body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT },
   });
@@ -227,9 +241,15 @@ t.test('agent, talk and listen pages on one bridge call: the roles are what the 
     `the listener hears the agent and the talk participant (${listenHears})`,
   );
 
+  // Counted once 2 s of audio have come (the count at a fixed moment depends on the machine's load).
+  const receiving = Date.now();
+  await until(async () => (await stats(honest)).packetsReceived > 100, { timeoutMs: 15000, intervalMs: 100 });
   const honestStats = await stats(honest);
   t.equal(honestStats.packetsSent, 0, 'an untampered listen page sends nothing (receive-only, no microphone)');
-  t.ok(honestStats.packetsReceived > 100, `and receives the call (${honestStats.packetsReceived} packets)`);
+  t.ok(
+    honestStats.packetsReceived > 100,
+    `and receives the call (${honestStats.packetsReceived} packets, ${Date.now() - receiving} ms after the others were measured)`,
+  );
   const honestHears = await toneShare(honest, 3000);
   t.ok(honestHears[0]! > HEARD && honestHears[1]! > HEARD, `it hears the agent and the talk participant (${honestHears})`);
 
@@ -255,7 +275,7 @@ t.test('agent, talk and listen pages on one bridge call: the roles are what the 
 });
 
 t.test('embed_session refusals: bad role, no token, expired and forged URLs, a hung-up call', async (t) => {
-  const cp = await platform(t);
+  const cp = await platform();
   const created = await cp.api('/api/v1/calls/initiate', {
     body: { call_type: 'bridge', vendeur_mode: 'browser', recipient_phone_number: RECIPIENT },
   });

@@ -24,6 +24,7 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { sleep, until, untilOrThrow } from '../helpers/wait.js';
 import { toneTrack } from '../calls/phones.js';
 import { CallbackServer } from '../flows/flow-fakes.js';
+import { untilPage } from './page-wait.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The pages load the built bundles: without them every test here would fail for a reason that hides the real one.
@@ -298,7 +299,7 @@ t.test('an allowed page: launcher, consent, a call to the application heard in t
 
 t.test("PolyphoneAPI from the page's script; a second tab cannot call meanwhile; sendInfo reaches the application", async (t) => {
   const { page } = await openSite(t, allowedPage);
-  await page.waitForFunction('window.PolyphoneAPI !== undefined');
+  await untilPage(page, 'window.PolyphoneAPI !== undefined', 30000);
   // Every seed event recorded in the page, through the on<Event> registrations.
   await page.evaluate(`(() => {
       window.__events = [];

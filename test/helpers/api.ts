@@ -52,6 +52,8 @@ export async function startTestApi(
     uploadMaxBytes?: number;
     /** Chat rate limits (default the seed's 5/60/30 a minute). */
     chatLimits?: Partial<ChatLimits>;
+    /** When given, the chat sweeps ended sessions' attachments this often (as `npm start` does each minute). */
+    chatSweepMs?: number;
   } = {},
 ): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-api-'));
@@ -78,7 +80,9 @@ export async function startTestApi(
     sessionTtlMs: (opts.chatSessionSeconds ?? 3600) * 1000,
     uploadMaxBytes: opts.uploadMaxBytes ?? 5 * 1024 * 1024,
     limits: opts.chatLimits,
+    sweepMs: opts.chatSweepMs,
   });
+  if (opts.chatSweepMs !== undefined) chat.start();
   let base = '';
   const { app, registry, attach } = buildHttpApp({
     store,

@@ -5,6 +5,7 @@
  */
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 import type { SessionDescriptionHandler } from 'sip.js/lib/platform/web/index.js';
+import { gatherUdpOnly } from '../shared/ice-gathering.js';
 import type { SoftphoneEventName, SoftphoneEvents, SoftphoneState } from './protocol.js';
 
 export interface SipCredentials {
@@ -14,30 +15,6 @@ export interface SipCredentials {
   password: string;
   uri: string;
   displayName: string | null;
-}
-
-/** How long after the first UDP candidate the other interfaces' candidates may still come. */
-const UDP_GATHER_MS = 40;
-
-/**
- * The media server speaks ICE over UDP only, and the softphone has no STUN or TURN server: once the
- * UDP host candidates are in, the offer or answer can go. Chromium's TCP candidates come about
- * 100 ms later and "gathering complete" with them, which would delay every call for nothing.
- */
-function gatherUdpOnly(sdh: SessionDescriptionHandler): void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const done = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    sdh.iceGatheringComplete();
-  };
-  sdh.peerConnectionDelegate = {
-    onicecandidate: (e: RTCPeerConnectionIceEvent) => {
-      const c = e.candidate;
-      if (!c) return;
-      if (c.protocol === 'tcp') done();
-      else if (c.protocol === 'udp' && timer === undefined) timer = setTimeout(done, UDP_GATHER_MS);
-    },
-  };
 }
 
 type Emit = <K extends SoftphoneEventName>(event: K, data: SoftphoneEvents[K]) => void;
@@ -59,6 +36,8 @@ export class SipPhone {
   private finalStatus = 0;
   private audioCtx: AudioContext | undefined;
   private analyser: AnalyserNode | undefined;
+  /** The call whose remote audio plays (from its early media or its answer). */
+  private playing: Session | undefined;
 
   constructor(
     private readonly creds: SipCredentials,
@@ -110,11 +89,16 @@ export class SipPhone {
     const user = /^[+0-9()\s.-]+$/.test(clean) ? clean.replace(/[()\s.-]/g, '') : clean;
     const uri = UserAgent.makeURI(user.startsWith('sip:') ? user : `sip:${encodeURIComponent(user)}@${this.creds.domain}`);
     if (!uri || !user) throw new Error(`not a number or agent: ${target}`);
-    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: AUDIO });
+    // earlyMedia: the server's 183 carries its answer, so ICE and DTLS run while the far end is
+    // reached, and a carrier's ringback or announcement is heard.
+    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: AUDIO, earlyMedia: true });
     this.track(inviter, clean);
     this.setState('calling');
     await inviter.invite({
       requestDelegate: {
+        onProgress: (r) => {
+          if (r.message.body) this.playRemote(inviter);
+        },
         onReject: (r) => {
           this.finalStatus = r.message.statusCode ?? 0;
         },
@@ -247,7 +231,9 @@ export class SipPhone {
   private playRemote(session: Session): void {
     const sdh = session.sessionDescriptionHandler as SessionDescriptionHandler | undefined;
     const el = document.getElementById('remote-audio') as HTMLAudioElement | null;
-    if (!sdh) return;
+    // once per call: early media already plays what the answer brings
+    if (!sdh || this.playing === session) return;
+    this.playing = session;
     if (el) {
       el.srcObject = sdh.remoteMediaStream;
       el.play().catch(() => undefined);

@@ -7,6 +7,7 @@
  */
 import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
 import type { SessionDescriptionHandler } from 'sip.js/lib/platform/web/index.js';
+import { gatherUdpOnly } from '../shared/ice-gathering.js';
 
 interface EmbedConfig {
   role: 'agent' | 'talk' | 'listen';
@@ -49,7 +50,7 @@ class EmbedPhone {
       authorizationPassword: config.password,
       logLevel: 'warn',
       sessionDescriptionHandlerFactoryOptions: {
-        // SIP carries complete SDP: wait for gathering rather than sending a partial offer.
+        // SIP carries complete SDP: the offer waits for the host UDP candidates (gatherUdpOnly).
         iceGatheringTimeout: 5000,
         peerConnectionConfiguration: { iceServers: [] },
       },
@@ -67,6 +68,9 @@ class EmbedPhone {
         // A listener offers to receive only: it never asks for the microphone.
         ...(listen ? { offerOptions: { offerToReceiveAudio: true } } : {}),
       },
+      // the server's 183 carries its answer: ICE and DTLS run while the call is put through
+      earlyMedia: true,
+      delegate: { onSessionDescriptionHandler: (sdh) => gatherUdpOnly(sdh as SessionDescriptionHandler) },
     });
     this.session = inviter;
     inviter.stateChange.addListener((st) => {

@@ -5,6 +5,7 @@
  */
 import { Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 import type { SessionDescriptionHandler } from 'sip.js/lib/platform/web/index.js';
+import { gatherUdpOnly } from '../shared/ice-gathering.js';
 import type { Emitter } from './events.js';
 
 export interface VisitorToken {
@@ -97,7 +98,11 @@ export class VisitorCall {
     if (!target) throw new Error('bad widget target');
     const inviter = new Inviter(ua, target, {
       sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } },
+      // the server's 183 carries its answer: ICE and DTLS run while the call is put through
+      earlyMedia: true,
       delegate: {
+        // the offer goes with the host UDP candidates, not after Chromium's TCP ones (~100 ms later)
+        onSessionDescriptionHandler: (sdh) => gatherUdpOnly(sdh as SessionDescriptionHandler),
         onInfo: (info) => {
           const body = info.request.body;
           let data: unknown = body;

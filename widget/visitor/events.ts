@@ -18,6 +18,8 @@ export const EVENT_NAMES = [
   'infoReceived',
   'transcription',
   'error',
+  /** Not in the seed: a chat message of the visitor's session (its own, or an agent's reply). */
+  'message',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 export type Handler = (data?: unknown) => void;

@@ -1,7 +1,13 @@
 /**
  * The launcher and its panel, in an open shadow root so the host page's styles neither leak in
- * nor get broken. The host element carries `data-state`, which tests and host pages can read.
+ * nor get broken. The host element carries `data-state` (the call's) and `data-mode` (the pane
+ * shown), which tests and host pages can read. A widget with both modes shows a Call / Chat switch;
+ * the chat pane is ChatView's.
  */
+import { CHAT_CSS, type ChatView } from './chat-view.js';
+
+export type WidgetMode = 'voice' | 'chat';
+
 export type WidgetState = 'idle' | 'consent' | 'connecting' | 'in-call' | 'ended' | 'error' | 'blocked';
 
 export interface LauncherSettings {
@@ -9,6 +15,7 @@ export interface LauncherSettings {
   primary_color: string;
   position: string;
   consent_text: string | null;
+  modes: string[];
 }
 
 export interface LauncherActions {
@@ -35,11 +42,20 @@ export class Launcher {
   private readonly panel: HTMLDivElement;
   private readonly status: HTMLParagraphElement;
   private readonly buttons: Record<'call' | 'agree' | 'mute' | 'end', HTMLButtonElement>;
+  private readonly voicePane: HTMLDivElement;
+  private readonly tabs = new Map<WidgetMode, HTMLButtonElement>();
+  /** The modes this widget offers, in its configured order (the first is shown first). */
+  readonly modes: WidgetMode[];
+  private onMode: ((m: WidgetMode) => void) | undefined;
 
   constructor(
     private readonly settings: LauncherSettings,
     actions: LauncherActions,
+    private readonly chat?: ChatView,
   ) {
+    // chat only with a chat pane; a widget configured with neither still shows its (explaining) voice pane
+    const offered = (settings.modes ?? ['voice']).filter((m): m is WidgetMode => m === 'voice' || (m === 'chat' && !!chat));
+    this.modes = offered.length ? offered : ['voice'];
     this.host = document.createElement('div');
     this.host.id = 'switchboard-visitor';
     this.root = this.host.attachShadow({ mode: 'open' });
@@ -61,12 +77,31 @@ export class Launcher {
         background: ${settings.primary_color}; color: #fff; }
       button.end { background: #d92d20; }
       button.secondary { background: #e4e4e7; color: #111; }
-      button[hidden] { display: none; }`;
+      button[hidden] { display: none; }
+      .tabs { display: flex; gap: 4px; margin: 0 0 10px; }
+      .tabs[hidden] { display: none; }
+      button.tab { flex: 1; padding: 6px; border: 0; border-radius: 6px; cursor: pointer; font: 600 13px system-ui, sans-serif;
+        background: #e4e4e7; color: #111; }
+      button.tab[aria-selected="true"] { background: ${settings.primary_color}; color: #fff; }
+      .voice[hidden] { display: none; }
+      ${CHAT_CSS(settings.primary_color)}`;
     const launcher = document.createElement('button');
     launcher.className = 'launcher';
     launcher.type = 'button';
-    launcher.setAttribute('aria-label', 'Call us');
-    launcher.textContent = '☎';
+    const chatOnly = this.modes.length === 1 && this.modes[0] === 'chat';
+    launcher.setAttribute('aria-label', chatOnly ? 'Chat with us' : 'Call us');
+    if (chatOnly) {
+      // a speech bubble, drawn (an emoji font is not on every system)
+      const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+      svg.setAttribute('viewBox', '0 0 24 24');
+      svg.setAttribute('width', '28');
+      svg.setAttribute('height', '28');
+      const bubble = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+      bubble.setAttribute('d', 'M4 5h16v11H9l-5 4z');
+      bubble.setAttribute('fill', 'currentColor');
+      svg.append(bubble);
+      launcher.append(svg);
+    } else launcher.textContent = '☎';
     this.panel = document.createElement('div');
     this.panel.className = 'panel';
     this.panel.hidden = true;
@@ -95,19 +130,61 @@ export class Launcher {
     };
     this.remoteAudio = document.createElement('audio');
     this.remoteAudio.autoplay = true;
-    this.panel.append(title, this.status, row, this.remoteAudio);
+    this.voicePane = document.createElement('div');
+    this.voicePane.className = 'voice';
+    this.voicePane.append(this.status, row, this.remoteAudio);
+    const tabs = document.createElement('div');
+    tabs.className = 'tabs';
+    tabs.setAttribute('role', 'tablist');
+    tabs.hidden = this.modes.length < 2;
+    for (const mode of this.modes) {
+      const tab = document.createElement('button');
+      tab.type = 'button';
+      tab.className = 'tab';
+      tab.dataset.mode = mode;
+      tab.setAttribute('role', 'tab');
+      tab.textContent = mode === 'voice' ? 'Call' : 'Chat';
+      tab.addEventListener('click', () => this.showMode(mode));
+      tabs.append(tab);
+      this.tabs.set(mode, tab);
+    }
+    this.panel.append(title, tabs, this.voicePane, ...(chat ? [chat.element] : []));
     launcher.addEventListener('click', () => {
       this.panel.hidden = !this.panel.hidden;
+      if (!this.panel.hidden) this.onMode?.(this.mode);
     });
     this.root.append(style, launcher, this.panel);
+    this.showMode(this.modes[0]!, false);
     this.show('idle');
   }
 
-  open(): void {
-    this.panel.hidden = false;
+  /** The pane shown (or shown when the panel opens). */
+  get mode(): WidgetMode {
+    return (this.host.dataset.mode as WidgetMode | undefined) ?? this.modes[0]!;
   }
 
-  show(state: WidgetState, detail?: string): void {
+  /** Called when a pane is shown in an open panel (the chat connects then). */
+  onModeShown(fn: (m: WidgetMode) => void): void {
+    this.onMode = fn;
+  }
+
+  showMode(mode: WidgetMode, notify = true): void {
+    if (!this.modes.includes(mode)) return;
+    this.host.dataset.mode = mode;
+    this.voicePane.hidden = mode !== 'voice';
+    if (this.chat) this.chat.element.hidden = mode !== 'chat';
+    for (const [m, tab] of this.tabs) tab.setAttribute('aria-selected', String(m === mode));
+    if (notify && !this.panel.hidden) this.onMode?.(mode);
+  }
+
+  open(mode?: WidgetMode): void {
+    this.panel.hidden = false;
+    if (mode) this.showMode(mode);
+    else this.onMode?.(this.mode);
+  }
+
+  /** `quiet`: the state is shown in the call pane without opening the panel. */
+  show(state: WidgetState, detail?: string, quiet = false): void {
     this.host.dataset.state = state;
     this.status.textContent =
       state === 'consent'
@@ -120,7 +197,7 @@ export class Launcher {
     b.agree.hidden = state !== 'consent';
     b.mute.hidden = state !== 'in-call';
     b.end.hidden = state !== 'connecting' && state !== 'in-call';
-    if (state !== 'idle') this.open();
+    if (state !== 'idle' && !quiet && this.modes.includes('voice')) this.open('voice');
   }
 
   setMuted(muted: boolean): void {

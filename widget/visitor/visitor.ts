@@ -3,20 +3,29 @@
  * the widget asks for it) → microphone → a call to whatever the widget points at. Settings come
  * injected by `/widget/<id>.js`, or are fetched for `<script data-widget-id>` (Aurion's embed).
  * `window.PolyphoneAPI` drives it from the page (PolyAI's commands and `on*` events). One call per
- * visitor across tabs: a Web Lock is held for the length of a call.
+ * visitor across tabs: a Web Lock is held for the length of a call. With `chat` in the widget's
+ * modes, a Chat pane beside the call: the host page names its visitor with `data-email-token` and
+ * `data-display-name` on the script tag (or `PolyphoneAPI.identify`), as its server signed them.
  */
 import { VisitorCall, type CallStats, type VisitorToken } from './call.js';
+import { ChatClient, type ChatIdentity, type ChatMessage } from './chat.js';
+import { ChatView } from './chat-view.js';
 import { EVENT_NAMES, Emitter, type EventName, type Handler } from './events.js';
-import { Launcher, type LauncherSettings, type WidgetState } from './ui.js';
+import { Launcher, type LauncherSettings, type WidgetMode, type WidgetState } from './ui.js';
 
 interface Settings extends LauncherSettings {
   widget_id: string;
   consent_required: boolean;
   callable: boolean;
   base: string;
+  /** With chat: the largest attachment the server takes. */
+  upload_max_bytes?: number;
 }
 
 const CALL_LOCK = 'switchboard-visitor-call';
+
+const sizeText = (bytes: number): string =>
+  bytes >= 1048576 ? `${+(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 
 declare global {
   interface Window {
@@ -34,16 +43,55 @@ class VisitorWidget {
   readyData: { widgetId: string } | undefined;
   private releaseLock: (() => void) | undefined;
   private state: WidgetState = 'idle';
+  readonly chat: ChatClient | undefined;
 
-  constructor(private readonly settings: Settings) {
-    this.ui = new Launcher(settings, {
-      call: () => void this.startCall().catch(() => undefined),
-      agree: () => {
-        this.consented = true;
-        void this.startCall().catch(() => undefined);
+  constructor(
+    private readonly settings: Settings,
+    identity?: ChatIdentity,
+  ) {
+    let view: ChatView | undefined;
+    if (settings.modes?.includes('chat')) {
+      this.chat = new ChatClient(
+        settings.base,
+        settings.widget_id,
+        {
+          message: (m) => {
+            view?.add(m);
+            this.events.emit('message', m);
+          },
+          status: (st, detail) => view?.setStatus(st, detail),
+        },
+        identity,
+      );
+      const chat = this.chat;
+      view = new ChatView({
+        send: async (text) => void (await chat.send(text)),
+        sendFile: async (file) => {
+          // the server refuses it anyway (413): saying so before the upload spares the visitor's bandwidth
+          const max = settings.upload_max_bytes;
+          if (max !== undefined && file.size > max)
+            throw new Error(`${file.name} is too large: files up to ${sizeText(max)} can be sent`);
+          await chat.sendFile(file, file.name);
+        },
+        attachment: (a) => chat.attachmentBlob(a),
+      });
+    }
+    this.ui = new Launcher(
+      settings,
+      {
+        call: () => void this.startCall().catch(() => undefined),
+        agree: () => {
+          this.consented = true;
+          void this.startCall().catch(() => undefined);
+        },
+        end: () => void this.endCall(),
+        toggleMute: () => (this.call.muted ? this.unmute() : this.mute()),
       },
-      end: () => void this.endCall(),
-      toggleMute: () => (this.call.muted ? this.unmute() : this.mute()),
+      view,
+    );
+    // the chat connects the first time its pane is shown (the visitor opened it, or the page did)
+    this.ui.onModeShown((mode) => {
+      if (mode === 'chat') void this.chat?.open();
     });
     this.call = new VisitorCall(() => this.token(), this.events, this.ui.remoteAudio);
     this.events.on('answered', () => this.show('in-call'));
@@ -60,8 +108,13 @@ class VisitorWidget {
 
   mount(): void {
     this.ui.mount();
-    if (!this.settings.callable) this.show('error', 'Calls are not available right now.');
-    else if (typeof RTCPeerConnection === 'undefined' || !navigator.mediaDevices)
+    if (!this.ui.modes.includes('voice')) {
+      /* a chat-only widget: no call to explain */
+    } else if (!this.settings.callable) {
+      // beside a chat, a call pane with nothing to call does not pop up over the page
+      this.state = 'error';
+      this.ui.show('error', 'Calls are not available right now.', this.ui.modes.includes('chat'));
+    } else if (typeof RTCPeerConnection === 'undefined' || !navigator.mediaDevices)
       this.show('error', 'This browser cannot make web calls (or the page is not served over HTTPS).');
     this.readyData = { widgetId: this.settings.widget_id };
     this.events.emit('ready', this.readyData);
@@ -141,7 +194,25 @@ class VisitorWidget {
     return this.call.connected;
   }
 
+  /** Opens the panel on a pane (the chat's connects). */
+  open(mode?: WidgetMode): void {
+    this.ui.open(mode);
+  }
+
+  identify(identity: ChatIdentity): Promise<void> {
+    if (!this.chat) return Promise.reject(new Error('chat is not enabled on this widget'));
+    if (typeof identity?.email_token !== 'string' || typeof identity.display_name !== 'string')
+      return Promise.reject(new Error('identify({email_token, display_name}): both are strings'));
+    return this.chat.identify(identity);
+  }
+
+  sendMessage(text: string): Promise<ChatMessage> {
+    if (!this.chat) return Promise.reject(new Error('chat is not enabled on this widget'));
+    return this.chat.send(text);
+  }
+
   async destroy(): Promise<void> {
+    this.chat?.close();
     await this.call.disconnect();
     this.unlock();
     this.ui.remove();
@@ -219,6 +290,14 @@ function polyphoneApi(w: VisitorWidget): Record<string, unknown> {
       delete window.PolyphoneAPI;
     },
     off: (name: EventName, fn: Handler) => w.events.off(name, fn),
+    /** Not in the seed (Aurion's chat mode): open the panel, on `"chat"` or `"voice"`. */
+    open: (mode?: WidgetMode) => w.open(mode),
+    /** The visitor the host page's server vouched for: `{email_token, display_name}` (see the signing recipe). */
+    identify: (identity: ChatIdentity) => w.identify(identity),
+    /** Sends a chat message as the visitor; resolves with it as stored. */
+    sendMessage: (text: string) => w.sendMessage(text),
+    /** The chat session's id (`ws_…`) once one is open. */
+    getChatSession: () => w.chat?.sessionId ?? null,
   };
   for (const name of EVENT_NAMES) {
     api[`on${name[0]!.toUpperCase()}${name.slice(1)}`] = (fn: Handler) => w.events.on(name, fn);
@@ -252,7 +331,10 @@ const script = document.currentScript as HTMLScriptElement | null;
 const start = async () => {
   const settings = await loadSettings(script);
   if (!settings || window.PolyphoneAPI) return;
-  const widget = new VisitorWidget(settings);
+  // the visitor, as the host page's server signed it (Aurion's email_token), when the page names one
+  const token = script?.dataset.emailToken;
+  const identity = token ? { email_token: token, display_name: script?.dataset.displayName || 'Visitor' } : undefined;
+  const widget = new VisitorWidget(settings, identity);
   window.PolyphoneAPI = polyphoneApi(widget);
   widget.mount();
 };

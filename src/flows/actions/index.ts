@@ -14,6 +14,7 @@ import { Redirect } from './redirect.js';
 import { Dial } from './dial.js';
 import { Conference } from './conference.js';
 import { Record } from './record.js';
+import { Info } from './info.js';
 
 export function createActionRunner(ctx: FlowContext, action: FlowAction): FlowActionRunner {
   switch (action.type) {
@@ -43,5 +44,7 @@ export function createActionRunner(ctx: FlowContext, action: FlowAction): FlowAc
       return new Dial(ctx, action);
     case 'CONFERENCE':
       return new Conference(ctx, action);
+    case 'INFO':
+      return new Info(ctx, action);
   }
 }

@@ -163,6 +163,19 @@ export const recordAction = z.object({
 
 export const hangupAction = z.object({ type: z.literal('HANGUP'), ...named });
 
+/**
+ * Not in the Voxology format: an application event to the caller as a SIP INFO `{"event","data"}`
+ * (a web visitor's page hears it as `onInfoReceived`; the same shape its `sendInfo` sends).
+ */
+export const infoAction = z.object({
+  type: z.literal('INFO'),
+  ...named,
+  params: z.object({
+    event: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1-64 letters, digits or _.:-'),
+    data: z.unknown().optional(),
+  }),
+});
+
 export const redirectAction = z.object({
   type: z.literal('REDIRECT'),
   ...named,
@@ -192,6 +205,7 @@ export const actionSchemas = {
   RECORD: recordAction,
   HANGUP: hangupAction,
   REDIRECT: redirectAction,
+  INFO: infoAction,
 } as const;
 
 export type ActionType = keyof typeof actionSchemas;
@@ -212,6 +226,7 @@ export type ConferenceAction = z.output<typeof conferenceAction>;
 export type RecordAction = z.output<typeof recordAction>;
 export type HangupAction = z.output<typeof hangupAction>;
 export type RedirectAction = z.output<typeof redirectAction>;
+export type InfoAction = z.output<typeof infoAction>;
 
 export type FlowAction =
   | SayAction
@@ -226,4 +241,5 @@ export type FlowAction =
   | ConferenceAction
   | RecordAction
   | HangupAction
-  | RedirectAction;
+  | RedirectAction
+  | InfoAction;

@@ -8,6 +8,7 @@ import { agentWidgetSessions } from './006_agent_widget_sessions.js';
 import { widgets } from './008_widgets.js';
 import { widgetChat } from './009_widget_chat.js';
 import { callbackFailures } from './010_callback_failures.js';
+import { principalGeneration } from './011_principal_generation.js';
 
 /** Every migration, in order. Append only: a released migration never changes. */
 export const migrations: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   widgets,
   widgetChat,
   callbackFailures,
+  principalGeneration,
 ];

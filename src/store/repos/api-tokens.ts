@@ -47,7 +47,7 @@ export class ApiTokenRepository {
   /** `changeCounter` (see `Database`): without one, every lookup asks the database. */
   constructor(
     private readonly db: Kysely<DB>,
-    changeCounter?: () => number,
+    changeCounter?: () => number | undefined,
   ) {
     if (changeCounter) this.cache = new PrincipalCache({ ttlMs: PRINCIPAL_TTL_MS, capacity: 10_000, changeCounter });
     this.byHash = new Prepared(

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.js';
 import { nowIso } from '../secrets.js';
+import type { NewEvent, OutboxRepository, StoredEvent } from './outbox.js';
 
 export type ChatSender = 'visitor' | 'agent';
 
@@ -94,19 +95,31 @@ const toMessage = (r: Row): WidgetMessage => ({
 });
 
 export class WidgetMessageRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly outbox: OutboxRepository,
+  ) {}
 
   private select() {
-    return this.db
+    return this.selectIn(this.db);
+  }
+
+  private selectIn(db: Kysely<DB>) {
+    return db
       .selectFrom('widget_messages')
       .leftJoin('widget_uploads', 'widget_uploads.id', 'widget_messages.upload_id')
       .select(COLUMNS);
   }
 
-  /** Stores the message and marks its session active, in one transaction. */
-  async insert(m: NewWidgetMessage): Promise<WidgetMessage> {
+  /**
+   * Stores the message and marks its session active, in one transaction; `event`, when given, is
+   * the webhook event the stored message makes, written to the outbox in that same transaction (a
+   * message is never stored without its event, nor an event sent for a message rolled back).
+   */
+  async insert(m: NewWidgetMessage, event?: (stored: WidgetMessage) => NewEvent): Promise<WidgetMessage> {
     const now = nowIso();
-    const id = await this.db.transaction().execute(async (trx) => {
+    let fired: StoredEvent | undefined;
+    const message = await this.db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('widget_messages')
         .values({
@@ -122,9 +135,12 @@ export class WidgetMessageRepository {
         .returning('id')
         .executeTakeFirstOrThrow();
       await trx.updateTable('widget_sessions').set({ last_message_at: now }).where('id', '=', m.sessionId).execute();
-      return row.id;
+      const stored = toMessage(await this.selectIn(trx).where('widget_messages.id', '=', row.id).executeTakeFirstOrThrow());
+      if (event) fired = await this.outbox.enqueueIn(trx, event(stored));
+      return stored;
     });
-    return (await this.get(id))!;
+    if (fired) this.outbox.announce([fired]);
+    return message;
   }
 
   async get(id: number): Promise<WidgetMessage | undefined> {

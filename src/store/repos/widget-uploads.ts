@@ -62,6 +62,39 @@ export class WidgetUploadRepository {
     return toUpload(r);
   }
 
+  /** Uploads of one session. */
+  async ofSession(sessionId: number): Promise<WidgetUpload[]> {
+    const rows = await this.db.selectFrom('widget_uploads').selectAll().where('session_id', '=', sessionId).execute();
+    return rows.map(toUpload);
+  }
+
+  /** Uploads whose session has ended (revoked, or expired by `now`), oldest first. */
+  async ofEndedSessions(now: string, limit: number): Promise<WidgetUpload[]> {
+    const rows = await this.db
+      .selectFrom('widget_uploads')
+      .innerJoin('widget_sessions', 'widget_sessions.id', 'widget_uploads.session_id')
+      .selectAll('widget_uploads')
+      .where((eb) => eb.or([eb('widget_sessions.revoked_at', 'is not', null), eb('widget_sessions.expires_at', '<=', now)]))
+      .orderBy('widget_uploads.id')
+      .limit(limit)
+      .execute();
+    return rows.map(toUpload);
+  }
+
+  /** Which of these storage names still have a row (the rest are files nobody can reach). */
+  async knownStorageNames(names: readonly string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    const rows = await this.db.selectFrom('widget_uploads').select('storage_name').where('storage_name', 'in', names).execute();
+    return new Set(rows.map((r) => r.storage_name));
+  }
+
+  /** Deletes the rows (messages keep their text; their attachment becomes null). */
+  async delete(ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const r = await this.db.deleteFrom('widget_uploads').where('id', 'in', ids).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async findByPublicId(publicId: string): Promise<WidgetUpload | undefined> {
     const r = await this.db.selectFrom('widget_uploads').selectAll().where('public_id', '=', publicId).executeTakeFirst();
     return r && toUpload(r);

@@ -165,6 +165,8 @@ export class FakeSip extends EventEmitter<{ call: [InboundInvite]; dialed: [Fake
   dial(target: DialTarget, opts: DialRequest): DialAttempt {
     const attempt = new FakeAttempt(target, opts);
     this.attempts.push(attempt);
+    // The stack says the INVITE left (srf's cbRequest) once it went out, after this dial() returned.
+    queueMicrotask(() => opts.onSent?.());
     if ('user' in target && !this.registered.has(target.user)) attempt.fail(480, 'Temporarily Unavailable');
     this.emit('dialed', attempt);
     return attempt;

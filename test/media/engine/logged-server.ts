@@ -34,8 +34,12 @@ export class LoggedMediaServer {
 
   /** Bridges an endpoint answering `peerA` (PCMU) to one answering `peerB` (PCMU). */
   static async start(peerA: number, peerB: number): Promise<LoggedMediaServer> {
+    // Without tap's loaders (its --import hooks in execArgv and NODE_OPTIONS): they cost a second or
+    // more of start-up CPU and route every module the media server imports through a hooks thread.
     const child = fork(fileURLToPath(import.meta.url), ['--child', String(peerA), String(peerB)], {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      execArgv: [],
+      env: { ...process.env, NODE_OPTIONS: '' },
     });
     const out: string[] = [];
     let partial = '';

@@ -111,8 +111,19 @@ for (const direction of ['browser-offers', 'endpoint-offers'] as const) {
     t.match(stats.codec, /opus/i);
     const hz = await peakHz(page);
     t.ok(Math.abs(hz - 440) < 15, `browser hears ~440 Hz (${hz.toFixed(1)})`);
-    // Whichever profile DTLS settles on (GCM when we offer, AES-CM when Chromium does): our transform,
-    // and our audio straight onto the ICE socket.
+    // The browser opens DTLS (no 100 ms wait in werift's client), and the SRTP profile is the one
+    // our per-session ciphers serve (werift as the server would pick AES-GCM: a cipher per packet).
+    const transport = (await page.evaluate(`(async () => {
+      let out = {};
+      (await window.peer.pc.getStats()).forEach((s) => { if (s.type === 'transport') out = { dtlsRole: s.dtlsRole, srtpCipher: s.srtpCipher }; });
+      return out;
+    })()`)) as { dtlsRole?: string; srtpCipher?: string };
+    t.same(
+      transport,
+      { dtlsRole: 'client', srtpCipher: 'AES_CM_128_HMAC_SHA1_80' },
+      `DTLS and SRTP: ${JSON.stringify(transport)}`,
+    );
+    // Our transform serves the profile DTLS settled on, and our audio goes straight onto the ICE socket.
     t.ok(ep.srtpTransform === 'aes-gcm' || ep.srtpTransform === 'aes-cm', `our SRTP transform (${ep.srtpTransform})`);
     t.equal(ep.sentVia, udpNative ? 'native' : 'dgram', "audio not sent through werift's chain");
   });
