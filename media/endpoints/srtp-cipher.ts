@@ -248,9 +248,10 @@ function isWeriftGcm(c: unknown): c is WeriftGcmLike {
 /**
  * werift as the DTLS server (it is, for every browser: the browser's offers are answered passive,
  * and the browser answers our offers active) picks the first SRTP profile of its own list that the
- * client offers, and its list starts with AES-GCM, which the ciphers above do not cover: every
- * packet would go through werift's per-packet cipher. AES_CM_128_HMAC_SHA1_80 goes first; a client
- * that offers only GCM still gets it.
+ * client offers, and its list starts with AES-GCM. Our GCM transform still needs a cipher object per
+ * packet (Node cannot re-key GCM with a new IV); AES-CM keeps its key schedule for the session and
+ * costs less. AES_CM_128_HMAC_SHA1_80 goes first; a client that offers only GCM still gets it (and
+ * our GCM transform).
  */
 export function preferSessionCipherProfile(transport: unknown): void {
   const t = transport as { srtpProfiles?: number[] };

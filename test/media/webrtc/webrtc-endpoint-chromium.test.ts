@@ -5,6 +5,7 @@
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { WebRtcEndpoint } from '../../../media/endpoints/webrtc-endpoint.js';
+import { udpNative } from '../../../media/endpoints/udp-native.js';
 import { configSchema } from '../../../config/schema.js';
 import type { AudioFrame, DtmfEvent } from '../../../media/types.js';
 import { ChromiumPool } from '../../helpers/chromium.js';
@@ -122,6 +123,9 @@ for (const direction of ['browser-offers', 'endpoint-offers'] as const) {
       { dtlsRole: 'client', srtpCipher: 'AES_CM_128_HMAC_SHA1_80' },
       `DTLS and SRTP: ${JSON.stringify(transport)}`,
     );
+    // Our transform serves the profile DTLS settled on, and our audio goes straight onto the ICE socket.
+    t.ok(ep.srtpTransform === 'aes-gcm' || ep.srtpTransform === 'aes-cm', `our SRTP transform (${ep.srtpTransform})`);
+    t.equal(ep.sentVia, udpNative ? 'native' : 'dgram', "audio not sent through werift's chain");
   });
 }
 
