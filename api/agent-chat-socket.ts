@@ -69,7 +69,10 @@ export function agentChatSocket(deps: AgentChatSocketDeps): SocketEndpoint {
         opened: (s) => send({ type: 'conversation', conversation: sessionJson(s) }),
         message: (m, s) => send({ type: 'message', conversation: sessionJson(s), message: messageJson(m, s.publicId) }),
       });
-      const expiry = setTimeout(() => ws.close(4002, 'session expired'), Math.max(0, Date.parse(live.session.expiresAt) - Date.now()));
+      const expiry = setTimeout(
+        () => ws.close(4002, 'session expired'),
+        Math.max(0, Date.parse(live.session.expiresAt) - Date.now()),
+      );
       expiry.unref();
       let alive = true;
       const ping = setInterval(() => {
@@ -90,7 +93,10 @@ export function agentChatSocket(deps: AgentChatSocketDeps): SocketEndpoint {
         set.delete(ws);
         if (set.size === 0 && open.get(id) === set) open.delete(id);
       });
-      send({ type: 'ready', agent: { id: live.agent.id, username: live.agent.username, label: live.agent.displayName ?? live.agent.username } });
+      send({
+        type: 'ready',
+        agent: { id: live.agent.id, username: live.agent.username, label: live.agent.displayName ?? live.agent.username },
+      });
       // a revoke between the token check and the registration above would otherwise go unseen
       void deps.sessions.authorize(url.searchParams.get('token') ?? '').then((still) => {
         if (!still) ws.close(4001, 'session revoked');
