@@ -41,6 +41,8 @@ import { agentWidgetRoutes, type AgentWidgetDeps } from './routers/agent-widget.
 import { widgetChatRoutes } from './routers/widget-chat.js';
 import { widgetConversationRoutes } from './routers/widget-conversations.js';
 import { widgetChatSocket } from './widget-chat-socket.js';
+import { agentChatRoutes } from './routers/agent-chat.js';
+import { agentChatSocket } from './agent-chat-socket.js';
 import { serveUpgrades, type SocketEndpoint } from './upgrades.js';
 import type { VisitorChat } from '../src/widgets/visitor-chat.js';
 import type { Server } from 'node:http';
@@ -95,6 +97,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   agentWidgetRoutes,
   widgetChatRoutes,
   widgetConversationRoutes,
+  agentChatRoutes,
 ];
 
 export interface HttpApp {
@@ -200,6 +203,8 @@ export function buildHttpApp(deps: HttpDeps): HttpApp {
   app.use(errorMiddleware(deps.logger));
   const sockets: SocketEndpoint[] = [];
   if (deps.chat) sockets.push(widgetChatSocket({ store: deps.store, chat: deps.chat, logger: deps.logger }));
+  if (deps.chat && deps.agentWidgets)
+    sockets.push(agentChatSocket({ sessions: deps.agentWidgets.sessions, chat: deps.chat, logger: deps.logger }));
   const attach = (server: Server): (() => void) => serveUpgrades(server, sockets, deps.logger);
   return { app, registry, attach };
 }

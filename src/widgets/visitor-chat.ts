@@ -81,6 +81,15 @@ export interface ChatSubscriber {
   ended(reason: SessionEnd): void;
 }
 
+/**
+ * A project's live view of its visitor chat (an agent's softphone): every new session and every
+ * message of any of the project's sessions, whoever sent it.
+ */
+export interface ProjectChatFollower {
+  opened(session: WidgetSession): void;
+  message(m: WidgetMessage, session: WidgetSession): void;
+}
+
 /** Why an attachment was refused: too big (413), not a kind the chat takes (415), or not what it claimed (415). */
 export class AttachmentRefused extends Error {
   constructor(
@@ -94,6 +103,7 @@ export class AttachmentRefused extends Error {
 
 export class VisitorChat {
   private readonly subscribers = new Map<number, Set<ChatSubscriber>>();
+  private readonly projectFollowers = new Map<number, Set<ProjectChatFollower>>();
   private readonly expiry = new Map<number, NodeJS.Timeout>();
   private readonly now: () => number;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -123,6 +133,7 @@ export class VisitorChat {
       token,
       expiresAt: new Date(this.now() + this.opts.sessionTtlMs).toISOString(),
     });
+    for (const f of this.projectFollowers.get(session.projectId) ?? []) f.opened(session);
     return { session, token };
   }
 
@@ -155,6 +166,7 @@ export class VisitorChat {
       event,
     );
     for (const sub of this.subscribers.get(session.id) ?? []) sub.message(message);
+    for (const f of this.projectFollowers.get(session.projectId) ?? []) f.message(message, session);
     return message;
   }
 
@@ -278,6 +290,20 @@ export class VisitorChat {
     return () => {
       set.delete(sub);
       if (set.size === 0 && this.subscribers.get(session.id) === set) this.forget(session.id);
+    };
+  }
+
+  /** Follows every session of a project (new ones and their messages); returns the unfollow. */
+  followProject(projectId: number, f: ProjectChatFollower): () => void {
+    let set = this.projectFollowers.get(projectId);
+    if (!set) {
+      set = new Set();
+      this.projectFollowers.set(projectId, set);
+    }
+    set.add(f);
+    return () => {
+      set.delete(f);
+      if (set.size === 0 && this.projectFollowers.get(projectId) === set) this.projectFollowers.delete(projectId);
     };
   }
 

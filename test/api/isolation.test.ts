@@ -158,6 +158,54 @@ t.test('a foreign id is 403 on every project route', async (t) => {
   );
 });
 
+/**
+ * The softphone's chat routes authenticate with a `voywt_` widget session, not a project token:
+ * each needs a row here too, and answers another project's conversation as the project routes do.
+ */
+const WIDGET_SESSION_ROUTES: Record<string, Setup> = {
+  'GET /v1/agent-widget/conversations/:id/messages': widgetSessionPair,
+  'POST /v1/agent-widget/conversations/:id/messages': widgetSessionPair,
+};
+
+t.test("a softphone's widget session sees only its own project's conversations", async (t) => {
+  const api = await startTestApi(t);
+  const mine = await api.store.projects.create('mine');
+  const theirs = await api.store.projects.create('theirs');
+  const { token: projectToken } = await api.store.apiTokens.create(mine.id);
+  const minted = await api.fetchJson('/v1/agent-widget/session', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${projectToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ agentEmail: 'ann@mine.example', displayName: 'Ann' }),
+  });
+  t.equal(minted.status, 201);
+  const widgetToken = minted.body.token as string;
+  const routes = api.registry.list().filter((r) => r.path.startsWith('/v1/agent-widget/conversations/'));
+  t.ok(routes.length > 0);
+  for (const route of routes) {
+    const key = `${route.method.toUpperCase()} ${route.path}`;
+    const setup = WIDGET_SESSION_ROUTES[key];
+    if (!setup) {
+      t.fail(`${key} has no isolation row`);
+      continue;
+    }
+    const fx = await setup(api, mine.id, theirs.id);
+    const at = (id: number | string) => route.path.replace(/:id\b/, String(id));
+    const headers: Record<string, string> = { authorization: `Bearer ${widgetToken}` };
+    if (route.body) headers['content-type'] = 'application/json';
+    const init: RequestInit = { method: route.method.toUpperCase(), headers, ...(route.body ? { body: '{}' } : {}) };
+    const foreign = await api.fetchJson(at(fx.foreign), init);
+    t.equal(foreign.status, 403, `${key}: another project's conversation`);
+    t.match(foreign.body, { error: /^forbidden/ });
+    t.same(Object.keys(foreign.body), ['error'], 'nothing of the conversation leaks');
+    t.equal((await api.fetchJson(at(fx.unknown ?? 999999), init)).status, 404, `${key}: unknown id`);
+    t.equal((await api.fetchJson(at(fx.malformed ?? 'abc'), init)).status, 422, `${key}: malformed id`);
+    t.equal((await api.fetchJson(at(fx.own), { method: init.method })).status, 401, `${key}: no token`);
+    const projectInit = { ...init, headers: { ...headers, authorization: `Bearer ${projectToken}` } };
+    t.equal((await api.fetchJson(at(fx.own), projectInit)).status, 401, `${key}: a project token is not a widget session`);
+    if (route.method === 'get') t.equal((await api.fetchJson(at(fx.own), init)).status, 200, `${key}: the owner`);
+  }
+});
+
 t.test('a user token acts on its own project only', async (t) => {
   const api = await startTestApi(t);
   const a = await api.store.projects.create('a');

@@ -9,6 +9,7 @@ import type { AgentInfo, SoftphoneEventName, SoftphoneEvents, SoftphoneState, To
 import { safeTheme } from './protocol.js';
 import { SipPhone, type SipCredentials } from './sip-phone.js';
 import { SoftphoneView } from './view.js';
+import { ChatPanel } from './chat-panel.js';
 
 const q = new URLSearchParams(location.search);
 const token = q.get('token') ?? '';
@@ -122,6 +123,8 @@ async function boot(): Promise<void> {
   if (creds === 'signed-out') return signOut();
   agent = creds.agent;
   view.agent(agent);
+  // Chat needs no phone line: it works in a tab that lost the softphone to another one, too.
+  new ChatPanel(document.getElementById('app')!, token).start();
   const lockName = `voylo-agent-${agent.id}`;
   // Held for the page's life: the promise never settles until the tab goes away.
   const holdForever = () => new Promise<void>(() => undefined);

@@ -1,0 +1,287 @@
+/**
+ * The softphone's chat panel: the project's open visitor conversations, one conversation's
+ * history, and the agent's reply box. It talks to the server with the page's `voywt_` token only
+ * (list, history, reply under /v1/agent-widget/conversations) and follows new conversations and
+ * messages on /v1/agent-widget/ws. Collapsed under the call controls until the agent opens it, so
+ * the phone keeps its place; an unread count shows on the toggle. Everything a visitor wrote is
+ * put on the page as text, never as markup.
+ */
+
+export interface Conversation {
+  session_id: string;
+  display_name: string;
+  email: string;
+  status: string;
+  last_message_at: string | null;
+}
+
+export interface ChatMessage {
+  id: number;
+  session_id: string;
+  sender: 'visitor' | 'agent';
+  author: string | null;
+  content: string;
+  attachment: { file_name: string } | null;
+  created_at: string;
+}
+
+type Frame =
+  | { type: 'ready' }
+  | { type: 'conversation'; conversation: Conversation }
+  | { type: 'message'; conversation: Conversation; message: ChatMessage };
+
+interface Entry {
+  conversation: Conversation;
+  preview: string;
+  unread: number;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text = ''): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.className = cls;
+  if (text) e.textContent = text;
+  return e;
+}
+
+const previewOf = (m: ChatMessage): string => m.content || (m.attachment ? `📎 ${m.attachment.file_name}` : '');
+
+export class ChatPanel {
+  private readonly entries = new Map<string, Entry>();
+  private readonly toggle = el('button', 'sp-chat-toggle', 'Chats');
+  private readonly badge = el('span', 'sp-chat-badge');
+  private readonly body = el('div', 'sp-chat-body');
+  private readonly list = el('ul', 'sp-chat-list');
+  private readonly empty = el('p', 'sp-chat-empty', 'No open chats');
+  private readonly thread = el('div', 'sp-chat-thread');
+  private readonly title = el('span', 'sp-chat-title');
+  private readonly messages = el('div', 'sp-chat-msgs');
+  private readonly input = el('input', 'sp-chat-input');
+  private readonly send = el('button', 'sp-btn sp-primary sp-chat-send', 'Send');
+  private readonly status = el('div', 'sp-chat-status');
+  /** The open conversation and the ids of the messages it shows (a reply arrives by its answer and the socket). */
+  private current: string | undefined;
+  private shown = new Set<number>();
+  private socket: WebSocket | undefined;
+  private ended = false;
+  private retryMs = 1000;
+
+  constructor(
+    root: HTMLElement,
+    private readonly token: string,
+  ) {
+    const section = el('section', 'sp-chat');
+    this.toggle.type = 'button';
+    this.toggle.setAttribute('aria-expanded', 'false');
+    this.toggle.appendChild(this.badge);
+    this.badge.hidden = true;
+    const back = el('button', 'sp-chat-back', '‹ Chats');
+    back.type = 'button';
+    const head = el('div', 'sp-chat-head');
+    head.append(back, this.title);
+    const form = el('form', 'sp-chat-form');
+    this.input.placeholder = 'Reply…';
+    this.input.maxLength = 4000;
+    this.input.autocomplete = 'off';
+    this.input.setAttribute('aria-label', 'Reply to the visitor');
+    this.send.type = 'submit';
+    form.append(this.input, this.send);
+    this.thread.append(head, this.messages, form);
+    this.thread.hidden = true;
+    this.body.append(this.status, this.list, this.empty, this.thread);
+    this.body.hidden = true;
+    this.status.hidden = true;
+    section.append(this.toggle, this.body);
+    root.appendChild(section);
+
+    this.toggle.addEventListener('click', () => {
+      this.body.hidden = !this.body.hidden;
+      this.toggle.setAttribute('aria-expanded', String(!this.body.hidden));
+    });
+    back.addEventListener('click', () => this.close());
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.reply();
+    });
+  }
+
+  /** Loads the open conversations and follows them live. */
+  start(): void {
+    void this.refresh();
+    this.connect();
+  }
+
+  private async api<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await fetch(path, {
+      ...init,
+      headers: { authorization: `Bearer ${this.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    });
+    const body = (await res.json().catch(() => ({}))) as T & { error?: string };
+    if (res.status === 401) this.signedOut();
+    if (!res.ok) throw new Error(body.error ?? `chat request failed (${res.status})`);
+    return body;
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const { conversations } = await this.api<{ conversations: Conversation[] }>('/v1/agent-widget/conversations');
+      for (const c of conversations) this.upsert(c);
+      if (this.current) await this.load(this.current);
+      this.note('');
+    } catch (e) {
+      if (!this.ended) this.note((e as Error).message);
+    }
+  }
+
+  private connect(): void {
+    if (this.ended) return;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/agent-widget/ws?token=${encodeURIComponent(this.token)}`;
+    const ws = new WebSocket(url);
+    this.socket = ws;
+    ws.addEventListener('message', (e) => {
+      let f: Frame;
+      try {
+        f = JSON.parse(String(e.data)) as Frame;
+      } catch {
+        return;
+      }
+      if (f.type === 'ready') {
+        // after a reconnect, what arrived while away is read again
+        if (this.retryMs > 1000) void this.refresh();
+        this.retryMs = 1000;
+      } else if (f.type === 'conversation') this.upsert(f.conversation);
+      else if (f.type === 'message') this.arrived(f.conversation, f.message);
+    });
+    ws.addEventListener('close', (e) => {
+      if (this.socket !== ws) return;
+      if (e.code === 4001 || e.code === 4002) return this.signedOut();
+      // The server went away or the network dropped: come back, slower each time.
+      this.retryMs = Math.min(this.retryMs * 2, 30000);
+      setTimeout(() => this.connect(), this.retryMs);
+    });
+  }
+
+  private signedOut(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket?.close();
+    this.input.disabled = this.send.disabled = true;
+    this.note('Chat unavailable: this softphone session has ended.');
+  }
+
+  private note(text: string): void {
+    this.status.textContent = text;
+    this.status.hidden = !text;
+  }
+
+  private upsert(c: Conversation, preview?: string): Entry {
+    let entry = this.entries.get(c.session_id);
+    if (!entry) {
+      entry = { conversation: c, preview: preview ?? '', unread: 0 };
+      this.entries.set(c.session_id, entry);
+    } else {
+      entry.conversation = c;
+      if (preview !== undefined) entry.preview = preview;
+    }
+    this.drawList();
+    return entry;
+  }
+
+  private arrived(c: Conversation, m: ChatMessage): void {
+    const entry = this.upsert(c, previewOf(m));
+    if (this.current === c.session_id && !this.thread.hidden) this.show(m);
+    else if (m.sender === 'visitor') entry.unread++;
+    this.drawList();
+  }
+
+  private drawList(): void {
+    const sorted = [...this.entries.values()]
+      .filter((e) => e.conversation.status === 'active')
+      .sort((a, b) => (b.conversation.last_message_at ?? '').localeCompare(a.conversation.last_message_at ?? ''));
+    const items = sorted.map((e) => {
+      const li = el('li', 'sp-chat-entry');
+      const b = el('button', 'sp-chat-item');
+      b.type = 'button';
+      b.dataset.session = e.conversation.session_id;
+      b.classList.toggle('sp-chat-unread', e.unread > 0);
+      const name = el('span', 'sp-chat-name', e.conversation.display_name);
+      name.title = e.conversation.email;
+      b.append(name, el('span', 'sp-chat-preview', e.preview));
+      if (e.unread) b.appendChild(el('span', 'sp-chat-count', String(e.unread)));
+      b.addEventListener('click', () => void this.open(e.conversation.session_id));
+      li.appendChild(b);
+      return li;
+    });
+    this.list.replaceChildren(...items);
+    this.empty.hidden = items.length > 0 || !this.thread.hidden;
+    const unread = sorted.reduce((n, e) => n + e.unread, 0);
+    this.badge.textContent = String(unread);
+    this.badge.hidden = unread === 0;
+  }
+
+  private async open(sessionId: string): Promise<void> {
+    const entry = this.entries.get(sessionId);
+    if (!entry) return;
+    this.current = sessionId;
+    entry.unread = 0;
+    this.title.textContent = entry.conversation.display_name;
+    this.list.hidden = true;
+    this.thread.hidden = false;
+    this.thread.dataset.session = sessionId;
+    this.drawList();
+    await this.load(sessionId);
+    this.input.focus();
+  }
+
+  private close(): void {
+    this.current = undefined;
+    this.thread.hidden = true;
+    this.list.hidden = false;
+    this.drawList();
+  }
+
+  private async load(sessionId: string): Promise<void> {
+    try {
+      const page = await this.api<{ messages: ChatMessage[] }>(
+        `/v1/agent-widget/conversations/${encodeURIComponent(sessionId)}/messages?limit=100`,
+      );
+      if (this.current !== sessionId) return;
+      this.shown = new Set();
+      this.messages.replaceChildren();
+      for (const m of page.messages) this.show(m);
+    } catch (e) {
+      this.note((e as Error).message);
+    }
+  }
+
+  private show(m: ChatMessage): void {
+    if (this.shown.has(m.id)) return;
+    this.shown.add(m.id);
+    const row = el('div', 'sp-chat-msg');
+    row.dataset.sender = m.sender;
+    row.dataset.id = String(m.id);
+    if (m.sender === 'agent' && m.author) row.appendChild(el('span', 'sp-chat-author', m.author));
+    row.appendChild(el('span', 'sp-chat-text', previewOf(m)));
+    this.messages.appendChild(row);
+    this.messages.scrollTop = this.messages.scrollHeight;
+  }
+
+  private async reply(): Promise<void> {
+    const sessionId = this.current;
+    const content = this.input.value.trim();
+    if (!sessionId || !content || this.ended) return;
+    this.send.disabled = true;
+    try {
+      const m = await this.api<ChatMessage>(`/v1/agent-widget/conversations/${encodeURIComponent(sessionId)}/messages`, {
+        method: 'POST',
+        body: JSON.stringify({ content }),
+      });
+      this.input.value = '';
+      this.note('');
+      if (this.current === sessionId) this.show(m);
+    } catch (e) {
+      this.note((e as Error).message);
+    } finally {
+      this.send.disabled = this.ended;
+    }
+  }
+}
