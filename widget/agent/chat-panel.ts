@@ -2,8 +2,8 @@
  * The softphone's chat panel: the project's open visitor conversations, one conversation's
  * history, and the agent's reply box. It talks to the server with the page's `voywt_` token only
  * (list, history, reply under /v1/agent-widget/conversations) and follows new conversations and
- * messages on /v1/agent-widget/ws. Collapsed under the call controls until the agent opens it, so
- * the phone keeps its place; an unread count shows on the toggle. Everything a visitor wrote is
+ * messages on /v1/agent-widget/ws from the first time the agent opens the panel (collapsed under the
+ * call controls, so the phone keeps its place); an unread count shows on the toggle after that. Everything a visitor wrote is
  * put on the page as text, never as markup.
  */
 
@@ -94,6 +94,9 @@ export class ChatPanel {
     root.appendChild(section);
 
     this.toggle.addEventListener('click', () => {
+      // The stream is opened the first time the agent looks, and kept: a softphone used only for
+      // calls keeps a single WebSocket, its SIP line.
+      if (!this.socket) this.connect();
       this.body.hidden = !this.body.hidden;
       this.toggle.setAttribute('aria-expanded', String(!this.body.hidden));
     });
@@ -104,10 +107,9 @@ export class ChatPanel {
     });
   }
 
-  /** Loads the open conversations and follows them live. */
+  /** Loads the open conversations; they are followed live from the first time the panel is opened. */
   start(): void {
     void this.refresh();
-    this.connect();
   }
 
   private async api<T>(path: string, init: RequestInit = {}): Promise<T> {
