@@ -123,4 +123,20 @@ export const agentChatRoutes: RouteModule = (api, ctx) => {
       return messageJson(m, conversation.publicId);
     },
   });
+
+  api.route({
+    method: 'get',
+    path: '/v1/agent-widget/ws',
+    summary:
+      'WebSocket (?token=voywt_...): {type:"conversation"} for each new visitor session and {type:"message"} for each message of the project\'s chats',
+    tags: ['agent-widget'],
+    auth: 'none',
+    query: z.object({ token: z.string().max(100).optional() }),
+    errors: [426],
+    handler: ({ res }) => {
+      // the upgrade itself is answered by the socket handler (api/agent-chat-socket.ts) before Express sees it
+      res.status(426).set('Upgrade', 'websocket').json({ error: 'upgrade required: open this URL as a WebSocket' });
+      return undefined;
+    },
+  });
 };

@@ -194,6 +194,7 @@ t.test('a revoked widget session is refused and its socket closed; bad tokens an
   const { api, shopWidget, shopToken, agent } = await setup(t);
   const jane = await openVisitor(api, shopWidget, 'jane@example.com', 'Jane');
 
+  t.equal((await api.fetchJson('/v1/agent-widget/ws')).status, 426, 'the stream is a WebSocket only');
   const none = await api.fetchJson('/v1/agent-widget/conversations');
   t.equal(none.status, 401);
   t.equal(
