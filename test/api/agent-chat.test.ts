@@ -177,6 +177,12 @@ t.test("the softphone follows its project's conversations live and its reply rea
 
   // an ended conversation takes no reply
   await api.chat.revoke((await api.store.widgetSessions.findByPublicId(lee.session_id))!);
+  await untilOrThrow('the ended frame', () => mine.frames.some((f) => f.type === 'ended'));
+  t.same(
+    mine.frames.find((f) => f.type === 'ended'),
+    { type: 'ended', session_id: lee.session_id },
+    'the softphone learns it ended',
+  );
   const late = await api.fetchJson(
     `/v1/agent-widget/conversations/${lee.session_id}/messages`,
     asAgent(agent.token, json({ content: 'x' })),

@@ -28,7 +28,8 @@ export interface ChatMessage {
 type Frame =
   | { type: 'ready' }
   | { type: 'conversation'; conversation: Conversation }
-  | { type: 'message'; conversation: Conversation; message: ChatMessage };
+  | { type: 'message'; conversation: Conversation; message: ChatMessage }
+  | { type: 'ended'; session_id: string };
 
 interface Entry {
   conversation: Conversation;
@@ -152,6 +153,7 @@ export class ChatPanel {
         this.retryMs = 1000;
       } else if (f.type === 'conversation') this.upsert(f.conversation);
       else if (f.type === 'message') this.arrived(f.conversation, f.message);
+      else if (f.type === 'ended') this.endConversation(f.session_id);
     });
     ws.addEventListener('close', (e) => {
       if (this.socket !== ws) return;
@@ -192,6 +194,16 @@ export class ChatPanel {
     const entry = this.upsert(c, previewOf(m));
     if (this.current === c.session_id && !this.thread.hidden) this.show(m);
     else if (m.sender === 'visitor') entry.unread++;
+    this.drawList();
+  }
+
+  /** The visitor's session was ended: it leaves the list, and its open thread says so. */
+  private endConversation(sessionId: string): void {
+    const entry = this.entries.get(sessionId);
+    if (!entry) return;
+    entry.conversation = { ...entry.conversation, status: 'revoked' };
+    entry.unread = 0;
+    if (this.current === sessionId) this.note(`${entry.conversation.display_name} has left the chat.`);
     this.drawList();
   }
 
