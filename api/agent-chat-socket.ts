@@ -2,7 +2,8 @@
  * `/v1/agent-widget/ws?token=voywt_…`: the agent softphone's live view of its project's visitor
  * chat. Frames: `{type:"ready", agent}`, then `{type:"conversation", conversation}` when a visitor
  * opens a session and `{type:"message", conversation, message}` for every message of any of the
- * project's sessions (visitors' and agents', whichever face sent them). Only the widget session's
+ * project's sessions (visitors' and agents', whichever face sent them), `{type:"ended", session_id}`
+ * when the project ends one. Only the widget session's
  * own project is followed. Revoking the widget session closes the socket at once (4001), its
  * expiry too (4002); 1001 when the server stops. The socket only listens: replies are POSTed.
  */
@@ -68,6 +69,7 @@ export function agentChatSocket(deps: AgentChatSocketDeps): SocketEndpoint {
       const unfollow = deps.chat.followProject(live.session.projectId, {
         opened: (s) => send({ type: 'conversation', conversation: sessionJson(s) }),
         message: (m, s) => send({ type: 'message', conversation: sessionJson(s), message: messageJson(m, s.publicId) }),
+        ended: (s) => send({ type: 'ended', session_id: s.publicId }),
       });
       const expiry = setTimeout(
         () => ws.close(4002, 'session expired'),

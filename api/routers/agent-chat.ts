@@ -50,8 +50,12 @@ export const agentChatRoutes: RouteModule = (api, ctx) => {
   const limits = ctx.chat?.limits ?? CHAT_LIMITS;
   // Replies per widget session, as the visitor's messages are counted per visitor session.
   const replies = new RateLimiter(limits.messagesPerMinute);
-  // Reads per source address: the panel reads a list and a history per conversation it opens.
+  // Reads per widget session (agents of a call centre share an address): a list and a history per conversation opened.
   const reads = new RateLimiter(limits.messagesPerMinute * 4);
+  const count = (limiter: RateLimiter, live: LiveWidgetSession): void => {
+    const wait = limiter.hit(`agent-widget-${live.session.id}`);
+    if (wait) throw tooManyRequests(wait);
+  };
 
   api.route({
     method: 'get',
@@ -59,12 +63,12 @@ export const agentChatRoutes: RouteModule = (api, ctx) => {
     summary: "The project's open visitor chats, most recently active first, for the softphone (Bearer voywt_...)",
     tags: ['agent-widget'],
     auth: 'none',
-    rateLimit: reads,
     query: z.object({ per_page: z.coerce.number().int().positive().max(200).default(50) }),
     response: z.object({ conversations: z.array(sessionSchema) }),
-    errors: [401, 503],
+    errors: [401, 429, 503],
     handler: async ({ req, res, query }) => {
       const live = await widgetSessionOf(ctx, req, res);
+      count(reads, live);
       chatService(ctx);
       const now = Date.now();
       const { sessions } = await ctx.store.widgetSessions.page(live.session.projectId, {
@@ -82,13 +86,13 @@ export const agentChatRoutes: RouteModule = (api, ctx) => {
     summary: "A visitor conversation of the widget session's project, a page at a time (Bearer voywt_...)",
     tags: ['agent-widget'],
     auth: 'none',
-    rateLimit: reads,
     params: conversationParams,
     query: historyQuery,
     response: historySchema,
-    errors: [401, 403, 404, 503],
+    errors: [401, 403, 404, 429, 503],
     handler: async ({ req, res, params, query }) => {
       const live = await widgetSessionOf(ctx, req, res);
+      count(reads, live);
       const conversation = await conversationOf(ctx, live, params.id);
       return historyJson(conversation, await ctx.store.widgetMessages.history(conversation.id, query));
     },
@@ -107,8 +111,7 @@ export const agentChatRoutes: RouteModule = (api, ctx) => {
     errors: [401, 403, 404, 409, 429, 503],
     handler: async ({ req, res, params, body }) => {
       const live = await widgetSessionOf(ctx, req, res);
-      const wait = replies.hit(`agent-widget-${live.session.id}`);
-      if (wait) throw tooManyRequests(wait);
+      count(replies, live);
       // whose conversation it is is answered before what is wrong with the request (403 never hides behind a 422)
       const conversation = await conversationOf(ctx, live, params.id);
       if (!body.content) throw new ApiError(422, 'content: required');
@@ -121,6 +124,22 @@ export const agentChatRoutes: RouteModule = (api, ctx) => {
         content: body.content,
       });
       return messageJson(m, conversation.publicId);
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/agent-widget/ws',
+    summary:
+      'WebSocket (?token=voywt_...): {type:"conversation"} for each new visitor session and {type:"message"} for each message of the project\'s chats',
+    tags: ['agent-widget'],
+    auth: 'none',
+    query: z.object({ token: z.string().max(100).optional() }),
+    errors: [426],
+    handler: ({ res }) => {
+      // the upgrade itself is answered by the socket handler (api/agent-chat-socket.ts) before Express sees it
+      res.status(426).set('Upgrade', 'websocket').json({ error: 'upgrade required: open this URL as a WebSocket' });
+      return undefined;
     },
   });
 };

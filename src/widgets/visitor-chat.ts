@@ -88,6 +88,8 @@ export interface ChatSubscriber {
 export interface ProjectChatFollower {
   opened(session: WidgetSession): void;
   message(m: WidgetMessage, session: WidgetSession): void;
+  /** The project ended the session (its visitor can no longer write or read). */
+  ended(session: WidgetSession): void;
 }
 
 /** Why an attachment was refused: too big (413), not a kind the chat takes (415), or not what it claimed (415). */
@@ -203,6 +205,7 @@ export class VisitorChat {
   async revoke(session: WidgetSession): Promise<boolean> {
     const changed = await this.opts.store.widgetSessions.revoke(session.id);
     this.end(session.id, 'revoked');
+    for (const f of this.projectFollowers.get(session.projectId) ?? []) f.ended(session);
     await this.discard(await this.opts.store.widgetUploads.ofSession(session.id));
     return changed;
   }

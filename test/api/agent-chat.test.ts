@@ -177,6 +177,12 @@ t.test("the softphone follows its project's conversations live and its reply rea
 
   // an ended conversation takes no reply
   await api.chat.revoke((await api.store.widgetSessions.findByPublicId(lee.session_id))!);
+  await untilOrThrow('the ended frame', () => mine.frames.some((f) => f.type === 'ended'));
+  t.same(
+    mine.frames.find((f) => f.type === 'ended'),
+    { type: 'ended', session_id: lee.session_id },
+    'the softphone learns it ended',
+  );
   const late = await api.fetchJson(
     `/v1/agent-widget/conversations/${lee.session_id}/messages`,
     asAgent(agent.token, json({ content: 'x' })),
@@ -194,6 +200,7 @@ t.test('a revoked widget session is refused and its socket closed; bad tokens an
   const { api, shopWidget, shopToken, agent } = await setup(t);
   const jane = await openVisitor(api, shopWidget, 'jane@example.com', 'Jane');
 
+  t.equal((await api.fetchJson('/v1/agent-widget/ws')).status, 426, 'the stream is a WebSocket only');
   const none = await api.fetchJson('/v1/agent-widget/conversations');
   t.equal(none.status, 401);
   t.equal(

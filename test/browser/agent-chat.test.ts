@@ -96,8 +96,14 @@ t.test("a visitor's message appears in the softphone live and the agent's typed 
   const page = await harness.newPage();
   await page.addInitScript({ content: WS_LOG });
   await page.goto(minted.widgetUrl as string);
-  await untilPage(page, `window.wsLog.some((w) => w.url.includes('/v1/agent-widget/ws') && w.open)`);
+  await page.locator('.sp-chat-toggle').waitFor();
+  t.same(
+    await page.evaluate(`window.wsLog.filter((w) => w.url.includes('/v1/agent-widget/ws')).length`),
+    0,
+    'a softphone whose chat was never opened holds no chat socket',
+  );
   await page.click('.sp-chat-toggle');
+  await untilPage(page, `window.wsLog.some((w) => w.url.includes('/v1/agent-widget/ws') && w.open)`);
   await page.waitForSelector('.sp-chat-empty', { state: 'visible' });
 
   // both visitors arrive and write while the softphone is open

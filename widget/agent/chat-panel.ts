@@ -2,8 +2,8 @@
  * The softphone's chat panel: the project's open visitor conversations, one conversation's
  * history, and the agent's reply box. It talks to the server with the page's `voywt_` token only
  * (list, history, reply under /v1/agent-widget/conversations) and follows new conversations and
- * messages on /v1/agent-widget/ws. Collapsed under the call controls until the agent opens it, so
- * the phone keeps its place; an unread count shows on the toggle. Everything a visitor wrote is
+ * messages on /v1/agent-widget/ws from the first time the agent opens the panel (collapsed under the
+ * call controls, so the phone keeps its place); an unread count shows on the toggle after that. Everything a visitor wrote is
  * put on the page as text, never as markup.
  */
 
@@ -28,7 +28,8 @@ export interface ChatMessage {
 type Frame =
   | { type: 'ready' }
   | { type: 'conversation'; conversation: Conversation }
-  | { type: 'message'; conversation: Conversation; message: ChatMessage };
+  | { type: 'message'; conversation: Conversation; message: ChatMessage }
+  | { type: 'ended'; session_id: string };
 
 interface Entry {
   conversation: Conversation;
@@ -94,6 +95,9 @@ export class ChatPanel {
     root.appendChild(section);
 
     this.toggle.addEventListener('click', () => {
+      // The stream is opened the first time the agent looks, and kept: a softphone used only for
+      // calls keeps a single WebSocket, its SIP line.
+      if (!this.socket) this.connect();
       this.body.hidden = !this.body.hidden;
       this.toggle.setAttribute('aria-expanded', String(!this.body.hidden));
     });
@@ -104,10 +108,9 @@ export class ChatPanel {
     });
   }
 
-  /** Loads the open conversations and follows them live. */
+  /** Loads the open conversations; they are followed live from the first time the panel is opened. */
   start(): void {
     void this.refresh();
-    this.connect();
   }
 
   private async api<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -150,6 +153,7 @@ export class ChatPanel {
         this.retryMs = 1000;
       } else if (f.type === 'conversation') this.upsert(f.conversation);
       else if (f.type === 'message') this.arrived(f.conversation, f.message);
+      else if (f.type === 'ended') this.endConversation(f.session_id);
     });
     ws.addEventListener('close', (e) => {
       if (this.socket !== ws) return;
@@ -190,6 +194,16 @@ export class ChatPanel {
     const entry = this.upsert(c, previewOf(m));
     if (this.current === c.session_id && !this.thread.hidden) this.show(m);
     else if (m.sender === 'visitor') entry.unread++;
+    this.drawList();
+  }
+
+  /** The visitor's session was ended: it leaves the list, and its open thread says so. */
+  private endConversation(sessionId: string): void {
+    const entry = this.entries.get(sessionId);
+    if (!entry) return;
+    entry.conversation = { ...entry.conversation, status: 'revoked' };
+    entry.unread = 0;
+    if (this.current === sessionId) this.note(`${entry.conversation.display_name} has left the chat.`);
     this.drawList();
   }
 
