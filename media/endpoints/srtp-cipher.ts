@@ -233,10 +233,10 @@ export function installSessionCiphers(transport: DtlsTransportLike): boolean {
 }
 
 /**
- * werift as the DTLS server (when a browser answers our offer, setup:active) picks the first SRTP
- * profile of its own list that the client offers, and its list starts with AES-GCM, which the
- * ciphers above do not cover: every packet would go through werift's per-packet cipher (a browser
- * as the server picks AES_CM itself). AES_CM_128_HMAC_SHA1_80 goes first; a client
+ * werift as the DTLS server (it is, for every browser: the browser's offers are answered passive,
+ * and the browser answers our offers active) picks the first SRTP profile of its own list that the
+ * client offers, and its list starts with AES-GCM, which the ciphers above do not cover: every
+ * packet would go through werift's per-packet cipher. AES_CM_128_HMAC_SHA1_80 goes first; a client
  * that offers only GCM still gets it.
  */
 export function preferSessionCipherProfile(transport: unknown): void {

@@ -27,6 +27,7 @@ import { DtmfSender } from './webrtc-dtmf-sender.js';
 import { RtpOutboundClock } from './webrtc-rtp-clock.js';
 import { OPUS_SPEC, checkWebRtcSdp, weriftCodecs } from './webrtc-codecs.js';
 import { installSessionCiphers, preferSessionCipherProfile, type DtlsTransportLike } from './srtp-cipher.js';
+import { holdEarlyDtlsRecords, type EarlyDtlsTransport } from './dtls-early-records.js';
 import { SenderReportFeed, type ReportingSender } from './webrtc-sender-report.js';
 
 /** The part of the media engine's EndpointContext this endpoint uses. */
@@ -137,6 +138,11 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       throw new SdpNegotiationError(`unusable WebRTC offer: ${(err as Error).message}`);
     }
     this.bindTransceiver();
+    // An offer that lets us choose (actpass, as every browser sends) gets a passive answer: the
+    // browser opens DTLS the moment its ICE is up, where werift as the client waits a fixed
+    // 100 ms after ICE before its first flight (a tenth of a second on every call's set-up).
+    if (/^a=setup:actpass\s*$/m.test(offerSdp)) this.transceiver!.dtlsTransport.role = 'server';
+    holdEarlyDtlsRecords(this.transceiver!.dtlsTransport as unknown as EarlyDtlsTransport);
     preferSessionCipherProfile(this.transceiver!.dtlsTransport);
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
@@ -148,6 +154,8 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.assertOpen();
     if (opts?.codecs && !opts.codecs.includes('opus')) throw new SdpNegotiationError('a WebRTC leg speaks Opus only');
     if (!this.transceiver) this.transceiver = this.pc.addTransceiver('audio', { direction: 'sendrecv' });
+    // the browser answers setup:active: its ClientHello may come before we listen, as above
+    holdEarlyDtlsRecords(this.transceiver.dtlsTransport as unknown as EarlyDtlsTransport);
     preferSessionCipherProfile(this.transceiver.dtlsTransport);
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);

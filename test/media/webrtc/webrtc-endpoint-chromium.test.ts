@@ -110,14 +110,18 @@ for (const direction of ['browser-offers', 'endpoint-offers'] as const) {
     t.match(stats.codec, /opus/i);
     const hz = await peakHz(page);
     t.ok(Math.abs(hz - 440) < 15, `browser hears ~440 Hz (${hz.toFixed(1)})`);
-    // Whichever side is the DTLS server, the SRTP profile is the one our per-session ciphers serve
-    // (werift as the server picked AES-GCM: a cipher per packet).
+    // The browser opens DTLS (no 100 ms wait in werift's client), and the SRTP profile is the one
+    // our per-session ciphers serve (werift as the server would pick AES-GCM: a cipher per packet).
     const transport = (await page.evaluate(`(async () => {
-      let out = '';
-      (await window.peer.pc.getStats()).forEach((s) => { if (s.type === 'transport') out = s.srtpCipher; });
+      let out = {};
+      (await window.peer.pc.getStats()).forEach((s) => { if (s.type === 'transport') out = { dtlsRole: s.dtlsRole, srtpCipher: s.srtpCipher }; });
       return out;
-    })()`)) as string;
-    t.equal(transport, 'AES_CM_128_HMAC_SHA1_80', `SRTP cipher: ${transport}`);
+    })()`)) as { dtlsRole?: string; srtpCipher?: string };
+    t.same(
+      transport,
+      { dtlsRole: 'client', srtpCipher: 'AES_CM_128_HMAC_SHA1_80' },
+      `DTLS and SRTP: ${JSON.stringify(transport)}`,
+    );
   });
 }
 
