@@ -33,7 +33,8 @@ const peer = {
   async accept(sdp) { await this.pc.setRemoteDescription({ type: 'answer', sdp }); },
   async answer(sdp) { await this.start(); await this.pc.setRemoteDescription({ type: 'offer', sdp }); await this.pc.setLocalDescription(await this.pc.createAnswer()); await this.gathered(); return this.pc.localDescription.sdp; },
   state() { return this.pc ? this.pc.connectionState : 'none'; },
-  sendDtmf(tones, duration, gap) { this.dtmf.insertDTMF(tones, duration || 100, gap || 70); },
+  // our side answers DTLS passive, so it is connected a moment before the browser's transport is: wait for it
+  async sendDtmf(tones, duration, gap) { for (let i = 0; i < 250 && !this.dtmf.canInsertDTMF; i++) await new Promise((r) => setTimeout(r, 20)); this.dtmf.insertDTMF(tones, duration || 100, gap || 70); },
   async inbound() {
     const stats = await this.pc.getStats();
     let out = { packetsReceived: 0, totalAudioEnergy: 0, codec: '' };

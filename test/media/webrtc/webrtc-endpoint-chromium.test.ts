@@ -136,7 +136,11 @@ t.test('DTMF from RTCDTMFSender arrives as dtmf events', async (t) => {
   // keep audio flowing so the watchdog stays quiet
   const pump = exchange(ep, 2500);
   await page.evaluate(() =>
-    (globalThis as unknown as { peer: { sendDtmf(t: string, d: number, g: number): void } }).peer.sendDtmf('12#9', 100, 70),
+    (globalThis as unknown as { peer: { sendDtmf(t: string, d: number, g: number): Promise<void> } }).peer.sendDtmf(
+      '12#9',
+      100,
+      70,
+    ),
   );
   await pump;
   t.same(digits.map((d) => d.digit).join(''), '12#9');
