@@ -14,12 +14,11 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { AgentWidgetSessions } from '../src/agents/agent-widget-sessions.js';
 import type { VisitorChat } from '../src/widgets/visitor-chat.js';
 import { messageJson, sessionJson } from './widget-chat-json.js';
-import { refuseUpgrade, type SocketEndpoint } from './upgrades.js';
+import { refuseUpgrade, type SocketEndpoint, serveListenOnly } from './upgrades.js';
 
 export const AGENT_CHAT_WS_PATH = '/v1/agent-widget/ws';
 /** Tabs and frames one widget session may hold open at once. */
 const MAX_SOCKETS_PER_SESSION = 10;
-const PING_MS = 30_000;
 
 export interface AgentChatSocketDeps {
   sessions: AgentWidgetSessions;
@@ -76,20 +75,7 @@ export function agentChatSocket(deps: AgentChatSocketDeps): SocketEndpoint {
         Math.max(0, Date.parse(live.session.expiresAt) - Date.now()),
       );
       expiry.unref();
-      let alive = true;
-      const ping = setInterval(() => {
-        if (!alive) return ws.terminate();
-        alive = false;
-        ws.ping();
-      }, PING_MS);
-      ping.unref();
-      ws.on('pong', () => {
-        alive = true;
-      });
-      ws.on('message', () => ws.close(1003, 'send replies with POST /v1/agent-widget/conversations/:id/messages'));
-      ws.on('error', () => ws.terminate());
-      ws.on('close', () => {
-        clearInterval(ping);
+      serveListenOnly(ws, 'send replies with POST /v1/agent-widget/conversations/:id/messages', () => {
         clearTimeout(expiry);
         unfollow();
         set.delete(ws);

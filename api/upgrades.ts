@@ -5,6 +5,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
 
 export interface SocketEndpoint {
   path: string;
@@ -38,4 +39,30 @@ export function serveUpgrades(server: Server, endpoints: readonly SocketEndpoint
     server.off('upgrade', onUpgrade);
     for (const e of endpoints) e.close();
   };
+}
+
+const PING_MS = 30_000;
+
+/**
+ * A stream the server only writes to (the chat sockets): a page that vanished without a close
+ * frame is noticed by a missed pong and dropped, and a frame from the page is answered by a close
+ * that says where to send it instead. `closed` runs once the socket is gone, however it went.
+ */
+export function serveListenOnly(ws: WebSocket, sendInstead: string, closed: () => void): void {
+  let alive = true;
+  const ping = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+  }, PING_MS);
+  ping.unref();
+  ws.on('pong', () => {
+    alive = true;
+  });
+  ws.on('message', () => ws.close(1003, sendInstead));
+  ws.on('error', () => ws.terminate());
+  ws.on('close', () => {
+    clearInterval(ping);
+    closed();
+  });
 }

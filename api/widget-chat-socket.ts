@@ -13,12 +13,11 @@ import type { Store } from '../src/store/index.js';
 import { originAllowed, pageOrigin } from '../src/widgets/origin.js';
 import type { VisitorChat } from '../src/widgets/visitor-chat.js';
 import { isoSeconds, messageFrame } from './widget-chat-json.js';
-import { refuseUpgrade, type SocketEndpoint } from './upgrades.js';
+import { refuseUpgrade, type SocketEndpoint, serveListenOnly } from './upgrades.js';
 
 export const WIDGET_WS_PATH = '/api/v1/widget/ws';
 /** Tabs one session may have open at once; more is a client bug or abuse. */
 const MAX_SOCKETS_PER_SESSION = 10;
-const PING_MS = 30_000;
 
 export interface WidgetChatSocketDeps {
   store: Store;
@@ -47,7 +46,6 @@ export function widgetChatSocket(deps: WidgetChatSocketDeps): SocketEndpoint {
     if (deps.chat.followers(session.id) >= MAX_SOCKETS_PER_SESSION)
       return refuseUpgrade(socket, 429, 'Too Many Requests', 'too many open sockets for this session');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      let alive = true;
       const unsubscribe = deps.chat.subscribe(session, {
         message: (m) => {
           if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(messageFrame(m, session.publicId)));
@@ -57,22 +55,7 @@ export function widgetChatSocket(deps: WidgetChatSocketDeps): SocketEndpoint {
             ? ws.close(1001, 'server stopping')
             : ws.close(reason === 'revoked' ? 4001 : 4002, `session ${reason}`),
       });
-      // a tab that vanished without a close frame is noticed and dropped
-      const ping = setInterval(() => {
-        if (!alive) return ws.terminate();
-        alive = false;
-        ws.ping();
-      }, PING_MS);
-      ping.unref();
-      ws.on('pong', () => {
-        alive = true;
-      });
-      ws.on('message', () => ws.close(1003, 'send messages with POST /api/v1/widget/messages'));
-      ws.on('error', () => ws.terminate());
-      ws.on('close', () => {
-        clearInterval(ping);
-        unsubscribe();
-      });
+      serveListenOnly(ws, 'send messages with POST /api/v1/widget/messages', unsubscribe);
       ws.send(JSON.stringify({ type: 'ready', session_id: session.publicId, expires_at: isoSeconds(session.expiresAt) }));
       // a revoke that landed between the token check and the subscription would otherwise go unseen
       void deps.store.widgetSessions.get(session.id).then((latest) => {

@@ -409,16 +409,7 @@ export class CallRepository {
    * says whether another page follows (a COUNT over a large history costs more than the page).
    */
   async page(projectId: number, q: CallQuery = {}): Promise<{ calls: CallRecord[]; hasMore: boolean }> {
-    const limit = Math.min(q.limit ?? 50, 500);
-    const args: PageArgs = {
-      projectId,
-      status: q.status ?? '',
-      direction: q.direction ?? '',
-      from: q.from ?? '',
-      to: q.to ?? '',
-      limit: limit + 1,
-      offset: q.offset ?? 0,
-    };
+    const { limit, args } = pageArgs(projectId, q);
     const query = this.pageQuery(q, CALL_COLUMNS).bind(args);
     const calls = this.rawRows
       ? (await this.rawRows(query)).map(fromColumns)
@@ -432,16 +423,7 @@ export class CallRepository {
    * does not show.
    */
   async listing(projectId: number, q: CallQuery = {}): Promise<{ rows: unknown[][]; hasMore: boolean }> {
-    const limit = Math.min(q.limit ?? 50, 500);
-    const args: PageArgs = {
-      projectId,
-      status: q.status ?? '',
-      direction: q.direction ?? '',
-      from: q.from ?? '',
-      to: q.to ?? '',
-      limit: limit + 1,
-      offset: q.offset ?? 0,
-    };
+    const { limit, args } = pageArgs(projectId, q);
     const query = this.pageQuery(q, LISTING_COLUMNS).bind(args);
     const rows = this.rawRows
       ? await this.rawRows(query)
@@ -508,4 +490,21 @@ export class CallRepository {
       detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
     }));
   }
+}
+
+/** A page's bound values: one row more than the page says whether another follows. */
+function pageArgs(projectId: number, q: CallQuery): { limit: number; args: PageArgs } {
+  const limit = Math.min(q.limit ?? 50, 500);
+  return {
+    limit,
+    args: {
+      projectId,
+      status: q.status ?? '',
+      direction: q.direction ?? '',
+      from: q.from ?? '',
+      to: q.to ?? '',
+      limit: limit + 1,
+      offset: q.offset ?? 0,
+    },
+  };
 }
