@@ -222,7 +222,10 @@ t.test('peer closing makes the endpoint fail; close() cascades', async (t) => {
   const started = Date.now();
   await client.close();
   const reason = await failed;
-  t.ok(Date.now() - started < 4000, `failed after ${Date.now() - started} ms: ${reason}`);
+  // the watchdog's 3 s of silence, plus its check interval and room for a loaded machine (it took
+  // exactly 4,000 ms beside stress-ng): the test is that a closed peer fails the endpoint, not how fast
+  t.match(reason, /no RTP|WebRTC connection (failed|closed)/, `failed after ${Date.now() - started} ms: ${reason}`);
+  t.ok(Date.now() - started < 8000, "and not long after the watchdog's 3 s");
   let closed = 0;
   ep.on('closed', () => closed++);
   ep.close();
