@@ -13,6 +13,8 @@ const DTMF_STEP_MS = 50;
 const DTMF_GAP_MS = 40;
 const MAX_QUEUED_DIGITS = 32;
 const RTP_HEADER = 12;
+/** A gap in our sending shorter than this (beyond one packet) is lateness, not a pause in the audio. */
+const LATE_BURST_MS = 150;
 /** A forwarded stream whose timestamps jump more than this is treated as a new source. */
 const MAX_TS_JUMP_MS = 2000;
 
@@ -160,8 +162,10 @@ export class RtpSender {
     const elapsed = now - this.lastSendMs;
     const byClock = Math.round((elapsed * this.clockRate) / 1000);
     // A pause well beyond one packet (silence, hold) moves the timestamp on by the time that passed.
+    // A shorter gap is a worker that ran late (GC, a busy core) and now sends the audio it queued:
+    // moving the line on then would put a gap into continuous audio (seen: 90 ms beside stress-ng).
     const packetMs = (ticks * 1000) / this.clockRate;
-    const advance = elapsed > packetMs + 40 ? Math.max(ticks, byClock) : ticks;
+    const advance = elapsed > packetMs + LATE_BURST_MS ? Math.max(ticks, byClock) : ticks;
     return (this.ts + advance) >>> 0;
   }
 

@@ -108,3 +108,29 @@ t.test('digits sent back to back go out one after the other: one timestamp and o
   }
   for (let i = 1; i < out.length; i++) t.equal((out[i]!.seq - out[i - 1]!.seq) & 0xffff, 1, `seq continuous at ${i}`);
 });
+
+t.test('a late burst keeps the audio continuous; a real pause moves the timestamp on by its length', async (t) => {
+  const out: ReturnType<typeof parse>[] = [];
+  const s = new RtpSender(0x1234, (h, p) => out.push(parse(Buffer.concat([h, p]))), new RtcpReporter(0x1234));
+  t.teardown(() => s.close());
+  s.setClockRate(8000);
+  // the sender reads the wall clock; the test sets it, so a loaded machine cannot stretch the gaps
+  const realNow = Date.now;
+  let now = realNow();
+  Date.now = () => now;
+  t.teardown(() => {
+    Date.now = realNow;
+  });
+  const send = (): void => s.sendPayload(0, Buffer.alloc(80), 80); // 10 ms of PCMU
+  send();
+  now += 10;
+  send();
+  now += 90; // the worker stalled 90 ms, then sends what it queued
+  send();
+  send();
+  now += 400; // the source went silent for 400 ms
+  send();
+  const steps = out.slice(1).map((p, i) => (p.ts - out[i]!.ts) >>> 0);
+  t.same(steps.slice(0, 3), [80, 80, 80], 'no gap put into audio that was only sent late');
+  t.equal(steps[3], 3200, 'a 400 ms pause moves the line on by 400 ms');
+});
