@@ -66,3 +66,12 @@ export function serveListenOnly(ws: WebSocket, sendInstead: string, closed: () =
     closed();
   });
 }
+
+/**
+ * The HTTP answer of a WebSocket path asked for without an upgrade: the upgrade itself is answered
+ * by the socket endpoint before Express sees the request.
+ */
+export function upgradeRequired({ res }: { res: import('express').Response }): undefined {
+  res.status(426).set('Upgrade', 'websocket').json({ error: 'upgrade required: open this URL as a WebSocket' });
+  return undefined;
+}

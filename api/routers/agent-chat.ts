@@ -24,6 +24,7 @@ import {
   sessionJson,
   sessionSchema,
 } from '../widget-chat-json.js';
+import { upgradeRequired } from '../upgrades.js';
 
 const conversationParams = z.object({
   id: z.string().regex(/^ws_[A-Za-z0-9_-]{16}$/, 'expected a session id (ws_…)'),
@@ -136,10 +137,6 @@ export const agentChatRoutes: RouteModule = (api, ctx) => {
     auth: 'none',
     query: z.object({ token: z.string().max(100).optional() }),
     errors: [426],
-    handler: ({ res }) => {
-      // the upgrade itself is answered by the socket handler (api/agent-chat-socket.ts) before Express sees it
-      res.status(426).set('Upgrade', 'websocket').json({ error: 'upgrade required: open this URL as a WebSocket' });
-      return undefined;
-    },
+    handler: upgradeRequired,
   });
 };

@@ -26,6 +26,7 @@ import {
   messageJson,
   messageSchema,
 } from '../widget-chat-json.js';
+import { upgradeRequired } from '../upgrades.js';
 
 const widgetId = z.string().regex(/^wgt_[A-Za-z0-9_-]{16}$/, 'expected a widget id');
 const uploadParams = z.object({ uploadId: z.string().regex(/^up_[A-Za-z0-9_-]{16}$/, 'expected an upload id') });
@@ -249,10 +250,6 @@ export const widgetChatRoutes: RouteModule = (api, ctx) => {
     auth: 'none',
     query: z.object({ token: z.string().max(100).optional() }),
     errors: [426],
-    handler: ({ res }) => {
-      // the upgrade itself is answered by the socket handler before Express sees the request
-      res.status(426).set('Upgrade', 'websocket').json({ error: 'upgrade required: open this URL as a WebSocket' });
-      return undefined;
-    },
+    handler: upgradeRequired,
   });
 };
