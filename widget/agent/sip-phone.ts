@@ -6,6 +6,7 @@
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 import type { SessionDescriptionHandler } from 'sip.js/lib/platform/web/index.js';
 import { gatherUdpOnly } from '../shared/ice-gathering.js';
+import { RemoteAudio } from '../shared/remote-audio.js';
 import type { SoftphoneEventName, SoftphoneEvents, SoftphoneState } from './protocol.js';
 
 export interface SipCredentials {
@@ -34,10 +35,7 @@ export class SipPhone {
   /** Set when the phone itself is going away (signed out, connection lost): it names why a call ended. */
   private stopCause: { cause: string; statusCode: number } | undefined;
   private finalStatus = 0;
-  private audioCtx: AudioContext | undefined;
-  private analyser: AnalyserNode | undefined;
-  /** The call whose remote audio plays (from its early media or its answer). */
-  private playing: Session | undefined;
+  private readonly remote = new RemoteAudio();
 
   constructor(
     private readonly creds: SipCredentials,
@@ -162,13 +160,7 @@ export class SipPhone {
 
   /** Strongest frequency (Hz) of what we hear now; 0 without a call (tests check tones with it). */
   peakHz(): number {
-    const a = this.analyser;
-    if (!a || !this.audioCtx) return 0;
-    const bins = new Float32Array(a.frequencyBinCount);
-    a.getFloatFrequencyData(bins);
-    let best = 1;
-    for (let i = 2; i < bins.length; i++) if (bins[i]! > bins[best]!) best = i;
-    return (best * this.audioCtx.sampleRate) / a.fftSize;
+    return this.remote.peakHz();
   }
 
   setState(state: SoftphoneState): void {
@@ -202,9 +194,9 @@ export class SipPhone {
     session.stateChange.addListener((st) => {
       if (st === SessionState.Established) {
         answered = true;
-        this.playRemote(session);
         this.setState('in-call');
         this.emit('call:answered', {});
+        this.playRemote(session);
       } else if (st === SessionState.Terminated) {
         if (this.session === session) this.session = undefined;
         // sip.js terminates a rejected Inviter before it hands the final response to invite()'s
@@ -230,17 +222,7 @@ export class SipPhone {
 
   private playRemote(session: Session): void {
     const sdh = session.sessionDescriptionHandler as SessionDescriptionHandler | undefined;
-    const el = document.getElementById('remote-audio') as HTMLAudioElement | null;
     // once per call: early media already plays what the answer brings
-    if (!sdh || this.playing === session) return;
-    this.playing = session;
-    if (el) {
-      el.srcObject = sdh.remoteMediaStream;
-      el.play().catch(() => undefined);
-    }
-    this.audioCtx ??= new AudioContext();
-    this.analyser = this.audioCtx.createAnalyser();
-    this.analyser.fftSize = 8192;
-    this.audioCtx.createMediaStreamSource(sdh.remoteMediaStream).connect(this.analyser);
+    if (sdh) this.remote.play(sdh, document.getElementById('remote-audio') as HTMLAudioElement | null);
   }
 }

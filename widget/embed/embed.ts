@@ -8,6 +8,7 @@
 import { Inviter, SessionState, UserAgent, type Session } from 'sip.js';
 import type { SessionDescriptionHandler } from 'sip.js/lib/platform/web/index.js';
 import { gatherUdpOnly } from '../shared/ice-gathering.js';
+import { RemoteAudio } from '../shared/remote-audio.js';
 
 interface EmbedConfig {
   role: 'agent' | 'talk' | 'listen';
@@ -35,8 +36,7 @@ class EmbedPhone {
   readonly state: EmbedState = { role: config.role, callState: 'connecting', muted: false };
   private ua: UserAgent | undefined;
   private session: Session | undefined;
-  private audioCtx: AudioContext | undefined;
-  private analyser: AnalyserNode | undefined;
+  private readonly remote = new RemoteAudio();
 
   async start(): Promise<void> {
     if (!config.ws) throw new Error('this server has no SIP WebSocket listener');
@@ -123,19 +123,7 @@ class EmbedPhone {
 
   /** Level (dB) of what we hear at each frequency, and the strongest frequency (Hz). */
   spectrum(frequencies: number[]): { levels: number[]; peakHz: number } {
-    const a = this.analyser;
-    if (!a || !this.audioCtx) return { levels: frequencies.map(() => -Infinity), peakHz: 0 };
-    const bins = new Float32Array(a.frequencyBinCount);
-    a.getFloatFrequencyData(bins);
-    const hzPerBin = this.audioCtx.sampleRate / a.fftSize;
-    // the strongest of the bins around the frequency: a tone after resampling may straddle two
-    const level = (hz: number): number => {
-      const i = Math.round(hz / hzPerBin);
-      return Math.max(bins[i - 1] ?? -Infinity, bins[i] ?? -Infinity, bins[i + 1] ?? -Infinity);
-    };
-    let best = 1;
-    for (let i = 2; i < bins.length; i++) if (bins[i]! > bins[best]!) best = i;
-    return { levels: frequencies.map(level), peakHz: best * hzPerBin };
+    return this.remote.spectrum(frequencies);
   }
 
   private peer(): RTCPeerConnection | undefined {
@@ -145,13 +133,7 @@ class EmbedPhone {
   private playRemote(session: Session): void {
     const sdh = session.sessionDescriptionHandler as SessionDescriptionHandler | undefined;
     const el = document.getElementById('remote-audio') as HTMLAudioElement | null;
-    if (!sdh || !el) return;
-    el.srcObject = sdh.remoteMediaStream;
-    el.play().catch(() => undefined);
-    this.audioCtx ??= new AudioContext();
-    this.analyser = this.audioCtx.createAnalyser();
-    this.analyser.fftSize = 8192;
-    this.audioCtx.createMediaStreamSource(sdh.remoteMediaStream).connect(this.analyser);
+    if (sdh && el) this.remote.play(sdh, el);
   }
 
   private set(s: EmbedCallState): void {

@@ -5,6 +5,7 @@
  */
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 import type { SessionDescriptionHandler } from 'sip.js/lib/platform/web/index.js';
+import { RemoteAudio } from '../shared/remote-audio.js';
 
 export interface PhoneSettings {
   ws: string;
@@ -71,8 +72,7 @@ class TestPhone {
   private registerer: Registerer | undefined;
   private session: Session | undefined;
   private pending: Invitation | undefined;
-  private audioCtx: AudioContext | undefined;
-  private analyser: AnalyserNode | undefined;
+  private readonly remote = new RemoteAudio();
 
   async start(): Promise<void> {
     const s = this.settings;
@@ -255,25 +255,13 @@ class TestPhone {
   private playRemote(session: Session): void {
     const sdh = session.sessionDescriptionHandler as SessionDescriptionHandler | undefined;
     const el = document.getElementById('remote-audio') as HTMLAudioElement | null;
-    if (!sdh || !el) return;
-    el.srcObject = sdh.remoteMediaStream;
-    el.play().catch(() => undefined);
     // An analyser on what we hear lets tests check the far end's tone, not just packet counts.
-    this.audioCtx ??= new AudioContext();
-    this.analyser = this.audioCtx.createAnalyser();
-    this.analyser.fftSize = 8192;
-    this.audioCtx.createMediaStreamSource(sdh.remoteMediaStream).connect(this.analyser);
+    if (sdh && el) this.remote.play(sdh, el);
   }
 
   /** Strongest frequency (Hz) in the audio we receive right now; 0 without a call. */
   peakHz(): number {
-    const a = this.analyser;
-    if (!a || !this.audioCtx) return 0;
-    const bins = new Float32Array(a.frequencyBinCount);
-    a.getFloatFrequencyData(bins);
-    let best = 1;
-    for (let i = 2; i < bins.length; i++) if (bins[i]! > bins[best]!) best = i;
-    return (best * this.audioCtx.sampleRate) / a.fftSize;
+    return this.remote.peakHz();
   }
 
   private note(line: string): void {
