@@ -11,7 +11,9 @@
  *
  * Each file runs in a process group of its own, so a timeout (TAP_TIMEOUT, 300 s) or a Ctrl-C
  * kills the test with every peer it started. Files are started longest first, by the times of the
- * previous run (kept in dist/.suite-times.json), so the slow ones do not finish the run alone.
+ * previous run (kept in dist/.suite-times.json), so the slow ones do not finish the run alone. A
+ * fresh checkout (CI's every run) has no previous run: it takes the committed test/suite-times.json,
+ * a copy of a quiet run's file (refresh it so when files are added or grow).
  *
  * Usage: node dist/test/suite-runner.js [file or directory ...]   (TEST_JOBS sets the parallelism)
  */
@@ -24,6 +26,7 @@ import { Parser } from 'tap-parser';
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const distTest = join(root, 'dist', 'test');
 const timesFile = join(root, 'dist', '.suite-times.json');
+const seedTimesFile = join(root, 'test', 'suite-times.json');
 const JOBS = Math.max(1, Number(process.env['TEST_JOBS'] ?? 2));
 const TIMEOUT_S = Number(process.env['TAP_TIMEOUT'] ?? 300);
 
@@ -127,7 +130,8 @@ function runFile(file: string): Promise<FileResult> {
 
 async function main(): Promise<void> {
   const files = testFiles(process.argv.slice(2));
-  const before: Record<string, number> = existsSync(timesFile) ? JSON.parse(readFileSync(timesFile, 'utf8')) : {};
+  const known = [timesFile, seedTimesFile].find((f) => existsSync(f));
+  const before: Record<string, number> = known ? JSON.parse(readFileSync(known, 'utf8')) : {};
   const name = (f: string): string => relative(root, f);
   // longest first; files never timed (new ones) go first too, as they may be long
   const queue = [...files].sort((a, b) => (before[name(b)] ?? 1e9) - (before[name(a)] ?? 1e9));
