@@ -2,7 +2,8 @@
  * Codec factory: one encoder/decoder object per leg direction, chosen by the negotiated CodecSpec.
  * pcmRate: G.711 is always 8000; Opus defaults to 48000, or 8000 when the other leg is narrowband
  * (libopus runs at 8 kHz, the RTP clock stays 48 kHz). Opus encoders use complexity 5, VOIP
- * application, in-band FEC (for the remote's decoder), 32 kbps (20 kbps at 8 kHz) unless the fmtp caps it lower.
+ * application, 32 kbps (20 kbps at 8 kHz) unless the fmtp caps it lower, and in-band FEC when the
+ * receiver's fmtp asks for it.
  */
 import type { CodecSpec } from '../types.js';
 import { G711Decoder, G711Encoder } from './g711-coders.js';
@@ -46,7 +47,10 @@ export function createEncoder(spec: CodecSpec, opts?: { pcmRate?: number }): Aud
       const rate = opusRate(opts);
       const preferred = rate <= 12000 ? 20000 : 32000;
       const bitrate = Number.isFinite(cap) && cap >= 6000 ? Math.min(preferred, cap) : preferred;
-      return new OpusAudioEncoder({ pcmRate: rate, bitrate });
+      // RFC 7587 §6.1: useinbandfec=1 says the receiver's decoder uses in-band FEC; absent, it is 0,
+      // and FEC would cost a quarter of every encode for bits the far end throws away.
+      const inbandFec = String(spec.params?.useinbandfec ?? '0').trim() === '1';
+      return new OpusAudioEncoder({ pcmRate: rate, bitrate, inbandFec });
     }
     default:
       throw new Error(`no audio encoder for ${spec.name}`);

@@ -25,7 +25,7 @@ import { planIce, rewriteLocalSdp, usableRemoteSdp, type IcePlan, type WebRtcSet
 import { TelephoneEventReceiver } from './webrtc-dtmf.js';
 import { DtmfSender } from './webrtc-dtmf-sender.js';
 import { RtpOutboundClock } from './webrtc-rtp-clock.js';
-import { OPUS_SPEC, checkWebRtcSdp, weriftCodecs } from './webrtc-codecs.js';
+import { checkWebRtcSdp, weriftCodecs } from './webrtc-codecs.js';
 import { installSessionCiphers, preferSessionCipherProfile, type DtlsTransportLike } from './srtp-cipher.js';
 import { holdEarlyDtlsRecords, type EarlyDtlsTransport } from './dtls-early-records.js';
 import { SenderReportFeed, type ReportingSender } from './webrtc-sender-report.js';
@@ -200,7 +200,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
 
   sendAudio(frame: AudioFrame): void {
     if (!this.canSend()) return;
-    this.encoder ??= createEncoder(OPUS_SPEC, { pcmRate: this._pcmRate });
+    this.encoder ??= createEncoder(this._codec!, { pcmRate: this._pcmRate });
     const payload = this.encoder.encode(frame.samples);
     this.sendRaw(this._codec!.payloadType, payload, false, this.clock.frame());
   }
@@ -278,6 +278,8 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       );
     }
     this.dtmfIn = receivers;
+    // What the browser receives: every browser's Opus fmtp carries useinbandfec=1 and its decoder
+    // recovers a lost packet from the next one's FEC, so our encoder spends on it (RFC 7587 §6.1).
     this._codec = { name: 'opus', payloadType: opus.payloadType, clockRate: 48000, channels: 2, params: { useinbandfec: 1 } };
     if (!this.connected && !this.connectTimer) {
       this.connectTimer = setTimeout(

@@ -20,6 +20,11 @@ import { createEncoder, encodeMulaw } from '../../media/codecs/index.js';
 import { benchCodecs, speechLike } from './codec-bench.js';
 
 const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 10000);
+/**
+ * BENCH_OPUS_FEC=1: the Opus far ends ask for in-band FEC (useinbandfec=1, as browsers do), so our
+ * encoder adds it. Without it they do not, as an RTP peer that does not signal it (RFC 7587 default).
+ */
+const OPUS_FEC = process.env.BENCH_OPUS_FEC === '1';
 const here = dirname(fileURLToPath(import.meta.url));
 // The C source lives beside this file's TypeScript source (dist/test/bench -> test/bench).
 const GENERATOR_SRC = join(here, '..', '..', '..', 'test', 'bench', 'rtp-traffic.c');
@@ -120,7 +125,7 @@ function offer(port: number, codec: 'PCMU' | 'opus'): string {
   const m =
     codec === 'PCMU'
       ? [`m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000']
-      : [`m=audio ${port} RTP/AVP 111`, 'a=rtpmap:111 opus/48000/2'];
+      : [`m=audio ${port} RTP/AVP 111`, 'a=rtpmap:111 opus/48000/2', ...(OPUS_FEC ? ['a=fmtp:111 useinbandfec=1'] : [])];
   return ['v=0', 'o=gen 1 1 IN IP4 127.0.0.1', 's=gen', 'c=IN IP4 127.0.0.1', 't=0 0', ...m, 'a=sendrecv', ''].join('\r\n');
 }
 
@@ -165,7 +170,7 @@ async function benchMain(): Promise<void> {
     .map(Number)
     .filter((n) => n > 0);
   console.log(
-    `media bench: ${workers} worker(s), ${RUN_MS} ms per step, ${availableParallelism()} CPUs, load average ${loadavg()
+    `media bench: ${workers} worker(s), ${RUN_MS} ms per step, Opus far ends ${OPUS_FEC ? 'ask for' : 'without'} in-band FEC, ${availableParallelism()} CPUs, load average ${loadavg()
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );
@@ -173,7 +178,8 @@ async function benchMain(): Promise<void> {
   console.log('\nper-frame codec cost (µs / 20 ms frame):');
   for (const [k, v] of Object.entries(codec)) console.log(`  ${k.padEnd(18)} ${fmt(v, 1)}`);
   // A PCMU <-> Opus call runs the Opus side at 8 kHz: per 20 ms, both directions' decode + encode.
-  const perCallUs = codec['PCMU decode'] + codec['opus encode 8k'] + codec['opus decode 8k'] + codec['PCMU encode'];
+  const opusEncode = OPUS_FEC ? codec['opus encode 8k FEC'] : codec['opus encode 8k'];
+  const perCallUs = codec['PCMU decode'] + opusEncode + codec['opus decode 8k'] + codec['PCMU encode'];
   const codecCallsPerCore = 20000 / perCallUs;
   const codecLimit = codecCallsPerCore * workers;
   console.log(

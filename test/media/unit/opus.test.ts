@@ -83,3 +83,55 @@ t.test('maxaveragebitrate in the fmtp caps the encoder', async (t) => {
   t.ok(capped < 16, `capped to about 12 kbps (${capped.toFixed(1)})`);
   t.ok(Math.abs(size({ maxaveragebitrate: 'junk' }) - free) < 4, 'junk ignored');
 });
+
+/**
+ * Whether a SILK-only Opus packet (one 20 ms mono frame) carries in-band FEC: after the TOC byte,
+ * the range coder's first two symbols are the frame's VAD flag and the packet's LBRR flag, each
+ * one bit at probability 1/2 (RFC 6716 §4.1 for the decoder, §4.2.3 for the header bits).
+ */
+function carriesFec(packet: Buffer): boolean {
+  const config = packet[0]! >> 3;
+  if (config > 11 || (packet[0]! & 3) !== 0) throw new Error(`not a one-frame SILK-only packet (TOC ${packet[0]})`);
+  let pos = 1;
+  const byte = (): number => (pos < packet.length ? packet[pos++]! : 0);
+  let prev = byte();
+  let rng = 128;
+  let val = 127 - (prev >> 1);
+  const normalize = (): void => {
+    while (rng <= 1 << 23) {
+      const next = byte();
+      const sym = ((prev << 7) | (next >> 1)) & 0xff;
+      prev = next;
+      rng *= 256;
+      val = ((val << 8) + (255 - sym)) & 0x7fffffff;
+    }
+  };
+  normalize();
+  const bit = (): boolean => {
+    const s = Math.floor(rng / 2);
+    const one = val < s;
+    if (!one) val -= s;
+    rng = one ? s : rng - s;
+    normalize();
+    return one;
+  };
+  bit(); // VAD
+  return bit(); // LBRR
+}
+
+t.test('in-band FEC goes to a receiver whose fmtp asks for it (useinbandfec=1), not to one that does not', async (t) => {
+  const x = sine(440, 8000, 8000, 8000);
+  const fecShare = (params?: Record<string, string | number>): number => {
+    const enc = createEncoder({ ...OPUS, params }, { pcmRate: 8000 });
+    let withFec = 0;
+    for (let i = 0; i < 50; i++) if (carriesFec(enc.encode(x.subarray(i * 160, (i + 1) * 160)))) withFec++;
+    enc.close();
+    return withFec / 50;
+  };
+  const asked = fecShare({ useinbandfec: 1 });
+  // SILK adds FEC to the frames it judges worth protecting: most of a steady tone's, after the first
+  t.ok(asked > 0.3, `useinbandfec=1: ${(asked * 100).toFixed(0)} % of the packets carry FEC`);
+  t.equal(fecShare(), 0, 'no fmtp (RFC 7587: useinbandfec defaults to 0): no packet carries FEC');
+  t.equal(fecShare({ useinbandfec: 0 }), 0, 'useinbandfec=0: none');
+  t.equal(fecShare({ useinbandfec: '1' }), asked, 'the value as the fmtp parser may leave it (a string)');
+});
