@@ -2,7 +2,8 @@
  * Visitor chat from the agent's softphone (Voylo widget, Aurion chat): the softphone page holds
  * only its `voywt_` session token (Authorization: Bearer), never the project's API key. With it
  * the page lists its project's open visitor conversations, reads one, and replies as its agent
- * (the reply reaches the visitor's sockets at once, signed with the agent's label). New
+ * (the reply reaches the visitor's sockets at once, signed with the agent's label), with an
+ * attachment it uploads to the conversation, and downloads the conversation's attachments. New
  * conversations and messages stream on `/v1/agent-widget/ws` (api/agent-chat-socket.ts). Another
  * project's conversation is 403, as on the project API.
  */
@@ -14,8 +15,10 @@ import { CHAT_LIMITS } from '../../src/widgets/visitor-chat.js';
 import { ApiError, ownedBy, tooManyRequests, unauthorized } from '../errors.js';
 import type { ApiContext, RouteModule } from '../context.js';
 import { RateLimiter } from '../rate-limit.js';
-import { chatService } from './widget-chat.js';
+import { attachableUpload, chatService, sendUpload, storeUpload, uploadIdSchema, uploadOfSession } from './widget-chat.js';
 import {
+  attachmentJson,
+  attachmentSchema,
   historyJson,
   historyQuery,
   historySchema,
@@ -53,6 +56,7 @@ export const agentChatRoutes: RouteModule = (api, ctx) => {
   const replies = new RateLimiter(limits.messagesPerMinute);
   // Reads per widget session (agents of a call centre share an address): a list and a history per conversation opened.
   const reads = new RateLimiter(limits.messagesPerMinute * 4);
+  const uploads = new RateLimiter(limits.uploadsPerMinute);
   const count = (limiter: RateLimiter, live: LiveWidgetSession): void => {
     const wait = limiter.hit(`agent-widget-${live.session.id}`);
     if (wait) throw tooManyRequests(wait);
@@ -106,25 +110,68 @@ export const agentChatRoutes: RouteModule = (api, ctx) => {
     tags: ['agent-widget'],
     auth: 'none',
     params: conversationParams,
-    body: z.object({ content: z.string().trim().max(4000).optional() }),
+    body: z.object({
+      content: z.string().trim().max(4000).optional(),
+      /** An upload of this conversation (POST .../uploads) to attach. */
+      attachment_id: uploadIdSchema.optional(),
+    }),
     status: 201,
     response: messageSchema,
-    errors: [401, 403, 404, 409, 429, 503],
+    errors: [401, 403, 404, 409, 422, 429, 503],
     handler: async ({ req, res, params, body }) => {
       const live = await widgetSessionOf(ctx, req, res);
       count(replies, live);
       // whose conversation it is is answered before what is wrong with the request (403 never hides behind a 422)
       const conversation = await conversationOf(ctx, live, params.id);
-      if (!body.content) throw new ApiError(422, 'content: required');
+      const uploadId = await attachableUpload(ctx, conversation, body.attachment_id);
+      if (!body.content && uploadId === null) throw new ApiError(422, 'content: required (or an attachment_id)');
       const chat = chatService(ctx);
       if (!chat.isLive(conversation)) throw new ApiError(409, 'this session has ended');
       const m = await chat.post(conversation, {
         sender: 'agent',
         agentId: live.agent.id,
         author: agentLabel(live),
-        content: body.content,
+        content: body.content ?? '',
+        uploadId,
       });
       return messageJson(m, conversation.publicId);
+    },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/v1/agent-widget/conversations/:id/uploads',
+    summary:
+      'Upload an attachment to a visitor conversation, to send with a reply (multipart/form-data field "file"; PNG, JPEG, GIF, WebP, PDF or plain text, by content; Bearer voywt_...)',
+    tags: ['agent-widget'],
+    auth: 'none',
+    params: conversationParams,
+    status: 201,
+    response: attachmentSchema,
+    errors: [401, 403, 404, 409, 413, 415, 422, 429, 503],
+    handler: async ({ req, res, params }) => {
+      const live = await widgetSessionOf(ctx, req, res);
+      count(uploads, live);
+      const conversation = await conversationOf(ctx, live, params.id);
+      if (!chatService(ctx).isLive(conversation)) throw new ApiError(409, 'this session has ended');
+      return attachmentJson(await storeUpload(ctx, req, conversation, `agent ${live.agent.id}`));
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/agent-widget/conversations/:id/uploads/:uploadId',
+    summary: "An attachment of a visitor conversation of the widget session's project (Bearer voywt_...)",
+    tags: ['agent-widget'],
+    auth: 'none',
+    params: conversationParams.extend({ uploadId: uploadIdSchema }),
+    contentType: 'application/octet-stream',
+    errors: [401, 403, 404, 429, 503],
+    handler: async ({ req, res, params }) => {
+      const live = await widgetSessionOf(ctx, req, res);
+      count(reads, live);
+      const conversation = await conversationOf(ctx, live, params.id);
+      return sendUpload(ctx, res, await uploadOfSession(ctx, conversation, params.uploadId));
     },
   });
 

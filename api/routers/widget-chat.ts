@@ -7,7 +7,7 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { Widget, WidgetSession } from '../../src/store/index.js';
+import type { Widget, WidgetSession, WidgetUpload } from '../../src/store/index.js';
 import { originAllowed, pageOrigin } from '../../src/widgets/origin.js';
 import { verifyEmailToken } from '../../src/widgets/email-token.js';
 import { AttachmentRefused, CHAT_LIMITS, type VisitorChat } from '../../src/widgets/visitor-chat.js';
@@ -29,7 +29,8 @@ import {
 import { upgradeRequired } from '../upgrades.js';
 
 const widgetId = z.string().regex(/^wgt_[A-Za-z0-9_-]{16}$/, 'expected a widget id');
-const uploadParams = z.object({ uploadId: z.string().regex(/^up_[A-Za-z0-9_-]{16}$/, 'expected an upload id') });
+export const uploadIdSchema = z.string().regex(/^up_[A-Za-z0-9_-]{16}$/, 'expected an upload id');
+const uploadParams = z.object({ uploadId: uploadIdSchema });
 
 export const chatService = (ctx: ApiContext): VisitorChat => {
   if (!ctx.chat) throw new ApiError(503, 'widget chat is not available on this server');
@@ -62,6 +63,59 @@ async function visitorOf(ctx: ApiContext, req: Request, res: Response): Promise<
   if (!widget) throw unauthorized('missing, expired or revoked widget session token');
   checkPage(ctx, req, res, widget);
   return { session, widget };
+}
+
+/** Stores the request's multipart `file` as an attachment of `session` (413/415 for what is refused). */
+export async function storeUpload(ctx: ApiContext, req: Request, session: WidgetSession, by: string): Promise<WidgetUpload> {
+  const chat = chatService(ctx);
+  const file = await readMultipartFile(req, chat.uploadMaxBytes);
+  try {
+    const upload = await chat.attach(session, { bytes: file.bytes, fileName: file.fileName, declaredType: file.contentType });
+    ctx.logger.info(
+      { session: session.publicId, upload: upload.publicId, type: upload.contentType, size: upload.size, by },
+      'widget upload stored',
+    );
+    return upload;
+  } catch (err) {
+    if (err instanceof AttachmentRefused) throw new ApiError(err.reason === 'too_large' ? 413 : 415, err.message);
+    throw err;
+  }
+}
+
+/** The upload `uploadId` of `session`: 404 unknown, 403 another session's. */
+export async function uploadOfSession(ctx: ApiContext, session: WidgetSession, uploadId: string): Promise<WidgetUpload> {
+  const upload = await ctx.store.widgetUploads.findByPublicId(uploadId);
+  if (!upload) throw notFound('upload');
+  if (upload.sessionId !== session.id) throw forbidden('forbidden: this upload belongs to another session');
+  return upload;
+}
+
+/** The row id of the upload a message of `session` attaches, or null when none is. */
+export async function attachableUpload(
+  ctx: ApiContext,
+  session: WidgetSession,
+  uploadId: string | undefined,
+): Promise<number | null> {
+  return uploadId ? (await uploadOfSession(ctx, session, uploadId)).id : null;
+}
+
+/**
+ * An attachment's bytes as a download that cannot run in our origin: the type we sniffed, never
+ * the uploader's; images inline, anything else as a file; a sandbox CSP and nosniff either way.
+ */
+export async function sendUpload(ctx: ApiContext, res: Response, upload: WidgetUpload): Promise<undefined> {
+  const bytes = await chatService(ctx).readAttachment(upload);
+  const inline = upload.contentType.startsWith('image/');
+  res.set({
+    'Content-Type': upload.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : upload.contentType,
+    'Content-Length': String(bytes.length),
+    'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename="${upload.fileName.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(upload.fileName)}`,
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; sandbox",
+    'Cache-Control': 'private, no-store',
+  });
+  res.status(200).end(bytes);
+  return undefined;
 }
 
 function limit(limiter: RateLimiter, key: string): void {
@@ -135,10 +189,7 @@ export const widgetChatRoutes: RouteModule = (api, ctx) => {
     body: z.object({
       content: z.string().trim().max(4000).default(''),
       /** An upload of this session (POST /uploads) to attach. */
-      attachment_id: z
-        .string()
-        .regex(/^up_[A-Za-z0-9_-]{16}$/, 'expected an upload id')
-        .optional(),
+      attachment_id: uploadIdSchema.optional(),
     }),
     status: 201,
     response: messageSchema,
@@ -146,13 +197,7 @@ export const widgetChatRoutes: RouteModule = (api, ctx) => {
     handler: async ({ body, req, res }) => {
       const { session } = await visitorOf(ctx, req, res);
       limit(messages, session.publicId);
-      let uploadId: number | null = null;
-      if (body.attachment_id) {
-        const upload = await ctx.store.widgetUploads.findByPublicId(body.attachment_id);
-        if (!upload) throw notFound('upload');
-        if (upload.sessionId !== session.id) throw forbidden('forbidden: this upload belongs to another session');
-        uploadId = upload.id;
-      }
+      const uploadId = await attachableUpload(ctx, session, body.attachment_id);
       if (!body.content && uploadId === null) throw new ApiError(422, 'content: required (or an attachment_id)');
       const m = await chatService(ctx).post(session, { sender: 'visitor', content: body.content, uploadId });
       return messageJson(m, session.publicId);
@@ -186,19 +231,7 @@ export const widgetChatRoutes: RouteModule = (api, ctx) => {
     handler: async ({ req, res }) => {
       const { session } = await visitorOf(ctx, req, res);
       limit(uploads, session.publicId);
-      const chat = chatService(ctx);
-      const file = await readMultipartFile(req, chat.uploadMaxBytes);
-      try {
-        const upload = await chat.attach(session, { bytes: file.bytes, fileName: file.fileName, declaredType: file.contentType });
-        ctx.logger.info(
-          { session: session.publicId, upload: upload.publicId, type: upload.contentType, size: upload.size },
-          'widget upload stored',
-        );
-        return attachmentJson(upload);
-      } catch (err) {
-        if (err instanceof AttachmentRefused) throw new ApiError(err.reason === 'too_large' ? 413 : 415, err.message);
-        throw err;
-      }
+      return attachmentJson(await storeUpload(ctx, req, session, 'visitor'));
     },
   });
 
@@ -212,7 +245,7 @@ export const widgetChatRoutes: RouteModule = (api, ctx) => {
     contentType: 'application/octet-stream',
     errors: [401, 403, 404, 503],
     handler: async ({ params, req, res }) => {
-      const chat = chatService(ctx);
+      chatService(ctx);
       let owner: { sessionId: number } | { projectId: number };
       if (visitorToken(req)) {
         const { session } = await visitorOf(ctx, req, res);
@@ -227,18 +260,7 @@ export const widgetChatRoutes: RouteModule = (api, ctx) => {
       if (!upload) throw notFound('upload');
       const mine = 'sessionId' in owner ? upload.sessionId === owner.sessionId : upload.projectId === owner.projectId;
       if (!mine) throw forbidden('forbidden: this upload belongs to another session');
-      const bytes = await chat.readAttachment(upload);
-      const inline = upload.contentType.startsWith('image/');
-      res.set({
-        'Content-Type': upload.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : upload.contentType,
-        'Content-Length': String(bytes.length),
-        'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename="${upload.fileName.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(upload.fileName)}`,
-        'X-Content-Type-Options': 'nosniff',
-        'Content-Security-Policy': "default-src 'none'; sandbox",
-        'Cache-Control': 'private, no-store',
-      });
-      res.status(200).end(bytes);
-      return undefined;
+      return sendUpload(ctx, res, upload);
     },
   });
 

@@ -2,9 +2,10 @@
  * Visitor chat from the agent softphone's side, over real HTTP and real WebSocket clients: a
  * `voywt_` widget session lists its project's open conversations (never another project's),
  * follows new conversations and messages live on /v1/agent-widget/ws, and replies as its agent
- * (the visitor's socket receives the reply with sender agent and the agent's label). A revoked
- * widget session is refused everywhere and its open socket is closed; replies are limited to
- * 60 a minute per widget session.
+ * (the visitor's socket receives the reply with sender agent and the agent's label), with an
+ * attachment it uploaded (each side downloads the other's files; other projects and other
+ * conversations cannot). A revoked widget session is refused everywhere and its open socket is
+ * closed; replies are limited to 60 a minute per widget session.
  */
 import t, { type Test } from 'tap';
 import { WebSocket } from 'ws';
@@ -253,4 +254,111 @@ t.test('replies are limited to 60 a minute per widget session', async (t) => {
   t.equal(over.status, 429);
   t.ok(Number(over.headers.get('retry-after')) >= 1, 'with Retry-After');
   t.equal((await api.fetchJson('/v1/agent-widget/conversations', asAgent(agent.token))).status, 200, 'reading goes on');
+});
+
+const asVisitor = (token: string, init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}`, ...fromPage },
+});
+
+/** A real 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+function agentUpload(api: TestApi, token: string, sessionId: string, bytes: Buffer, name: string, type?: string) {
+  const fd = new FormData();
+  fd.append('file', new Blob([bytes], type ? { type } : {}), name);
+  return api.fetchJson(`/v1/agent-widget/conversations/${sessionId}/uploads`, asAgent(token, { method: 'POST', body: fd }));
+}
+
+const agentReply = (api: TestApi, token: string, sessionId: string, body: Record<string, unknown>) =>
+  api.fetchJson(`/v1/agent-widget/conversations/${sessionId}/messages`, json(body, { authorization: `Bearer ${token}` }));
+
+t.test("the agent sends an attachment with a reply; each side downloads the other's, nobody else can", async (t) => {
+  const { api, shopWidget, otherWidget, agent, otherAgent } = await setup(t);
+  const jane = await openVisitor(api, shopWidget, 'jane@example.com', 'Jane');
+  const max = await openVisitor(api, otherWidget, 'max@example.com', 'Max');
+  const janeWs = visitorSocket(t, api, jane.token);
+  await untilOrThrow('the visitor socket ready', () => janeWs.frames.some((f) => f.type === 'ready'));
+
+  const up = await agentUpload(api, agent.token, jane.session_id, PNG, 'label.png', 'image/png');
+  t.equal(up.status, 201, `upload ${JSON.stringify(up.body)}`);
+  t.match(up.body, { upload_id: /^up_[A-Za-z0-9_-]{16}$/, file_name: 'label.png', content_type: 'image/png', size: PNG.length });
+  const uploadId = up.body.upload_id as string;
+  const sent = await agentReply(api, agent.token, jane.session_id, { content: 'Your return label', attachment_id: uploadId });
+  t.equal(sent.status, 201, `reply ${JSON.stringify(sent.body)}`);
+  t.match(sent.body, { sender: 'agent', author: 'Ann Agent', attachment: { upload_id: uploadId, file_name: 'label.png' } });
+  const bare = await agentReply(api, agent.token, jane.session_id, { attachment_id: uploadId });
+  t.equal(bare.status, 201, 'an attachment alone is a reply too');
+
+  // the visitor gets it live and downloads it with its own token
+  await untilOrThrow('the reply on the visitor socket', () => janeWs.frames.some((f) => f.type === 'message'));
+  t.match(
+    janeWs.frames.find((f) => f.type === 'message'),
+    {
+      sender: 'agent',
+      content: 'Your return label',
+      attachment: { upload_id: uploadId, content_type: 'image/png' },
+    },
+  );
+  const visitorGets = await fetch(`${api.base}/api/v1/widget/uploads/${uploadId}`, asVisitor(jane.token));
+  t.equal(visitorGets.status, 200);
+  t.same(Buffer.from(await visitorGets.arrayBuffer()), PNG, 'the visitor downloads the bytes the agent sent');
+
+  // and the agent downloads what the visitor sent
+  const fd = new FormData();
+  fd.append('file', new Blob([Buffer.from('order 1234\n')], { type: 'text/plain' }), 'order.txt');
+  const visitorUp = await api.fetchJson('/api/v1/widget/uploads', asVisitor(jane.token, { method: 'POST', body: fd }));
+  t.equal(visitorUp.status, 201);
+  const visitorFile = visitorUp.body.upload_id as string;
+  const agentGets = await fetch(
+    `${api.base}/v1/agent-widget/conversations/${jane.session_id}/uploads/${visitorFile}`,
+    asAgent(agent.token),
+  );
+  t.equal(agentGets.status, 200);
+  t.equal(await agentGets.text(), 'order 1234\n', "the agent downloads the visitor's file");
+  t.equal(agentGets.headers.get('content-security-policy'), "default-src 'none'; sandbox", 'as a sandboxed download');
+  t.equal(agentGets.headers.get('x-content-type-options'), 'nosniff');
+
+  // another project's agent: neither upload, download nor attach
+  t.equal(
+    (await agentUpload(api, otherAgent.token, jane.session_id, PNG, 'x.png')).status,
+    403,
+    "another project's agent cannot upload here",
+  );
+  const foreignGet = await fetch(
+    `${api.base}/v1/agent-widget/conversations/${jane.session_id}/uploads/${uploadId}`,
+    asAgent(otherAgent.token),
+  );
+  t.equal(foreignGet.status, 403, "nor download this conversation's files");
+  // an upload of another conversation cannot be attached or fetched through this one
+  const maxUp = await agentUpload(api, otherAgent.token, max.session_id, PNG, 'm.png', 'image/png');
+  t.equal(maxUp.status, 201);
+  const stolen = await agentReply(api, agent.token, jane.session_id, { content: 'x', attachment_id: maxUp.body.upload_id });
+  t.equal(stolen.status, 403, `another conversation's upload is not attachable (${JSON.stringify(stolen.body)})`);
+  const sideways = await fetch(
+    `${api.base}/v1/agent-widget/conversations/${jane.session_id}/uploads/${maxUp.body.upload_id as string}`,
+    asAgent(agent.token),
+  );
+  t.equal(sideways.status, 403, "nor downloaded through this conversation's path");
+  t.equal((await agentReply(api, agent.token, jane.session_id, {})).status, 422, 'neither text nor attachment: 422');
+
+  // what the visitor may not send, the agent may not either: by content, not by name
+  const html = await agentUpload(
+    api,
+    agent.token,
+    jane.session_id,
+    Buffer.from('<html><script>1</script></html>'),
+    'a.png',
+    'image/png',
+  );
+  t.equal(html.status, 415, 'HTML called a PNG is refused');
+  const tooBig = await agentUpload(api, agent.token, jane.session_id, Buffer.alloc(api.chat.uploadMaxBytes + 1, 0x41), 'big.txt');
+  t.equal(tooBig.status, 413, 'a file over the limit is refused');
+
+  // a conversation the visitor left takes no more files
+  await api.chat.revoke((await api.store.widgetSessions.findByPublicId(jane.session_id))!);
+  t.equal((await agentUpload(api, agent.token, jane.session_id, PNG, 'late.png')).status, 409, 'ended conversation: 409');
 });

@@ -165,6 +165,8 @@ t.test('a foreign id is 403 on every project route', async (t) => {
 const WIDGET_SESSION_ROUTES: Record<string, Setup> = {
   'GET /v1/agent-widget/conversations/:id/messages': widgetSessionPair,
   'POST /v1/agent-widget/conversations/:id/messages': widgetSessionPair,
+  'POST /v1/agent-widget/conversations/:id/uploads': widgetSessionPair,
+  'GET /v1/agent-widget/conversations/:id/uploads/:uploadId': widgetSessionPair,
 };
 
 t.test("a softphone's widget session sees only its own project's conversations", async (t) => {
@@ -189,7 +191,13 @@ t.test("a softphone's widget session sees only its own project's conversations",
       continue;
     }
     const fx = await setup(api, mine.id, theirs.id);
-    const at = (id: number | string) => route.path.replace(/:id\b/, String(id));
+    // a file of our own conversation: the owner downloads it, and every other answer is about the conversation
+    let uploadId = 'up_AAAAAAAAAAAAAAAA';
+    if (route.path.includes(':uploadId')) {
+      const own = await api.store.widgetSessions.findByPublicId(String(fx.own));
+      uploadId = (await api.chat.attach(own!, { bytes: Buffer.from('hello\n'), fileName: 'a.txt' })).publicId;
+    }
+    const at = (id: number | string) => route.path.replace(/:id\b/, String(id)).replace(':uploadId', uploadId);
     const headers: Record<string, string> = { authorization: `Bearer ${widgetToken}` };
     if (route.body) headers['content-type'] = 'application/json';
     const init: RequestInit = { method: route.method.toUpperCase(), headers, ...(route.body ? { body: '{}' } : {}) };
