@@ -4,12 +4,14 @@
  * the visitor API while the page is open, and the conversation and its message appear in the
  * panel live (another project's visitor never does); the agent opens it, types a reply and sends
  * it, and the visitor's own /api/v1/widget/ws socket receives it with sender agent and the agent's
- * label, as its history does. Revoking the widget session disables the panel's reply box.
+ * label, as its history does. Files go both ways: the agent saves the visitor's file and picks a
+ * picture with the paperclip, which the visitor downloads and the thread shows. Revoking the
+ * widget session disables the panel's reply box.
  *
  * Requires `npm run build` (the agent bundles in dist/widget).
  */
 import t from 'tap';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
@@ -27,6 +29,11 @@ if (!existsSync(join(here, '..', '..', 'widget', 'agent', 'softphone.js')))
 t.setTimeout(120000);
 
 const SITE = 'http://shop.example';
+/** A real 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 const browsers = new ChromiumPool(t);
 const tp = await startTestPlatform(t);
 const base = `http://${tp.platform.http.host}:${tp.platform.http.port}`;
@@ -167,6 +174,39 @@ t.test("a visitor's message appears in the softphone live and the agent's typed 
   // a message arriving while the conversation is open is shown in it at once
   await jane.say('Thanks!');
   await page.locator('.sp-chat-msg[data-sender="visitor"]', { hasText: 'Thanks!' }).waitFor();
+
+  // files both ways: the visitor's text file is offered for download in the panel ...
+  const fromSite = { origin: SITE, referer: `${SITE}/help` };
+  const form = new FormData();
+  form.append('file', new Blob([Buffer.from('order 1234\n')], { type: 'text/plain' }), 'order.txt');
+  const up = await fetch(`${base}/api/v1/widget/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${jane.token}`, ...fromSite },
+    body: form,
+  });
+  const upload = (await up.json()) as { upload_id: string };
+  await call(jane.token, '/api/v1/widget/messages', { content: '', attachment_id: upload.upload_id }, 'POST', fromSite);
+  const save = page.locator('.sp-chat-msg[data-sender="visitor"] .sp-chat-download', { hasText: 'order.txt' });
+  await save.waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), save.click()]);
+  t.equal(download.suggestedFilename(), 'order.txt');
+  t.equal(readFileSync(await download.path()).toString(), 'order 1234\n', "the agent saves the visitor's file");
+  // ... and the agent's picture, picked with the paperclip, reaches the visitor and shows in the panel
+  await page.setInputFiles('.sp-chat-file-input', { name: 'label.png', mimeType: 'image/png', buffer: PNG });
+  await untilOrThrow('the picture at the visitor', () =>
+    frames.some((f) => f.type === 'message' && f.sender === 'agent' && f.attachment !== null),
+  );
+  const picked = frames.find((f) => f.type === 'message' && f.sender === 'agent' && f.attachment !== null) as {
+    attachment: { upload_id: string; file_name: string; content_type: string };
+  };
+  t.match(picked.attachment, { file_name: 'label.png', content_type: 'image/png' });
+  const got = await fetch(`${base}/api/v1/widget/uploads/${picked.attachment.upload_id}`, {
+    headers: { authorization: `Bearer ${jane.token}`, ...fromSite },
+  });
+  t.same(Buffer.from(await got.arrayBuffer()), PNG, 'the visitor downloads the bytes the agent picked');
+  await untilPage(page, `document.querySelector('.sp-chat-msg[data-sender="agent"] img.sp-chat-img')?.naturalWidth === 1`, 5000);
+  t.pass('the picture is shown in the thread');
+
   const { stats } = await screenshot(page, 'agent-chat-conversation');
   t.ok(stats.colours > 10, `the panel is drawn (${stats.colours} colours)`);
   t.equal(await page.locator('.sp-state').count(), 1, 'the call controls are still there');

@@ -1,7 +1,7 @@
 /**
  * The softphone's chat panel: the project's open visitor conversations, one conversation's
  * history, and the agent's reply box. It talks to the server with the page's `voywt_` token only
- * (list, history, reply under /v1/agent-widget/conversations) and follows new conversations and
+ * (list, history, reply and attachments under /v1/agent-widget/conversations) and follows new conversations and
  * messages on /v1/agent-widget/ws from the first time the agent opens the panel (collapsed under the
  * call controls, so the phone keeps its place); an unread count shows on the toggle after that. Everything a visitor wrote is
  * put on the page as text, never as markup.
@@ -15,13 +15,23 @@ export interface Conversation {
   last_message_at: string | null;
 }
 
+export interface Attachment {
+  upload_id: string;
+  file_name: string;
+  content_type: string;
+  size: number;
+}
+
+/** What the server stores (by content): pictures, PDF and plain text. */
+const ACCEPT = 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain';
+
 export interface ChatMessage {
   id: number;
   session_id: string;
   sender: 'visitor' | 'agent';
   author: string | null;
   content: string;
-  attachment: { file_name: string } | null;
+  attachment: Attachment | null;
   created_at: string;
 }
 
@@ -44,6 +54,25 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text = '
   return e;
 }
 
+/** A paperclip drawn in SVG: an emoji needs a colour-emoji font, which not every machine has. */
+function paperclip(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '14');
+  svg.setAttribute('height', '14');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.classList.add('sp-chat-clip');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l8-8a4 4 0 0 0-5.6-5.6l-8 8a6 6 0 0 0 8.5 8.5l7.2-7.2');
+  path.setAttribute('fill', 'none');
+  path.setAttribute('stroke', 'currentColor');
+  path.setAttribute('stroke-width', '2');
+  path.setAttribute('stroke-linecap', 'round');
+  svg.appendChild(path);
+  return svg;
+}
+
 const previewOf = (m: ChatMessage): string => m.content || (m.attachment ? `📎 ${m.attachment.file_name}` : '');
 
 export class ChatPanel {
@@ -58,6 +87,8 @@ export class ChatPanel {
   private readonly messages = el('div', 'sp-chat-msgs');
   private readonly input = el('input', 'sp-chat-input');
   private readonly send = el('button', 'sp-btn sp-primary sp-chat-send', 'Send');
+  private readonly attach = el('button', 'sp-btn sp-chat-attach');
+  private readonly file = el('input', 'sp-chat-file-input');
   private readonly status = el('div', 'sp-chat-status');
   /** The open conversation and the ids of the messages it shows (a reply arrives by its answer and the socket). */
   private current: string | undefined;
@@ -85,7 +116,14 @@ export class ChatPanel {
     this.input.autocomplete = 'off';
     this.input.setAttribute('aria-label', 'Reply to the visitor');
     this.send.type = 'submit';
-    form.append(this.input, this.send);
+    this.attach.type = 'button';
+    this.attach.appendChild(paperclip());
+    this.attach.title = 'Attach a file';
+    this.attach.setAttribute('aria-label', 'Attach a file');
+    this.file.type = 'file';
+    this.file.accept = ACCEPT;
+    this.file.hidden = true;
+    form.append(this.attach, this.file, this.input, this.send);
     this.thread.append(head, this.messages, form);
     this.thread.hidden = true;
     this.body.append(this.status, this.list, this.empty, this.thread);
@@ -102,6 +140,12 @@ export class ChatPanel {
       this.toggle.setAttribute('aria-expanded', String(!this.body.hidden));
     });
     back.addEventListener('click', () => this.close());
+    this.attach.addEventListener('click', () => this.file.click());
+    this.file.addEventListener('change', () => {
+      const f = this.file.files?.[0];
+      this.file.value = '';
+      if (f) void this.reply(f);
+    });
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.reply();
@@ -116,7 +160,11 @@ export class ChatPanel {
   private async api<T>(path: string, init: RequestInit = {}): Promise<T> {
     const res = await fetch(path, {
       ...init,
-      headers: { authorization: `Bearer ${this.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      // a FormData body sets its own multipart content type
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}),
+      },
     });
     const body = (await res.json().catch(() => ({}))) as T & { error?: string };
     if (res.status === 401) this.signedOut();
@@ -168,7 +216,7 @@ export class ChatPanel {
     if (this.ended) return;
     this.ended = true;
     this.socket?.close();
-    this.input.disabled = this.send.disabled = true;
+    this.input.disabled = this.send.disabled = this.attach.disabled = true;
     this.note('Chat unavailable: this softphone session has ended.');
   }
 
@@ -274,20 +322,75 @@ export class ChatPanel {
     row.dataset.sender = m.sender;
     row.dataset.id = String(m.id);
     if (m.sender === 'agent' && m.author) row.appendChild(el('span', 'sp-chat-author', m.author));
-    row.appendChild(el('span', 'sp-chat-text', previewOf(m)));
+    if (m.content || !m.attachment) row.appendChild(el('span', 'sp-chat-text', m.content));
+    if (m.attachment) row.appendChild(this.attachmentElement(m.session_id, m.attachment));
     this.messages.appendChild(row);
     this.messages.scrollTop = this.messages.scrollHeight;
   }
 
-  private async reply(): Promise<void> {
+  /**
+   * A file of the conversation: pictures shown in place, anything else saved when clicked. Both are
+   * fetched with the session's token (no plain link carries it) and shown from a blob URL.
+   */
+  private attachmentElement(sessionId: string, a: Attachment): HTMLElement {
+    const box = el('div', 'sp-chat-attachment');
+    box.dataset.uploadId = a.upload_id;
+    const path = `/v1/agent-widget/conversations/${encodeURIComponent(sessionId)}/uploads/${encodeURIComponent(a.upload_id)}`;
+    const blob = async (): Promise<Blob> => {
+      const res = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
+      if (res.status === 401) this.signedOut();
+      if (!res.ok) throw new Error(`attachment: ${res.status}`);
+      return res.blob();
+    };
+    if (a.content_type.startsWith('image/')) {
+      const img = el('img', 'sp-chat-img');
+      img.alt = a.file_name;
+      box.appendChild(img);
+      blob().then(
+        (b) => {
+          img.src = URL.createObjectURL(b);
+        },
+        (e: Error) => this.note(e.message),
+      );
+      return box;
+    }
+    const save = el('button', 'sp-chat-download');
+    save.type = 'button';
+    save.title = `Save ${a.file_name}`;
+    save.append(paperclip(), ` ${a.file_name}`);
+    save.addEventListener('click', () => {
+      blob().then(
+        (b) => {
+          const link = document.createElement('a');
+          link.href = URL.createObjectURL(b);
+          link.download = a.file_name;
+          link.click();
+          setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+        },
+        (e: Error) => this.note(e.message),
+      );
+    });
+    box.appendChild(save);
+    return box;
+  }
+
+  /** Sends the typed text, with `file` uploaded first and attached when given. */
+  private async reply(file?: File): Promise<void> {
     const sessionId = this.current;
     const content = this.input.value.trim();
-    if (!sessionId || !content || this.ended) return;
-    this.send.disabled = true;
+    if (!sessionId || (!content && !file) || this.ended) return;
+    this.send.disabled = this.attach.disabled = true;
+    const conversation = `/v1/agent-widget/conversations/${encodeURIComponent(sessionId)}`;
     try {
-      const m = await this.api<ChatMessage>(`/v1/agent-widget/conversations/${encodeURIComponent(sessionId)}/messages`, {
+      let attachmentId: string | undefined;
+      if (file) {
+        const form = new FormData();
+        form.append('file', file, file.name);
+        attachmentId = (await this.api<Attachment>(`${conversation}/uploads`, { method: 'POST', body: form })).upload_id;
+      }
+      const m = await this.api<ChatMessage>(`${conversation}/messages`, {
         method: 'POST',
-        body: JSON.stringify({ content }),
+        body: JSON.stringify(attachmentId ? { content, attachment_id: attachmentId } : { content }),
       });
       this.input.value = '';
       this.note('');
@@ -295,7 +398,7 @@ export class ChatPanel {
     } catch (e) {
       this.note((e as Error).message);
     } finally {
-      this.send.disabled = this.ended;
+      this.send.disabled = this.attach.disabled = this.ended;
     }
   }
 }
