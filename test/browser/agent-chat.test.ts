@@ -102,6 +102,8 @@ t.test("a visitor's message appears in the softphone live and the agent's typed 
   const harness = await browsers.harness(t);
   const page = await harness.newPage();
   await page.addInitScript({ content: WS_LOG });
+  // the size a customer's inline frame usually gives the softphone
+  await page.setViewportSize({ width: 320, height: 480 });
   await page.goto(minted.widgetUrl as string);
   await page.locator('.sp-chat-toggle').waitFor();
   t.same(
@@ -145,6 +147,11 @@ t.test("a visitor's message appears in the softphone live and the agent's typed 
   t.equal(await msg.textContent(), 'Where is my parcel? <b>now</b>', 'the history shows what the visitor wrote, as text');
   t.equal(await page.locator('.sp-chat-msg b').count(), 0, 'no markup from the visitor');
   t.equal(await page.locator('.sp-chat-title').textContent(), 'Jane');
+  const thread = await page.locator('.sp-chat-msgs').boundingBox();
+  t.ok(
+    thread && thread.height >= 60 && thread.y + thread.height <= 480,
+    `the thread fits the 320×480 frame (${JSON.stringify(thread)})`,
+  );
 
   await page.fill('.sp-chat-input', 'It left this morning.');
   const typed = Date.now();

@@ -138,6 +138,9 @@ export class ChatPanel {
       if (!this.socket) this.connect();
       this.body.hidden = !this.body.hidden;
       this.toggle.setAttribute('aria-expanded', String(!this.body.hidden));
+      // In a 320×480 frame the keypad and an open chat do not both fit: the chat takes its place
+      // (the number field and Call stay, digits can be typed).
+      root.classList.toggle('sp-chatting', !this.body.hidden);
     });
     back.addEventListener('click', () => this.close());
     this.attach.addEventListener('click', () => this.file.click());
