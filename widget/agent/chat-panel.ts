@@ -6,6 +6,7 @@
  * call controls, so the phone keeps its place); an unread count shows on the toggle after that. Everything a visitor wrote is
  * put on the page as text, never as markup.
  */
+import { paperclip } from '../shared/paperclip.js';
 
 export interface Conversation {
   session_id: string;
@@ -54,25 +55,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text = '
   return e;
 }
 
-/** A paperclip drawn in SVG: an emoji needs a colour-emoji font, which not every machine has. */
-function paperclip(): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('width', '14');
-  svg.setAttribute('height', '14');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.classList.add('sp-chat-clip');
-  const path = document.createElementNS(ns, 'path');
-  path.setAttribute('d', 'M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l8-8a4 4 0 0 0-5.6-5.6l-8 8a6 6 0 0 0 8.5 8.5l7.2-7.2');
-  path.setAttribute('fill', 'none');
-  path.setAttribute('stroke', 'currentColor');
-  path.setAttribute('stroke-width', '2');
-  path.setAttribute('stroke-linecap', 'round');
-  svg.appendChild(path);
-  return svg;
-}
-
 const previewOf = (m: ChatMessage): string => m.content || (m.attachment ? `📎 ${m.attachment.file_name}` : '');
 
 export class ChatPanel {
@@ -117,7 +99,7 @@ export class ChatPanel {
     this.input.setAttribute('aria-label', 'Reply to the visitor');
     this.send.type = 'submit';
     this.attach.type = 'button';
-    this.attach.appendChild(paperclip());
+    this.attach.appendChild(paperclip(14, 'sp-chat-clip'));
     this.attach.title = 'Attach a file';
     this.attach.setAttribute('aria-label', 'Attach a file');
     this.file.type = 'file';
@@ -360,7 +342,7 @@ export class ChatPanel {
     const save = el('button', 'sp-chat-download');
     save.type = 'button';
     save.title = `Save ${a.file_name}`;
-    save.append(paperclip(), ` ${a.file_name}`);
+    save.append(paperclip(14, 'sp-chat-clip'), ` ${a.file_name}`);
     save.addEventListener('click', () => {
       blob().then(
         (b) => {

@@ -5,6 +5,7 @@
  * other attachments as a download; both are fetched with the session's token.
  */
 import type { ChatAttachment, ChatMessage, ChatStatus } from './chat.js';
+import { paperclip } from '../shared/paperclip.js';
 
 export interface ChatViewActions {
   send(text: string): Promise<void>;
@@ -77,19 +78,7 @@ export class ChatView {
     this.attachButton = document.createElement('button');
     this.attachButton.type = 'button';
     this.attachButton.className = 'attach';
-    // drawn, not a glyph: an emoji font is not on every system (a paperclip)
-    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-    svg.setAttribute('viewBox', '0 0 24 24');
-    svg.setAttribute('width', '18');
-    svg.setAttribute('height', '18');
-    const clip = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-    clip.setAttribute('d', 'M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5');
-    clip.setAttribute('fill', 'none');
-    clip.setAttribute('stroke', 'currentColor');
-    clip.setAttribute('stroke-width', '2');
-    clip.setAttribute('stroke-linecap', 'round');
-    svg.append(clip);
-    this.attachButton.append(svg);
+    this.attachButton.append(paperclip(18));
     this.attachButton.setAttribute('aria-label', 'Attach a file');
     this.picker = document.createElement('input');
     this.picker.type = 'file';
