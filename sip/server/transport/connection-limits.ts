@@ -13,6 +13,12 @@ export interface ConnectionLimits {
   headerTimeoutMs: number;
   /** A connection with no message either way for this long is closed (ms; 0 never). */
   idleTimeoutMs: number;
+  /**
+   * After a framing error the connection is no longer read but stays writable this long (ms), so
+   * the requests that came before the bad frame are still answered; then it is closed. Default
+   * 64·T1, a transaction's lifetime.
+   */
+  framingLingerMs: number;
   /** Connections one source address may hold open at once; more are refused at accept. */
   maxPerSource: number;
   /**
@@ -30,6 +36,7 @@ export interface ConnectionLimits {
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   headerTimeoutMs: 10_000,
   idleTimeoutMs: 900_000,
+  framingLingerMs: 32_000,
   maxPerSource: 100,
   wsAllowedOrigins: [],
 };

@@ -310,7 +310,7 @@ export class TransportLayer extends EventEmitter<{
       return Promise.reject(new Error(`${spec.transport} listener needs a certificate (tls.cert/tls.key)`));
     const lim = this.limits;
     const tlsOpts = { cert: this.opts.tls?.cert, key: this.opts.tls?.key, handshakeTimeout: lim.headerTimeoutMs || 120_000 };
-    const timeouts = { headerTimeoutMs: lim.headerTimeoutMs, idleTimeoutMs: lim.idleTimeoutMs, lingerMs: 32_000 };
+    const timeouts = { headerTimeoutMs: lim.headerTimeoutMs, idleTimeoutMs: lim.idleTimeoutMs, lingerMs: lim.framingLingerMs };
     let server: Server;
     let wss: WebSocketServer | undefined;
     if (spec.transport === 'tcp' || spec.transport === 'tls') {

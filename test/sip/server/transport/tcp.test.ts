@@ -83,7 +83,8 @@ t.test('a malformed request over TCP gets 400 and the connection stays usable', 
 });
 
 t.test('framing errors close the connection and fire connection-closed', async (t) => {
-  const layer = await startLayer(t, ['tcp:127.0.0.1:0'], { maxMessageSize: 2048 });
+  // a short linger: the close is what is checked here, not the 32 s it waits by default
+  const layer = await startLayer(t, ['tcp:127.0.0.1:0'], { maxMessageSize: 2048, connections: { framingLingerMs: 100 } });
   const sock = await connect(t, layer.listening()[0]!.port);
   const closedEvt = once(layer, 'connection-closed');
   const peerClosed = once(sock, 'close');
