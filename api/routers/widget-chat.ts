@@ -245,7 +245,7 @@ export const widgetChatRoutes: RouteModule = (api, ctx) => {
     contentType: 'application/octet-stream',
     errors: [401, 403, 404, 503],
     handler: async ({ params, req, res }) => {
-      chatService(ctx);
+      chatService(ctx); // 503 before any token is looked at, as the other chat routes answer
       let owner: { sessionId: number } | { projectId: number };
       if (visitorToken(req)) {
         const { session } = await visitorOf(ctx, req, res);

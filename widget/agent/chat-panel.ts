@@ -333,6 +333,8 @@ export class ChatPanel {
       box.appendChild(img);
       blob().then(
         (b) => {
+          // the decoded picture stays on screen; the blob need not outlive the load
+          img.addEventListener('load', () => URL.revokeObjectURL(img.src), { once: true });
           img.src = URL.createObjectURL(b);
         },
         (e: Error) => this.note(e.message),
