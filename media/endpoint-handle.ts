@@ -3,7 +3,7 @@
  * worker; `dtmf`, `failed` and `closed` come back as events.
  */
 import { EventEmitter } from 'node:events';
-import type { CodecName, DtmfEvent, EndpointKind } from './types.js';
+import type { CodecName, DtmfEvent, EndpointKind, SdpOptions } from './types.js';
 import type { WorkerHandle } from './worker/worker-handle.js';
 import type { TargetEvent } from './worker/protocol.js';
 
@@ -37,8 +37,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return this._closed;
   }
 
-  answer(offerSdp: string): Promise<string> {
-    return this.worker.request('answer', { endpointId: this.id, sdp: offerSdp });
+  /** `opts.maxPlaybackRate`: 8000 when this leg will be bridged to a narrowband one (see SdpOptions). */
+  answer(offerSdp: string, opts?: SdpOptions): Promise<string> {
+    return this.worker.request('answer', { endpointId: this.id, sdp: offerSdp, ...opts });
   }
 
   /** @internal */
@@ -46,11 +47,11 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     this.offerReady = sdp;
   }
 
-  createOffer(opts?: { codecs?: CodecName[] }): Promise<string> {
+  createOffer(opts?: { codecs?: CodecName[] } & SdpOptions): Promise<string> {
     const ready = this.offerReady;
     this.offerReady = undefined;
-    if (ready !== undefined && !opts?.codecs) return Promise.resolve(ready);
-    return this.worker.request('createOffer', { endpointId: this.id, codecs: opts?.codecs });
+    if (ready !== undefined && !opts?.codecs && !opts?.maxPlaybackRate) return Promise.resolve(ready);
+    return this.worker.request('createOffer', { endpointId: this.id, ...opts });
   }
 
   setRemoteAnswer(sdp: string): Promise<void> {

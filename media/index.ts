@@ -6,4 +6,4 @@ export { PcmPlaybackHandle } from './pcm-playback.js';
 export { PlaybackHandle, RecordingHandle, MixerHandle, type MixerHandleOptions } from './session-handles.js';
 export type { WorkerObjectCounts } from './worker/protocol.js';
 export { SdpNegotiationError } from './types.js';
-export type { CodecName, DtmfEvent, EndpointKind } from './types.js';
+export type { CodecName, DtmfEvent, EndpointKind, OpusPcmRate, SdpOptions } from './types.js';

@@ -70,6 +70,19 @@ export interface MediaPort extends EventEmitter<MediaPortEvents> {
 
 export type EndpointKind = 'rtp' | 'webrtc';
 
+/** What our SDP tells the far end beyond the codec list. */
+export interface SdpOptions {
+  /**
+   * Opus `maxplaybackrate` and `sprop-maxcapturerate` (RFC 7587 §6.1): the highest audio rate this
+   * leg will play or send. 8000 when the other leg is narrowband (G.711): a far end that honours it
+   * encodes narrowband SILK instead of wideband or CELT, which costs it less to encode and us less to
+   * decode, and nothing above 4 kHz is thrown away at the bridge.
+   */
+  maxPlaybackRate?: OpusPcmRate;
+}
+
+export type OpusPcmRate = 8000 | 12000 | 16000 | 24000 | 48000;
+
 /**
  * A MediaPort that negotiates its session with SDP. Both the RTP endpoint and the WebRTC
  * endpoint implement this; the worker creates them by kind and the rest of the media server
@@ -78,9 +91,9 @@ export type EndpointKind = 'rtp' | 'webrtc';
 export interface NegotiatingEndpoint extends MediaPort {
   readonly kind: EndpointKind;
   /** Answer a remote offer (initial or re-offer: hold, resume, codec change); returns the local answer SDP. */
-  answer(offerSdp: string): Promise<string>;
+  answer(offerSdp: string, opts?: SdpOptions): Promise<string>;
   /** Local offer for an outbound leg; `codecs` orders the preference. */
-  createOffer(opts?: { codecs?: CodecName[] }): Promise<string>;
+  createOffer(opts?: { codecs?: CodecName[] } & SdpOptions): Promise<string>;
   setRemoteAnswer(answerSdp: string): Promise<void>;
   /** A DTMF digit learnt outside the media (SIP INFO): emitted as the same `dtmf` event. */
   injectDtmf(event: DtmfEvent): void;

@@ -15,6 +15,7 @@ import type {
   MediaPortEvents,
   NegotiatingEndpoint,
   RtpPacketInfo,
+  SdpOptions,
 } from '../types.js';
 import { SdpNegotiationError } from '../types.js';
 import { createEncoder, Resampler, type AudioEncoder } from '../codecs/index.js';
@@ -37,6 +38,7 @@ import { InboundAudio } from './inbound-audio.js';
 import { Packetizer, sendPtime } from './packetizer.js';
 import { ForwardGate } from './forward-gate.js';
 import { isRtcpType, readRtp } from './rtp-wire.js';
+import { batchReceiver, type BatchReceiver, type Registration } from './udp-receive.js';
 
 export interface RtpEndpointOptions {
   /** No RTP for this long while the remote should send -> `failed`. */
@@ -44,6 +46,8 @@ export interface RtpEndpointOptions {
   /** Detect DTMF tones in the audio when the remote did not negotiate telephone-event. */
   inbandDtmf?: boolean;
   rtcpIntervalMs?: number;
+  /** How RTP is read: the thread's batch receiver when there is one (default), or null for dgram. */
+  receiver?: BatchReceiver | null;
 }
 
 const MAX_BIND_ATTEMPTS = 16;
@@ -64,13 +68,18 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   readonly id: string;
   private readonly ctx: EndpointContext;
   private readonly log: Logger;
-  private readonly opts: Required<RtpEndpointOptions>;
+  private readonly opts: Required<Omit<RtpEndpointOptions, 'receiver'>>;
+  private readonly receiver: BatchReceiver | null;
+  /** The RTP socket's place in the batch receiver; undefined while dgram reads it. */
+  private rtpReg: Registration | undefined;
   private rtpSock: dgram.Socket | undefined;
   private rtcpSock: dgram.Socket | undefined;
   private sendPath: RtpSendPath | undefined;
   private localPort = 0;
   private negotiated: NegotiatedMedia | undefined;
   private offered: CodecSpec[] | undefined;
+  /** Kept for re-offers (hold, resume), which are answered without options. */
+  private maxPlaybackRate: SdpOptions['maxPlaybackRate'];
   private sdpVersion = 0;
   private readonly sessionId = randomInt(1, 2 ** 31);
   private readonly latch = new SymmetricLatch();
@@ -102,6 +111,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
       inbandDtmf: opts.inbandDtmf ?? true,
       rtcpIntervalMs: opts.rtcpIntervalMs ?? 5000,
     };
+    this.receiver = opts.receiver === undefined ? batchReceiver() : opts.receiver;
     const ssrc = randomInt(1, 2 ** 32 - 1);
     this.reporter = new RtcpReporter(ssrc);
     this.sender = new RtpSender(ssrc, (head, payload) => this.sendDatagram(head, payload), this.reporter);
@@ -170,7 +180,8 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
       this.rtpSock = rtp;
       this.rtcpSock = rtcp;
       this.sendPath = new RtpSendPath(rtp, this.log);
-      rtp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+      this.rtpReg = this.receiver?.add(rtp, this.onDatagram);
+      if (!this.rtpReg) rtp.on('message', this.onDatagram);
       rtcp.on('message', (msg) => this.reporter.onRtcp(msg));
       rtp.on('error', (err) => this.onSocketError(err, 'RTP socket error'));
       rtcp.on('error', (err) => this.onSocketError(err, 'RTCP socket error'));
@@ -181,21 +192,27 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     throw new Error('could not bind an RTP port pair');
   }
 
-  async answer(offerSdp: string): Promise<string> {
+  async answer(offerSdp: string, opts?: SdpOptions): Promise<string> {
     this.assertOpen();
     await this.open();
     const offer = parseMediaDescription(offerSdp);
     const n = negotiateAnswer(offer);
+    if (opts?.maxPlaybackRate) this.maxPlaybackRate = opts.maxPlaybackRate;
     this.adopt(n);
-    const answerCodecs: CodecSpec[] = [{ ...n.codec, params: n.codec.name === 'opus' ? { stereo: 0 } : undefined }];
+    const answerCodecs: CodecSpec[] = [
+      { ...n.codec, params: n.codec.name === 'opus' ? { stereo: 0, ...this.opusRateParams() } : undefined },
+    ];
     if (n.telephoneEvent) answerCodecs.push({ ...n.telephoneEvent, params: { '0-16': '' } });
     return this.localSdp(answerCodecs, n.localDirection, offer.rtcpMux);
   }
 
-  async createOffer(opts?: { codecs?: CodecName[]; direction?: Direction }): Promise<string> {
+  async createOffer(opts?: { codecs?: CodecName[]; direction?: Direction } & SdpOptions): Promise<string> {
     this.assertOpen();
     await this.open();
-    this.offered = offerCodecs(opts?.codecs);
+    if (opts?.maxPlaybackRate) this.maxPlaybackRate = opts.maxPlaybackRate;
+    this.offered = offerCodecs(opts?.codecs).map((c) =>
+      c.name === 'opus' ? { ...c, params: { ...c.params, ...this.opusRateParams() } } : c,
+    );
     return this.localSdp(this.offered, opts?.direction ?? 'sendrecv');
   }
 
@@ -255,6 +272,8 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.inbound.reset();
     this.encoder?.close();
     if (this.rtpSock) {
+      // Out of the receiver's epoll set before the descriptor is closed (and maybe reused).
+      this.rtpReg?.remove();
       this.rtpSock.close();
       this.rtcpSock?.close();
       this.ctx.ports.release(this.localPort);
@@ -265,6 +284,12 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
 
   private assertOpen(): void {
     if (this._closed) throw new Error(`endpoint ${this.id} is closed`);
+  }
+
+  /** RFC 7587: we neither play nor send above this rate (the other leg is narrowband). */
+  private opusRateParams(): Record<string, number> {
+    const rate = this.maxPlaybackRate;
+    return rate && rate < 48000 ? { maxplaybackrate: rate, 'sprop-maxcapturerate': rate } : {};
   }
 
   private localSdp(codecs: CodecSpec[], direction: Direction, rtcpMux = false): string {
@@ -334,7 +359,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     }
   }
 
-  private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private readonly onDatagram = (msg: Buffer, rinfo: NetAddress): void => {
     if (this._closed || !this.negotiated || msg.length < 2) return;
     if (isRtcpType(msg[1])) {
       this.reporter.onRtcp(msg); // rtcp-mux
@@ -364,7 +389,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.reporter.onReceived(info.ssrc, info.sequenceNumber, info.timestamp, now);
     if (this.forwardGate.admit(info.ssrc, info.sequenceNumber)) this.emit('rtp', info);
     if (decoding) this.inbound.push(info, now);
-  }
+  };
 
   private readonly onFrame = (chunk: Int16Array, pcmRate: number): void => {
     if (this.inband && pcmRate === 8000) {

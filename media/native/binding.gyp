@@ -1,10 +1,10 @@
 {
   "targets": [
     {
-      "target_name": "udp_send",
-      "sources": ["udp-send.c"],
+      "target_name": "udp",
+      "sources": ["udp-send.c", "udp-recv.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"],
-      "conditions": [["OS!='linux'", {"type": "none", "sources!": ["udp-send.c"]}]]
+      "conditions": [["OS!='linux'", {"type": "none", "sources!": ["udp-send.c", "udp-recv.c"]}]]
     }
   ]
 }

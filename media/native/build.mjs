@@ -1,5 +1,5 @@
 /**
- * Builds the UDP send addon (udp-send.c) with the node-gyp that npm bundles, against the Node
+ * Builds the UDP addon (udp-send.c, udp-recv.c) with the node-gyp that npm bundles, against the Node
  * headers already on this machine (nothing is downloaded). Runs from `npm run build`, which `npm ci`
  * runs through `prepare`. Never fails the build: without the addon the media workers send through
  * dgram (slower, same behaviour). SWITCHBOARD_NATIVE_REQUIRED=1 makes a failed build an error (CI).
@@ -10,13 +10,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = join(here, 'udp-send.c');
+const sources = ['udp-send.c', 'udp-recv.c', 'udp-common.h'].map((f) => join(here, f));
 const gypFile = join(here, 'binding.gyp');
-const output = join(here, 'build', 'Release', 'udp_send.node');
+const output = join(here, 'build', 'Release', 'udp.node');
 const required = process.env.SWITCHBOARD_NATIVE_REQUIRED === '1';
 
 function giveUp(why) {
-  const msg = `udp-send addon not built (${why}); media workers will send through dgram`;
+  const msg = `UDP addon not built (${why}); media workers will send and receive through dgram`;
   if (required) {
     console.error(msg);
     process.exit(1);
@@ -28,7 +28,7 @@ function giveUp(why) {
 if (process.platform !== 'linux') giveUp('sendmmsg is Linux only');
 
 const mtime = (f) => statSync(f).mtimeMs;
-if (existsSync(output) && mtime(output) >= Math.max(mtime(source), mtime(gypFile))) process.exit(0);
+if (existsSync(output) && mtime(output) >= Math.max(...sources.map(mtime), mtime(gypFile))) process.exit(0);
 
 // The directory holding include/node/node_api.h: beside this node binary, or the distribution's.
 const prefixes = [dirname(dirname(process.execPath)), '/usr', '/usr/local'];
@@ -47,5 +47,5 @@ const res = spawnSync(cmd, [...args, 'rebuild', `--nodedir=${nodedir}`, '--logle
 });
 if (res.error) giveUp(`node-gyp did not start: ${res.error.message}`);
 if (res.status !== 0) giveUp(`node-gyp exited with ${res.status}`);
-if (!existsSync(output)) giveUp('node-gyp left no udp_send.node');
-console.log(`udp-send addon built: ${output}`);
+if (!existsSync(output)) giveUp('node-gyp left no udp.node');
+console.log(`UDP addon built: ${output}`);

@@ -1,5 +1,5 @@
 /*
- * Sends RTP datagrams on a UDP socket that Node's dgram opened and bound, straight through the
+ * The send half of the UDP addon (udp-recv.c is the receive half). Sends RTP datagrams on a UDP socket that Node's dgram opened and bound, straight through the
  * socket's file descriptor: one sendmsg (header and payload gathered from two buffers, nothing
  * copied in JavaScript) or one sendmmsg for several datagrams on the same socket. dgram's send
  * costs several microseconds of JavaScript and C++ per packet (argument checks, a request object,
@@ -21,18 +21,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "udp-common.h"
+
 #define MAX_BATCH 64
-
-static napi_value make_int(napi_env env, int32_t v) {
-  napi_value out;
-  napi_create_int32(env, v, &out);
-  return out;
-}
-
-static napi_value fail(napi_env env, const char *msg) {
-  napi_throw_type_error(env, NULL, msg);
-  return NULL;
-}
 
 /* True when v is null or undefined. */
 static int is_nothing(napi_env env, napi_value v) {
@@ -69,30 +60,30 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4)
-    return fail(env, "send(fd, head, payload, address)");
+    return udp_fail(env, "send(fd, head, payload, address)");
   int32_t fd;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return fail(env, "fd must be a descriptor");
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return udp_fail(env, "fd must be a descriptor");
   struct iovec iov[2];
   int iovcnt = 0;
   void *data;
   size_t len;
-  if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) return fail(env, "head must be a Buffer");
+  if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) return udp_fail(env, "head must be a Buffer");
   iov[iovcnt].iov_base = data;
   iov[iovcnt++].iov_len = len;
   if (napi_get_buffer_info(env, argv[2], &data, &len) == napi_ok) {
     iov[iovcnt].iov_base = data;
     iov[iovcnt++].iov_len = len;
   } else if (!is_nothing(env, argv[2])) {
-    return fail(env, "payload must be a Buffer or null");
+    return udp_fail(env, "payload must be a Buffer or null");
   }
   struct msghdr msg;
   memset(&msg, 0, sizeof msg);
   if (read_address(env, argv[3], &msg.msg_name, &msg.msg_namelen) != 0)
-    return fail(env, "address must come from sockaddr() or be null");
+    return udp_fail(env, "address must come from sockaddr() or be null");
   msg.msg_iov = iov;
   msg.msg_iovlen = (size_t)iovcnt;
   ssize_t r = send_retrying(fd, &msg);
-  return make_int(env, r < 0 ? -errno : (int32_t)r);
+  return udp_int(env, r < 0 ? -errno : (int32_t)r);
 }
 
 /* sendBatch(fd, datagrams: Buffer[], address | null) -> datagrams sent, or -errno if none was */
@@ -100,14 +91,14 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3)
-    return fail(env, "sendBatch(fd, datagrams, address)");
+    return udp_fail(env, "sendBatch(fd, datagrams, address)");
   int32_t fd;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return fail(env, "fd must be a descriptor");
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return udp_fail(env, "fd must be a descriptor");
   uint32_t count;
-  if (napi_get_array_length(env, argv[1], &count) != napi_ok) return fail(env, "datagrams must be an array");
+  if (napi_get_array_length(env, argv[1], &count) != napi_ok) return udp_fail(env, "datagrams must be an array");
   void *name;
   socklen_t namelen;
-  if (read_address(env, argv[2], &name, &namelen) != 0) return fail(env, "address must come from sockaddr() or be null");
+  if (read_address(env, argv[2], &name, &namelen) != 0) return udp_fail(env, "address must come from sockaddr() or be null");
   struct mmsghdr msgs[MAX_BATCH];
   struct iovec iov[MAX_BATCH];
   uint32_t done = 0;
@@ -120,7 +111,7 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
       size_t len;
       if (napi_get_element(env, argv[1], done + i, &el) != napi_ok ||
           napi_get_buffer_info(env, el, &data, &len) != napi_ok)
-        return fail(env, "every datagram must be a Buffer");
+        return udp_fail(env, "every datagram must be a Buffer");
       iov[i].iov_base = data;
       iov[i].iov_len = len;
       msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -131,11 +122,11 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
     int r;
     do r = sendmmsg(fd, msgs, n, MSG_DONTWAIT | MSG_NOSIGNAL);
     while (r < 0 && errno == EINTR);
-    if (r < 0) return make_int(env, done > 0 ? (int32_t)done : -errno);
+    if (r < 0) return udp_int(env, done > 0 ? (int32_t)done : -errno);
     done += (uint32_t)r;
     if ((uint32_t)r < n) break; /* the socket buffer filled up: the rest is dropped, as the kernel would */
   }
-  return make_int(env, (int32_t)done);
+  return udp_int(env, (int32_t)done);
 }
 
 /* sockaddr(ip, port) -> Buffer holding a sockaddr_in or sockaddr_in6, or null for a bad address */
@@ -143,12 +134,12 @@ static napi_value Sockaddr(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2)
-    return fail(env, "sockaddr(ip, port)");
+    return udp_fail(env, "sockaddr(ip, port)");
   char ip[INET6_ADDRSTRLEN + 1];
   size_t iplen;
-  if (napi_get_value_string_utf8(env, argv[0], ip, sizeof ip, &iplen) != napi_ok) return fail(env, "ip must be a string");
+  if (napi_get_value_string_utf8(env, argv[0], ip, sizeof ip, &iplen) != napi_ok) return udp_fail(env, "ip must be a string");
   int32_t port;
-  if (napi_get_value_int32(env, argv[1], &port) != napi_ok) return fail(env, "port must be a number");
+  if (napi_get_value_int32(env, argv[1], &port) != napi_ok) return udp_fail(env, "port must be a number");
   napi_value nothing;
   napi_get_null(env, &nothing);
   if (port < 0 || port > 65535 || iplen >= sizeof ip - 1) return nothing;
@@ -173,13 +164,31 @@ static napi_value Sockaddr(napi_env env, napi_callback_info info) {
   return nothing;
 }
 
+/* ntop(bytes: 4- or 16-byte Buffer) -> the address as inet_ntop writes it (as dgram reports it) */
+static napi_value Ntop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return udp_fail(env, "ntop(bytes)");
+  void *data;
+  size_t n;
+  if (napi_get_buffer_info(env, argv[0], &data, &n) != napi_ok || (n != 4 && n != 16))
+    return udp_fail(env, "bytes must be a Buffer of 4 or 16 bytes");
+  char text[INET6_ADDRSTRLEN];
+  if (!inet_ntop(n == 4 ? AF_INET : AF_INET6, data, text, sizeof text)) return udp_fail(env, "unprintable address");
+  napi_value out;
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"send", NULL, Send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBatch", NULL, SendBatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sockaddr", NULL, Sockaddr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ntop", NULL, Ntop, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  udp_recv_init(env, exports);
   return exports;
 }
 

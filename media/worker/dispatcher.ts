@@ -189,12 +189,12 @@ export class Dispatcher {
       }
     },
     closeEndpoint: ({ endpointId }) => this.endpointSession.get(endpointId)?.endpoints.get(endpointId)?.close(),
-    answer: async ({ endpointId, sdp }) => {
-      const answer = await this.endpoint(endpointId).answer(sdp);
+    answer: async ({ endpointId, sdp, maxPlaybackRate }) => {
+      const answer = await this.endpoint(endpointId).answer(sdp, { maxPlaybackRate });
       this.endpointSession.get(endpointId)?.refreshBridges();
       return answer;
     },
-    createOffer: ({ endpointId, codecs }) => this.endpoint(endpointId).createOffer(codecs ? { codecs } : undefined),
+    createOffer: ({ endpointId, codecs, maxPlaybackRate }) => this.endpoint(endpointId).createOffer({ codecs, maxPlaybackRate }),
     setRemoteAnswer: async ({ endpointId, sdp }) => {
       await this.endpoint(endpointId).setRemoteAnswer(sdp);
       this.endpointSession.get(endpointId)?.refreshBridges();

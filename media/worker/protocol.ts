@@ -1,6 +1,6 @@
 /** Messages between the main thread and a media worker (structured-clone safe). */
 import type { Config } from '../../config/schema.js';
-import type { CodecName, DtmfEvent, EndpointKind } from '../types.js';
+import type { CodecName, DtmfEvent, EndpointKind, OpusPcmRate } from '../types.js';
 import type { MixerPartyOptions } from '../mixer.js';
 
 export interface WorkerInit {
@@ -23,8 +23,8 @@ export interface Ops {
   /** With `offer`, answers the new endpoint's offer (as createOffer would) in the same round trip. */
   createEndpoint: [{ sessionId: string; endpointId: string; kind: EndpointKind; offer?: boolean }, string | undefined];
   closeEndpoint: [{ endpointId: string }, void];
-  answer: [{ endpointId: string; sdp: string }, string];
-  createOffer: [{ endpointId: string; codecs?: CodecName[] }, string];
+  answer: [{ endpointId: string; sdp: string; maxPlaybackRate?: OpusPcmRate }, string];
+  createOffer: [{ endpointId: string; codecs?: CodecName[]; maxPlaybackRate?: OpusPcmRate }, string];
   setRemoteAnswer: [{ endpointId: string; sdp: string }, void];
   sendDtmf: [{ endpointId: string; digit: string; durationMs: number }, void];
   injectDtmf: [{ endpointId: string; event: DtmfEvent }, void];

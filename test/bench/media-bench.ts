@@ -25,6 +25,12 @@ const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 10000);
  * encoder adds it. Without it they do not, as an RTP peer that does not signal it (RFC 7587 default).
  */
 const OPUS_FEC = process.env.BENCH_OPUS_FEC === '1';
+/**
+ * Our answer to the Opus far end carries maxplaybackrate=8000 (RFC 7587), as the call layer's does
+ * for a leg bridged to G.711: a far end that honours it (browsers do) sends narrowband SILK.
+ * BENCH_OPUS_WIDEBAND=1: a far end that ignores it and sends what a 48 kHz encoder makes of speech.
+ */
+const OPUS_WIDEBAND = process.env.BENCH_OPUS_WIDEBAND === '1';
 const here = dirname(fileURLToPath(import.meta.url));
 // The C source lives beside this file's TypeScript source (dist/test/bench -> test/bench).
 const GENERATOR_SRC = join(here, '..', '..', '..', 'test', 'bench', 'rtp-traffic.c');
@@ -71,10 +77,11 @@ class TrafficGenerator {
     const gen = new TrafficGenerator(child, lines, [Number(m[1]), Number(m[2])]);
     // Two seconds of speech-like audio per leg, encoded once: the generator only stamps headers.
     const pcm8 = speechLike(8000, 100);
-    const pcm48 = speechLike(48000, 100);
-    const enc = createEncoder({ name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 }, { pcmRate: 48000 });
+    const opusRate = OPUS_WIDEBAND ? 48000 : 8000;
+    const pcmOpus = opusRate === 8000 ? pcm8 : speechLike(48000, 100);
+    const enc = createEncoder({ name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 }, { pcmRate: opusRate });
     const file = join(dir, 'payloads.bin');
-    writeFileSync(file, Buffer.concat([pack(pcm8.map(encodeMulaw)), pack(pcm48.map((x) => enc.encode(x)))]));
+    writeFileSync(file, Buffer.concat([pack(pcm8.map(encodeMulaw)), pack(pcmOpus.map((x) => enc.encode(x)))]));
     enc.close();
     child.stdin.write(`payloads ${file}\n`);
     return gen;
@@ -153,7 +160,9 @@ async function openCalls(ms: MediaServer, n: number, gen: TrafficGenerator): Pro
     const a: Endpoint = await session.createEndpoint('rtp');
     const b: Endpoint = await session.createEndpoint('rtp');
     const pa = portOf(await a.answer(offer(gen.portA, 'PCMU')));
-    const pb = portOf(await b.answer(offer(gen.portB, 'opus')));
+    const answerB = await b.answer(offer(gen.portB, 'opus'), { maxPlaybackRate: 8000 });
+    if (!/^a=fmtp:111 .*maxplaybackrate=8000/m.test(answerB)) throw new Error(`no maxplaybackrate in ${answerB}`);
+    const pb = portOf(answerB);
     await session.bridge(a, b);
     calls.push({ session, ports: { a: pa, b: pb } });
   }
@@ -170,7 +179,7 @@ async function benchMain(): Promise<void> {
     .map(Number)
     .filter((n) => n > 0);
   console.log(
-    `media bench: ${workers} worker(s), ${RUN_MS} ms per step, Opus far ends ${OPUS_FEC ? 'ask for' : 'without'} in-band FEC, ${availableParallelism()} CPUs, load average ${loadavg()
+    `media bench: ${workers} worker(s), ${RUN_MS} ms per step, Opus far ends ${OPUS_FEC ? 'ask for' : 'without'} in-band FEC and send ${OPUS_WIDEBAND ? 'wideband (ignoring our maxplaybackrate=8000)' : 'narrowband (honouring our maxplaybackrate=8000)'}, ${availableParallelism()} CPUs, load average ${loadavg()
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );
@@ -179,7 +188,8 @@ async function benchMain(): Promise<void> {
   for (const [k, v] of Object.entries(codec)) console.log(`  ${k.padEnd(18)} ${fmt(v, 1)}`);
   // A PCMU <-> Opus call runs the Opus side at 8 kHz: per 20 ms, both directions' decode + encode.
   const opusEncode = OPUS_FEC ? codec['opus encode 8k FEC'] : codec['opus encode 8k'];
-  const perCallUs = codec['PCMU decode'] + opusEncode + codec['opus decode 8k'] + codec['PCMU encode'];
+  const opusDecode = OPUS_WIDEBAND ? codec['opus decode 8k'] : codec['opus decode 8k of 8k'];
+  const perCallUs = codec['PCMU decode'] + opusEncode + opusDecode + codec['PCMU encode'];
   const codecCallsPerCore = 20000 / perCallUs;
   const codecLimit = codecCallsPerCore * workers;
   console.log(
