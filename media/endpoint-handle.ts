@@ -22,6 +22,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private _closed = false;
   /** Made with the endpoint (`MediaSession.createEndpoint`'s `withOffer`), for the first createOffer. */
   private offerReady: string | undefined;
+  private _audioCodec: string | undefined;
 
   /** @internal created by MediaSession.createEndpoint */
   constructor(worker: WorkerHandle, sessionId: string, id: string, kind: EndpointKind) {
@@ -37,9 +38,24 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return this._closed;
   }
 
+  /**
+   * The audio codec this leg settled on (e.g. 'PCMU', 'opus'), read off its SDP answer; undefined
+   * before. The call layer asks for narrowband Opus on a leg it bridges to a G.711 one.
+   */
+  get audioCodec(): string | undefined {
+    return this._audioCodec;
+  }
+
+  /** Narrowband: G.711, which carries nothing above 4 kHz. */
+  get narrowband(): boolean {
+    return this._audioCodec === 'PCMU' || this._audioCodec === 'PCMA';
+  }
+
   /** `opts.maxPlaybackRate`: 8000 when this leg will be bridged to a narrowband one (see SdpOptions). */
-  answer(offerSdp: string, opts?: SdpOptions): Promise<string> {
-    return this.worker.request('answer', { endpointId: this.id, sdp: offerSdp, ...opts });
+  async answer(offerSdp: string, opts?: SdpOptions): Promise<string> {
+    const answer = await this.worker.request('answer', { endpointId: this.id, sdp: offerSdp, ...opts });
+    this._audioCodec = firstAudioCodec(answer);
+    return answer;
   }
 
   /** @internal */
@@ -54,8 +70,9 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     return this.worker.request('createOffer', { endpointId: this.id, ...opts });
   }
 
-  setRemoteAnswer(sdp: string): Promise<void> {
-    return this.worker.request('setRemoteAnswer', { endpointId: this.id, sdp });
+  async setRemoteAnswer(sdp: string): Promise<void> {
+    await this.worker.request('setRemoteAnswer', { endpointId: this.id, sdp });
+    this._audioCodec = firstAudioCodec(sdp);
   }
 
   sendDtmf(digit: string, durationMs = 100): Promise<void> {
@@ -91,4 +108,16 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
     else if (e.name === 'failed') this.emit('failed', e.args[0]);
     else if (e.name === 'closed') this.markClosed();
   }
+}
+
+const STATIC_PT: Record<string, string> = { '0': 'PCMU', '8': 'PCMA' };
+
+/** The first payload of the SDP's audio line, by name: the codec an answer settles on (RFC 3264 §6.1). */
+export function firstAudioCodec(sdp: string): string | undefined {
+  const pt = /^m=audio \d+ \S+ (\d+)/m.exec(sdp)?.[1];
+  if (pt === undefined) return undefined;
+  const name = new RegExp(`^a=rtpmap:${pt} ([^/\\s]+)`, 'm').exec(sdp)?.[1];
+  if (name === undefined) return STATIC_PT[pt];
+  const upper = name.toUpperCase();
+  return upper === 'PCMU' || upper === 'PCMA' ? upper : name.toLowerCase();
 }

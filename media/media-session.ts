@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { EndpointKind } from './types.js';
+import type { EndpointKind, SdpOptions } from './types.js';
 import { Endpoint } from './endpoint-handle.js';
 import { MixerHandle, PlaybackHandle, RecordingHandle } from './session-handles.js';
 import { PcmPlaybackHandle } from './pcm-playback.js';
@@ -42,7 +42,8 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
    * `withOffer`: the worker makes the endpoint's offer in the same round trip, and the endpoint's
    * first `createOffer()` (without codecs) answers it at once (an outbound leg's INVITE waits for it).
    */
-  async createEndpoint(kind: EndpointKind, opts?: { withOffer?: boolean }): Promise<Endpoint> {
+  /** `withOffer`: make the first offer in the same round trip, with `maxPlaybackRate` (see SdpOptions). */
+  async createEndpoint(kind: EndpointKind, opts?: { withOffer?: boolean } & SdpOptions): Promise<Endpoint> {
     this.assertOpen();
     const id = randomUUID();
     const ep = new Endpoint(this.worker, this.id, id, kind);
@@ -54,6 +55,7 @@ export class MediaSession extends EventEmitter<{ closed: [] }> {
         endpointId: id,
         kind,
         offer: opts?.withOffer,
+        maxPlaybackRate: opts?.maxPlaybackRate,
       });
       if (offer !== undefined) ep.prefetchOffer(offer);
     } catch (err) {

@@ -6,7 +6,7 @@
  * both paths carry the same packets.
  */
 import type dgram from 'node:dgram';
-import { createRequire } from 'node:module';
+import { mediaAddon } from '../native/addon.js';
 
 export interface UdpNative {
   /** Header and payload gathered into one datagram; bytes sent or -errno. `to` null: connected socket. */
@@ -32,20 +32,9 @@ export interface UdpNative {
 /** Opaque handle of a native batch receiver. */
 export type NativeReceiver = { readonly __nativeReceiver: unique symbol };
 
-// dist/media/endpoints (compiled) and media/endpoints (source) both reach media/native/build.
-const CANDIDATES = ['../../../media/native/build/Release/udp.node', '../native/build/Release/udp.node'];
-
 function load(): UdpNative | undefined {
-  if (process.env.SWITCHBOARD_UDP_NATIVE === '0' || process.platform !== 'linux') return undefined;
-  const require = createRequire(import.meta.url);
-  for (const path of CANDIDATES) {
-    try {
-      return require(path) as UdpNative;
-    } catch {
-      // not built here; try the next place, then fall back to dgram
-    }
-  }
-  return undefined;
+  if (process.env.SWITCHBOARD_UDP_NATIVE === '0' || typeof mediaAddon?.send !== 'function') return undefined;
+  return mediaAddon as unknown as UdpNative;
 }
 
 export const udpNative: UdpNative | undefined = load();

@@ -1,10 +1,10 @@
 {
   "targets": [
     {
-      "target_name": "udp",
-      "sources": ["udp-send.c", "udp-recv.c"],
+      "target_name": "media",
+      "sources": ["addon.c", "udp-send.c", "udp-recv.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"],
-      "conditions": [["OS!='linux'", {"type": "none", "sources!": ["udp-send.c", "udp-recv.c"]}]]
+      "conditions": [["OS!='linux'", {"type": "none", "sources!": ["addon.c", "udp-send.c", "udp-recv.c"]}]]
     }
   ]
 }

@@ -1,5 +1,5 @@
 /**
- * Builds the UDP addon (udp-send.c, udp-recv.c) with the node-gyp that npm bundles, against the Node
+ * Builds the media addon (UDP send and batched receive) with the node-gyp that npm bundles, against the Node
  * headers already on this machine (nothing is downloaded). Runs from `npm run build`, which `npm ci`
  * runs through `prepare`. Never fails the build: without the addon the media workers send through
  * dgram (slower, same behaviour). SWITCHBOARD_NATIVE_REQUIRED=1 makes a failed build an error (CI).
@@ -10,13 +10,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sources = ['udp-send.c', 'udp-recv.c', 'udp-common.h'].map((f) => join(here, f));
+const sources = ['addon.c', 'addon.h', 'udp-send.c', 'udp-recv.c'].map((f) => join(here, f));
 const gypFile = join(here, 'binding.gyp');
-const output = join(here, 'build', 'Release', 'udp.node');
+const output = join(here, 'build', 'Release', 'media.node');
 const required = process.env.SWITCHBOARD_NATIVE_REQUIRED === '1';
 
 function giveUp(why) {
-  const msg = `UDP addon not built (${why}); media workers will send and receive through dgram`;
+  const msg = `media addon not built (${why}); media workers will send and receive through dgram`;
   if (required) {
     console.error(msg);
     process.exit(1);
@@ -47,5 +47,5 @@ const res = spawnSync(cmd, [...args, 'rebuild', `--nodedir=${nodedir}`, '--logle
 });
 if (res.error) giveUp(`node-gyp did not start: ${res.error.message}`);
 if (res.status !== 0) giveUp(`node-gyp exited with ${res.status}`);
-if (!existsSync(output)) giveUp('node-gyp left no udp.node');
-console.log(`UDP addon built: ${output}`);
+if (!existsSync(output)) giveUp('node-gyp left no media.node');
+console.log(`media addon built: ${output}`);

@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "udp-common.h"
+#include "addon.h"
 
 #define META_INTS 8
 #define MAX_EVENTS 256
@@ -207,23 +207,23 @@ static napi_value RecvOpen(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4)
-    return udp_fail(env, "recvOpen(onBatch, ring, meta, slotBytes)");
+    return addon_fail(env, "recvOpen(onBatch, ring, meta, slotBytes)");
   napi_valuetype t;
-  if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) return udp_fail(env, "onBatch must be a function");
+  if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) return addon_fail(env, "onBatch must be a function");
   void *ring, *meta;
   size_t ring_len, meta_len;
   uint32_t slot_bytes;
-  if (napi_get_buffer_info(env, argv[1], &ring, &ring_len) != napi_ok) return udp_fail(env, "ring must be a Buffer");
-  if (napi_get_buffer_info(env, argv[2], &meta, &meta_len) != napi_ok) return udp_fail(env, "meta must be a Buffer");
+  if (napi_get_buffer_info(env, argv[1], &ring, &ring_len) != napi_ok) return addon_fail(env, "ring must be a Buffer");
+  if (napi_get_buffer_info(env, argv[2], &meta, &meta_len) != napi_ok) return addon_fail(env, "meta must be a Buffer");
   if (napi_get_value_uint32(env, argv[3], &slot_bytes) != napi_ok || slot_bytes < 64)
-    return udp_fail(env, "slotBytes must be at least 64");
+    return addon_fail(env, "slotBytes must be at least 64");
   uint32_t slots = (uint32_t)(ring_len / slot_bytes);
   if (slots == 0 || meta_len < (size_t)slots * META_INTS * sizeof(int32_t) || ((uintptr_t)meta & 3) != 0)
-    return udp_fail(env, "meta must hold 8 aligned int32 per ring slot");
+    return addon_fail(env, "meta must hold 8 aligned int32 per ring slot");
   uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return udp_fail(env, "no event loop");
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return addon_fail(env, "no event loop");
   receiver_t *rx = calloc(1, sizeof *rx);
-  if (!rx) return udp_fail(env, "out of memory");
+  if (!rx) return addon_fail(env, "out of memory");
   rx->env = env;
   rx->ring = ring;
   rx->meta = meta;
@@ -236,14 +236,14 @@ static napi_value RecvOpen(napi_env env, napi_callback_info info) {
   if (!rx->msgs || !rx->iov || !rx->from || rx->epfd < 0) {
     if (rx->epfd >= 0) close(rx->epfd);
     free_receiver(rx);
-    return udp_fail(env, "could not set up the receiver");
+    return addon_fail(env, "could not set up the receiver");
   }
   napi_value name;
   napi_create_string_utf8(env, "RtpReceive", NAPI_AUTO_LENGTH, &name);
   if (napi_async_init(env, NULL, name, &rx->async) != napi_ok || uv_poll_init(loop, &rx->poll, rx->epfd) != 0) {
     close(rx->epfd);
     free_receiver(rx);
-    return udp_fail(env, "could not poll the receiver");
+    return addon_fail(env, "could not poll the receiver");
   }
   rx->poll.data = rx;
   napi_create_reference(env, argv[0], 1, &rx->callback);
@@ -261,46 +261,46 @@ static napi_value RecvOpen(napi_env env, napi_callback_info info) {
 static napi_value RecvAdd(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return udp_fail(env, "recvAdd(handle, fd, id)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return addon_fail(env, "recvAdd(handle, fd, id)");
   receiver_t *rx = unwrap(env, argv[0]);
   int32_t fd, id;
-  if (!rx || rx->closing) return udp_fail(env, "receiver is closed");
-  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || fd < 0) return udp_fail(env, "fd must be a descriptor");
-  if (napi_get_value_int32(env, argv[2], &id) != napi_ok || id < 0) return udp_fail(env, "id must be a non-negative int32");
+  if (!rx || rx->closing) return addon_fail(env, "receiver is closed");
+  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || fd < 0) return addon_fail(env, "fd must be a descriptor");
+  if (napi_get_value_int32(env, argv[2], &id) != napi_ok || id < 0) return addon_fail(env, "id must be a non-negative int32");
   struct epoll_event ev;
   memset(&ev, 0, sizeof ev);
   ev.events = EPOLLIN;
   ev.data.u64 = ((uint64_t)(uint32_t)id << 32) | (uint32_t)fd;
   int r = epoll_ctl(rx->epfd, EPOLL_CTL_ADD, fd, &ev);
-  if (r < 0) return udp_int(env, -errno);
+  if (r < 0) return addon_int(env, -errno);
   if (rx->sockets++ == 0) uv_ref((uv_handle_t *)&rx->poll);
-  return udp_int(env, 0);
+  return addon_int(env, 0);
 }
 
 /* recvRemove(handle, fd) -> 0 or -errno */
 static napi_value RecvRemove(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return udp_fail(env, "recvRemove(handle, fd)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return addon_fail(env, "recvRemove(handle, fd)");
   receiver_t *rx = unwrap(env, argv[0]);
   int32_t fd;
-  if (!rx) return udp_fail(env, "not a receiver");
-  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || fd < 0) return udp_fail(env, "fd must be a descriptor");
-  if (rx->closing) return udp_int(env, 0);
+  if (!rx) return addon_fail(env, "not a receiver");
+  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || fd < 0) return addon_fail(env, "fd must be a descriptor");
+  if (rx->closing) return addon_int(env, 0);
   int r = epoll_ctl(rx->epfd, EPOLL_CTL_DEL, fd, NULL);
-  if (r < 0) return udp_int(env, -errno);
+  if (r < 0) return addon_int(env, -errno);
   rx->removals++;
   if (--rx->sockets == 0) uv_unref((uv_handle_t *)&rx->poll);
-  return udp_int(env, 0);
+  return addon_int(env, 0);
 }
 
 /* recvClose(handle): stops polling; the memory goes once libuv has let go of the handle. */
 static napi_value RecvClose(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return udp_fail(env, "recvClose(handle)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return addon_fail(env, "recvClose(handle)");
   receiver_t *rx = unwrap(env, argv[0]);
-  if (!rx) return udp_fail(env, "not a receiver");
+  if (!rx) return addon_fail(env, "not a receiver");
   if (!rx->closing) {
     napi_delete_reference(env, rx->callback);
     napi_delete_reference(env, rx->ring_ref);

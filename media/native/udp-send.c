@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "udp-common.h"
+#include "addon.h"
 
 #define MAX_BATCH 64
 
@@ -60,30 +60,30 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4)
-    return udp_fail(env, "send(fd, head, payload, address)");
+    return addon_fail(env, "send(fd, head, payload, address)");
   int32_t fd;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return udp_fail(env, "fd must be a descriptor");
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return addon_fail(env, "fd must be a descriptor");
   struct iovec iov[2];
   int iovcnt = 0;
   void *data;
   size_t len;
-  if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) return udp_fail(env, "head must be a Buffer");
+  if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) return addon_fail(env, "head must be a Buffer");
   iov[iovcnt].iov_base = data;
   iov[iovcnt++].iov_len = len;
   if (napi_get_buffer_info(env, argv[2], &data, &len) == napi_ok) {
     iov[iovcnt].iov_base = data;
     iov[iovcnt++].iov_len = len;
   } else if (!is_nothing(env, argv[2])) {
-    return udp_fail(env, "payload must be a Buffer or null");
+    return addon_fail(env, "payload must be a Buffer or null");
   }
   struct msghdr msg;
   memset(&msg, 0, sizeof msg);
   if (read_address(env, argv[3], &msg.msg_name, &msg.msg_namelen) != 0)
-    return udp_fail(env, "address must come from sockaddr() or be null");
+    return addon_fail(env, "address must come from sockaddr() or be null");
   msg.msg_iov = iov;
   msg.msg_iovlen = (size_t)iovcnt;
   ssize_t r = send_retrying(fd, &msg);
-  return udp_int(env, r < 0 ? -errno : (int32_t)r);
+  return addon_int(env, r < 0 ? -errno : (int32_t)r);
 }
 
 /* sendBatch(fd, datagrams: Buffer[], address | null) -> datagrams sent, or -errno if none was */
@@ -91,14 +91,14 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3)
-    return udp_fail(env, "sendBatch(fd, datagrams, address)");
+    return addon_fail(env, "sendBatch(fd, datagrams, address)");
   int32_t fd;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return udp_fail(env, "fd must be a descriptor");
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return addon_fail(env, "fd must be a descriptor");
   uint32_t count;
-  if (napi_get_array_length(env, argv[1], &count) != napi_ok) return udp_fail(env, "datagrams must be an array");
+  if (napi_get_array_length(env, argv[1], &count) != napi_ok) return addon_fail(env, "datagrams must be an array");
   void *name;
   socklen_t namelen;
-  if (read_address(env, argv[2], &name, &namelen) != 0) return udp_fail(env, "address must come from sockaddr() or be null");
+  if (read_address(env, argv[2], &name, &namelen) != 0) return addon_fail(env, "address must come from sockaddr() or be null");
   struct mmsghdr msgs[MAX_BATCH];
   struct iovec iov[MAX_BATCH];
   uint32_t done = 0;
@@ -111,7 +111,7 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
       size_t len;
       if (napi_get_element(env, argv[1], done + i, &el) != napi_ok ||
           napi_get_buffer_info(env, el, &data, &len) != napi_ok)
-        return udp_fail(env, "every datagram must be a Buffer");
+        return addon_fail(env, "every datagram must be a Buffer");
       iov[i].iov_base = data;
       iov[i].iov_len = len;
       msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -122,11 +122,11 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
     int r;
     do r = sendmmsg(fd, msgs, n, MSG_DONTWAIT | MSG_NOSIGNAL);
     while (r < 0 && errno == EINTR);
-    if (r < 0) return udp_int(env, done > 0 ? (int32_t)done : -errno);
+    if (r < 0) return addon_int(env, done > 0 ? (int32_t)done : -errno);
     done += (uint32_t)r;
     if ((uint32_t)r < n) break; /* the socket buffer filled up: the rest is dropped, as the kernel would */
   }
-  return udp_int(env, (int32_t)done);
+  return addon_int(env, (int32_t)done);
 }
 
 /* sockaddr(ip, port) -> Buffer holding a sockaddr_in or sockaddr_in6, or null for a bad address */
@@ -134,12 +134,12 @@ static napi_value Sockaddr(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2)
-    return udp_fail(env, "sockaddr(ip, port)");
+    return addon_fail(env, "sockaddr(ip, port)");
   char ip[INET6_ADDRSTRLEN + 1];
   size_t iplen;
-  if (napi_get_value_string_utf8(env, argv[0], ip, sizeof ip, &iplen) != napi_ok) return udp_fail(env, "ip must be a string");
+  if (napi_get_value_string_utf8(env, argv[0], ip, sizeof ip, &iplen) != napi_ok) return addon_fail(env, "ip must be a string");
   int32_t port;
-  if (napi_get_value_int32(env, argv[1], &port) != napi_ok) return udp_fail(env, "port must be a number");
+  if (napi_get_value_int32(env, argv[1], &port) != napi_ok) return addon_fail(env, "port must be a number");
   napi_value nothing;
   napi_get_null(env, &nothing);
   if (port < 0 || port > 65535 || iplen >= sizeof ip - 1) return nothing;
@@ -168,19 +168,19 @@ static napi_value Sockaddr(napi_env env, napi_callback_info info) {
 static napi_value Ntop(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return udp_fail(env, "ntop(bytes)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return addon_fail(env, "ntop(bytes)");
   void *data;
   size_t n;
   if (napi_get_buffer_info(env, argv[0], &data, &n) != napi_ok || (n != 4 && n != 16))
-    return udp_fail(env, "bytes must be a Buffer of 4 or 16 bytes");
+    return addon_fail(env, "bytes must be a Buffer of 4 or 16 bytes");
   char text[INET6_ADDRSTRLEN];
-  if (!inet_ntop(n == 4 ? AF_INET : AF_INET6, data, text, sizeof text)) return udp_fail(env, "unprintable address");
+  if (!inet_ntop(n == 4 ? AF_INET : AF_INET6, data, text, sizeof text)) return addon_fail(env, "unprintable address");
   napi_value out;
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
   return out;
 }
 
-static napi_value Init(napi_env env, napi_value exports) {
+void udp_send_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"send", NULL, Send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBatch", NULL, SendBatch, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -188,8 +188,4 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"ntop", NULL, Ntop, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
-  udp_recv_init(env, exports);
-  return exports;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -141,7 +141,7 @@ export class Dispatcher {
       this.sessions.set(sessionId, new WorkerSession(sessionId));
     },
     closeSession: ({ sessionId }) => this.closeSession(sessionId),
-    createEndpoint: async ({ sessionId, endpointId, kind, offer }) => {
+    createEndpoint: async ({ sessionId, endpointId, kind, offer, maxPlaybackRate }) => {
       const s = this.session(sessionId);
       const ctx: EndpointContext = {
         id: endpointId,
@@ -181,7 +181,7 @@ export class Dispatcher {
       });
       if (!offer) return undefined;
       try {
-        return await ep.createOffer();
+        return await ep.createOffer({ maxPlaybackRate });
       } catch (err) {
         // The caller never learns of this endpoint: nothing of it may stay behind.
         ep.close();

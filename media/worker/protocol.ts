@@ -21,7 +21,10 @@ export interface Ops {
   createSession: [{ sessionId: string }, void];
   closeSession: [{ sessionId: string }, void];
   /** With `offer`, answers the new endpoint's offer (as createOffer would) in the same round trip. */
-  createEndpoint: [{ sessionId: string; endpointId: string; kind: EndpointKind; offer?: boolean }, string | undefined];
+  createEndpoint: [
+    { sessionId: string; endpointId: string; kind: EndpointKind; offer?: boolean; maxPlaybackRate?: OpusPcmRate },
+    string | undefined,
+  ];
   closeEndpoint: [{ endpointId: string }, void];
   answer: [{ endpointId: string; sdp: string; maxPlaybackRate?: OpusPcmRate }, string];
   createOffer: [{ endpointId: string; codecs?: CodecName[]; maxPlaybackRate?: OpusPcmRate }, string];

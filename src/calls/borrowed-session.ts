@@ -1,4 +1,4 @@
-import type { EndpointKind } from '../../media/types.js';
+import type { EndpointKind, OpusPcmRate } from '../../media/types.js';
 import type { MediaEndpoint, MediaMixer, MediaPlayback, MediaRecording, MediaSessionPort } from './ports.js';
 
 /**
@@ -13,7 +13,10 @@ export class BorrowedSession implements MediaSessionPort {
 
   constructor(private readonly owner: MediaSessionPort) {}
 
-  async createEndpoint(kind: EndpointKind, opts?: { withOffer?: boolean }): Promise<MediaEndpoint> {
+  async createEndpoint(
+    kind: EndpointKind,
+    opts?: { withOffer?: boolean; maxPlaybackRate?: OpusPcmRate },
+  ): Promise<MediaEndpoint> {
     if (this.closed) throw new Error('borrowed media session is closed');
     const ep = await this.owner.createEndpoint(kind, opts);
     if (this.closed) {

@@ -3,7 +3,7 @@ import { BorrowedSession } from './borrowed-session.js';
 import { Call, type CallEndInfo, type DialedNumber } from './call.js';
 import type { CallRegistry } from './call-registry.js';
 import type { FinalCallStatus } from './call-status.js';
-import type { Dialer } from './dialer.js';
+import { playbackLimit, type Dialer } from './dialer.js';
 import type { Leg } from './leg.js';
 import { describeTarget } from './originator.js';
 import type { DialTarget, MediaEndpoint } from './ports.js';
@@ -70,6 +70,7 @@ export async function dialAndBridge(
     from: { user: opts.callerId },
     ...(viaTrunk ? { callerId: opts.callerId } : {}),
     ringTimeoutMs: opts.ringTimeoutMs,
+    ...playbackLimit(caller.endpoint),
   });
   let earlyEndpoint: MediaEndpoint | undefined;
   attempt.on('ringing', () => child.markRinging());

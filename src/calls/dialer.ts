@@ -4,7 +4,7 @@ import { statusForSip, type FinalCallStatus } from './call-status.js';
 import { endpointKindForTransport } from './endpoint-kind.js';
 import { Leg, type LegRole } from './leg.js';
 import type { DialAttempt, DialTarget, MediaEndpoint, SipDialer, SipDialog } from './ports.js';
-import type { EndpointKind } from '../../media/types.js';
+import type { EndpointKind, OpusPcmRate } from '../../media/types.js';
 import { ForkedAttempt } from './fork.js';
 
 export interface DialOptions {
@@ -18,6 +18,16 @@ export interface DialOptions {
   ringTimeoutMs: number;
   /** The first INVITE left (see `DialRequest.onSent`). */
   onSent?: () => void;
+  /** Offer Opus no wider than this (8000 when the leg is for a narrowband caller: see `playbackLimit`). */
+  maxPlaybackRate?: OpusPcmRate;
+}
+
+/**
+ * What to ask of a new leg's Opus when it will be bridged to `partner`: a G.711 partner plays
+ * nothing above 4 kHz, so the far end may as well send narrowband (cheaper for both to code).
+ */
+export function playbackLimit(partner: MediaEndpoint | undefined): { maxPlaybackRate?: OpusPcmRate } {
+  return partner?.narrowband ? { maxPlaybackRate: 8000 } : {};
 }
 
 /** Why an outbound leg was not answered: the far end refused, it rang too long, we cancelled, or media failed. */
@@ -99,7 +109,7 @@ export class OutboundLeg extends EventEmitter<OutboundLegEvents> {
     const offers: string[] = [];
     try {
       for (const b of branches) {
-        const ep = await call.session.createEndpoint(b.kind, { withOffer: true });
+        const ep = await call.session.createEndpoint(b.kind, { withOffer: true, maxPlaybackRate: opts.maxPlaybackRate });
         endpoints.push(ep);
         offers.push(await ep.createOffer());
       }

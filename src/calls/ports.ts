@@ -4,7 +4,7 @@
  * structurally, so unit tests drive the call layer with small fakes instead of real peers.
  */
 import type { EventEmitter } from 'node:events';
-import type { DtmfEvent, EndpointKind } from '../../media/types.js';
+import type { DtmfEvent, EndpointKind, OpusPcmRate } from '../../media/types.js';
 
 /*
  * Events maps are the emitters' own, in full: EventEmitter's methods return `this`, so a port
@@ -104,6 +104,8 @@ export interface SipPort extends SipDialer {
 
 export interface MediaEndpoint extends EventEmitter<{ dtmf: [DtmfEvent]; failed: [string]; closed: [] }> {
   readonly kind: EndpointKind;
+  /** Its SDP settled on G.711: nothing above 4 kHz reaches or leaves it. */
+  readonly narrowband: boolean;
   answer(offerSdp: string): Promise<string>;
   createOffer(): Promise<string>;
   setRemoteAnswer(sdp: string): Promise<void>;
@@ -129,7 +131,8 @@ export interface MediaMixer {
 /** One call's media: every endpoint of the call lives in it; closing it releases them all. */
 export interface MediaSessionPort {
   /** `withOffer`: the endpoint's first `createOffer()` is made with it, in one trip to the media worker. */
-  createEndpoint(kind: EndpointKind, opts?: { withOffer?: boolean }): Promise<MediaEndpoint>;
+  /** `maxPlaybackRate`: 8000 for a leg that will be bridged to a narrowband one (RFC 7587; see media SdpOptions). */
+  createEndpoint(kind: EndpointKind, opts?: { withOffer?: boolean; maxPlaybackRate?: OpusPcmRate }): Promise<MediaEndpoint>;
   bridge(a: MediaEndpoint, b: MediaEndpoint): Promise<void>;
   unbridge(a: MediaEndpoint, b: MediaEndpoint): Promise<void>;
   echo(ep: MediaEndpoint): Promise<void>;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Dialer, OutboundLeg } from '../dialer.js';
+import { playbackLimit, type Dialer, type OutboundLeg } from '../dialer.js';
 import type { DialTarget, MediaEndpoint } from '../ports.js';
 import type { CallHandler, HandlerContext } from './handler.js';
 
@@ -48,6 +48,7 @@ export class ConnectHandler implements CallHandler {
       from: this.opts.callerId ? undefined : caller.from,
       callerId: this.opts.callerId,
       ringTimeoutMs: this.opts.ringTimeoutMs,
+      ...playbackLimit(caller.endpoint),
     });
     this.outbound = outbound;
     outbound.on('ringing', () => {

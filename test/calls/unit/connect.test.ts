@@ -34,6 +34,11 @@ t.test('connected call: 200 once, bridged, status events queued -> ringing -> in
   );
   t.match(attempt.request, { from: { user: 'alice' } }, 'bob sees alice calling');
   t.same(attempt.target, { user: 'bob' });
+  t.same(
+    cl.media.sessions[0]!.endpoints.map((e) => e.opts.maxPlaybackRate),
+    [undefined, 8000],
+    "bob's leg is offered Opus no wider than 8 kHz: alice's leg settled on G.711",
+  );
 });
 
 for (const side of ['caller', 'callee'] as const) {

@@ -177,11 +177,18 @@ export class FakeEndpoint extends EventEmitter<{ dtmf: [DtmfEvent]; failed: [str
   closed = false;
   remoteAnswer: string | undefined;
   remoteAnswers = 0;
-  constructor(readonly kind: EndpointKind) {
+  /** The fake answers PCMU, as a carrier leg would. */
+  narrowband = false;
+  constructor(
+    readonly kind: EndpointKind,
+    /** What createEndpoint was asked for. */
+    readonly opts: { withOffer?: boolean; maxPlaybackRate?: number } = {},
+  ) {
     super();
   }
   async answer(offer: string): Promise<string> {
     if (/RTP\/AVP 99/.test(offer)) throw Object.assign(new Error('no common codec'), { name: 'SdpNegotiationError' });
+    this.narrowband = true;
     return 'v=0\r\nm=audio 6000 RTP/AVP 0\r\n';
   }
   async createOffer(): Promise<string> {
@@ -213,9 +220,9 @@ export class FakeSession implements MediaSessionPort {
   readonly bridges: [MediaEndpoint, MediaEndpoint][] = [];
   readonly echoes: MediaEndpoint[] = [];
   readonly mixerParties: { ep: MediaEndpoint; listenOnly?: boolean }[] = [];
-  async createEndpoint(kind: EndpointKind): Promise<MediaEndpoint> {
+  async createEndpoint(kind: EndpointKind, opts?: { withOffer?: boolean; maxPlaybackRate?: number }): Promise<MediaEndpoint> {
     if (this.closed) throw new Error('session closed');
-    const ep = new FakeEndpoint(kind);
+    const ep = new FakeEndpoint(kind, opts);
     this.endpoints.push(ep);
     return ep;
   }

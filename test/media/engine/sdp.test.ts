@@ -124,3 +124,47 @@ t.test('no leg asks the remote for Opus in-band FEC our decoder would ignore', a
   );
   t.notMatch(JSON.stringify(OPUS_SPEC.params), /useinbandfec/);
 });
+
+t.test('a leg bridged to G.711 tells its Opus far end 8 kHz is all it plays and sends (RFC 7587)', async (t) => {
+  const base = 30000 + Math.floor(Math.random() * 4000) * 2;
+  const ep = (id: string) =>
+    new RtpEndpoint({
+      id,
+      ports: new PortAllocator(base, base + 7),
+      address: '127.0.0.1',
+      advertisedAddress: '127.0.0.1',
+      logger: pino({ level: 'silent' }),
+      webrtc: { iceAddresses: [], includeLoopback: false, stunServers: [], turnServers: [] },
+    });
+  const [a, b, c] = [ep('a'), ep('b'), ep('c')];
+  t.teardown(() => {
+    a.close();
+    b.close();
+    c.close();
+  });
+  const opusOffer = offer(['m=audio 30000 RTP/AVP 96', 'a=rtpmap:96 opus/48000/2']);
+  const answer = await a.answer(opusOffer, { maxPlaybackRate: 8000 });
+  const fmtp = /^a=fmtp:96 (.*)$/m.exec(answer)?.[1] ?? '';
+  t.match(fmtp, /(^|;)maxplaybackrate=8000(;|$)/, `answer's fmtp: ${fmtp}`);
+  t.match(fmtp, /(^|;)sprop-maxcapturerate=8000(;|$)/);
+  t.match(fmtp, /stereo=0/, 'the other parameters stay');
+  const reanswer = await a.answer(offer(['m=audio 30000 RTP/AVP 96', 'a=rtpmap:96 opus/48000/2', 'a=sendonly']));
+  t.match(reanswer, /maxplaybackrate=8000/, 'a re-offer (hold) is answered with the same limit');
+  t.notMatch(await b.answer(opusOffer), /maxplaybackrate|sprop-maxcapturerate/, 'no limit unless asked for');
+  const pcmu = await b.answer(offer(['m=audio 30000 RTP/AVP 0']), { maxPlaybackRate: 8000 });
+  t.notMatch(pcmu, /a=fmtp:0/, 'a G.711 answer has no Opus parameters');
+  const ours = await c.createOffer({ maxPlaybackRate: 8000 });
+  const opusPt = /^a=rtpmap:(\d+) opus\/48000\/2$/m.exec(ours)?.[1];
+  t.ok(opusPt, 'our offer has Opus');
+  t.match(ours, new RegExp(`^a=fmtp:${opusPt} .*maxplaybackrate=8000`, 'm'), 'and offers it with the limit');
+  t.notMatch(/^a=fmtp:0 .*$/m.exec(ours)?.[0] ?? '', /maxplaybackrate/, 'on Opus only');
+});
+
+t.test("the handle reads the codec an answer settled on off the answer's first payload", async (t) => {
+  const { firstAudioCodec } = await import('../../../media/endpoint-handle.js');
+  t.equal(firstAudioCodec(offer(['m=audio 4000 RTP/AVP 0 101', 'a=rtpmap:101 telephone-event/8000'])), 'PCMU');
+  t.equal(firstAudioCodec(offer(['m=audio 4000 RTP/AVP 8'])), 'PCMA', 'static type without rtpmap');
+  t.equal(firstAudioCodec(offer(['m=audio 4000 RTP/AVP 96 0', 'a=rtpmap:96 OPUS/48000/2'])), 'opus');
+  t.equal(firstAudioCodec(offer(['m=audio 4000 RTP/AVP 97', 'a=rtpmap:97 pcmu/8000'])), 'PCMU', 'names are case-blind');
+  t.equal(firstAudioCodec('v=0\r\n'), undefined, 'no audio line');
+});

@@ -26,7 +26,7 @@ t.test('the UDP send addon is built and loaded on Linux (npm run build builds it
     t.equal(udpNative, undefined, 'not on this platform or switched off: dgram only');
     return;
   }
-  t.ok(udpNative, 'media/native/build/Release/udp.node loads');
+  t.ok(udpNative, 'media/native/build/Release/media.node loads');
   const { sock } = await udp(t);
   t.ok(socketFd(sock) > 2, 'a bound dgram socket shows its descriptor');
   t.equal(socketFd(dgram.createSocket('udp4')), -1, 'an unbound socket has none');
