@@ -32,6 +32,9 @@ const MIN_ROW_SHARE = MIN_TONE_SHARE / (1 + 10 ** (MAX_TWIST_DB / 10));
 export class InbandDtmfDetector {
   private readonly sampleRate: number;
   private readonly groups = new Map<number, [ToneGroup, ToneGroup]>();
+  /** The last frame length's groups: every frame of a leg has the same length. */
+  private lastGroups: [ToneGroup, ToneGroup] | undefined;
+  private lastN = 0;
   private readonly rowPowers = new Float64Array(4);
   private readonly colPowers = new Float64Array(4);
   private candidate: string | undefined;
@@ -89,6 +92,7 @@ export class InbandDtmfDetector {
   }
 
   private groupsFor(n: number): [ToneGroup, ToneGroup] {
+    if (n === this.lastN && this.lastGroups) return this.lastGroups;
     let g = this.groups.get(n);
     if (!g) {
       const group = (hzs: readonly number[]): ToneGroup => {
@@ -102,18 +106,18 @@ export class InbandDtmfDetector {
       g = [group(DTMF_ROW_HZ), group(DTMF_COLUMN_HZ)];
       this.groups.set(n, g);
     }
+    this.lastN = n;
+    this.lastGroups = g;
     return g;
   }
 
   /** The digit this frame holds, if it passes every check. Runs on every frame of such legs. */
   private classify(frame: Int16Array): string | undefined {
     const n = frame.length;
-    let energy = 0;
-    for (let i = 0; i < n; i++) energy += frame[i] * frame[i];
-    if (energy / n < MIN_TONE_RMS * MIN_TONE_RMS) return undefined;
-
     const [rowGroup, colGroup] = this.groupsFor(n);
-    goertzel4(frame, rowGroup, this.rowPowers);
+    // The row filters and the frame's energy in one pass over the samples.
+    const energy = goertzel4(frame, rowGroup, this.rowPowers);
+    if (energy / n < MIN_TONE_RMS * MIN_TONE_RMS) return undefined;
     const row = strongest(this.rowPowers);
     // Speech and music rarely put this much in one row tone: most frames stop here, half the work.
     if (row.power < MIN_ROW_SHARE * energy) return undefined;
@@ -132,9 +136,9 @@ export class InbandDtmfDetector {
 
 /**
  * Four Goertzel filters in one pass over the frame. Power of each frequency as the energy share
- * a sine at it would have: 2|X|^2 / N.
+ * a sine at it would have: 2|X|^2 / N. Returns the frame's energy (sum of squares), taken on the way.
  */
-function goertzel4(frame: Int16Array, g: ToneGroup, out: Float64Array): void {
+function goertzel4(frame: Int16Array, g: ToneGroup, out: Float64Array): number {
   const c0 = g.coeff[0],
     c1 = g.coeff[1],
     c2 = g.coeff[2],
@@ -146,10 +150,12 @@ function goertzel4(frame: Int16Array, g: ToneGroup, out: Float64Array): void {
     d1 = 0,
     d2 = 0,
     e1 = 0,
-    e2 = 0;
+    e2 = 0,
+    energy = 0;
   const n = frame.length;
   for (let i = 0; i < n; i++) {
     const x = frame[i];
+    energy += x * x;
     const a0 = x + c0 * a1 - a2;
     a2 = a1;
     a1 = a0;
@@ -167,6 +173,7 @@ function goertzel4(frame: Int16Array, g: ToneGroup, out: Float64Array): void {
   out[1] = power(b1, b2, g.cos[1], g.sin[1], n);
   out[2] = power(d1, d2, g.cos[2], g.sin[2], n);
   out[3] = power(e1, e2, g.cos[3], g.sin[3], n);
+  return energy;
 }
 
 function power(s1: number, s2: number, cos: number, sin: number, n: number): number {
