@@ -33,3 +33,24 @@ export function checkWebRtcSdp(sdp: string, what: string): void {
     if (!new RegExp(`^a=${attr}:\\S`, 'm').test(sdp)) throw new SdpNegotiationError(`WebRTC ${what} without a=${attr}`);
   }
 }
+
+/**
+ * Adds `maxplaybackrate` and `sprop-maxcapturerate` (RFC 7587 §6.1) to the Opus fmtp of an SDP
+ * werift wrote: browsers then encode no wider than `rate` (see SdpOptions). Other lines unchanged.
+ */
+export function limitOpusRate(sdp: string, rate: number | undefined): string {
+  if (!rate || rate >= 48000) return sdp;
+  const pt = /^a=rtpmap:(\d+) opus\/48000/im.exec(sdp)?.[1];
+  if (pt === undefined) return sdp;
+  const extra = `maxplaybackrate=${rate};sprop-maxcapturerate=${rate}`;
+  const fmtp = new RegExp(`^(a=fmtp:${pt} )(.*)$`, 'm');
+  if (fmtp.test(sdp))
+    return sdp.replace(fmtp, (_m, head: string, params: string) => {
+      const kept = params
+        .split(';')
+        .map((p) => p.trim())
+        .filter((p) => p && !/^(maxplaybackrate|sprop-maxcapturerate)=/i.test(p));
+      return `${head}${[...kept, extra].join(';')}`;
+    });
+  return sdp.replace(new RegExp(`^(a=rtpmap:${pt} opus/48000[^\r\n]*)(\r?\n)`, 'im'), `$1$2a=fmtp:${pt} ${extra}$2`);
+}

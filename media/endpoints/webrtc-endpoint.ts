@@ -16,6 +16,7 @@ import type {
   MediaPortEvents,
   NegotiatingEndpoint,
   RtpPacketInfo,
+  SdpOptions,
 } from '../types.js';
 import { SdpNegotiationError } from '../types.js';
 import { createEncoder, type AudioEncoder } from '../codecs/index.js';
@@ -25,7 +26,7 @@ import { planIce, rewriteLocalSdp, usableRemoteSdp, type IcePlan, type WebRtcSet
 import { TelephoneEventReceiver } from './webrtc-dtmf.js';
 import { DtmfSender } from './webrtc-dtmf-sender.js';
 import { RtpOutboundClock } from './webrtc-rtp-clock.js';
-import { checkWebRtcSdp, weriftCodecs } from './webrtc-codecs.js';
+import { checkWebRtcSdp, limitOpusRate, weriftCodecs } from './webrtc-codecs.js';
 import { installSessionCiphers, preferSessionCipherProfile, type DtlsTransportLike } from './srtp-cipher.js';
 import { holdEarlyDtlsRecords, type EarlyDtlsTransport } from './dtls-early-records.js';
 import { SenderReportFeed, type ReportingSender } from './webrtc-sender-report.js';
@@ -81,6 +82,8 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private reportFeed: SenderReportFeed | undefined;
   private readonly outHeader = new OutboundRtpHeader();
   private _srtpTransform: 'aes-cm' | 'aes-gcm' | 'werift' | undefined;
+  /** Kept for re-offers, which are answered without options (see SdpOptions). */
+  private maxPlaybackRate: SdpOptions['maxPlaybackRate'];
   private readonly sendPath: WebRtcSendPath;
 
   constructor(ctx: WebRtcEndpointContext, opts: WebRtcEndpointOptions = {}) {
@@ -143,8 +146,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.inbound.reset();
   }
 
-  async answer(offerSdp: string): Promise<string> {
+  async answer(offerSdp: string, opts?: SdpOptions): Promise<string> {
     this.assertOpen();
+    if (opts?.maxPlaybackRate) this.maxPlaybackRate = opts.maxPlaybackRate;
     if (!/^m=audio /m.test(offerSdp)) throw new SdpNegotiationError('offer has no audio stream');
     checkWebRtcSdp(offerSdp, 'offer');
     try {
@@ -165,8 +169,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     return this.localSdp();
   }
 
-  async createOffer(opts?: { codecs?: CodecName[] }): Promise<string> {
+  async createOffer(opts?: { codecs?: CodecName[] } & SdpOptions): Promise<string> {
     this.assertOpen();
+    if (opts?.maxPlaybackRate) this.maxPlaybackRate = opts.maxPlaybackRate;
     if (opts?.codecs && !opts.codecs.includes('opus')) throw new SdpNegotiationError('a WebRTC leg speaks Opus only');
     if (!this.transceiver) this.transceiver = this.pc.addTransceiver('audio', { direction: 'sendrecv' });
     // the browser answers setup:active: its ClientHello may come before we listen, as above
@@ -302,7 +307,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private localSdp(): string {
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error('no local description');
-    return rewriteLocalSdp(sdp, this.plan);
+    return limitOpusRate(rewriteLocalSdp(sdp, this.plan), this.maxPlaybackRate);
   }
 
   private attachTrack(track: MediaStreamTrack): void {

@@ -137,7 +137,10 @@ export async function capacityStep(calls: number, seconds: number, clients: Clie
     const pair = async (i: number, offer: string): Promise<void> => {
       const ep = new WebRtcEndpoint({ id: `cap-${calls}-${i}`, webrtc }, { pcmRate: 8000, rtpTimeoutMs: 60000 });
       eps[i] = ep;
-      await clients.request({ op: 'accept', index: i, answer: await ep.answer(offer) });
+      // As the call layer does for a browser leg bridged to G.711 (this bench's PCMU side).
+      const answer = await ep.answer(offer, { maxPlaybackRate: 8000 });
+      if (!/maxplaybackrate=8000/.test(answer)) throw new Error('no maxplaybackrate in our answer');
+      await clients.request({ op: 'accept', index: i, answer });
     };
     for (let i = 0; i < calls; i++) await pair(i, offers[i]);
     for (let attempt = 1; ; attempt++) {

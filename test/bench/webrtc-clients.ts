@@ -35,9 +35,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 let clients: WeriftClient[] = [];
 
+/**
+ * What a browser sends: narrowband when our SDP said maxplaybackrate=8000 (Chrome honours it),
+ * unless BENCH_OPUS_WIDEBAND=1 stands in for one that does not.
+ */
 function opusFrames(): Buffer[] {
-  const enc = createEncoder(OPUS, { pcmRate: 48000 });
-  const frames = speechLike(48000, 100).map((x) => enc.encode(x));
+  const rate = process.env.BENCH_OPUS_WIDEBAND === '1' ? 48000 : 8000;
+  const enc = createEncoder(OPUS, { pcmRate: rate });
+  const frames = speechLike(rate, 100).map((x) => enc.encode(x));
   enc.close();
   return frames;
 }

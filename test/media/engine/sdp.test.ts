@@ -11,7 +11,7 @@ import { SdpNegotiationError } from '../../../media/types.js';
 import pino from 'pino';
 import { RtpEndpoint } from '../../../media/endpoints/rtp-endpoint.js';
 import { PortAllocator } from '../../../media/port-allocator.js';
-import { OPUS_SPEC, weriftCodecs } from '../../../media/endpoints/webrtc-codecs.js';
+import { limitOpusRate, OPUS_SPEC, weriftCodecs } from '../../../media/endpoints/webrtc-codecs.js';
 
 const offer = (m: string[], c = '10.0.0.5', extra: string[] = []): string =>
   ['v=0', 'o=- 1 1 IN IP4 10.0.0.5', 's=-', `c=IN IP4 ${c}`, 't=0 0', ...m, ...extra, ''].join('\r\n');
@@ -167,4 +167,26 @@ t.test("the handle reads the codec an answer settled on off the answer's first p
   t.equal(firstAudioCodec(offer(['m=audio 4000 RTP/AVP 96 0', 'a=rtpmap:96 OPUS/48000/2'])), 'opus');
   t.equal(firstAudioCodec(offer(['m=audio 4000 RTP/AVP 97', 'a=rtpmap:97 pcmu/8000'])), 'PCMU', 'names are case-blind');
   t.equal(firstAudioCodec('v=0\r\n'), undefined, 'no audio line');
+});
+
+t.test("a WebRTC leg's SDP gets the Opus rate limit in its fmtp, whatever werift wrote", async (t) => {
+  const withFmtp = offer([
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111 126',
+    'a=rtpmap:111 opus/48000/2',
+    'a=fmtp:111 minptime=10',
+    'a=rtpmap:126 telephone-event/48000',
+  ]);
+  const limited = limitOpusRate(withFmtp, 8000);
+  t.match(limited, /^a=fmtp:111 minptime=10;maxplaybackrate=8000;sprop-maxcapturerate=8000\r$/m, 'appended to the fmtp');
+  t.equal(limitOpusRate(limited, 8000), limited, 'applied twice, written once');
+  const noFmtp = offer(['m=audio 9 UDP/TLS/RTP/SAVPF 96', 'a=rtpmap:96 opus/48000/2']);
+  t.match(
+    limitOpusRate(noFmtp, 8000),
+    /^a=rtpmap:96 opus\/48000\/2\r\na=fmtp:96 maxplaybackrate=8000;sprop-maxcapturerate=8000\r$/m,
+    'an fmtp line added',
+  );
+  t.equal(limitOpusRate(withFmtp, undefined), withFmtp, 'no limit asked: unchanged');
+  t.equal(limitOpusRate(withFmtp, 48000), withFmtp, 'full band: unchanged');
+  const parsed = negotiateAnswer(parseMediaDescription(limitOpusRate(withFmtp, 8000)));
+  t.equal(parsed.codec.params?.maxplaybackrate, 8000, 'our own parser reads it back');
 });

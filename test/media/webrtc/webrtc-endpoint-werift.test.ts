@@ -96,8 +96,10 @@ t.test('endpoint offers (call towards a browser) and 8 kHz PCM side', async (t) 
   const ep = makeEndpoint(t, 'ep-offer');
   ep.setPcmRate(8000);
   const client = makeClient(t);
-  const offer = await ep.createOffer({ codecs: ['opus', 'PCMU'] });
+  // A call from a G.711 caller towards a browser: the browser is asked for narrowband Opus.
+  const offer = await ep.createOffer({ codecs: ['opus', 'PCMU'], maxPlaybackRate: 8000 });
   t.match(offer, /a=candidate:.* 127\.0\.0\.1 /);
+  t.match(offer, /^a=fmtp:\d+ .*maxplaybackrate=8000;sprop-maxcapturerate=8000/m, 'Opus offered no wider than 8 kHz');
   await ep.setRemoteAnswer(await client.answer(offer));
   await client.connected();
   await ep.waitConnected();
