@@ -63,6 +63,27 @@ function measure<T>(inputs: T[], step: (x: T) => unknown, roundMs = 120): number
   return best;
 }
 
+/**
+ * The codec work of one PCMU ⇄ Opus call per 20 ms (both directions: G.711 decode and encode, Opus
+ * encode at 8 kHz, Opus decode of what the far end sends), measured quickly (about a second):
+ * the media bench takes it again after every step, because this VM's speed drifts by a fifth within
+ * minutes and a codec-bound limit measured once does not describe a step run later.
+ */
+export function callCodecCost(opts: { fec: boolean; wideband: boolean }): number {
+  const nb = speechLike(8000, 50);
+  const mu = nb.map(encodeMulaw);
+  const enc = createEncoder(opts.fec ? OPUS_FEC : OPUS, { pcmRate: 8000 });
+  const encode = measure(nb, (x) => enc.encode(x), 40);
+  enc.close();
+  const far = createEncoder(OPUS, { pcmRate: opts.wideband ? 48000 : 8000 });
+  const packets = (opts.wideband ? speechLike(48000, 50) : nb).map((x) => far.encode(x));
+  far.close();
+  const dec = createDecoder(OPUS, { pcmRate: 8000 });
+  const decode = measure(packets, (p) => dec.decode(p), 40);
+  dec.close();
+  return measure(nb, encodeMulaw, 20) + measure(mu, decodeMulaw, 20) + encode + decode;
+}
+
 export async function benchCodecs(): Promise<Record<string, number>> {
   const frames = 100;
   const nb = speechLike(8000, frames);
