@@ -14,6 +14,9 @@ static inline napi_value addon_fail(napi_env env, const char *msg) {
   return NULL;
 }
 
+/* One exported function, for a napi_property_descriptor table. */
+#define ADDON_METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
+
 void udp_send_init(napi_env env, napi_value exports);
 void udp_recv_init(napi_env env, napi_value exports);
 

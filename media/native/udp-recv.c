@@ -257,15 +257,33 @@ static napi_value RecvOpen(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* The receiver and descriptor every registration call starts with; NULL once it has thrown. */
+static receiver_t *receiver_and_fd(napi_env env, napi_callback_info info, size_t want, napi_value *argv, int32_t *fd,
+                                   const char *usage) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    addon_fail(env, usage);
+    return NULL;
+  }
+  receiver_t *rx = unwrap(env, argv[0]);
+  if (!rx) {
+    addon_fail(env, "not a receiver");
+    return NULL;
+  }
+  if (napi_get_value_int32(env, argv[1], fd) != napi_ok || *fd < 0) {
+    addon_fail(env, "fd must be a descriptor");
+    return NULL;
+  }
+  return rx;
+}
+
 /* recvAdd(handle, fd, id) -> 0 or -errno */
 static napi_value RecvAdd(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return addon_fail(env, "recvAdd(handle, fd, id)");
-  receiver_t *rx = unwrap(env, argv[0]);
   int32_t fd, id;
-  if (!rx || rx->closing) return addon_fail(env, "receiver is closed");
-  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || fd < 0) return addon_fail(env, "fd must be a descriptor");
+  receiver_t *rx = receiver_and_fd(env, info, 3, argv, &fd, "recvAdd(handle, fd, id)");
+  if (!rx) return NULL;
+  if (rx->closing) return addon_fail(env, "receiver is closed");
   if (napi_get_value_int32(env, argv[2], &id) != napi_ok || id < 0) return addon_fail(env, "id must be a non-negative int32");
   struct epoll_event ev;
   memset(&ev, 0, sizeof ev);
@@ -279,13 +297,10 @@ static napi_value RecvAdd(napi_env env, napi_callback_info info) {
 
 /* recvRemove(handle, fd) -> 0 or -errno */
 static napi_value RecvRemove(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return addon_fail(env, "recvRemove(handle, fd)");
-  receiver_t *rx = unwrap(env, argv[0]);
   int32_t fd;
-  if (!rx) return addon_fail(env, "not a receiver");
-  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || fd < 0) return addon_fail(env, "fd must be a descriptor");
+  receiver_t *rx = receiver_and_fd(env, info, 2, argv, &fd, "recvRemove(handle, fd)");
+  if (!rx) return NULL;
   if (rx->closing) return addon_int(env, 0);
   int r = epoll_ctl(rx->epfd, EPOLL_CTL_DEL, fd, NULL);
   if (r < 0) return addon_int(env, -errno);
@@ -314,10 +329,10 @@ static napi_value RecvClose(napi_env env, napi_callback_info info) {
 
 void udp_recv_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"recvOpen", NULL, RecvOpen, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"recvAdd", NULL, RecvAdd, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"recvRemove", NULL, RecvRemove, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"recvClose", NULL, RecvClose, NULL, NULL, NULL, napi_enumerable, NULL},
+      ADDON_METHOD("recvOpen", RecvOpen),
+      ADDON_METHOD("recvAdd", RecvAdd),
+      ADDON_METHOD("recvRemove", RecvRemove),
+      ADDON_METHOD("recvClose", RecvClose),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

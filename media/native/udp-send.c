@@ -182,10 +182,10 @@ static napi_value Ntop(napi_env env, napi_callback_info info) {
 
 void udp_send_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"send", NULL, Send, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"sendBatch", NULL, SendBatch, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"sockaddr", NULL, Sockaddr, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"ntop", NULL, Ntop, NULL, NULL, NULL, napi_enumerable, NULL},
+      ADDON_METHOD("send", Send),
+      ADDON_METHOD("sendBatch", SendBatch),
+      ADDON_METHOD("sockaddr", Sockaddr),
+      ADDON_METHOD("ntop", Ntop),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -1,9 +1,9 @@
 import t from 'tap';
-import pino from 'pino';
 import { PortAllocator } from '../../../media/port-allocator.js';
 import { RtpEndpoint } from '../../../media/endpoints/rtp-endpoint.js';
 import { Bridge } from '../../../media/bridge.js';
 import { RtpPeer } from '../../helpers/rtp-peer.js';
+import { rtpEndpointContext } from '../../helpers/rtp-endpoint-ctx.js';
 import { peakFrequency, toneToResidualDb } from '../../media/unit/spectrum.js';
 import { peerOffer } from './peer-sdp.js';
 import type { CodecSpec } from '../../../media/types.js';
@@ -11,23 +11,12 @@ import type { CodecSpec } from '../../../media/types.js';
 const PCMU: CodecSpec = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
 const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
 
-function ctx(id: string, ports: PortAllocator) {
-  return {
-    id,
-    ports,
-    address: '127.0.0.1',
-    advertisedAddress: '127.0.0.1',
-    logger: pino({ level: 'silent' }),
-    webrtc: { iceAddresses: [], includeLoopback: true, stunServers: [], turnServers: [] },
-  };
-}
-
 /** Two RTP endpoints in this process (no worker), a PCMU peer on a and a `codecB` peer on b. */
 async function endpointPair(t: { teardown(fn: () => void): void }, rangeBase: number, codecB: 'PCMU' | 'opus') {
   const base = rangeBase + Math.floor(Math.random() * 2000) * 2;
   const ports = new PortAllocator(base, base + 40);
-  const a = new RtpEndpoint(ctx('a', ports));
-  const b = new RtpEndpoint(ctx('b', ports));
+  const a = new RtpEndpoint(rtpEndpointContext('a', ports));
+  const b = new RtpEndpoint(rtpEndpointContext('b', ports));
   const pa = await RtpPeer.start();
   const pb = await RtpPeer.start();
   t.teardown(() => {

@@ -24,7 +24,11 @@ interface Inbound {
   codec: string;
 }
 
-async function setup(t: Test, direction: 'browser-offers' | 'endpoint-offers', opts: { hideBrowserCandidates?: boolean } = {}) {
+async function setup(
+  t: Test,
+  direction: 'browser-offers' | 'endpoint-offers',
+  opts: { hideBrowserCandidates?: boolean; maxPlaybackRate?: 8000 } = {},
+) {
   const site = await servePeerPage();
   t.teardown(() => site.close());
   const browser = await browsers.harness(t, { micToneHz: 1000 });
@@ -43,13 +47,14 @@ async function setup(t: Test, direction: 'browser-offers' | 'endpoint-offers', o
             .filter((l) => !l.startsWith('a=candidate:'))
             .join('\r\n')
         : offer,
+      { maxPlaybackRate: opts.maxPlaybackRate },
     );
     await page.evaluate(
       (sdp) => (globalThis as unknown as { peer: { accept(s: string): Promise<void> } }).peer.accept(sdp),
       answer,
     );
   } else {
-    const offer = await ep.createOffer();
+    const offer = await ep.createOffer({ maxPlaybackRate: opts.maxPlaybackRate });
     const answer = await page.evaluate(
       (sdp) => (globalThis as unknown as { peer: { answer(s: string): Promise<string> } }).peer.answer(sdp),
       offer,
@@ -170,3 +175,26 @@ t.test('browser candidates unusable (NAT, mDNS): connects peer-reflexive, audio 
   const stats = await inbound(page);
   t.ok(stats.packetsReceived > 30, `browser received ${stats.packetsReceived} packets`);
 });
+
+/** Opus TOC configurations (RFC 6716 §3.1) of narrowband: SILK NB 0-3, CELT NB 16-19. */
+const narrowbandConfig = (config: number): boolean => config <= 3 || (config >= 16 && config <= 19);
+
+for (const direction of ['browser-offers', 'endpoint-offers'] as const) {
+  t.test(`${direction}: Chromium sends narrowband Opus when told maxplaybackrate=8000, wider when not`, async (t) => {
+    const configs = async (maxPlaybackRate: 8000 | undefined): Promise<number[]> => {
+      const { ep } = await setup(t, direction, { maxPlaybackRate });
+      const seen: number[] = [];
+      ep.on('rtp', (p) => {
+        if (p.payload.length > 0) seen.push(p.payload[0] >> 3);
+      });
+      await exchange(ep, 1500);
+      return seen.slice(10); // past the encoder's first frames
+    };
+    const limited = await configs(8000);
+    t.ok(limited.length > 30, `${limited.length} packets with the limit`);
+    t.ok(limited.every(narrowbandConfig), `all narrowband (TOC configs ${[...new Set(limited)].join(',')})`);
+    const free = await configs(undefined);
+    t.ok(free.length > 30, `${free.length} packets without it`);
+    t.notOk(free.every(narrowbandConfig), `wider without the limit (TOC configs ${[...new Set(free)].join(',')})`);
+  });
+}
