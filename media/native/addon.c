@@ -4,9 +4,15 @@
 
 #include "addon.h"
 
+#define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
+
 static napi_value Init(napi_env env, napi_value exports) {
-  udp_send_init(env, exports);
-  udp_recv_init(env, exports);
+  napi_property_descriptor props[] = {
+      METHOD("send", Send),           METHOD("sendBatch", SendBatch), METHOD("sockaddr", Sockaddr),
+      METHOD("ntop", Ntop),           METHOD("recvOpen", RecvOpen),   METHOD("recvAdd", RecvAdd),
+      METHOD("recvRemove", RecvRemove), METHOD("recvClose", RecvClose),
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
 

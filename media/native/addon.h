@@ -14,10 +14,24 @@ static inline napi_value addon_fail(napi_env env, const char *msg) {
   return NULL;
 }
 
-/* One exported function, for a napi_property_descriptor table. */
-#define ADDON_METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
+/* Reads exactly n arguments into argv; 0, or -1 after throwing `usage`. */
+static inline int addon_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= n) return 0;
+  addon_fail(env, usage);
+  return -1;
+}
 
-void udp_send_init(napi_env env, napi_value exports);
-void udp_recv_init(napi_env env, napi_value exports);
+/* udp-send.c */
+napi_value Send(napi_env env, napi_callback_info info);
+napi_value SendBatch(napi_env env, napi_callback_info info);
+napi_value Sockaddr(napi_env env, napi_callback_info info);
+napi_value Ntop(napi_env env, napi_callback_info info);
+
+/* udp-recv.c */
+napi_value RecvOpen(napi_env env, napi_callback_info info);
+napi_value RecvAdd(napi_env env, napi_callback_info info);
+napi_value RecvRemove(napi_env env, napi_callback_info info);
+napi_value RecvClose(napi_env env, napi_callback_info info);
 
 #endif

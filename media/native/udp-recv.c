@@ -203,11 +203,9 @@ static receiver_t *unwrap(napi_env env, napi_value v) {
 }
 
 /* recvOpen(onBatch(count), ring: Buffer, meta: Buffer, slotBytes) -> handle */
-static napi_value RecvOpen(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
+napi_value RecvOpen(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4)
-    return addon_fail(env, "recvOpen(onBatch, ring, meta, slotBytes)");
+  if (addon_args(env, info, 4, argv, "recvOpen(onBatch, ring, meta, slotBytes)") != 0) return NULL;
   napi_valuetype t;
   if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) return addon_fail(env, "onBatch must be a function");
   void *ring, *meta;
@@ -260,11 +258,7 @@ static napi_value RecvOpen(napi_env env, napi_callback_info info) {
 /* The receiver and descriptor every registration call starts with; NULL once it has thrown. */
 static receiver_t *receiver_and_fd(napi_env env, napi_callback_info info, size_t want, napi_value *argv, int32_t *fd,
                                    const char *usage) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
-    addon_fail(env, usage);
-    return NULL;
-  }
+  if (addon_args(env, info, want, argv, usage) != 0) return NULL;
   receiver_t *rx = unwrap(env, argv[0]);
   if (!rx) {
     addon_fail(env, "not a receiver");
@@ -278,7 +272,7 @@ static receiver_t *receiver_and_fd(napi_env env, napi_callback_info info, size_t
 }
 
 /* recvAdd(handle, fd, id) -> 0 or -errno */
-static napi_value RecvAdd(napi_env env, napi_callback_info info) {
+napi_value RecvAdd(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int32_t fd, id;
   receiver_t *rx = receiver_and_fd(env, info, 3, argv, &fd, "recvAdd(handle, fd, id)");
@@ -296,7 +290,7 @@ static napi_value RecvAdd(napi_env env, napi_callback_info info) {
 }
 
 /* recvRemove(handle, fd) -> 0 or -errno */
-static napi_value RecvRemove(napi_env env, napi_callback_info info) {
+napi_value RecvRemove(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int32_t fd;
   receiver_t *rx = receiver_and_fd(env, info, 2, argv, &fd, "recvRemove(handle, fd)");
@@ -310,10 +304,9 @@ static napi_value RecvRemove(napi_env env, napi_callback_info info) {
 }
 
 /* recvClose(handle): stops polling; the memory goes once libuv has let go of the handle. */
-static napi_value RecvClose(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+napi_value RecvClose(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return addon_fail(env, "recvClose(handle)");
+  if (addon_args(env, info, 1, argv, "recvClose(handle)") != 0) return NULL;
   receiver_t *rx = unwrap(env, argv[0]);
   if (!rx) return addon_fail(env, "not a receiver");
   if (!rx->closing) {
@@ -325,14 +318,4 @@ static napi_value RecvClose(napi_env env, napi_callback_info info) {
     close_receiver(rx);
   }
   return NULL;
-}
-
-void udp_recv_init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      ADDON_METHOD("recvOpen", RecvOpen),
-      ADDON_METHOD("recvAdd", RecvAdd),
-      ADDON_METHOD("recvRemove", RecvRemove),
-      ADDON_METHOD("recvClose", RecvClose),
-  };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -56,11 +56,9 @@ static ssize_t send_retrying(int fd, struct msghdr *msg) {
 }
 
 /* send(fd, head, payload | null, address | null) -> bytes sent, or -errno */
-static napi_value Send(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
+napi_value Send(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4)
-    return addon_fail(env, "send(fd, head, payload, address)");
+  if (addon_args(env, info, 4, argv, "send(fd, head, payload, address)") != 0) return NULL;
   int32_t fd;
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return addon_fail(env, "fd must be a descriptor");
   struct iovec iov[2];
@@ -87,11 +85,9 @@ static napi_value Send(napi_env env, napi_callback_info info) {
 }
 
 /* sendBatch(fd, datagrams: Buffer[], address | null) -> datagrams sent, or -errno if none was */
-static napi_value SendBatch(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
+napi_value SendBatch(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3)
-    return addon_fail(env, "sendBatch(fd, datagrams, address)");
+  if (addon_args(env, info, 3, argv, "sendBatch(fd, datagrams, address)") != 0) return NULL;
   int32_t fd;
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return addon_fail(env, "fd must be a descriptor");
   uint32_t count;
@@ -130,11 +126,9 @@ static napi_value SendBatch(napi_env env, napi_callback_info info) {
 }
 
 /* sockaddr(ip, port) -> Buffer holding a sockaddr_in or sockaddr_in6, or null for a bad address */
-static napi_value Sockaddr(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+napi_value Sockaddr(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2)
-    return addon_fail(env, "sockaddr(ip, port)");
+  if (addon_args(env, info, 2, argv, "sockaddr(ip, port)") != 0) return NULL;
   char ip[INET6_ADDRSTRLEN + 1];
   size_t iplen;
   if (napi_get_value_string_utf8(env, argv[0], ip, sizeof ip, &iplen) != napi_ok) return addon_fail(env, "ip must be a string");
@@ -165,10 +159,9 @@ static napi_value Sockaddr(napi_env env, napi_callback_info info) {
 }
 
 /* ntop(bytes: 4- or 16-byte Buffer) -> the address as inet_ntop writes it (as dgram reports it) */
-static napi_value Ntop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+napi_value Ntop(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return addon_fail(env, "ntop(bytes)");
+  if (addon_args(env, info, 1, argv, "ntop(bytes)") != 0) return NULL;
   void *data;
   size_t n;
   if (napi_get_buffer_info(env, argv[0], &data, &n) != napi_ok || (n != 4 && n != 16))
@@ -178,14 +171,4 @@ static napi_value Ntop(napi_env env, napi_callback_info info) {
   napi_value out;
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
   return out;
-}
-
-void udp_send_init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      ADDON_METHOD("send", Send),
-      ADDON_METHOD("sendBatch", SendBatch),
-      ADDON_METHOD("sockaddr", Sockaddr),
-      ADDON_METHOD("ntop", Ntop),
-  };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -224,7 +224,7 @@ if (!udpNative) {
     const many = await socks(40);
     const tx = await sock();
     const counts = new Array<number>(many.length).fill(0);
-    many.forEach((s, i) => rx.add(s, () => counts[i]++));
+    for (const [i, s] of many.entries()) rx.add(s, () => counts[i]++);
     // 40 sockets x 10 = 400 datagrams queued at once: more than the 256 slots of one batch.
     for (let r = 0; r < 10; r++) for (const s of many) tx.send(Buffer.alloc(160), s.address().port, '127.0.0.1');
     await untilOrThrow('400 datagrams', () => counts.every((c) => c === 10));
