@@ -48,7 +48,6 @@ typedef struct receiver {
   uint32_t slots;
   uint32_t slot_bytes;
   int closing;
-  int in_callback;
   /* Registered sockets: the handle keeps the loop alive while there are any, as a reading dgram socket would. */
   uint32_t sockets;
   /* Bumped by every removal: events read before one may name a socket closed since. */
@@ -93,9 +92,7 @@ static void deliver(receiver_t *rx, uint32_t count) {
   napi_value fn, recv, arg, result;
   if (rx->callback != NULL && napi_get_reference_value(env, rx->callback, &fn) == napi_ok && fn != NULL &&
       napi_get_global(env, &recv) == napi_ok && napi_create_uint32(env, count, &arg) == napi_ok) {
-    rx->in_callback = 1;
     napi_status st = napi_make_callback(env, rx->async, recv, fn, 1, &arg, &result);
-    rx->in_callback = 0;
     if (st == napi_pending_exception) {
       napi_value err;
       if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
@@ -189,13 +186,6 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   }
 }
 
-static void finalize_receiver(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)data;
-  (void)hint;
-  /* The handle's lifetime is explicit (close, or the environment's cleanup): nothing here. */
-}
-
 static receiver_t *unwrap(napi_env env, napi_value v) {
   void *p = NULL;
   if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
@@ -250,8 +240,9 @@ napi_value RecvOpen(napi_env env, napi_callback_info info) {
   uv_poll_start(&rx->poll, UV_READABLE, on_readable);
   uv_unref((uv_handle_t *)&rx->poll);
   napi_add_async_cleanup_hook(env, on_env_cleanup, rx, &rx->cleanup);
+  /* No finalizer: the receiver lives until recvClose or the environment's cleanup, not until collected. */
   napi_value out;
-  napi_create_external(env, rx, finalize_receiver, NULL, &out);
+  napi_create_external(env, rx, NULL, NULL, &out);
   return out;
 }
 
