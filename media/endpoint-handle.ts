@@ -22,7 +22,8 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   private _closed = false;
   /** Made with the endpoint (`MediaSession.createEndpoint`'s `withOffer`), for the first createOffer. */
   private offerReady: string | undefined;
-  private _audioCodec: string | undefined;
+  /** The codec this leg's SDP answer settled on (e.g. 'PCMU', 'opus'). */
+  private audioCodec: string | undefined;
 
   /** @internal created by MediaSession.createEndpoint */
   constructor(worker: WorkerHandle, sessionId: string, id: string, kind: EndpointKind) {
@@ -39,22 +40,17 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
   }
 
   /**
-   * The audio codec this leg settled on (e.g. 'PCMU', 'opus'), read off its SDP answer; undefined
-   * before. The call layer asks for narrowband Opus on a leg it bridges to a G.711 one.
+   * Its SDP answer settled on G.711, which carries nothing above 4 kHz: the call layer asks for
+   * narrowband Opus on a leg it bridges to this one.
    */
-  get audioCodec(): string | undefined {
-    return this._audioCodec;
-  }
-
-  /** Narrowband: G.711, which carries nothing above 4 kHz. */
   get narrowband(): boolean {
-    return this._audioCodec === 'PCMU' || this._audioCodec === 'PCMA';
+    return this.audioCodec === 'PCMU' || this.audioCodec === 'PCMA';
   }
 
   /** `opts.maxPlaybackRate`: 8000 when this leg will be bridged to a narrowband one (see SdpOptions). */
   async answer(offerSdp: string, opts?: SdpOptions): Promise<string> {
     const answer = await this.worker.request('answer', { endpointId: this.id, sdp: offerSdp, ...opts });
-    this._audioCodec = firstAudioCodec(answer);
+    this.audioCodec = firstAudioCodec(answer);
     return answer;
   }
 
@@ -72,7 +68,7 @@ export class Endpoint extends EventEmitter<EndpointEvents> {
 
   async setRemoteAnswer(sdp: string): Promise<void> {
     await this.worker.request('setRemoteAnswer', { endpointId: this.id, sdp });
-    this._audioCodec = firstAudioCodec(sdp);
+    this.audioCodec = firstAudioCodec(sdp);
   }
 
   sendDtmf(digit: string, durationMs = 100): Promise<void> {

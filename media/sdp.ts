@@ -190,6 +190,11 @@ export function offerCodecs(names: readonly CodecName[] = AUDIO_CODECS): CodecSp
   return out;
 }
 
+/** Opus fmtp parameters (RFC 7587 §6.1) of a leg that plays and sends nothing above `rate`; none at full band. */
+export function opusRateParams(rate: number | undefined): Record<string, number> {
+  return rate && rate < 48000 ? { maxplaybackrate: rate, 'sprop-maxcapturerate': rate } : {};
+}
+
 function fmtpString(params: Record<string, string | number>): string {
   return Object.entries(params)
     .map(([k, v]) => (v === '' ? k : `${k}=${v}`))

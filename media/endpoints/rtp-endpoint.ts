@@ -25,6 +25,7 @@ import {
   buildSdp,
   negotiateAnswer,
   offerCodecs,
+  opusRateParams,
   parseMediaDescription,
   type Direction,
   type NegotiatedMedia,
@@ -200,7 +201,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     if (opts?.maxPlaybackRate) this.maxPlaybackRate = opts.maxPlaybackRate;
     this.adopt(n);
     const answerCodecs: CodecSpec[] = [
-      { ...n.codec, params: n.codec.name === 'opus' ? { stereo: 0, ...this.opusRateParams() } : undefined },
+      { ...n.codec, params: n.codec.name === 'opus' ? { stereo: 0, ...opusRateParams(this.maxPlaybackRate) } : undefined },
     ];
     if (n.telephoneEvent) answerCodecs.push({ ...n.telephoneEvent, params: { '0-16': '' } });
     return this.localSdp(answerCodecs, n.localDirection, offer.rtcpMux);
@@ -211,7 +212,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     await this.open();
     if (opts?.maxPlaybackRate) this.maxPlaybackRate = opts.maxPlaybackRate;
     this.offered = offerCodecs(opts?.codecs).map((c) =>
-      c.name === 'opus' ? { ...c, params: { ...c.params, ...this.opusRateParams() } } : c,
+      c.name === 'opus' ? { ...c, params: { ...c.params, ...opusRateParams(this.maxPlaybackRate) } } : c,
     );
     return this.localSdp(this.offered, opts?.direction ?? 'sendrecv');
   }
@@ -284,12 +285,6 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
 
   private assertOpen(): void {
     if (this._closed) throw new Error(`endpoint ${this.id} is closed`);
-  }
-
-  /** RFC 7587: we neither play nor send above this rate (the other leg is narrowband). */
-  private opusRateParams(): Record<string, number> {
-    const rate = this.maxPlaybackRate;
-    return rate && rate < 48000 ? { maxplaybackrate: rate, 'sprop-maxcapturerate': rate } : {};
   }
 
   private localSdp(codecs: CodecSpec[], direction: Direction, rtcpMux = false): string {

@@ -68,9 +68,8 @@ export class BatchReceiver {
     else this.freeIds.push(reg.id);
   }
 
-  /** @internal */
-  addressAt(slot: number): NetAddress {
-    const m = slot * META_INTS;
+  /** @internal the source of the datagram whose meta starts at `m` */
+  addressAt(m: number): NetAddress {
     const bytes = this.metaBuf.subarray((m + 4) * 4, (m + 4) * 4 + (this.meta[m + 3] === 4 ? 4 : 16));
     return { address: this.native.ntop(bytes), port: this.meta[m + 2] };
   }
@@ -87,7 +86,7 @@ export class BatchReceiver {
       const msg = Buffer.allocUnsafe(len);
       ring.copy(msg, 0, i * SLOT_BYTES, i * SLOT_BYTES + len);
       try {
-        reg.deliver(msg, i, meta, m);
+        reg.deliver(msg, meta, m);
       } catch (err) {
         // As a throwing 'message' listener would: uncaught, but after the rest of the batch.
         failure ??= err;
@@ -122,7 +121,7 @@ export class Registration {
   }
 
   /** @internal */
-  deliver(msg: Buffer, slot: number, meta: Int32Array, m: number): void {
+  deliver(msg: Buffer, meta: Int32Array, m: number): void {
     const k = this.fromKey;
     // port, family, address words: the same source keeps its NetAddress object
     if (
@@ -135,7 +134,7 @@ export class Registration {
       k[5] !== meta[m + 7]
     ) {
       for (let j = 0; j < 6; j++) k[j] = meta[m + 2 + j];
-      this.from = this.receiver.addressAt(slot);
+      this.from = this.receiver.addressAt(m);
     }
     this.sink(msg, this.from);
   }
@@ -149,8 +148,8 @@ let shared: BatchReceiver | null | undefined;
  */
 export function batchReceiver(): BatchReceiver | null {
   if (shared === undefined) {
-    const off = process.env.SWITCHBOARD_UDP_BATCH_RECV === '0' || typeof udpNative?.recvOpen !== 'function';
-    shared = off || !udpNative ? null : new BatchReceiver(udpNative);
+    const native = process.env.SWITCHBOARD_UDP_BATCH_RECV === '0' ? undefined : udpNative;
+    shared = native ? new BatchReceiver(native) : null;
   }
   return shared;
 }

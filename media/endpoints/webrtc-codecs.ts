@@ -2,6 +2,7 @@
 import { RTCRtpCodecParameters } from 'werift';
 import type { CodecSpec } from '../types.js';
 import { SdpNegotiationError } from '../types.js';
+import { opusRateParams } from '../sdp.js';
 
 const OPUS_PT = 111;
 const TEL_EVENT_PT = 126;
@@ -39,17 +40,17 @@ export function checkWebRtcSdp(sdp: string, what: string): void {
  * werift wrote: browsers then encode no wider than `rate` (see SdpOptions). Other lines unchanged.
  */
 export function limitOpusRate(sdp: string, rate: number | undefined): string {
-  if (!rate || rate >= 48000) return sdp;
+  const params = Object.entries(opusRateParams(rate));
   const pt = /^a=rtpmap:(\d+) opus\/48000/im.exec(sdp)?.[1];
-  if (pt === undefined) return sdp;
-  const extra = `maxplaybackrate=${rate};sprop-maxcapturerate=${rate}`;
+  if (params.length === 0 || pt === undefined) return sdp;
+  const extra = params.map(([k, v]) => `${k}=${v}`).join(';');
   const fmtp = new RegExp(`^(a=fmtp:${pt} )(.*)$`, 'm');
   if (fmtp.test(sdp))
-    return sdp.replace(fmtp, (_m, head: string, params: string) => {
-      const kept = params
+    return sdp.replace(fmtp, (_m, head: string, written: string) => {
+      const kept = written
         .split(';')
         .map((p) => p.trim())
-        .filter((p) => p && !/^(maxplaybackrate|sprop-maxcapturerate)=/i.test(p));
+        .filter((p) => p && !params.some(([k]) => p.toLowerCase().startsWith(`${k}=`)));
       return `${head}${[...kept, extra].join(';')}`;
     });
   return sdp.replace(new RegExp(`^(a=rtpmap:${pt} opus/48000[^\r\n]*)(\r?\n)`, 'im'), `$1$2a=fmtp:${pt} ${extra}$2`);
