@@ -51,6 +51,7 @@ export function socketFd(sock: dgram.Socket): number {
 interface UdpHandle {
   fd?: unknown;
   recvStop?: () => number;
+  recvStart?: () => number;
 }
 
 function udpHandle(sock: dgram.Socket): UdpHandle | undefined {
@@ -63,4 +64,11 @@ export function stopDgramReading(sock: dgram.Socket): boolean {
   const handle = udpHandle(sock);
   if (typeof handle?.recvStop !== 'function') return false;
   return handle.recvStop() === 0;
+}
+
+/** Lets libuv read the socket again (after the batch receiver let go of it); false if it cannot. */
+export function resumeDgramReading(sock: dgram.Socket): boolean {
+  const handle = udpHandle(sock);
+  if (typeof handle?.recvStart !== 'function') return false;
+  return handle.recvStart() === 0;
 }

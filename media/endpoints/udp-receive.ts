@@ -53,6 +53,11 @@ export class BatchReceiver {
     return reg;
   }
 
+  /** Sockets read now (diagnostics, tests). */
+  get size(): number {
+    return this.sinks.length - this.freeIds.length - this.retired.length;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

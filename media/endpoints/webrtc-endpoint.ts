@@ -31,6 +31,8 @@ import { installSessionCiphers, preferSessionCipherProfile, type DtlsTransportLi
 import { holdEarlyDtlsRecords, type EarlyDtlsTransport } from './dtls-early-records.js';
 import { SenderReportFeed, type ReportingSender } from './webrtc-sender-report.js';
 import { OutboundRtpHeader, WebRtcSendPath, type SrtpTransportLike } from './webrtc-send-path.js';
+import { SrtpReceivePath, type SrtpReceiveTransportLike, type StreamStatisticsLike } from './srtp-receive-path.js';
+import { batchReceiver, type BatchReceiver } from './udp-receive.js';
 
 /** The part of the media engine's EndpointContext this endpoint uses. */
 export interface WebRtcEndpointContext {
@@ -50,6 +52,11 @@ export interface WebRtcEndpointOptions {
   rtpTimeoutMs?: number;
   /** Declare the leg failed when ICE + DTLS did not connect this long after offer/answer. */
   connectTimeoutMs?: number;
+  /**
+   * How the browser's audio is read once connected: through the thread's batch receiver (default),
+   * dgram (null), or werift's own chain ('werift': A/B runs; SWITCHBOARD_WEBRTC_RECEIVE=werift).
+   */
+  receiver?: BatchReceiver | null | 'werift';
 }
 
 export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements NegotiatingEndpoint {
@@ -85,12 +92,16 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   /** Kept for re-offers, which are answered without options (see SdpOptions). */
   private maxPlaybackRate: SdpOptions['maxPlaybackRate'];
   private readonly sendPath: WebRtcSendPath;
+  /** Our SRTP audio path off the nominated socket; undefined: werift's chain throughout. */
+  private readonly receivePath: SrtpReceivePath | undefined;
 
   constructor(ctx: WebRtcEndpointContext, opts: WebRtcEndpointOptions = {}) {
     super();
     this.id = ctx.id;
     this.log = (ctx.logger ?? pino({ level: 'silent' })).child({ endpoint: ctx.id, kind: 'webrtc' });
     this.sendPath = new WebRtcSendPath(this.log);
+    const receiver = opts.receiver ?? (process.env.SWITCHBOARD_WEBRTC_RECEIVE === 'werift' ? 'werift' : batchReceiver());
+    if (receiver !== 'werift') this.receivePath = new SrtpReceivePath(this.log, receiver, (p) => this.onPacket(p));
     this._pcmRate = opts.pcmRate ?? 48000;
     this.rtpTimeoutMs = opts.rtpTimeoutMs ?? 5000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 15000;
@@ -120,6 +131,16 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   /** Whose SRTP transform runs once connected: ours (per profile) or werift's. */
   get srtpTransform(): 'aes-cm' | 'aes-gcm' | 'werift' | undefined {
     return this._srtpTransform;
+  }
+
+  /** How the browser's audio arrives now: our SRTP path, or werift's chain. */
+  get receivedVia(): 'own' | 'werift' {
+    return this.receivePath?.active ? 'own' : 'werift';
+  }
+
+  /** What our receive path refused: replayed or too old, failed authentication, malformed. */
+  get refusedSrtp(): { replayed: number; unauthenticated: number; malformed: number } | undefined {
+    return this.receivePath ? { ...this.receivePath.refused } : undefined;
   }
 
   /** How our last packet left: the UDP send addon, dgram, or werift's own chain. */
@@ -227,6 +248,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.clearConnectTimer();
     this.settleWaiters(new Error(`endpoint ${this.id} closed`));
     this.dtmfOut.close();
+    this.receivePath?.release();
     this.encoder?.close();
     this.encoder = undefined;
     this.inbound.reset();
@@ -312,31 +334,47 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
 
   private attachTrack(track: MediaStreamTrack): void {
     if (track.kind !== 'audio') return;
-    track.onReceiveRtp.subscribe((rtp) => this.onRtp(rtp));
+    track.onReceiveRtp.subscribe((rtp) => this.onWeriftRtp(rtp));
   }
 
-  private onRtp(rtp: RtpPacket): void {
+  /** A packet through werift's chain: the first of an SSRC, or all of them when our path cannot serve. */
+  private onWeriftRtp(rtp: RtpPacket): void {
     if (this._closed) return;
-    this.lastRtpAt = Date.now();
     const h = rtp.header;
-    const events = this.dtmfIn.get(h.payloadType);
-    const decoding = this.listenerCount('audio') > 0;
-    if (events) {
-      events.push(h.timestamp, rtp.payload);
-      this.forwardGate.note(h.ssrc, h.sequenceNumber);
-      if (decoding) this.inbound.skip(h.sequenceNumber, h.ssrc);
-      return;
-    }
-    if (!this._codec || h.payloadType !== this._codec.payloadType) return;
-    const info: RtpPacketInfo = {
+    if (this.receivePath && this.connected && this._srtpTransform !== 'werift') this.takeReceivePath(h.ssrc);
+    this.onPacket({
       payloadType: h.payloadType,
       sequenceNumber: h.sequenceNumber,
       timestamp: h.timestamp,
       ssrc: h.ssrc,
       marker: h.marker,
       payload: rtp.payload,
-    };
-    if (this.forwardGate.admit(h.ssrc, h.sequenceNumber)) this.emit('rtp', info);
+    });
+  }
+
+  /** The next packets of `ssrc` come our way (werift has its SRTP state for it by now). */
+  private takeReceivePath(ssrc: number): void {
+    const t = this.transceiver;
+    if (!t) return;
+    const transport = t.dtlsTransport as unknown as SrtpReceiveTransportLike;
+    if (this.receivePath!.holds(transport, ssrc)) return;
+    const stats = (t.receiver as unknown as { remoteStreams?: Record<number, StreamStatisticsLike> }).remoteStreams?.[ssrc];
+    this.receivePath!.take(transport, ssrc, stats);
+  }
+
+  private onPacket(info: RtpPacketInfo): void {
+    if (this._closed) return;
+    this.lastRtpAt = Date.now();
+    const events = this.dtmfIn.get(info.payloadType);
+    const decoding = this.listenerCount('audio') > 0;
+    if (events) {
+      events.push(info.timestamp, info.payload);
+      this.forwardGate.note(info.ssrc, info.sequenceNumber);
+      if (decoding) this.inbound.skip(info.sequenceNumber, info.ssrc);
+      return;
+    }
+    if (!this._codec || info.payloadType !== this._codec.payloadType) return;
+    if (this.forwardGate.admit(info.ssrc, info.sequenceNumber)) this.emit('rtp', info);
     if (decoding) this.inbound.push(info);
   }
 
@@ -390,6 +428,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     if (this._closed || this.failedOnce) return;
     this.failedOnce = true;
     this.connected = false;
+    this.receivePath?.release();
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
     this.clearConnectTimer();

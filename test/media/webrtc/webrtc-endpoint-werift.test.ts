@@ -5,19 +5,21 @@
  */
 import t, { type Test } from 'tap';
 import { until } from '../../helpers/wait.js';
-import { WebRtcEndpoint } from '../../../media/endpoints/webrtc-endpoint.js';
+import { WebRtcEndpoint, type WebRtcEndpointOptions } from '../../../media/endpoints/webrtc-endpoint.js';
+import { batchReceiver } from '../../../media/endpoints/udp-receive.js';
 import { configSchema } from '../../../config/schema.js';
 import { createDecoder, createEncoder } from '../../../media/codecs/index.js';
 import type { AudioFrame, DtmfEvent } from '../../../media/types.js';
 import { buildTelephoneEvent } from '../../../media/endpoints/webrtc-dtmf.js';
 import { WeriftClient } from './werift-client.js';
 import { udpNative } from '../../../media/endpoints/udp-native.js';
+import dgram from 'node:dgram';
 import { ToneSource, concat, peakFrequency } from './tone.js';
 
 const webrtc = configSchema.parse({ webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true } }).webrtc;
 const OPUS = { name: 'opus' as const, payloadType: 111, clockRate: 48000, channels: 2 };
 
-function makeEndpoint(t: Test, id: string, opts?: { rtpTimeoutMs?: number }): WebRtcEndpoint {
+function makeEndpoint(t: Test, id: string, opts?: WebRtcEndpointOptions): WebRtcEndpoint {
   const ep = new WebRtcEndpoint({ id, webrtc }, opts);
   t.teardown(() => ep.close());
   return ep;
@@ -29,7 +31,7 @@ function makeClient(t: Test): WeriftClient {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function connectBrowserOffer(t: Test, opts?: { rtpTimeoutMs?: number }) {
+async function connectBrowserOffer(t: Test, opts?: WebRtcEndpointOptions) {
   const ep = makeEndpoint(t, 'ep-' + Math.random().toString(36).slice(2), opts);
   const client = makeClient(t);
   const answer = await ep.answer(await client.offer());
@@ -79,6 +81,7 @@ t.test('audio both ways, decoded by spectrum', async (t) => {
   t.equal(peakFrequency(pcm, 48000).freq, 440, 'peer hears 440 Hz');
   t.equal(ep.sentVia, udpNative ? 'native' : 'dgram', "our audio left straight on the ICE socket, not through werift's chain");
   t.ok(ep.srtpTransform === 'aes-cm' || ep.srtpTransform === 'aes-gcm', `our SRTP transform (${ep.srtpTransform})`);
+  t.equal(ep.receivedVia, 'own', "the peer's audio came off the socket our way, not through werift's chain");
   // continuity: consecutive seq and 960-tick timestamps
   for (let i = 1; i < opus.length; i++) {
     if (((opus[i]!.sequenceNumber - opus[i - 1]!.sequenceNumber) & 0xffff) !== 1) {
@@ -285,7 +288,20 @@ t.test('close() releases the ICE sockets and timers', async (t) => {
   await client.connected();
   await ep.waitConnected();
   t.ok(udpHandles() > before, `sockets open during the call (${udpHandles()} > ${before})`);
+  const receiver = batchReceiver();
+  const registered = receiver?.size ?? 0;
+  let n = 0;
+  ep.on('rtp', () => n++);
+  const enc = createEncoder(OPUS, { pcmRate: 48000 });
+  t.teardown(() => enc.close());
+  for (let i = 0; i < 5; i++) {
+    client.sendOpus(enc.encode(new Int16Array(960)));
+    await sleep(20);
+  }
+  await until(() => n >= 5 && ep.receivedVia === 'own', { timeoutMs: 3000 });
+  if (receiver) t.equal(receiver.size, registered + 1, 'the ICE socket is read by the batch receiver during the call');
   ep.close();
+  if (receiver) t.equal(receiver.size, registered, 'and no longer once the endpoint closed');
   await client.close();
   await until(() => udpHandles() === before, { timeoutMs: 5000 });
   t.equal(udpHandles(), before, 'every UDP socket closed');
@@ -311,4 +327,93 @@ t.test('re-offers: hold (sendonly) is answered recvonly, resume sendrecv, media 
   await until(() => client.received.length - before >= 10, { timeoutMs: 3000 });
   t.ok(client.received.length - before >= 9, 'audio after resume');
   t.ok(ep.isConnected, 'same ICE/DTLS session');
+});
+
+/** The SRTP datagrams the peer sends on its nominated pair, with where they went. */
+function tapPeerSends(client: WeriftClient): Array<{ packet: Buffer; port: number; address: string }> {
+  const sent: Array<{ packet: Buffer; port: number; address: string }> = [];
+  const pair = (
+    client.transceiver.dtlsTransport.iceTransport.connection as unknown as {
+      nominated: { protocol: { transport: { socket: dgram.Socket } } };
+    }
+  ).nominated;
+  const sock = pair.protocol.transport.socket;
+  const send = sock.send.bind(sock) as (...a: unknown[]) => void;
+  (sock as unknown as { send: (...a: unknown[]) => void }).send = (...args: unknown[]) => {
+    const [packet, port, address] = args as [Buffer, number, string];
+    if (Buffer.isBuffer(packet) && packet[0] >> 6 === 2 && (packet[1] < 192 || packet[1] > 223))
+      sent.push({ packet: Buffer.from(packet), port, address });
+    send(...args);
+  };
+  return sent;
+}
+
+for (const via of ['batch receiver', 'dgram'] as const) {
+  t.test(`our receive path (${via}): a replayed or forged SRTP packet is refused, the real stream goes on`, async (t) => {
+    const receiver = via === 'dgram' ? null : batchReceiver();
+    if (via === 'batch receiver' && !receiver) {
+      t.pass('no native batch receiver on this machine: the dgram run covers the path');
+      return;
+    }
+    const { ep, client } = await connectBrowserOffer(t, { receiver });
+    const sent = tapPeerSends(client);
+    const seqs: number[] = [];
+    ep.on('rtp', (p) => seqs.push(p.sequenceNumber));
+    const enc = createEncoder(OPUS, { pcmRate: 48000 });
+    t.teardown(() => enc.close());
+    const src = new ToneSource(1000, 48000);
+    const burst = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        client.sendOpus(enc.encode(src.next()));
+        await sleep(20);
+      }
+    };
+    await burst(10);
+    await until(() => seqs.length >= 10 && ep.receivedVia === 'own', { timeoutMs: 3000 });
+    t.equal(ep.receivedVia, 'own');
+    const before = seqs.length;
+    const attacker = dgram.createSocket('udp4');
+    t.teardown(() => attacker.close());
+    const { packet, port, address } = sent[sent.length - 1]!;
+    // a captured packet sent again, as is
+    attacker.send(packet, port, address);
+    // the same packet with the next number and a changed payload byte: not a replay, but not authentic
+    const forged = Buffer.from(packet);
+    forged.writeUInt16BE((forged.readUInt16BE(2) + 1) & 0xffff, 2);
+    forged[20] ^= 0xff;
+    attacker.send(forged, port, address);
+    await until(() => (ep.refusedSrtp?.replayed ?? 0) >= 1 && (ep.refusedSrtp?.unauthenticated ?? 0) >= 1, {
+      timeoutMs: 3000,
+    });
+    t.same(ep.refusedSrtp, { replayed: 1, unauthenticated: 1, malformed: 0 });
+    t.equal(seqs.length, before, 'neither reached the endpoint');
+    await burst(5);
+    await until(() => seqs.length >= before + 5, { timeoutMs: 3000 });
+    t.equal(seqs.length, before + 5, "the forged number did not move the window: the peer's next packets play");
+    t.same(
+      seqs.slice(-5).map((s, i, a) => (s - a[0]! - i) & 0xffff),
+      [0, 0, 0, 0, 0],
+      'in sequence',
+    );
+    // werift's statistics still count what came our way: its receiver reports to the browser carry them
+    const report = (await ep.getStats()) as Map<string, { type: string; packetsReceived?: number }>;
+    const inboundRtp = [...report.values()].find((s) => s.type === 'inbound-rtp');
+    t.equal(inboundRtp?.packetsReceived, seqs.length, 'inbound-rtp packetsReceived counts every packet played');
+  });
+}
+
+t.test("werift's chain when asked (A/B runs): the audio arrives all the same", async (t) => {
+  const { ep, client } = await connectBrowserOffer(t, { receiver: 'werift' });
+  let n = 0;
+  ep.on('rtp', () => n++);
+  const enc = createEncoder(OPUS, { pcmRate: 48000 });
+  t.teardown(() => enc.close());
+  const src = new ToneSource(1000, 48000);
+  for (let i = 0; i < 10; i++) {
+    client.sendOpus(enc.encode(src.next()));
+    await sleep(20);
+  }
+  await until(() => n >= 10, { timeoutMs: 3000 });
+  t.equal(ep.receivedVia, 'werift');
+  t.equal(ep.refusedSrtp, undefined);
 });
