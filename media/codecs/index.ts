@@ -13,6 +13,8 @@ export interface AudioEncoder {
   readonly pcmRate: number;
   /** 20 ms at pcmRate in, one RTP payload out. */
   encode(pcm: Int16Array): Buffer;
+  /** The loss the far end reports (percent): how much an encoder with in-band FEC spends on it. */
+  setPacketLoss?(percent: number): void;
   close(): void;
 }
 

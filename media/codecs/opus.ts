@@ -63,6 +63,8 @@ export interface OpusOptions {
 export class OpusAudioEncoder implements AudioEncoder {
   readonly pcmRate: number;
   private native: NativeOpus | undefined;
+  private readonly inbandFec: boolean;
+  private packetLoss: number;
 
   constructor(opts: OpusOptions) {
     checkRate(opts.pcmRate);
@@ -70,9 +72,11 @@ export class OpusAudioEncoder implements AudioEncoder {
     const native = new NativeOpusEncoder(opts.pcmRate, 1);
     native.applyEncoderCTL(OPUS_SET_APPLICATION, OPUS_APPLICATION_VOIP);
     native.applyEncoderCTL(OPUS_SET_COMPLEXITY, opts.complexity ?? 5);
-    if (opts.inbandFec) {
+    this.inbandFec = opts.inbandFec === true;
+    this.packetLoss = opts.packetLossPercent ?? 5;
+    if (this.inbandFec) {
       native.applyEncoderCTL(OPUS_SET_INBAND_FEC, 1);
-      native.applyEncoderCTL(OPUS_SET_PACKET_LOSS_PERC, opts.packetLossPercent ?? 5);
+      native.applyEncoderCTL(OPUS_SET_PACKET_LOSS_PERC, this.packetLoss);
     }
     // Narrowband SILK at its automatic ~12 kbps smears tones (and DTMF); 20 kbps keeps them clean.
     native.setBitrate(opts.bitrate ?? (opts.pcmRate <= 12000 ? 20000 : 32000));
@@ -89,6 +93,14 @@ export class OpusAudioEncoder implements AudioEncoder {
       input.set(pcm.subarray(0, frame));
     }
     return this.native.encode(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+  }
+
+  /** libopus encodes FEC only while this is above zero (SILK's LBRR). */
+  setPacketLoss(percent: number): void {
+    const p = Math.max(0, Math.min(100, Math.round(percent)));
+    if (!this.native || !this.inbandFec || p === this.packetLoss) return;
+    this.packetLoss = p;
+    this.native.applyEncoderCTL(OPUS_SET_PACKET_LOSS_PERC, p);
   }
 
   close(): void {

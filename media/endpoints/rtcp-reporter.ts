@@ -29,6 +29,10 @@ export class RtcpReporter {
   private lastSrNtpMiddle = 0;
   private lastSrAtMs = 0;
   reportsReceived = 0;
+  /** What the far end last reported of our stream's loss (0..1); undefined until it does. */
+  remoteFractionLost: number | undefined;
+  /** Called with each of the far end's reports on our stream (its fraction lost, 0..1). */
+  onLossReport: ((fractionLost: number) => void) | undefined;
 
   constructor(localSsrc: number) {
     this.localSsrc = localSsrc;
@@ -82,6 +86,13 @@ export class RtcpReporter {
         if (p instanceof SenderReportPacket) {
           this.lastSrNtpMiddle = ((p.getNtpSeconds() & 0xffff) << 16) | (p.getNtpFraction() >>> 16);
           this.lastSrAtMs = Date.now();
+        }
+        if (p instanceof SenderReportPacket || p instanceof ReceiverReportPacket) {
+          for (const r of p.getReports())
+            if (r.getSsrc() === this.localSsrc) {
+              this.remoteFractionLost = r.getFractionLost() / 256;
+              this.onLossReport?.(this.remoteFractionLost);
+            }
         }
         this.reportsReceived++;
       }

@@ -32,6 +32,7 @@ import {
 } from '../sdp.js';
 import type { EndpointContext } from './context.js';
 import { RtcpReporter } from './rtcp-reporter.js';
+import { FecLossTracker } from './fec-loss.js';
 import { RtpSender } from './rtp-sender.js';
 import { RELATCH_AFTER_MS, SymmetricLatch, type NetAddress } from './rtp-latch.js';
 import { RtpSendPath } from './rtp-send-path.js';
@@ -90,6 +91,8 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private dtmfReceiver: Rfc4733Receiver | undefined;
   private inband: InbandDtmfDetector | undefined;
   private encoder: AudioEncoder | undefined;
+  /** RTCP is optional in SIP: until the far end reports, FEC expects 5 % loss. */
+  private readonly fecLoss = new FecLossTracker(5);
   private resampler: Resampler | undefined;
   /** Packet time the peer asked for; our 20 ms frames are re-cut to it. */
   private ptimeMs = 20;
@@ -115,6 +118,7 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
     this.receiver = opts.receiver === undefined ? batchReceiver() : opts.receiver;
     const ssrc = randomInt(1, 2 ** 32 - 1);
     this.reporter = new RtcpReporter(ssrc);
+    this.reporter.onLossReport = (fraction) => this.fecLoss.follow(fraction, this.encoder);
     this.sender = new RtpSender(ssrc, (head, payload) => this.sendDatagram(head, payload), this.reporter);
     this.inbound = new InboundAudio(this.log, {
       maxDelayMs: ctx.jitterBufferMs ?? 60,
@@ -251,7 +255,10 @@ export class RtpEndpoint extends EventEmitter<MediaPortEvents> implements Negoti
   private readonly encodeAndSend = (samples: Int16Array): void => {
     const codec = this.negotiated?.codec;
     if (!codec) return;
-    this.encoder ??= createEncoder(codec, { pcmRate: this._pcmRate });
+    if (!this.encoder) {
+      this.encoder = createEncoder(codec, { pcmRate: this._pcmRate });
+      this.fecLoss.prime(this.encoder);
+    }
     const payload = this.encoder.encode(samples);
     this.sender.sendPayload(codec.payloadType, payload, Math.round((samples.length * codec.clockRate) / this._pcmRate));
   };

@@ -33,8 +33,12 @@ import { SenderReportFeed, type ReportingSender } from './webrtc-sender-report.j
 import { OutboundRtpHeader, WebRtcSendPath, type SrtpTransportLike } from './webrtc-send-path.js';
 import { SrtpReceivePath, type SrtpReceiveTransportLike, type StreamStatisticsLike } from './srtp-receive-path.js';
 import { batchReceiver, type BatchReceiver } from './udp-receive.js';
+import { FecLossTracker } from './fec-loss.js';
 
 /** The part of the media engine's EndpointContext this endpoint uses. */
+const RTCP_SR = 200;
+const RTCP_RR = 201;
+
 export interface WebRtcEndpointContext {
   id: string;
   logger?: Logger;
@@ -70,6 +74,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private telEventPt: number | undefined;
   private _pcmRate: number;
   private encoder: AudioEncoder | undefined;
+  /** Browsers report our stream's loss every few seconds (RTCP is mandatory here): FEC from none. */
+  private readonly fecLoss = new FecLossTracker(0);
+  private lossReportsFrom: unknown;
   private readonly inbound: InboundAudio;
   private readonly forwardGate = new ForwardGate();
   /** Browsers may send events on any telephone-event they offered (Chromium picks /8000 too). */
@@ -226,7 +233,10 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
 
   sendAudio(frame: AudioFrame): void {
     if (!this.canSend()) return;
-    this.encoder ??= createEncoder(this._codec!, { pcmRate: this._pcmRate });
+    if (!this.encoder) {
+      this.encoder = createEncoder(this._codec!, { pcmRate: this._pcmRate });
+      this.fecLoss.prime(this.encoder);
+    }
     const payload = this.encoder.encode(frame.samples);
     this.sendRaw(this._codec!.payloadType, payload, false, this.clock.frame());
   }
@@ -407,6 +417,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
         this._srtpTransform = profile ?? 'werift';
         this.log.debug({ profile: this._srtpTransform }, 'SRTP transform');
       }
+      this.listenForLossReports();
       this.clearConnectTimer();
       this.settleWaiters();
       this.lastRtpAt = Date.now();
@@ -416,6 +427,20 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
       this.fail(`WebRTC connection ${state}`);
     }
     // 'disconnected' may heal (a Wi-Fi hiccup): the RTP watchdog decides if it does not.
+  }
+
+  /** Each of the browser's reports on our audio sets our encoder's FEC (see FecLossTracker). */
+  private listenForLossReports(): void {
+    const t = this.transceiver;
+    if (!t || this.lossReportsFrom === t.dtlsTransport) return;
+    this.lossReportsFrom = t.dtlsTransport;
+    t.dtlsTransport.onRtcp.subscribe((rtcp) => {
+      if (rtcp.type !== RTCP_SR && rtcp.type !== RTCP_RR) return;
+      const ours = t.sender.ssrc;
+      for (const r of (rtcp as { reports: Array<{ ssrc: number; fractionLost: number }> }).reports) {
+        if (r.ssrc === ours) this.fecLoss.follow(r.fractionLost / 256, this.encoder);
+      }
+    });
   }
 
   private checkRtpTimeout(): void {

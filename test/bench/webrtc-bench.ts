@@ -121,10 +121,16 @@ class ClientProcess {
   }
 }
 
-/** Latency of frame k: where it arrived minus when it left, while both sides counted alike. */
-function matchLatencies(sent: number[], received: number[], out: number[]): void {
-  for (let k = 0; k < Math.min(sent.length, received.length); k++) out.push(received[k] - sent[k]);
+/** Latency of frame k (from `from` on): where it arrived minus when it left, while both sides counted alike. */
+function matchLatencies(sent: number[], received: number[], out: number[], from: number): void {
+  for (let k = from; k < Math.min(sent.length, received.length); k++) out.push(received[k] - sent[k]);
 }
+
+/**
+ * Frames of traffic before the measured window: codecs are made on a call's first packet, the
+ * receive path is taken over on it, and the step's new objects meet their first collections.
+ */
+const WARMUP_FRAMES = 50;
 
 /**
  * N calls for `seconds`: the clients (another process) send Opus at 20 ms, the endpoints here
@@ -168,13 +174,17 @@ export async function capacityStep(calls: number, seconds: number, clients: Clie
       });
     });
     const speech = speechLike(8000, 100);
-    const frames = seconds * 50;
+    const frames = WARMUP_FRAMES + seconds * 50;
     const startAt = epochMs() + 300;
     const clientRun = clients.request({ op: 'run', frames, startAt });
     await sleep(startAt - epochMs());
-    const cpu0 = process.cpuUsage();
-    const t0 = epochMs();
+    let cpu0 = process.cpuUsage();
+    let t0 = epochMs();
     for (let n = 0; n < frames; n++) {
+      if (n === WARMUP_FRAMES) {
+        cpu0 = process.cpuUsage();
+        t0 = epochMs();
+      }
       const samples = speech[n % speech.length];
       for (let i = 0; i < eps.length; i++) {
         epSentAt[i].push(epochMs());
@@ -190,8 +200,8 @@ export async function capacityStep(calls: number, seconds: number, clients: Clie
     let received = 0;
     for (let i = 0; i < calls; i++) {
       received += epReceivedAt[i].length + result.receivedAt[i].length;
-      matchLatencies(result.sentAt[i], epReceivedAt[i], latencies);
-      matchLatencies(epSentAt[i], result.receivedAt[i], latencies);
+      matchLatencies(result.sentAt[i], epReceivedAt[i], latencies, WARMUP_FRAMES);
+      matchLatencies(epSentAt[i], result.receivedAt[i], latencies, WARMUP_FRAMES);
     }
     const sent = frames * calls * 2;
     const cpuMs = (cpu.user + cpu.system) / 1000;

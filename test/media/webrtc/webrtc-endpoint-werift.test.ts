@@ -15,6 +15,9 @@ import { WeriftClient } from './werift-client.js';
 import { udpNative } from '../../../media/endpoints/udp-native.js';
 import dgram from 'node:dgram';
 import { ToneSource, concat, peakFrequency } from './tone.js';
+import { speechLike } from '../../bench/codec-bench.js';
+import { silkFlags } from '../../helpers/opus-lbrr.js';
+import { RtcpReceiverInfo, RtcpRrPacket } from 'werift';
 
 const webrtc = configSchema.parse({ webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true } }).webrtc;
 const OPUS = { name: 'opus' as const, payloadType: 111, clockRate: 48000, channels: 2 };
@@ -416,4 +419,35 @@ t.test("werift's chain when asked (A/B runs): the audio arrives all the same", a
   await until(() => n >= 10, { timeoutMs: 3000 });
   t.equal(ep.receivedVia, 'werift');
   t.equal(ep.refusedSrtp, undefined);
+});
+
+t.test('our in-band FEC follows the loss the browser reports in RTCP', async (t) => {
+  const { ep, client } = await connectBrowserOffer(t, { pcmRate: 8000, rtpTimeoutMs: 60000 });
+  const lbrr: boolean[] = [];
+  client.onPacket = (p) => {
+    if (p.payloadType === 111) lbrr.push(silkFlags(p.payload)?.lbrr === true);
+  };
+  let n = 0;
+  // speech: a steady tone soon counts as background noise to SILK's VAD, and inactive frames get no FEC
+  const speech = speechLike(8000, 100);
+  const pump = setInterval(() => ep.sendAudio({ samples: speech[n++ % speech.length]!, sampleRate: 8000 }), 20);
+  t.teardown(() => clearInterval(pump));
+  await until(() => lbrr.length >= 50, { timeoutMs: 5000 });
+  t.equal(lbrr.filter(Boolean).length, 0, 'a browser reporting no loss: no FEC (a quarter of the encode saved)');
+  // the browser reports a quarter of our packets lost
+  const ourSsrc = Number(Object.keys((client.transceiver.receiver as unknown as { remoteStreams: object }).remoteStreams)[0]);
+  const report = new RtcpRrPacket({
+    ssrc: client.transceiver.sender.ssrc,
+    reports: [
+      new RtcpReceiverInfo({ ssrc: ourSsrc, fractionLost: 64, packetsLost: 12, highestSequence: 0, jitter: 0, lsr: 0, dlsr: 0 }),
+    ],
+  });
+  const at = lbrr.length;
+  await client.transceiver.sender.dtlsTransport.sendRtcp([report]);
+  await until(() => lbrr.slice(at).filter(Boolean).length >= 10, { timeoutMs: 3000 });
+  t.ok(lbrr.slice(at).filter(Boolean).length >= 10, 'FEC from the report on');
+  // the browser's own reports say nothing is lost: the expectation halves each second, then FEC stops
+  const later = lbrr.length;
+  await until(() => lbrr.length > later + 50 && !lbrr.slice(-50).some(Boolean), { timeoutMs: 15000 });
+  t.notOk(lbrr.slice(-50).some(Boolean), 'and off again once the reports are clean');
 });
