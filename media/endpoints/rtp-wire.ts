@@ -43,6 +43,12 @@ export function readRtp(buf: Buffer): RtpPacketInfo | undefined {
   };
 }
 
+/** The padding count closing an RTP packet whose payload starts at `payloadOffset`, or -1 when it runs past the payload. */
+export function rtpPadding(packet: Buffer, payloadOffset: number): number {
+  const pad = packet.length > payloadOffset ? packet[packet.length - 1] : 0;
+  return pad === 0 || pad > packet.length - payloadOffset ? -1 : pad;
+}
+
 /** Second byte of an RTCP packet (payload type 192..223 per RFC 5761), i.e. not RTP on a muxed port. */
 export function isRtcpType(b1: number): boolean {
   return b1 >= 192 && b1 <= 223;

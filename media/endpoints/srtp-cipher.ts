@@ -9,6 +9,24 @@
 import { createCipheriv, createHmac, timingSafeEqual, type Cipher } from 'node:crypto';
 import { SrtpAuthenticationError } from 'werift';
 import { SrtpAesGcmCipher, type WeriftGcmLike } from './srtp-gcm-cipher.js';
+import { mediaAddon } from '../native/addon.js';
+import { rtpPadding } from './rtp-wire.js';
+
+/** The SRTP part of the media addon (media/native/srtp.c): the RTP half of AES-CM, on OpenSSL contexts kept per session. */
+export interface SrtpNative {
+  srtpSession(key: Buffer, salt: Buffer, authKey: Buffer): NativeSrtpSession;
+  /** Header, encrypted payload and tag into `out`; the length written, or -1. */
+  srtpProtect(session: NativeSrtpSession, out: Buffer, head: Buffer, payload: Buffer, roc: number): number;
+  /** Authenticates and decrypts in place; the plain packet's length (tag cut off), or -1. */
+  srtpUnprotect(session: NativeSrtpSession, packet: Buffer, payloadOffset: number, roc: number): number;
+}
+export type NativeSrtpSession = { readonly __nativeSrtpSession: unique symbol };
+
+/** The addon's transform where it was built; SWITCHBOARD_SRTP_NATIVE=0 keeps the JavaScript one (A/B runs). */
+export const srtpNative: SrtpNative | undefined =
+  process.env.SWITCHBOARD_SRTP_NATIVE !== '0' && typeof mediaAddon?.srtpSession === 'function'
+    ? (mediaAddon as unknown as SrtpNative)
+    : undefined;
 
 const TAG_LENGTH = 10;
 const MAX_BLOCKS = 128; // 2 KiB of keystream: above any datagram we accept (MTU-sized)
@@ -125,25 +143,67 @@ export interface HeaderLike {
   serialize(size: number): Buffer;
 }
 
-/** One direction's SRTP+SRTCP transform; drop-in for werift's CipherAesCtr. */
+/**
+ * One direction's SRTP+SRTCP transform; drop-in for werift's CipherAesCtr. RTP goes through the
+ * addon's transform when it is built (SRTCP, a packet a second, stays here).
+ */
 export class SrtpAesCmCipher {
   private readonly rtpStream: CounterKeystream;
   private readonly rtcpStream: CounterKeystream;
   private readonly rtpMac: SessionHmac;
   private readonly rtcpMac: SessionHmac;
   private readonly expected = Buffer.alloc(TAG_LENGTH);
+  private readonly native: SrtpNative | null;
+  private readonly session: NativeSrtpSession | undefined;
   readonly authTagLength = TAG_LENGTH;
 
-  constructor(keys: SrtpSessionKeys) {
+  /** `native` null: this file's transform only (tests, A/B). */
+  constructor(keys: SrtpSessionKeys, native: SrtpNative | null = srtpNative ?? null) {
     this.rtpStream = new CounterKeystream(keys.srtpKey, keys.srtpSalt);
     this.rtcpStream = new CounterKeystream(keys.srtcpKey, keys.srtcpSalt);
     this.rtpMac = new SessionHmac(keys.srtpAuth);
     this.rtcpMac = new SessionHmac(keys.srtcpAuth);
+    this.native = native;
+    this.session = native?.srtpSession(keys.srtpKey, keys.srtpSalt, keys.srtpAuth);
+  }
+
+  /** Whose RTP transform runs: the addon's or this file's. */
+  get via(): 'native' | 'js' {
+    return this.session ? 'native' : 'js';
+  }
+
+  /** SRTP of `payload` behind `head` into `out` (which must hold it and the tag); the length written. */
+  protectInto(out: Buffer, head: Buffer, ssrc: number, seq: number, payload: Buffer, roc: number): number {
+    if (this.native && this.session) {
+      const n = this.native.srtpProtect(this.session, out, head, payload, roc);
+      if (n < 0) throw new Error('SRTP transform failed');
+      return n;
+    }
+    head.copy(out, 0);
+    this.rtpStream.apply(ssrc, roc, seq, payload, 0, payload.length, out, head.length);
+    const body = head.length + payload.length;
+    this.rtpMac.tag(out.subarray(0, body), roc, out, body);
+    return body + TAG_LENGTH;
+  }
+
+  /**
+   * A received packet authenticated and decrypted; the packet's own memory may be used (the caller
+   * owns it and reads only the result). Throws SrtpAuthenticationError when it does not authenticate.
+   */
+  unprotect(packet: Buffer, roc: number, header: HeaderLike): Buffer {
+    if (!this.native || !this.session) return this.decryptRtp(packet, roc, header)[0];
+    const n = this.native.srtpUnprotect(this.session, packet, header.payloadOffset, roc);
+    if (n < 0) throw new SrtpAuthenticationError('Failed to authenticate SRTP packet');
+    return checkPadding(packet.subarray(0, n), header);
   }
 
   encryptRtp(header: HeaderLike, payload: Buffer, roc: number): Buffer {
     const head = header.serialize(header.serializeSize);
     const out = Buffer.allocUnsafe(head.length + payload.length + TAG_LENGTH);
+    if (this.native && this.session) {
+      this.protectInto(out, head, header.ssrc, header.sequenceNumber, payload, roc);
+      return out;
+    }
     head.copy(out, 0);
     this.rtpStream.apply(header.ssrc, roc, header.sequenceNumber, payload, 0, payload.length, out, head.length);
     const body = head.length + payload.length;
@@ -152,6 +212,7 @@ export class SrtpAesCmCipher {
   }
 
   decryptRtp(packet: Buffer, roc: number, header: HeaderLike): [Buffer, HeaderLike] {
+    if (this.native && this.session) return [this.unprotect(Buffer.from(packet), roc, header), header];
     const tagAt = packet.length - TAG_LENGTH;
     this.rtpMac.tag(packet.subarray(0, tagAt), roc, this.expected, 0);
     if (!timingSafeEqual(packet.subarray(tagAt), this.expected))
@@ -160,13 +221,7 @@ export class SrtpAesCmCipher {
     const out = Buffer.allocUnsafe(tagAt);
     packet.copy(out, 0, 0, off);
     this.rtpStream.apply(header.ssrc, roc, header.sequenceNumber, packet, off, tagAt - off, out, off);
-    header.paddingSize = 0;
-    if (header.padding) {
-      const pad = out.length > off ? out[out.length - 1] : 0;
-      if (pad === 0 || pad > out.length - off) throw new SrtpAuthenticationError('Failed to authenticate SRTP packet');
-      header.paddingSize = pad;
-    }
-    return [out, header];
+    return [checkPadding(out, header), header];
   }
 
   /** RFC 3711 §3.4: everything after the first 8 bytes is encrypted; E flag + index, then the tag. */
@@ -195,6 +250,14 @@ export class SrtpAesCmCipher {
     // werift's callers only use the buffer; the parsed header is theirs to build.
     return [out, undefined];
   }
+}
+
+/** Reads the padding (RFC 3550 §5.1) of a decrypted packet into header.paddingSize; throws when it runs past the payload. */
+export function checkPadding(plain: Buffer, header: HeaderLike): Buffer {
+  const pad = header.padding ? rtpPadding(plain, header.payloadOffset) : 0;
+  if (pad < 0) throw new SrtpAuthenticationError('Failed to authenticate SRTP packet');
+  header.paddingSize = pad;
+  return plain;
 }
 
 interface WeriftContextLike {

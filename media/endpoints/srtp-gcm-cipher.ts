@@ -8,6 +8,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { SrtpAuthenticationError } from 'werift';
 import type { HeaderLike } from './srtp-cipher.js';
+import { rtpPadding } from './rtp-wire.js';
 
 const TAG = 16;
 
@@ -68,13 +69,15 @@ export class SrtpAesGcmCipher {
     } catch {
       throw new SrtpAuthenticationError('Failed to authenticate SRTP packet');
     }
-    header.paddingSize = 0;
-    if (header.padding) {
-      const pad = out.length > off ? out[out.length - 1] : 0;
-      if (pad === 0 || pad > out.length - off) throw new SrtpAuthenticationError('Failed to authenticate SRTP packet');
-      header.paddingSize = pad;
-    }
+    const pad = header.padding ? rtpPadding(out, off) : 0;
+    if (pad < 0) throw new SrtpAuthenticationError('Failed to authenticate SRTP packet');
+    header.paddingSize = pad;
     return [out, header];
+  }
+
+  /** A received packet authenticated and decrypted (into a buffer of its own: GCM cannot work in place here). */
+  unprotect(packet: Buffer, roc: number, header: HeaderLike): Buffer {
+    return this.decryptRtp(packet, roc, header)[0];
   }
 
   encryptRTCP(rtcp: Buffer, srtcpIndex: number): Buffer {

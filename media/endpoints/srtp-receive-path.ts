@@ -228,7 +228,7 @@ export class SrtpReceivePath {
     h.payloadOffset = offset;
     let plain: Buffer;
     try {
-      [plain] = this.cipher!.decryptRtp(msg, Math.floor(index / 0x10000), h);
+      plain = this.cipher!.unprotect(msg, Math.floor(index / 0x10000), h);
     } catch {
       this.refused.unauthenticated++;
       return;

@@ -8,16 +8,22 @@
  */
 import type dgram from 'node:dgram';
 import type { Logger } from 'pino';
-import type { HeaderLike } from './srtp-cipher.js';
+import { SrtpAesCmCipher, type HeaderLike } from './srtp-cipher.js';
 import { socketFd, udpNative, type UdpNative } from './udp-native.js';
 
 /** The parts of werift's RTCDtlsTransport and its ICE connection this path reads. */
 export interface SrtpTransportLike {
-  srtp?: { encrypt(payload: Buffer, header: HeaderLike): Buffer };
+  srtp?: { encrypt(payload: Buffer, header: HeaderLike): Buffer; localContext?: LocalContextLike };
   bytesSent: number;
   packetsSent: number;
   iceTransport: { connection: IceConnectionLike };
   sendRtp(payload: Buffer, header: unknown): Promise<unknown>;
+}
+/** werift's SRTP context of our side: the transform, and the rollover counter per SSRC. */
+interface LocalContextLike {
+  cipher: unknown;
+  getSrtpSsrcState(ssrc: number): { rolloverCounter: number };
+  updateRolloverCount(seq: number, state: { rolloverCounter: number }): void;
 }
 interface IceConnectionLike {
   nominated?: CandidatePairLike;
@@ -31,6 +37,8 @@ interface CandidatePairLike {
 }
 
 const ECONNREFUSED = 111;
+/** Above any Opus packet (1275 bytes) with its header and tag. */
+const MAX_SRTP = 2048;
 
 /**
  * A 12-byte RTP header (no CSRCs, no extensions) that serializes into one reused buffer: every
@@ -68,6 +76,8 @@ export class WebRtcSendPath {
   private pairFor: CandidatePairLike | undefined;
   private fd = -1;
   private addr: Buffer | null = null;
+  /** The SRTP packet being sent; reused, since the addon's send is done when it returns. */
+  private readonly out = Buffer.allocUnsafeSlow(MAX_SRTP);
 
   constructor(
     private readonly log: Logger,
@@ -89,9 +99,21 @@ export class WebRtcSendPath {
     }
     if (!conn.canSendApplicationData()) return; // werift would drop it too
     if (pair !== this.pairFor) this.adopt(pair, udp.socket);
-    const packet = srtp.encrypt(payload, header);
-    if (this.native && this.addr && this.fd >= 0) {
-      const r = this.native.send(this.fd, packet, null, this.addr);
+    const native = this.native && this.addr && this.fd >= 0;
+    const ctx = srtp.localContext;
+    let packet: Buffer;
+    if (native && ctx?.cipher instanceof SrtpAesCmCipher && payload.length + 64 <= MAX_SRTP) {
+      // werift's context keeps the rollover counter; the transform writes into our buffer
+      const state = ctx.getSrtpSsrcState(header.ssrc);
+      ctx.updateRolloverCount(header.sequenceNumber, state);
+      const head = header.serialize();
+      const n = ctx.cipher.protectInto(this.out, head, header.ssrc, header.sequenceNumber, payload, state.rolloverCounter);
+      packet = this.out.subarray(0, n);
+    } else {
+      packet = srtp.encrypt(payload, header);
+    }
+    if (native) {
+      const r = this.native!.send(this.fd, packet, null, this.addr);
       if (r < 0 && r !== -ECONNREFUSED) this.log.debug({ errno: -r }, 'SRTP not sent');
       this.lastVia = 'native';
     } else {

@@ -34,4 +34,9 @@ napi_value RecvAdd(napi_env env, napi_callback_info info);
 napi_value RecvRemove(napi_env env, napi_callback_info info);
 napi_value RecvClose(napi_env env, napi_callback_info info);
 
+/* srtp.c */
+napi_value SrtpSession(napi_env env, napi_callback_info info);
+napi_value SrtpProtect(napi_env env, napi_callback_info info);
+napi_value SrtpUnprotect(napi_env env, napi_callback_info info);
+
 #endif

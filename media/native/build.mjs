@@ -1,5 +1,5 @@
 /**
- * Builds the media addon (UDP send and batched receive) with the node-gyp that npm bundles, against the Node
+ * Builds the media addon (UDP send, batched receive, SRTP) with the node-gyp that npm bundles, against the Node
  * headers already on this machine (nothing is downloaded). Runs from `npm run build`, which `npm ci`
  * runs through `prepare`. Never fails the build: without the addon the media workers send through
  * dgram (slower, same behaviour). SWITCHBOARD_NATIVE_REQUIRED=1 makes a failed build an error (CI).
@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sources = ['addon.c', 'addon.h', 'udp-send.c', 'udp-recv.c'].map((f) => join(here, f));
+const sources = ['addon.c', 'addon.h', 'udp-send.c', 'udp-recv.c', 'srtp.c'].map((f) => join(here, f));
 const gypFile = join(here, 'binding.gyp');
 const output = join(here, 'build', 'Release', 'media.node');
 const required = process.env.SWITCHBOARD_NATIVE_REQUIRED === '1';

@@ -20,7 +20,7 @@ import { configSchema } from '../../config/schema.js';
 import { createEncoder } from '../../media/codecs/index.js';
 import { WeriftClient } from '../media/webrtc/werift-client.js';
 import { ToneSource } from '../media/webrtc/tone.js';
-import { speechLike } from './codec-bench.js';
+import { callCodecCost, speechLike } from './codec-bench.js';
 import { epochMs, type ClientReply, type ClientRequest } from './webrtc-clients.js';
 
 const webrtc = configSchema.parse({ webrtc: { iceAddresses: ['127.0.0.1'], includeLoopback: true } }).webrtc;
@@ -133,6 +133,18 @@ function matchLatencies(sent: number[], received: number[], out: number[], from:
 const WARMUP_FRAMES = 50;
 
 /**
+ * One 20 ms frame to every call, as the bridge's G.711 side would hand it over. A function of its
+ * own: inside the async step's loop it ran in baseline code, and this process's CPU is the figure.
+ */
+function sendFrame(eps: WebRtcEndpoint[], sentAt: number[][], samples: Int16Array): void {
+  const frame = { samples, sampleRate: 8000 };
+  for (let i = 0; i < eps.length; i++) {
+    sentAt[i].push(epochMs());
+    eps[i].sendAudio(frame);
+  }
+}
+
+/**
  * N calls for `seconds`: the clients (another process) send Opus at 20 ms, the endpoints here
  * decode it to 8 kHz and send encoded 8 kHz speech back. CPU is this process's only.
  */
@@ -185,11 +197,7 @@ export async function capacityStep(calls: number, seconds: number, clients: Clie
         cpu0 = process.cpuUsage();
         t0 = epochMs();
       }
-      const samples = speech[n % speech.length];
-      for (let i = 0; i < eps.length; i++) {
-        epSentAt[i].push(epochMs());
-        eps[i].sendAudio({ samples, sampleRate: 8000 });
-      }
+      sendFrame(eps, epSentAt, speech[n % speech.length]);
       const wait = startAt + (n + 1) * 20 - epochMs();
       if (wait > 0) await sleep(wait);
     }
@@ -265,8 +273,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     void (async () => {
       const clients = new ClientProcess();
       for (let run = 1; run <= 3; run++) {
-        const r = await capacityStep(cpuCalls, 6, clients);
-        process.stdout.write(`webrtc cpu: run ${run}, ${cpuCalls} calls: ${describe(r)}, load ${loadavg()[0].toFixed(2)}\n`);
+        const r = await capacityStep(cpuCalls, Number(process.env.BENCH_SECONDS ?? 6), clients);
+        // This VM's speed drifts within minutes: the codec work of one call, measured now, and its share
+        // of what a call cost us make runs comparable (as in bench:media).
+        const codecUs = callCodecCost({ fec: false, wideband: process.env.BENCH_OPUS_WIDEBAND === '1' });
+        const share = codecUs / ((r.cpuMsPerCallSecond * 1000) / 50);
+        process.stdout.write(
+          `webrtc cpu: run ${run}, ${cpuCalls} calls: ${describe(r)}, codec µs now ${codecUs.toFixed(1)} (${(share * 100).toFixed(0)} % of a call's CPU), load ${loadavg()[0].toFixed(2)}\n`,
+        );
       }
       clients.close();
       process.exit(0);

@@ -5,6 +5,7 @@ import {
   SrtpAesCmCipher,
   deriveSessionKeys,
   installSessionCiphers,
+  srtpNative,
   type DtlsTransportLike,
 } from '../../../media/endpoints/srtp-cipher.js';
 import { SrtpAesGcmCipher } from '../../../media/endpoints/srtp-gcm-cipher.js';
@@ -146,3 +147,45 @@ t.test(
     }
   },
 );
+
+t.test("AES-CM: the addon's transform and ours in JavaScript write the same bytes and read each other's", async (t) => {
+  if (!srtpNative) {
+    t.pass('the media addon is not built here: the JavaScript transform serves (covered above)');
+    return;
+  }
+  const keys = deriveSessionKeys(hex('E1F97A0D3E018BE0D64FA32C06DE4139'), hex('0EC675AD498AFEEBB6960B3AABE6'));
+  const native = new SrtpAesCmCipher(keys, srtpNative);
+  const js = new SrtpAesCmCipher(keys, null);
+  t.equal(native.via, 'native');
+  t.equal(js.via, 'js');
+  for (const [i, roc] of [0, 1, 0x12345678].entries()) {
+    const payload = Buffer.from(Array.from({ length: 1 + i * 97 }, (_, j) => (j * 13 + i) & 0xff));
+    const header = new RtpHeader({ payloadType: 111, sequenceNumber: 65535 - i, timestamp: i * 960, ssrc: 0xdeadbeef });
+    const a = native.encryptRtp(header, payload, roc);
+    const b = js.encryptRtp(header, payload, roc);
+    t.same(a, b, `same SRTP packet (${payload.length} bytes, ROC ${roc})`);
+    const h = { ...header, payloadOffset: 12, padding: false, paddingSize: 0, serializeSize: 12, serialize: () => a };
+    t.same(js.decryptRtp(a, roc, h)[0].subarray(12), payload, 'JavaScript reads the addon');
+    const inPlace = Buffer.from(b);
+    const plain = native.unprotect(inPlace, roc, h);
+    t.equal(plain.buffer, inPlace.buffer, 'decrypted in the packet it came in');
+    t.same(plain.subarray(12), payload, 'the addon reads JavaScript');
+    const wrongRoc = Buffer.from(b);
+    t.throws(() => native.unprotect(wrongRoc, roc + 1, h), SrtpAuthenticationError, 'the ROC is authenticated');
+    t.same(wrongRoc, b, 'a refused packet is left as it came');
+  }
+  // padding: a count running past the payload is refused; a good one is read
+  const payload = Buffer.concat([Buffer.alloc(20, 9), Buffer.from([0, 0, 3])]);
+  const header = new RtpHeader({ payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 1, padding: true });
+  const packet = js.encryptRtp(header, payload, 0);
+  const h = { ...header, payloadOffset: 12, padding: true, paddingSize: 0, serializeSize: 12, serialize: () => packet };
+  native.unprotect(Buffer.from(packet), 0, h);
+  t.equal(h.paddingSize, 3);
+  const bad = js.encryptRtp(header, Buffer.concat([Buffer.alloc(4), Buffer.from([200])]), 0);
+  t.throws(() => native.unprotect(Buffer.from(bad), 0, h), SrtpAuthenticationError, 'padding past the payload');
+  t.equal(
+    srtpNative.srtpUnprotect(srtpNative.srtpSession(keys.srtpKey, keys.srtpSalt, keys.srtpAuth), Buffer.alloc(15), 12, 0),
+    -1,
+    'shorter than header and tag: refused',
+  );
+});
