@@ -9,9 +9,9 @@
  *
  * Only the SSRC werift already delivered on this socket is taken, and only with our SRTP transform
  * installed; everything else (STUN consent checks, DTLS, SRTCP, other SSRCs) goes to werift's
- * listener as before. werift's bookkeeping stays true: the transport's and the pair's counters, the
- * receiver's statistics (its RTCP receiver reports carry loss and jitter to the browser), and on
- * release the rollover counter, so that werift can carry on where this path stopped.
+ * listener as before, and SRTCP to `rtcpSink` once the leg's own RTCP is set (webrtc-rtcp.ts).
+ * werift's counters stay true (the transport's and the pair's), and on release its rollover counter,
+ * so that werift can carry on where this path stopped.
  */
 import type dgram from 'node:dgram';
 import type { Logger } from 'pino';
@@ -45,12 +45,9 @@ export interface SrtpReceiveTransportLike {
   packetsReceived: number;
   iceTransport: { connection: { nominated?: CandidatePairLike } };
 }
-/** werift's StreamStatistics (what its receiver reports are built from). */
-export interface StreamStatisticsLike {
-  add(packet: {
-    header: { sequenceNumber: number; timestamp: number; serializeSize: number };
-    payload: { length: number };
-  }): void;
+/** Reception statistics of what this path delivers (RFC 3550 appendix A.3, A.8): the leg's RTCP reports them. */
+export interface ReceptionStats {
+  onReceived(ssrc: number, seq: number, timestamp: number, nowMs: number): void;
 }
 
 type SessionCipher = SrtpAesCmCipher | SrtpAesGcmCipher;
@@ -79,14 +76,12 @@ export class SrtpReceivePath {
   private context: RemoteContextLike | undefined;
   private cipher: SessionCipher | undefined;
   private tagLength = 0;
-  private stats: StreamStatisticsLike | undefined;
+  private stats: ReceptionStats | undefined;
   private index: SrtpInboundIndex | undefined;
   private ssrc = -1;
   private readonly header = new InboundHeader();
-  private readonly statsPacket = {
-    header: { sequenceNumber: 0, timestamp: 0, serializeSize: 12 },
-    payload: { length: 0 },
-  };
+  /** Where SRTCP goes while this path holds the socket; unset, werift's listener has it. */
+  rtcpSink: ((packet: Buffer) => void) | undefined;
   /** Packets refused: a replayed or too old index, or failed authentication (a forgery, a stale key). */
   readonly refused = { replayed: 0, unauthenticated: 0, malformed: 0 };
   packets = 0;
@@ -120,7 +115,7 @@ export class SrtpReceivePath {
    * False (and werift keeps them) when there is no UDP pair, the transform is werift's own, or
    * werift has not yet received that SSRC.
    */
-  take(transport: SrtpReceiveTransportLike, ssrc: number, stats: StreamStatisticsLike | undefined): boolean {
+  take(transport: SrtpReceiveTransportLike, ssrc: number, stats: ReceptionStats | undefined): boolean {
     if (this.holds(transport, ssrc)) return true;
     this.release();
     const pair = transport.iceTransport.connection.nominated;
@@ -183,20 +178,18 @@ export class SrtpReceivePath {
       state.lastSequenceNumber = this.index.lastSequence;
     }
     this.weriftListeners = [];
+    this.rtcpSink = undefined;
     this.transport = this.pair = this.context = this.cipher = this.stats = this.index = undefined;
     this.ssrc = -1;
   }
 
   private onDatagram(msg: Buffer, address: string, port: number, rinfo?: dgram.RemoteInfo): void {
-    if (
-      msg.length >= 12 &&
-      msg[0] >> 6 === 2 &&
-      !isRtcpType(msg[1]) &&
-      msg.readUInt32BE(8) === this.ssrc &&
-      this.transport?.srtp?.remoteContext === this.context
-    ) {
-      this.onSrtp(msg);
-      return;
+    if (msg.length >= 12 && msg[0] >> 6 === 2 && this.transport?.srtp?.remoteContext === this.context) {
+      if (!isRtcpType(msg[1])) {
+        if (msg.readUInt32BE(8) === this.ssrc) return this.onSrtp(msg);
+      } else if (this.rtcpSink) {
+        return this.rtcpSink(msg);
+      }
     }
     const info = rinfo ?? { address, port, family: address.includes(':') ? 'IPv6' : 'IPv4', size: msg.length };
     const listeners = this.weriftListeners;
@@ -244,14 +237,7 @@ export class SrtpReceivePath {
     const b1 = msg[1];
     const timestamp = msg.readUInt32BE(4);
     const payload = plain.subarray(offset, plain.length - h.paddingSize);
-    if (this.stats) {
-      const s = this.statsPacket;
-      s.header.sequenceNumber = seq;
-      s.header.timestamp = timestamp;
-      s.header.serializeSize = offset;
-      s.payload.length = payload.length;
-      this.stats.add(s);
-    }
+    this.stats?.onReceived(this.ssrc, seq, timestamp, Date.now());
     this.sink({ payloadType: b1 & 0x7f, marker: (b1 & 0x80) !== 0, sequenceNumber: seq, timestamp, ssrc: this.ssrc, payload });
   }
 

@@ -31,7 +31,8 @@ import { installSessionCiphers, preferSessionCipherProfile, type DtlsTransportLi
 import { holdEarlyDtlsRecords, type EarlyDtlsTransport } from './dtls-early-records.js';
 import { SenderReportFeed, type ReportingSender } from './webrtc-sender-report.js';
 import { OutboundRtpHeader, WebRtcSendPath, type SrtpTransportLike } from './webrtc-send-path.js';
-import { SrtpReceivePath, type SrtpReceiveTransportLike, type StreamStatisticsLike } from './srtp-receive-path.js';
+import { SrtpReceivePath, type SrtpReceiveTransportLike } from './srtp-receive-path.js';
+import { WebRtcRtcp } from './webrtc-rtcp.js';
 import { batchReceiver, type BatchReceiver } from './udp-receive.js';
 import { FecLossTracker } from './fec-loss.js';
 
@@ -77,6 +78,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   /** Browsers report our stream's loss every few seconds (RTCP is mandatory here): FEC from none. */
   private readonly fecLoss = new FecLossTracker(0);
   private lossReportsFrom: unknown;
+  /** Our RTCP (statistics from the first packet sent; reports once our receive path serves). */
+  private rtcp: WebRtcRtcp | undefined;
+  private rtcpOwn = false;
   private readonly inbound: InboundAudio;
   private readonly forwardGate = new ForwardGate();
   /** Browsers may send events on any telephone-event they offered (Chromium picks /8000 too). */
@@ -259,6 +263,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.settleWaiters(new Error(`endpoint ${this.id} closed`));
     this.dtmfOut.close();
     this.receivePath?.release();
+    this.rtcp?.close();
     this.encoder?.close();
     this.encoder = undefined;
     this.inbound.reset();
@@ -362,14 +367,30 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     });
   }
 
-  /** The next packets of `ssrc` come our way (werift has its SRTP state for it by now). */
+  /** The next packets of `ssrc` come our way (werift has its SRTP state for it by now), and RTCP is ours. */
   private takeReceivePath(ssrc: number): void {
     const t = this.transceiver;
     if (!t) return;
-    const transport = t.dtlsTransport as unknown as SrtpReceiveTransportLike;
-    if (this.receivePath!.holds(transport, ssrc)) return;
-    const stats = (t.receiver as unknown as { remoteStreams?: Record<number, StreamStatisticsLike> }).remoteStreams?.[ssrc];
-    this.receivePath!.take(transport, ssrc, stats);
+    const transport = t.dtlsTransport as unknown as SrtpReceiveTransportLike & SrtpTransportLike;
+    const path = this.receivePath!;
+    if (path.holds(transport, ssrc)) return;
+    const rtcp = this.rtcpSession();
+    if (!rtcp || !path.take(transport, ssrc, rtcp.reporter)) return;
+    path.rtcpSink = (packet) => rtcp.onSrtcp(packet, transport.srtcp as { decrypt(p: Buffer): Buffer } | undefined);
+    rtcp.takeOver([t.sender, t.receiver] as unknown as Parameters<WebRtcRtcp['takeOver']>[0]);
+    this.rtcpOwn = true;
+  }
+
+  private rtcpSession(): WebRtcRtcp | undefined {
+    const t = this.transceiver;
+    if (!t || this._closed) return undefined;
+    this.rtcp ??= new WebRtcRtcp(
+      this.log,
+      t.sender.ssrc,
+      (rtcp) => this.sendPath.sendRtcp(t.dtlsTransport as unknown as SrtpTransportLike, rtcp),
+      (fraction) => this.fecLoss.follow(fraction, this.encoder),
+    );
+    return this.rtcp;
   }
 
   private onPacket(info: RtpPacketInfo): void {
@@ -398,9 +419,13 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     header.ssrc = sender.ssrc;
     header.marker = marker;
     if (pt === this._codec?.payloadType) {
-      // Audio counts in the sender reports (events, as in browsers, do not).
-      this.reportFeed ??= new SenderReportFeed(sender as unknown as ReportingSender);
-      this.reportFeed.sent(timestamp, payload.length);
+      // Audio counts in the sender reports (events, as in browsers, do not): ours, and werift's
+      // until ours take over.
+      this.rtcpSession()?.reporter.onSent(timestamp, payload.length);
+      if (!this.rtcpOwn) {
+        this.reportFeed ??= new SenderReportFeed(sender as unknown as ReportingSender);
+        this.reportFeed.sent(timestamp, payload.length);
+      }
     }
     // Straight onto SRTP and the ICE socket: werift's sender would add per-packet video work (see
     // webrtc-sender-report), its transport a chain of promises (see webrtc-send-path).
@@ -454,6 +479,7 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     this.failedOnce = true;
     this.connected = false;
     this.receivePath?.release();
+    this.rtcp?.close();
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
     this.clearConnectTimer();

@@ -14,6 +14,7 @@ import { socketFd, udpNative, type UdpNative } from './udp-native.js';
 /** The parts of werift's RTCDtlsTransport and its ICE connection this path reads. */
 export interface SrtpTransportLike {
   srtp?: { encrypt(payload: Buffer, header: HeaderLike): Buffer; localContext?: LocalContextLike };
+  srtcp?: { encrypt(rtcp: Buffer): Buffer };
   bytesSent: number;
   packetsSent: number;
   iceTransport: { connection: IceConnectionLike };
@@ -99,10 +100,9 @@ export class WebRtcSendPath {
     }
     if (!conn.canSendApplicationData()) return; // werift would drop it too
     if (pair !== this.pairFor) this.adopt(pair, udp.socket);
-    const native = this.native && this.addr && this.fd >= 0;
     const ctx = srtp.localContext;
     let packet: Buffer;
-    if (native && ctx?.cipher instanceof SrtpAesCmCipher && payload.length + 64 <= MAX_SRTP) {
+    if (this.native && this.addr && this.fd >= 0 && ctx?.cipher instanceof SrtpAesCmCipher && payload.length + 64 <= MAX_SRTP) {
       // werift's context keeps the rollover counter; the transform writes into our buffer
       const state = ctx.getSrtpSsrcState(header.ssrc);
       ctx.updateRolloverCount(header.sequenceNumber, state);
@@ -112,13 +112,33 @@ export class WebRtcSendPath {
     } else {
       packet = srtp.encrypt(payload, header);
     }
-    if (native) {
-      const r = this.native!.send(this.fd, packet, null, this.addr);
+    this.transmit(transport, pair, udp.socket, packet);
+  }
+
+  /**
+   * One RTCP compound, SRTCP-protected by the session (werift's SRTCP index), onto the same pair;
+   * false when there is no UDP pair to send it on yet.
+   */
+  sendRtcp(transport: SrtpTransportLike, rtcp: Buffer): boolean {
+    const conn = transport.iceTransport.connection;
+    const pair = conn.nominated;
+    const udp = pair?.protocol.transport;
+    if (!pair || !udp || !transport.srtcp || udp.type !== 'udp' || !udp.socket || udp.closed) return false;
+    if (!conn.canSendApplicationData()) return false;
+    if (pair !== this.pairFor) this.adopt(pair, udp.socket);
+    this.transmit(transport, pair, udp.socket, transport.srtcp.encrypt(rtcp));
+    return true;
+  }
+
+  private transmit(transport: SrtpTransportLike, pair: CandidatePairLike, socket: dgram.Socket, packet: Buffer): void {
+    if (this.native && this.addr && this.fd >= 0) {
+      const r = this.native.send(this.fd, packet, null, this.addr);
       if (r < 0 && r !== -ECONNREFUSED) this.log.debug({ errno: -r }, 'SRTP not sent');
       this.lastVia = 'native';
     } else {
       try {
-        udp.socket.send(packet, pair.remoteAddr[1], pair.remoteAddr[0]);
+        // dgram sends later: a packet in our reused buffer is copied first
+        socket.send(packet.buffer === this.out.buffer ? Buffer.from(packet) : packet, pair.remoteAddr[1], pair.remoteAddr[0]);
       } catch (err) {
         this.log.debug({ err }, 'SRTP not sent');
       }

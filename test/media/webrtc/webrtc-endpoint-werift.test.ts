@@ -332,6 +332,19 @@ t.test('re-offers: hold (sendonly) is answered recvonly, resume sendrecv, media 
   t.ok(ep.isConnected, 'same ICE/DTLS session');
 });
 
+/** The report blocks the peer receives about its own stream (from our RR or SR). */
+function reportsOnPeer(client: WeriftClient): Array<{ highestSequence: number; packetsLost: number; fractionLost: number }> {
+  const out: Array<{ highestSequence: number; packetsLost: number; fractionLost: number }> = [];
+  client.transceiver.dtlsTransport.onRtcp.subscribe((p) => {
+    const r = p as {
+      type: number;
+      reports?: Array<{ ssrc: number; highestSequence: number; packetsLost: number; fractionLost: number }>;
+    };
+    for (const b of r.reports ?? []) if (b.ssrc === client.transceiver.sender.ssrc) out.push(b);
+  });
+  return out;
+}
+
 /** The SRTP datagrams the peer sends on its nominated pair, with where they went. */
 function tapPeerSends(client: WeriftClient): Array<{ packet: Buffer; port: number; address: string }> {
   const sent: Array<{ packet: Buffer; port: number; address: string }> = [];
@@ -360,6 +373,7 @@ for (const via of ['batch receiver', 'dgram'] as const) {
     }
     const { ep, client } = await connectBrowserOffer(t, { receiver });
     const sent = tapPeerSends(client);
+    const reports = reportsOnPeer(client);
     const seqs: number[] = [];
     ep.on('rtp', (p) => seqs.push(p.sequenceNumber));
     const enc = createEncoder(OPUS, { pcmRate: 48000 });
@@ -398,10 +412,14 @@ for (const via of ['batch receiver', 'dgram'] as const) {
       [0, 0, 0, 0, 0],
       'in sequence',
     );
-    // werift's statistics still count what came our way: its receiver reports to the browser carry them
-    const report = (await ep.getStats()) as Map<string, { type: string; packetsReceived?: number }>;
-    const inboundRtp = [...report.values()].find((s) => s.type === 'inbound-rtp');
-    t.equal(inboundRtp?.packetsReceived, seqs.length, 'inbound-rtp packetsReceived counts every packet played');
+    // our receiver reports tell the peer what arrived: up to its last packet, none lost (the refused
+    // ones are not counted as received)
+    const last = seqs[seqs.length - 1]!;
+    await until(() => reports.some((r) => (r.highestSequence & 0xffff) === last), { timeoutMs: 5000 });
+    const rr = reports.find((r) => (r.highestSequence & 0xffff) === last);
+    t.ok(rr, `a report on the peer's stream up to seq ${last} (${JSON.stringify(reports.slice(-3))})`);
+    t.equal(rr?.packetsLost, 0, 'nothing lost');
+    t.equal(ep.receivedVia, 'own');
   });
 }
 
@@ -421,33 +439,94 @@ t.test("werift's chain when asked (A/B runs): the audio arrives all the same", a
   t.equal(ep.refusedSrtp, undefined);
 });
 
-t.test('our in-band FEC follows the loss the browser reports in RTCP', async (t) => {
-  const { ep, client } = await connectBrowserOffer(t, { pcmRate: 8000, rtpTimeoutMs: 60000 });
-  const lbrr: boolean[] = [];
-  client.onPacket = (p) => {
-    if (p.payloadType === 111) lbrr.push(silkFlags(p.payload)?.lbrr === true);
-  };
-  let n = 0;
-  // speech: a steady tone soon counts as background noise to SILK's VAD, and inactive frames get no FEC
-  const speech = speechLike(8000, 100);
-  const pump = setInterval(() => ep.sendAudio({ samples: speech[n++ % speech.length]!, sampleRate: 8000 }), 20);
-  t.teardown(() => clearInterval(pump));
-  await until(() => lbrr.length >= 50, { timeoutMs: 5000 });
-  t.equal(lbrr.filter(Boolean).length, 0, 'a browser reporting no loss: no FEC (a quarter of the encode saved)');
-  // the browser reports a quarter of our packets lost
-  const ourSsrc = Number(Object.keys((client.transceiver.receiver as unknown as { remoteStreams: object }).remoteStreams)[0]);
-  const report = new RtcpRrPacket({
-    ssrc: client.transceiver.sender.ssrc,
-    reports: [
-      new RtcpReceiverInfo({ ssrc: ourSsrc, fractionLost: 64, packetsLost: 12, highestSequence: 0, jitter: 0, lsr: 0, dlsr: 0 }),
-    ],
+for (const peer of ['listen-only', 'talking'] as const)
+  t.test(
+    `our in-band FEC follows the loss the browser reports in RTCP (${peer} peer: ${peer === 'talking' ? 'our' : "werift's"} RTCP)`,
+    async (t) => {
+      const { ep, client } = await connectBrowserOffer(t, { pcmRate: 8000, rtpTimeoutMs: 60000 });
+      const silence = Buffer.from([0x08, 0xff, 0xfe]);
+      const talk = peer === 'talking' ? setInterval(() => client.sendOpus(silence), 20) : undefined;
+      t.teardown(() => clearInterval(talk));
+      const lbrr: boolean[] = [];
+      client.onPacket = (p) => {
+        if (p.payloadType === 111) lbrr.push(silkFlags(p.payload)?.lbrr === true);
+      };
+      let n = 0;
+      // speech: a steady tone soon counts as background noise to SILK's VAD, and inactive frames get no FEC
+      const speech = speechLike(8000, 100);
+      const pump = setInterval(() => ep.sendAudio({ samples: speech[n++ % speech.length]!, sampleRate: 8000 }), 20);
+      t.teardown(() => clearInterval(pump));
+      await until(() => lbrr.length >= 50, { timeoutMs: 5000 });
+      t.equal(lbrr.filter(Boolean).length, 0, 'a browser reporting no loss: no FEC (a quarter of the encode saved)');
+      // the browser reports a quarter of our packets lost
+      const ourSsrc = Number(Object.keys((client.transceiver.receiver as unknown as { remoteStreams: object }).remoteStreams)[0]);
+      const report = new RtcpRrPacket({
+        ssrc: client.transceiver.sender.ssrc,
+        reports: [
+          new RtcpReceiverInfo({
+            ssrc: ourSsrc,
+            fractionLost: 64,
+            packetsLost: 12,
+            highestSequence: 0,
+            jitter: 0,
+            lsr: 0,
+            dlsr: 0,
+          }),
+        ],
+      });
+      const at = lbrr.length;
+      await client.transceiver.sender.dtlsTransport.sendRtcp([report]);
+      await until(() => lbrr.slice(at).filter(Boolean).length >= 10, { timeoutMs: 3000 });
+      t.ok(lbrr.slice(at).filter(Boolean).length >= 10, 'FEC from the report on');
+      // the browser's own reports say nothing is lost: the expectation halves each second, then FEC stops
+      const later = lbrr.length;
+      await until(() => lbrr.length > later + 50 && !lbrr.slice(-50).some(Boolean), { timeoutMs: 15000 });
+      t.notOk(lbrr.slice(-50).some(Boolean), 'and off again once the reports are clean');
+      t.equal(ep.receivedVia, peer === 'talking' ? 'own' : 'werift');
+    },
+  );
+
+t.test('our own RTCP, once our path reads the peer: sender reports consistent with the audio sent', async (t) => {
+  const { ep, client } = await connectBrowserOffer(t);
+  const srs: Array<{ packets: number; octets: number; ntpMs: number; rtpTimestamp: number }> = [];
+  client.transceiver.receiver.onRtcp.subscribe((p) => {
+    const sr = p as {
+      type: number;
+      senderInfo?: { ntpTimestamp: bigint; rtpTimestamp: number; packetCount: number; octetCount: number };
+    };
+    if (sr.type !== 200 || !sr.senderInfo) return;
+    const ntp = sr.senderInfo.ntpTimestamp;
+    const ntpMs = (Number(ntp >> 32n) - 2208988800) * 1000 + (Number(ntp & 0xffffffffn) / 2 ** 32) * 1000;
+    srs.push({
+      packets: sr.senderInfo.packetCount,
+      octets: sr.senderInfo.octetCount,
+      ntpMs,
+      rtpTimestamp: sr.senderInfo.rtpTimestamp,
+    });
   });
-  const at = lbrr.length;
-  await client.transceiver.sender.dtlsTransport.sendRtcp([report]);
-  await until(() => lbrr.slice(at).filter(Boolean).length >= 10, { timeoutMs: 3000 });
-  t.ok(lbrr.slice(at).filter(Boolean).length >= 10, 'FEC from the report on');
-  // the browser's own reports say nothing is lost: the expectation halves each second, then FEC stops
-  const later = lbrr.length;
-  await until(() => lbrr.length > later + 50 && !lbrr.slice(-50).some(Boolean), { timeoutMs: 15000 });
-  t.notOk(lbrr.slice(-50).some(Boolean), 'and off again once the reports are clean');
+  const enc = createEncoder(OPUS, { pcmRate: 48000 });
+  t.teardown(() => enc.close());
+  const tone = new ToneSource(440, 48000);
+  const frames = 40;
+  let lastSentAt = 0;
+  for (let i = 0; i < frames; i++) {
+    client.sendOpus(enc.encode(new Int16Array(960)));
+    ep.sendAudio({ samples: tone.next(), sampleRate: 48000 });
+    lastSentAt = Date.now();
+    await sleep(20);
+  }
+  t.equal(ep.receivedVia, 'own');
+  await until(() => srs.some((r) => r.packets === frames), { timeoutMs: 10000 });
+  const sr = srs.find((r) => r.packets === frames);
+  t.ok(sr, `a report counts the ${frames} packets sent (${JSON.stringify(srs.map((r) => r.packets))})`);
+  if (!sr) return;
+  t.ok(sr.octets >= frames * 10, `and their octets (${sr.octets})`);
+  // RFC 3550 §6.4.1: the RTP timestamp is the NTP instant's on the media clock
+  const lastTs = client.received.filter((p) => p.payloadType === 111).at(-1)!.timestamp;
+  const rtpAheadMs = (((sr.rtpTimestamp - lastTs) >>> 0) / 48000) * 1000;
+  const ntpAheadMs = sr.ntpMs - lastSentAt;
+  t.ok(
+    Math.abs(rtpAheadMs - ntpAheadMs) < 100,
+    `RTP and NTP time agree (${rtpAheadMs.toFixed(0)} against ${ntpAheadMs.toFixed(0)} ms after the last packet)`,
+  );
 });
