@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { createDecoder, createEncoder } from '../../../media/codecs/index.js';
 import type { CodecSpec } from '../../../media/types.js';
 import { concat, peakFrequency, rms, sine, toneAmplitude, toneToResidualDb } from './spectrum.js';
+import { silkFlags } from '../../helpers/opus-lbrr.js';
 
 const OPUS: CodecSpec = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
 
@@ -84,39 +85,11 @@ t.test('maxaveragebitrate in the fmtp caps the encoder', async (t) => {
   t.ok(Math.abs(size({ maxaveragebitrate: 'junk' }) - free) < 4, 'junk ignored');
 });
 
-/**
- * Whether a SILK-only Opus packet (one 20 ms mono frame) carries in-band FEC: after the TOC byte,
- * the range coder's first two symbols are the frame's VAD flag and the packet's LBRR flag, each
- * one bit at probability 1/2 (RFC 6716 §4.1 for the decoder, §4.2.3 for the header bits).
- */
+/** Whether a one-frame SILK-only Opus packet carries in-band FEC (read as a decoder does). */
 function carriesFec(packet: Buffer): boolean {
   const config = packet[0]! >> 3;
   if (config > 11 || (packet[0]! & 3) !== 0) throw new Error(`not a one-frame SILK-only packet (TOC ${packet[0]})`);
-  let pos = 1;
-  const byte = (): number => (pos < packet.length ? packet[pos++]! : 0);
-  let prev = byte();
-  let rng = 128;
-  let val = 127 - (prev >> 1);
-  const normalize = (): void => {
-    while (rng <= 1 << 23) {
-      const next = byte();
-      const sym = ((prev << 7) | (next >> 1)) & 0xff;
-      prev = next;
-      rng *= 256;
-      val = ((val << 8) + (255 - sym)) & 0x7fffffff;
-    }
-  };
-  normalize();
-  const bit = (): boolean => {
-    const s = Math.floor(rng / 2);
-    const one = val < s;
-    if (!one) val -= s;
-    rng = one ? s : rng - s;
-    normalize();
-    return one;
-  };
-  bit(); // VAD
-  return bit(); // LBRR
+  return silkFlags(packet)!.lbrr;
 }
 
 t.test('in-band FEC goes to a receiver whose fmtp asks for it (useinbandfec=1), not to one that does not', async (t) => {
