@@ -131,6 +131,15 @@ for (const direction of ['browser-offers', 'endpoint-offers'] as const) {
     t.equal(ep.sentVia, udpNative ? 'native' : 'dgram', "audio not sent through werift's chain");
     t.equal(ep.receivedVia, 'own', "the browser's audio read off the socket our way, not through werift's chain");
     t.same(ep.refusedSrtp, { replayed: 0, unauthenticated: 0, malformed: 0 }, "nothing of the browser's refused");
+    // Our RTCP reached Chromium: its remote-inbound-rtp is built from our receiver reports
+    const remote = (await page.evaluate(`(async () => {
+      let out = null;
+      (await window.peer.pc.getStats()).forEach((s) => { if (s.type === 'remote-inbound-rtp') out = { packetsLost: s.packetsLost, jitter: s.jitter, reports: s.reportsReceived }; });
+      return out;
+    })()`)) as { packetsLost?: number; jitter?: number; reports?: number } | null;
+    t.ok(remote, `Chromium has our receiver reports on its stream (${JSON.stringify(remote)})`);
+    t.equal(remote?.packetsLost, 0, 'they say nothing was lost');
+    t.ok(typeof remote?.jitter === 'number' && remote.jitter < 0.05, `and a plausible jitter (${remote?.jitter} s)`);
   });
 }
 
