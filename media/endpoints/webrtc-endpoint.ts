@@ -36,10 +36,10 @@ import { WebRtcRtcp } from './webrtc-rtcp.js';
 import { batchReceiver, type BatchReceiver } from './udp-receive.js';
 import { FecLossTracker } from './fec-loss.js';
 
-/** The part of the media engine's EndpointContext this endpoint uses. */
 const RTCP_SR = 200;
 const RTCP_RR = 201;
 
+/** The part of the media engine's EndpointContext this endpoint uses. */
 export interface WebRtcEndpointContext {
   id: string;
   logger?: Logger;
@@ -80,7 +80,6 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
   private lossReportsFrom: unknown;
   /** Our RTCP (statistics from the first packet sent; reports once our receive path serves). */
   private rtcp: WebRtcRtcp | undefined;
-  private rtcpOwn = false;
   private readonly inbound: InboundAudio;
   private readonly forwardGate = new ForwardGate();
   /** Browsers may send events on any telephone-event they offered (Chromium picks /8000 too). */
@@ -378,7 +377,6 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     if (!rtcp || !path.take(transport, ssrc, rtcp.reporter)) return;
     path.rtcpSink = (packet) => rtcp.onSrtcp(packet, transport.srtcp as { decrypt(p: Buffer): Buffer } | undefined);
     rtcp.takeOver([t.sender, t.receiver] as unknown as Parameters<WebRtcRtcp['takeOver']>[0]);
-    this.rtcpOwn = true;
   }
 
   private rtcpSession(): WebRtcRtcp | undefined {
@@ -421,8 +419,9 @@ export class WebRtcEndpoint extends EventEmitter<MediaPortEvents> implements Neg
     if (pt === this._codec?.payloadType) {
       // Audio counts in the sender reports (events, as in browsers, do not): ours, and werift's
       // until ours take over.
-      this.rtcpSession()?.reporter.onSent(timestamp, payload.length);
-      if (!this.rtcpOwn) {
+      const rtcp = this.rtcpSession();
+      rtcp?.reporter.onSent(timestamp, payload.length);
+      if (!rtcp?.tookOver) {
         this.reportFeed ??= new SenderReportFeed(sender as unknown as ReportingSender);
         this.reportFeed.sent(timestamp, payload.length);
       }

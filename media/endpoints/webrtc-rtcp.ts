@@ -33,6 +33,8 @@ export class WebRtcRtcp {
   readonly reporter: RtcpReporter;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** werift's report loops are stopped: the leg's reports are ours. */
+  tookOver = false;
   /** SRTCP packets refused (not authentic or not RTCP). */
   refused = 0;
 
@@ -50,7 +52,8 @@ export class WebRtcRtcp {
 
   /** Stops werift's report loops for good and starts ours. */
   takeOver(loops: ReportLoopLike[]): void {
-    if (this.closed || this.timer) return;
+    if (this.closed || this.tookOver) return;
+    this.tookOver = true;
     for (const loop of loops) {
       loop.rtcpRunning = false;
       loop.rtcpCancel?.abort();
