@@ -84,7 +84,6 @@ export class SrtpReceivePath {
   rtcpSink: ((packet: Buffer) => void) | undefined;
   /** Packets refused: a replayed or too old index, or failed authentication (a forgery, a stale key). */
   readonly refused = { replayed: 0, unauthenticated: 0, malformed: 0 };
-  packets = 0;
 
   constructor(
     private readonly log: Logger,
@@ -227,7 +226,6 @@ export class SrtpReceivePath {
       return;
     }
     this.index!.accept(index);
-    this.packets++;
     const t = this.transport!;
     t.bytesReceived += len;
     t.packetsReceived++;

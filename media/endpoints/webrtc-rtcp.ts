@@ -35,14 +35,12 @@ export class WebRtcRtcp {
   private closed = false;
   /** werift's report loops are stopped: the leg's reports are ours. */
   tookOver = false;
-  /** SRTCP packets refused (not authentic or not RTCP). */
-  refused = 0;
 
   constructor(
     private readonly log: Logger,
     localSsrc: number,
-    /** Protects and sends a compound; false when it could not go (no pair yet). */
-    private readonly send: (rtcp: Buffer) => boolean,
+    /** Protects and sends a compound (dropped while there is no pair to send it on). */
+    private readonly send: (rtcp: Buffer) => void,
     onLossReport: (fractionLost: number) => void,
   ) {
     this.reporter = new RtcpReporter(localSsrc);
@@ -63,17 +61,16 @@ export class WebRtcRtcp {
     this.schedule();
   }
 
-  /** A datagram of the browser's that is RTCP (RFC 5761 demultiplexing). */
+  /** A datagram of the browser's that is RTCP (RFC 5761 demultiplexing); one that does not authenticate is dropped. */
   onSrtcp(packet: Buffer, srtcp: SrtcpLike | undefined): void {
-    if (!srtcp) return;
     let plain: Buffer;
     try {
+      if (!srtcp) return;
       plain = srtcp.decrypt(packet);
     } catch {
-      this.refused++;
       return;
     }
-    if (!this.reporter.onRtcp(plain)) this.refused++;
+    this.reporter.onRtcp(plain);
   }
 
   close(): void {

@@ -73,6 +73,12 @@ export class OutboundRtpHeader implements HeaderLike {
   }
 }
 
+/** The open UDP socket of a nominated pair; undefined for none, TCP or TURN over TLS. */
+function udpSocketOf(pair: CandidatePairLike | undefined): dgram.Socket | undefined {
+  const udp = pair?.protocol.transport;
+  return udp && udp.type === 'udp' && !udp.closed ? udp.socket : undefined;
+}
+
 export class WebRtcSendPath {
   private pairFor: CandidatePairLike | undefined;
   private fd = -1;
@@ -90,16 +96,15 @@ export class WebRtcSendPath {
   lastVia: 'native' | 'dgram' | 'werift' | undefined;
 
   send(transport: SrtpTransportLike, header: OutboundRtpHeader, payload: Buffer): void {
-    const conn = transport.iceTransport.connection;
-    const pair = conn.nominated;
-    const udp = pair?.protocol.transport;
     const srtp = transport.srtp;
-    if (!pair || !udp || !srtp || udp.type !== 'udp' || !udp.socket || udp.closed) {
+    const pair = transport.iceTransport.connection.nominated;
+    const socket = srtp ? udpSocketOf(pair) : undefined;
+    if (!srtp || !pair || !socket) {
       this.viaWerift(transport, header, payload);
       return;
     }
-    if (!conn.canSendApplicationData()) return; // werift would drop it too
-    if (pair !== this.pairFor) this.adopt(pair, udp.socket);
+    if (!transport.iceTransport.connection.canSendApplicationData()) return; // werift would drop it too
+    if (pair !== this.pairFor) this.adopt(pair, socket);
     const ctx = srtp.localContext;
     let packet: Buffer;
     if (this.native && this.addr && this.fd >= 0 && ctx?.cipher instanceof SrtpAesCmCipher && payload.length + 64 <= MAX_SRTP) {
@@ -112,22 +117,19 @@ export class WebRtcSendPath {
     } else {
       packet = srtp.encrypt(payload, header);
     }
-    this.transmit(transport, pair, udp.socket, packet);
+    this.transmit(transport, pair, socket, packet);
   }
 
   /**
    * One RTCP compound, SRTCP-protected by the session (werift's SRTCP index), onto the same pair;
-   * false when there is no UDP pair to send it on yet.
+   * dropped while there is no UDP pair to send it on (the next report follows within a second or two).
    */
-  sendRtcp(transport: SrtpTransportLike, rtcp: Buffer): boolean {
-    const conn = transport.iceTransport.connection;
-    const pair = conn.nominated;
-    const udp = pair?.protocol.transport;
-    if (!pair || !udp || !transport.srtcp || udp.type !== 'udp' || !udp.socket || udp.closed) return false;
-    if (!conn.canSendApplicationData()) return false;
-    if (pair !== this.pairFor) this.adopt(pair, udp.socket);
-    this.transmit(transport, pair, udp.socket, transport.srtcp.encrypt(rtcp));
-    return true;
+  sendRtcp(transport: SrtpTransportLike, rtcp: Buffer): void {
+    const pair = transport.iceTransport.connection.nominated;
+    const socket = udpSocketOf(pair);
+    if (!transport.srtcp || !pair || !socket || !transport.iceTransport.connection.canSendApplicationData()) return;
+    if (pair !== this.pairFor) this.adopt(pair, socket);
+    this.transmit(transport, pair, socket, transport.srtcp.encrypt(rtcp));
   }
 
   private transmit(transport: SrtpTransportLike, pair: CandidatePairLike, socket: dgram.Socket, packet: Buffer): void {
